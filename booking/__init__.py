@@ -1,0 +1,1 @@
+"""Booking: slots, bookings, capacity, cancellation, check-in, results and retention."""

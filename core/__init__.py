@@ -1,0 +1,1 @@
+"""Shared foundation below every domain app: settings, errors, i18n, database helpers, audit log, outbox."""

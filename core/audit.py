@@ -1,0 +1,54 @@
+"""The audit log: one AuditEvent per change or sensitive view, written inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.tables import AuditEvent
+from core.users import Actor
+
+
+async def record_event(
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    summary: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """Write one audit entry: who (``actor``; None for the system) did ``action`` to which object."""
+    await AuditEvent.insert(
+        AuditEvent(
+            actor_id=actor.id if actor else None,
+            actor_name=actor.username if actor else "system",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            summary=summary,
+            changes=dict(changes or {}),
+        )
+    )
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{field: {"before": old, "after": new}}`` for every field whose value changed."""
+    return {
+        key: {"before": before.get(key), "after": value}
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+async def list_events(
+    *, object_type: str | None = None, object_id: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The newest audit entries, optionally for one object."""
+    query = AuditEvent.select().order_by(AuditEvent.occurred_at, ascending=False).order_by(
+        AuditEvent.id, ascending=False
+    )
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+    if object_id:
+        query = query.where(AuditEvent.object_id == str(object_id))
+    return await query.limit(limit)

@@ -1,0 +1,102 @@
+"""Database engine construction and safe write transactions (DESIGN §8).
+
+SQLite: WAL, a generous busy timeout, ``BEGIN IMMEDIATE`` for every write transaction, and a guard
+that closes the connection when ``BEGIN`` itself fails (otherwise Piccolo leaves a non-daemon thread
+behind and the process never exits).  PostgreSQL: an asyncpg pool; the same code paths.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+
+SQLITE_TIMEOUT_SECONDS = 30.0
+
+
+class SafeSQLiteTransaction(SQLiteTransaction):
+    """A SQLite transaction that releases its connection when ``BEGIN`` fails (e.g. "database is locked")."""
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()
+        except BaseException:
+            await self.connection.close()
+            raise
+
+
+def sqlite_path_from_url(url: str) -> Path:
+    """The file of a ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` URL."""
+    return Path(url.split(":///", 1)[1])
+
+
+def build_engine(database_url: str) -> Engine:
+    """A Piccolo engine for ``sqlite:///...`` or ``postgresql://...``."""
+    if database_url.startswith("sqlite"):
+        path = sqlite_path_from_url(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        enable_wal(path)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_TIMEOUT_SECONDS)
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1)})
+    raise ValueError(f"Unsupported DATABASE_URL scheme: {urlsplit(database_url).scheme!r}")
+
+
+def enable_wal(path: Path) -> None:
+    """Switch a SQLite file to write-ahead logging (persistent; harmless to repeat)."""
+    with sqlite3.connect(path, timeout=SQLITE_TIMEOUT_SECONDS) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
+def engine() -> Engine:
+    """The engine configured in piccolo_conf.py."""
+    found = engine_finder()
+    if found is None:  # pragma: no cover - piccolo_conf.py always defines DB
+        raise RuntimeError("piccolo_conf.py defines no DB")
+    return found
+
+
+def is_sqlite() -> bool:
+    """Whether the configured database is SQLite."""
+    return isinstance(engine(), SQLiteEngine)
+
+
+def write_transaction() -> Any:
+    """A transaction for writes: ``BEGIN IMMEDIATE`` with the hang guard on SQLite, a plain one on PostgreSQL.
+
+    Use as ``async with write_transaction():``; nested use joins the outer transaction.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return SafeSQLiteTransaction(engine=db, transaction_type=TransactionType.immediate, allow_nested=True)
+    return db.transaction()
+
+
+async def start_pool() -> None:
+    """Open the connection pool (PostgreSQL only; DB_POOL=0 turns it off, e.g. for tests that use two event loops)."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and os.environ.get("DB_POOL", "1") != "0":
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_pool() -> None:
+    """Close the connection pool (PostgreSQL only)."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def check_database() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await engine().run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not ok" for /healthz
+        return False
+    return True

@@ -1,0 +1,15 @@
+"""Piccolo app of the shared tables (staff users, audit log)."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from core.tables import AuditEvent, StaffUser
+
+APP_CONFIG = AppConfig(
+    app_name="core",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[StaffUser, AuditEvent],
+    migration_dependencies=[],
+    commands=[],
+)

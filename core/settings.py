@@ -1,0 +1,81 @@
+"""Settings read once from the environment (DESIGN §5)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = (
+    '<a href="https://maps.gsi.go.jp/development/ichiran.html" target="_blank" rel="noopener">地理院タイル</a>'
+)
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(var_dir: Path) -> str:
+    """SECRET_KEY from the environment, or one generated once and kept under var/ (development only)."""
+    value = os.environ.get("SECRET_KEY")
+    if value:
+        return value
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key_file = var_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the portal and the commands read; see the README for each variable."""
+
+    database_url: str
+    secret_key: str
+    base_url: str
+    smtp_url: str | None
+    redis_url: str | None
+    tile_url: str
+    tile_attribution: str
+    secure_cookies: bool
+    var_dir: Path
+    debug: bool = False
+    session_max_age: int = field(default=8 * 3600)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file of a ``sqlite:///path`` URL (relative paths are relative to the working directory)."""
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else "var/outreach.sqlite"
+        return Path(path)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings from the environment once per process."""
+    var_dir = Path(os.environ.get("OUTREACH_VAR_DIR", ROOT / "var"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'outreach.sqlite'}"
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return Settings(
+        database_url=database_url,
+        secret_key=_secret_key(var_dir),
+        base_url=base_url,
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        tile_url=os.environ.get("TILE_URL", DEFAULT_TILE_URL),
+        tile_attribution=os.environ.get("TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        secure_cookies=_bool(os.environ.get("SECURE_COOKIES"), base_url.startswith("https://")),
+        var_dir=var_dir,
+        debug=_bool(os.environ.get("DEBUG"), False),
+    )

@@ -1,0 +1,46 @@
+"""Tables every app shares: staff users and the audit log (AuditEvent)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import JSON, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class Role(str, Enum):
+    """Staff roles (DESIGN §7)."""
+
+    contractor_staff = "contractor_staff"
+    contractor_lead = "contractor_lead"
+    city_reviewer = "city_reviewer"
+    admin = "admin"
+
+
+class StaffUser(Table, tablename="staff_user"):
+    """A member of contractor or city staff who signs in to the back office."""
+
+    username = Varchar(length=100, unique=True, index=True)
+    display_name = Varchar(length=200)
+    email = Varchar(length=254, default="")
+    role = Varchar(length=32, choices=Role)
+    password_hash = Varchar(length=255, secret=True)
+    active = Boolean(default=True)
+    preferred_language = Varchar(length=8, default="ja")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who did what to which object, when, with a before/after summary (監査ログ)."""
+
+    occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_id = Integer(null=True, default=None, index=True)
+    actor_name = Varchar(length=100, default="")
+    action = Varchar(length=64, index=True)
+    object_type = Varchar(length=64, index=True, index_method=IndexMethod.btree)
+    object_id = Varchar(length=64, index=True)
+    summary = Text(default="")
+    changes = JSON(default={})

@@ -1,0 +1,112 @@
+"""Staff accounts: creation, password hashing (Argon2id) and sign-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.errors import Conflict, ValidationFailed
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.tables import Role, StaffUser
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended (slow) parameters
+# Verified against when the username is unknown, so that response time does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in staff member on whose behalf a service acts."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def hash_password(password: str) -> str:
+    """A salted Argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the stored hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def actor_from_row(row: dict) -> Actor:
+    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]))
+
+
+async def create_user(
+    username: str, password: str, role: Role, *, display_name: str = "", email: str = ""
+) -> Actor:
+    """Create a staff account; refuses a taken username or a short password."""
+    username = username.strip()
+    if not username:
+        raise ValidationFailed(_("Enter a username."), {"username": _("Enter a username.")})
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = _("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed(message, {"password": message})
+    if await StaffUser.exists().where(StaffUser.username == username):
+        raise Conflict(_("The username {username} is already taken.").format(username=username))
+    user = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        email=email,
+        role=role.value,
+        password_hash=hash_password(password),
+    )
+    await user.save()
+    return Actor(id=user.id, username=user.username, display_name=user.display_name, role=role)
+
+
+async def set_password(username: str, password: str) -> None:
+    """Replace a user's password (used by ``outreach users create --reset`` and the demo)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(_("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH))
+    await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(StaffUser.username == username)
+
+
+async def authenticate(username: str, password: str) -> Actor | None:
+    """The actor for a valid username and password of an active account, else None."""
+    row = await StaffUser.select().where(StaffUser.username == username.strip()).first()
+    if row is None or not row["active"]:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(row["password_hash"], password):
+        return None
+    await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.timezone.utc)}).where(
+        StaffUser.id == row["id"]
+    )
+    return actor_from_row(row)
+
+
+async def get_actor(user_id: int) -> Actor | None:
+    """The active actor with this id, or None (e.g. the account was deactivated since sign-in)."""
+    row = await StaffUser.select().where((StaffUser.id == user_id) & (StaffUser.active == True)).first()  # noqa: E712
+    return actor_from_row(row) if row else None
+
+
+ROLE_LABELS = {
+    Role.contractor_staff: N_("Contractor staff"),
+    Role.contractor_lead: N_("Contractor lead"),
+    Role.city_reviewer: N_("City reviewer"),
+    Role.admin: N_("Administrator"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    """The translated name of a role."""
+    return _(ROLE_LABELS[Role(role)])

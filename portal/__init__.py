@@ -1,0 +1,1 @@
+"""The web layer: Litestar app factory, controllers, templates, the back office and the public pages."""

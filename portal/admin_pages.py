@@ -1,0 +1,79 @@
+"""Back-office pages for the audit log (leads, city reviewers, admins) and staff accounts (admins)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Response, Template
+
+from core.audit import list_events
+from core.errors import Conflict, ValidationFailed
+from core.i18n import gettext as _
+from core.tables import Role, StaffUser
+from core.users import create_user
+from portal import forms
+from portal.auth import ADMINS, AUDIT_READERS, requires
+from portal.templating import page
+
+
+class AuditController(Controller):
+    """The audit trail: who changed what, when."""
+
+    path = "/staff/audit"
+    guards = [requires(*AUDIT_READERS)]
+
+    @get("/", name="audit_log")
+    async def list(self, request: Request, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None) -> Template:
+        events = await list_events(object_type=object_type, object_id=object_id, limit=500)
+        return page(request, "staff/audit.html", events=events, object_type=object_type or "",
+                    object_id=object_id or "")
+
+    @get("/export.csv")
+    async def export(self, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None) -> Response:
+        events = await list_events(object_type=object_type, object_id=object_id, limit=100_000)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["occurred_at", "actor", "action", "object_type", "object_id", "summary", "changes"])
+        for event in events:
+            writer.writerow([event["occurred_at"].isoformat(), event["actor_name"], event["action"],
+                             event["object_type"], event["object_id"], event["summary"], event["changes"]])
+        return Response(content=("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+class UserController(Controller):
+    """Staff accounts, managed by admins."""
+
+    path = "/staff/users"
+    guards = [requires(*ADMINS)]
+
+    async def _render(self, request: Request, status_code: int = 200, **context) -> Template:
+        users = await StaffUser.select(
+            StaffUser.id, StaffUser.username, StaffUser.display_name, StaffUser.role, StaffUser.active,
+            StaffUser.last_login_at,
+        ).order_by(StaffUser.username)
+        context.setdefault("errors", {})
+        context.setdefault("form", {})
+        return page(request, "staff/users.html", status_code=status_code, users=users, roles=list(Role), **context)
+
+    @get("/", name="user_list")
+    async def list(self, request: Request) -> Template:
+        return await self._render(request)
+
+    @post("/")
+    async def create(self, request: Request) -> Template | Redirect:
+        form = await request.form()
+        role_value = forms.text(form, "role")
+        if role_value not in {role.value for role in Role}:
+            return await self._render(request, 422, errors={"role": _("Choose a role.")}, form=dict(form))
+        try:
+            await create_user(forms.text(form, "username"), form.get("password") or "", Role(role_value),
+                              display_name=forms.text(form, "display_name"))
+        except ValidationFailed as exc:
+            return await self._render(request, 422, errors=exc.fields, message=exc.message, form=dict(form))
+        except Conflict as exc:
+            return await self._render(request, 409, errors={"username": exc.message}, form=dict(form))
+        return Redirect(path="/staff/users", status_code=303)

@@ -1,0 +1,91 @@
+"""The Litestar app factory: settings, database lifecycle, sessions, CSRF, i18n, security headers, routes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template import TemplateConfig
+
+from core.db import close_pool, start_pool
+from core.settings import Settings, get_settings
+from portal.admin_pages import AuditController, UserController
+from portal.auth import session_config
+from portal.errors import EXCEPTION_HANDLERS
+from portal.health import healthz
+from portal.import_pages import ImportController
+from portal.locale import LocaleMiddleware
+from portal.public import home
+from portal.security import SecurityHeadersMiddleware
+from portal.staff_auth import SignInController, set_language
+from portal.templating import build_environment
+from portal.venue_pages import VenueController
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def store_registry(settings: Settings) -> StoreRegistry:
+    """Redis stores when REDIS_URL is set (several workers), in-process stores otherwise."""
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        root = RedisStore.with_client(url=settings.redis_url, namespace="outreach")
+        return StoreRegistry(default_factory=root.with_namespace)
+    return StoreRegistry(default_factory=lambda name: MemoryStore())
+
+
+def is_sign_in_attempt(request) -> bool:
+    return request.method == "POST" and request.url.path == "/staff/login"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the portal."""
+    settings = settings or get_settings()
+    csrf = CSRFConfig(
+        secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
+        cookie_name="outreach_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        exclude=["/healthz"],
+    )
+    sign_in_limit = RateLimitConfig(
+        rate_limit=("minute", 20), exclude=["/static"], check_throttle_handler=is_sign_in_attempt,
+        store="rate_limit",
+    )
+    return Litestar(
+        route_handlers=[
+            home,
+            healthz,
+            set_language,
+            SignInController,
+            VenueController,
+            ImportController,
+            AuditController,
+            UserController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
+            LocaleMiddleware,
+            session_config(settings).middleware,
+            sign_in_limit.middleware,
+        ],
+        csrf_config=csrf,
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        stores=store_registry(settings),
+        on_startup=[start_pool],
+        on_shutdown=[close_pool],
+        openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
+        debug=settings.debug,
+    )

@@ -1,0 +1,255 @@
+"""The ``outreach`` command: serve, demo, database and venue commands (DESIGN §5)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import secrets
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.i18n import gettext as _
+from core.i18n import set_locale
+from core.settings import ROOT
+
+DEMO_DIR = ROOT / "data" / "kanazawa"
+DEMO_FILES = ("public_facilities.csv", "commercial_venues.csv")
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine with the database pool open (PostgreSQL) and closed afterwards."""
+    from core.db import close_pool, start_pool
+
+    async def wrapper() -> Any:
+        await start_pool()
+        try:
+            return await coro
+        finally:
+            await close_pool()
+
+    return asyncio.run(wrapper())
+
+
+@click.group()
+def main() -> None:
+    """outreach — マイナンバーカード出張申請サポート: plan, publish and run pop-up application booths."""
+    set_locale(os.environ.get("OUTREACH_LANG") or os.environ.get("LANG"))
+
+
+# --- database -------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+async def migrate() -> None:
+    """Apply every pending migration of every app (the same migrations on SQLite and PostgreSQL)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):  # Piccolo narrates every app; show it only when something fails
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise click.ClickException(output.getvalue() + result.message)
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations."""
+    run(migrate())
+    click.echo(_("Database is up to date."))
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit non-zero when the database does not answer."""
+    from core.db import check_database
+
+    if not run(check_database()):
+        raise click.ClickException(_("The database does not answer."))
+    click.echo("ok")
+
+
+# --- serve ----------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL for >1).")
+@click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations first.")
+def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Run the portal."""
+    import uvicorn
+
+    from core.settings import get_settings
+
+    if workers > 1 and get_settings().is_sqlite:
+        raise click.ClickException(_("SQLite serves one worker process; set DATABASE_URL to PostgreSQL for more."))
+    if not no_migrate:
+        run(migrate())
+    uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+# --- venues ---------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def venues() -> None:
+    """Venue registry commands."""
+
+
+def print_report(result: Any) -> None:
+    """Every error, warning and exclusion with its row, column, value and reason."""
+    for problem in result.problems:
+        label = {"error": _("ERROR"), "warning": _("WARNING"), "excluded": _("LEFT OUT")}[problem.severity]
+        click.echo(f"{label}\t{_('row')} {problem.row_number}\t{problem.column}\t{problem.value}\t{problem.message}")
+    click.echo(
+        _("{total} rows: {ok} importable, {errors} errors, {warnings} warnings, {excluded} left out "
+          "(encoding {encoding})").format(
+            total=result.total_rows, ok=len(result.records), errors=len(result.errors),
+            warnings=len(result.warnings), excluded=len(result.excluded), encoding=result.encoding)
+    )
+
+
+async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overrides: dict[int, str],
+                      quiet: bool = False) -> bool:
+    """Parse, report and (unless dry-run) import one facility list; False when nothing was imported."""
+    from core.errors import ValidationFailed
+    from venues.facility_list import parse_facility_list
+    from venues.services import import_facility_list
+
+    result = parse_facility_list(path.read_bytes(), kind_overrides=overrides)
+    if quiet:
+        click.echo(f"{path.name}: {len(result.records)} / {result.total_rows}")
+    else:
+        print_report(result)
+    if dry_run:
+        click.echo(_("Dry run: nothing was imported."))
+        return not result.has_errors
+    try:
+        outcome = await import_facility_list(None, result, accept_partial=accept_partial, source_name=path.name)
+    except ValidationFailed as exc:
+        click.echo(exc.message, err=True)
+        return False
+    click.echo(_("{created} created, {updated} updated, {unchanged} unchanged, {skipped} rows left out").format(
+        created=len(outcome.created), updated=len(outcome.updated), unchanged=len(outcome.unchanged),
+        skipped=outcome.skipped_rows))
+    return True
+
+
+def parse_overrides(values: tuple[str, ...]) -> dict[int, str]:
+    overrides: dict[int, str] = {}
+    for value in values:
+        row, _sep, kind = value.partition("=")
+        if not row.isdigit() or not kind:
+            raise click.BadParameter(_("Use ROW=KIND, for example 12=community_hall."), param_hint="--kind")
+        overrides[int(row)] = kind
+    return overrides
+
+
+@venues.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; change nothing.")
+@click.option("--accept-partial", is_flag=True, help="Import the good rows even if some rows have errors.")
+@click.option("--kind", "kinds", multiple=True, metavar="ROW=KIND", help="Set the kind of a row (repeatable).")
+def venues_import(file: Path, dry_run: bool, accept_partial: bool, kinds: tuple[str, ...]) -> None:
+    """Import a 公共施設一覧 CSV (UTF-8 or Shift_JIS); venues are updated in place by their ID."""
+    overrides = parse_overrides(kinds)
+    if not dry_run:
+        run(migrate())
+    if not run(import_file(file, dry_run=dry_run, accept_partial=accept_partial, overrides=overrides)):
+        sys.exit(1)
+
+
+@venues.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("--encoding", type=click.Choice(["utf-8-sig", "cp932"]), default="utf-8-sig", show_default=True)
+def venues_export(out: Path | None, encoding: str) -> None:
+    """Export the registry in the 公共施設一覧 format."""
+    from venues.services import export_venues
+
+    content = run(export_venues(encoding=encoding))
+    if out:
+        out.write_bytes(content)
+    else:
+        sys.stdout.buffer.write(content)
+
+
+# --- users ----------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Staff account commands."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["contractor_staff", "contractor_lead", "city_reviewer", "admin"]),
+              required=True)
+@click.option("--name", "display_name", default="")
+@click.password_option(prompt=True, confirmation_prompt=True)
+def users_create(username: str, role: str, display_name: str, password: str) -> None:
+    """Create a staff account."""
+    from core.tables import Role
+    from core.users import create_user
+
+    run(migrate())
+    run(create_user(username, password, Role(role), display_name=display_name))
+    click.echo(_("Created {username}.").format(username=username))
+
+
+# --- demo -----------------------------------------------------------------------------------------------------
+
+DEMO_USERS = (
+    ("staff", "contractor_staff", "委託業者 担当者"),
+    ("lead", "contractor_lead", "委託業者 責任者"),
+    ("reviewer", "city_reviewer", "金沢市 審査担当"),
+    ("admin", "admin", "システム管理者"),
+)
+
+
+async def load_demo() -> list[tuple[str, str, str]]:
+    """Migrate, import the Kanazawa venues and (re)create one staff user per role with a fresh password."""
+    from core.tables import Role, StaffUser
+    from core.users import create_user, role_label, set_password
+
+    await migrate()
+    for name in DEMO_FILES:
+        if not await import_file(DEMO_DIR / name, dry_run=False, accept_partial=False, overrides={}, quiet=True):
+            raise click.ClickException(_("The demo file {name} could not be imported.").format(name=name))
+    logins = []
+    for username, role, display_name in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        if await StaffUser.exists().where(StaffUser.username == username):
+            await set_password(username, password)
+        else:
+            await create_user(username, password, Role(role), display_name=display_name)
+        logins.append((username, password, role_label(role)))
+    return logins
+
+
+@main.command()
+def demo() -> None:
+    """Load the Kanazawa demo data (venues) and print one staff login per role."""
+    from core.settings import get_settings
+
+    logins = run(load_demo())
+    click.echo("")
+    click.echo(_("Staff logins (sign in at {url}/staff/login):").format(url=get_settings().base_url))
+    for username, password, label in logins:
+        click.echo(f"  {label:<16} {_('username')}: {username:<10} {_('password')}: {password}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

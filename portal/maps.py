@@ -1,0 +1,94 @@
+"""Maps rendered with folium, with Leaflet and its plugins served from our own static/ (no CDN; DESIGN §8)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import folium
+from folium.plugins import MarkerCluster
+
+from core.i18n import gettext as _
+from core.settings import get_settings
+from venues.facility_list import kind_label
+
+STATIC = "/static/vendor"
+KIND_COLOURS: dict[str, str] = {
+    "commercial": "#c0392b",
+    "community_hall": "#0031d8",
+    "library": "#1d7a3c",
+    "welfare": "#8e44ad",
+    "rental_hall": "#b35900",
+    "city_hall": "#1a1a1a",
+    "civic_center": "#4d4d4d",
+}
+
+
+class LocalMap(folium.Map):
+    """A folium map that loads only Leaflet, from static/ (new lists: the mixin mutates the class list)."""
+
+    default_js = [("leaflet", f"{STATIC}/leaflet/leaflet.js")]
+    default_css = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css"), ("outreach_map_css", "/static/css/map.css")]
+
+
+class LocalMarkerCluster(MarkerCluster):
+    """Marker clustering with the plugin served from static/."""
+
+    default_js = [("markerclusterjs", f"{STATIC}/leaflet.markercluster/leaflet.markercluster.js")]
+    default_css = [
+        ("markerclustercss", f"{STATIC}/leaflet.markercluster/MarkerCluster.css"),
+        ("markerclusterdefaultcss", f"{STATIC}/leaflet.markercluster/MarkerCluster.Default.css"),
+    ]
+
+
+def base_map(center: tuple[float, float], zoom: int = 12) -> LocalMap:
+    """An empty map on the tile server of the settings (default 地理院タイル, with its attribution)."""
+    settings = get_settings()
+    fmap = LocalMap(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
+    folium.TileLayer(
+        tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18, min_zoom=5
+    ).add_to(fmap)
+    return fmap
+
+
+def centre_of(points: Iterable[tuple[float, float]]) -> tuple[float, float]:
+    """The mean of the points, or central Tokyo when there are none."""
+    pts = list(points)
+    if not pts:
+        return (35.681, 139.767)
+    return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+
+
+def venue_map_html(venues: Iterable[Mapping[str, Any]], *, detail_url: str = "/staff/venues/{venue_id}") -> str:
+    """A complete HTML page with one marker per venue, coloured by kind, clustered, with a link to its page."""
+    rows = [v for v in venues if v.get("lat") is not None and v.get("lon") is not None]
+    fmap = base_map(centre_of((v["lat"], v["lon"]) for v in rows))
+    cluster = LocalMarkerCluster(name=_("Venues"), options={"disableClusteringAtZoom": 14}).add_to(fmap)
+    link_text = html.escape(_("Open the venue page"))
+    for venue in rows:
+        colour = KIND_COLOURS.get(venue["kind"], "#333333")
+        url = html.escape(detail_url.format(venue_id=venue["venue_id"]), quote=True)
+        popup = (
+            f'<strong>{html.escape(venue["name"])}</strong><br>{html.escape(kind_label(venue["kind"]))}<br>'
+            f'{html.escape(venue.get("address") or "")}<br>'
+            f'<a href="{url}" target="_top">{link_text}</a>'
+        )
+        folium.CircleMarker(
+            location=[venue["lat"], venue["lon"]],
+            radius=8,
+            color="#ffffff",
+            weight=2,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
+            tooltip=html.escape(venue["name"]),
+            popup=folium.Popup(popup, max_width=300),
+            class_name=f"venue-marker kind-{venue['kind']}",
+        ).add_to(cluster)
+    if rows:
+        fmap.fit_bounds(
+            [[min(v["lat"] for v in rows), min(v["lon"] for v in rows)],
+             [max(v["lat"] for v in rows), max(v["lon"] for v in rows)]]
+        )
+    return fmap.get_root().render()

@@ -1,0 +1,57 @@
+"""Sign-in, sign-out and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from core.i18n import LOCALES
+from core.i18n import gettext as _
+from core.users import authenticate
+from portal.auth import SESSION_USER_KEY, safe_next
+from portal.locale import LANG_COOKIE
+from portal.templating import page
+
+
+class SignInController(Controller):
+    """Staff sign-in and sign-out (no role needed to see the form)."""
+
+    path = "/staff"
+
+    @get("/login", name="login")
+    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+        return page(request, "staff/login.html", next=safe_next(next), username="", error=None)
+
+    @post("/login")
+    async def login(
+        self, request: Request, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+    ) -> Template | Redirect:
+        actor = await authenticate(data.get("username", ""), data.get("password", ""))
+        target = safe_next(data.get("next"))
+        if actor is None:
+            return page(request, "staff/login.html", status_code=400, next=target,
+                        username=data.get("username", ""), error=_("The username or password is not correct."))
+        request.set_session({SESSION_USER_KEY: actor.id})
+        return Redirect(path=target, status_code=303)
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect(path="/staff/login", status_code=303)
+
+    @get("/")
+    async def staff_home(self) -> Redirect:
+        return Redirect(path="/staff/venues", status_code=303)
+
+
+@get("/lang/{code:str}", name="set_language")
+async def set_language(code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
+    """Remember the chosen language in a cookie and go back to the page."""
+    response = Redirect(path=safe_next(next, default="/"), status_code=303)
+    if code in LOCALES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=False)
+    return response

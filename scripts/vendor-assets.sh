@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Refresh static/vendor/ from the npm registry, pinned by package-lock.json (run by `make vendor`).
+# The copies are committed, so neither the portal nor the tests need npm or a CDN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund
+rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/design-tokens
+cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
+      node_modules/leaflet/LICENSE static/vendor/leaflet/
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
+   static/vendor/leaflet.markercluster/
+cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css node_modules/@digital-go-jp/design-tokens/LICENSE \
+   static/vendor/design-tokens/
+echo "static/vendor refreshed"

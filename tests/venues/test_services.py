@@ -1,0 +1,131 @@
+"""Venue registry workflows on the database: import, re-import, edits, blackout dates, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.errors import Conflict, ValidationFailed
+from core.tables import AuditEvent, Role
+from tests.conftest import DATA
+from tests.venues.factories import make_venue
+from venues import services
+from venues.facility_list import parse_facility_list
+from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
+from venues.tables import BlackoutDate, Venue
+
+KANAZAWA = (DATA / "public_facilities.csv").read_bytes()
+
+
+def update_of(row: dict, **changes) -> VenueUpdate:
+    values = {name: row[name] for name in VenueUpdate.__dataclass_fields__}
+    values.update(changes)
+    return VenueUpdate(**values)
+
+
+@pytest.fixture
+async def staff(make_user):
+    return await make_user(Role.contractor_staff)
+
+
+async def test_real_kanazawa_file_imports_the_venues_and_application_points(staff):
+    outcome = await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
+    assert len(outcome.created) == 116 and outcome.skipped_rows == 1106 - 116
+    counts = {kind: await Venue.count().where(Venue.kind == kind) for kind in ("community_hall", "civic_center",
+                                                                                   "city_hall")}
+    assert counts == {"community_hall": 62, "civic_center": 14, "city_hall": 1}
+    city_hall = await services.get_venue("AA0000001051")
+    assert city_hall["kind"] == "city_hall" and city_hall["lat"] == pytest.approx(36.561437)
+    assert await Venue.count().where(Venue.poi_code.is_in(["1003", "1503", "1504"])) == 0  # parks, schools
+
+
+async def test_reimporting_the_same_file_changes_nothing(staff):
+    await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
+    before = await Venue.select().order_by(Venue.venue_id)
+    again = await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
+    assert again.created == [] and again.updated == [] and len(again.unchanged) == 116
+    assert await Venue.select().order_by(Venue.venue_id) == before
+
+
+async def test_reimport_updates_in_place_and_keeps_what_staff_manage(staff):
+    await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
+    hall = (await services.list_venues(VenueFilter(kind="community_hall")))[0]
+    await services.update_venue(staff, hall["venue_id"], update_of(hall, partner_name="館長 山田", partner_email="kan@example.jp",
+                                                                  kind="rental_hall"))
+    await services.add_blackout(staff, hall["venue_id"], BlackoutCreate(dt.date(2027, 5, 3), "館行事"))
+    changed = KANAZAWA.replace(hall["name"].encode(), (hall["name"] + "（新館）").encode(), 1)
+    outcome = await services.import_facility_list(staff, parse_facility_list(changed))
+    assert outcome.updated == [hall["venue_id"]] and outcome.created == []
+    after = await services.get_venue(hall["venue_id"])
+    assert after["id"] == hall["id"] and after["name"] == hall["name"] + "（新館）"
+    assert (after["partner_email"], after["kind"]) == ("kan@example.jp", "rental_hall")
+    assert await BlackoutDate.count().where(BlackoutDate.venue == hall["id"]) == 1
+    assert await Venue.count() == 116
+
+
+async def test_a_file_with_errors_imports_nothing_unless_confirmed(staff):
+    bad = KANAZAWA.replace(b"36.561437", b"36561437", 1)  # City Hall loses its decimal point
+    result = parse_facility_list(bad)
+    assert result.has_errors
+    with pytest.raises(ValidationFailed):
+        await services.import_facility_list(staff, result)
+    assert await Venue.count() == 0
+    outcome = await services.import_facility_list(staff, result, accept_partial=True)
+    assert len(outcome.created) == 115 and await Venue.count().where(Venue.venue_id == "AA0000001051") == 0
+
+
+async def test_edit_is_validated_and_audited(staff):
+    venue = await make_venue()
+    with pytest.raises(ValidationFailed) as refused:
+        await services.update_venue(staff, venue["venue_id"], update_of(venue, lat=3656.0, open_from="9時",
+                                                                         partner_email="not-an-email"))
+    assert set(refused.value.fields) == {"lat", "open_from", "partner_email"}
+    await services.update_venue(staff, venue["venue_id"], update_of(venue, open_days="祝土日", open_until="16:00"))
+    saved = await services.get_venue(venue["venue_id"])
+    assert saved["open_days"] == "土日祝" and saved["open_until"] == "16:00"
+    event = await AuditEvent.select().where(AuditEvent.action == "venue.updated").first()
+    assert event["actor_name"] == staff.username and event["object_id"] == venue["venue_id"]
+    assert "open_until" in str(event["changes"]) and "open_days" in str(event["changes"])
+
+
+async def test_deactivate_hides_a_venue_from_the_active_list_and_is_audited(staff):
+    venue = await make_venue()
+    await services.set_active(staff, venue["venue_id"], False)
+    assert venue["venue_id"] not in [v["venue_id"] for v in await services.list_venues(VenueFilter())]
+    assert venue["venue_id"] in [v["venue_id"] for v in await services.list_venues(VenueFilter(active=False))]
+    assert await AuditEvent.count().where(AuditEvent.action == "venue.deactivated") == 1
+
+
+async def test_blackout_dates_are_added_once_and_removed(staff):
+    venue = await make_venue()
+    await services.add_blackout(staff, venue["venue_id"], BlackoutCreate(dt.date(2027, 1, 10), "成人式"))
+    with pytest.raises(Conflict):
+        await services.add_blackout(staff, venue["venue_id"], BlackoutCreate(dt.date(2027, 1, 10)))
+    (blackout,) = await services.list_blackouts(venue["id"])
+    await services.remove_blackout(staff, venue["venue_id"], blackout["id"])
+    assert await services.list_blackouts(venue["id"]) == []
+    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
+    assert actions == ["venue.blackout_added", "venue.blackout_removed"]
+
+
+async def test_filters_by_kind_area_and_accessibility():
+    await make_venue(venue_id="A", kind="library", town="広坂", wheelchair=True)
+    await make_venue(venue_id="B", kind="library", town="泉野", priority_parking=True)
+    await make_venue(venue_id="C", kind="welfare", town="広坂", wheelchair=True, priority_parking=True)
+    ids = lambda rows: sorted(r["venue_id"] for r in rows)  # noqa: E731
+    assert ids(await services.list_venues(VenueFilter(kind="library"))) == ["A", "B"]
+    assert ids(await services.list_venues(VenueFilter(town="広坂"))) == ["A", "C"]
+    assert ids(await services.list_venues(VenueFilter(wheelchair=True, priority_parking=True))) == ["C"]
+    assert await services.towns() == sorted(["広坂", "泉野"])
+
+
+async def test_export_gives_back_a_file_that_reimports_unchanged(staff):
+    await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
+    for encoding in ("utf-8-sig", "cp932"):
+        exported = await services.export_venues(encoding=encoding)
+        result = parse_facility_list(exported)
+        assert result.encoding == encoding and not result.has_errors and len(result.records) == 116
+        outcome = await services.import_facility_list(staff, result)
+        assert outcome.created == [] and outcome.updated == [], encoding
+

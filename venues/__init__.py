@@ -1,0 +1,1 @@
+"""Venues: the registry of booth candidates and permanent application points, and the facility-list import."""

@@ -1,0 +1,15 @@
+"""Piccolo app of the venue registry."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from venues.tables import BlackoutDate, Venue
+
+APP_CONFIG = AppConfig(
+    app_name="venues",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Venue, BlackoutDate],
+    migration_dependencies=["core.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,246 @@
+"""Venue registry workflows: list, edit, deactivate, blackout dates, import and export (会場台帳)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict, fields
+from typing import Any
+
+from core.audit import diff, record_event
+from core.db import write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import gettext as _
+from core.users import Actor
+from venues.facility_list import (
+    VENUE_KINDS,
+    ParseResult,
+    VenueRecord,
+    export_facility_list,
+)
+from venues.schemas import BlackoutCreate, ImportOutcome, VenueFilter, VenueUpdate
+from venues.tables import BlackoutDate, Venue
+
+DAY_LETTERS = "月火水木金土日祝"
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Fields the facility list owns: a re-import updates these and leaves staff-managed ones (partner, cap, active) alone.
+IMPORTED_FIELDS = (
+    "name", "name_kana", "name_en", "kind", "kind_source", "poi_code", "address", "town", "postal_code", "phone",
+    "lat", "lon", "open_days", "open_from", "open_until", "hours_note", "wheelchair", "barrier_free_toilet",
+    "accessible_route", "priority_parking", "url", "notes",
+)  # fmt: skip
+
+
+def canonical_days(value: str) -> str:
+    """Opening-day letters in the canonical order 月火水木金土日祝."""
+    return "".join(letter for letter in DAY_LETTERS if letter in value)
+
+
+async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]]:
+    """Venues matching the filters, by kind then name."""
+    filters = filters or VenueFilter()
+    query = Venue.select().order_by(Venue.kind).order_by(Venue.name)
+    if filters.kind:
+        query = query.where(Venue.kind == filters.kind)
+    if filters.town:
+        query = query.where(Venue.town == filters.town)
+    if filters.wheelchair:
+        query = query.where(Venue.wheelchair == True)  # noqa: E712
+    if filters.barrier_free_toilet:
+        query = query.where(Venue.barrier_free_toilet == True)  # noqa: E712
+    if filters.priority_parking:
+        query = query.where(Venue.priority_parking == True)  # noqa: E712
+    if filters.active is not None:
+        query = query.where(Venue.active == filters.active)
+    if filters.query:
+        query = query.where(Venue.name.like(f"%{filters.query.strip()}%"))
+    return await query
+
+
+async def towns() -> list[str]:
+    """Distinct areas (町字) of the registered venues, for the area filter."""
+    rows = await Venue.select(Venue.town).distinct().where(Venue.town != "").order_by(Venue.town)
+    return [row["town"] for row in rows]
+
+
+async def get_venue(venue_id: str) -> dict[str, Any]:
+    """One venue by its facility-list ID."""
+    row = await Venue.select().where(Venue.venue_id == venue_id).first()
+    if row is None:
+        raise NotFound(_("Venue {venue_id} was not found.").format(venue_id=venue_id))
+    return row
+
+
+def validate_update(update: VenueUpdate) -> VenueUpdate:
+    """Check an edit and return it normalised; raises ValidationFailed naming every bad field."""
+    errors: dict[str, str] = {}
+    if not update.name.strip():
+        errors["name"] = _("Enter the venue's name.")
+    if update.kind not in VENUE_KINDS:
+        errors["kind"] = _("Choose a kind from the list.")
+    if update.lat is None or not 20.0 <= update.lat <= 46.0:
+        errors["lat"] = _("Enter a latitude in Japan (between 20 and 46).")
+    if update.lon is None or not 122.0 <= update.lon <= 154.0:
+        errors["lon"] = _("Enter a longitude in Japan (between 122 and 154).")
+    if set(update.open_days) - set(DAY_LETTERS):
+        errors["open_days"] = _("Use only the letters 月火水木金土日祝.")
+    for name in ("open_from", "open_until"):
+        value = getattr(update, name)
+        if value and not _TIME.match(value):
+            errors[name] = _("Enter a time as HH:MM, for example 09:30.")
+    if update.open_from and update.open_until and "open_until" not in errors and "open_from" not in errors:
+        if update.open_until <= update.open_from:
+            errors["open_until"] = _("The closing time must be after the opening time.")
+    if update.partner_email and not _EMAIL.match(update.partner_email.strip()):
+        errors["partner_email"] = _("Enter an email address such as name@example.jp.")
+    if update.session_cap is not None and update.session_cap < 0:
+        errors["session_cap"] = _("Enter zero or a positive number.")
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    return VenueUpdate(
+        **{
+            **asdict(update),
+            "name": update.name.strip(),
+            "open_days": canonical_days(update.open_days),
+            "partner_email": update.partner_email.strip(),
+        }
+    )
+
+
+async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict[str, Any]:
+    """Apply a staff edit to a venue and audit what changed."""
+    update = validate_update(update)
+    async with write_transaction():
+        before = await get_venue(venue_id)
+        values = asdict(update)
+        if values["kind"] != before["kind"]:
+            values["kind_source"] = "manual"
+        changes = diff(before, values)
+        if changes:
+            await Venue.update(
+                {**{getattr(Venue, key): value for key, value in values.items()},
+                 Venue.updated_at: dt.datetime.now(dt.timezone.utc)}
+            ).where(Venue.venue_id == venue_id)
+            await record_event(actor, "venue.updated", "venue", venue_id, before["name"], changes)
+        return await get_venue(venue_id)
+
+
+async def set_active(actor: Actor, venue_id: str, active: bool) -> dict[str, Any]:
+    """Deactivate (no longer a candidate, kept for history) or reactivate a venue."""
+    async with write_transaction():
+        before = await get_venue(venue_id)
+        if before["active"] != active:
+            await Venue.update({Venue.active: active, Venue.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
+                Venue.venue_id == venue_id
+            )
+            action = "venue.reactivated" if active else "venue.deactivated"
+            await record_event(
+                actor, action, "venue", venue_id, before["name"], {"active": {"before": not active, "after": active}}
+            )
+        return await get_venue(venue_id)
+
+
+async def list_blackouts(venue_pk: int) -> list[dict[str, Any]]:
+    """A venue's blackout dates, earliest first."""
+    return await BlackoutDate.select().where(BlackoutDate.venue == venue_pk).order_by(BlackoutDate.date)
+
+
+async def add_blackout(actor: Actor, venue_id: str, blackout: BlackoutCreate) -> None:
+    """Mark a date on which the venue cannot host a booth."""
+    async with write_transaction():
+        venue = await get_venue(venue_id)
+        exists = await BlackoutDate.exists().where(
+            (BlackoutDate.venue == venue["id"]) & (BlackoutDate.date == blackout.date)
+        )
+        if exists:
+            raise Conflict(_("{date} is already a blackout date.").format(date=blackout.date.isoformat()))
+        await BlackoutDate.insert(BlackoutDate(venue=venue["id"], date=blackout.date, reason=blackout.reason.strip()))
+        await record_event(
+            actor, "venue.blackout_added", "venue", venue_id, f"{blackout.date.isoformat()} {blackout.reason}".strip(),
+            {"blackout": {"before": None, "after": blackout.date.isoformat()}},
+        )
+
+
+async def remove_blackout(actor: Actor, venue_id: str, blackout_id: int) -> None:
+    """Remove a blackout date."""
+    async with write_transaction():
+        venue = await get_venue(venue_id)
+        row = await BlackoutDate.select().where(
+            (BlackoutDate.id == blackout_id) & (BlackoutDate.venue == venue["id"])
+        ).first()
+        if row is None:
+            raise NotFound(_("That blackout date was not found."))
+        await BlackoutDate.delete().where(BlackoutDate.id == blackout_id)
+        await record_event(
+            actor, "venue.blackout_removed", "venue", venue_id, row["date"].isoformat(),
+            {"blackout": {"before": row["date"].isoformat(), "after": None}},
+        )
+
+
+def _record_values(record: VenueRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in IMPORTED_FIELDS}
+
+
+async def import_facility_list(
+    actor: Actor | None, result: ParseResult, *, accept_partial: bool = False, source_name: str = ""
+) -> ImportOutcome:
+    """Create or update (by ID) the venues of a parsed facility list, all in one transaction.
+
+    A file with errors imports nothing unless ``accept_partial`` confirms importing only the good rows.
+    """
+    if result.has_errors and not accept_partial:
+        raise ValidationFailed(
+            _("The file has {n} rows with errors; nothing was imported. Fix them, or confirm importing only the "
+              "good rows.").format(n=len({p.row_number for p in result.errors}))
+        )
+    outcome = ImportOutcome(skipped_rows=result.total_rows - len(result.records))
+    now = dt.datetime.now(dt.timezone.utc)
+    async with write_transaction():
+        existing = {
+            row["venue_id"]: row
+            for row in await Venue.select().where(Venue.venue_id.is_in([r.venue_id for r in result.records]))
+        } if result.records else {}
+        for record in result.records:
+            values = _record_values(record)
+            before = existing.get(record.venue_id)
+            if before is None:
+                await Venue.insert(Venue(venue_id=record.venue_id, source_row=record.raw, **values))
+                await record_event(actor, "venue.imported", "venue", record.venue_id, record.name)
+                outcome.created.append(record.venue_id)
+                continue
+            if before["kind_source"] == "manual":  # a kind chosen by staff survives re-imports
+                values["kind"], values["kind_source"] = before["kind"], "manual"
+            changes = diff(before, values)
+            if not changes:
+                outcome.unchanged.append(record.venue_id)
+                continue
+            await Venue.update(
+                {**{getattr(Venue, key): value for key, value in values.items()},
+                 Venue.source_row: record.raw, Venue.updated_at: now}
+            ).where(Venue.venue_id == record.venue_id)
+            await record_event(actor, "venue.reimported", "venue", record.venue_id, record.name, changes)
+            outcome.updated.append(record.venue_id)
+        await record_event(
+            actor, "venues.import", "facility_list", source_name or "upload",
+            _("{created} created, {updated} updated, {unchanged} unchanged, {skipped} rows left out").format(
+                created=len(outcome.created), updated=len(outcome.updated),
+                unchanged=len(outcome.unchanged), skipped=outcome.skipped_rows),
+        )
+    return outcome
+
+
+def record_from_row(row: dict[str, Any], row_number: int = 0) -> VenueRecord:
+    """A VenueRecord (the facility-list shape) from a Venue row, for export."""
+    names = {f.name for f in fields(VenueRecord)}
+    values = {name: row[name] for name in IMPORTED_FIELDS if name in names}
+    raw = row["source_row"]
+    raw = json.loads(raw) if isinstance(raw, str) else raw  # Piccolo returns JSON columns as text
+    return VenueRecord(row_number=row_number, venue_id=row["venue_id"], raw=dict(raw or {}), **values)
+
+
+async def export_venues(filters: VenueFilter | None = None, *, encoding: str = "utf-8-sig") -> bytes:
+    """The registry as a standard 公共施設一覧 CSV (UTF-8 with BOM, or CP932 for Excel on Windows)."""
+    rows = await list_venues(filters or VenueFilter(active=None))
+    return export_facility_list([record_from_row(row, index + 2) for index, row in enumerate(rows)], encoding=encoding)
