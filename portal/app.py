@@ -24,7 +24,7 @@ from portal.errors import EXCEPTION_HANDLERS
 from portal.health import healthz
 from portal.import_pages import ImportController
 from portal.locale import LocaleMiddleware
-from portal.public import home
+from portal.public import favicon, home
 from portal.security import SecurityHeadersMiddleware
 from portal.staff_auth import SignInController, set_language
 from portal.templating import build_environment
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             home,
+            favicon,
             healthz,
             set_language,
             SignInController,

@@ -23,6 +23,7 @@ from core.users import Actor
 from portal.auth import VENUE_EDITORS, provide_actor, requires
 from portal.templating import page
 from venues import services
+from venues.facility_kinds import EXCLUDED
 from venues.facility_list import VENUE_KINDS, ParseResult, parse_facility_list
 from venues.tables import Venue
 
@@ -62,14 +63,15 @@ def discard_upload(token: FromPath[str]) -> None:
         (upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-def kind_overrides(form: Any) -> dict[int, str]:
-    """``kind_<row>`` fields of the preview form whose value differs from the parsed kind."""
+def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
+    """The kinds chosen in the preview (``kind_<row>`` fields) that differ from what the file itself says."""
+    file_kinds = {record.row_number: record.kind for record in parsed.records}
     overrides: dict[int, str] = {}
     for key in form.keys():
         if key.startswith("kind_") and key[5:].isdigit():
-            value = form.get(key)
-            if value in VENUE_KINDS and form.get(f"parsed_{key[5:]}") != value:
-                overrides[int(key[5:])] = value
+            row, value = int(key[5:]), form.get(key)
+            if value in (*VENUE_KINDS, EXCLUDED) and value != file_kinds.get(row, EXCLUDED):
+                overrides[row] = value
     return overrides
 
 
@@ -84,7 +86,7 @@ async def preview_context(result: ParseResult) -> dict[str, Any]:
         "known_ids": known,
         "error_rows": len({p.row_number for p in result.errors}),
         "kinds": VENUE_KINDS,
-        "overridable": {p.row_number for p in result.excluded},
+        "excluded": EXCLUDED,
     }
 
 
@@ -118,7 +120,7 @@ class ImportController(Controller):
     async def confirm(self, request: Request, token: FromPath[str], actor: NamedDependency[Actor]) -> Template:
         form = await request.form()
         content, filename = load_upload(token, actor)
-        result = parse_facility_list(content, kind_overrides=kind_overrides(form))
+        result = parse_facility_list(content, kind_overrides=kind_overrides(form, parse_facility_list(content)))
         if form.get("action") != "import":
             return page(request, "staff/venues/preview.html", token=token, filename=filename,
                         **await preview_context(result))

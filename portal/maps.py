@@ -26,9 +26,12 @@ KIND_COLOURS: dict[str, str] = {
 
 
 class LocalMap(folium.Map):
-    """A folium map that loads only Leaflet, from static/ (new lists: the mixin mutates the class list)."""
+    """A folium map that loads only Leaflet and jQuery, from static/ (new lists: the mixin mutates the class list)."""
 
-    default_js = [("leaflet", f"{STATIC}/leaflet/leaflet.js")]
+    default_js = [
+        ("leaflet", f"{STATIC}/leaflet/leaflet.js"),
+        ("jquery", f"{STATIC}/jquery/jquery.min.js"),  # folium builds popups with $(...)
+    ]
     default_css = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css"), ("outreach_map_css", "/static/css/map.css")]
 
 

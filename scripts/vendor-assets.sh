@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
-rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/design-tokens
+rm -rf static/vendor && mkdir -p static/vendor/jquery static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/design-tokens
 cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
       node_modules/leaflet/LICENSE static/vendor/leaflet/
 cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
    static/vendor/leaflet.markercluster/
+cp node_modules/jquery/dist/jquery.min.js node_modules/jquery/LICENSE.txt static/vendor/jquery/
 cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css node_modules/@digital-go-jp/design-tokens/LICENSE \
    static/vendor/design-tokens/
 echo "static/vendor refreshed"

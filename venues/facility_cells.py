@@ -100,7 +100,8 @@ def parse_time(text: str) -> str | None:
     """Read a 開始時間 / 終了時間 cell as ``"HH:MM"`` (24-hour); ``None`` when it is not a time.
 
     Accepted: ``9:00``, ``09:00``, ``09:00:00``, ``０９：００``, ``9時``, ``9時30分``, ``9時半``,
-    ``0900``, with an optional 午前 / 午後 (am / pm).  ``24:00`` is allowed as a closing time.
+    ``0900``, with an optional 午前 / 午後 (am / pm).  Hours run 0-23 (``24:00`` is not read, so
+    that every value is a valid ``datetime.time``).
     """
     normalized = re.sub(r"\s+", "", nfkc(text)).casefold()
     match = _AM_PM.match(normalized)
@@ -119,7 +120,7 @@ def parse_time(text: str) -> str | None:
             hour += 12
         elif meridiem in ("午前", "am") and hour == 12:
             hour = 0
-        if minute > 59 or hour > 24 or (hour == 24 and minute):
+        if minute > 59 or hour > 23:
             return None
         return f"{hour:02d}:{minute:02d}"
     return None

@@ -330,13 +330,13 @@ def test_opening_time_forms(cell: str, time: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cell", "time"), [("17:15", "17:15"), ("午後5時", "17:00"), ("２１時", "21:00"), ("24:00", "24:00")]
+    ("cell", "time"), [("17:15", "17:15"), ("午後5時", "17:00"), ("２１時", "21:00"), ("23:59", "23:59")]
 )
 def test_closing_time_forms(cell: str, time: str) -> None:
     assert only_record(parse_one(終了時間=cell)).open_until == time
 
 
-@pytest.mark.parametrize("cell", ["日没", "25:00", "9:75", "夕方"])
+@pytest.mark.parametrize("cell", ["日没", "24:00", "9:75", "夕方"])
 def test_unreadable_time_warns_and_is_none(cell: str) -> None:
     result = parse_one(終了時間=cell)
     assert only_record(result).open_until is None

@@ -1,0 +1,45 @@
+# outreach — the two commands of the README are `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup demo serve test test-postgres messages vendor bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## Create .venv from the lock file and install the `outreach` command.
+setup: $(STAMP)
+
+## Set up, load the Kanazawa demo data on SQLite, print the staff logins and serve http://127.0.0.1:8000
+demo: setup
+	$(BIN)/outreach demo
+	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
+
+serve: setup
+	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
+
+## Set up and run the whole test suite (SQLite; set TEST_DATABASE_URL to run it on PostgreSQL).
+test: setup
+	scripts/check-system-deps.sh
+	timeout 3000 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	$(MAKE) test TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:5432/postgres}
+
+## Extract translatable messages and merge them into the catalogs.
+messages: setup
+	scripts/update-messages.sh
+
+## Refresh static/vendor from the npm registry (package-lock.json).
+vendor:
+	scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,219 @@
+"""The venue registry pages as staff use them: list and filters, detail, edit with errors, blackout dates,
+the upload-with-preview import, export and the map."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from core.tables import AuditEvent, Role
+from tests.conftest import DATA, csrf_token, post_form
+from tests.venues.factories import make_venue
+from venues.tables import BlackoutDate, Venue
+
+KANAZAWA = (DATA / "public_facilities.csv").read_bytes()
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def venue_names(response) -> list[str]:
+    return [a.get_text(strip=True) for a in soup(response).select("table.data-table tbody td:first-child a")]
+
+
+async def test_list_filters_by_kind_area_and_accessibility(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    await make_venue(name="泉野図書館", kind="library", town="泉野", wheelchair=True)
+    await make_venue(name="広坂公民館", kind="community_hall", town="広坂", priority_parking=True)
+    await make_venue(name="閉館した館", kind="community_hall", town="広坂", active=False)
+    assert sorted(venue_names(await client.get("/staff/venues"))) == ["広坂公民館", "泉野図書館"]
+    assert venue_names(await client.get("/staff/venues?kind=library")) == ["泉野図書館"]
+    assert venue_names(await client.get("/staff/venues?town=広坂")) == ["広坂公民館"]
+    assert venue_names(await client.get("/staff/venues?access=priority_parking")) == ["広坂公民館"]
+    assert venue_names(await client.get("/staff/venues?status=inactive")) == ["閉館した館"]
+    options = [o["value"] for o in soup(await client.get("/staff/venues")).select("#f-town option") if o["value"]]
+    assert options == sorted(["泉野", "広坂"])
+
+
+async def test_edit_form_shows_every_error_next_to_its_field_and_keeps_the_input(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    venue = await make_venue()
+    url = f"/staff/venues/{venue['venue_id']}/edit"
+    form = {"name": "新しい名前", "kind": "community_hall", "lat": "3656", "lon": "136.65", "open_days": ["月", "祝"],
+            "open_from": "9時", "open_until": "17:00", "partner_email": "nobody"}
+    response = await post_form(client, url, url, form)
+    assert response.status_code == 422
+    page = soup(response)
+    for field in ("lat", "open_from", "partner_email"):
+        control = page.find(id=f"v-{field}")
+        assert control["aria-invalid"] == "true"
+        assert page.find(id=f"v-{field}-error").get_text(strip=True)
+    assert page.find(id="v-name")["value"] == "新しい名前"
+    assert page.find(role="alert") is not None
+    assert (await Venue.select(Venue.name).where(Venue.id == venue["id"]).first())["name"] == venue["name"]
+
+
+async def test_edit_saves_partner_contact_and_writes_the_audit_log(client, signed_in):
+    actor = await signed_in(Role.contractor_lead)
+    venue = await make_venue()
+    url = f"/staff/venues/{venue['venue_id']}/edit"
+    form = {"name": venue["name"], "kind": "community_hall", "lat": "36.57", "lon": "136.65",
+            "open_days": ["月", "火", "土"], "open_from": "09:00", "open_until": "21:00", "wheelchair": "on",
+            "partner_name": "館長 山田", "partner_email": "yamada@example.jp"}
+    response = await post_form(client, url, url, form, follow_redirects=False)
+    assert response.status_code == 303
+    saved = await Venue.select().where(Venue.id == venue["id"]).first()
+    assert (saved["partner_email"], saved["open_days"], saved["wheelchair"]) == ("yamada@example.jp", "月火土", True)
+    detail = await client.get(f"/staff/venues/{venue['venue_id']}")
+    assert "yamada@example.jp" in detail.text
+    event = await AuditEvent.select().where(AuditEvent.action == "venue.updated").first()
+    assert event["actor_name"] == actor.username
+    assert actor.username in soup(detail).select_one("ul.history").get_text()
+
+
+async def test_blackout_dates_added_and_removed_from_the_venue_page(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    venue = await make_venue()
+    page_url = f"/staff/venues/{venue['venue_id']}"
+    bad = await post_form(client, page_url, f"{page_url}/blackouts", {"date": "5月3日"})
+    assert bad.status_code == 422 and soup(bad).find(id="b-date")["aria-invalid"] == "true"
+    ok = await post_form(client, page_url, f"{page_url}/blackouts", {"date": "2027-05-03", "reason": "館まつり"})
+    assert ok.status_code == 200 and "館まつり" in ok.text
+    (blackout,) = await BlackoutDate.select().where(BlackoutDate.venue == venue["id"])
+    duplicate = await post_form(client, page_url, f"{page_url}/blackouts", {"date": "2027-05-03"})
+    assert duplicate.status_code == 409
+    await post_form(client, page_url, f"{page_url}/blackouts/{blackout['id']}/delete", {})
+    assert await BlackoutDate.count() == 0
+
+
+async def test_deactivate_and_reactivate(client, signed_in):
+    await signed_in(Role.admin)
+    venue = await make_venue()
+    page_url = f"/staff/venues/{venue['venue_id']}"
+    await post_form(client, page_url, f"{page_url}/deactivate", {})
+    assert (await Venue.select(Venue.active).where(Venue.id == venue["id"]).first())["active"] is False
+    await post_form(client, page_url, f"{page_url}/activate", {})
+    assert (await Venue.select(Venue.active).where(Venue.id == venue["id"]).first())["active"] is True
+
+
+async def test_unknown_venue_is_a_404_page(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    response = await client.get("/staff/venues/NOPE")
+    assert response.status_code == 404 and soup(response).find(role="alert")
+
+
+async def upload(client, content: bytes, filename: str = "facilities.csv"):
+    page = await client.get("/staff/venues/import")
+    return await client.post(
+        "/staff/venues/import",
+        files={"file": (filename, content, "text/csv")},
+        data={"_csrf_token": csrf_token(page.text)},
+    )
+
+
+def form_fields(page: BeautifulSoup) -> dict:
+    """The preview form's values as a browser would submit them."""
+    form = page.select_one("form[action^='/staff/venues/import/']")
+    data: dict = {}
+    for field in form.select("input[type=hidden]"):
+        data[field["name"]] = field["value"]
+    for select in form.select("select"):
+        chosen = select.select_one("option[selected]") or select.select_one("option")
+        data[select["name"]] = chosen["value"]
+    return data
+
+
+async def test_upload_preview_then_import_the_real_kanazawa_file(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    preview = await upload(client, KANAZAWA)
+    assert preview.status_code == 200
+    page = soup(preview)
+    assert page.select_one("[data-count=new]").get_text() == "116"
+    assert page.select_one("[data-count=errors]").get_text() == "0"
+    assert await Venue.count() == 0  # nothing saved by a preview
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    done = await client.post(action, data={**form_fields(page), "action": "import"})
+    assert done.status_code == 200 and await Venue.count() == 116
+    again = soup(await upload(client, KANAZAWA))
+    assert again.select_one("[data-count=new]").get_text() == "0"
+    assert again.select_one("[data-count=update]").get_text() == "116"
+
+
+async def test_preview_of_a_bad_file_lists_each_problem_and_imports_only_when_confirmed(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    header = "ID,名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\r\n"
+    rows = ("K1,弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\r\n"
+            "K2,泉公民館,金沢市泉1丁目,365512,136.6402,月火水木金,09:00,17:00\r\n"
+            "K3,額公民館,金沢市額1丁目,36.5101,136.6201,月;火;水,9時,17時\r\n")
+    preview = await upload(client, (header + rows).encode("cp932"))
+    page = soup(preview)
+    errors = [[td.get_text(strip=True) for td in tr.select("td")] for tr in page.select("tr.problem--error")]
+    assert errors and errors[0][:3] == ["3", "緯度", "365512"]
+    assert "36.5512" in errors[0][3]  # suggests the missing decimal point
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    refused = await client.post(action, data={**form_fields(page), "action": "import"})
+    assert refused.status_code == 422 and await Venue.count() == 0
+    assert soup(refused).find(role="alert")
+    accepted = await client.post(action, data={**form_fields(page), "action": "import", "accept_partial": "on"})
+    assert accepted.status_code == 200
+    assert sorted(v["venue_id"] for v in await Venue.select(Venue.venue_id)) == ["K1", "K3"]
+
+
+async def test_kind_can_be_overridden_in_the_preview(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    content = ("ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\r\n"
+               "X1,ふれあいプラザ,36.56,136.65,月火水木金,09:00,17:00\r\n").encode()
+    page = soup(await upload(client, content))
+    assert page.select_one("[data-count=excluded]").get_text() == "1"
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    fields = {**form_fields(page), "kind_2": "welfare"}
+    refreshed = soup(await client.post(action, data={**fields, "action": "refresh"}))
+    assert refreshed.select_one("[data-count=new]").get_text() == "1"
+    await client.post(action, data={**form_fields(refreshed), "action": "import"})
+    venue = await Venue.select().where(Venue.venue_id == "X1").first()
+    assert (venue["kind"], venue["kind_source"]) == ("welfare", "override")
+
+
+async def test_upload_of_another_user_cannot_be_used(client, signed_in, app):
+    from litestar.testing import AsyncTestClient
+
+    from tests.conftest import sign_in
+
+    await signed_in(Role.contractor_staff)
+    page = soup(await upload(client, KANAZAWA))
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as other:
+        from core.users import create_user
+        from tests.conftest import PASSWORD
+
+        intruder = await create_user("intruder", PASSWORD, Role.contractor_staff)
+        await sign_in(other, intruder.username)
+        token = csrf_token((await other.get("/staff/venues/import")).text)
+        response = await other.post(action, data={"_csrf_token": token, "action": "import"})
+        assert response.status_code == 404
+    assert await Venue.count() == 0
+
+
+async def test_export_downloads_the_standard_format(client, signed_in):
+    await signed_in(Role.city_reviewer)
+    await make_venue(venue_id="E1", name="輸出公民館")
+    response = await client.get("/staff/venues/export.csv?encoding=cp932")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    text = response.content.decode("cp932")
+    assert text.splitlines()[0].startswith("全国地方公共団体コード,ID,") and "輸出公民館" in text
+
+
+async def test_map_is_served_with_local_assets_only(client, signed_in):
+    await signed_in(Role.city_reviewer)
+    await make_venue(name="地図の公民館")
+    frame = await client.get("/staff/venues/map.html")
+    assert frame.status_code == 200 and "地図の公民館" in frame.text
+    page = soup(frame)
+    sources = [tag.get("src") for tag in page.find_all("script") if tag.get("src")]
+    sources += [tag.get("href") for tag in page.find_all("link") if tag.get("href")]
+    assert sources and all(src.startswith("/static/") for src in sources), sources
+    assert "/static/vendor/leaflet/leaflet.js" in sources
+    for src in sources:
+        assert (await client.get(src)).status_code == 200, src
+    outer = soup(await client.get("/staff/venues/map"))
+    assert outer.find("iframe")["title"]
