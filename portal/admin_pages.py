@@ -23,6 +23,7 @@ class AuditController(Controller):
     """The audit trail: who changed what, when."""
 
     path = "/staff/audit"
+    include_in_schema = False
     guards = [requires(*AUDIT_READERS)]
 
     @get("/", name="audit_log")
@@ -48,6 +49,7 @@ class UserController(Controller):
     """Staff accounts, managed by admins."""
 
     path = "/staff/users"
+    include_in_schema = False
     guards = [requires(*ADMINS)]
 
     async def _render(self, request: Request, status_code: int = 200, **context) -> Template:

@@ -94,6 +94,7 @@ class ImportController(Controller):
     """The upload-with-preview import; only roles that may edit venues."""
 
     path = "/staff/venues/import"
+    include_in_schema = False
     guards = [requires(*VENUE_EDITORS)]
     dependencies = {"actor": Provide(provide_actor)}
 

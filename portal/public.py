@@ -8,7 +8,7 @@ from litestar.response import File, Template
 from portal.templating import page
 
 
-@get("/", name="home")
+@get("/", name="home", include_in_schema=False)
 async def home(request: Request) -> Template:
     """What the service is, in Japanese first with English."""
     return page(request, "public/home.html")

@@ -21,6 +21,7 @@ class SignInController(Controller):
     """Staff sign-in and sign-out (no role needed to see the form)."""
 
     path = "/staff"
+    include_in_schema = False
 
     @get("/login", name="login")
     async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:
@@ -48,7 +49,7 @@ class SignInController(Controller):
         return Redirect(path="/staff/venues", status_code=303)
 
 
-@get("/lang/{code:str}", name="set_language")
+@get("/lang/{code:str}", name="set_language", include_in_schema=False)
 async def set_language(code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
     """Remember the chosen language in a cookie and go back to the page."""
     response = Redirect(path=safe_next(next, default="/"), status_code=303)

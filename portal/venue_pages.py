@@ -70,6 +70,7 @@ class VenueController(Controller):
     """The venue registry; every staff role may read it, contractor staff, leads and admins may change it."""
 
     path = "/staff/venues"
+    include_in_schema = False
     guards = [requires(*ALL_STAFF)]
     dependencies = {"actor": Provide(provide_actor)}
 
