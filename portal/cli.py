@@ -126,9 +126,10 @@ async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overri
     """Parse, report and (unless dry-run) import one facility list; False when nothing was imported."""
     from core.errors import ValidationFailed
     from venues.facility_list import parse_facility_list
-    from venues.services import import_facility_list
+    from venues.services import import_facility_list, registry_points
 
-    result = parse_facility_list(path.read_bytes(), kind_overrides=overrides)
+    known_points = await registry_points()
+    result = parse_facility_list(path.read_bytes(), kind_overrides=overrides, reference_points=known_points)
     if quiet:
         click.echo(f"{path.name}: {len(result.records)} / {result.total_rows}")
     else:

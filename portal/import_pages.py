@@ -113,7 +113,7 @@ class ImportController(Controller):
             return page(request, "staff/venues/import.html", status_code=422,
                         error=_("Choose a CSV file to upload."))
         token = save_upload(content, upload.filename or "", actor)
-        result = parse_facility_list(content)
+        result = parse_facility_list(content, reference_points=await services.registry_points())
         return page(request, "staff/venues/preview.html", token=token, filename=upload.filename or "",
                     **await preview_context(result))
 
@@ -121,7 +121,9 @@ class ImportController(Controller):
     async def confirm(self, request: Request, token: FromPath[str], actor: NamedDependency[Actor]) -> Template:
         form = await request.form()
         content, filename = load_upload(token, actor)
-        result = parse_facility_list(content, kind_overrides=kind_overrides(form, parse_facility_list(content)))
+        known_points = await services.registry_points()
+        as_uploaded = parse_facility_list(content, reference_points=known_points)
+        result = parse_facility_list(content, kind_overrides=kind_overrides(form, as_uploaded), reference_points=known_points)
         if form.get("action") != "import":
             return page(request, "staff/venues/preview.html", token=token, filename=filename,
                         **await preview_context(result))

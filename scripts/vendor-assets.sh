@@ -13,4 +13,5 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules
 cp node_modules/jquery/dist/jquery.min.js node_modules/jquery/LICENSE.txt static/vendor/jquery/
 cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css node_modules/@digital-go-jp/design-tokens/LICENSE \
    static/vendor/design-tokens/
+mkdir -p tests/e2e/assets && cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/e2e/assets/  # accessibility checks in the browser tests
 echo "static/vendor refreshed"

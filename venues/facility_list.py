@@ -74,10 +74,11 @@ __all__ = [
 ]
 
 FAR_FROM_CITY_KM = 30.0
-"""A venue further than this from the reference point is taken to have wrong coordinates."""
+"""A venue further than this from every other facility is taken to have wrong coordinates."""
 
-MIN_POINTS_FOR_MEDIAN = 5
-"""Without a reference point, the distance check needs at least this many valid points in the file."""
+MIN_POINTS_FOR_DISTANCE_CHECK = 5
+GRID_DEGREES = 0.5
+"""The distance check needs at least this many points (the file's and the registered venues')."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class _FileParser:
         self.overrides = overrides
         self.problems: list[Problem] = []
         self.records: list[VenueRecord] = []
-        self.points: list[tuple[float, float]] = []
+        self.points: list[tuple[int, tuple[float, float]]] = []
         self.first_row_of_id: dict[str, int] = {}
 
     def problem(self, row: _Row, column: str, value: str, code: str, severity: str, **params: str) -> None:
@@ -255,7 +256,7 @@ class _FileParser:
         venue_id = nfkc(row["ID"]).strip()
         coordinates = self._coordinates(row)
         if coordinates is not None:
-            self.points.append(coordinates)
+            self.points.append((row.number, coordinates))
         first_row = self.first_row_of_id.setdefault(venue_id, row.number) if venue_id else row.number
 
         poi_code = normalize_poi_code(row["POIコード"])
@@ -400,26 +401,45 @@ class _FileParser:
             self.problem(row, column, text, "time_invalid", "warning")
         return value
 
-    def check_distances(self, reference_point: tuple[float, float] | None) -> None:
-        """Turn records far from the reference point (or the file's median point) into errors."""
-        if reference_point is None:
-            if len(self.points) < MIN_POINTS_FOR_MEDIAN:
-                return
-            reference_point = (
-                statistics.median(lat for lat, _lon in self.points),
-                statistics.median(lon for _lat, lon in self.points),
-            )
+    def check_distances(self, reference_points: Iterable[tuple[str, float, float]]) -> None:
+        """Turn records whose nearest other facility is more than FAR_FROM_CITY_KM away into errors.
+
+        The other facilities are every other row of the file with valid coordinates (parks and schools
+        included) and ``reference_points`` (``(venue_id, lat, lon)`` of venues already registered; the
+        record's own ID is skipped).  Nearest neighbours rather than a centre, so that a file covering a
+        whole prefecture is judged as fairly as one city.  Too few points and nothing can be told apart.
+        """
+        pool: list[tuple[tuple[str, object], tuple[float, float]]] = [
+            (("row", number), point) for number, point in self.points
+        ]
+        pool += [(("id", venue_id), (lat, lon)) for venue_id, lat, lon in reference_points]
+        if len(pool) < MIN_POINTS_FOR_DISTANCE_CHECK:
+            return
+        grid: dict[tuple[int, int], list[tuple[tuple[str, object], tuple[float, float]]]] = {}
+        for entry in pool:
+            grid.setdefault(_cell(entry[1]), []).append(entry)
         kept: list[VenueRecord] = []
         for record in self.records:
-            distance = haversine_km(reference_point, (record.lat, record.lon))
-            if distance > FAR_FROM_CITY_KM:
-                value = f"{record.lat}, {record.lon}"
-                self.problems.append(
-                    Problem(record.row_number, "", value, "far_from_city", "error", {"km": f"{distance:.1f}"})
-                )
-            else:
+            own = {("row", record.row_number), ("id", record.venue_id)}
+            point = (record.lat, record.lon)
+            row, col = _cell(point)
+            near = (p for dr in (-1, 0, 1) for dc in (-1, 0, 1) for key, p in grid.get((row + dr, col + dc), ())
+                    if key not in own)
+            if any(haversine_km(point, p) <= FAR_FROM_CITY_KM for p in near):
                 kept.append(record)
+                continue
+            # Every point within FAR_FROM_CITY_KM lies in the 3x3 cells, so this one is far: say how far.
+            distance = min((haversine_km(point, p) for key, p in pool if key not in own), default=float("inf"))
+            value = f"{record.lat}, {record.lon}"
+            self.problems.append(
+                Problem(record.row_number, "", value, "far_from_city", "error", {"km": f"{distance:.1f}"})
+            )
         self.records = kept
+
+
+def _cell(point: tuple[float, float]) -> tuple[int, int]:
+    """A 0.5° grid cell: at least 38 km wide anywhere in Japan, so every point within 30 km is in the 3x3 block."""
+    return int(point[0] // GRID_DEGREES), int(point[1] // GRID_DEGREES)
 
 
 def _file_error(code: str, encoding: str = "", **params: str) -> ParseResult:
@@ -432,15 +452,15 @@ def parse_facility_list(
     data: bytes,
     *,
     kind_overrides: Mapping[int, str] | None = None,
-    reference_point: tuple[float, float] | None = None,
+    reference_points: Iterable[tuple[str, float, float]] = (),
 ) -> ParseResult:
     """Parse a 「公共施設一覧」 CSV file (UTF-8 with or without BOM, or CP932; CRLF or LF).
 
     Columns are found by header name, in any order, with full-width/half-width variants accepted;
     名称, 緯度 and 経度 are required.  ``kind_overrides`` maps a row number (the header is row 1) to
     a kind chosen by staff in the upload preview (one of ``VENUE_KINDS``, or ``"excluded"``); it
-    wins over the file.  ``reference_point`` is the city's ``(lat, lon)`` for the distance check;
-    by default the median of the file's own valid coordinates is used (when there are at least 5).
+    wins over the file.  ``reference_points`` are the ``(venue_id, lat, lon)`` of venues already
+    registered, for the check that flags a facility far from every other one (see ``check_distances``).
 
     ``ParseResult.encoding`` is ``""`` when the file could not be decoded.
     """
@@ -472,7 +492,7 @@ def parse_facility_list(
     parser = _FileParser(overrides)
     for number, cells in data_rows:
         parser.parse_row(_Row(number, cells, positions, header))
-    parser.check_distances(reference_point)
+    parser.check_distances(reference_points)
 
     problems = header_problems + sorted(parser.problems, key=lambda problem: problem.row_number)
     return ParseResult(encoding=encoding, records=parser.records, problems=problems, total_rows=len(data_rows))

@@ -41,7 +41,7 @@ _MESSAGES: dict[str, str] = {
     "coordinates_swapped": N_(
         "Latitude and longitude look swapped ({value}). Did you mean latitude {lat}, longitude {lon}?"
     ),
-    "far_from_city": N_("Far from the rest of the city ({km} km); check the coordinates."),
+    "far_from_city": N_("Far from every other facility ({km} km to the nearest); check the coordinates."),
     # warnings: the row is imported but something needs a look
     "row_too_long": N_(
         "The row has {cells} cells but the header has {columns}; the extra cells were ignored "

@@ -65,6 +65,11 @@ async def towns() -> list[str]:
     return [row["town"] for row in rows]
 
 
+async def registry_points() -> list[tuple[str, float, float]]:
+    """``(venue_id, lat, lon)`` of every registered venue: an upload's facility far from all of them is doubtful."""
+    return [(r["venue_id"], r["lat"], r["lon"]) for r in await Venue.select(Venue.venue_id, Venue.lat, Venue.lon)]
+
+
 async def get_venue(venue_id: str) -> dict[str, Any]:
     """One venue by its facility-list ID."""
     row = await Venue.select().where(Venue.venue_id == venue_id).first()

@@ -541,13 +541,13 @@ def test_swapped_coordinates_are_detected() -> None:
 
 def test_point_far_from_the_rest_of_the_file_is_an_error() -> None:
     rows = [venue(ID=f"T-{i}", 緯度=lat, 経度=lon) for i, (lat, lon) in enumerate(KANAZAWA_POINTS)]
-    rows.append(venue(ID="T-far", 緯度="36.6953", 経度="137.2113"))  # Toyama city, about 52 km away
+    rows.append(venue(ID="T-far", 緯度="36.6953", 経度="137.2113"))  # Toyama city, 47.7 km from the nearest
     result = parse(rows)
     assert summary(result.problems) == [(8, "", "36.6953, 137.2113", "far_from_city", "error")]
-    assert result.problems[0].params["km"].startswith("5")
+    assert result.problems[0].params["km"] == "47.7"
     assert len(result.records) == len(KANAZAWA_POINTS)
     with using_locale("en"):
-        assert "far from the rest of the city" in result.problems[0].message.lower()
+        assert "far from every other facility" in result.problems[0].message.lower()
 
 
 def test_far_check_needs_five_points_without_a_reference() -> None:
@@ -556,10 +556,28 @@ def test_far_check_needs_five_points_without_a_reference() -> None:
     assert len(parse(rows).records) == 4
 
 
-def test_far_check_uses_the_given_reference_point() -> None:
-    result = parse([venue()], reference_point=(35.6812, 139.7671))  # Tokyo station
+def test_far_check_uses_the_registered_venues() -> None:
+    tokyo = [(f"R-{i}", 35.6812 + i * 0.01, 139.7671) for i in range(5)]  # venues around Tokyo station
+    result = parse([venue()], reference_points=tokyo)
     assert codes(result) == ["far_from_city"] and result.records == []
-    assert parse([venue()], reference_point=(36.5780, 136.6480)).records
+    kanazawa = [(f"R-{i}", float(lat), float(lon)) for i, (lat, lon) in enumerate(KANAZAWA_POINTS)]
+    assert parse([venue()], reference_points=kanazawa).records
+
+
+def test_a_registered_venue_is_not_its_own_neighbour() -> None:
+    """Re-importing a venue whose coordinates went wrong is caught, although the registry has it."""
+    kanazawa = [(f"R-{i}", float(lat), float(lon)) for i, (lat, lon) in enumerate(KANAZAWA_POINTS)]
+    moved = parse([venue(ID="R-0", 緯度="36.6953", 経度="137.2113")], reference_points=kanazawa)
+    assert codes(moved) == ["far_from_city"]
+
+
+def test_a_file_spanning_a_whole_prefecture_is_not_doubted() -> None:
+    """Facilities 100 km apart are fine when each has neighbours: only isolated points are doubtful."""
+    kanazawa = [(float(lat), float(lon)) for lat, lon in KANAZAWA_POINTS]
+    wajima = [(37.39 + i * 0.01, 136.90) for i in range(5)]  # Noto, about 95 km north
+    rows = [venue(ID=f"P-{i}", 緯度=str(lat), 経度=str(lon)) for i, (lat, lon) in enumerate(kanazawa + wajima)]
+    result = parse(rows)
+    assert codes(result) == [] and len(result.records) == len(rows)
 
 
 def test_excluded_and_skipped_rows_get_no_warnings() -> None:

@@ -129,3 +129,11 @@ async def test_export_gives_back_a_file_that_reimports_unchanged(staff):
         outcome = await services.import_facility_list(staff, result)
         assert outcome.created == [] and outcome.updated == [], encoding
 
+
+
+async def test_a_small_upload_far_from_the_registered_venues_is_doubted(staff):
+    await services.import_facility_list(staff, parse_facility_list((DATA / "commercial_venues.csv").read_bytes()))
+    tokyo = "ID,名称,緯度,経度\nT1,東京の公民館,35.6812,139.7671\n".encode()
+    assert not parse_facility_list(tokyo).has_errors  # alone, one row cannot look out of place
+    result = parse_facility_list(tokyo, reference_points=await services.registry_points())
+    assert [p.code for p in result.errors] == ["far_from_city"]
