@@ -3,7 +3,6 @@ migrated once, emptied before every test; an HTTP client on the real app; staff 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import tempfile

@@ -8,7 +8,6 @@ reader returns a plain value and leaves reporting to the caller; nothing here kn
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
@@ -160,13 +159,6 @@ def suggest_decimal_point(text: str, bounds: tuple[float, float]) -> str | None:
         return None
     suggestion = f"{digits[:whole]}.{digits[whole:]}"
     return suggestion if in_range(float(suggestion), bounds) else None
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km between two ``(lat, lon)`` points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 _FLAG_TRUE = {"1", "○", "◯", "〇", "◎", "有", "有り", "あり", "可", "可能", "対応", "yes", "y", "true", "はい"}

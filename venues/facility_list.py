@@ -16,17 +16,17 @@ import csv
 import hashlib
 import io
 import re
-import statistics
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import jaconv
+
+from core.geo import haversine_km
 
 from venues.facility_cells import (
     LAT_RANGE,
     LON_RANGE,
     derive_town,
-    haversine_km,
     in_range,
     nfkc,
     normalize_postal_code,
