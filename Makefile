@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The footer credit of the demo's data (see DATA_CREDIT in the README).
+KANAZAWA_CREDIT := 会場データ: 金沢市オープンデータ（CC BY 4.0）／地図: 地理院タイル
 
 .PHONY: setup demo serve test test-postgres messages vendor bench clean
 
@@ -20,7 +22,7 @@ setup: $(STAMP)
 ## Set up, load the Kanazawa demo data on SQLite, print the staff logins and serve http://127.0.0.1:8000
 demo: setup
 	$(BIN)/outreach demo
-	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
+	DATA_CREDIT='$(KANAZAWA_CREDIT)' $(BIN)/outreach serve --host $(HOST) --port $(PORT)
 
 serve: setup
 	$(BIN)/outreach serve --host $(HOST) --port $(PORT)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.tables import AuditEvent
-from core.users import Actor
+
+if TYPE_CHECKING:
+    from core.users import Actor
 
 
 async def record_event(
@@ -43,7 +46,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 async def list_events(
     *, object_type: str | None = None, object_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """The newest audit entries, optionally for one object."""
+    """The newest audit entries, optionally for one object; ``changes`` as a dict."""
     query = AuditEvent.select().order_by(AuditEvent.occurred_at, ascending=False).order_by(
         AuditEvent.id, ascending=False
     )
@@ -51,4 +54,8 @@ async def list_events(
         query = query.where(AuditEvent.object_type == object_type)
     if object_id:
         query = query.where(AuditEvent.object_id == str(object_id))
-    return await query.limit(limit)
+    events = await query.limit(limit)
+    for event in events:  # Piccolo returns JSON columns as text
+        if isinstance(event["changes"], str):
+            event["changes"] = json.loads(event["changes"] or "{}")
+    return events

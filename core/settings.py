@@ -47,18 +47,13 @@ class Settings:
     tile_attribution: str
     secure_cookies: bool
     var_dir: Path
+    data_credit: str | None = None  # the footer's data credit; None: the default map-tile credit
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-    @property
-    def sqlite_path(self) -> Path:
-        """The SQLite file of a ``sqlite:///path`` URL (relative paths are relative to the working directory)."""
-        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else "var/outreach.sqlite"
-        return Path(path)
 
 
 @lru_cache(maxsize=1)
@@ -77,5 +72,6 @@ def get_settings() -> Settings:
         tile_attribution=os.environ.get("TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
         secure_cookies=_bool(os.environ.get("SECURE_COOKIES"), base_url.startswith("https://")),
         var_dir=var_dir,
+        data_credit=os.environ.get("DATA_CREDIT") or None,
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -31,6 +31,8 @@ class StaffUser(Table, tablename="staff_user"):
     preferred_language = Varchar(length=8, default="ja")
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Stored in the session cookie at sign-in; raising it (sign-out, new password) ends every session of the user.
+    session_version = Integer(default=0)
 
 
 class AuditEvent(Table, tablename="audit_event"):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from core.audit import record_event
+from core.db import write_transaction
 from core.errors import Conflict, ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -27,6 +29,7 @@ class Actor:
     username: str
     display_name: str
     role: Role
+    session_version: int = 0  # must match the one in the session cookie (see end_sessions)
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -46,37 +49,54 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def actor_from_row(row: dict) -> Actor:
-    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]))
+    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]),
+                 session_version=row["session_version"])
 
 
 async def create_user(
-    username: str, password: str, role: Role, *, display_name: str = "", email: str = ""
+    username: str, password: str, role: Role, *, display_name: str = "", email: str = "",
+    created_by: Actor | None = None,
 ) -> Actor:
-    """Create a staff account; refuses a taken username or a short password."""
+    """Create a staff account and audit it (``created_by``: the admin, None for a command); refuses a taken
+    username or a short password."""
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Enter a username."), {"username": _("Enter a username.")})
     if len(password) < MIN_PASSWORD_LENGTH:
         message = _("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
         raise ValidationFailed(message, {"password": message})
-    if await StaffUser.exists().where(StaffUser.username == username):
-        raise Conflict(_("The username {username} is already taken.").format(username=username))
-    user = StaffUser(
-        username=username,
-        display_name=display_name or username,
-        email=email,
-        role=role.value,
-        password_hash=hash_password(password),
-    )
-    await user.save()
+    password_hash = hash_password(password)  # slow: before the transaction, not inside it
+    async with write_transaction():
+        if await StaffUser.exists().where(StaffUser.username == username):
+            raise Conflict(_("The username {username} is already taken.").format(username=username))
+        user = StaffUser(
+            username=username,
+            display_name=display_name or username,
+            email=email,
+            role=role.value,
+            password_hash=password_hash,
+        )
+        await user.save()
+        await record_event(created_by, "user.created", "staff_user", user.id, username,
+                           {"role": {"before": None, "after": role.value}})
     return Actor(id=user.id, username=user.username, display_name=user.display_name, role=role)
 
 
 async def set_password(username: str, password: str) -> None:
-    """Replace a user's password (used by ``outreach users create --reset`` and the demo)."""
+    """Replace a user's password (used by the demo) and end every session signed in with the old one."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(_("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH))
-    await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(StaffUser.username == username)
+    await StaffUser.update(
+        {StaffUser.password_hash: hash_password(password), StaffUser.session_version: StaffUser.session_version + 1}
+    ).where(StaffUser.username == username)
+
+
+async def end_sessions(user_id: int) -> None:
+    """Sign the user out everywhere: session cookies carry the version they were issued with, which no longer
+    matches (sessions live in encrypted cookies, so there is no server-side session to delete)."""
+    await StaffUser.update({StaffUser.session_version: StaffUser.session_version + 1}).where(
+        StaffUser.id == user_id
+    )
 
 
 async def authenticate(username: str, password: str) -> Actor | None:

@@ -151,6 +151,9 @@ class PlannedSession:
     expected_applicants: int
     reason: str
     locked: bool = False
+    venue_address: str = ""
+    venue_kind: str = ""
+    staff: int = 5
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -165,6 +168,9 @@ class PlannedSession:
             "expected_applicants": self.expected_applicants,
             "reason": self.reason,
             "locked": self.locked,
+            "venue_address": self.venue_address,
+            "venue_kind": self.venue_kind,
+            "staff": self.staff,
         }
 
 

@@ -1,13 +1,15 @@
-"""Piccolo app of the planner domain (its tables arrive with the planner issue)."""
+"""Piccolo app of the planner: plans, versions, sessions, demand points, seasonality."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
+from planner.tables import DemandPoint, Plan, PlanVersion, Seasonality, Session
+
 APP_CONFIG = AppConfig(
     app_name="planner",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[Plan, PlanVersion, Session, DemandPoint, Seasonality],
     migration_dependencies=["venues.piccolo_app"],
     commands=[],
 )

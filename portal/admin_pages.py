@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from core.audit import list_events
 from core.errors import Conflict, ValidationFailed
 from core.i18n import gettext as _
+from core.spreadsheet import escape_formula
 from core.tables import Role, StaffUser
-from core.users import create_user
+from core.users import Actor, create_user
 from portal import forms
-from portal.auth import ADMINS, AUDIT_READERS, requires
+from portal.auth import ADMINS, AUDIT_READERS, provide_actor, requires
 from portal.templating import page
 
 
@@ -39,8 +42,9 @@ class AuditController(Controller):
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["occurred_at", "actor", "action", "object_type", "object_id", "summary", "changes"])
         for event in events:
-            writer.writerow([event["occurred_at"].isoformat(), event["actor_name"], event["action"],
-                             event["object_type"], event["object_id"], event["summary"], event["changes"]])
+            cells = [event["occurred_at"].isoformat(), event["actor_name"], event["action"], event["object_type"],
+                     event["object_id"], event["summary"], json.dumps(event["changes"], ensure_ascii=False)]
+            writer.writerow([escape_formula(cell) for cell in cells])
         return Response(content=("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 
@@ -51,6 +55,7 @@ class UserController(Controller):
     path = "/staff/users"
     include_in_schema = False
     guards = [requires(*ADMINS)]
+    dependencies = {"actor": Provide(provide_actor)}
 
     async def _render(self, request: Request, status_code: int = 200, **context) -> Template:
         users = await StaffUser.select(
@@ -66,14 +71,14 @@ class UserController(Controller):
         return await self._render(request)
 
     @post("/")
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request, actor: NamedDependency[Actor]) -> Template | Redirect:
         form = await request.form()
         role_value = forms.text(form, "role")
         if role_value not in {role.value for role in Role}:
             return await self._render(request, 422, errors={"role": _("Choose a role.")}, form=dict(form))
         try:
             await create_user(forms.text(form, "username"), form.get("password") or "", Role(role_value),
-                              display_name=forms.text(form, "display_name"))
+                              display_name=forms.text(form, "display_name"), created_by=actor)
         except ValidationFailed as exc:
             return await self._render(request, 422, errors=exc.fields, message=exc.message, form=dict(form))
         except Conflict as exc:

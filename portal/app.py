@@ -23,6 +23,7 @@ from portal.auth import session_config
 from portal.errors import EXCEPTION_HANDLERS
 from portal.health import healthz
 from portal.import_pages import ImportController
+from portal.plan_pages import PlanController, SessionController
 from portal.locale import LocaleMiddleware
 from portal.public import favicon, home
 from portal.security import SecurityHeadersMiddleware
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignInController,
             VenueController,
             ImportController,
+            PlanController,
+            SessionController,
             AuditController,
             UserController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

@@ -17,6 +17,7 @@ from core.tables import Role
 from core.users import Actor, get_actor
 
 SESSION_USER_KEY = "uid"
+SESSION_VERSION_KEY = "ver"
 ALL_STAFF = (Role.contractor_staff, Role.contractor_lead, Role.city_reviewer, Role.admin)
 VENUE_EDITORS = (Role.contractor_staff, Role.contractor_lead, Role.admin)
 AUDIT_READERS = (Role.contractor_lead, Role.city_reviewer, Role.admin)
@@ -37,8 +38,14 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     )
 
 
+def session_data(actor: Actor) -> dict[str, int]:
+    """What the session cookie holds: the user and the session version it was issued with."""
+    return {SESSION_USER_KEY: actor.id, SESSION_VERSION_KEY: actor.session_version}
+
+
 async def load_actor(connection: ASGIConnection) -> Actor | None:
-    """The signed-in staff member, loaded once per request (None when signed out or deactivated)."""
+    """The signed-in staff member, loaded once per request (None when signed out, deactivated, or the session
+    was ended by a sign-out or a new password since the cookie was issued)."""
     if "actor" in connection.state:
         return connection.state.actor
     actor = None
@@ -46,6 +53,8 @@ async def load_actor(connection: ASGIConnection) -> Actor | None:
     user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
     if isinstance(user_id, int):
         actor = await get_actor(user_id)
+        if actor is not None and session.get(SESSION_VERSION_KEY) != actor.session_version:
+            actor = None
     connection.state.actor = actor
     return actor
 

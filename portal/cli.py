@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import contextlib
 import io
 import os
@@ -112,7 +113,9 @@ def print_report(result: Any) -> None:
     """Every error, warning and exclusion with its row, column, value and reason."""
     for problem in result.problems:
         label = {"error": _("ERROR"), "warning": _("WARNING"), "excluded": _("LEFT OUT")}[problem.severity]
-        click.echo(f"{label}\t{_('row')} {problem.row_number}\t{problem.column}\t{problem.value}\t{problem.message}")
+        click.echo(_("{severity}\trow {row}\t{column}\t{value}\t{reason}").format(
+            severity=label, row=problem.row_number, column=problem.column, value=problem.value,
+            reason=problem.message))
     click.echo(
         _("{total} rows: {ok} importable, {errors} errors, {warnings} warnings, {excluded} left out "
           "(encoding {encoding})").format(
@@ -127,8 +130,14 @@ async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overri
     from core.errors import ValidationFailed
     from venues.facility_list import parse_facility_list
     from venues.services import import_facility_list, registry_points
+    from venues.tables import Venue
 
-    known_points = await registry_points()
+    if dry_run and not await Venue.table_exists():  # a dry run must work before the database is set up
+        click.echo(_("The database is not set up yet (outreach db migrate), so the file is checked on its own, "
+                     "without the registered venues."), err=True)
+        known_points = []
+    else:
+        known_points = await registry_points()
     result = parse_facility_list(path.read_bytes(), kind_overrides=overrides, reference_points=known_points)
     if quiet:
         click.echo(f"{path.name}: {len(result.records)} / {result.total_rows}")
@@ -220,15 +229,28 @@ DEMO_USERS = (
 )
 
 
-async def load_demo() -> list[tuple[str, str, str]]:
-    """Migrate, import the Kanazawa venues and (re)create one staff user per role with a fresh password."""
+def next_fiscal_year(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The fiscal year (April to March) after the one containing ``today``."""
+    first = today.year + 1 if today.month >= 4 else today.year
+    return dt.date(first, 4, 1), dt.date(first + 1, 3, 31)
+
+
+async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
+    """Migrate, import the Kanazawa venues, demand points and seasonality, (re)create one staff user per role with
+    a fresh password, and plan the next fiscal year (kept if it was planned before)."""
     from core.tables import Role, StaffUser
-    from core.users import create_user, role_label, set_password
+    from core.users import Actor, actor_from_row, create_user, role_label, set_password
+    from planner.model import Parameters
+    from planner.services import create_plan, run_solve
+    from planner.tables import Plan
+    from portal.plan_command import load_demand, load_seasonality
 
     await migrate()
     for name in DEMO_FILES:
         if not await import_file(DEMO_DIR / name, dry_run=False, accept_partial=False, overrides={}, quiet=True):
             raise click.ClickException(_("The demo file {name} could not be imported.").format(name=name))
+    await load_demand(DEMO_DIR / "town_points.csv")
+    await load_seasonality(DEMO_DIR / "window_stats_2024.csv")
     logins = []
     for username, role, display_name in DEMO_USERS:
         password = secrets.token_urlsafe(9)
@@ -237,19 +259,43 @@ async def load_demo() -> list[tuple[str, str, str]]:
         else:
             await create_user(username, password, Role(role), display_name=display_name)
         logins.append((username, password, role_label(role)))
-    return logins
+    lead: Actor = actor_from_row(await StaffUser.select().where(StaffUser.username == "lead").first())
+    start, end = next_fiscal_year(dt.date.today())
+    existing = await Plan.select(Plan.id).where((Plan.start == start) & (Plan.end == end)).first()
+    if existing:
+        summary = _("The plan for {start} – {end} already exists (plan {id}).").format(
+            start=start.isoformat(), end=end.isoformat(), id=existing["id"])
+    else:
+        title = _("Implementation plan FY{year}").format(year=start.year)
+        version_id = await create_plan(lead, title, Parameters(start=start, end=end))
+        result = await run_solve(version_id, actor=lead)
+        summary = _("{title}: {status}, {n} sessions, reach {objective:.1f} in {seconds:.1f} s.").format(
+            title=title, status=result.status, n=len(result.sessions), objective=result.objective,
+            seconds=result.solve_seconds)
+    return logins, summary
 
 
 @main.command()
 def demo() -> None:
-    """Load the Kanazawa demo data (venues) and print one staff login per role."""
+    """Load the Kanazawa demo data, plan the next fiscal year and print one staff login per role."""
     from core.settings import get_settings
 
-    logins = run(load_demo())
+    logins, summary = run(load_demo())
+    click.echo(summary)
     click.echo("")
     click.echo(_("Staff logins (sign in at {url}/staff/login):").format(url=get_settings().base_url))
     for username, password, label in logins:
-        click.echo(f"  {label:<16} {_('username')}: {username:<10} {_('password')}: {password}")
+        click.echo(_("  {role:<16} username: {username:<10} password: {password}").format(
+            role=label, username=username, password=password))
+
+
+from portal.plan_command import demand as demand_group  # noqa: E402 - the commands join the group here
+from portal.plan_command import plan as plan_command  # noqa: E402
+from portal.plan_command import plans as plans_group  # noqa: E402
+
+main.add_command(plan_command)
+main.add_command(plans_group)
+main.add_command(demand_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -12,8 +15,11 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import N_
 from core.i18n import gettext as _
-from portal.auth import login_url
+from portal.auth import login_url, safe_next
+
+logger = logging.getLogger(__name__)
 
 STATUS_FOR_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
@@ -21,6 +27,32 @@ STATUS_FOR_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (ValidationFailed, 422),
     (Conflict, 409),
 )
+
+# What staff read instead of the framework's English detail for statuses raised outside our own code.
+HTTP_STATUS_MESSAGES: dict[int, str] = {
+    400: N_("The request could not be understood. Please go back and try again."),
+    405: N_("This page cannot be used that way. Please go back and use the links and buttons on the page."),
+    413: N_("The file is too large to upload."),
+    429: N_("Too many attempts in a short time. Please wait a minute and try again."),
+    500: N_("Something went wrong on our side. Please try again later."),
+    503: N_("The service is not available at the moment. Please try again later."),
+}
+GENERIC_HTTP_MESSAGE = N_("The request could not be completed (error {status}).")
+
+
+def http_error_message(status_code: int) -> str:
+    """A translated explanation of an HTTP error status."""
+    message = HTTP_STATUS_MESSAGES.get(status_code)
+    return _(message) if message else _(GENERIC_HTTP_MESSAGE).format(status=status_code)
+
+
+def back_url(request: Request) -> str:
+    """Where the error page's "Go back" link leads: the page of this site the visitor came from, else the start."""
+    default = "/staff/venues" if request.state.get("actor") else "/"
+    referrer = urlsplit(request.headers.get("referer", ""))
+    if referrer.netloc != request.url.netloc or referrer.path == request.url.path:
+        return default
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""), default=default)
 
 
 def wants_json(request: Request) -> bool:
@@ -39,7 +71,8 @@ def error_response(request: Request, status_code: int, message: str, fields: dic
         return Response(content=body, status_code=status_code, media_type=MediaType.JSON)
     return Template(
         template_name="error.html",
-        context={"status_code": status_code, "message": message, "actor": request.state.get("actor")},
+        context={"status_code": status_code, "message": message, "actor": request.state.get("actor"),
+                 "back_url": back_url(request)},
         status_code=status_code,
     )
 
@@ -68,7 +101,13 @@ def handle_not_found(request: Request, exc: NotFoundException) -> Response:
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
-    return error_response(request, exc.status_code, str(exc.detail))
+    return error_response(request, exc.status_code, http_error_message(exc.status_code))
+
+
+def handle_server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error: logged with its traceback, shown as a translated page (not the framework's text)."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, http_error_message(500))
 
 
 EXCEPTION_HANDLERS = {
@@ -77,4 +116,5 @@ EXCEPTION_HANDLERS = {
     PermissionDeniedException: handle_forbidden,
     NotFoundException: handle_not_found,
     HTTPException: handle_http,
+    500: handle_server_error,  # any other exception (see litestar's get_exception_handler)
 }

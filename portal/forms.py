@@ -27,7 +27,8 @@ def optional_int(form: Mapping[str, Any], name: str, errors: dict[str, str], mes
         return None
 
 
-def optional_float(form: Mapping[str, Any], name: str, errors: dict[str, str], message: str) -> float | None:
+def required_float(form: Mapping[str, Any], name: str, errors: dict[str, str], message: str) -> float | None:
+    """A number that must be given (a decimal comma is accepted); empty or unreadable puts ``message`` in errors."""
     value = text(form, name).replace("，", ".").replace(",", ".")
     if not value:
         errors[name] = message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,8 @@ from venues.facility_list import VENUE_KINDS, ParseResult, parse_facility_list
 from venues.tables import Venue
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+"""An upload neither imported nor discarded within a day is abandoned; it is deleted when the next one is saved."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -37,8 +40,20 @@ def upload_dir() -> Path:
     return path
 
 
+def delete_stale_uploads(now: float | None = None) -> None:
+    """Delete the uploads (file and its metadata) older than UPLOAD_MAX_AGE_SECONDS."""
+    cutoff = (time.time() if now is None else now) - UPLOAD_MAX_AGE_SECONDS
+    for path in upload_dir().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:  # deleted meanwhile by another request
+            continue
+
+
 def save_upload(content: bytes, filename: str, actor: Actor) -> str:
-    """Keep an uploaded file until it is imported or discarded; returns its token."""
+    """Keep an uploaded file until it is imported or discarded; returns its token.  Abandoned uploads go."""
+    delete_stale_uploads()
     token = secrets.token_urlsafe(24)
     (upload_dir() / f"{token}.csv").write_bytes(content)
     (upload_dir() / f"{token}.json").write_text(json.dumps({"filename": filename, "uploaded_by": actor.id}))
@@ -58,7 +73,8 @@ def load_upload(token: str, actor: Actor) -> tuple[bytes, str]:
     return data_path.read_bytes(), meta.get("filename", "")
 
 
-def discard_upload(token: FromPath[str]) -> None:
+def discard_upload(token: str) -> None:
+    """Delete an upload once it has been imported."""
     for suffix in (".csv", ".json"):
         (upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 

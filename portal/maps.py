@@ -11,6 +11,7 @@ from folium.plugins import MarkerCluster
 
 from core.i18n import gettext as _
 from core.settings import get_settings
+from portal.urls import venue_url
 from venues.facility_list import kind_label
 
 STATIC = "/static/vendor"
@@ -63,18 +64,29 @@ def centre_of(points: Iterable[tuple[float, float]]) -> tuple[float, float]:
     return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
 
 
-def venue_map_html(venues: Iterable[Mapping[str, Any]], *, detail_url: str = "/staff/venues/{venue_id}") -> str:
+def template_literal_text(text: str) -> str:
+    """Text for HTML that folium writes into a JavaScript template literal (popups and tooltips: `...`).
+
+    HTML-escaped, and with the characters a template literal gives a meaning written as character
+    references instead: a backtick would end the literal, ``${`` would run code, a backslash would escape.
+    """
+    escaped = html.escape(text, quote=True)
+    return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
     """A complete HTML page with one marker per venue, coloured by kind, clustered, with a link to its page."""
     rows = [v for v in venues if v.get("lat") is not None and v.get("lon") is not None]
     fmap = base_map(centre_of((v["lat"], v["lon"]) for v in rows))
     cluster = LocalMarkerCluster(name=_("Venues"), options={"disableClusteringAtZoom": 14}).add_to(fmap)
-    link_text = html.escape(_("Open the venue page"))
+    link_text = template_literal_text(_("Open the venue page"))
     for venue in rows:
         colour = KIND_COLOURS.get(venue["kind"], "#333333")
-        url = html.escape(detail_url.format(venue_id=venue["venue_id"]), quote=True)
+        url = template_literal_text(venue_url(venue["venue_id"]))
         popup = (
-            f'<strong>{html.escape(venue["name"])}</strong><br>{html.escape(kind_label(venue["kind"]))}<br>'
-            f'{html.escape(venue.get("address") or "")}<br>'
+            f'<strong>{template_literal_text(venue["name"])}</strong><br>'
+            f'{template_literal_text(kind_label(venue["kind"]))}<br>'
+            f'{template_literal_text(venue.get("address") or "")}<br>'
             f'<a href="{url}" target="_top">{link_text}</a>'
         )
         folium.CircleMarker(
@@ -85,7 +97,7 @@ def venue_map_html(venues: Iterable[Mapping[str, Any]], *, detail_url: str = "/s
             fill=True,
             fill_color=colour,
             fill_opacity=0.9,
-            tooltip=html.escape(venue["name"]),
+            tooltip=template_literal_text(venue["name"]),
             popup=folium.Popup(popup, max_width=300),
             class_name=f"venue-marker kind-{venue['kind']}",
         ).add_to(cluster)

@@ -10,14 +10,19 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from core.settings import Settings
 
 
-def content_security_policy(settings: Settings) -> str:
-    """Scripts, styles and fonts only from us; images also from the tile server."""
+def content_security_policy(settings: Settings, *, inline_scripts: bool = False) -> str:
+    """Scripts, styles and fonts only from us; images also from the tile server.
+
+    ``inline_scripts`` allows inline script, for the one response that needs it: the folium map frame, which
+    writes its set-up inline (see ``map_frame_policy``).  Every other page gets ``script-src 'self'``.
+    """
     tile = urlsplit(settings.tile_url)
     tile_origin = f"{tile.scheme}://{tile.netloc}" if tile.scheme and tile.netloc else ""
     img = " ".join(filter(None, ["'self'", "data:", "blob:", tile_origin]))
+    script = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
     return (
         "default-src 'self'; "
-        "script-src 'self' 'unsafe-inline'; "  # folium writes its map set-up inline
+        f"script-src {script}; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src {img}; "
         "font-src 'self'; connect-src 'self'; "
@@ -26,8 +31,14 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
+def map_frame_policy(settings: Settings) -> dict[str, str]:
+    """The CSP header of the folium map frame (its text is escaped for that: portal.maps.template_literal_text)."""
+    return {"Content-Security-Policy": content_security_policy(settings, inline_scripts=True)}
+
+
 class SecurityHeadersMiddleware:
-    """Adds CSP, nosniff, referrer and framing headers to every HTTP response."""
+    """Adds CSP, nosniff, referrer and framing headers to every HTTP response (a header the response already
+    has, such as the map frame's CSP, is kept)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app

@@ -11,8 +11,8 @@ from litestar.response import Redirect, Template
 
 from core.i18n import LOCALES
 from core.i18n import gettext as _
-from core.users import authenticate
-from portal.auth import SESSION_USER_KEY, safe_next
+from core.users import authenticate, end_sessions
+from portal.auth import load_actor, safe_next, session_data
 from portal.locale import LANG_COOKIE
 from portal.templating import page
 
@@ -36,11 +36,15 @@ class SignInController(Controller):
         if actor is None:
             return page(request, "staff/login.html", status_code=400, next=target,
                         username=data.get("username", ""), error=_("The username or password is not correct."))
-        request.set_session({SESSION_USER_KEY: actor.id})
+        request.set_session(session_data(actor))
         return Redirect(path=target, status_code=303)
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
+        """Sign out: ends this user's sessions on every device, not only the cookie of this browser."""
+        actor = await load_actor(request)
+        if actor is not None:
+            await end_sessions(actor.id)
         request.clear_session()
         return Redirect(path="/staff/login", status_code=303)
 

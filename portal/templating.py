@@ -13,6 +13,16 @@ from litestar.response import Template
 from core.i18n import LOCALES, get_locale, gettext, ngettext
 from core.settings import get_settings
 from core.users import role_label
+from portal.labels import (
+    action_label,
+    field_label,
+    object_type_label,
+    solve_label,
+    version_state_label,
+    weekday_label,
+)
+from portal.urls import venue_url
+from venues.facility_cells import is_web_url
 from venues.facility_list import kind_label
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -34,7 +44,7 @@ def format_datetime(value: Any, format: str = "medium") -> str:
 
 
 def build_environment() -> Environment:
-    """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters."""
+    """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters and tests."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -48,9 +58,16 @@ def build_environment() -> Environment:
         locales=LOCALES,
         kind_label=kind_label,
         role_label=role_label,
+        action_label=action_label,
+        object_type_label=object_type_label,
+        venue_url=venue_url,
+        version_state_label=version_state_label,
+        solve_label=solve_label,
+        weekday_label=weekday_label,
         settings=get_settings,
     )
-    env.filters.update(date=format_date, datetime=format_datetime)
+    env.filters.update(date=format_date, datetime=format_datetime, field_label=field_label)
+    env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links
     return env
 
 

@@ -12,11 +12,14 @@ from litestar.response import Redirect, Response, Template
 from core.audit import list_events
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
+from core.settings import get_settings
 from core.users import Actor
 from portal import forms
 from portal.auth import ALL_STAFF, VENUE_EDITORS, provide_actor, requires
 from portal.maps import venue_map_html
+from portal.security import map_frame_policy
 from portal.templating import page
+from portal.urls import venue_url
 from venues import services
 from venues.facility_list import VENUE_KINDS
 from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
@@ -46,8 +49,8 @@ def update_from_form(form: dict[str, Any]) -> VenueUpdate:
         kind=forms.text(form, "kind"),
         address=forms.text(form, "address"),
         town=forms.text(form, "town"),
-        lat=forms.optional_float(form, "lat", errors, _("Enter a latitude in Japan (between 20 and 46).")),
-        lon=forms.optional_float(form, "lon", errors, _("Enter a longitude in Japan (between 122 and 154).")),
+        lat=forms.required_float(form, "lat", errors, _("Enter a latitude in Japan (between 20 and 46).")),
+        lon=forms.required_float(form, "lon", errors, _("Enter a longitude in Japan (between 122 and 154).")),
         open_days="".join(form.getall("open_days", [])) if hasattr(form, "getall") else forms.text(form, "open_days"),
         open_from=forms.text(form, "open_from") or None,
         open_until=forms.text(form, "open_until") or None,
@@ -80,6 +83,7 @@ class VenueController(Controller):
         filters = venue_filter(kind, town, access, status, q)
         return page(request, "staff/venues/list.html", venues=await services.list_venues(filters),
                     towns=await services.towns(), kinds=VENUE_KINDS, filters=filters, status=status or "active",
+                    filtering=filters != VenueFilter(),
                     query_string=request.url.query or "")
 
     @get("/map", name="venue_map")
@@ -90,7 +94,8 @@ class VenueController(Controller):
     async def map_frame(self, kind: FromQuery[str | None] = None, town: FromQuery[str | None] = None, access: FromQuery[list[str] | None] = None,
                         status: FromQuery[str | None] = None, q: FromQuery[str | None] = None) -> Response:
         venues = await services.list_venues(venue_filter(kind, town, access, status, q))
-        return Response(content=venue_map_html(venues), media_type="text/html; charset=utf-8")
+        return Response(content=venue_map_html(venues), media_type="text/html; charset=utf-8",
+                        headers=map_frame_policy(get_settings()))
 
     @get("/export.csv", name="venue_export")
     async def export(self, encoding: FromQuery[str] = "utf-8-sig") -> Response:
@@ -103,7 +108,7 @@ class VenueController(Controller):
             headers={"Content-Disposition": 'attachment; filename="venues.csv"'},
         )
 
-    @get("/{venue_id:str}", name="venue_detail")
+    @get("/v/{venue_id:str}", name="venue_detail")
     async def detail(self, request: Request, venue_id: FromPath[str]) -> Template:
         venue = await services.get_venue(venue_id)
         return page(request, "staff/venues/detail.html", venue=venue,
@@ -111,12 +116,12 @@ class VenueController(Controller):
                     history=await list_events(object_type="venue", object_id=venue_id, limit=50),
                     can_edit=request.state.actor.role in VENUE_EDITORS, blackout_errors={}, blackout_form={})
 
-    @get("/{venue_id:str}/edit", name="venue_edit", guards=[requires(*VENUE_EDITORS)])
+    @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*VENUE_EDITORS)])
     async def edit_form(self, request: Request, venue_id: FromPath[str]) -> Template:
         venue = await services.get_venue(venue_id)
         return page(request, "staff/venues/edit.html", venue=venue, form=venue, errors={}, kinds=VENUE_KINDS)
 
-    @post("/{venue_id:str}/edit", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/edit", guards=[requires(*VENUE_EDITORS)])
     async def edit(self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
         form = await request.form()
         try:
@@ -129,33 +134,33 @@ class VenueController(Controller):
                 values[box] = forms.checkbox(form, box)
             return page(request, "staff/venues/edit.html", status_code=422, venue=venue, form=values,
                         errors=exc.fields, message=exc.message, kinds=VENUE_KINDS)
-        return Redirect(path=f"/staff/venues/{venue_id}", status_code=303)
+        return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/{venue_id:str}/deactivate", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/deactivate", guards=[requires(*VENUE_EDITORS)])
     async def deactivate(self, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Redirect:
         await services.set_active(actor, venue_id, False)
-        return Redirect(path=f"/staff/venues/{venue_id}", status_code=303)
+        return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/{venue_id:str}/activate", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/activate", guards=[requires(*VENUE_EDITORS)])
     async def activate(self, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Redirect:
         await services.set_active(actor, venue_id, True)
-        return Redirect(path=f"/staff/venues/{venue_id}", status_code=303)
+        return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/{venue_id:str}/blackouts", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/blackouts", guards=[requires(*VENUE_EDITORS)])
     async def add_blackout(self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
         form = await request.form()
         errors: dict[str, str] = {}
         date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
         if date is not None:
             await services.add_blackout(actor, venue_id, BlackoutCreate(date=date, reason=forms.text(form, "reason")))
-            return Redirect(path=f"/staff/venues/{venue_id}#blackouts", status_code=303)
+            return Redirect(path=venue_url(venue_id) + "#blackouts", status_code=303)
         venue = await services.get_venue(venue_id)
         return page(request, "staff/venues/detail.html", status_code=422, venue=venue,
                     blackouts=await services.list_blackouts(venue["id"]),
                     history=await list_events(object_type="venue", object_id=venue_id, limit=50),
                     can_edit=True, blackout_errors=errors, blackout_form=dict(form))
 
-    @post("/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*VENUE_EDITORS)])
     async def remove_blackout(self, venue_id: FromPath[str], blackout_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         await services.remove_blackout(actor, venue_id, blackout_id)
-        return Redirect(path=f"/staff/venues/{venue_id}#blackouts", status_code=303)
+        return Redirect(path=venue_url(venue_id) + "#blackouts", status_code=303)

@@ -40,6 +40,17 @@ async def test_dry_run_reports_and_changes_nothing():
     assert await Venue.count() == 0
 
 
+def test_dry_run_works_before_the_database_is_set_up(tmp_path):
+    empty = tmp_path / "fresh.sqlite"
+    env = {**os.environ, "OUTREACH_LANG": "en", "OUTREACH_VAR_DIR": str(tmp_path / "var"),
+           "DATABASE_URL": f"sqlite:///{empty}"}
+    result = subprocess.run([OUTREACH, "venues", "import", str(DATA / "commercial_venues.csv"), "--dry-run"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "not set up" in result.stderr
+    assert "4 importable" in result.stdout and "Dry run" in result.stdout
+
+
 async def test_import_with_errors_imports_nothing_unless_accepted(tmp_path):
     path = write_csv(tmp_path, BAD, "cp932")
     refused = outreach("venues", "import", str(path), lang="en")

@@ -1,7 +1,7 @@
 """Readers for single cells of the standard facility list 「公共施設一覧」.
 
 Opening days (利用可能曜日), times (開始時間 / 終了時間), coordinates (緯度 / 経度), yes/no
-accessibility cells, postal codes and the town (町字) of an address, as cities really write them:
+accessibility cells, postal codes, web addresses and the town (町字) of an address, as cities really write them:
 full-width or half-width characters, several separators, ranges, 平日, 祝日, 9時30分, ...  Each
 reader returns a plain value and leaves reporting to the caller; nothing here knows about rows.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 DAY_ORDER = "月火水木金土日祝"
 """Canonical order of ``open_days``: Monday to Sunday, then national holidays (祝)."""
@@ -225,3 +226,22 @@ def derive_town(address: str, prefecture: str = "", city: str = "", municipality
         rest = rest[len(city):]
     match = _TOWN.match(rest.strip())
     return match.group(1).strip() if match else ""
+
+
+_WEB_SCHEMES = ("http", "https")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def is_web_url(text: str) -> bool:
+    """Whether ``text`` is an ``http(s)://host/...`` address, safe to use as a link.
+
+    Anything else (``javascript:``, ``data:``, a bare ``www.example.jp``, text with spaces or control
+    characters, which browsers strip and so can hide a scheme) is not.
+    """
+    if not text or _URL_UNSAFE.search(text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _WEB_SCHEMES and bool(parts.netloc)

@@ -1,15 +1,18 @@
 """Write venues back as a standard facility list 「公共施設一覧」 CSV, for Excel and for other systems.
 
 The standard columns in the standard order plus ``会場種別`` (the kind as its English code), CRLF
-line endings, UTF-8 with BOM (what Excel needs to open UTF-8) or CP932 (Shift_JIS) on request.
+line endings, UTF-8 with BOM (what Excel needs to open UTF-8) or CP932 (Shift_JIS) on request.  A cell that
+Excel would run as a formula gets a leading ``'`` (core.spreadsheet); the parser removes it again.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from core.spreadsheet import escape_formula
 from venues.facility_columns import EXPORT_COLUMNS, FLAG_COLUMNS, KIND_COLUMN, header_key
 
 if TYPE_CHECKING:
@@ -79,7 +82,7 @@ def export_row(record: VenueRecord) -> list[str]:
     })
     for attribute, column in FLAG_COLUMNS:
         cells[column] = "1" if getattr(record, attribute) else ""
-    return [cells[column] for column in EXPORT_COLUMNS]
+    return [escape_formula(cells[column], keep_numbers=True) for column in EXPORT_COLUMNS]
 
 
 def export_facility_list(records: Iterable[VenueRecord], *, encoding: str = "utf-8-sig") -> bytes:
@@ -89,10 +92,12 @@ def export_facility_list(records: Iterable[VenueRecord], *, encoding: str = "utf
     accessibility as ``"1"`` / ``""``, the kind as its English code, ...) come from the record; the
     other standard columns from ``record.raw``.  ``encoding`` is ``"utf-8-sig"`` (default: UTF-8 with
     BOM, which Excel opens correctly), ``"cp932"`` (Shift_JIS for older Excel; characters it cannot
-    hold are written as 〓) or ``"utf-8"``.  Parsing the output gives the same records apart from
-    ``row_number`` and ``raw``, except that a ``kind_source`` of ``"override"`` or ``"manual"``
-    comes back as ``"column"`` (the staff choice is now written in the file), or as ``"poi"`` /
-    ``"name"`` when the POI code or the name give the same kind anyway.
+    hold are written as 〓) or ``"utf-8"``.  Cells that would be formulas in Excel (``=...``,
+    ``+81...``, ``-abc``, ``@...``) start with ``'``; negative numbers and a lone ``-`` do not.
+    Parsing the output gives the same records apart from ``row_number`` and ``raw``, except that a
+    ``kind_source`` of ``"override"`` or ``"manual"`` comes back as ``"column"`` (the staff choice is
+    now written in the file), or as ``"poi"`` / ``"name"`` when the POI code or the name give the same
+    kind anyway.
     """
     if encoding not in EXPORT_ENCODINGS:
         raise ValueError(f"unsupported encoding for the facility list: {encoding!r}")

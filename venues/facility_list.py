@@ -16,18 +16,20 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import jaconv
 
 from core.geo import haversine_km
+from core.spreadsheet import unescape_formula
 
 from venues.facility_cells import (
     LAT_RANGE,
     LON_RANGE,
     derive_town,
     in_range,
+    is_web_url,
     nfkc,
     normalize_postal_code,
     parse_coordinate,
@@ -198,10 +200,11 @@ class _Row:
     header: list[str]
 
     def __getitem__(self, column: str) -> str:
+        """The cell, trimmed, without the ``'`` our export puts before a leading ``= + - @`` (see facility_export)."""
         index = self.positions.get(column)
         if index is None or index >= len(self.cells):
             return ""
-        return self.cells[index].strip()
+        return unescape_formula(self.cells[index].strip()).strip()
 
     def raw(self) -> dict[str, str]:
         """The row as written, header cell -> cell (the first of duplicate headers wins)."""
@@ -253,7 +256,10 @@ class _FileParser:
         if len(row.cells) > width and any(cell.strip() for cell in row.cells[width:]):
             self.problem(row, "", "", "row_too_long", "warning", cells=str(len(row.cells)), columns=str(width))
         name = row["名称"]
-        venue_id = nfkc(row["ID"]).strip()
+        given_id = nfkc(row["ID"]).strip()
+        # A row without an ID gets one derived from its name and address, checked for duplicates like a given one
+        # (two identical rows would otherwise both become the same new venue).
+        venue_id = given_id or (_derived_id(name, _address(row)) if name else "")
         coordinates = self._coordinates(row)
         if coordinates is not None:
             self.points.append((row.number, coordinates))
@@ -282,6 +288,8 @@ class _FileParser:
         has_error = any(problem.severity == "error" for problem in self.problems[first_problem:])
         if has_error or decision.kind is None or coordinates is None:
             return
+        if not given_id:
+            self.problem(row, "ID", "", "id_missing", "warning", venue_id=venue_id)
         self.records.append(self._build_record(row, decision.kind, decision.source, venue_id, coordinates))
 
     @staticmethod
@@ -329,10 +337,6 @@ class _FileParser:
         """The record of an error-free row, reporting doubtful cells as warnings."""
         candidate = kind in CANDIDATE_KINDS
         name, address = row["名称"], _address(row)
-        if not venue_id:
-            venue_id = _derived_id(name, address)
-            self.problem(row, "ID", "", "id_missing", "warning", venue_id=venue_id)
-
         open_days = self._open_days(row, candidate)
         open_from = self._time(row, "開始時間", candidate)
         open_until = self._time(row, "終了時間", candidate)
@@ -369,7 +373,7 @@ class _FileParser:
             open_from=open_from,
             open_until=open_until,
             hours_note=row["利用可能時間特記事項"],
-            url=row["URL"],
+            url=self._url(row),
             notes=row["備考"],
             raw=row.raw(),
             **flags,
@@ -388,6 +392,14 @@ class _FileParser:
         elif unreadable or not days:
             self.problem(row, "利用可能曜日", text, "open_days_invalid", "warning")
         return days
+
+    def _url(self, row: _Row) -> str:
+        """URL when it is an http(s) address; anything else (``javascript:``, ...) is reported and left out."""
+        text = row["URL"]
+        if text and not is_web_url(text):
+            self.problem(row, "URL", text, "url_not_web", "warning")
+            return ""
+        return text
 
     def _time(self, row: _Row, column: str, candidate: bool) -> str | None:
         """開始時間 / 終了時間 as ``HH:MM``, with warnings for unreadable or missing times."""

@@ -63,6 +63,7 @@ _MESSAGES: dict[str, str] = {
     "time_invalid": N_("The time 「{value}」 in {column} could not be read."),
     "time_order": N_("The closing time {closes} is not after the opening time {opens}."),
     "flag_unclear": N_("Could not tell yes or no from 「{value}」 in {column}; recorded as no."),
+    "url_not_web": N_("The URL 「{value}」 is not a web address (http:// or https://); it was left out."),
     # exclusions: not a booth venue or application point (not an error)
     "excluded_park": N_("Park or open space: not a booth venue."),
     "excluded_school": N_("School: not a booth venue."),

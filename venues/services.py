@@ -31,6 +31,8 @@ IMPORTED_FIELDS = (
     "lat", "lon", "open_days", "open_from", "open_until", "hours_note", "wheelchair", "barrier_free_toilet",
     "accessible_route", "priority_parking", "url", "notes",
 )  # fmt: skip
+STAFF_KIND_SOURCES = ("manual", "override")
+"""``kind_source`` of a kind chosen by staff: edited on the venue page, or set in the import preview."""
 
 
 def canonical_days(value: str) -> str:
@@ -55,7 +57,7 @@ async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]
     if filters.active is not None:
         query = query.where(Venue.active == filters.active)
     if filters.query:
-        query = query.where(Venue.name.like(f"%{filters.query.strip()}%"))
+        query = query.where(Venue.name.ilike(f"%{filters.query.strip()}%"))  # case-insensitive on both databases
     return await query
 
 
@@ -215,8 +217,10 @@ async def import_facility_list(
                 await record_event(actor, "venue.imported", "venue", record.venue_id, record.name)
                 outcome.created.append(record.venue_id)
                 continue
-            if before["kind_source"] == "manual":  # a kind chosen by staff survives re-imports
-                values["kind"], values["kind_source"] = before["kind"], "manual"
+            if before["kind_source"] in STAFF_KIND_SOURCES and record.kind_source != "override":
+                # A kind chosen by staff (on the edit page, or in an earlier import's preview) survives re-imports;
+                # only a new choice in this import's preview replaces it.
+                values["kind"], values["kind_source"] = before["kind"], before["kind_source"]
             changes = diff(before, values)
             if not changes:
                 outcome.unchanged.append(record.venue_id)

@@ -38,7 +38,7 @@ async def test_list_filters_by_kind_area_and_accessibility(client, signed_in):
 async def test_edit_form_shows_every_error_next_to_its_field_and_keeps_the_input(client, signed_in):
     await signed_in(Role.contractor_staff)
     venue = await make_venue()
-    url = f"/staff/venues/{venue['venue_id']}/edit"
+    url = f"/staff/venues/v/{venue['venue_id']}/edit"
     form = {"name": "新しい名前", "kind": "community_hall", "lat": "3656", "lon": "136.65", "open_days": ["月", "祝"],
             "open_from": "9時", "open_until": "17:00", "partner_email": "nobody"}
     response = await post_form(client, url, url, form)
@@ -56,7 +56,7 @@ async def test_edit_form_shows_every_error_next_to_its_field_and_keeps_the_input
 async def test_edit_saves_partner_contact_and_writes_the_audit_log(client, signed_in):
     actor = await signed_in(Role.contractor_lead)
     venue = await make_venue()
-    url = f"/staff/venues/{venue['venue_id']}/edit"
+    url = f"/staff/venues/v/{venue['venue_id']}/edit"
     form = {"name": venue["name"], "kind": "community_hall", "lat": "36.57", "lon": "136.65",
             "open_days": ["月", "火", "土"], "open_from": "09:00", "open_until": "21:00", "wheelchair": "on",
             "partner_name": "館長 山田", "partner_email": "yamada@example.jp"}
@@ -64,7 +64,7 @@ async def test_edit_saves_partner_contact_and_writes_the_audit_log(client, signe
     assert response.status_code == 303
     saved = await Venue.select().where(Venue.id == venue["id"]).first()
     assert (saved["partner_email"], saved["open_days"], saved["wheelchair"]) == ("yamada@example.jp", "月火土", True)
-    detail = await client.get(f"/staff/venues/{venue['venue_id']}")
+    detail = await client.get(f"/staff/venues/v/{venue['venue_id']}")
     assert "yamada@example.jp" in detail.text
     event = await AuditEvent.select().where(AuditEvent.action == "venue.updated").first()
     assert event["actor_name"] == actor.username
@@ -74,7 +74,7 @@ async def test_edit_saves_partner_contact_and_writes_the_audit_log(client, signe
 async def test_blackout_dates_added_and_removed_from_the_venue_page(client, signed_in):
     await signed_in(Role.contractor_staff)
     venue = await make_venue()
-    page_url = f"/staff/venues/{venue['venue_id']}"
+    page_url = f"/staff/venues/v/{venue['venue_id']}"
     bad = await post_form(client, page_url, f"{page_url}/blackouts", {"date": "5月3日"})
     assert bad.status_code == 422 and soup(bad).find(id="b-date")["aria-invalid"] == "true"
     ok = await post_form(client, page_url, f"{page_url}/blackouts", {"date": "2027-05-03", "reason": "館まつり"})
@@ -89,7 +89,7 @@ async def test_blackout_dates_added_and_removed_from_the_venue_page(client, sign
 async def test_deactivate_and_reactivate(client, signed_in):
     await signed_in(Role.admin)
     venue = await make_venue()
-    page_url = f"/staff/venues/{venue['venue_id']}"
+    page_url = f"/staff/venues/v/{venue['venue_id']}"
     await post_form(client, page_url, f"{page_url}/deactivate", {})
     assert (await Venue.select(Venue.active).where(Venue.id == venue["id"]).first())["active"] is False
     await post_form(client, page_url, f"{page_url}/activate", {})
@@ -98,7 +98,7 @@ async def test_deactivate_and_reactivate(client, signed_in):
 
 async def test_unknown_venue_is_a_404_page(client, signed_in):
     await signed_in(Role.contractor_staff)
-    response = await client.get("/staff/venues/NOPE")
+    response = await client.get("/staff/venues/v/NOPE")
     assert response.status_code == 404 and soup(response).find(role="alert")
 
 
@@ -217,3 +217,118 @@ async def test_map_is_served_with_local_assets_only(client, signed_in):
         assert (await client.get(src)).status_code == 200, src
     outer = soup(await client.get("/staff/venues/map"))
     assert outer.find("iframe")["title"]
+
+
+async def test_venues_whose_ids_look_like_other_pages_can_be_opened(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    for venue_id in ("map", "map.html", "export.csv", "import"):
+        await make_venue(venue_id=venue_id, name=f"会場 {venue_id}")
+    listed = soup(await client.get("/staff/venues")).select("table.data-table tbody td:first-child a")
+    for link in listed:
+        page = await client.get(link["href"])
+        assert page.status_code == 200, link["href"]
+        assert soup(page).h1.get_text(strip=True) == link.get_text(strip=True)
+        edit = soup(await client.get(link["href"] + "/edit"))
+        assert edit.select_one("form.form")["action"] == link["href"] + "/edit"
+    assert len(listed) == 4
+
+
+async def test_only_web_addresses_become_links(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    bad = await make_venue(url="javascript:alert(document.domain)")
+    good = await make_venue(url="https://www.city.kanazawa.ishikawa.jp/")
+    bad_page = soup(await client.get(f"/staff/venues/v/{bad['venue_id']}"))
+    assert bad_page.select("a[href^='javascript']") == [] and "javascript:alert" in bad_page.get_text()
+    good_page = soup(await client.get(f"/staff/venues/v/{good['venue_id']}"))
+    assert good_page.select_one("dl.facts a[href='https://www.city.kanazawa.ishikawa.jp/']") is not None
+
+
+async def test_no_page_has_a_javascript_link(client, signed_in):
+    await signed_in(Role.admin)
+    venue = await make_venue()
+    for url in ("/staff/venues", f"/staff/venues/v/{venue['venue_id']}", "/staff/venues/v/NOPE", "/staff/audit"):
+        assert soup(await client.get(url)).select("[href^='javascript']") == [], url
+
+
+async def test_history_names_actions_and_fields_in_the_users_language(client, signed_in):
+    actor = await signed_in(Role.contractor_staff)
+    venue = await make_venue()
+    url = f"/staff/venues/v/{venue['venue_id']}/edit"
+    form = {"name": venue["name"], "kind": "library", "lat": "36.57", "lon": "136.65", "open_days": ["月"],
+            "open_from": "09:00", "open_until": "17:00"}
+    await post_form(client, url, url, form)
+    await post_form(client, f"/staff/venues/v/{venue['venue_id']}", f"/staff/venues/v/{venue['venue_id']}/deactivate",
+                    {})
+    history = soup(await client.get(f"/staff/venues/v/{venue['venue_id']}")).select_one("ul.history").get_text()
+    assert "会場を編集" in history and "会場を無効化" in history and "利用可能曜日" in history and "種別" in history
+    assert "venue.updated" not in history and "open_days" not in history and actor.username in history
+    client.cookies.set("lang", "en")
+    english = soup(await client.get(f"/staff/venues/v/{venue['venue_id']}")).select_one("ul.history").get_text()
+    assert "Venue edited" in english and "Opening days" in english
+
+
+async def test_filters_are_folded_away_on_the_list_until_one_is_used(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    await make_venue()
+    panel = soup(await client.get("/staff/venues")).select_one("details.filter-panel")
+    assert panel is not None and not panel.has_attr("open")
+    assert panel.summary.get_text(strip=True) and panel.select_one("form.filters") is not None
+    for query in ("kind=library", "q=公民館", "status=all", "access=wheelchair"):
+        assert soup(await client.get(f"/staff/venues?{query}")).select_one("details.filter-panel").has_attr("open")
+
+
+async def test_name_search_ignores_letter_case(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    await make_venue(name="AEON Mall 杜の里")
+    await make_venue(name="泉野図書館")
+    assert venue_names(await client.get("/staff/venues?q=aeon")) == ["AEON Mall 杜の里"]
+    assert venue_names(await client.get("/staff/venues?q=Mall")) == ["AEON Mall 杜の里"]
+
+
+async def test_the_footer_credits_the_configured_data(client, monkeypatch):
+    from core.settings import get_settings
+
+    default = soup(await client.get("/")).select_one("footer").get_text()
+    assert "地理院タイル" in default and "金沢" not in default and "Kanazawa" not in default
+    monkeypatch.setenv("DATA_CREDIT", "会場データ: 金沢市オープンデータ（CC BY 4.0）")
+    get_settings.cache_clear()
+    try:
+        credited = soup(await client.get("/")).select_one("footer").get_text(strip=True)
+    finally:
+        monkeypatch.delenv("DATA_CREDIT")
+        get_settings.cache_clear()
+    assert credited == "会場データ: 金沢市オープンデータ（CC BY 4.0）"
+
+
+async def test_identical_rows_without_an_id_are_one_new_venue_and_one_error(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    row = "弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\r\n"
+    content = ("名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\r\n" + row + row).encode()
+    page = soup(await upload(client, content))
+    assert page.select_one("[data-count=new]").get_text() == "1"
+    assert page.select_one("[data-count=errors]").get_text() == "1"
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    refused = await client.post(action, data={**form_fields(page), "action": "import"})
+    assert refused.status_code == 422
+    done = await client.post(action, data={**form_fields(page), "action": "import", "accept_partial": "on"})
+    assert done.status_code == 200 and await Venue.count() == 1
+
+
+async def test_abandoned_uploads_are_deleted_when_a_new_one_is_saved(client, signed_in, var_dir):
+    import os
+    import time
+
+    await signed_in(Role.contractor_staff)
+    uploads = var_dir / "uploads"
+    uploads.mkdir(exist_ok=True)
+    stale, recent = uploads / ("s" * 32 + ".csv"), uploads / ("r" * 32 + ".csv")
+    for path in (stale, stale.with_suffix(".json"), recent):
+        path.write_text("x")
+    day_and_a_bit = time.time() - 25 * 3600
+    for path in (stale, stale.with_suffix(".json")):
+        os.utime(path, (day_and_a_bit, day_and_a_bit))
+    os.utime(recent, (time.time() - 23 * 3600,) * 2)
+    page = soup(await upload(client, KANAZAWA))
+    token = page.select_one("form[action^='/staff/venues/import/']")["action"].rsplit("/", 1)[1]
+    assert not stale.exists() and not stale.with_suffix(".json").exists()
+    assert recent.exists() and (uploads / f"{token}.csv").exists()

@@ -620,7 +620,31 @@ def test_missing_id_gets_a_stable_derived_id_and_a_warning() -> None:
     assert first.problems[0].params == {"venue_id": venue_id}
 
 
+def test_identical_rows_without_an_id_are_a_duplicate_on_the_later_row() -> None:
+    result = parse([venue(ID=""), venue(ID="", 名称="弥生公民館"), venue(ID="")])
+    derived = result.records[0].venue_id
+    assert [record.row_number for record in result.records] == [2, 3]
+    assert summary(result.errors) == [(4, "ID", derived, "id_duplicate", "error")]
+    assert result.errors[0].params == {"first_row": "2"}
+
+
 # --- other cells -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["https://www.city.kanazawa.ishikawa.jp/", "http://example.jp/a?b=1", "HTTPS://EX.JP"])
+def test_web_addresses_are_kept(url: str) -> None:
+    result = parse_one(URL=url)
+    assert only_record(result).url == url and result.problems == []
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.domain)", "JavaScript:alert(1)", "data:text/html,<script>x</script>",
+            "vbscript:msgbox", "www.example.jp", "//evil.example/", "https://"],
+)
+def test_other_urls_are_left_out_with_a_warning(url: str) -> None:
+    result = parse_one(URL=url)
+    assert only_record(result).url == ""
+    assert summary(result.problems) == [(2, "URL", url, "url_not_web", "warning")]
+
 
 def test_address_is_joined_from_parts_and_town_derived() -> None:
     record = only_record(parse_one(所在地_連結表記="", 所在地_都道府県="石川県", 所在地_市区町村="金沢市",
@@ -793,6 +817,22 @@ def test_cp932_export_replaces_characters_it_cannot_hold() -> None:
     names = [r.name for r in parse_facility_list(data).records]
     assert names == ["〓野公民館～"]
     assert only_record(parse_facility_list(data)).notes == "〓kuwa"
+
+
+def test_export_writes_cells_excel_would_run_as_formulas_as_text() -> None:
+    record = dataclasses.replace(
+        only_record(parse_one()), name="=HYPERLINK(\"http://evil.example\",\"広坂公民館\")", phone="+81-76-220-2111",
+        notes="-2+3+cmd|' /C calc'!A0", hours_note="@SUM(A1)", address="-", name_en="-12.5",
+        raw={"説明": "=1+1", "高度の値": "-3.5", "外部識別子": "-"},
+    )
+    [row] = exported_rows([record])
+    assert row["名称"].startswith("'=") and row["電話番号"] == "'+81-76-220-2111"
+    assert row["備考"].startswith("'-2+3") and row["利用可能時間特記事項"] == "'@SUM(A1)"
+    assert row["説明"] == "'=1+1"
+    assert (row["所在地_連結表記"], row["名称_英字"], row["高度の値"], row["外部識別子"]) == ("-", "-12.5", "-3.5", "-")
+    for encoding in ("utf-8-sig", "cp932"):
+        again = only_record(parse_facility_list(export_facility_list([record], encoding=encoding)))
+        assert without_position([again]) == without_position([record])
 
 
 def test_export_rejects_unknown_encodings() -> None:

@@ -105,7 +105,8 @@ async def test_blackout_dates_are_added_once_and_removed(staff):
     (blackout,) = await services.list_blackouts(venue["id"])
     await services.remove_blackout(staff, venue["venue_id"], blackout["id"])
     assert await services.list_blackouts(venue["id"]) == []
-    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
+    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
+        AuditEvent.object_type == "venue").order_by(AuditEvent.id)]
     assert actions == ["venue.blackout_added", "venue.blackout_removed"]
 
 
@@ -137,3 +138,36 @@ async def test_a_small_upload_far_from_the_registered_venues_is_doubted(staff):
     assert not parse_facility_list(tokyo).has_errors  # alone, one row cannot look out of place
     result = parse_facility_list(tokyo, reference_points=await services.registry_points())
     assert [p.code for p in result.errors] == ["far_from_city"]
+
+
+async def test_identical_rows_without_an_id_import_one_venue_and_report_the_other(staff):
+    row = "弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\n"
+    result = parse_facility_list(("名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\n" + row + row).encode())
+    assert [p.code for p in result.errors] == ["id_duplicate"]
+    with pytest.raises(ValidationFailed):
+        await services.import_facility_list(staff, result)
+    outcome = await services.import_facility_list(staff, result, accept_partial=True)
+    assert len(outcome.created) == 1 and await Venue.count() == 1
+
+
+async def test_a_kind_chosen_in_the_preview_survives_reimports(staff):
+    content = "ID,名称,POIコード,緯度,経度\nK1,広坂公民館,1307,36.5613,136.6562\n".encode()
+    await services.import_facility_list(staff, parse_facility_list(content, kind_overrides={2: "rental_hall"}))
+    await services.import_facility_list(staff, parse_facility_list(content))
+    venue = await services.get_venue("K1")
+    assert (venue["kind"], venue["kind_source"]) == ("rental_hall", "override")
+    exported = await services.export_venues()  # the export writes the kind; importing it back changes nothing
+    outcome = await services.import_facility_list(staff, parse_facility_list(exported))
+    assert outcome.unchanged == ["K1"]
+    await services.import_facility_list(staff, parse_facility_list(content, kind_overrides={2: "library"}))
+    venue = await services.get_venue("K1")
+    assert (venue["kind"], venue["kind_source"]) == ("library", "override")  # a new choice in the preview wins
+
+
+async def test_name_search_ignores_letter_case():
+    await make_venue(venue_id="A", name="AEON Mall 杜の里")
+    await make_venue(venue_id="B", name="aeon town 鞍月")
+    await make_venue(venue_id="C", name="泉野図書館")
+    found = await services.list_venues(VenueFilter(query="Aeon"))
+    assert sorted(v["venue_id"] for v in found) == ["A", "B"]
+

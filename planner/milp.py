@@ -1,0 +1,130 @@
+"""A small sparse mixed-integer model handed to HiGHS (highspy): columns, rows, solve, progress callbacks."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+INF = math.inf
+
+
+@dataclass
+class Progress:
+    """What the solver reports while it works: best plan value so far (incumbent) and proven bound."""
+
+    seconds: float
+    incumbent: float | None
+    bound: float | None
+    stage: str = ""
+
+
+@dataclass
+class Solution:
+    status: str  # "optimal" | "feasible" | "infeasible" | "no_solution"
+    objective: float
+    bound: float
+    values: list[float]
+    seconds: float
+
+
+@dataclass
+class Model:
+    """Maximisation model: ``add_var`` and ``add_row`` then ``solve``."""
+
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    row_entries: list[list[tuple[int, float]]] = field(default_factory=list)
+
+    def add_var(self, lower: float = 0.0, upper: float = INF, cost: float = 0.0, integer: bool = False) -> int:
+        self.cost.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def add_row(self, entries: list[tuple[int, float]], lower: float = -INF, upper: float = INF) -> int:
+        self.row_entries.append(entries)
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        return len(self.row_entries) - 1
+
+    def solve(
+        self,
+        *,
+        time_limit: float,
+        rel_gap: float = 1e-7,
+        on_progress: Callable[[Progress], None] | None = None,
+        stage: str = "",
+        start: list[float] | None = None,
+    ) -> Solution:
+        """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from."""
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
+        highs.setOptionValue("mip_rel_gap", rel_gap)
+        highs.setOptionValue("mip_abs_gap", 1e-7)
+        highs.setOptionValue("threads", 1)
+        lp = highspy.HighsLp()
+        n = len(self.cost)
+        lp.num_col_ = n
+        lp.num_row_ = len(self.row_entries)
+        lp.col_cost_ = np.array(self.cost, dtype=np.float64)
+        lp.col_lower_ = np.array(self.lower, dtype=np.float64)
+        lp.col_upper_ = np.array([u if math.isfinite(u) else highspy.kHighsInf for u in self.upper], dtype=np.float64)
+        lp.row_lower_ = np.array([v if math.isfinite(v) else -highspy.kHighsInf for v in self.row_lower],
+                                 dtype=np.float64)
+        lp.row_upper_ = np.array([v if math.isfinite(v) else highspy.kHighsInf for v in self.row_upper],
+                                 dtype=np.float64)
+        starts, indices, values = [0], [], []
+        for entries in self.row_entries:
+            for column, coefficient in entries:
+                indices.append(column)
+                values.append(coefficient)
+            starts.append(len(indices))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(values, dtype=np.float64)
+        lp.sense_ = highspy.ObjSense.kMaximize
+        if any(self.integer):
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                               for i in self.integer]
+        highs.passModel(lp)
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(start)
+            solution.value_valid = True
+            highs.setSolution(solution)
+        began = time.perf_counter()
+        if on_progress is not None:
+            def report(_type, _message, data_out, _data_in, _user):  # noqa: ANN001 - HiGHS callback signature
+                on_progress(Progress(time.perf_counter() - began, data_out.objective_function_value,
+                                     data_out.mip_dual_bound, stage))
+
+            highs.setCallback(report, None)
+            highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+        highs.run()
+        seconds = time.perf_counter() - began
+        status = highs.getModelStatus()
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return Solution("infeasible", -INF, -INF, [], seconds)
+        if not has_solution:
+            return Solution("no_solution", -INF, -INF, [], seconds)
+        values_out = list(highs.getSolution().col_value)
+        objective = info.objective_function_value
+        bound = info.mip_dual_bound if any(self.integer) else objective
+        if not math.isfinite(bound):
+            bound = objective
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        return Solution("optimal" if optimal else "feasible", objective, max(bound, objective), values_out, seconds)

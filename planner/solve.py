@@ -1,0 +1,304 @@
+"""Solve the reach model to proven optimality (DESIGN §4).
+
+Reach depends only on how many sessions each venue gets, so the model is solved in two stages:
+
+1. **Counts** — a MILP over ``y[venue, month, day type]`` with every quota, cap and lock, and relaxed forms of the
+   date rules (a venue can host at most as many sessions in a month as fit its open dates with the minimum gap; a
+   month's sessions of one day type fit the open dates times the teams). Its optimum is an upper bound on the reach
+   of any plan.
+2. **Dates** — a MILP that gives those counts real dates (teams per day, the gap at each venue, locks) and spreads
+   them evenly through each month. If it succeeds, the plan reaches the stage-1 bound: it is optimal.
+
+If stage 2 cannot place the counts (rare: the relaxation ignored gaps across a month boundary), the full date-level
+model is solved instead, from the same data. Quotas that cannot be met become shortages: each is named, and the
+best plan that relaxes only those quotas is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from core.calendar import DayType, day_type, month_key
+from core.i18n import gettext as _
+from planner.explain import describe_sessions
+from planner.instance import TYPES, Instance, prepare
+from planner.milp import Model, Progress, Solution
+from planner.model import PlanInput, PlanResult, Shortage
+from planner.reach import evaluate_reach
+
+Slot = tuple[str, DayType]
+ProgressFn = Callable[[Progress], None] | None
+
+
+def packable(dates: list[dt.date], gap: int) -> int:
+    """How many of these dates can be used with at least ``gap`` days between two uses (greedy is optimal)."""
+    count, last = 0, None
+    for date in sorted(dates):
+        if last is None or (date - last).days >= gap:
+            count, last = count + 1, date
+    return count
+
+
+def _slot(date: dt.date) -> Slot:
+    return month_key(date), day_type(date)
+
+
+def _venue_slots(instance: Instance) -> list[dict[Slot, list[dt.date]]]:
+    result = []
+    for venue in instance.venues:
+        by_slot: dict[Slot, list[dt.date]] = defaultdict(list)
+        for date in venue.dates:
+            by_slot[_slot(date)].append(date)
+        result.append(dict(by_slot))
+    return result
+
+
+def _reach_terms(model: Model, instance: Instance, count_terms: list[list[tuple[int, float]]]) -> None:
+    """Add Φ for every demand group: Σ_k z_gk ≤ Σ_{v reaching g} f_v · n_v, z_gk ∈ [0, 1], value W_g·decay^(k-1)."""
+    parameters = instance.parameters
+    for group in instance.groups:
+        entries: list[tuple[int, float]] = []
+        for venue_index in group.venues:
+            draw = instance.venues[venue_index].draw
+            entries += [(column, -draw * coefficient) for column, coefficient in count_terms[venue_index]]
+        for level in range(parameters.levels):
+            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay ** level), 1.0))
+        model.add_row(entries, upper=0.0)
+
+
+def _max_reach(instance: Instance) -> float:
+    full = sum(instance.parameters.decay ** level for level in range(instance.parameters.levels))
+    return sum(group.weight for group in instance.groups) * full
+
+
+def _effective_quotas(instance: Instance) -> tuple[dict[Slot, int], list[str]]:
+    """Quotas, raised where more sessions are locked than the quota asks (locks always stay)."""
+    quotas = dict(instance.quotas)
+    notes = []
+    locked_per_slot: dict[Slot, int] = defaultdict(int)
+    for dates in instance.locked.values():
+        for date in dates:
+            locked_per_slot[_slot(date)] += 1
+    for slot, locked in locked_per_slot.items():
+        if locked > quotas.get(slot, 0):
+            notes.append(_("{month}: {locked} locked {type} sessions, more than the quota of {quota}; all are kept.")
+                         .format(month=slot[0], locked=locked, type=day_type_label(slot[1]),
+                                 quota=quotas.get(slot, 0)))
+            quotas[slot] = locked
+    return quotas, notes
+
+
+def day_type_label(kind: DayType) -> str:
+    return _("weekday") if kind == DayType.weekday else _("holiday")
+
+
+def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: float, penalise: bool,
+                 on_progress: ProgressFn = None, gap_rows: bool = False,
+                 integer_dates: bool = False) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
+    """Sessions per venue, month and day type (integer), with the date-level rules over continuous date variables
+    (each venue's sessions of a month must fit its open dates and the teams per day, fractionally; with ``gap_rows``
+    also the minimum gap). That is a relaxation of the full model, so its optimum bounds every plan's reach; with
+    ``integer_dates`` it is the full model itself. With ``penalise``, a quota may fall short at a cost larger than any reach, so the
+    solver meets every quota it can and the rest are reported as shortages."""
+    parameters = instance.parameters
+    gap = parameters.min_gap_days
+    model = Model()
+    penalty = 1.0 + _max_reach(instance)
+    y: dict[tuple[int, Slot], int] = {}
+    x: dict[tuple[int, dt.date], int] = {}
+    count_terms: list[list[tuple[int, float]]] = []
+    per_slot: dict[Slot, list[int]] = defaultdict(list)
+    by_date: dict[dt.date, list[int]] = defaultdict(list)
+    for index, (venue, by_slot) in enumerate(zip(instance.venues, _venue_slots(instance), strict=True)):
+        locked = instance.locked.get(index, set())
+        terms = []
+        per_month: dict[str, list[int]] = defaultdict(list)
+        for slot, dates in by_slot.items():
+            minimum = sum(1 for d in locked if _slot(d) == slot)
+            column = model.add_var(minimum, max(minimum, packable(dates, gap)), integer=True)
+            y[(index, slot)] = column
+            terms.append((column, 1.0))
+            per_month[slot[0]].append(column)
+            per_slot[slot].append(column)
+            link = [(column, -1.0)]
+            for date in dates:
+                date_column = model.add_var(1.0 if date in locked else 0.0, 1.0, integer=integer_dates)
+                x[(index, date)] = date_column
+                by_date[date].append(date_column)
+                link.append((date_column, 1.0))
+            model.add_row(link, lower=0.0, upper=0.0)
+        for month, columns in per_month.items():
+            month_dates = [d for d in venue.dates if month_key(d) == month]
+            limit = max(packable(month_dates, gap), sum(1 for d in locked if month_key(d) == month))
+            if len(columns) > 1:
+                model.add_row([(c, 1.0) for c in columns], upper=limit)
+        total_limit = packable(venue.dates, gap)
+        if venue.candidate.cap is not None:
+            total_limit = min(total_limit, venue.candidate.cap)
+        model.add_row(terms, upper=max(total_limit, len(locked)))
+        count_terms.append(terms)
+    for columns in by_date.values():
+        if len(columns) > parameters.teams:
+            model.add_row([(c, 1.0) for c in columns], upper=parameters.teams)
+    if integer_dates or gap_rows:
+        _gap_rows(model, x, gap)
+    slack: dict[Slot, int] = {}
+    for slot, quota in quotas.items():
+        columns = [(c, 1.0) for c in per_slot.get(slot, [])]
+        if penalise:
+            slack[slot] = model.add_var(0.0, float(quota), cost=-penalty)
+            columns.append((slack[slot], 1.0))
+        model.add_row(columns, lower=quota, upper=quota)
+    _reach_terms(model, instance, count_terms)
+    solution = model.solve(time_limit=time_limit, on_progress=on_progress,
+                           stage="full" if integer_dates else "counts")
+    values = solution.values
+    counts = {key: round(values[column]) for key, column in y.items()} if values else {}
+    shortfall = {slot: round(values[column]) for slot, column in slack.items()} if values else {}
+    return solution, counts, {slot: n for slot, n in shortfall.items() if n > 0}
+
+
+def solve_dates(instance: Instance, counts: dict[tuple[int, Slot], int], quotas: dict[Slot, int], *,
+                time_limit: float) -> dict[int, list[dt.date]] | None:
+    """Stage 2: real dates. Reach depends only on each venue's number of sessions, so those totals are kept while
+    the months and day types they fall in may move; every quota, the teams per day, the gap at each venue and the
+    locks hold, and sessions spread evenly through each month. None if the totals cannot be placed."""
+    parameters = instance.parameters
+    totals: dict[int, int] = defaultdict(int)
+    for (index, _slot_key), count in counts.items():
+        totals[index] += count
+    model = Model()
+    x: dict[tuple[int, dt.date], int] = {}
+    by_date: dict[dt.date, list[int]] = defaultdict(list)
+    per_slot: dict[Slot, list[int]] = defaultdict(list)
+    for index, total in totals.items():
+        if total <= 0:
+            continue
+        locked = instance.locked.get(index, set())
+        columns = []
+        for date in instance.venues[index].dates:
+            column = model.add_var(1.0 if date in locked else 0.0, 1.0, integer=True)
+            x[(index, date)] = column
+            by_date[date].append(column)
+            per_slot[_slot(date)].append(column)
+            columns.append(column)
+        model.add_row([(c, 1.0) for c in columns], lower=total, upper=total)
+    for slot, quota in quotas.items():
+        model.add_row([(c, 1.0) for c in per_slot.get(slot, [])], lower=quota, upper=quota)
+    for columns in by_date.values():
+        if len(columns) > parameters.teams:
+            model.add_row([(c, 1.0) for c in columns], upper=parameters.teams)
+    _gap_rows(model, x, parameters.min_gap_days)
+    _spread_objective(model, instance, x, quotas)
+    solution = model.solve(time_limit=time_limit, rel_gap=1e-2, stage="dates")
+    if solution.status in ("infeasible", "no_solution"):
+        return None
+    chosen: dict[int, list[dt.date]] = defaultdict(list)
+    for (index, date), column in x.items():
+        if solution.values[column] > 0.5:
+            chosen[index].append(date)
+    return {index: sorted(dates) for index, dates in chosen.items()}
+
+
+def _gap_rows(model: Model, x: dict[tuple[int, dt.date], int], gap: int) -> None:
+    """At each venue, at most one session in any ``gap`` consecutive days."""
+    per_venue: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for (index, date), column in x.items():
+        per_venue[index].append((date, column))
+    for entries in per_venue.values():
+        entries.sort()
+        for start, (first, _column) in enumerate(entries):
+            window = [column for date, column in entries[start:] if (date - first).days < gap]
+            if len(window) > 1:
+                model.add_row([(c, 1.0) for c in window], upper=1.0)
+
+
+def _spread_objective(model: Model, instance: Instance, x: dict[tuple[int, dt.date], int],
+                      quotas: dict[Slot, int]) -> None:
+    """Prefer sessions spread evenly: per month and week, |sessions − the week's fair share| is penalised."""
+    per_month_total: dict[str, int] = defaultdict(int)
+    for slot, quota in quotas.items():
+        per_month_total[slot[0]] += quota
+    weeks: dict[tuple[str, int], list[int]] = defaultdict(list)
+    week_days: dict[tuple[str, int], int] = defaultdict(int)
+    month_days: dict[str, int] = defaultdict(int)
+    for slot, slot_dates in instance.dates_by_slot.items():
+        for date in slot_dates:
+            key = (slot[0], date.isocalendar()[1])
+            week_days[key] += 1
+            month_days[slot[0]] += 1
+    for (index, date), column in x.items():
+        weeks[(month_key(date), date.isocalendar()[1])].append(column)
+    for key, columns in weeks.items():
+        month = key[0]
+        target = per_month_total[month] * week_days[key] / max(1, month_days[month])
+        deviation = model.add_var(0.0, cost=-1e-3)
+        model.add_row([(c, 1.0) for c in columns] + [(deviation, -1.0)], upper=target)
+        model.add_row([(c, 1.0) for c in columns] + [(deviation, 1.0)], lower=target)
+
+
+def shortage_message(instance: Instance, slot: Slot, asked: int, possible: int) -> Shortage:
+    """Name the month, the day type and the shortage in words."""
+    open_dates = len(instance.open_dates(slot))
+    teams = instance.parameters.teams
+    label = day_type_label(slot[1])
+    if teams * open_dates < asked:
+        message = _("{month}: {asked} {type} sessions asked, only {dates} {type} dates have an open candidate venue "
+                    "with {teams} team(s)").format(month=slot[0], asked=asked, type=label, dates=open_dates,
+                                                  teams=teams)
+    else:
+        message = _("{month}: {asked} {type} sessions asked, only {possible} can be placed (opening days, blackout "
+                    "dates and the {gap}-day gap at each venue)").format(
+            month=slot[0], asked=asked, type=label, possible=possible, gap=instance.parameters.min_gap_days)
+    return Shortage(slot[0], slot[1], asked, possible, open_dates, message)
+
+
+def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResult:
+    """The optimal plan for the input (or the best found within the time limit, with its proven bound)."""
+    began = time.perf_counter()
+    instance = prepare(plan_input)
+    parameters = instance.parameters
+    limit = parameters.time_limit_seconds
+
+    def left(share: float = 1.0) -> float:
+        return max(1.0, (limit - (time.perf_counter() - began)) * share)
+
+    quotas, notes = _effective_quotas(instance)
+    asked = dict(quotas)
+    chosen: dict[int, list[dt.date]] | None = None
+    solution = None
+    for method, options in (("relaxation+dates", {}), ("relaxation with gaps+dates", {"gap_rows": True}),
+                            ("full", {"integer_dates": True})):
+        solution, counts, shortfall = solve_counts(instance, quotas, time_limit=left(0.6), penalise=True,
+                                                   on_progress=on_progress, **options)
+        if shortfall:  # relax only the quotas that cannot be met, then solve again without penalties
+            for slot, missing in shortfall.items():
+                quotas[slot] -= missing
+            solution, counts, _none = solve_counts(instance, quotas, time_limit=left(0.6), penalise=False,
+                                                   on_progress=on_progress, **options)
+        if not solution.values:
+            continue
+        chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
+        if chosen is not None:
+            break
+    if chosen is None or solution is None:
+        raise RuntimeError("no plan found within the time limit")  # only when even the full model found nothing
+    objective = evaluate_reach(instance, chosen)
+    shortages = [shortage_message(instance, slot, asked[slot], quotas[slot])
+                 for slot in sorted(quotas) if quotas[slot] < asked[slot]]
+    return PlanResult(
+        status="optimal" if solution.status == "optimal" else "feasible",
+        objective=objective,
+        bound=max(solution.bound, objective),
+        solve_seconds=time.perf_counter() - began,
+        parameters=parameters,
+        sessions=describe_sessions(instance, chosen),
+        quotas={month: {kind.value: instance.quotas.get((month, kind), 0) for kind in TYPES}
+                for month in instance.months},
+        shortages=shortages,
+        notes=instance.notes + notes,
+        method=method,
+    )

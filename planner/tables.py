@@ -1,0 +1,114 @@
+"""Tables of the planner: plans (実施計画), their versions, sessions (booths), demand points and seasonality."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from venues.tables import Venue
+
+
+class VersionState(str, Enum):
+    """A plan version's review state (DESIGN §3)."""
+
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+    returned = "returned"
+
+
+class SolveState(str, Enum):
+    """Where the solver is with a version."""
+
+    idle = "idle"
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class SessionState(str, Enum):
+    planned = "planned"
+    published = "published"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class Plan(Table, tablename="plan"):
+    """A 実施計画 for a period (e.g. a fiscal year), with a chain of versions."""
+
+    title = Varchar(length=200)
+    start = Date()
+    end = Date()
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PlanVersion(Table, tablename="plan_version"):
+    """One version of a plan: its parameters, the solver's result and progress, and its sessions."""
+
+    plan = ForeignKey(references=Plan, on_delete=OnDelete.cascade, index=True)
+    number = Integer(default=1)
+    state = Varchar(length=16, default=VersionState.draft.value, choices=VersionState, index=True)
+    parameters = JSON(default={})
+    solve_state = Varchar(length=16, default=SolveState.idle.value, choices=SolveState)
+    progress = JSON(default={})  # {"seconds", "incumbent", "bound", "stage"} while solving
+    status = Varchar(length=16, default="")  # optimal | feasible
+    objective = DoublePrecision(null=True, default=None)
+    bound = DoublePrecision(null=True, default=None)
+    gap = DoublePrecision(null=True, default=None)
+    solve_seconds = DoublePrecision(null=True, default=None)
+    shortages = JSON(default=[])
+    notes = JSON(default=[])
+    error = Text(default="")
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Session(Table, tablename="plan_session"):
+    """A booth: a venue on a date, in a plan version."""
+
+    version = ForeignKey(references=PlanVersion, on_delete=OnDelete.cascade, index=True)
+    venue = ForeignKey(references=Venue, on_delete=OnDelete.restrict, index=True)
+    date = Date(index=True)
+    start = Time()
+    end = Time()
+    day_type = Varchar(length=16)
+    staff = Integer(default=5)
+    expected_applicants = Integer(default=0)
+    reason = Text(default="")
+    locked = Boolean(default=False)
+    reviewer_comment = Text(default="")
+    state = Varchar(length=16, default=SessionState.planned.value, choices=SessionState)
+
+
+class DemandPoint(Table, tablename="demand_point"):
+    """Where residents live (a town's representative point), with a weight."""
+
+    name = Varchar(length=200, default="")
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+    weight = DoublePrecision(default=1.0)
+
+
+class Seasonality(Table, tablename="seasonality"):
+    """The month's factor for expected applicants (mean 1), from the counter statistics."""
+
+    month = Integer(unique=True)
+    factor = DoublePrecision(default=1.0)

@@ -1,0 +1,127 @@
+"""Display names of the codes the audit log stores: actions, object types and changed venue fields.
+
+The log keeps the codes (``venue.updated``, ``open_days``); pages show these translated names, and a code
+without one (a newer action, an unknown field) as written.
+"""
+
+from __future__ import annotations
+
+from core.calendar import is_national_holiday
+from core.i18n import N_
+from core.i18n import gettext as _
+
+ACTION_LABELS: dict[str, str] = {
+    "venue.updated": N_("Venue edited"),
+    "venue.imported": N_("Venue imported"),
+    "venue.reimported": N_("Venue updated by an import"),
+    "venue.deactivated": N_("Venue deactivated"),
+    "venue.reactivated": N_("Venue reactivated"),
+    "venue.blackout_added": N_("Blackout date added"),
+    "venue.blackout_removed": N_("Blackout date removed"),
+    "venues.import": N_("Facility list imported"),
+    "user.created": N_("Staff account created"),
+    "plan.created": N_("Plan created"),
+    "plan.solved": N_("Plan solved"),
+    "plan.replan_requested": N_("Re-plan requested"),
+    "session.locked": N_("Session locked"),
+    "session.unlocked": N_("Session unlocked"),
+    "session.moved": N_("Session moved"),
+    "session.venue_swapped": N_("Session moved to another venue"),
+    "session.removed": N_("Session removed"),
+    "session.added": N_("Session added"),
+}
+
+VERSION_STATE_LABELS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "approved": N_("Approved"),
+    "returned": N_("Returned"),
+}
+
+SOLVE_STATE_LABELS: dict[str, str] = {
+    "idle": N_("Not solved"),
+    "queued": N_("Waiting for the planner"),
+    "running": N_("Solving"),
+    "done": N_("Solved"),
+    "failed": N_("Failed"),
+}
+
+WEEKDAY_LABELS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+OBJECT_TYPE_LABELS: dict[str, str] = {
+    "venue": N_("Venue"),
+    "facility_list": N_("Facility list"),
+    "staff_user": N_("Staff account"),
+    "plan": N_("Plan"),
+    "plan_version": N_("Plan version"),
+    "session": N_("Session"),
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("Name"),
+    "name_kana": N_("Name in kana"),
+    "name_en": N_("Name in English"),
+    "kind": N_("Kind"),
+    "kind_source": N_("Where the kind came from"),
+    "poi_code": N_("POI code"),
+    "address": N_("Address"),
+    "town": N_("Area"),
+    "postal_code": N_("Postal code"),
+    "phone": N_("Phone"),
+    "lat": N_("Latitude"),
+    "lon": N_("Longitude"),
+    "open_days": N_("Opening days"),
+    "open_from": N_("Opens at"),
+    "open_until": N_("Closes at"),
+    "hours_note": N_("Notes on hours"),
+    "wheelchair": N_("Wheelchair access"),
+    "barrier_free_toilet": N_("Barrier-free toilet"),
+    "accessible_route": N_("Slope, lift or escalator"),
+    "priority_parking": N_("Priority parking"),
+    "url": "URL",
+    "notes": N_("Notes"),
+    "partner_name": N_("Partner contact name"),
+    "partner_email": N_("Partner contact email"),
+    "session_cap": N_("Cap on sessions per period"),
+    "active": N_("Status"),
+    "blackout": N_("Blackout dates"),
+    "role": N_("Role"),
+}
+
+
+def _label(labels: dict[str, str], code: str) -> str:
+    label = labels.get(code)
+    return _(label) if label else code
+
+
+def action_label(code: str) -> str:
+    """The translated name of an audit action (``venue.updated`` → 会場を編集), else the code."""
+    return _label(ACTION_LABELS, code)
+
+
+def object_type_label(code: str) -> str:
+    """The translated name of an audited object type, else the code."""
+    return _label(OBJECT_TYPE_LABELS, code)
+
+
+def field_label(name: str) -> str:
+    """The translated name of a changed field, else the field name."""
+    return _label(FIELD_LABELS, name)
+
+
+def version_state_label(state: str) -> str:
+    return _(VERSION_STATE_LABELS[state]) if state in VERSION_STATE_LABELS else state
+
+
+def solve_label(version: dict) -> str:
+    """The solver's state of a version, with its result when solved (e.g. 最適（証明済み）)."""
+    state = version.get("solve_state", "")
+    if state == "done":
+        return _("Optimal (proven)") if version.get("status") == "optimal" else _("Feasible (not proven optimal)")
+    return _(SOLVE_STATE_LABELS[state]) if state in SOLVE_STATE_LABELS else state
+
+
+def weekday_label(date) -> str:  # noqa: ANN001 - a datetime.date
+    """月, 火, ... (Mon, Tue, ...) for a date, with 祝 on national holidays."""
+    label = _(WEEKDAY_LABELS[date.weekday()])
+    return label + ("・" + _("national holiday") if is_national_holiday(date) else "")

@@ -1,0 +1,276 @@
+"""Back-office pages of the 実施計画: create a plan, watch the solver, read it as a calendar, a table and a map,
+edit sessions, re-plan, and download the 実施計画書 (Excel, PDF) and plan.json."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections import defaultdict
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+
+from core.calendar import day_type, is_year_end_closure, national_holiday_name
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.i18n import gettext as _
+from core.settings import get_settings
+from core.users import Actor
+from planner import services
+from planner.model import Parameters
+from planner.tables import Plan, SolveState
+from portal import forms
+from portal.auth import ALL_STAFF, VENUE_EDITORS, provide_actor, requires
+from portal.jobs import spawn_solve
+from portal.plan_maps import plan_map_html
+from portal.security import map_frame_policy
+from portal.templating import page
+from venues.facility_list import CANDIDATE_KINDS
+from venues.tables import Venue
+
+PLAN_EDITORS = VENUE_EDITORS
+WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
+
+
+def parameters_from_form(form: Any) -> tuple[str, Parameters]:
+    """The title and parameters of the new-plan form; field errors raise ValidationFailed."""
+    errors: dict[str, str] = {}
+    start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
+    end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
+    numbers = {}
+    for name, default in (("weekday_per_month", 6), ("holiday_per_month", 6), ("teams", 1), ("min_gap_days", 14),
+                          ("time_limit_seconds", 60)):
+        value = forms.optional_int(form, name, errors, _("Enter a whole number."))
+        numbers[name] = default if value is None else value
+    overrides: dict[str, dict[str, int]] = {}
+    for line in forms.text(form, "month_overrides").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            month, _sep, rest = line.partition(" ")
+            dt.date.fromisoformat(month + "-01")
+            entry = overrides.setdefault(month, {})
+            for part in rest.replace(",", " ").split():
+                key, _eq, number = part.partition("=")
+                if key not in ("weekday", "holiday"):
+                    raise ValueError(key)
+                entry[key] = int(number)
+        except ValueError:
+            errors["month_overrides"] = _("Write one month per line, e.g. 2027-08 weekday=4 holiday=6.")
+            break
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    parameters = Parameters(start=start, end=end, month_overrides=overrides,  # type: ignore[arg-type]
+                            **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])})
+    services.validate_parameters(parameters)
+    return forms.text(form, "title"), parameters
+
+
+def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Month calendars (weeks of days) with the sessions on their dates."""
+    parameters = services.parameters_from_row(version)
+    by_date: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for session in sessions:
+        by_date[session["date"]].append(session)
+    grids = []
+    year, month = parameters.start.year, parameters.start.month
+    cal = calendar.Calendar(firstweekday=WEEK_START)
+    while (year, month) <= (parameters.end.year, parameters.end.month):
+        weeks = []
+        for week in cal.monthdatescalendar(year, month):
+            weeks.append([{
+                "date": day,
+                "in_month": day.month == month,
+                "in_period": parameters.start <= day <= parameters.end,
+                "holiday": day_type(day).value == "holiday",
+                "holiday_name": national_holiday_name(day),
+                "closed": is_year_end_closure(day),
+                "sessions": by_date.get(day, []),
+            } for day in week])
+        grids.append({"year": year, "month": month, "weeks": weeks})
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return grids
+
+
+async def plan_context(plan_id: int) -> dict[str, Any]:
+    plan = await Plan.select().where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(_("That plan was not found."))
+    version = await services.latest_version(plan_id)
+    sessions = await services.sessions_of(version["id"])
+    return {"plan": plan, "version": version, "sessions": sessions,
+            "summary": services.month_summary(version, sessions), "grids": month_grids(version, sessions),
+            "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value)}
+
+
+async def candidate_venues() -> list[dict[str, Any]]:
+    return await Venue.select(Venue.venue_id, Venue.name, Venue.kind).where(
+        (Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS))).order_by(Venue.name)  # noqa: E712
+
+
+class PlanController(Controller):
+    """Plans: every staff role may read them; contractor staff, leads and admins create and edit drafts."""
+
+    path = "/staff/plans"
+    include_in_schema = False
+    guards = [requires(*ALL_STAFF)]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/", name="plan_list")
+    async def list(self, request: Request) -> Template:
+        plans = await Plan.select().order_by(Plan.start, ascending=False)
+        versions = {}
+        for plan in plans:
+            versions[plan["id"]] = await services.latest_version(plan["id"])
+        return page(request, "staff/plans/list.html", plans=plans, versions=versions,
+                    can_edit=request.state.actor.role in PLAN_EDITORS)
+
+    @get("/new", name="plan_new", guards=[requires(*PLAN_EDITORS)])
+    async def new_form(self, request: Request) -> Template:
+        today = dt.date.today()
+        fiscal_year = today.year + 1 if today.month >= 4 else today.year
+        form = {"title": _("Implementation plan FY{year}").format(year=fiscal_year),
+                "start": f"{fiscal_year}-04-01", "end": f"{fiscal_year + 1}-03-31", "weekday_per_month": 6,
+                "holiday_per_month": 6, "teams": 1, "min_gap_days": 14, "time_limit_seconds": 60,
+                "month_overrides": ""}
+        return page(request, "staff/plans/new.html", form=form, errors={})
+
+    @post("/new", guards=[requires(*PLAN_EDITORS)])
+    async def create(self, request: Request, actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        try:
+            title, parameters = parameters_from_form(form)
+            version_id = await services.create_plan(actor, title, parameters)
+        except ValidationFailed as exc:
+            return page(request, "staff/plans/new.html", status_code=422, form=dict(form), errors=exc.fields,
+                        message=exc.message)
+        spawn_solve(version_id)
+        version = await services.get_version(version_id)
+        return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
+
+    @get("/{plan_id:int}", name="plan_detail")
+    async def detail(self, request: Request, plan_id: FromPath[int]) -> Template:
+        context = await plan_context(plan_id)
+        return page(request, "staff/plans/detail.html", **context, venues=await candidate_venues(),
+                    can_edit=request.state.actor.role in PLAN_EDITORS and context["version"]["state"] == "draft")
+
+    @get("/{plan_id:int}/progress.json")
+    async def progress(self, plan_id: FromPath[int]) -> Response:
+        version = await services.latest_version(plan_id)
+        return Response(content={"solve_state": version["solve_state"], "progress": version["progress"],
+                                 "status": version["status"], "objective": version["objective"],
+                                 "bound": version["bound"], "error": version["error"]})
+
+    @get("/{plan_id:int}/map", name="plan_map")
+    async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
+        context = await plan_context(plan_id)
+        return page(request, "staff/plans/map.html", **context)
+
+    @get("/{plan_id:int}/map.html")
+    async def map_frame(self, plan_id: FromPath[int]) -> Response:
+        version = await services.latest_version(plan_id)
+        return Response(content=await plan_map_html(version), media_type="text/html; charset=utf-8",
+                        headers=map_frame_policy(get_settings()))
+
+    @get("/{plan_id:int}/plan.json")
+    async def plan_json(self, plan_id: FromPath[int]) -> Response:
+        result = await services.result_of(await services.latest_version(plan_id))
+        return Response(content=json.dumps(result.as_json(), ensure_ascii=False, indent=2).encode(),
+                        media_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.json"'})
+
+    @get("/{plan_id:int}/plan.xlsx")
+    async def plan_xlsx(self, plan_id: FromPath[int]) -> Response:
+        from planner.report_xlsx import write_plan_xlsx
+
+        version = await services.latest_version(plan_id)
+        content = write_plan_xlsx(await services.result_of(version), background=await services.demand_points())
+        return Response(content=content, headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @get("/{plan_id:int}/plan.pdf")
+    async def plan_pdf(self, plan_id: FromPath[int]) -> Response:
+        from planner.report_pdf import write_plan_pdf
+
+        version = await services.latest_version(plan_id)
+        content = write_plan_pdf(await services.result_of(version), background=await services.demand_points())
+        return Response(content=content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'})
+
+    @post("/{plan_id:int}/replan", guards=[requires(*PLAN_EDITORS)])
+    async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+        version = await services.latest_version(plan_id)
+        await services.request_replan(actor, version["id"])
+        spawn_solve(version["id"])
+        return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/sessions", guards=[requires(*PLAN_EDITORS)])
+    async def add(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        errors: dict[str, str] = {}
+        date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
+        try:
+            if date is None:
+                raise ValidationFailed(errors["date"], errors)
+            version = await services.latest_version(plan_id)
+            await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
+        except DomainError as exc:
+            context = await plan_context(plan_id)
+            return page(request, "staff/plans/detail.html", status_code=422, **context,
+                        venues=await candidate_venues(), can_edit=True, add_error=exc.message, add_form=dict(form))
+        return Redirect(path=f"/staff/plans/{plan_id}#sessions", status_code=303)
+
+
+class SessionController(Controller):
+    """One session of a draft plan: lock, move, swap the venue, remove."""
+
+    path = "/staff/sessions"
+    include_in_schema = False
+    guards = [requires(*PLAN_EDITORS)]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
+        session = await services.session_detail(session_id)
+        version = await services.get_version(session["version"])
+        return page(request, "staff/plans/session.html", status_code=status_code, session=session, version=version,
+                    venues=await candidate_venues(), **context)
+
+    @get("/{session_id:int}", name="session_edit")
+    async def edit(self, request: Request, session_id: FromPath[int]) -> Template:
+        return await self._render(request, session_id)
+
+    @post("/{session_id:int}/{action:str}")
+    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str],
+                  actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        session = await services.session_detail(session_id)
+        version = await services.get_version(session["version"])
+        errors: dict[str, str] = {}
+        try:
+            if action == "lock":
+                await services.set_locked(actor, session_id, True)
+            elif action == "unlock":
+                await services.set_locked(actor, session_id, False)
+            elif action == "move":
+                date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
+                if date is None:
+                    raise ValidationFailed(errors["date"], errors)
+                await services.move_session(actor, session_id, date)
+            elif action == "venue":
+                await services.swap_venue(actor, session_id, forms.text(form, "venue_id"))
+            elif action == "remove":
+                await services.remove_session(actor, session_id)
+            else:
+                return await self._render(request, session_id, 404, error=_("Unknown action."))
+        except DomainError as exc:
+            return await self._render(request, session_id, 422 if isinstance(exc, ValidationFailed) else 409,
+                                      error=exc.message, action=action, form=dict(form))
+        anchor = "" if action == "remove" else f"#session-{session_id}"
+        return Redirect(path=f"/staff/plans/{version['plan']}{anchor}", status_code=303)
+

@@ -1,0 +1,231 @@
+"""The 実施計画書: shared content, the map PNG, the Excel workbook and the PDF, from a hand-made plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+from PIL import Image
+
+from core.calendar import DayType, day_type
+from planner import report
+from planner.model import Parameters, PlannedSession, PlanResult, Shortage
+from planner.plan_map import HEIGHT, WIDTH, month_colours, plan_map_png
+from planner.report_pdf import plan_report_html, write_plan_pdf
+from planner.report_xlsx import write_plan_xlsx
+
+VENUES = {
+    "V1": ("イオンもりの里店", "石川県金沢市もりの里1-70", "commercial", 36.5514, 136.6894, 14),
+    "V2": ("三馬公民館", "石川県金沢市久安6-59-1", "community_hall", 36.5421, 136.6346, 9),
+    "V3": ("花園公民館", "石川県金沢市今町チ41", "community_hall", 36.6335, 136.7077, 9),
+}
+PLAN = [  # date, venue; 4/29 is 昭和の日 (a Thursday), 5/3 憲法記念日 (a Monday)
+    (dt.date(2027, 4, 4), "V1"),
+    (dt.date(2027, 4, 8), "V2"),
+    (dt.date(2027, 4, 29), "V3"),
+    (dt.date(2027, 5, 3), "V1"),
+    (dt.date(2027, 5, 12), "V2"),
+]
+BACKGROUND = [(36.55 + i * 0.004, 136.62 + j * 0.005) for i in range(20) for j in range(20)]
+
+
+def make_session(date: dt.date, venue_id: str, *, locked: bool = False) -> PlannedSession:
+    name, address, kind, lat, lon, expected = VENUES[venue_id]
+    return PlannedSession(date=date, day_type=day_type(date), venue_id=venue_id, venue_name=name, lat=lat, lon=lon,
+                          start=dt.time(10), end=dt.time(17), expected_applicants=expected,
+                          reason=f"{name}の周辺に届く。", locked=locked, venue_address=address, venue_kind=kind,
+                          staff=5)
+
+
+@pytest.fixture
+def plan() -> PlanResult:
+    parameters = Parameters(start=dt.date(2027, 4, 1), end=dt.date(2027, 5, 31), weekday_per_month=2,
+                            holiday_per_month=2, seasonality={4: 0.66, 5: 0.66})
+    return PlanResult(
+        status="optimal", objective=123.456, bound=123.456, solve_seconds=0.42, parameters=parameters,
+        sessions=[make_session(date, venue) for date, venue in reversed(PLAN)],  # order must not matter
+        quotas={"2027-04": {"weekday": 2, "holiday": 2}, "2027-05": {"weekday": 2, "holiday": 2}},
+        shortages=[Shortage(month="2027-05", day_type=DayType.holiday, asked=2, possible=1, open_dates=1,
+                            message="2027-05 休日: 2 回のところ 1 回しか置けません。")],
+        notes=["金沢広域急病センター: 実施時間帯に4時間以上開いていません。"],
+    )
+
+
+# --- 和暦 and the shared content -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("date", "expected"), [
+    (dt.date(2019, 4, 30), "平成31年4月30日"),
+    (dt.date(2019, 5, 1), "令和元年5月1日"),
+    (dt.date(2020, 1, 1), "令和2年1月1日"),
+    (dt.date(2027, 4, 4), "令和9年4月4日"),
+    (dt.date(1989, 1, 7), "昭和64年1月7日"),
+    (dt.date(1989, 1, 8), "平成元年1月8日"),
+])
+def test_wareki_on_era_boundaries(date, expected):
+    assert report.wareki(date) == expected
+
+
+def test_wareki_month_and_western_date():
+    assert report.wareki_month("2019-05") == "令和元年5月"
+    assert report.wareki_month("2019-04") == "平成31年4月"
+    assert report.seireki(dt.date(2027, 4, 4)) == "2027年4月4日"
+
+
+def test_session_rows_are_numbered_in_date_order(plan):
+    rows = report.session_rows(plan)
+    assert [r.number for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.date for r in rows] == [date for date, _ in PLAN]
+    first = rows[0]
+    assert (first.date_text, first.wareki_text, first.weekday, first.day_type) == (
+        "2027年4月4日", "令和9年4月4日", "日", "休日")
+    assert first.time_text == "10:00–17:00"
+    assert first.venue_kind == "商業施設"
+    showa_day = rows[2]
+    assert (showa_day.weekday, showa_day.holiday_name, showa_day.day_type) == ("木", "昭和の日", "休日")
+    assert showa_day.weekday_text == "木・祝（昭和の日）"
+    assert rows[1].day_type == "平日" and rows[1].holiday_name == ""
+
+
+def test_monthly_summary_counts_sessions_against_quotas(plan):
+    months, total = report.monthly_summary(plan)
+    assert [(m.month, m.weekday, m.weekday_quota, m.holiday, m.holiday_quota, m.expected_applicants)
+            for m in months] == [("2027-04", 1, 2, 2, 2, 14 + 9 + 9), ("2027-05", 1, 2, 1, 2, 14 + 9)]
+    assert (total.label, total.weekday, total.holiday, total.sessions, total.quota) == ("合計", 2, 3, 5, 8)
+    assert total.expected_applicants == sum(VENUES[v][5] for _, v in PLAN)
+    assert total.staff_days == 25
+
+
+def test_parameters_and_result_in_japanese(plan):
+    items = dict(report.parameter_items(plan))
+    assert items["期間"] == "2027年4月1日～2027年5月31日（令和9年4月1日～令和9年5月31日）"
+    assert items["平日の回数/月"] == "2 回"
+    assert items["同一会場の最小間隔（日）"] == "14 日"
+    assert items["実施時間帯"] == "10:00–17:00"
+    assert items["到達半径"] == "商業施設 3 km、その他 1.5 km"
+    assert {"休日の回数/月", "班数（1日の最大回数）", "最低実施時間", "集客係数"} <= items.keys()
+    results = dict(report.result_items(plan))
+    assert results["状態"] == "最適"
+    assert results["reach の値"] == "123.46" and results["ギャップ"] == "0.00%"
+    plan.status = "feasible"
+    assert dict(report.result_items(plan))["状態"].startswith("実行可能")
+
+
+# --- the map ---------------------------------------------------------------------------------------------------
+
+def test_map_png_has_the_size_markers_and_background(plan):
+    png = plan_map_png(plan, background=BACKGROUND, title="テスト")
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
+    rgb = image.convert("RGB")
+    colours = rgb.getcolors(maxcolors=WIDTH * HEIGHT)
+    assert len(colours) > 50
+    white = sum(count for count, colour in colours if colour == (255, 255, 255))
+    assert white < WIDTH * HEIGHT * 0.98
+    for hex_colour in month_colours(["2027-04", "2027-05"]).values():  # each month's marker colour is drawn
+        target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert any(count > 20 and max(abs(a - b) for a, b in zip(colour, target)) <= 4 for count, colour in colours)
+
+
+def test_map_of_an_empty_plan_still_renders(plan):
+    plan.sessions = []
+    image = Image.open(io.BytesIO(plan_map_png(plan)))
+    assert image.size == (WIDTH, HEIGHT)
+
+
+# --- the workbook ---------------------------------------------------------------------------------------------
+
+def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
+    workbook = load_workbook(io.BytesIO(write_plan_xlsx(plan, background=BACKGROUND)))
+    assert workbook.sheetnames == ["実施計画", "月別集計", "地図", "パラメータ"]
+
+    sheet = workbook["実施計画"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == list(report.SESSION_HEADERS)
+    assert sheet.freeze_panes == "B2"
+    assert sheet.print_title_rows in ("1:1", "$1:$1")
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    column = {name: i for i, name in enumerate(header)}
+    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(rows) == len(PLAN)
+    expected = [(1, dt.date(2027, 4, 4), "日", "休日", "イオンもりの里店", 5, 14),
+                (2, dt.date(2027, 4, 8), "木", "平日", "三馬公民館", 5, 9),
+                (3, dt.date(2027, 4, 29), "木・祝（昭和の日）", "休日", "花園公民館", 5, 9),
+                (4, dt.date(2027, 5, 3), "月・祝（憲法記念日）", "休日", "イオンもりの里店", 5, 14),
+                (5, dt.date(2027, 5, 12), "水", "平日", "三馬公民館", 5, 9)]
+    got = [(r[column["回"]], r[column["日付"]].date(), r[column["曜日"]], r[column["平日/休日"]], r[column["会場"]],
+            r[column["従事者数"]], r[column["見込み件数"]]) for r in rows]
+    assert got == expected
+    assert rows[0][column["和暦"]] == "令和9年4月4日"
+    assert sheet.cell(row=2, column=2).is_date and "年" in sheet.cell(row=2, column=2).number_format
+    assert sheet.cell(row=2, column=column["選定理由"] + 1).alignment.wrap_text
+
+    summary = workbook["月別集計"]
+    assert [c.value for c in summary[1]] == list(report.MONTHLY_HEADERS)
+    months = list(summary.iter_rows(min_row=2, max_row=4, values_only=True))
+    assert months[0][:8] == ("2027年4月", "令和9年4月", 1, 2, 2, 2, 3, 4)
+    assert months[1][:8] == ("2027年5月", "令和9年5月", 1, 2, 1, 2, 2, 4)
+    assert months[2][0] == "合計" and months[2][2:9] == (2, 4, 3, 4, 5, 8, 55)
+
+    assert len(workbook["地図"]._images) == 1
+    parameters = [row for row in workbook["パラメータ"].iter_rows(values_only=True) if any(row)]
+    labels = {row[0] for row in parameters}
+    assert {"期間", "平日の回数/月", "状態", "reach の値", "ギャップ", "回数が不足する月", "備考"} <= labels
+    values = {row[1] for row in parameters}
+    assert "2027-05 休日: 2 回のところ 1 回しか置けません。" in values
+
+
+# --- the PDF -------------------------------------------------------------------------------------------------
+
+def test_report_html_lists_every_session_and_escapes_names(plan):
+    plan.sessions.append(replace(make_session(dt.date(2027, 5, 20), "V3"), venue_name="<b>会場</b>"))
+    soup = BeautifulSoup(plan_report_html(plan), "html.parser")
+    body_rows = soup.select("table.sessions tbody tr")
+    assert len(body_rows) == len(PLAN) + 1
+    assert [th.get_text() for th in soup.select("table.sessions thead th")][:3] == ["回", "日付", "曜日"]
+    assert soup.find("b") is None and "<b>会場</b>" in body_rows[-1].get_text()
+    assert soup.select_one("section.map img")["src"].startswith("data:image/png;base64,")
+
+
+@pytest.fixture
+def pdf(plan, tmp_path) -> Path:
+    data = write_plan_pdf(plan, background=BACKGROUND, title="金沢市 実施計画書")
+    assert data.startswith(b"%PDF")
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(data)
+    return path
+
+
+def _poppler(tool: str) -> str:
+    found = shutil.which(tool)
+    assert found, f"{tool} is missing: scripts/check-system-deps.sh installs poppler-utils"
+    return found
+
+
+def test_pdf_text_has_venues_headers_and_wareki(pdf):
+    text = subprocess.run([_poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for name, *_ in VENUES.values():
+        assert name in text
+    for header in ("実施計画", "日付", "曜日", "平日/休日", "会場", "所在地", "実施時間", "従事者数", "見込み件数",
+                   "選定理由", "月別集計", "計画の条件", "回数が不足する月", "備考"):
+        assert header in text
+    assert "令和9年4月4日" in text and "令和9年5月12日" in text
+    assert "昭和の日" in text
+    assert "2027-05 休日: 2 回のところ 1 回しか置けません。" in text
+
+
+def test_pdf_pages_are_a4(pdf):
+    info = subprocess.run([_poppler("pdfinfo"), "-f", "1", "-l", "99", "-box", str(pdf)], capture_output=True,
+                          text=True, check=True).stdout
+    boxes = [line.split(":", 1)[1].split() for line in info.splitlines() if "MediaBox" in line]
+    assert len(boxes) >= 4  # cover, sessions, monthly summary, map, parameters
+    for box in boxes:
+        width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+        assert sorted((round(width), round(height))) == [595, 842]
