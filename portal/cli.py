@@ -222,8 +222,8 @@ def users_create(username: str, role: str, display_name: str, password: str) -> 
 # --- demo -----------------------------------------------------------------------------------------------------
 
 DEMO_USERS = (
-    ("staff", "contractor_staff", "委託業者 担当者"),
-    ("lead", "contractor_lead", "委託業者 責任者"),
+    ("staff", "contractor_staff", "受託者 担当者"),
+    ("lead", "contractor_lead", "受託者 責任者"),
     ("reviewer", "city_reviewer", "金沢市 審査担当"),
     ("admin", "admin", "システム管理者"),
 )

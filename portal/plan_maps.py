@@ -8,6 +8,7 @@ from typing import Any
 
 import folium
 
+from core.i18n import N_
 from core.i18n import gettext as _
 from planner import services
 from planner.instance import prepare
@@ -21,6 +22,8 @@ from portal.urls import venue_url
 MONTH_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                  "#332288", "#117733", "#882255", "#AA4499", "#44AA99", "#999933"]
 COVERAGE_COLOURS = ["#f7f7f7", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]  # 0, <1, 1, 2, 3+ units of coverage
+COVERAGE_LEGEND = [N_("not reached"), N_("partly reached"), N_("reached once"), N_("reached twice"),
+                   N_("reached three times or more")]
 
 
 def month_colour(month: int) -> str:

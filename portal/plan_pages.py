@@ -25,7 +25,7 @@ from planner.tables import Plan, SolveState
 from portal import forms
 from portal.auth import ALL_STAFF, VENUE_EDITORS, provide_actor, requires
 from portal.jobs import spawn_solve
-from portal.plan_maps import plan_map_html
+from portal.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.security import map_frame_policy
 from portal.templating import page
 from venues.facility_list import CANDIDATE_KINDS
@@ -170,7 +170,10 @@ class PlanController(Controller):
     @get("/{plan_id:int}/map", name="plan_map")
     async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
         context = await plan_context(plan_id)
-        return page(request, "staff/plans/map.html", **context)
+        months = sorted({(s["date"].year, s["date"].month) for s in context["sessions"]})
+        return page(request, "staff/plans/map.html", **context,
+                    month_legend=[(f"{y}-{m:02d}", month_colour(m)) for y, m in months],
+                    coverage_legend=list(zip(COVERAGE_LEGEND, COVERAGE_COLOURS, strict=True)))
 
     @get("/{plan_id:int}/map.html")
     async def map_frame(self, plan_id: FromPath[int]) -> Response:

@@ -65,3 +65,42 @@ async def test_back_office_pages_have_no_accessibility_violations(page, live_ser
 
     failures = {path: v for path, v in found.items() if v}
     assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+async def test_plan_pages_have_no_accessibility_violations(page, live_server, language):
+    import datetime as dt
+
+    from planner import services
+    from planner.model import Parameters
+    from planner.tables import DemandPoint, PlanVersion
+    from tests.venues.factories import make_venue
+
+    for n in range(3):
+        await make_venue(venue_id=f"A{n}", name=f"第{n}公民館", lat=36.5 + 0.03 * n, lon=136.6,
+                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+    await DemandPoint.insert(*[DemandPoint(name=f"町{n}", lat=36.5 + 0.03 * n, lon=136.601) for n in range(3)])
+    admin = await create_user("a11y-plans", PASSWORD, Role.contractor_lead)
+    version_id = await services.create_plan(admin, "計画", Parameters(
+        start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1))
+    await services.run_solve(version_id)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    session = (await services.sessions_of(version_id))[0]
+    await page.context.add_cookies([{"name": "lang", "value": language, "url": live_server}])
+    await page.goto(live_server + "/staff/login")
+    await page.fill("#username", "a11y-plans")
+    await page.fill("#password", PASSWORD)
+    await page.click("form.form button[type=submit]")
+    await page.wait_for_url("**/staff/venues")
+    found = {}
+    for path in ["/staff/plans", "/staff/plans/new", f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/map",
+                 f"/staff/sessions/{session['id']}"]:
+        await page.goto(live_server + path)
+        found[path] = await violations(page)
+    await page.goto(live_server + f"/staff/sessions/{session['id']}")
+    await page.fill("#move-date", "2027-12-30")
+    await page.get_by_role("button", name="移動" if language == "ja" else "Move", exact=True).click()
+    found["refused edit"] = await violations(page)
+    assert await page.locator("[role=alert]").count() == 1
+    failures = {path: v for path, v in found.items() if v}
+    assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)

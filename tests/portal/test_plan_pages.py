@@ -1,0 +1,151 @@
+"""The plan pages as staff use them: create a plan (solved in a background process, with progress), read it as
+calendar, table and map, download the 実施計画書, edit sessions with refusals in words, re-plan."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+
+from core.tables import Role
+from planner import services
+from planner.tables import DemandPoint, Plan, PlanVersion, SolveState
+from tests.conftest import csrf_token, post_form
+from tests.venues.factories import make_venue
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.fixture
+async def city():
+    for n in range(5):
+        await make_venue(venue_id=f"H{n}", name=f"第{n}公民館", lat=36.50 + 0.03 * n, lon=136.60,
+                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+    await make_venue(venue_id="C0", name="中央市民センター", kind="civic_center", lat=36.50, lon=136.60)
+    await DemandPoint.insert(*[DemandPoint(name=f"町{n}-{k}", lat=36.50 + 0.03 * n + 0.002 * k, lon=136.601)
+                               for n in range(5) for k in range(4)])
+
+
+async def wait_until_solved(plan_id: int, seconds: float = 90) -> dict:
+    for _ in range(int(seconds * 10)):
+        version = await services.latest_version(plan_id)
+        if version["solve_state"] in (SolveState.done.value, SolveState.failed.value):
+            return version
+        await asyncio.sleep(0.1)
+    raise AssertionError("the planner did not finish")
+
+
+async def create_plan(client) -> int:
+    form = {"title": "六月の計画", "start": "2027-06-01", "end": "2027-06-30", "weekday_per_month": "3",
+            "holiday_per_month": "2", "teams": "1", "min_gap_days": "7", "time_limit_seconds": "30",
+            "month_overrides": ""}
+    response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+async def test_create_watch_progress_and_read_the_plan(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    page = soup(await client.get(f"/staff/plans/{plan_id}"))
+    progress = await client.get(f"/staff/plans/{plan_id}/progress.json")
+    assert progress.json()["solve_state"] in ("queued", "running", "done")
+    version = await wait_until_solved(plan_id)
+    assert version["solve_state"] == "done", version["error"]
+    page = soup(await client.get(f"/staff/plans/{plan_id}"))
+    assert page.find(id="plan-status").get_text(strip=True) == "最適（証明済み）"
+    rows = page.select("table.sessions tbody tr")
+    assert len(rows) == 5
+    assert all(row.select_one("td.reason").get_text(strip=True) for row in rows)
+    holidays = page.select(".month-calendar td.is-holiday a.cal-session")
+    weekdays = page.select(".month-calendar td:not(.is-holiday) a.cal-session")
+    assert (len(weekdays), len(holidays)) == (3, 2)
+    assert all("badge--holiday" in a["class"] for a in holidays)
+    frame = await client.get(f"/staff/plans/{plan_id}/map.html")
+    assert frame.status_code == 200 and "session-marker" in frame.text
+    assert "'unsafe-inline'" in frame.headers["content-security-policy"]
+
+
+async def test_downloads_of_the_plan(client, signed_in, city):
+    await signed_in(Role.contractor_lead)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    data = json.loads((await client.get(f"/staff/plans/{plan_id}/plan.json")).content)
+    assert data["status"] == "optimal" and len(data["sessions"]) == 5
+    workbook = load_workbook(io.BytesIO((await client.get(f"/staff/plans/{plan_id}/plan.xlsx")).content))
+    assert "実施計画" in workbook.sheetnames
+    pdf = await client.get(f"/staff/plans/{plan_id}/plan.pdf")
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+
+
+async def test_refused_edit_says_why_and_changes_nothing(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    version = await services.latest_version(plan_id)
+    first, second = (await services.sessions_of(version["id"]))[:2]
+    url = f"/staff/sessions/{first['id']}"
+    response = await post_form(client, url, f"{url}/move", {"date": second["date"].isoformat()})
+    assert response.status_code == 422
+    alert = soup(response).find(role="alert").get_text(strip=True)
+    assert second["date"].isoformat() in alert and "班数" in alert
+    assert (await services.sessions_of(version["id"]))[0]["date"] == first["date"]
+    locked = await post_form(client, url, f"{url}/lock", {}, follow_redirects=False)
+    assert locked.status_code == 303
+    assert (await services.session_detail(first["id"]))["locked"] is True
+
+
+async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    version = await services.latest_version(plan_id)
+    sessions = await services.sessions_of(version["id"])
+    keep = sessions[-1]
+    await post_form(client, f"/staff/sessions/{keep['id']}", f"/staff/sessions/{keep['id']}/lock", {})
+    for other in sessions[:2]:
+        await post_form(client, f"/staff/sessions/{other['id']}", f"/staff/sessions/{other['id']}/remove", {})
+    assert len(await services.sessions_of(version["id"])) == 3
+    response = await post_form(client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {},
+                               follow_redirects=False)
+    assert response.status_code == 303
+    await wait_until_solved(plan_id)
+    after = await services.sessions_of(version["id"])
+    assert len(after) == 5 and any(s["date"] == keep["date"] and s["locked"] for s in after)
+
+
+async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    form = {"title": "", "start": "2027-06-30", "end": "2027-06-01", "weekday_per_month": "x", "teams": "1",
+            "min_gap_days": "14", "time_limit_seconds": "60", "holiday_per_month": "6", "month_overrides": "8月 4"}
+    response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form)
+    assert response.status_code == 422
+    page = soup(response)
+    for field in ("weekday_per_month", "month_overrides"):
+        assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
+    assert await Plan.count() == 0
+
+
+async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signed_in, city, make_user):
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "計画", services.Parameters(
+        start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1,
+        time_limit_seconds=20))
+    await services.run_solve(version_id)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    await signed_in(Role.city_reviewer)
+    assert (await client.get(f"/staff/plans/{plan_id}")).status_code == 200
+    assert (await client.get("/staff/plans/new")).status_code == 403
+    session = (await services.sessions_of(version_id))[0]
+    token = csrf_token((await client.get(f"/staff/plans/{plan_id}")).text)
+    for action in ("lock", "remove"):
+        response = await client.post(f"/staff/sessions/{session['id']}/{action}", data={"_csrf_token": token})
+        assert response.status_code == 403
+    assert (await client.post(f"/staff/plans/{plan_id}/replan", data={"_csrf_token": token})).status_code == 403
