@@ -170,16 +170,39 @@ def prepare(plan_input: PlanInput) -> Instance:
         group.weight += demand[index].weight * access_weight[index]
         group.points.append(index)
 
-    locked: dict[int, set[dt.date]] = defaultdict(set)
-    ids = {venue.candidate.venue_id: index for index, venue in enumerate(venues)}
-    for session in plan_input.locked:
-        if session.venue_id not in ids:
-            notes.append(_("The locked session at {venue} on {date} is at a venue that cannot host booths; it was "
-                           "dropped.").format(venue=session.venue_id, date=session.date.isoformat()))
-            continue
-        locked[ids[session.venue_id]].add(session.date)
+    locked = _usable_locks(plan_input, venues, notes)
     return Instance(parameters, venues, months, quotas, dates_by_slot, list(grouped.values()), demand,
                     access_distance, access_weight, nearest_name, reached_by, dict(locked), notes)
+
+
+def _usable_locks(plan_input: PlanInput, venues: list[Venue], notes: list[str]) -> dict[int, set[dt.date]]:
+    """The locked sessions the rules allow; each one dropped is named in the notes (never silently)."""
+    parameters = plan_input.parameters
+    ids = {venue.candidate.venue_id: index for index, venue in enumerate(venues)}
+    locked: dict[int, set[dt.date]] = defaultdict(set)
+    per_date: dict[dt.date, int] = defaultdict(int)
+    for session in sorted(plan_input.locked, key=lambda s: (s.date, s.venue_id)):
+        where = dict(venue=session.venue_id, date=session.date.isoformat())
+        index = ids.get(session.venue_id)
+        if index is None:
+            notes.append(_("The locked session at {venue} on {date} is at a venue that cannot host booths; it was "
+                           "dropped.").format(**where))
+        elif not parameters.start <= session.date <= parameters.end:
+            notes.append(_("The locked session at {venue} on {date} is outside the period; it was dropped.")
+                         .format(**where))
+        elif session.date not in set(venues[index].dates):
+            notes.append(_("The locked session at {venue} on {date} falls on a day the venue cannot host (closed, "
+                           "blackout date or year-end closure); it was dropped.").format(**where))
+        elif per_date[session.date] >= parameters.teams:
+            notes.append(_("The locked session at {venue} on {date} would exceed the teams of that day; it was "
+                           "dropped.").format(**where))
+        elif any(abs((other - session.date).days) < parameters.min_gap_days for other in locked[index]):
+            notes.append(_("The locked session at {venue} on {date} is closer than {gap} days to another locked "
+                           "session there; it was dropped.").format(gap=parameters.min_gap_days, **where))
+        else:
+            locked[index].add(session.date)
+            per_date[session.date] += 1
+    return {index: dates for index, dates in locked.items() if dates}
 
 
 def reach_lists(venues: list[Venue], demand: list[DemandPoint]) -> list[list[int]]:

@@ -31,6 +31,11 @@ class Solution:
     values: list[float]
     seconds: float
 
+    @property
+    def found(self) -> bool:
+        """Whether the solver returned a feasible assignment (possibly of zero variables)."""
+        return self.status in ("optimal", "feasible")
+
 
 @dataclass
 class Model:
@@ -67,6 +72,10 @@ class Model:
         start: list[float] | None = None,
     ) -> Solution:
         """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from."""
+        if not self.cost:  # nothing to choose: feasible exactly when every row admits 0
+            feasible = all(lo <= 1e-9 and up >= -1e-9 for lo, up in zip(self.row_lower, self.row_upper, strict=True))
+            return Solution("optimal" if feasible else "infeasible", 0.0 if feasible else -INF,
+                            0.0 if feasible else -INF, [], 0.0)
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("time_limit", max(0.1, float(time_limit)))

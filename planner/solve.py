@@ -155,9 +155,9 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
     _reach_terms(model, instance, count_terms)
     solution = model.solve(time_limit=time_limit, on_progress=on_progress,
                            stage="full" if integer_dates else "counts")
-    values = solution.values
-    counts = {key: round(values[column]) for key, column in y.items()} if values else {}
-    shortfall = {slot: round(values[column]) for slot, column in slack.items()} if values else {}
+    values = solution.values if solution.found else []
+    counts = {key: round(values[column]) for key, column in y.items()} if solution.found else {}
+    shortfall = {slot: round(values[column]) for slot, column in slack.items()} if solution.found else {}
     return solution, counts, {slot: n for slot, n in shortfall.items() if n > 0}
 
 
@@ -245,14 +245,15 @@ def shortage_message(instance: Instance, slot: Slot, asked: int, possible: int) 
     open_dates = len(instance.open_dates(slot))
     teams = instance.parameters.teams
     label = day_type_label(slot[1])
-    if teams * open_dates < asked:
+    if teams * open_dates < asked and possible == teams * open_dates:
         message = _("{month}: {asked} {type} sessions asked, only {dates} {type} dates have an open candidate venue "
                     "with {teams} team(s)").format(month=slot[0], asked=asked, type=label, dates=open_dates,
                                                   teams=teams)
     else:
-        message = _("{month}: {asked} {type} sessions asked, only {possible} can be placed (opening days, blackout "
-                    "dates and the {gap}-day gap at each venue)").format(
-            month=slot[0], asked=asked, type=label, possible=possible, gap=instance.parameters.min_gap_days)
+        message = _("{month}: {asked} {type} sessions asked, only {possible} can be placed ({dates} {type} dates "
+                    "have an open candidate venue; opening days, blackout dates and the {gap}-day gap at each venue "
+                    "limit the rest)").format(month=slot[0], asked=asked, type=label, possible=possible,
+                                              dates=open_dates, gap=instance.parameters.min_gap_days)
     return Shortage(slot[0], slot[1], asked, possible, open_dates, message)
 
 
@@ -272,6 +273,7 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
     solution = None
     for method, options in (("relaxation+dates", {}), ("relaxation with gaps+dates", {"gap_rows": True}),
                             ("full", {"integer_dates": True})):
+        quotas = dict(asked)  # each method finds its own shortages from what was asked
         solution, counts, shortfall = solve_counts(instance, quotas, time_limit=left(0.6), penalise=True,
                                                    on_progress=on_progress, **options)
         if shortfall:  # relax only the quotas that cannot be met, then solve again without penalties
@@ -279,7 +281,7 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
                 quotas[slot] -= missing
             solution, counts, _none = solve_counts(instance, quotas, time_limit=left(0.6), penalise=False,
                                                    on_progress=on_progress, **options)
-        if not solution.values:
+        if not solution.found:
             continue
         chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
         if chosen is not None:
