@@ -2,16 +2,17 @@
 
 Reach depends only on how many sessions each venue gets, so the model is solved in two stages:
 
-1. **Counts** — a MILP over ``y[venue, month, day type]`` with every quota, cap and lock, and relaxed forms of the
-   date rules (a venue can host at most as many sessions in a month as fit its open dates with the minimum gap; a
-   month's sessions of one day type fit the open dates times the teams). Its optimum is an upper bound on the reach
-   of any plan.
-2. **Dates** — a MILP that gives those counts real dates (teams per day, the gap at each venue, locks) and spreads
-   them evenly through each month. If it succeeds, the plan reaches the stage-1 bound: it is optimal.
+1. **Counts** — a MILP over ``y[venue, month, day type]`` with every quota, cap and lock and relaxed forms of the
+   date rules (a venue hosts at most as many sessions in a month as fit its open dates with the minimum gap; a
+   month's sessions of one day type fit its open dates times the teams). Its optimum bounds the reach of every plan.
+2. **Dates** — a MILP that gives each venue its number of sessions on real dates under every rule (quotas, teams
+   per day, the gap at each venue, locks) and spreads them evenly through each month. If it succeeds, the plan
+   reaches the stage-1 bound: it is optimal.
 
-If stage 2 cannot place the counts (rare: the relaxation ignored gaps across a month boundary), the full date-level
-model is solved instead, from the same data. Quotas that cannot be met become shortages: each is named, and the
-best plan that relaxes only those quotas is returned.
+If stage 2 cannot place the totals, stage 1 is tightened step by step — date variables in continuous form (the
+transportation structure of venues and dates), then the gap rules too — and finally the full date-level model is
+solved. Quotas that cannot be met become shortages: each is named, and the best plan that relaxes only those quotas
+is returned.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def day_type_label(kind: DayType) -> str:
 
 
 def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: float, penalise: bool,
-                 on_progress: ProgressFn = None, gap_rows: bool = False,
+                 on_progress: ProgressFn = None, dates: bool = True, gap_rows: bool = False,
                  integer_dates: bool = False) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
     """Sessions per venue, month and day type (integer), with the date-level rules over continuous date variables
     (each venue's sessions of a month must fit its open dates and the teams per day, fractionally; with ``gap_rows``
@@ -116,15 +117,17 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
         locked = instance.locked.get(index, set())
         terms = []
         per_month: dict[str, list[int]] = defaultdict(list)
-        for slot, dates in by_slot.items():
+        for slot, slot_dates in by_slot.items():
             minimum = sum(1 for d in locked if _slot(d) == slot)
-            column = model.add_var(minimum, max(minimum, packable(dates, gap)), integer=True)
+            column = model.add_var(minimum, max(minimum, packable(slot_dates, gap)), integer=True)
             y[(index, slot)] = column
             terms.append((column, 1.0))
             per_month[slot[0]].append(column)
             per_slot[slot].append(column)
+            if not (dates or integer_dates):
+                continue
             link = [(column, -1.0)]
-            for date in dates:
+            for date in slot_dates:
                 date_column = model.add_var(1.0 if date in locked else 0.0, 1.0, integer=integer_dates)
                 x[(index, date)] = date_column
                 by_date[date].append(date_column)
@@ -138,8 +141,9 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
         total_limit = packable(venue.dates, gap)
         if venue.candidate.cap is not None:
             total_limit = min(total_limit, venue.candidate.cap)
-        model.add_row(terms, upper=max(total_limit, len(locked)))
-        count_terms.append(terms)
+        total = model.add_var(0.0, float(max(total_limit, len(locked))))  # n_v: integral since the y are
+        model.add_row(terms + [(total, -1.0)], lower=0.0, upper=0.0)
+        count_terms.append([(total, 1.0)])
     for columns in by_date.values():
         if len(columns) > parameters.teams:
             model.add_row([(c, 1.0) for c in columns], upper=parameters.teams)
@@ -152,6 +156,9 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
             slack[slot] = model.add_var(0.0, float(quota), cost=-penalty)
             columns.append((slack[slot], 1.0))
         model.add_row(columns, lower=quota, upper=quota)
+        if not (dates or integer_dates) and per_slot.get(slot):
+            capacity = parameters.teams * len(instance.open_dates(slot))
+            model.add_row([(c, 1.0) for c in per_slot[slot]], upper=capacity)
     _reach_terms(model, instance, count_terms)
     solution = model.solve(time_limit=time_limit, on_progress=on_progress,
                            stage="full" if integer_dates else "counts")
@@ -271,8 +278,8 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
     asked = dict(quotas)
     chosen: dict[int, list[dt.date]] | None = None
     solution = None
-    for method, options in (("relaxation+dates", {}), ("relaxation with gaps+dates", {"gap_rows": True}),
-                            ("full", {"integer_dates": True})):
+    for method, options in (("counts+dates", {"dates": False}), ("relaxation+dates", {}),
+                            ("relaxation with gaps+dates", {"gap_rows": True}), ("full", {"integer_dates": True})):
         quotas = dict(asked)  # each method finds its own shortages from what was asked
         solution, counts, shortfall = solve_counts(instance, quotas, time_limit=left(0.6), penalise=True,
                                                    on_progress=on_progress, **options)
