@@ -3,6 +3,7 @@ edit sessions, re-plan, and download the 実施計画書 (Excel, PDF) and plan.j
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import datetime as dt
 import json
@@ -193,7 +194,8 @@ class PlanController(Controller):
         from planner.report_xlsx import write_plan_xlsx
 
         version = await services.latest_version(plan_id)
-        content = write_plan_xlsx(await services.result_of(version), background=await services.demand_points())
+        content = await asyncio.to_thread(write_plan_xlsx, await services.result_of(version),
+                                          background=await services.demand_points())
         return Response(content=content, headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -202,7 +204,8 @@ class PlanController(Controller):
         from planner.report_pdf import write_plan_pdf
 
         version = await services.latest_version(plan_id)
-        content = write_plan_pdf(await services.result_of(version), background=await services.demand_points())
+        content = await asyncio.to_thread(write_plan_pdf, await services.result_of(version),  # seconds of work
+                                          background=await services.demand_points())
         return Response(content=content, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'})
 
