@@ -48,8 +48,12 @@ class Model:
     row_lower: list[float] = field(default_factory=list)
     row_upper: list[float] = field(default_factory=list)
     row_entries: list[list[tuple[int, float]]] = field(default_factory=list)
+    initial: list[float | None] = field(default_factory=list)
 
-    def add_var(self, lower: float = 0.0, upper: float = INF, cost: float = 0.0, integer: bool = False) -> int:
+    def add_var(self, lower: float = 0.0, upper: float = INF, cost: float = 0.0, integer: bool = False,
+                initial: float | None = None) -> int:
+        """A column; ``initial`` is its value in a starting solution (used when every column has one)."""
+        self.initial.append(initial)
         self.cost.append(cost)
         self.lower.append(lower)
         self.upper.append(upper)
@@ -108,6 +112,8 @@ class Model:
             lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                                for i in self.integer]
         highs.passModel(lp)
+        if start is None and self.initial and all(v is not None for v in self.initial):
+            start = [float(v) for v in self.initial]  # type: ignore[arg-type]
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
@@ -115,12 +121,22 @@ class Model:
             highs.setSolution(solution)
         began = time.perf_counter()
         if on_progress is not None:
-            def report(_type, _message, data_out, _data_in, _user):  # noqa: ANN001 - HiGHS callback signature
-                on_progress(Progress(time.perf_counter() - began, data_out.objective_function_value,
-                                     data_out.mip_dual_bound, stage))
+            last = [0.0]
+
+            def report(kind, _message, data_out, _data_in, _user):  # noqa: ANN001 - HiGHS callback signature
+                now = time.perf_counter() - began
+                improving = kind == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+                if not improving and now - last[0] < 0.5:  # the interrupt callback comes often: report twice a second
+                    return
+                last[0] = now
+                incumbent = data_out.objective_function_value
+                bound = data_out.mip_dual_bound
+                on_progress(Progress(now, incumbent if math.isfinite(incumbent) and abs(incumbent) < 1e300 else None,
+                                     bound if math.isfinite(bound) and abs(bound) < 1e300 else None, stage))
 
             highs.setCallback(report, None)
             highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+            highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         highs.run()
         seconds = time.perf_counter() - began
         status = highs.getModelStatus()

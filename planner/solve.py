@@ -29,6 +29,7 @@ from planner.instance import TYPES, Instance, prepare
 from planner.milp import Model, Progress, Solution
 from planner.model import PlanInput, PlanResult, Shortage
 from planner.reach import evaluate_reach
+from planner.seed import greedy_counts
 
 Slot = tuple[str, DayType]
 ProgressFn = Callable[[Progress], None] | None
@@ -57,16 +58,22 @@ def _venue_slots(instance: Instance) -> list[dict[Slot, list[dt.date]]]:
     return result
 
 
-def _reach_terms(model: Model, instance: Instance, count_terms: list[list[tuple[int, float]]]) -> None:
-    """Add Φ for every demand group: Σ_k z_gk ≤ Σ_{v reaching g} f_v · n_v, z_gk ∈ [0, 1], value W_g·decay^(k-1)."""
+def _reach_terms(model: Model, instance: Instance, count_terms: list[list[tuple[int, float]]],
+                 initial_totals: list[int] | None = None) -> None:
+    """Add Φ for every demand group: Σ_k z_gk ≤ Σ_{v reaching g} f_v · n_v, z_gk ∈ [0, 1], value W_g·decay^(k-1).
+    With ``initial_totals`` (n_v of a starting plan) the z get their starting values too."""
     parameters = instance.parameters
     for group in instance.groups:
         entries: list[tuple[int, float]] = []
+        covered = 0.0
         for venue_index in group.venues:
             draw = instance.venues[venue_index].draw
             entries += [(column, -draw * coefficient) for column, coefficient in count_terms[venue_index]]
+            if initial_totals is not None:
+                covered += draw * initial_totals[venue_index]
         for level in range(parameters.levels):
-            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay ** level), 1.0))
+            start = min(1.0, max(0.0, covered - level)) if initial_totals is not None else None
+            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay ** level, initial=start), 1.0))
         model.add_row(entries, upper=0.0)
 
 
@@ -108,23 +115,51 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
     gap = parameters.min_gap_days
     model = Model()
     penalty = 1.0 + _max_reach(instance)
+    venue_slots = _venue_slots(instance)
+    aggregate = not (dates or integer_dates)
+    slot_limit: dict[tuple[int, Slot], int] = {}
+    month_limit: dict[tuple[int, str], int] = {}
+    total_limit: list[int] = []
+    locked_count: dict[tuple[int, Slot], int] = defaultdict(int)
+    for index, (venue, by_slot) in enumerate(zip(instance.venues, venue_slots, strict=True)):
+        locked = instance.locked.get(index, set())
+        for date in locked:
+            locked_count[(index, _slot(date))] += 1
+        for slot, slot_dates in by_slot.items():
+            slot_limit[(index, slot)] = max(locked_count[(index, slot)], packable(slot_dates, gap))
+        for month in {slot[0] for slot in by_slot}:
+            month_dates = [d for d in venue.dates if month_key(d) == month]
+            month_limit[(index, month)] = max(packable(month_dates, gap),
+                                              sum(1 for d in locked if month_key(d) == month))
+        limit = packable(venue.dates, gap)
+        if venue.candidate.cap is not None:
+            limit = min(limit, venue.candidate.cap)
+        total_limit.append(max(limit, len(locked)))
+    capacity = {slot: parameters.teams * len(instance.open_dates(slot)) for slot in quotas}
+    seed = None
+    if aggregate:  # start the solver from a greedy plan (it only seeds; the solver proves optimality)
+        seed = greedy_counts(instance, {slot: min(q, capacity[slot]) for slot, q in quotas.items()}, slot_limit,
+                             month_limit, total_limit, dict(locked_count))
+        if not penalise and any(sum(n for (_v, s), n in seed.items() if s == slot) != q for slot, q in quotas.items()):
+            seed = None  # without slack the seed must meet every quota exactly
     y: dict[tuple[int, Slot], int] = {}
     x: dict[tuple[int, dt.date], int] = {}
     count_terms: list[list[tuple[int, float]]] = []
     per_slot: dict[Slot, list[int]] = defaultdict(list)
     by_date: dict[dt.date, list[int]] = defaultdict(list)
-    for index, (venue, by_slot) in enumerate(zip(instance.venues, _venue_slots(instance), strict=True)):
+    for index, (venue, by_slot) in enumerate(zip(instance.venues, venue_slots, strict=True)):
         locked = instance.locked.get(index, set())
         terms = []
         per_month: dict[str, list[int]] = defaultdict(list)
         for slot, slot_dates in by_slot.items():
-            minimum = sum(1 for d in locked if _slot(d) == slot)
-            column = model.add_var(minimum, max(minimum, packable(slot_dates, gap)), integer=True)
+            minimum = locked_count[(index, slot)]
+            column = model.add_var(minimum, slot_limit[(index, slot)], integer=True,
+                                   initial=seed.get((index, slot), 0) if seed is not None else None)
             y[(index, slot)] = column
             terms.append((column, 1.0))
             per_month[slot[0]].append(column)
             per_slot[slot].append(column)
-            if not (dates or integer_dates):
+            if aggregate:
                 continue
             link = [(column, -1.0)]
             for date in slot_dates:
@@ -134,14 +169,10 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
                 link.append((date_column, 1.0))
             model.add_row(link, lower=0.0, upper=0.0)
         for month, columns in per_month.items():
-            month_dates = [d for d in venue.dates if month_key(d) == month]
-            limit = max(packable(month_dates, gap), sum(1 for d in locked if month_key(d) == month))
             if len(columns) > 1:
-                model.add_row([(c, 1.0) for c in columns], upper=limit)
-        total_limit = packable(venue.dates, gap)
-        if venue.candidate.cap is not None:
-            total_limit = min(total_limit, venue.candidate.cap)
-        total = model.add_var(0.0, float(max(total_limit, len(locked))))  # n_v: integral since the y are
+                model.add_row([(c, 1.0) for c in columns], upper=month_limit[(index, month)])
+        venue_total = sum(n for (v, _s), n in seed.items() if v == index) if seed is not None else None
+        total = model.add_var(0.0, float(total_limit[index]), initial=venue_total)  # n_v (integral: the y are)
         model.add_row(terms + [(total, -1.0)], lower=0.0, upper=0.0)
         count_terms.append([(total, 1.0)])
     for columns in by_date.values():
@@ -153,13 +184,19 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
     for slot, quota in quotas.items():
         columns = [(c, 1.0) for c in per_slot.get(slot, [])]
         if penalise:
-            slack[slot] = model.add_var(0.0, float(quota), cost=-penalty)
+            placed = sum(n for (_v, s), n in seed.items() if s == slot) if seed is not None else None
+            slack[slot] = model.add_var(0.0, float(quota), cost=-penalty,
+                                        initial=quota - placed if placed is not None else None)
             columns.append((slack[slot], 1.0))
         model.add_row(columns, lower=quota, upper=quota)
-        if not (dates or integer_dates) and per_slot.get(slot):
-            capacity = parameters.teams * len(instance.open_dates(slot))
-            model.add_row([(c, 1.0) for c in per_slot[slot]], upper=capacity)
-    _reach_terms(model, instance, count_terms)
+        if aggregate and per_slot.get(slot):
+            model.add_row([(c, 1.0) for c in per_slot[slot]], upper=capacity[slot])
+    totals = None
+    if seed is not None:
+        totals = [0] * len(instance.venues)
+        for (v, _s), n in seed.items():
+            totals[v] += n
+    _reach_terms(model, instance, count_terms, totals)
     solution = model.solve(time_limit=time_limit, on_progress=on_progress,
                            stage="full" if integer_dates else "counts")
     values = solution.values if solution.found else []
