@@ -111,12 +111,23 @@ async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = (
     return PlanInput(candidates, points, demand, parameters, tuple(locked))
 
 
+STALE_AFTER_SECONDS = 120.0
+
+
 async def get_version(version_id: int) -> dict[str, Any]:
+    """A version; one whose solver process stopped reporting (it died) is marked failed on the way."""
     row = await PlanVersion.select().where(PlanVersion.id == version_id).first()
     if row is None:
         raise NotFound(_("That plan version was not found."))
     for key in ("parameters", "progress", "shortages", "notes"):
         row[key] = _json(row[key])
+    heartbeat = (row["progress"] or {}).get("heartbeat")
+    if row["solve_state"] in (SolveState.queued.value, SolveState.running.value) and heartbeat is not None \
+            and time.time() - heartbeat > STALE_AFTER_SECONDS:
+        error = _("The planner stopped without finishing; start it again with Re-plan.")
+        await PlanVersion.update({PlanVersion.solve_state: SolveState.failed.value, PlanVersion.error: error}).where(
+            PlanVersion.id == version_id)
+        row["solve_state"], row["error"] = SolveState.failed.value, error
     return row
 
 
@@ -137,7 +148,8 @@ async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
         plan = Plan(title=title.strip(), start=parameters.start, end=parameters.end, created_by=actor.id)
         await plan.save()
         version = PlanVersion(plan=plan.id, number=1, parameters=parameters_to_json(parameters),
-                              solve_state=SolveState.queued.value, created_by=actor.id)
+                              solve_state=SolveState.queued.value, progress={"heartbeat": time.time()},
+                              created_by=actor.id)
         await version.save()
         await record_event(actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}})
     return version.id
@@ -155,7 +167,8 @@ async def run_solve(version_id: int, *, actor: Actor | None = None, progress_int
     parameters = parameters_from_row(version, await seasonality())
     model_input = await plan_input(parameters, await _locked_sessions(version_id))
     await PlanVersion.update({PlanVersion.solve_state: SolveState.running.value, PlanVersion.error: "",
-                              PlanVersion.progress: {"seconds": 0, "stage": "preparing"}}).where(
+                              PlanVersion.progress: {"seconds": 0, "stage": "preparing",
+                                                     "heartbeat": time.time()}}).where(
         PlanVersion.id == version_id)
     latest: dict[str, Any] = {}
 
@@ -169,7 +182,8 @@ async def run_solve(version_id: int, *, actor: Actor | None = None, progress_int
     try:
         while not task.done():
             await asyncio.sleep(progress_interval)
-            await PlanVersion.update({PlanVersion.progress: {**latest, "elapsed": round(time.perf_counter() - began,
+            await PlanVersion.update({PlanVersion.progress: {**latest, "heartbeat": time.time(),
+                                                             "elapsed": round(time.perf_counter() - began,
                                                                                          1)}}).where(
                 PlanVersion.id == version_id)
         result = await task
@@ -371,7 +385,8 @@ async def request_replan(actor: Actor, version_id: int) -> None:
     """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
     await _editable(version_id)
     async with write_transaction():
-        await PlanVersion.update({PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {}}).where(
+        await PlanVersion.update({PlanVersion.solve_state: SolveState.queued.value,
+                                  PlanVersion.progress: {"heartbeat": time.time()}}).where(
             PlanVersion.id == version_id)
         await record_event(actor, "plan.replan_requested", "plan_version", version_id)
 

@@ -142,3 +142,17 @@ async def test_result_of_a_stored_version_round_trips_to_plan_json(city, staff):
     assert data["status"] == "optimal" and len(data["sessions"]) == 5
     assert set(data["sessions"][0]) >= {"date", "day_type", "venue_id", "venue_name", "lat", "lon", "start", "end",
                                         "expected_applicants", "reason"}
+
+
+async def test_a_solver_that_died_is_reported_and_the_plan_can_be_replanned(city, staff):
+    import time
+
+    version_id = await services.create_plan(staff, "計画", JUNE)
+    await PlanVersion.update({PlanVersion.solve_state: "running",
+                              PlanVersion.progress: {"heartbeat": time.time() - 3600}}).where(
+        PlanVersion.id == version_id)
+    version = await services.get_version(version_id)
+    assert version["solve_state"] == "failed" and "Re-plan" in version["error"]
+    await services.request_replan(staff, version_id)
+    await services.run_solve(version_id, progress_interval=0.05)
+    assert (await services.get_version(version_id))["status"] == "optimal"
