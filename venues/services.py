@@ -9,7 +9,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from core.audit import diff, record_event
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.users import Actor
@@ -57,7 +57,9 @@ async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]
     if filters.active is not None:
         query = query.where(Venue.active == filters.active)
     if filters.query:
-        query = query.where(Venue.name.ilike(f"%{filters.query.strip()}%"))  # case-insensitive on both databases
+        pattern = f"%{filters.query.strip()}%"
+        # Case-insensitive on both: SQLite's LIKE already is (and has no ILIKE), PostgreSQL needs ILIKE.
+        query = query.where(Venue.name.like(pattern) if is_sqlite() else Venue.name.ilike(pattern))
     return await query
 
 
