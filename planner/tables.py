@@ -79,6 +79,21 @@ class PlanVersion(Table, tablename="plan_version"):
     created_by = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    based_on = Integer(null=True, default=None)  # the version this one was made from (after a return)
+    revision = Integer(default=0)  # bumped by every review transition: a decision names the revision it saw
+    review_comment = Text(default="")
+    submitted_at = Timestamptz(null=True, default=None)
+    submitted_by = Integer(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = Integer(null=True, default=None)
+
+
+class ReviewSeen(Table, tablename="plan_review_seen"):
+    """The version of a plan a reviewer last opened, so the next review shows what changed since."""
+
+    plan = ForeignKey(references=Plan, on_delete=OnDelete.cascade, index=True)
+    user_id = Integer(index=True)
+    version = ForeignKey(references=PlanVersion, on_delete=OnDelete.cascade)
 
 
 class Session(Table, tablename="plan_session"):

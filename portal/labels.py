@@ -29,6 +29,17 @@ ACTION_LABELS: dict[str, str] = {
     "session.venue_swapped": N_("Session moved to another venue"),
     "session.removed": N_("Session removed"),
     "session.added": N_("Session added"),
+    "session.commented": N_("Session commented on"),
+    "plan.submitted": N_("Plan submitted"),
+    "plan.approved": N_("Plan approved"),
+    "plan.returned": N_("Plan returned with comments"),
+}
+
+CHANGE_LABELS: dict[str, str] = {
+    "added": N_("Added"),
+    "removed": N_("Removed"),
+    "moved": N_("Moved to another date"),
+    "venue": N_("Moved to another venue"),
 }
 
 VERSION_STATE_LABELS: dict[str, str] = {
@@ -125,3 +136,7 @@ def weekday_label(date) -> str:  # noqa: ANN001 - a datetime.date
     """月, 火, ... (Mon, Tue, ...) for a date, with 祝 on national holidays."""
     label = _(WEEKDAY_LABELS[date.weekday()])
     return label + ("・" + _("national holiday") if is_national_holiday(date) else "")
+
+
+def change_label(kind: str) -> str:
+    return _(CHANGE_LABELS[kind]) if kind in CHANGE_LABELS else kind

@@ -20,7 +20,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
 from core.users import Actor
-from planner import services
+from planner import services, workflow
 from planner.model import Parameters
 from planner.tables import Plan, SolveState
 from portal import forms
@@ -156,10 +156,66 @@ class PlanController(Controller):
         return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
 
     @get("/{plan_id:int}", name="plan_detail")
-    async def detail(self, request: Request, plan_id: FromPath[int]) -> Template:
+    async def detail(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
+        return page(request, "staff/plans/detail.html", **await self._context(plan_id, actor))
+
+    async def _context(self, plan_id: int, actor: Actor, **extra: Any) -> dict[str, Any]:
+        """The plan page: the latest version, its review state and, for a reviewer, what changed since the
+        version they last saw (which becomes this one)."""
         context = await plan_context(plan_id)
-        return page(request, "staff/plans/detail.html", **context, venues=await candidate_venues(),
-                    can_edit=request.state.actor.role in PLAN_EDITORS and context["version"]["state"] == "draft")
+        version = context["version"]
+        is_reviewer = actor.role in workflow.REVIEWER_ROLES
+        changes, seen = [], None
+        if is_reviewer and version["state"] == "submitted":
+            seen = await workflow.last_seen(actor, plan_id)
+            if seen and seen != version["id"]:
+                changes = await workflow.differences(seen, version["id"])
+            await workflow.mark_seen(actor, plan_id, version["id"])
+        previous = None
+        if version["based_on"]:
+            previous = await services.get_version(version["based_on"])
+        return {
+            **context, "venues": await candidate_venues(),
+            "can_edit": actor.role in PLAN_EDITORS and version["state"] == "draft",
+            "can_submit": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "draft"
+            and version["solve_state"] == "done",
+            "can_decide": is_reviewer and version["state"] == "submitted",
+            "changes": changes, "seen_version": seen, "previous": previous,
+            "history": await workflow.history(plan_id), **extra,
+        }
+
+    @post("/{plan_id:int}/submit", guards=[requires(*workflow.CONTRACTOR_ROLES)])
+    async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+        version = await services.latest_version(plan_id)
+        await workflow.submit(actor, version["id"])
+        return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/decide", guards=[requires(*workflow.REVIEWER_ROLES)])
+    async def decide(self, request: Request, plan_id: FromPath[int],
+                     actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        errors: dict[str, str] = {}
+        revision = forms.optional_int(form, "revision", errors, _("Reload the page and decide again."))
+        version_id = forms.optional_int(form, "version", errors, _("Reload the page and decide again."))
+        comment = forms.text(form, "comment")
+        try:
+            if errors or revision is None or version_id is None:
+                raise ValidationFailed(_("Reload the page and decide again."), errors)
+            if form.get("decision") == "approve":
+                await workflow.approve(actor, version_id, revision, comment)
+            else:
+                await workflow.return_for_changes(actor, version_id, revision, comment)
+        except ValidationFailed as exc:
+            return page(request, "staff/plans/detail.html", status_code=422,
+                        **await self._context(plan_id, actor, decide_error=exc.message, decide_form=dict(form)))
+        return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/sessions/{session_id:int}/comment", guards=[requires(*workflow.REVIEWER_ROLES)])
+    async def comment(self, request: Request, plan_id: FromPath[int], session_id: FromPath[int],
+                      actor: NamedDependency[Actor]) -> Redirect:
+        form = await request.form()
+        await workflow.comment_session(actor, session_id, forms.text(form, "comment"))
+        return Redirect(path=f"/staff/plans/{plan_id}#session-{session_id}", status_code=303)
 
     @get("/{plan_id:int}/progress.json")
     async def progress(self, plan_id: FromPath[int]) -> Response:
@@ -227,9 +283,8 @@ class PlanController(Controller):
             version = await services.latest_version(plan_id)
             await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
         except DomainError as exc:
-            context = await plan_context(plan_id)
-            return page(request, "staff/plans/detail.html", status_code=422, **context,
-                        venues=await candidate_venues(), can_edit=True, add_error=exc.message, add_form=dict(form))
+            return page(request, "staff/plans/detail.html", status_code=422,
+                        **await self._context(plan_id, actor, add_error=exc.message, add_form=dict(form)))
         return Redirect(path=f"/staff/plans/{plan_id}#sessions", status_code=303)
 
 

@@ -15,6 +15,7 @@ from core.settings import get_settings
 from core.users import role_label
 from portal.labels import (
     action_label,
+    change_label,
     field_label,
     object_type_label,
     solve_label,
@@ -62,6 +63,7 @@ def build_environment() -> Environment:
         object_type_label=object_type_label,
         venue_url=venue_url,
         version_state_label=version_state_label,
+        change_label=change_label,
         solve_label=solve_label,
         weekday_label=weekday_label,
         settings=get_settings,

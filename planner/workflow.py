@@ -1,0 +1,181 @@
+"""The review of a 実施計画 between contractor and city: submit, approve, return with comments, new versions and
+what changed between two of them (DESIGN §3). Each step checks the role and the current state, changes the state
+in one conditional update (so a double click or two reviewers at once cannot both act), and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from core.audit import record_event
+from core.db import write_transaction
+from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.tables import Role
+from core.users import Actor
+from planner.services import get_version, session_detail, sessions_of
+from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
+
+CONTRACTOR_ROLES = (Role.contractor_staff, Role.contractor_lead)
+STATE_TEXT = {"draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"),
+              "returned": N_("returned")}
+REVIEWER_ROLES = (Role.city_reviewer,)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def version_state_text(state: str) -> str:
+    return _(STATE_TEXT[state]) if state in STATE_TEXT else state
+
+
+def _require(actor: Actor, roles: tuple[Role, ...], message: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(message)
+
+
+async def submit(actor: Actor, version_id: int) -> None:
+    """Contractor staff or lead hand a solved draft to the city. Submitting twice makes one submission."""
+    _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads submit plans."))
+    async with write_transaction():
+        changed = await PlanVersion.update({
+            PlanVersion.state: VersionState.submitted.value, PlanVersion.revision: PlanVersion.revision + 1,
+            PlanVersion.submitted_at: _now(), PlanVersion.submitted_by: actor.id,
+        }).where((PlanVersion.id == version_id) & (PlanVersion.state == VersionState.draft.value)
+                 & (PlanVersion.solve_state == SolveState.done.value)).returning(PlanVersion.id)
+        if not changed:
+            version = await get_version(version_id)
+            if version["state"] == VersionState.submitted.value:
+                return  # the same submission again (double click, back button): nothing more to do
+            if version["state"] == VersionState.draft.value:
+                raise Conflict(_("The planner has not finished this version; submit it when it is solved."))
+            raise InvalidTransition(_("This version is {state}; only a draft can be submitted.").format(
+                state=version_state_text(version["state"])))
+        await record_event(actor, "plan.submitted", "plan_version", version_id)
+
+
+async def _decide(actor: Actor, version_id: int, revision: int, state: VersionState, comment: str) -> None:
+    """Move a submitted version to approved or returned, if nobody acted on it since ``revision``."""
+    changed = await PlanVersion.update({
+        PlanVersion.state: state.value, PlanVersion.revision: PlanVersion.revision + 1,
+        PlanVersion.review_comment: comment, PlanVersion.decided_at: _now(), PlanVersion.decided_by: actor.id,
+    }).where((PlanVersion.id == version_id) & (PlanVersion.state == VersionState.submitted.value)
+             & (PlanVersion.revision == revision)).returning(PlanVersion.id)
+    if changed:
+        return
+    version = await get_version(version_id)
+    if version["state"] != VersionState.submitted.value:
+        raise InvalidTransition(_("This version is {state}; only a submitted version can be approved or returned; "
+                                  "reload to see it.").format(state=version_state_text(version["state"])))
+    raise Conflict(_("The version changed since you opened it (someone else acted on it); reload to see it."))
+
+
+async def approve(actor: Actor, version_id: int, revision: int, comment: str = "") -> None:
+    """A city reviewer approves the submitted version they saw (事前に本市と協議のうえ承諾)."""
+    _require(actor, REVIEWER_ROLES, _("Only city reviewers approve or return plans."))
+    async with write_transaction():
+        await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
+        await record_event(actor, "plan.approved", "plan_version", version_id, comment.strip())
+
+
+async def return_for_changes(actor: Actor, version_id: int, revision: int, comment: str) -> int:
+    """A city reviewer returns the version with comments; a new draft version is made from it (its sessions and
+    their comments carried along) for the contractor to fix. Returns the new version's id."""
+    _require(actor, REVIEWER_ROLES, _("Only city reviewers approve or return plans."))
+    if not comment.strip():
+        message = _("Say what should change: a comment is needed to return a plan.")
+        raise ValidationFailed(message, {"comment": message})
+    async with write_transaction():
+        await _decide(actor, version_id, revision, VersionState.returned, comment.strip())
+        old = await get_version(version_id)
+        last = await PlanVersion.select(PlanVersion.number).where(PlanVersion.plan == old["plan"]).order_by(
+            PlanVersion.number, ascending=False).first()
+        new = PlanVersion(
+            plan=old["plan"], number=last["number"] + 1, state=VersionState.draft.value,
+            parameters=old["parameters"], solve_state=SolveState.done.value, status=old["status"],
+            objective=old["objective"], bound=old["bound"], gap=old["gap"], solve_seconds=old["solve_seconds"],
+            shortages=old["shortages"], notes=old["notes"], based_on=version_id, created_by=actor.id,
+        )
+        await new.save()
+        sessions = await Session.select().where(Session.version == version_id)
+        if sessions:
+            await Session.insert(*[Session(**{**{k: v for k, v in s.items() if k != "id"}, "version": new.id})
+                                   for s in sessions])
+        await record_event(actor, "plan.returned", "plan_version", version_id, comment.strip(),
+                           {"new_version": {"after": new.number}})
+    return new.id
+
+
+async def comment_session(actor: Actor, session_id: int, text: str) -> None:
+    """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
+    _require(actor, REVIEWER_ROLES, _("Only city reviewers comment on sessions."))
+    session = await session_detail(session_id)
+    version = await get_version(session["version"])
+    if version["state"] != VersionState.submitted.value:
+        raise InvalidTransition(_("Comments are made while a version is submitted for review."))
+    async with write_transaction():
+        await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
+        await record_event(actor, "session.commented", "session", session_id, text.strip()[:200])
+
+
+async def last_seen(actor: Actor, plan_id: int) -> int | None:
+    row = await ReviewSeen.select(ReviewSeen.version).where(
+        (ReviewSeen.plan == plan_id) & (ReviewSeen.user_id == actor.id)).first()
+    return row["version"] if row else None
+
+
+async def mark_seen(actor: Actor, plan_id: int, version_id: int) -> None:
+    """Remember the version a reviewer has opened (the next review shows what changed since)."""
+    async with write_transaction():
+        await ReviewSeen.delete().where((ReviewSeen.plan == plan_id) & (ReviewSeen.user_id == actor.id))
+        await ReviewSeen.insert(ReviewSeen(plan=plan_id, user_id=actor.id, version=version_id))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions: added, removed, moved (date) or venue (another venue)."""
+
+    kind: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def comment(self) -> str:
+        return ((self.after or {}).get("reviewer_comment") or (self.before or {}).get("reviewer_comment") or "")
+
+
+async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
+    """What changed from one version to another: sessions added, removed, moved in time (same venue) or to another
+    venue (same date); unchanged sessions are left out."""
+    def key(s: dict[str, Any]) -> tuple[Any, Any]:
+        return s["venue"], s["date"]
+
+    old = {key(s): s for s in await sessions_of(old_version_id)}
+    new = {key(s): s for s in await sessions_of(new_version_id)}
+    removed = [s for k, s in old.items() if k not in new]
+    added = [s for k, s in new.items() if k not in old]
+    changes: list[Change] = []
+    for kind, match in (("moved", lambda a, b: a["venue"] == b["venue"]),
+                        ("venue", lambda a, b: a["date"] == b["date"])):
+        for before in list(removed):
+            after = next((s for s in added if match(before, s)), None)
+            if after is not None:
+                changes.append(Change(kind, before, after))
+                removed.remove(before)
+                added.remove(after)
+    changes += [Change("removed", s, None) for s in removed] + [Change("added", None, s) for s in added]
+    changes.sort(key=lambda c: ((c.after or c.before)["date"], c.kind))
+    return changes
+
+
+async def history(plan_id: int) -> list[dict[str, Any]]:
+    """Every version of a plan with who submitted and decided it, and when."""
+    return await PlanVersion.select(
+        PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_at, PlanVersion.submitted_by,
+        PlanVersion.decided_at, PlanVersion.decided_by, PlanVersion.review_comment, PlanVersion.created_at,
+    ).where(PlanVersion.plan == plan_id).order_by(PlanVersion.number)
+

@@ -1,0 +1,91 @@
+"""The review on the plan page: the contractor submits, the reviewer comments and returns, the contractor sees the
+comments, fixes and resubmits, the reviewer sees what changed and approves; forbidden steps get 403/409 pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bs4 import BeautifulSoup
+
+from core.tables import Role
+from planner import services
+from planner.tables import PlanVersion
+from tests.conftest import PASSWORD, csrf_token, post_form, sign_in
+from tests.planner.test_services import JUNE, city  # noqa: F401 - the fixture is used
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_user):  # noqa: F811
+    from litestar.testing import AsyncTestClient
+
+    staff = await make_user(Role.contractor_staff)
+    reviewer = await make_user(Role.city_reviewer)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    url = f"/staff/plans/{plan_id}"
+    async with AsyncTestClient(app=app, base_url="http://t.local") as contractor, \
+            AsyncTestClient(app=app, base_url="http://t.local") as city_client:
+        await sign_in(contractor, staff.username, PASSWORD)
+        await sign_in(city_client, reviewer.username, PASSWORD)
+        assert (await post_form(contractor, url, f"{url}/submit", {}, follow_redirects=False)).status_code == 303
+        page = soup(await city_client.get(url))
+        assert page.find(id="version-state").get_text(strip=True) == "提出済み"
+        session = (await services.sessions_of(version_id))[0]
+        await post_form(city_client, url, f"{url}/sessions/{session['id']}/comment", {"comment": "この日は混みます"})
+        form = page.select_one(f"form[action='{url}/decide']")
+        revision = form.select_one("input[name=revision]")["value"]
+        no_comment = await post_form(city_client, url, f"{url}/decide",
+                                     {"version": str(version_id), "revision": revision, "decision": "return"})
+        assert no_comment.status_code == 422 and soup(no_comment).find(id="decide-error")
+        returned = await post_form(city_client, url, f"{url}/decide", {
+            "version": str(version_id), "revision": revision, "decision": "return", "comment": "日程を見直して"},
+            follow_redirects=False)
+        assert returned.status_code == 303
+        fix = soup(await contractor.get(url))
+        assert "日程を見直して" in fix.find(id="returned-comment").get_text()
+        assert "この日は混みます" in fix.select_one("table.sessions").get_text()
+        draft = await services.latest_version(plan_id)
+        moved = next(s for s in await services.sessions_of(draft["id"]) if s["reviewer_comment"])
+        taken = {s["date"] for s in await services.sessions_of(draft["id"])}
+        for day in range(1, 31):
+            date = dt.date(2027, 6, day)
+            if date in taken:
+                continue
+            response = await post_form(contractor, f"/staff/sessions/{moved['id']}",
+                                       f"/staff/sessions/{moved['id']}/move", {"date": date.isoformat()})
+            if response.status_code == 200:
+                break
+        await post_form(contractor, url, f"{url}/submit", {})
+        review = soup(await city_client.get(url))
+        changes = review.select("table.changes tr.change")
+        assert [row["class"][1] for row in changes] == ["change--moved"]
+        assert "この日は混みます" in changes[0].get_text()
+        form = review.select_one(f"form[action='{url}/decide']")
+        approved = await post_form(city_client, url, f"{url}/decide", {
+            "version": form.select_one("input[name=version]")["value"],
+            "revision": form.select_one("input[name=revision]")["value"], "decision": "approve"},
+            follow_redirects=False)
+        assert approved.status_code == 303
+        assert (await services.latest_version(plan_id))["state"] == "approved"
+        final = soup(await contractor.get(url))
+        assert final.find(id="version-state").get_text(strip=True) == "承認済み"
+        assert not final.select(f"form[action='{url}/submit']") and not final.select("a[href^='/staff/sessions/']")
+
+
+async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, make_user):  # noqa: F811
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    url = f"/staff/plans/{plan_id}"
+    await signed_in(Role.city_reviewer)
+    token = csrf_token((await client.get(url)).text)
+    assert (await client.post(f"{url}/submit", data={"_csrf_token": token})).status_code == 403
+    stale = await client.post(f"{url}/decide", data={"_csrf_token": token, "version": str(version_id),
+                                                     "revision": "0", "decision": "approve"})
+    assert stale.status_code == 409  # a draft cannot be approved
+    assert soup(stale).find(role="alert").get_text(strip=True)
