@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core.tables import AuditEvent
+
+JST = ZoneInfo("Asia/Tokyo")
 
 if TYPE_CHECKING:
     from core.users import Actor
@@ -19,6 +23,7 @@ async def record_event(
     object_id: str | int,
     summary: str = "",
     changes: Mapping[str, Any] | None = None,
+    scope: str = "",
 ) -> None:
     """Write one audit entry: who (``actor``; None for the system) did ``action`` to which object."""
     await AuditEvent.insert(
@@ -30,6 +35,7 @@ async def record_event(
             object_id=str(object_id),
             summary=summary,
             changes=dict(changes or {}),
+            scope=scope,
         )
     )
 
@@ -44,9 +50,12 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 
 
 async def list_events(
-    *, object_type: str | None = None, object_id: str | None = None, limit: int = 200
+    *, object_type: str | None = None, object_id: str | None = None, scope: str | None = None,
+    actor: str | None = None, action: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+    limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """The newest audit entries, optionally for one object; ``changes`` as a dict."""
+    """The newest audit entries, filtered by object, scope (e.g. ``plan:12``), who, what and when (dates in Japan
+    time, both included); ``changes`` as a dict."""
     query = AuditEvent.select().order_by(AuditEvent.occurred_at, ascending=False).order_by(
         AuditEvent.id, ascending=False
     )
@@ -54,6 +63,16 @@ async def list_events(
         query = query.where(AuditEvent.object_type == object_type)
     if object_id:
         query = query.where(AuditEvent.object_id == str(object_id))
+    if scope:
+        query = query.where(AuditEvent.scope == scope)
+    if actor:
+        query = query.where(AuditEvent.actor_name == actor)
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    if since:
+        query = query.where(AuditEvent.occurred_at >= dt.datetime.combine(since, dt.time(), JST))
+    if until:
+        query = query.where(AuditEvent.occurred_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), JST))
     events = await query.limit(limit)
     for event in events:  # Piccolo returns JSON columns as text
         if isinstance(event["changes"], str):

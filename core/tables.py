@@ -46,3 +46,4 @@ class AuditEvent(Table, tablename="audit_event"):
     object_id = Varchar(length=64, index=True)
     summary = Text(default="")
     changes = JSON(default={})
+    scope = Varchar(length=64, default="", index=True)  # e.g. "plan:12": every event about that plan and its sessions

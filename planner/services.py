@@ -151,7 +151,8 @@ async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
                               solve_state=SolveState.queued.value, progress={"heartbeat": time.time()},
                               created_by=actor.id)
         await version.save()
-        await record_event(actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}})
+        await record_event(actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}},
+                           scope=plan_scope(plan.id))
     return version.id
 
 
@@ -215,9 +216,10 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
             PlanVersion.shortages: [s.as_json() for s in result.shortages], PlanVersion.notes: result.notes,
             PlanVersion.progress: {}, PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
         }).where(PlanVersion.id == version_id)
+        plan = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first()
         await record_event(actor, "plan.solved", "plan_version", version_id,
                            f"{result.status} {result.objective:.3f} / {result.bound:.3f}",
-                           {"sessions": {"after": len(result.sessions)}})
+                           {"sessions": {"after": len(result.sessions)}}, scope=plan_scope(plan["plan"]))
 
 
 async def sessions_of(version_id: int) -> list[dict[str, Any]]:
@@ -238,8 +240,14 @@ async def _editable(version_id: int) -> dict[str, Any]:
     return version
 
 
+def plan_scope(plan_id: int) -> str:
+    """The audit scope of a plan: its events and those of its versions and sessions."""
+    return f"plan:{plan_id}"
+
+
 async def _session(session_id: int) -> dict[str, Any]:
-    row = await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name).where(
+    row = await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name,
+                               Session.version.plan).where(
         Session.id == session_id).first()
     if row is None:
         raise NotFound(_("That session was not found."))
@@ -329,7 +337,8 @@ async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
     async with write_transaction():
         await Session.update({Session.locked: locked}).where(Session.id == session_id)
         await record_event(actor, "session.locked" if locked else "session.unlocked", "session", session_id,
-                           f"{session['venue.name']} {session['date'].isoformat()}")
+                           f"{session['venue.name']} {session['date'].isoformat()}",
+                           scope=plan_scope(session["version.plan"]))
 
 
 async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None:
@@ -341,7 +350,8 @@ async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None
         await Session.update({Session.date: new_date, Session.day_type: day_type(new_date).value,
                               Session.start: window[0], Session.end: window[1]}).where(Session.id == session_id)
         await record_event(actor, "session.moved", "session", session_id, session["venue.name"],
-                           {"date": {"before": session["date"].isoformat(), "after": new_date.isoformat()}})
+                           {"date": {"before": session["date"].isoformat(), "after": new_date.isoformat()}},
+                           scope=plan_scope(session["version.plan"]))
     await refresh(version["id"])
 
 
@@ -354,7 +364,8 @@ async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
         await Session.update({Session.venue: venue["id"], Session.start: window[0], Session.end: window[1]}).where(
             Session.id == session_id)
         await record_event(actor, "session.venue_swapped", "session", session_id, session["date"].isoformat(),
-                           {"venue": {"before": session["venue.venue_id"], "after": venue_id}})
+                           {"venue": {"before": session["venue.venue_id"], "after": venue_id}},
+                           scope=plan_scope(session["version.plan"]))
     await refresh(version["id"])
 
 
@@ -364,7 +375,8 @@ async def remove_session(actor: Actor, session_id: int) -> None:
     async with write_transaction():
         await Session.delete().where(Session.id == session_id)
         await record_event(actor, "session.removed", "session", session_id,
-                           f"{session['venue.name']} {session['date'].isoformat()}")
+                           f"{session['venue.name']} {session['date'].isoformat()}",
+                           scope=plan_scope(session["version.plan"]))
     await refresh(version["id"])
 
 
@@ -376,19 +388,21 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
         session = Session(version=version_id, venue=venue["id"], date=date, start=window[0], end=window[1],
                           day_type=day_type(date).value, staff=parameters.staff_per_session, locked=True)
         await session.save()
-        await record_event(actor, "session.added", "session", session.id, f"{venue['name']} {date.isoformat()}")
+        await record_event(actor, "session.added", "session", session.id, f"{venue['name']} {date.isoformat()}",
+                           scope=plan_scope(version["plan"]))
     await refresh(version_id)
     return session.id
 
 
 async def request_replan(actor: Actor, version_id: int) -> None:
     """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
-    await _editable(version_id)
+    version = await _editable(version_id)
     async with write_transaction():
         await PlanVersion.update({PlanVersion.solve_state: SolveState.queued.value,
                                   PlanVersion.progress: {"heartbeat": time.time()}}).where(
             PlanVersion.id == version_id)
-        await record_event(actor, "plan.replan_requested", "plan_version", version_id)
+        await record_event(actor, "plan.replan_requested", "plan_version", version_id,
+                           scope=plan_scope(version["plan"]))
 
 
 def month_summary(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from core.i18n import N_
 from core.i18n import gettext as _
 from core.tables import Role
 from core.users import Actor
-from planner.services import get_version, session_detail, sessions_of
+from planner.services import get_version, plan_scope, session_detail, sessions_of
 from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
 
 CONTRACTOR_ROLES = (Role.contractor_staff, Role.contractor_lead)
@@ -55,7 +55,8 @@ async def submit(actor: Actor, version_id: int) -> None:
                 raise Conflict(_("The planner has not finished this version; submit it when it is solved."))
             raise InvalidTransition(_("This version is {state}; only a draft can be submitted.").format(
                 state=version_state_text(version["state"])))
-        await record_event(actor, "plan.submitted", "plan_version", version_id)
+        version = await get_version(version_id)
+        await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version["plan"]))
 
 
 async def _decide(actor: Actor, version_id: int, revision: int, state: VersionState, comment: str) -> None:
@@ -79,7 +80,9 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
     _require(actor, REVIEWER_ROLES, _("Only city reviewers approve or return plans."))
     async with write_transaction():
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
-        await record_event(actor, "plan.approved", "plan_version", version_id, comment.strip())
+        version = await get_version(version_id)
+        await record_event(actor, "plan.approved", "plan_version", version_id, comment.strip(),
+                           scope=plan_scope(version["plan"]))
 
 
 async def return_for_changes(actor: Actor, version_id: int, revision: int, comment: str) -> int:
@@ -106,7 +109,7 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
             await Session.insert(*[Session(**{**{k: v for k, v in s.items() if k != "id"}, "version": new.id})
                                    for s in sessions])
         await record_event(actor, "plan.returned", "plan_version", version_id, comment.strip(),
-                           {"new_version": {"after": new.number}})
+                           {"new_version": {"after": new.number}}, scope=plan_scope(old["plan"]))
     return new.id
 
 
@@ -119,7 +122,8 @@ async def comment_session(actor: Actor, session_id: int, text: str) -> None:
         raise InvalidTransition(_("Comments are made while a version is submitted for review."))
     async with write_transaction():
         await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
-        await record_event(actor, "session.commented", "session", session_id, text.strip()[:200])
+        await record_event(actor, "session.commented", "session", session_id, text.strip()[:200],
+                           scope=plan_scope(version["plan"]))
 
 
 async def last_seen(actor: Actor, plan_id: int) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -22,6 +23,13 @@ from portal.auth import ADMINS, AUDIT_READERS, provide_actor, requires
 from portal.templating import page
 
 
+def audit_filters(object_type: str | None, object_id: str | None, plan: int | None, user: str | None,
+                  since: dt.date | None, until: dt.date | None) -> dict:
+    """The audit log's filters: an object, a plan (with its versions and sessions), a user, a date range."""
+    return {"object_type": object_type or None, "object_id": object_id or None,
+            "scope": f"plan:{plan}" if plan else None, "actor": user or None, "since": since, "until": until}
+
+
 class AuditController(Controller):
     """The audit trail: who changed what, when."""
 
@@ -30,14 +38,21 @@ class AuditController(Controller):
     guards = [requires(*AUDIT_READERS)]
 
     @get("/", name="audit_log")
-    async def list(self, request: Request, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None) -> Template:
-        events = await list_events(object_type=object_type, object_id=object_id, limit=500)
+    async def list(self, request: Request, object_type: FromQuery[str | None] = None,
+                   object_id: FromQuery[str | None] = None, plan: FromQuery[int | None] = None,
+                   user: FromQuery[str | None] = None, since: FromQuery[dt.date | None] = None,
+                   until: FromQuery[dt.date | None] = None) -> Template:
+        filters = audit_filters(object_type, object_id, plan, user, since, until)
+        events = await list_events(**filters, limit=500)
         return page(request, "staff/audit.html", events=events, object_type=object_type or "",
-                    object_id=object_id or "")
+                    object_id=object_id or "", plan=plan or "", user=user or "", since=since or "", until=until or "",
+                    query_string=request.url.query or "")
 
     @get("/export.csv")
-    async def export(self, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None) -> Response:
-        events = await list_events(object_type=object_type, object_id=object_id, limit=100_000)
+    async def export(self, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None,
+                     plan: FromQuery[int | None] = None, user: FromQuery[str | None] = None,
+                     since: FromQuery[dt.date | None] = None, until: FromQuery[dt.date | None] = None) -> Response:
+        events = await list_events(**audit_filters(object_type, object_id, plan, user, since, until), limit=100_000)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["occurred_at", "actor", "action", "object_type", "object_id", "summary", "changes"])

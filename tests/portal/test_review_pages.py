@@ -89,3 +89,31 @@ async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, ma
                                                      "revision": "0", "decision": "approve"})
     assert stale.status_code == 409  # a draft cannot be approved
     assert soup(stale).find(role="alert").get_text(strip=True)
+
+
+async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, signed_in, city, make_user):  # noqa: F811
+    import csv
+    import io
+
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id, actor=staff)
+    await services.create_plan(staff, "七月", JUNE)  # another plan: its events stay out of this trail
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    session = (await services.sessions_of(version_id))[0]
+    await services.set_locked(staff, session["id"], True)
+    from planner import workflow
+
+    await workflow.submit(staff, version_id)
+    lead = await signed_in(Role.contractor_lead)
+    page = soup(await client.get(f"/staff/audit?plan={plan_id}"))
+    actions = [row.select("td")[2].get_text(" ", strip=True) for row in page.select("tbody tr")]
+    assert len(actions) == 4  # created, solved, session locked, submitted — not the other plan's creation
+    today = dt.date.today().isoformat()
+    exported = await client.get(f"/staff/audit/export.csv?plan={plan_id}&user={staff.username}&since={today}")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:]] == ["plan.submitted", "session.locked", "plan.solved", "plan.created"]
+    assert soup(await client.get(f"/staff/audit?plan={plan_id}&user={lead.username}")).select(
+        "tbody tr td")[0].get_text(strip=True) in ("記録はありません。", "No entries.")
+    yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    assert "記録はありません" in (await client.get(f"/staff/audit?plan={plan_id}&until={yesterday}")).text
