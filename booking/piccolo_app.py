@@ -1,13 +1,15 @@
-"""Piccolo app of the booking domain (its tables arrive with the booking issue)."""
+"""Piccolo app of booking: slots (and, with the booking issue, bookings)."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
+from booking.tables import Slot
+
 APP_CONFIG = AppConfig(
     app_name="booking",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[],
-    migration_dependencies=["venues.piccolo_app"],
+    table_classes=[Slot],
+    migration_dependencies=["planner.piccolo_app"],
     commands=[],
 )

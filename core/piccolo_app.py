@@ -4,12 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from core.tables import AuditEvent, StaffUser
+from core.tables import AuditEvent, OutboxMessage, StaffUser
 
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[StaffUser, AuditEvent],
+    table_classes=[StaffUser, AuditEvent, OutboxMessage],
     migration_dependencies=[],
     commands=[],
 )

@@ -48,6 +48,11 @@ class Settings:
     secure_cookies: bool
     var_dir: Path
     data_credit: str | None = None  # the footer's data credit; None: the default map-tile credit
+    mail_from: str = "outreach@localhost"
+    slot_minutes: int = 30
+    slot_capacity: int = 3
+    walk_in_share: float = 1 / 3
+    outbox_interval: float = 5.0
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -73,5 +78,10 @@ def get_settings() -> Settings:
         secure_cookies=_bool(os.environ.get("SECURE_COOKIES"), base_url.startswith("https://")),
         var_dir=var_dir,
         data_credit=os.environ.get("DATA_CREDIT") or None,
+        mail_from=os.environ.get("MAIL_FROM") or "outreach@localhost",
+        slot_minutes=int(os.environ.get("SLOT_MINUTES") or 30),
+        slot_capacity=int(os.environ.get("SLOT_CAPACITY") or 3),
+        walk_in_share=float(os.environ.get("WALK_IN_SHARE") or 1 / 3),
+        outbox_interval=float(os.environ.get("OUTBOX_SEND_INTERVAL") or 5.0),
         debug=_bool(os.environ.get("DEBUG"), False),
     )

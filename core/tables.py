@@ -47,3 +47,18 @@ class AuditEvent(Table, tablename="audit_event"):
     summary = Text(default="")
     changes = JSON(default={})
     scope = Varchar(length=64, default="", index=True)  # e.g. "plan:12": every event about that plan and its sessions
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """An email written in the same transaction as the change that causes it, sent afterwards with retries."""
+
+    created_at = Timestamptz(default=TimestamptzNow())
+    recipient = Varchar(length=254)
+    subject = Varchar(length=300)
+    body = Text()
+    status = Varchar(length=16, default="queued", index=True)  # queued | sent | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    last_error = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+    kind = Varchar(length=64, default="")

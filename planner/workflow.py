@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.audit import record_event
+from core.events import PlanApproved, publish
+from core.outbox import queue_email
+from core.settings import get_settings
+from core.tables import StaffUser
 from core.db import write_transaction
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from core.i18n import N_
@@ -57,6 +61,9 @@ async def submit(actor: Actor, version_id: int) -> None:
                 state=version_state_text(version["state"])))
         version = await get_version(version_id)
         await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version["plan"]))
+        await notify(await emails_of_role(Role.city_reviewer), version,
+                     _("[outreach] Plan submitted for your review (version {n})"),
+                     _("{who} submitted version {n} of the plan for your review:\n{url}"), actor)
 
 
 async def _decide(actor: Actor, version_id: int, revision: int, state: VersionState, comment: str) -> None:
@@ -83,6 +90,9 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
         version = await get_version(version_id)
         await record_event(actor, "plan.approved", "plan_version", version_id, comment.strip(),
                            scope=plan_scope(version["plan"]))
+        await publish(PlanApproved(version_id, actor.id))  # booking publishes the booths in this transaction
+        await notify(await contractor_emails(version), version, _("[outreach] Plan approved (version {n})"),
+                     _("{who} approved version {n} of the plan; its booths are published:\n{url}"), actor)
 
 
 async def return_for_changes(actor: Actor, version_id: int, revision: int, comment: str) -> int:
@@ -110,6 +120,9 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
                                    for s in sessions])
         await record_event(actor, "plan.returned", "plan_version", version_id, comment.strip(),
                            {"new_version": {"after": new.number}}, scope=plan_scope(old["plan"]))
+        await notify(await contractor_emails(old), old, _("[outreach] Plan returned with comments (version {n})"),
+                     _("{who} returned version {n} of the plan with comments:\n\n{comment}\n\n{url}"), actor,
+                     comment=comment.strip())
     return new.id
 
 
@@ -183,3 +196,29 @@ async def history(plan_id: int) -> list[dict[str, Any]]:
         PlanVersion.decided_at, PlanVersion.decided_by, PlanVersion.review_comment, PlanVersion.created_at,
     ).where(PlanVersion.plan == plan_id).order_by(PlanVersion.number)
 
+
+
+async def emails_of_role(*roles: Role) -> list[str]:
+    rows = await StaffUser.select(StaffUser.email).where(
+        StaffUser.role.is_in([r.value for r in roles]) & (StaffUser.active == True) & (StaffUser.email != ""))  # noqa: E712
+    return [row["email"] for row in rows]
+
+
+async def contractor_emails(version: dict[str, Any]) -> list[str]:
+    """The submitter and every contractor lead."""
+    emails = set(await emails_of_role(Role.contractor_lead))
+    if version.get("submitted_by"):
+        submitter = await StaffUser.select(StaffUser.email).where(StaffUser.id == version["submitted_by"]).first()
+        if submitter and submitter["email"]:
+            emails.add(submitter["email"])
+    return sorted(emails)
+
+
+async def notify(recipients: list[str], version: dict[str, Any], subject: str, body: str, actor: Actor,
+                 **params: str) -> None:
+    """Queue one email per recipient in the outbox (sent after the transaction commits)."""
+    url = f"{get_settings().base_url}/staff/plans/{version['plan']}"
+    for recipient in recipients:
+        await queue_email(recipient, subject.format(n=version["number"]),
+                          body.format(who=actor.display_name, n=version["number"], url=url, **params),
+                          kind="plan.review")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
+import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
 from core.db import close_pool, start_pool
+from core.outbox import run_sender
 from core.settings import Settings, get_settings
 from portal.admin_pages import AuditController, UserController
 from portal.auth import session_config
@@ -42,6 +45,23 @@ def store_registry(settings: Settings) -> StoreRegistry:
         root = RedisStore.with_client(url=settings.redis_url, namespace="outreach")
         return StoreRegistry(default_factory=root.with_namespace)
     return StoreRegistry(default_factory=lambda name: MemoryStore())
+
+
+_background: set[asyncio.Task] = set()
+
+
+async def start_outbox_sender() -> None:
+    """Send queued emails in the background (OUTBOX_SEND_INTERVAL=0 leaves it to `outreach outbox send`)."""
+    interval = get_settings().outbox_interval
+    if interval > 0:
+        task = asyncio.create_task(run_sender(interval))
+        _background.add(task)
+
+
+async def stop_outbox_sender() -> None:
+    for task in list(_background):
+        task.cancel()
+        _background.discard(task)
 
 
 def is_sign_in_attempt(request) -> bool:
@@ -88,8 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
-        on_startup=[start_pool],
-        on_shutdown=[close_pool],
+        on_startup=[start_pool, start_outbox_sender],
+        on_shutdown=[stop_outbox_sender, close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,
     )

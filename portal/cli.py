@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
+
 from core.i18n import gettext as _
 from core.i18n import set_locale
 from core.settings import ROOT
@@ -257,7 +259,8 @@ async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
         if await StaffUser.exists().where(StaffUser.username == username):
             await set_password(username, password)
         else:
-            await create_user(username, password, Role(role), display_name=display_name)
+            await create_user(username, password, Role(role), display_name=display_name,
+                              email=f"{username}@example.jp")
         logins.append((username, password, role_label(role)))
     lead: Actor = actor_from_row(await StaffUser.select().where(StaffUser.username == "lead").first())
     start, end = next_fiscal_year(dt.date.today())
@@ -291,11 +294,13 @@ def demo() -> None:
 
 from portal.plan_command import demand as demand_group  # noqa: E402 - the commands join the group here
 from portal.plan_command import plan as plan_command  # noqa: E402
+from portal.plan_command import outbox as outbox_group  # noqa: E402
 from portal.plan_command import plans as plans_group  # noqa: E402
 
 main.add_command(plan_command)
 main.add_command(plans_group)
 main.add_command(demand_group)
+main.add_command(outbox_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -188,3 +188,17 @@ def demand_seasonality(file: Path) -> None:
     run(migrate())
     factors = run(load_seasonality(file))
     click.echo(" ".join(f"{m}:{f:.2f}" for m, f in factors.items()))
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """Queued emails."""
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Send the emails that are due (safe to run from cron while the portal runs)."""
+    from core.outbox import send_pending
+    from portal.cli import run
+
+    click.echo(_("{n} messages sent.").format(n=run(send_pending(limit=1000))))

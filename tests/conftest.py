@@ -14,6 +14,7 @@ os.environ["OUTREACH_VAR_DIR"] = str(_VAR)
 os.environ["SECRET_KEY"] = "test-" + secrets.token_hex(16)
 os.environ["TILE_URL"] = "/static/img/blank-tile.png"  # no request may leave the machine
 os.environ.pop("REDIS_URL", None)
+os.environ["OUTBOX_SEND_INTERVAL"] = "0"  # tests send the outbox themselves
 os.environ["DB_POOL"] = "0"  # the test client runs the app on its own event loop; a shared pool cannot span both
 _PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
 _PG_DB_NAME = f"outreach_test_{secrets.token_hex(4)}"

@@ -1,0 +1,125 @@
+"""Approval publishes: every session of the approved version becomes a booth with slots (part of each slot kept
+for walk-ins), and both sides are told by email through the outbox — sent to a real SMTP server (aiosmtpd),
+retried while it is down, never lost and never sent twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import booking.services  # noqa: F401 - registers the publishing handler
+from booking.services import slot_times, split_capacity
+from booking.tables import Slot
+from core import outbox
+from core.settings import get_settings
+from core.tables import OutboxMessage, Role, StaffUser
+from planner import services, workflow
+from planner.tables import Session
+from tests.planner.test_services import solved_version, city  # noqa: F401 - the fixture is used
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001 - aiosmtpd's handler protocol
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a fixed localhost port that can be stopped and started again."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """The mail server, and SMTP_URL pointing at it."""
+    server = MailServer()
+    server.start()
+    configured = dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{server.port}")
+    monkeypatch.setattr(outbox, "get_settings", lambda: configured)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def people(make_user):
+    users = {}
+    for role in (Role.contractor_staff, Role.contractor_lead, Role.city_reviewer):
+        actor = await make_user(role)
+        await StaffUser.update({StaffUser.email: f"{actor.username}@example.jp"}).where(StaffUser.id == actor.id)
+        users[role] = actor
+    return users
+
+
+def test_slots_cover_the_window_and_keep_places_for_walk_ins():
+    times = slot_times(dt.date(2027, 6, 5), dt.time(10), dt.time(17), 30)
+    assert len(times) == 14 and times[0][0].hour == 10 and times[-1][1].hour == 17
+    assert split_capacity(3, 1 / 3) == (2, 1)
+    assert split_capacity(6, 0.25) == (4, 2)
+
+
+async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, people, smtp):  # noqa: F811
+    inbox = smtp.inbox
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    await workflow.submit(staff, version["id"])
+    version = await services.get_version(version["id"])
+    assert await outbox.send_pending() == 1  # the reviewer is told
+    assert inbox.messages[0][0] == [f"{reviewer.username}@example.jp"]
+    await workflow.approve(reviewer, version["id"], version["revision"])
+    sessions = await Session.select().where(Session.version == version["id"])
+    assert sessions and all(s["state"] == "published" for s in sessions)
+    slots = await Slot.select().where(Slot.session.is_in([s["id"] for s in sessions]))
+    settings = get_settings()
+    per_session = len(slot_times(sessions[0]["date"], sessions[0]["start"], sessions[0]["end"],
+                                 settings.slot_minutes))
+    assert len(slots) == per_session * len(sessions)
+    assert {(s["capacity"], s["walk_in"]) for s in slots} == {split_capacity(settings.slot_capacity,
+                                                                             settings.walk_in_share)}
+    assert await outbox.send_pending() == 2  # the submitter and the lead are told
+    recipients = sorted(r for to, _content in inbox.messages[1:] for r in to)
+    assert recipients == sorted([f"{staff.username}@example.jp", f"{people[Role.contractor_lead].username}@example.jp"])
+
+
+async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp):  # noqa: F811
+    inbox, server = smtp.inbox, smtp
+    staff = people[Role.contractor_staff]
+    version = await solved_version(staff)
+    server.stop()
+    await workflow.submit(staff, version["id"])
+    assert await outbox.send_pending() == 0
+    row = await OutboxMessage.select().first()
+    assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
+    assert await outbox.send_pending() == 0  # not due yet: backing off
+    server.start()
+    await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)}).where(
+        OutboxMessage.id == row["id"])
+    assert await outbox.send_pending() == 1
+    assert await outbox.send_pending() == 0
+    assert len(inbox.messages) == 1
+    assert (await OutboxMessage.select().first())["status"] == "sent"
