@@ -99,6 +99,18 @@ def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list
     return grids
 
 
+async def slot_counts(session_ids: list[int]) -> dict[int, int]:
+    """How many bookable slots each published session has."""
+    from booking.tables import Slot
+
+    if not session_ids:
+        return {}
+    counts: dict[int, int] = defaultdict(int)
+    for row in await Slot.select(Slot.session).where(Slot.session.is_in(session_ids)):
+        counts[row["session"]] += 1
+    return dict(counts)
+
+
 async def plan_context(plan_id: int) -> dict[str, Any]:
     plan = await Plan.select().where(Plan.id == plan_id).first()
     if plan is None:
@@ -106,6 +118,7 @@ async def plan_context(plan_id: int) -> dict[str, Any]:
     version = await services.latest_version(plan_id)
     sessions = await services.sessions_of(version["id"])
     return {"plan": plan, "version": version, "sessions": sessions,
+            "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
             "summary": services.month_summary(version, sessions), "grids": month_grids(version, sessions),
             "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value)}
 
