@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from booking.tables import Slot
 from core.events import PlanApproved, subscribe
 from core.settings import get_settings
-from planner.tables import Session, SessionState
+from planner.tables import PlanVersion, Session, SessionState
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -31,21 +31,36 @@ def split_capacity(capacity: int, walk_in_share: float) -> tuple[int, int]:
 
 
 async def publish_version(event: PlanApproved) -> None:
-    """Create the slots of every planned session of the approved version and mark the sessions published
-    (inside the approval's transaction)."""
+    """Publish an approved version inside the approval's transaction: a session that continues a published booth
+    (a change after approval) takes over that booth's slots and bookings; a new session gets new slots; a booth of
+    the previous approved version that the new one no longer has is cancelled."""
     settings = get_settings()
     bookable, walk_in = split_capacity(settings.slot_capacity, settings.walk_in_share)
+    version = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == event.version_id).first()
     sessions = await Session.select().where((Session.version == event.version_id)
                                             & (Session.state == SessionState.planned.value))
-    slots = [
-        Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
-        for session in sessions
-        for start, end in slot_times(session["date"], session["start"], session["end"], settings.slot_minutes)
-    ]
+    continued = set()
+    slots = []
+    for session in sessions:
+        if session["origin"]:
+            continued.add(session["origin"])
+            await Slot.update({Slot.session: session["id"]}).where(Slot.session == session["origin"])
+            await Session.update({Session.state: SessionState.superseded.value}).where(
+                Session.id == session["origin"])
+        else:
+            slots += [Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
+                      for start, end in slot_times(session["date"], session["start"], session["end"],
+                                                   settings.slot_minutes)]
     if slots:
         await Slot.insert(*slots)
     await Session.update({Session.state: SessionState.published.value}).where(
         (Session.version == event.version_id) & (Session.state == SessionState.planned.value))
+    gone = await Session.select(Session.id).where(
+        (Session.version.plan == version["plan"]) & (Session.version != event.version_id)
+        & (Session.state == SessionState.published.value))
+    cancelled = [row["id"] for row in gone if row["id"] not in continued]
+    if cancelled:  # (residents booked on them are told by the booking issue's handler)
+        await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id.is_in(cancelled))
 
 
 subscribe(PlanApproved, publish_version)

@@ -200,12 +200,17 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
     """Replace the version's sessions by the result's and record the solver's figures."""
     ids = {row["venue_id"]: row["id"] for row in await Venue.select(Venue.id, Venue.venue_id)}
     async with write_transaction():
+        # A session the plan keeps (same venue and date) keeps the booth it continues and the city's comment.
+        kept = {(row["venue"], row["date"]): row for row in await Session.select(
+            Session.venue, Session.date, Session.origin, Session.reviewer_comment).where(Session.version == version_id)}
         await Session.delete().where(Session.version == version_id)
         if result.sessions:
             await Session.insert(*[
                 Session(version=version_id, venue=ids[s.venue_id], date=s.date, start=s.start, end=s.end,
                         day_type=s.day_type.value, staff=s.staff, expected_applicants=s.expected_applicants,
-                        reason=s.reason, locked=s.locked)
+                        reason=s.reason, locked=s.locked,
+                        origin=kept.get((ids[s.venue_id], s.date), {}).get("origin"),
+                        reviewer_comment=kept.get((ids[s.venue_id], s.date), {}).get("reviewer_comment", ""))
                 for s in result.sessions
             ])
         await PlanVersion.update({

@@ -47,6 +47,7 @@ class SessionState(str, Enum):
     published = "published"
     held = "held"
     cancelled = "cancelled"
+    superseded = "superseded"  # a published booth continued by a session of a later approved version
 
 
 class Plan(Table, tablename="plan"):
@@ -111,6 +112,7 @@ class Session(Table, tablename="plan_session"):
     locked = Boolean(default=False)
     reviewer_comment = Text(default="")
     state = Varchar(length=16, default=SessionState.planned.value, choices=SessionState)
+    origin = Integer(null=True, default=None)  # the published session (of an approved version) this one continues
 
 
 class DemandPoint(Table, tablename="demand_point"):

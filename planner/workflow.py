@@ -126,6 +126,36 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
     return new.id
 
 
+async def start_change(actor: Actor, plan_id: int) -> int:
+    """After approval, a change (a venue cancels a date, the city asks to move one) starts a new draft version:
+    every published session is copied, locked, and remembers the booth it continues; the contractor removes or
+    moves what must change and re-plans the rest, then submits the change for review. Returns the new version."""
+    _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads change plans."))
+    async with write_transaction():
+        latest = await PlanVersion.select(PlanVersion.id).where(PlanVersion.plan == plan_id).order_by(
+            PlanVersion.number, ascending=False).first()
+        if latest is None:
+            raise InvalidTransition(_("That plan was not found."))
+        old = await get_version(latest["id"])
+        if old["state"] != VersionState.approved.value:
+            raise InvalidTransition(_("Only an approved plan is changed this way; edit the draft instead."))
+        new = PlanVersion(
+            plan=plan_id, number=old["number"] + 1, state=VersionState.draft.value, parameters=old["parameters"],
+            solve_state=SolveState.done.value, status=old["status"], objective=old["objective"], bound=old["bound"],
+            gap=old["gap"], solve_seconds=old["solve_seconds"], based_on=old["id"], created_by=actor.id,
+        )
+        await new.save()
+        sessions = await Session.select().where((Session.version == old["id"]) & (Session.state != "cancelled"))
+        if sessions:
+            await Session.insert(*[Session(**{
+                **{k: v for k, v in s.items() if k != "id"}, "version": new.id, "locked": True,
+                "state": "planned", "reviewer_comment": "", "origin": s["id"] if s["state"] == "published"
+                else s["origin"]}) for s in sessions])
+        await record_event(actor, "plan.change_started", "plan_version", new.id, "", {"based_on": {"after": old["id"]}},
+                           scope=plan_scope(plan_id))
+    return new.id
+
+
 async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
     _require(actor, REVIEWER_ROLES, _("Only city reviewers comment on sessions."))

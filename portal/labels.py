@@ -33,6 +33,7 @@ ACTION_LABELS: dict[str, str] = {
     "plan.submitted": N_("Plan submitted"),
     "plan.approved": N_("Plan approved"),
     "plan.returned": N_("Plan returned with comments"),
+    "plan.change_started": N_("Change to an approved plan started"),
 }
 
 CHANGE_LABELS: dict[str, str] = {

@@ -193,6 +193,7 @@ class PlanController(Controller):
             "can_submit": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "draft"
             and version["solve_state"] == "done",
             "can_decide": is_reviewer and version["state"] == "submitted",
+            "can_change": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "approved",
             "changes": changes, "seen_version": seen, "previous": previous,
             "history": await workflow.history(plan_id), **extra,
         }
@@ -201,6 +202,11 @@ class PlanController(Controller):
     async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
         await workflow.submit(actor, version["id"])
+        return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/change", guards=[requires(*workflow.CONTRACTOR_ROLES)])
+    async def change(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+        await workflow.start_change(actor, plan_id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/decide", guards=[requires(*workflow.REVIEWER_ROLES)])

@@ -123,3 +123,54 @@ async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp): 
     assert await outbox.send_pending() == 0
     assert len(inbox.messages) == 1
     assert (await OutboxMessage.select().first())["status"] == "sent"
+
+
+async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_replacement(city, people):  # noqa: F811
+    from core.errors import InvalidTransition
+    from venues.schemas import BlackoutCreate
+    from venues.services import add_blackout
+
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    await workflow.submit(staff, version["id"])
+    version = await services.get_version(version["id"])
+    await workflow.approve(reviewer, version["id"], version["revision"])
+    booths = await Session.select().where(Session.version == version["id"])
+    slots_before = {row["id"] for row in await Slot.select(Slot.id)}
+    with pytest.raises(InvalidTransition):
+        await services.remove_session(staff, booths[0]["id"])  # the approved version itself stays as it is
+
+    change_id = await workflow.start_change(staff, version["plan"])
+    draft = await services.sessions_of(change_id)
+    assert len(draft) == len(booths) and all(s["locked"] and s["origin"] for s in draft)
+    cancelled = draft[0]  # the venue cancels this date
+    await add_blackout(staff, cancelled["venue.venue_id"], BlackoutCreate(cancelled["date"], "館の都合"))
+    await services.remove_session(staff, cancelled["id"])
+    await services.request_replan(staff, change_id)
+    await services.run_solve(change_id, progress_interval=0.05)
+    replanned = await services.sessions_of(change_id)
+    assert len(replanned) == len(booths)
+    kept = [s for s in replanned if s["origin"]]
+    assert len(kept) == len(booths) - 1  # every other booth stays as it was
+    assert all((s["venue"], s["date"]) != (cancelled["venue"], cancelled["date"]) for s in replanned)
+
+    await workflow.submit(staff, change_id)
+    change = await services.get_version(change_id)
+    differences = await workflow.differences(version["id"], change_id)
+    assert len(differences) in (1, 2) and {d.kind for d in differences} <= {"moved", "venue", "added", "removed"}
+    await workflow.approve(reviewer, change_id, change["revision"])
+
+    old_states = {row["id"]: row["state"] for row in await Session.select().where(Session.version == version["id"])}
+    assert sorted(old_states.values()).count("cancelled") == 1
+    assert old_states[[b["id"] for b in booths if (b["venue"], b["date"]) == (cancelled["venue"],
+                                                                                cancelled["date"])][0]] == "cancelled"
+    new_states = [row["state"] for row in await Session.select().where(Session.version == change_id)]
+    assert new_states == ["published"] * len(booths)
+    slots_after = await Slot.select()
+    cancelled_id = [i for i, state in old_states.items() if state == "cancelled"][0]
+    new_ids = {r["id"] for r in await Session.select(Session.id).where(Session.version == change_id)}
+    assert sum(1 for s in slots_after if s["session"] == cancelled_id) == 14  # kept with the cancelled booth
+    for session_id in new_ids:  # every booth of the change has its slots: taken over, or new for the replacement
+        assert sum(1 for s in slots_after if s["session"] == session_id) == 14
+    taken_over = {s["id"] for s in slots_after if s["session"] in new_ids and s["id"] in slots_before}
+    assert len(taken_over) == 14 * (len(booths) - 1)  # the same slot rows (and their bookings) carry on
