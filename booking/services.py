@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from booking.tables import Slot
 from core.events import PlanApproved, subscribe
+from core.i18n import gettext as _
+from core.outbox import queue_email
 from core.settings import get_settings
 from planner.tables import PlanVersion, Session, SessionState
 
@@ -61,6 +63,29 @@ async def publish_version(event: PlanApproved) -> None:
     cancelled = [row["id"] for row in gone if row["id"] not in continued]
     if cancelled:  # (residents booked on them are told by the booking issue's handler)
         await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id.is_in(cancelled))
+    new_ids = [s["id"] for s in sessions if not s["origin"]]
+    await tell_partners(new_ids, cancelled)
+
+
+async def tell_partners(published: list[int], cancelled: list[int]) -> None:
+    """Tell each venue partner about the booths published and cancelled at their venue, through the outbox
+    (calendar invitations replace these plain messages with the publicity issue)."""
+    for session_ids, subject, body in (
+        (published, _("[outreach] Booth at {venue} on {date}"),
+         _("A My Number Card application booth is planned at {venue} on {date}, {start}–{end}.")),
+        (cancelled, _("[outreach] Cancelled: booth at {venue} on {date}"),
+         _("The My Number Card application booth at {venue} on {date}, {start}–{end}, is cancelled.")),
+    ):
+        if not session_ids:
+            continue
+        rows = await Session.select(Session.date, Session.start, Session.end, Session.venue.name,
+                                    Session.venue.partner_email).where(Session.id.is_in(session_ids))
+        for row in rows:
+            if row["venue.partner_email"]:
+                values = dict(venue=row["venue.name"], date=row["date"].isoformat(),
+                              start=row["start"].strftime("%H:%M"), end=row["end"].strftime("%H:%M"))
+                await queue_email(row["venue.partner_email"], subject.format(**values), body.format(**values),
+                                  kind="venue.partner")
 
 
 subscribe(PlanApproved, publish_version)

@@ -175,6 +175,14 @@ async def last_seen(actor: Actor, plan_id: int) -> int | None:
     return row["version"] if row else None
 
 
+async def last_approved(plan_id: int, before_version: int) -> int | None:
+    """The newest approved version of a plan other than ``before_version`` (what a change is compared with)."""
+    row = await PlanVersion.select(PlanVersion.id).where(
+        (PlanVersion.plan == plan_id) & (PlanVersion.state == VersionState.approved.value)
+        & (PlanVersion.id != before_version)).order_by(PlanVersion.number, ascending=False).first()
+    return row["id"] if row else None
+
+
 async def mark_seen(actor: Actor, plan_id: int, version_id: int) -> None:
     """Remember the version a reviewer has opened (the next review shows what changed since)."""
     async with write_transaction():

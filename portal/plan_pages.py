@@ -180,7 +180,8 @@ class PlanController(Controller):
         is_reviewer = actor.role in workflow.REVIEWER_ROLES
         changes, seen = [], None
         if is_reviewer and version["state"] == "submitted":
-            seen = await workflow.last_seen(actor, plan_id)
+            # What changed since the version this reviewer last saw, or else since the approved plan (a change).
+            seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version["id"])
             if seen and seen != version["id"]:
                 changes = await workflow.differences(seen, version["id"])
             await workflow.mark_seen(actor, plan_id, version["id"])

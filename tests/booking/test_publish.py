@@ -174,3 +174,26 @@ async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_repla
         assert sum(1 for s in slots_after if s["session"] == session_id) == 14
     taken_over = {s["id"] for s in slots_after if s["session"] in new_ids and s["id"] in slots_before}
     assert len(taken_over) == 14 * (len(booths) - 1)  # the same slot rows (and their bookings) carry on
+
+
+async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbox(city, people):  # noqa: F811
+    from venues.tables import Venue
+
+    await Venue.update({Venue.partner_email: "kanchou@example.jp"}, force=True)
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    await workflow.submit(staff, version["id"])
+    version = await services.get_version(version["id"])
+    await workflow.approve(reviewer, version["id"], version["revision"])
+    partner_mail = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
+    sessions = await Session.select().where(Session.version == version["id"])
+    assert len(partner_mail) == len(sessions) and all(m["recipient"] == "kanchou@example.jp" for m in partner_mail)
+    change_id = await workflow.start_change(staff, version["plan"])
+    dropped = (await services.sessions_of(change_id))[0]
+    await services.remove_session(staff, dropped["id"])
+    await workflow.submit(staff, change_id)
+    change = await services.get_version(change_id)
+    await workflow.approve(reviewer, change_id, change["revision"])
+    after = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
+    (cancellation,) = after[len(partner_mail):]  # one message only: the dropped booth (the others continue)
+    assert dropped["date"].isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
