@@ -228,12 +228,16 @@ async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
 
 
 async def history(plan_id: int) -> list[dict[str, Any]]:
-    """Every version of a plan with who submitted and decided it, and when."""
-    return await PlanVersion.select(
+    """Every version of a plan with who submitted and who decided it, and when."""
+    versions = await PlanVersion.select(
         PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_at, PlanVersion.submitted_by,
         PlanVersion.decided_at, PlanVersion.decided_by, PlanVersion.review_comment, PlanVersion.created_at,
     ).where(PlanVersion.plan == plan_id).order_by(PlanVersion.number)
-
+    names = {row["id"]: row["display_name"] for row in await StaffUser.select(StaffUser.id, StaffUser.display_name)}
+    for version in versions:
+        version["submitted_by_name"] = names.get(version["submitted_by"], "")
+        version["decided_by_name"] = names.get(version["decided_by"], "")
+    return versions
 
 
 async def emails_of_role(*roles: Role) -> list[str]:

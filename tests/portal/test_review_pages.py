@@ -117,3 +117,18 @@ async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, sign
         "tbody tr td")[0].get_text(strip=True) in ("記録はありません。", "No entries.")
     yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
     assert "記録はありません" in (await client.get(f"/staff/audit?plan={plan_id}&until={yesterday}")).text
+
+
+async def test_history_shows_who_approved_which_version_when(client, signed_in, city, make_user):  # noqa: F811
+    from planner import workflow
+
+    staff = await make_user(Role.contractor_staff)
+    reviewer = await make_user(Role.city_reviewer)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id)
+    await workflow.submit(staff, version_id)
+    version = await services.get_version(version_id)
+    await workflow.approve(reviewer, version_id, version["revision"])
+    await signed_in(Role.contractor_lead)
+    history = soup(await client.get(f"/staff/plans/{version['plan']}")).select_one("ul.history").get_text(" ")
+    assert "承認済み" in history and reviewer.display_name in history and staff.display_name in history
