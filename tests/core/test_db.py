@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from core.db import SafeSQLiteTransaction, is_sqlite, write_transaction
+from core.db import SafeSQLiteTransaction, write_transaction
 from core.tables import AuditEvent
 from tests.venues.factories import make_venue
 from venues.tables import Venue
@@ -29,8 +29,6 @@ async def test_many_concurrent_write_transactions_all_commit():
 
 
 async def test_failed_begin_closes_its_connection(tmp_path):
-    if not is_sqlite():
-        pytest.skip("SQLite-specific guard; PostgreSQL has no BEGIN IMMEDIATE lock")
     path = tmp_path / "locked.sqlite"
     engine = SQLiteEngine(path=str(path), timeout=0.1)
     holder = sqlite3.connect(path)
