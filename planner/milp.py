@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +13,22 @@ import highspy
 import numpy as np
 
 INF = math.inf
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (the library prints its banner on stdout before any option can be set: that would
+    mix with the output of `outreach plan`, so stdout is pointed away while it is made)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 @dataclass
@@ -80,8 +98,7 @@ class Model:
             feasible = all(lo <= 1e-9 and up >= -1e-9 for lo, up in zip(self.row_lower, self.row_upper, strict=True))
             return Solution("optimal" if feasible else "infeasible", 0.0 if feasible else -INF,
                             0.0 if feasible else -INF, [], 0.0)
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = _new_highs()
         highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
         highs.setOptionValue("mip_rel_gap", rel_gap)
         highs.setOptionValue("mip_abs_gap", 1e-7)
