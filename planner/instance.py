@@ -58,6 +58,7 @@ class Instance:
     reached_by: list[list[int]]  # per demand point: indices of venues reaching it
     locked: dict[int, set[dt.date]]  # venue index -> locked dates
     notes: list[str]
+    _open_any: set[dt.date] | None = field(default=None, repr=False)
 
     def venue_index(self, venue_id: str) -> int | None:
         for index, venue in enumerate(self.venues):
@@ -67,8 +68,9 @@ class Instance:
 
     def open_dates(self, slot: tuple[str, DayType]) -> list[dt.date]:
         """Dates of the slot on which at least one candidate venue is open."""
-        open_any = {d for venue in self.venues for d in venue.dates}
-        return [d for d in self.dates_by_slot.get(slot, []) if d in open_any]
+        if self._open_any is None:  # computed once: the solver asks for every slot, several times
+            self._open_any = {d for venue in self.venues for d in venue.dates}
+        return [d for d in self.dates_by_slot.get(slot, []) if d in self._open_any]
 
 
 def _time(value: str | None) -> dt.time | None:

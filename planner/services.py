@@ -304,20 +304,27 @@ async def check_session(version: dict[str, Any], venue_id: str, date: dt.date,
     return venue, window
 
 
-async def refresh(version_id: int) -> None:
-    """Recompute reasons, expected applicants and the reach of a version after an edit (the bound stays: it holds
-    for every plan with these parameters)."""
-    version = await get_version(version_id)
+async def stored_plan(version: dict[str, Any], rows: list[dict[str, Any]] | None = None
+                      ) -> tuple[Instance, dict[int, list[dt.date]]]:
+    """The model's instance for a stored version and its sessions as the model sees them (venue index → dates)."""
+    rows = rows if rows is not None else await sessions_of(version["id"])
     parameters = parameters_from_row(version, await seasonality())
-    rows = await sessions_of(version_id)
-    model_input = await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows
-                                                if r["locked"]])
-    instance: Instance = prepare(model_input)
+    instance = prepare(await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows
+                                                     if r["locked"]]))
     index_of = {v.candidate.venue_id: i for i, v in enumerate(instance.venues)}
     chosen: dict[int, list[dt.date]] = defaultdict(list)
     for row in rows:
         if row["venue.venue_id"] in index_of:
             chosen[index_of[row["venue.venue_id"]]].append(row["date"])
+    return instance, chosen
+
+
+async def refresh(version_id: int) -> None:
+    """Recompute reasons, expected applicants and the reach of a version after an edit (the bound stays: it holds
+    for every plan with these parameters)."""
+    version = await get_version(version_id)
+    rows = await sessions_of(version_id)
+    instance, chosen = await stored_plan(version, rows)
     described = {(s.venue_id, s.date): s for s in describe_sessions(instance, chosen)}
     objective = evaluate_reach(instance, chosen)
     bound = max(version["bound"] or objective, objective)

@@ -11,8 +11,6 @@ import folium
 from core.i18n import N_
 from core.i18n import gettext as _
 from planner import services
-from planner.instance import prepare
-from planner.model import LockedSession
 from planner.reach import coverage
 from planner.tables import PlanVersion
 from portal.maps import base_map, centre_of, template_literal_text
@@ -43,15 +41,7 @@ def coverage_colour(value: float) -> str:
 
 
 async def _coverage_of(version: dict[str, Any]) -> tuple[list[Any], list[float]]:
-    parameters = services.parameters_from_row(version)
-    rows = await services.sessions_of(version["id"])
-    instance = prepare(await services.plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"])
-                                                               for r in rows if r["locked"]]))
-    index_of = {v.candidate.venue_id: i for i, v in enumerate(instance.venues)}
-    chosen: dict[int, list] = defaultdict(list)
-    for row in rows:
-        if row["venue.venue_id"] in index_of:
-            chosen[index_of[row["venue.venue_id"]]].append(row["date"])
+    instance, chosen = await services.stored_plan(version)
     return instance.demand, coverage(instance, chosen)
 
 
