@@ -1,11 +1,13 @@
-"""Publishing booths: an approved plan's sessions become bookable time slots."""
+"""Publishing booths: an approved plan's sessions become bookable time slots; residents booked on a booth that a
+change cancels are told (their booking is kept until they choose another time)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from booking.tables import Slot
+from booking.reminders import tell_booked_residents
+from booking.tables import Booking, Slot
 from core.events import PlanApproved, subscribe
 from core.i18n import gettext as _
 from core.outbox import queue_email
@@ -47,6 +49,7 @@ async def publish_version(event: PlanApproved) -> None:
         if session["origin"]:
             continued.add(session["origin"])
             await Slot.update({Slot.session: session["id"]}).where(Slot.session == session["origin"])
+            await Booking.update({Booking.session: session["id"]}).where(Booking.session == session["origin"])
             await Session.update({Session.state: SessionState.superseded.value}).where(
                 Session.id == session["origin"])
         else:
@@ -61,8 +64,9 @@ async def publish_version(event: PlanApproved) -> None:
         (Session.version.plan == version["plan"]) & (Session.version != event.version_id)
         & (Session.state == SessionState.published.value))
     cancelled = [row["id"] for row in gone if row["id"] not in continued]
-    if cancelled:  # (residents booked on them are told by the booking issue's handler)
+    if cancelled:
         await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id.is_in(cancelled))
+        await tell_booked_residents(cancelled)
     new_ids = [s["id"] for s in sessions if not s["origin"]]
     await tell_partners(new_ids, cancelled)
 

@@ -50,9 +50,14 @@ class Settings:
     data_credit: str | None = None  # the footer's data credit; None: the default map-tile credit
     mail_from: str = "outreach@localhost"
     slot_minutes: int = 30
-    slot_capacity: int = 3
+    slot_capacity: int = 6
     walk_in_share: float = 1 / 3
     outbox_interval: float = 5.0
+    booking_cutoff_minutes: int = 60  # bookings close this long before a slot starts
+    bookings_per_contact: int = 2  # active bookings one phone or email may hold at one booth
+    max_party_size: int = 6
+    booking_rate_limit: int = 60  # booking and lookup requests per client address per minute
+    public_cache_seconds: float = 2.0  # how stale the public booth list may be (booking itself is always exact)
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -80,8 +85,13 @@ def get_settings() -> Settings:
         data_credit=os.environ.get("DATA_CREDIT") or None,
         mail_from=os.environ.get("MAIL_FROM") or "outreach@localhost",
         slot_minutes=int(os.environ.get("SLOT_MINUTES") or 30),
-        slot_capacity=int(os.environ.get("SLOT_CAPACITY") or 3),
+        slot_capacity=int(os.environ.get("SLOT_CAPACITY") or 6),
         walk_in_share=float(os.environ.get("WALK_IN_SHARE") or 1 / 3),
         outbox_interval=float(os.environ.get("OUTBOX_SEND_INTERVAL") or 5.0),
+        booking_cutoff_minutes=int(os.environ.get("BOOKING_CUTOFF_MINUTES") or 60),
+        bookings_per_contact=int(os.environ.get("BOOKINGS_PER_CONTACT") or 2),
+        max_party_size=int(os.environ.get("MAX_PARTY_SIZE") or 6),
+        booking_rate_limit=int(os.environ.get("BOOKING_RATE_LIMIT") or 60),
+        public_cache_seconds=float(os.environ.get("PUBLIC_CACHE_SECONDS") or 2.0),
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -1,0 +1,340 @@
+"""Residents' bookings (予約): book a slot, look it up, move it, cancel it.
+
+Capacity is enforced by the database (DESIGN §8): a conditional ``UPDATE ... SET booked = booked + n WHERE
+booked + n <= capacity RETURNING`` inside a write transaction, so no interleaving of workers can overbook. The same
+Idempotency-Key sent again returns the booking it made; a move takes the new place before it releases the old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+import jaconv
+from piccolo.columns.combination import WhereRaw
+
+from booking import notices
+from booking.booths import booking_opens_before
+from booking.codes import key_digest, manage_url, new_code, normalize_code, token_matches
+from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
+from booking.tables import ACTIVE_STATES, Booking, BookingState, Slot
+from core import clock
+from core.db import write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import LOCALES
+from core.i18n import gettext as _
+from core.settings import get_settings
+from planner.tables import Session, SessionState
+
+INTERPRETER_LANGUAGES = ("en", "zh", "ko", "vi", "pt", "es", "tl", "ne", "id", "th", "my", "other")
+READINESS_QUESTIONS = ("photo_id", "notification_card", "not_moving", "guardian")
+_KANA = re.compile(r"^[\u30A1-\u30FA\u30FC\u30FB\u3000 A-Z'\-.]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SlotFull(Conflict):
+    """The slot has fewer free places than the party needs; ``alternatives`` are the next slots with room."""
+
+    def __init__(self, message: str, alternatives: list[BoothSlot]) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a resident gives when booking (DESIGN §7: nothing else)."""
+
+    slot_id: int
+    name_kana: str
+    phone: str = ""
+    email: str = ""
+    party_size: int = 1
+    language: str = "ja"
+    needs: Needs = field(default_factory=Needs)
+    readiness: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def normalize_kana(text: str) -> str:
+    """Hiragana to katakana, half-width to full-width kana, Latin letters upper-case, spaces collapsed."""
+    text = jaconv.h2z(unicodedata.normalize("NFKC", text or ""), kana=True, ascii=False, digit=False)
+    text = jaconv.hira2kata(text).upper()
+    return " ".join(text.replace("\u3000", " ").split())
+
+
+def normalize_phone(text: str) -> str:
+    """Digits only (full-width and +81 accepted): 090-1234-5678 → 09012345678."""
+    digits = re.sub(r"[^\d+]", "", unicodedata.normalize("NFKC", text or ""))
+    if digits.startswith("+81"):
+        digits = "0" + digits[3:]
+    return digits
+
+
+def validate(request: BookingRequest) -> BookingRequest:
+    """The request with normalised fields, or ValidationFailed naming every field to fix."""
+    settings = get_settings()
+    errors: dict[str, str] = {}
+    name = normalize_kana(request.name_kana)
+    if not name:
+        errors["name_kana"] = _("Enter your name in katakana (or in Latin letters as on your residence card).")
+    elif len(name) > 60 or not _KANA.match(name):
+        errors["name_kana"] = _("Write your name in katakana, e.g. カナザワ タロウ (or in Latin letters as on your "
+                                "residence card).")
+    phone = normalize_phone(request.phone)
+    email = unicodedata.normalize("NFKC", request.email or "").strip().lower()
+    if phone and not re.fullmatch(r"0\d{9,10}", phone):
+        errors["phone"] = _("Enter a Japanese phone number of 10 or 11 digits, e.g. 090-1234-5678.")
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        errors["email"] = _("Enter an email address like name@example.jp.")
+    if not request.phone.strip() and not email:
+        errors["contact"] = _("Give a phone number or an email address (at least one) so that we can reach you.")
+    if not isinstance(request.party_size, int) or not 1 <= request.party_size <= settings.max_party_size:
+        errors["party_size"] = _("Party size must be between 1 and {most}.").format(most=settings.max_party_size)
+    language = request.language or "ja"
+    if language not in LOCALES:
+        errors["language"] = _("Choose Japanese or English.")
+    interpreter = request.needs.interpreter or ""
+    if interpreter and interpreter not in INTERPRETER_LANGUAGES:
+        errors["needs"] = _("Choose an interpreter language from the list.")
+    source = re.sub(r"[^A-Za-z0-9_.\-]", "", request.source or "")[:64]
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors)
+    readiness = {key: bool(request.readiness.get(key)) for key in READINESS_QUESTIONS if key in request.readiness}
+    return BookingRequest(slot_id=request.slot_id, name_kana=name, phone=phone, email=email,
+                          party_size=request.party_size, language=language,
+                          needs=Needs(bool(request.needs.wheelchair), bool(request.needs.large_print), interpreter),
+                          readiness=readiness, source=source)
+
+
+def request_digest(request: BookingRequest) -> str:
+    return key_digest(json.dumps(asdict(request), sort_keys=True, default=str))
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+_BOOKING_COLUMNS = (
+    Booking.id, Booking.code, Booking.state, Booking.party_size, Booking.name_kana, Booking.phone, Booking.email,
+    Booking.language, Booking.needs, Booking.source, Booking.created_at, Booking.slot, Booking.slot.start,
+    Booking.slot.end, Booking.session,
+)
+
+
+async def _details(row: dict) -> BookingDetails:
+    from booking.booths import booth
+
+    shown = await booth(row["session"])
+    if shown is None:  # pragma: no cover - a booking's booth was published
+        raise NotFound(_("This booking does not exist."))
+    needs = row["needs"] if isinstance(row["needs"], dict) else json.loads(row["needs"] or "{}")
+    return BookingDetails(
+        code=row["code"], state=row["state"], party_size=row["party_size"], name_kana=row["name_kana"],
+        phone=row["phone"], email=row["email"], language=row["language"],
+        needs=Needs(bool(needs.get("wheelchair")), bool(needs.get("large_print")), needs.get("interpreter") or ""),
+        source=row["source"], slot_id=row["slot"], slot_start=row["slot.start"].astimezone(clock.JST),
+        slot_end=row["slot.end"].astimezone(clock.JST), booth=shown, manage_url=manage_url(row["code"]),
+        created_at=row["created_at"],
+    )
+
+
+async def _row(code: str) -> dict | None:
+    return await Booking.select(*_BOOKING_COLUMNS).where(Booking.code == code).first()
+
+
+async def get_booking(code: str, token: str | None) -> BookingDetails:
+    """A booking opened with its manage token; a wrong code or token is "not found" (no hint which)."""
+    code = normalize_code(code)
+    row = await _row(code) if code and token_matches(code, token) else None
+    if row is None:
+        raise NotFound(_("This booking does not exist, or the link is incomplete. Open the link from your "
+                         "confirmation email or slip again."))
+    return await _details(row)
+
+
+async def next_free_slots(party_size: int, near_session: int, exclude_slot: int | None = None,
+                          limit: int = 3) -> list[BoothSlot]:
+    """The next slots that can take the party: the same booth first, then the following booths."""
+    from booking.booths import upcoming_booths
+
+    booths = await upcoming_booths()
+    same = [b for b in booths if b.id == near_session]
+    others = [b for b in booths if b.id != near_session]
+    found: list[BoothSlot] = []
+    for shown in same + others:
+        for slot in shown.slots:
+            if slot.remaining >= party_size and slot.id != exclude_slot:
+                found.append(slot)
+                if len(found) == limit:
+                    return found
+    return found
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+async def _open_slot(slot_id: int) -> dict:
+    """The slot with its booth and venue, if it takes bookings now (one query)."""
+    from booking.booths import SLOT_BOOTH_COLUMNS
+
+    slot = await Slot.select(*SLOT_BOOTH_COLUMNS).where(Slot.id == slot_id).first()
+    if slot is None:
+        raise NotFound(_("This time slot does not exist."))
+    if slot["session.state"] != SessionState.published.value:
+        raise Conflict(_("This booth is not taking bookings."))
+    if not booking_opens_before(slot["start"]):
+        raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a "
+                         "booking."))
+    return slot
+
+
+def _details_from(slot: dict, code: str, request: BookingRequest, state: str) -> BookingDetails:
+    """A booking's details from its slot row (as read by _open_slot), without reading it back."""
+    from booking.booths import booth_from_slot_row
+
+    return BookingDetails(
+        code=code, state=state, party_size=request.party_size, name_kana=request.name_kana, phone=request.phone,
+        email=request.email, language=request.language, needs=request.needs, source=request.source,
+        slot_id=slot["id"], slot_start=slot["start"].astimezone(clock.JST),
+        slot_end=slot["end"].astimezone(clock.JST), booth=booth_from_slot_row(slot), manage_url=manage_url(code),
+        created_at=clock.now(),
+    )
+
+
+async def _check_contact_limit(session_id: int, phone: str, email: str, except_id: int | None = None) -> None:
+    limit = get_settings().bookings_per_contact
+    same_contact = None
+    if phone:
+        same_contact = Booking.phone == phone
+    if email:
+        same_contact = (Booking.email == email) if same_contact is None else (same_contact | (Booking.email == email))
+    query = Booking.count().where((Booking.session == session_id) & Booking.state.is_in(list(ACTIVE_STATES))
+                                  & same_contact)
+    if except_id is not None:
+        query = query.where(Booking.id != except_id)
+    if await query >= limit:
+        raise Conflict(_("This phone number or email address already has {n} bookings at this booth. Change or "
+                         "cancel one of them instead.").format(n=limit))
+
+
+async def _take_places(slot_id: int, party_size: int) -> bool:
+    """Take ``party_size`` places of a slot if it has room (one conditional update; the database decides)."""
+    taken = await Slot.update({Slot.booked: Slot.booked + party_size}).where(
+        (Slot.id == slot_id) & WhereRaw("booked + {} <= capacity", party_size)).returning(Slot.id)
+    return bool(taken)
+
+
+async def _release_places(slot_id: int, party_size: int) -> None:
+    await Slot.update({Slot.booked: Slot.booked - party_size}).where(
+        (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size))
+
+
+async def _full(slot_id: int, session_id: int, party_size: int) -> SlotFull:
+    alternatives = await next_free_slots(party_size, session_id, exclude_slot=slot_id)
+    return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
+
+
+async def create_booking(request: BookingRequest, idempotency_key: str | None = None) -> tuple[BookingDetails, bool]:
+    """Book places in a slot; returns the booking and whether it was made now (False: the same Idempotency-Key
+    was sent before with the same request, and this is the booking it made)."""
+    request = validate(request)
+    key = key_digest(idempotency_key) if idempotency_key else None
+    digest = request_digest(request)
+    try:
+        async with write_transaction():
+            if key is not None:
+                earlier = await Booking.select(Booking.code, Booking.request_digest).where(
+                    Booking.idempotency_key == key).first()
+                if earlier is not None:
+                    return await _replayed(earlier, digest), False
+            slot = await _open_slot(request.slot_id)
+            await _check_contact_limit(slot["session"], request.phone, request.email)
+            if not await _take_places(slot["id"], request.party_size):
+                raise await _full(slot["id"], slot["session"], request.party_size)
+            code = new_code()
+            await Booking.insert(Booking(
+                code=code, slot=slot["id"], session=slot["session"], party_size=request.party_size,
+                name_kana=request.name_kana, phone=request.phone, email=request.email, language=request.language,
+                needs=asdict(request.needs), readiness=request.readiness, source=request.source,
+                idempotency_key=key, request_digest=digest))
+            details = _details_from(slot, code, request, BookingState.confirmed.value)
+            await notices.booking_confirmed(details)
+    except Exception as error:
+        if key is not None and _is_unique_violation(error):  # the same key raced in from another worker
+            earlier = await Booking.select(Booking.code, Booking.request_digest).where(
+                Booking.idempotency_key == key).first()
+            if earlier is not None:
+                return await _replayed(earlier, digest), False
+        raise
+    return details, True
+
+
+async def _replayed(earlier: dict, digest: str) -> BookingDetails:
+    if earlier["request_digest"] != digest:
+        raise ValidationFailed(_("This Idempotency-Key was already used for a different booking."),
+                               {"idempotency_key": _("Use a new key for a new booking.")})
+    return await _details(await _row(earlier["code"]))
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text or "duplicate key" in text
+
+
+async def cancel_booking(code: str, token: str | None) -> BookingDetails:
+    """Cancel a booking and give its places back (cancelling twice is harmless)."""
+    shown = await get_booking(code, token)
+    async with write_transaction():
+        cancelled = await Booking.update({Booking.state: BookingState.cancelled.value,
+                                          Booking.updated_at: clock.now()}).where(
+            (Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
+        if cancelled:
+            await _release_places(shown.slot_id, shown.party_size)
+            details = await _details(await _row(shown.code))
+            await notices.booking_cancelled(details)
+            return details
+    if shown.state == BookingState.cancelled.value:
+        return shown
+    raise Conflict(_("This booking can no longer be cancelled (it was already used at the booth)."))
+
+
+async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDetails:
+    """Move a booking to another slot (any open booth): the new place is taken before the old one is released,
+    so the resident never ends up with neither."""
+    shown = await get_booking(code, token)
+    if shown.state != BookingState.confirmed.value:
+        raise Conflict(_("Only a confirmed booking can be moved."))
+    if slot_id == shown.slot_id:
+        return shown
+    async with write_transaction():
+        current = await Booking.select(Booking.id, Booking.slot, Booking.party_size, Booking.state).where(
+            Booking.code == shown.code).first()
+        if current["state"] != BookingState.confirmed.value:
+            raise Conflict(_("Only a confirmed booking can be moved."))
+        slot = await _open_slot(slot_id)
+        await _check_contact_limit(slot["session"], shown.phone, shown.email, except_id=current["id"])
+        if not await _take_places(slot_id, current["party_size"]):
+            raise await _full(slot_id, slot["session"], current["party_size"])
+        await _release_places(current["slot"], current["party_size"])
+        await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"], Booking.reminded_at: None,
+                              Booking.booth_cancelled_notice_at: None, Booking.updated_at: clock.now()}).where(
+            Booking.id == current["id"])
+        details = await _details(await _row(shown.code))
+        await notices.booking_moved(details)
+    return details
+
+
+async def bookings_on_booths(session_ids: list[int]) -> list[dict]:
+    """The active bookings of some booths (id, code, language, email) — for notices, never for display."""
+    if not session_ids:
+        return []
+    return await Booking.select(Booking.id, Booking.code, Booking.language, Booking.email, Booking.session).where(
+        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value))
+
+
+def slot_label(start: dt.datetime, end: dt.datetime) -> str:
+    return f"{start.astimezone(clock.JST):%H:%M}–{end.astimezone(clock.JST):%H:%M}"
+
+
+__all__ = ["Booth", "BookingRequest", "SlotFull", "cancel_booking", "create_booking", "get_booking",
+           "move_booking", "next_free_slots", "validate"]

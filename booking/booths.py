@@ -1,0 +1,111 @@
+"""Published booths as residents see them: venue, times, slots and remaining places (the public read path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from booking.schemas import Booth, BoothSlot
+from booking.tables import Slot
+from core import clock
+from core.geo import haversine_km
+from core.settings import get_settings
+from planner.tables import Session, SessionState
+
+VISIBLE_STATES = (SessionState.published.value, SessionState.held.value)
+
+_SESSION_COLUMNS = (
+    Session.id, Session.date, Session.start, Session.end, Session.day_type, Session.state,
+    Session.venue.venue_id, Session.venue.name, Session.venue.name_en, Session.venue.address, Session.venue.lat,
+    Session.venue.lon, Session.venue.wheelchair, Session.venue.barrier_free_toilet, Session.venue.accessible_route,
+    Session.venue.priority_parking, Session.venue.phone, Session.venue.url,
+)
+
+
+def booking_opens_before(slot_start: dt.datetime, now: dt.datetime | None = None) -> bool:
+    """Whether a slot starting at ``slot_start`` still takes bookings (the cut-off has not passed)."""
+    cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
+    return (now or clock.now()) + cutoff < slot_start
+
+
+def _booth(row: dict, slots: list[dict], now: dt.datetime) -> Booth:
+    open_slots = []
+    for slot in slots:
+        remaining = max(0, slot["capacity"] - slot["booked"]) if booking_opens_before(slot["start"], now) else 0
+        open_slots.append(BoothSlot(id=slot["id"], start=slot["start"].astimezone(clock.JST),
+                                    end=slot["end"].astimezone(clock.JST), capacity=slot["capacity"],
+                                    remaining=remaining))
+    bookable = row["state"] == SessionState.published.value
+    return Booth(
+        id=row["id"], date=row["date"], start=row["start"], end=row["end"], day_type=row["day_type"],
+        state=row["state"], venue_id=row["venue.venue_id"], venue_name=row["venue.name"],
+        venue_name_en=row["venue.name_en"], address=row["venue.address"], lat=row["venue.lat"],
+        lon=row["venue.lon"], wheelchair=row["venue.wheelchair"], barrier_free_toilet=row["venue.barrier_free_toilet"],
+        accessible_route=row["venue.accessible_route"], priority_parking=row["venue.priority_parking"],
+        phone=row["venue.phone"], url=row["venue.url"],
+        remaining=sum(slot.remaining for slot in open_slots) if bookable else 0,
+        slots=tuple(open_slots) if bookable else tuple(
+            BoothSlot(id=s.id, start=s.start, end=s.end, capacity=s.capacity, remaining=0) for s in open_slots),
+    )
+
+
+async def _slots_by_session(session_ids: list[int]) -> dict[int, list[dict]]:
+    by_session: dict[int, list[dict]] = {sid: [] for sid in session_ids}
+    if not session_ids:
+        return by_session
+    rows = await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.booked).where(
+        Slot.session.is_in(session_ids)).order_by(Slot.start)
+    for row in rows:
+        by_session[row["session"]].append(row)
+    return by_session
+
+
+async def upcoming_booths() -> list[Booth]:
+    """Every published booth from today on, in date order, with its slots (two queries)."""
+    now = clock.now()
+    rows = await Session.select(*_SESSION_COLUMNS).where(
+        Session.state.is_in(list(VISIBLE_STATES)) & (Session.date >= now.astimezone(clock.JST).date())
+    ).order_by(Session.date).order_by(Session.start).order_by(Session.id)
+    slots = await _slots_by_session([row["id"] for row in rows])
+    return [_booth(row, slots[row["id"]], now) for row in rows]
+
+
+async def booth(session_id: int) -> Booth | None:
+    """One booth as residents see it, in any state residents may follow a link to (cancelled ones included);
+    None for a session that was never published."""
+    row = await Session.select(*_SESSION_COLUMNS).where(
+        (Session.id == session_id)
+        & Session.state.is_in([*VISIBLE_STATES, SessionState.cancelled.value])).first()
+    if row is None:
+        return None
+    slots = await _slots_by_session([session_id])
+    return _booth(row, slots[session_id], clock.now())
+
+
+def with_distance(booths: list[Booth], lat: float, lon: float) -> list[Booth]:
+    """The booths nearest first, each with its straight-line distance in km."""
+    from dataclasses import replace
+
+    measured = [replace(b, distance_km=round(haversine_km((lat, lon), (b.lat, b.lon)), 2)) for b in booths]
+    return sorted(measured, key=lambda b: (b.distance_km, b.date, b.start))
+
+
+SLOT_BOOTH_COLUMNS = (
+    Slot.id, Slot.start, Slot.end, Slot.session, Slot.session.state, Slot.session.date, Slot.session.start,
+    Slot.session.end, Slot.session.day_type, Slot.session.venue.venue_id, Slot.session.venue.name,
+    Slot.session.venue.name_en, Slot.session.venue.address, Slot.session.venue.lat, Slot.session.venue.lon,
+    Slot.session.venue.wheelchair, Slot.session.venue.barrier_free_toilet, Slot.session.venue.accessible_route,
+    Slot.session.venue.priority_parking, Slot.session.venue.phone, Slot.session.venue.url,
+)
+
+
+def booth_from_slot_row(row: dict) -> Booth:
+    """The booth of a slot row read with SLOT_BOOTH_COLUMNS (without its slots)."""
+    v = "session.venue."
+    return Booth(
+        id=row["session"], date=row["session.date"], start=row["session.start"], end=row["session.end"],
+        day_type=row["session.day_type"], state=row["session.state"], venue_id=row[v + "venue_id"],
+        venue_name=row[v + "name"], venue_name_en=row[v + "name_en"], address=row[v + "address"], lat=row[v + "lat"],
+        lon=row[v + "lon"], wheelchair=row[v + "wheelchair"], barrier_free_toilet=row[v + "barrier_free_toilet"],
+        accessible_route=row[v + "accessible_route"], priority_parking=row[v + "priority_parking"],
+        phone=row[v + "phone"], url=row[v + "url"], remaining=0,
+    )

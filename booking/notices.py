@@ -1,0 +1,92 @@
+"""Emails to residents about their bookings, in their own language, queued in the outbox inside the transaction
+of the change (sent after commit, retried while the mail server is down)."""
+
+from __future__ import annotations
+
+import babel.dates
+
+from booking.codes import display_code
+from booking.schemas import BookingDetails
+from core.i18n import get_locale, using_locale
+from core.i18n import gettext as _
+from core.outbox import queue_email
+
+
+def when(details: BookingDetails) -> str:
+    """The slot's date and time in the current locale: 2027年6月5日(土) 10:00–10:30."""
+    date = babel.dates.format_date(details.slot_start.date(), format="full", locale=get_locale())
+    return f"{date} {details.slot_start:%H:%M}–{details.slot_end:%H:%M}"
+
+
+def place(details: BookingDetails) -> str:
+    booth = details.booth
+    return f"{booth.display_name(get_locale())}（{booth.address}）" if booth.address else booth.display_name(
+        get_locale())
+
+
+def _summary(details: BookingDetails) -> str:
+    lines = [
+        _("Booking code: {code}").format(code=display_code(details.code)),
+        _("When: {when}").format(when=when(details)),
+        _("Where: {place}").format(place=place(details)),
+        _("People: {n}").format(n=details.party_size),
+    ]
+    return "\n".join(lines)
+
+
+def what_to_bring() -> str:
+    return "\n".join([
+        _("What to bring:"),
+        _("- photo ID (driving licence, health insurance card or residence card)"),
+        _("- the notification card or the application form you received, if you have it"),
+        _("- a child under 15 must come with a parent or legal guardian"),
+    ])
+
+
+async def _send(details: BookingDetails, subject: str, opening: str, kind: str, extra: str = "") -> None:
+    if not details.email:
+        return
+    body = "\n\n".join(filter(None, [
+        opening, _summary(details), extra,
+        _("View, change or cancel your booking here:\n{url}").format(url=details.manage_url),
+        _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+    ]))
+    await queue_email(details.email, subject, body, kind=kind)
+
+
+async def booking_confirmed(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Your booking {code}").format(code=display_code(details.code)),
+                    _("Thank you. Your booking for the My Number Card application support booth is confirmed."),
+                    "booking.confirmed", what_to_bring())
+
+
+async def booking_moved(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Your booking {code} was changed").format(
+            code=display_code(details.code)),
+            _("Your booking was moved. The new time and place are below; the old time is released."),
+            "booking.moved", what_to_bring())
+
+
+async def booking_cancelled(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Your booking {code} was cancelled").format(
+            code=display_code(details.code)),
+            _("Your booking was cancelled. You are welcome to book again at any time."), "booking.cancelled")
+
+
+async def booking_reminder(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Reminder: your booking tomorrow"),
+                    _("This is a reminder of your booking for the My Number Card application support booth."),
+                    "booking.reminder", what_to_bring())
+
+
+async def booth_cancelled(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Your booth was cancelled: please choose a new time"),
+                    _("We are sorry: the booth of your booking has been cancelled by the venue or the city. Your "
+                      "booking is kept. Open the link below to choose another time or place; nothing is lost if "
+                      "you do not."),
+                    "booking.booth_cancelled")

@@ -1,0 +1,80 @@
+"""What booking's services return: published booths as residents see them, their slots, and bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a resident asks the booth staff to prepare."""
+
+    wheelchair: bool = False
+    large_print: bool = False
+    interpreter: str = ""  # a language code (e.g. "en", "zh", "vi") or "" for none
+
+    def any(self) -> bool:
+        return self.wheelchair or self.large_print or bool(self.interpreter)
+
+
+@dataclass(frozen=True)
+class BoothSlot:
+    """A bookable time slot of a booth; ``remaining`` is what can still be booked now (0 once past the cut-off)."""
+
+    id: int
+    start: dt.datetime  # aware, Asia/Tokyo
+    end: dt.datetime
+    capacity: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Booth:
+    """A published session (出張申請サポート会場) with its venue, as residents see it."""
+
+    id: int
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    day_type: str  # "weekday" | "holiday"
+    state: str  # "published" | "held" | "cancelled"
+    venue_id: str  # the facility-list ID
+    venue_name: str
+    venue_name_en: str
+    address: str
+    lat: float
+    lon: float
+    wheelchair: bool
+    barrier_free_toilet: bool
+    accessible_route: bool
+    priority_parking: bool
+    phone: str
+    url: str
+    remaining: int  # bookable places left over all slots still open
+    distance_km: float | None = None
+    slots: tuple[BoothSlot, ...] = field(default_factory=tuple)
+
+    def display_name(self, locale: str) -> str:
+        return self.venue_name_en if locale == "en" and self.venue_name_en else self.venue_name
+
+
+@dataclass(frozen=True)
+class BookingDetails:
+    """One booking with its slot and booth: what the confirmation, slip, calendar entry and emails show."""
+
+    code: str
+    state: str  # "confirmed" | "checked_in" | "cancelled" | "no_show"
+    party_size: int
+    name_kana: str
+    phone: str
+    email: str
+    language: str
+    needs: Needs
+    source: str
+    slot_id: int
+    slot_start: dt.datetime  # aware, Asia/Tokyo
+    slot_end: dt.datetime
+    booth: Booth
+    manage_url: str
+    created_at: dt.datetime | None = None

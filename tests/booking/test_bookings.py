@@ -1,0 +1,159 @@
+"""Booking a slot: validation, capacity held by the database, idempotency, moving and cancelling, limits, cut-off,
+reminders — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from booking.bookings import BookingRequest, SlotFull, cancel_booking, create_booking, get_booking, move_booking
+from booking.codes import manage_token, normalize_code
+from booking.reminders import send_reminders
+from booking.schemas import Needs
+from booking.tables import Booking, Slot
+from core import clock
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.tables import OutboxMessage
+from tests.booking.factories import publish_booth
+
+BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
+
+
+@pytest.fixture(autouse=True)
+def fixed_time():
+    with clock.frozen(BEFORE):
+        yield
+
+
+def request(slot_id: int, **values) -> BookingRequest:
+    defaults = dict(slot_id=slot_id, name_kana="かなざわ たろう", phone="090-1234-5678", party_size=1)
+    defaults.update(values)
+    return BookingRequest(**defaults)
+
+
+async def booked(slot_id: int) -> int:
+    return (await Slot.select(Slot.booked).where(Slot.id == slot_id).first())["booked"]
+
+
+async def test_a_booking_takes_places_and_normalises_what_the_resident_typed():
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    details, created = await create_booking(request(slot, party_size=2, email="Taro@Example.JP",
+                                                    needs=Needs(wheelchair=True, interpreter="vi")))
+    assert created and details.state == "confirmed"
+    assert details.name_kana == "カナザワ タロウ" and details.phone == "09012345678" and details.email == "taro@example.jp"
+    assert len(details.code) == 16 and normalize_code(details.code.lower()) == details.code
+    assert details.manage_url.endswith(f"/bookings/{details.code}?token={manage_token(details.code)}")
+    assert await booked(slot) == 2
+    mails = await OutboxMessage.select().where(OutboxMessage.kind == "booking.confirmed")
+    assert [m["recipient"] for m in mails] == ["taro@example.jp"]
+    assert details.code[:4] in mails[0]["body"] and details.manage_url in mails[0]["body"]
+
+
+async def test_bad_input_names_every_field_and_books_nothing():
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    with pytest.raises(ValidationFailed) as error:
+        await create_booking(request(slot, name_kana="金沢太郎", phone="", email="not-an-address", party_size=0))
+    assert set(error.value.fields) == {"name_kana", "email", "party_size"}
+    with pytest.raises(ValidationFailed) as error:
+        await create_booking(request(slot, phone="", email=""))
+    assert set(error.value.fields) == {"contact"}
+    assert await booked(slot) == 0 and await Booking.count() == 0
+
+
+async def test_a_full_slot_is_refused_with_the_next_free_slots():
+    booth = await publish_booth(capacity=2)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    await create_booking(request(first, party_size=2))
+    with pytest.raises(SlotFull) as error:
+        await create_booking(request(first, phone="09000000001"))
+    assert error.value.alternatives[0].id == second
+    assert await booked(first) == 2 and await Booking.count() == 1
+
+
+async def test_concurrent_bookings_never_overbook():
+    booth = await publish_booth(capacity=10)
+    slot = booth["slots"][0]["id"]
+    results = await asyncio.gather(*(create_booking(request(slot, phone=f"090{n:08d}")) for n in range(30)),
+                                   return_exceptions=True)
+    made = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, SlotFull)]
+    assert len(made) == 10 and len(refused) == 20
+    assert await booked(slot) == 10 and await Booking.count() == 10
+
+
+async def test_the_same_idempotency_key_gives_one_booking():
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    first, created = await create_booking(request(slot), idempotency_key="key-1")
+    again, created_again = await create_booking(request(slot), idempotency_key="key-1")
+    assert created and not created_again and again.code == first.code
+    assert await booked(slot) == 1 and await Booking.count() == 1
+    with pytest.raises(ValidationFailed):
+        await create_booking(request(slot, name_kana="ベツ ジン"), idempotency_key="key-1")
+
+
+async def test_concurrent_requests_with_one_key_make_one_booking():
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    results = await asyncio.gather(*(create_booking(request(slot), idempotency_key="double-click")
+                                     for _ in range(5)))
+    assert len({details.code for details, _ in results}) == 1
+    assert await booked(slot) == 1 and await Booking.count() == 1
+
+
+async def test_one_contact_holds_a_limited_number_of_bookings_per_booth():
+    booth = await publish_booth()
+    for slot in booth["slots"][:2]:
+        await create_booking(request(slot["id"]))
+    with pytest.raises(Conflict):
+        await create_booking(request(booth["slots"][2]["id"], phone="090-1234-5678"))
+    other = await publish_booth(dt.date(2027, 6, 6))
+    await create_booking(request(other["slots"][0]["id"]))  # another booth is fine
+
+
+async def test_booking_closes_at_the_cut_off():
+    booth = await publish_booth(dt.date(2027, 6, 1))  # slots from 10:00; it is 09:00, cut-off 60 min
+    with pytest.raises(Conflict):
+        await create_booking(request(booth["slots"][0]["id"]))
+    details, _ = await create_booking(request(booth["slots"][1]["id"]))  # 10:30 is still open
+    assert details.slot_start.hour == 10 and details.slot_start.minute == 30
+
+
+async def test_moving_takes_the_new_place_first_and_releases_the_old():
+    booth = await publish_booth(capacity=1)
+    a, b, c = (slot["id"] for slot in booth["slots"][:3])
+    details, _ = await create_booking(request(a, email="hanako@example.jp"))
+    await create_booking(request(b, phone="09000000002"))
+    with pytest.raises(SlotFull):
+        await move_booking(details.code, manage_token(details.code), b)
+    assert (await get_booking(details.code, manage_token(details.code))).slot_id == a  # nothing lost
+    moved = await move_booking(details.code, manage_token(details.code), c)
+    assert moved.slot_id == c and await booked(a) == 0 and await booked(c) == 1
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "booking.moved") == 1
+
+
+async def test_cancelling_gives_the_places_back_and_needs_the_token():
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    details, _ = await create_booking(request(slot, party_size=3))
+    with pytest.raises(NotFound):
+        await cancel_booking(details.code, "wrong-token")
+    cancelled = await cancel_booking(details.code, manage_token(details.code))
+    assert cancelled.state == "cancelled" and await booked(slot) == 0
+    again = await cancel_booking(details.code, manage_token(details.code))
+    assert again.state == "cancelled" and await booked(slot) == 0
+
+
+async def test_reminders_go_once_the_day_before():
+    booth = await publish_booth(dt.date(2027, 6, 2))
+    details, _ = await create_booking(request(booth["slots"][3]["id"], email="jiro@example.jp", language="en"))
+    await create_booking(request(booth["slots"][4]["id"], phone="09000000003"))  # no email: no reminder
+    assert await send_reminders() == 1
+    assert await send_reminders() == 0
+    mail = await OutboxMessage.select().where(OutboxMessage.kind == "booking.reminder").first()
+    assert mail["recipient"] == "jiro@example.jp" and "Reminder" in mail["subject"]
+    assert details.manage_url in mail["body"]
