@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+from dataclasses import dataclass
 
 from booking.schemas import Booth, BoothSlot
 from booking.tables import Slot
@@ -109,3 +112,57 @@ def booth_from_slot_row(row: dict) -> Booth:
         accessible_route=row[v + "accessible_route"], priority_parking=row[v + "priority_parking"],
         phone=row[v + "phone"], url=row[v + "url"], remaining=0,
     )
+
+
+@dataclass(frozen=True)
+class BoothFilter:
+    """What residents narrow the booth list by."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    day_type: str | None = None  # "weekday" | "holiday"
+    wheelchair: bool = False
+    parking: bool = False
+    bookable_only: bool = False
+
+
+def filter_booths(booths: list[Booth], wanted: BoothFilter) -> list[Booth]:
+    """The booths that match every condition of ``wanted``."""
+    return [
+        b for b in booths
+        if (wanted.date_from is None or b.date >= wanted.date_from)
+        and (wanted.date_to is None or b.date <= wanted.date_to)
+        and (not wanted.day_type or b.day_type == wanted.day_type)
+        and (not wanted.wheelchair or b.wheelchair)
+        and (not wanted.parking or b.priority_parking)
+        and (not wanted.bookable_only or b.remaining > 0)
+    ]
+
+
+class BoothCache:
+    """The upcoming booths, read at most every ``ttl`` seconds per process (the public read path). A booking is
+    always checked against the database; only the displayed numbers may lag by ``ttl``."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._booths: list[Booth] | None = None
+        self._by_id: dict[int, Booth] = {}
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def booths(self) -> list[Booth]:
+        if self._booths is not None and time.monotonic() - self._read_at < self.ttl:
+            return self._booths
+        async with self._lock:
+            if self._booths is None or time.monotonic() - self._read_at >= self.ttl:
+                booths = await upcoming_booths()
+                self._by_id = {b.id: b for b in booths}
+                self._booths, self._read_at = booths, time.monotonic()
+        return self._booths
+
+    async def booth(self, session_id: int) -> Booth | None:
+        await self.booths()
+        return self._by_id.get(session_id) or await booth(session_id)
+
+    def invalidate(self) -> None:
+        self._read_at = 0.0

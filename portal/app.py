@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -18,10 +19,12 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
 import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
+from booking.booths import BoothCache
 from core.db import close_pool, start_pool
 from core.outbox import run_sender
 from core.settings import Settings, get_settings
 from portal.admin_pages import AuditController, UserController
+from portal.api import BookingApi, SessionApi
 from portal.auth import session_config
 from portal.errors import EXCEPTION_HANDLERS
 from portal.health import healthz
@@ -68,6 +71,14 @@ def is_sign_in_attempt(request) -> bool:
     return request.method == "POST" and request.url.path == "/staff/login"
 
 
+def is_booking_or_lookup(request) -> bool:
+    """Requests that make, change or look up a booking (rate-limited per client address)."""
+    path = request.url.path
+    if path.startswith("/api/bookings") or path.startswith("/bookings/"):
+        return True
+    return request.method == "POST" and path.startswith("/booths/")
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal."""
     settings = settings or get_settings()
@@ -77,11 +88,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         header_name="x-csrftoken",
-        exclude=["/healthz"],
+        exclude=["/healthz", "/api/"],  # the API authenticates nothing by cookie: a code and token are the key
     )
     sign_in_limit = RateLimitConfig(
         rate_limit=("minute", 20), exclude=["/static"], check_throttle_handler=is_sign_in_attempt,
         store="rate_limit",
+    )
+    booking_limit = RateLimitConfig(
+        rate_limit=("minute", settings.booking_rate_limit), exclude=["/static"],
+        check_throttle_handler=is_booking_or_lookup, store="booking_rate_limit",
     )
     return Litestar(
         route_handlers=[
@@ -96,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SessionController,
             AuditController,
             UserController,
+            SessionApi,
+            BookingApi,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         middleware=[
@@ -103,12 +120,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocaleMiddleware,
             session_config(settings).middleware,
             sign_in_limit.middleware,
+            booking_limit.middleware,
         ],
         csrf_config=csrf,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
         on_startup=[start_pool, start_outbox_sender],
+        state=State({"booths": BoothCache(settings.public_cache_seconds)}),
         on_shutdown=[stop_outbox_sender, close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,

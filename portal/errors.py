@@ -11,6 +11,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ValidationException,
 )
 from litestar.response import Redirect, Template
 
@@ -79,7 +80,25 @@ def error_response(request: Request, status_code: int, message: str, fields: dic
 
 def handle_domain_error(request: Request, exc: DomainError) -> Response:
     status = next((code for cls, code in STATUS_FOR_DOMAIN_ERROR if isinstance(exc, cls)), 400)
+    alternatives = getattr(exc, "alternatives", None)
+    if alternatives is not None and wants_json(request):  # a full slot: offer the next free ones
+        body = {"status_code": status, "detail": exc.message, "alternatives": [
+            {"id": s.id, "start": s.start.isoformat(), "end": s.end.isoformat(), "capacity": s.capacity,
+             "remaining": s.remaining} for s in alternatives]}
+        return Response(content=body, status_code=status, media_type=MediaType.JSON)
     return error_response(request, status, exc.message, getattr(exc, "fields", None))
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    """A request body or parameter of the wrong shape: 422 with a message per field for the API, 400 otherwise."""
+    if not wants_json(request):
+        return error_response(request, 400, http_error_message(400))
+    fields: dict[str, str] = {}
+    for problem in exc.extra if isinstance(exc.extra, list) else []:
+        key = str(problem.get("key") or "body") if isinstance(problem, dict) else "body"
+        fields[key] = _("This value is missing or has the wrong type.")
+    return error_response(request, 422, _("Please correct the marked fields."), fields or {"body": _(
+        "The request body must be a JSON object with the documented fields.")})
 
 
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
@@ -115,6 +134,7 @@ EXCEPTION_HANDLERS = {
     NotAuthorizedException: handle_not_authorized,
     PermissionDeniedException: handle_forbidden,
     NotFoundException: handle_not_found,
+    ValidationException: handle_validation,
     HTTPException: handle_http,
     500: handle_server_error,  # any other exception (see litestar's get_exception_handler)
 }

@@ -1,0 +1,109 @@
+"""The public JSON API of DESIGN §5, as an outside client uses it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from booking.tables import Booking, Slot
+from core import clock
+from core.settings import get_settings
+from tests.booking.factories import publish_booth
+
+BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
+
+
+@pytest.fixture(autouse=True)
+def fixed_time():
+    with clock.frozen(BEFORE):
+        yield
+
+
+def body(slot_id: int, **values) -> dict:
+    data = {"slot_id": slot_id, "name_kana": "カナザワ ハナコ", "phone": "090-1111-2222", "party_size": 1}
+    data.update(values)
+    return data
+
+
+async def test_sessions_are_listed_nearest_first_with_distance_and_remaining(client):
+    far = await publish_booth(dt.date(2027, 6, 5), lat=36.60, lon=136.70, name="遠い公民館")
+    near = await publish_booth(dt.date(2027, 6, 12), lat=36.561, lon=136.652, name="近い公民館")
+    await publish_booth(dt.date(2027, 6, 19), state="planned")  # not published: not listed
+    response = await client.get("/api/sessions", params={"near": "36.5613,136.6562"})
+    assert response.status_code == 200
+    sessions = response.json()
+    assert [s["id"] for s in sessions] == [near["session"], far["session"]]
+    assert sessions[0]["distance_km"] < 1 < sessions[1]["distance_km"]
+    assert sessions[0]["venue"]["name"] == "近い公民館" and sessions[0]["remaining"] == 14 * 4
+    by_date = (await client.get("/api/sessions", params={"from": "2027-06-06", "limit": 5})).json()
+    assert [s["id"] for s in by_date] == [near["session"]]
+    assert (await client.get("/api/sessions", params={"near": "north"})).status_code == 422
+
+
+async def test_a_session_has_its_slots(client):
+    booth = await publish_booth(capacity=4)
+    response = await client.get(f"/api/sessions/{booth['session']}")
+    slots = response.json()["slots"]
+    assert len(slots) == 14 and slots[0]["start"].startswith("2027-06-05T10:00:00+09:00")
+    assert slots[0]["capacity"] == 4 and slots[0]["remaining"] == 4
+    assert (await client.get("/api/sessions/999999")).status_code == 404
+
+
+async def test_booking_through_the_api_with_an_idempotency_key(client):
+    booth = await publish_booth(capacity=2)
+    slot = booth["slots"][0]["id"]
+    response = await client.post("/api/bookings", json=body(slot, party_size=2), headers={"Idempotency-Key": "abc"})
+    assert response.status_code == 201, response.text
+    booking = response.json()
+    again = await client.post("/api/bookings", json=body(slot, party_size=2), headers={"Idempotency-Key": "abc"})
+    assert again.status_code == 201 and again.json()["code"] == booking["code"]
+    assert await Booking.count() == 1
+    full = await client.post("/api/bookings", json=body(slot, phone="09033334444"))
+    assert full.status_code == 409
+    assert full.json()["alternatives"][0]["id"] == booth["slots"][1]["id"]
+    shown = await client.get(f"/api/bookings/{booking['code']}", params={"token": booking["token"]})
+    assert shown.status_code == 200 and shown.json()["party_size"] == 2
+    assert (await client.get(f"/api/bookings/{booking['code']}", params={"token": "x"})).status_code == 404
+    cancelled = await client.post(f"/api/bookings/{booking['code']}/cancel", params={"token": booking["token"]})
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert (await Slot.select(Slot.booked).where(Slot.id == slot).first())["booked"] == 0
+
+
+async def test_bad_bookings_get_field_errors_in_the_callers_language(client):
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    response = await client.post("/api/bookings", json=body(slot, name_kana="", phone=None, email="bad"),
+                                 headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"name_kana", "email"} and "katakana" in errors["name_kana"]
+    japanese = await client.post("/api/bookings", json=body(slot, phone="", email=""),
+                                 headers={"Accept-Language": "ja"})
+    assert japanese.status_code == 422 and "電話" in japanese.json()["errors"]["contact"]
+    wrong_type = await client.post("/api/bookings", json={"slot_id": "one"})
+    assert wrong_type.status_code == 422 and wrong_type.json()["errors"]
+    assert await Booking.count() == 0
+
+
+async def test_booking_requests_are_rate_limited():
+    from portal.app import create_app
+
+    app = create_app(dataclasses.replace(get_settings(), booking_rate_limit=3))
+    booth = await publish_booth()
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as limited:
+        statuses = [(await limited.post("/api/bookings", json=body(booth["slots"][n]["id"],
+                                                                   phone=f"0900000000{n}"))).status_code
+                    for n in range(4)]
+        assert statuses == [201, 201, 201, 429]
+        assert (await limited.get("/api/sessions")).status_code == 200  # reading the list is not limited
+
+
+async def test_the_openapi_description_names_the_contract(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert {"/api/sessions", "/api/sessions/{session_id}", "/api/bookings", "/api/bookings/{code}",
+            "/api/bookings/{code}/cancel"} <= set(schema["paths"])
+    post = schema["paths"]["/api/bookings"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
