@@ -338,3 +338,18 @@ def slot_label(start: dt.datetime, end: dt.datetime) -> str:
 
 __all__ = ["Booth", "BookingRequest", "SlotFull", "cancel_booking", "create_booking", "get_booking",
            "move_booking", "next_free_slots", "validate"]
+
+
+async def find_booking(code: str, contact: str) -> str:
+    """The code of a booking found by its code and the phone or email it was made with (for residents who kept
+    the slip but lost the link); any mismatch is one and the same answer."""
+    canonical = normalize_code(code)
+    phone, email = normalize_phone(contact), unicodedata.normalize("NFKC", contact or "").strip().lower()
+    row = None
+    if canonical and (phone or email):
+        row = await Booking.select(Booking.code, Booking.phone, Booking.email).where(
+            Booking.code == canonical).first()
+    if row is None or not ((phone and row["phone"] == phone) or (email and row["email"] == email)):
+        raise ValidationFailed(_("No booking matches this code and phone number or email address."),
+                               {"code": _("Check the code on your booking slip and the phone or email you gave.")})
+    return row["code"]

@@ -31,7 +31,8 @@ from portal.health import healthz
 from portal.import_pages import ImportController
 from portal.plan_pages import PlanController, SessionController
 from portal.locale import LocaleMiddleware
-from portal.public import favicon, home
+from portal.booking_pages import BookingFormController, ManageController
+from portal.public import booth_page, favicon, home, map_frame
 from portal.security import SecurityHeadersMiddleware
 from portal.staff_auth import SignInController, set_language
 from portal.templating import build_environment
@@ -101,6 +102,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             home,
+            map_frame,
+            booth_page,
+            BookingFormController,
+            ManageController,
             favicon,
             healthz,
             set_language,

@@ -246,12 +246,14 @@ async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
     from planner.services import create_plan, run_solve
     from planner.tables import Plan
     from portal.plan_command import load_demand, load_seasonality
+    from venues.places import import_places
 
     await migrate()
     for name in DEMO_FILES:
         if not await import_file(DEMO_DIR / name, dry_run=False, accept_partial=False, overrides={}, quiet=True):
             raise click.ClickException(_("The demo file {name} could not be imported.").format(name=name))
     await load_demand(DEMO_DIR / "town_points.csv")
+    await import_places(DEMO_DIR / "town_points.csv")
     await load_seasonality(DEMO_DIR / "window_stats_2024.csv")
     logins = []
     for username, role, display_name in DEMO_USERS:
@@ -296,11 +298,13 @@ from portal.plan_command import demand as demand_group  # noqa: E402 - the comma
 from portal.plan_command import plan as plan_command  # noqa: E402
 from portal.plan_command import outbox as outbox_group  # noqa: E402
 from portal.plan_command import plans as plans_group  # noqa: E402
+from portal.place_command import places as places_group  # noqa: E402
 
 main.add_command(plan_command)
 main.add_command(plans_group)
 main.add_command(demand_group)
 main.add_command(outbox_group)
+main.add_command(places_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -141,3 +141,26 @@ def weekday_label(date) -> str:  # noqa: ANN001 - a datetime.date
 
 def change_label(kind: str) -> str:
     return _(CHANGE_LABELS[kind]) if kind in CHANGE_LABELS else kind
+
+
+BOOKING_STATE_LABELS: dict[str, str] = {
+    "confirmed": N_("Confirmed"),
+    "checked_in": N_("Checked in"),
+    "cancelled": N_("Cancelled"),
+    "no_show": N_("Did not come"),
+}
+
+
+def booking_state_label(state: str) -> str:
+    return _(BOOKING_STATE_LABELS[state]) if state in BOOKING_STATE_LABELS else state
+
+
+def language_name(code: str) -> str:
+    """A language's name in the current language (an interpreter's language), from Babel's locale data."""
+    import babel
+
+    from core.i18n import get_locale
+
+    if code == "other":
+        return _("Other language")
+    return babel.Locale.parse(get_locale()).languages.get(code, code)

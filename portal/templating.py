@@ -11,10 +11,13 @@ from litestar import Request
 from litestar.response import Template
 
 from core.i18n import LOCALES, get_locale, gettext, ngettext
+from core.wareki import wareki
 from core.settings import get_settings
 from core.users import role_label
 from portal.labels import (
     action_label,
+    booking_state_label,
+    language_name,
     change_label,
     field_label,
     object_type_label,
@@ -44,6 +47,14 @@ def format_datetime(value: Any, format: str = "medium") -> str:
                                        locale=get_locale())
 
 
+def format_day(value: Any) -> str:
+    """A date with its weekday, Japanese style in Japanese: 2027年6月5日（土） / Sat, 5 June 2027."""
+    if value is None or value == "":
+        return ""
+    pattern = "y年M月d日（E）" if get_locale() == "ja" else "EEE, d MMMM y"
+    return babel.dates.format_date(value, format=pattern, locale=get_locale())
+
+
 def build_environment() -> Environment:
     """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters and tests."""
     env = Environment(
@@ -66,9 +77,12 @@ def build_environment() -> Environment:
         change_label=change_label,
         solve_label=solve_label,
         weekday_label=weekday_label,
+        booking_state_label=booking_state_label,
+        language_name=language_name,
         settings=get_settings,
     )
-    env.filters.update(date=format_date, datetime=format_datetime, field_label=field_label)
+    env.filters.update(date=format_date, datetime=format_datetime, field_label=field_label, day=format_day,
+                       wareki=wareki, hm=lambda value: value.strftime("%H:%M") if value else "")
     env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links
     return env
 

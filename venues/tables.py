@@ -1,4 +1,4 @@
-"""Venue registry tables: venues (会場) and their blackout dates."""
+"""Venue registry tables: venues (会場), their blackout dates, and the places residents can search for (場所)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,17 @@ class BlackoutDate(Table, tablename="venue_blackout_date"):
     venue = ForeignKey(references=Venue, on_delete=OnDelete.cascade, index=True)
     date = Date(index=True)
     reason = Varchar(length=200, default="")
+
+
+class Place(Table, tablename="place"):
+    """A named point residents can look up offline (町丁・字の代表点): a town, or a town's 小字.
+
+    ``kana`` is the reading in katakana where the postal-code data knows it (the reading of the town part alone when
+    the rest, such as a 小字 in kanji, has no known reading); ``postal_code`` (``NNN-NNNN``) is the town's 郵便番号.
+    """
+
+    name = Varchar(length=200, index=True)
+    kana = Varchar(length=200, default="")
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+    postal_code = Varchar(length=8, default="", index=True)

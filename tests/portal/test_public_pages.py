@@ -1,0 +1,153 @@
+"""The residents' pages, checked by parsing the HTML: the booth list near a place, a booth's slots and readiness
+check, the booking form with its errors, the confirmation and manage page, moving and cancelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from booking.tables import Booking, Slot
+from core import clock
+from core.tables import OutboxMessage
+from tests.booking.factories import publish_booth
+from tests.conftest import csrf_token
+
+BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
+
+
+@pytest.fixture(autouse=True)
+def fixed_time():
+    with clock.frozen(BEFORE):
+        yield
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+async def book(client, booth: dict, slot_index: int = 0, **fields):
+    form_page = await client.get(f"/booths/{booth['session']}/book", params={"slot": booth["slots"][slot_index]["id"]})
+    assert form_page.status_code == 200
+    page = soup(form_page)
+    data = {"_csrf_token": csrf_token(form_page.text), "form_token": page.find("input", {"name": "form_token"})["value"],
+            "slot": str(booth["slots"][slot_index]["id"]), "name_kana": "かなざわ はなこ", "phone": "090-1234-5678",
+            "party_size": "1", "language": "ja", "src": ""}
+    data.update(fields)
+    return await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
+
+
+async def test_home_lists_booths_nearest_to_a_typed_town(client):
+    from venues.places import import_places
+    from tests.conftest import DATA
+
+    await import_places(DATA / "town_points.csv")
+    far = await publish_booth(dt.date(2027, 6, 5), lat=36.60, lon=136.70, name="遠い公民館")
+    near = await publish_booth(dt.date(2027, 6, 12), lat=36.5615, lon=136.6525, name="片町の会場")
+    page = soup(await client.get("/", params={"q": "片町"}))
+    cards = page.select(".booth-card")
+    assert [c.select_one("a")["href"] for c in cards] == [f"/booths/{near['session']}", f"/booths/{far['session']}"]
+    assert "km" in cards[0].select_one(".distance").text
+    assert page.select_one("iframe.map-frame")["src"].startswith("/map.html?q=")
+    unknown = soup(await client.get("/", params={"q": "存在しない町"}))
+    assert unknown.select_one("#q")["aria-invalid"] == "true" and unknown.select_one("#q-error")
+
+
+async def test_map_frame_shows_the_booths_from_our_own_static_files(client):
+    await publish_booth(name="地図の会場")
+    response = await client.get("/map.html")
+    assert response.status_code == 200
+    html = response.text
+    assert "/static/vendor/leaflet/leaflet.js" in html and "markercluster" in html
+    assert "cdn" not in html.lower() and "地図の会場" in html
+
+
+async def test_booth_page_has_the_readiness_check_and_slots(client):
+    booth = await publish_booth(capacity=2)
+    page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert page.select_one("#readiness-heading")
+    links = page.select("a.slot--open")
+    assert len(links) == 14 and "2" in links[0].text
+
+
+async def test_booking_form_confirms_and_the_manage_page_moves_and_cancels(client):
+    booth = await publish_booth(capacity=2)
+    response = await book(client, booth, email="hanako@example.jp", party_size="2")
+    assert response.status_code == 303
+    manage_url = response.headers["location"]
+    query = parse_qs(urlsplit(manage_url).query)
+    code, token = urlsplit(manage_url).path.rsplit("/", 1)[1], query["token"][0]
+    page = soup(await client.get(manage_url))
+    assert page.select_one(".notice--success") and page.select_one(".qr svg")
+    assert page.select_one(".code").text.replace("-", "") == code
+    assert (await OutboxMessage.count().where(OutboxMessage.recipient == "hanako@example.jp")) == 1
+    slip = await client.get(f"/bookings/{code}/slip.pdf", params={"token": token})
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    ics = await client.get(f"/bookings/{code}/calendar.ics", params={"token": token})
+    assert ics.status_code == 200 and b"BEGIN:VEVENT" in ics.content
+    # move to the third slot
+    move_page = await client.get(manage_url)
+    target = booth["slots"][2]["id"]
+    moved = await client.post(f"/bookings/{code}/move", params={"token": token},
+                              data={"_csrf_token": csrf_token(move_page.text), "slot": str(target)},
+                              follow_redirects=False)
+    assert moved.status_code == 303
+    assert (await Booking.select(Booking.slot).where(Booking.code == code).first())["slot"] == target
+    # cancel, after the confirmation page
+    confirm = await client.get(f"/bookings/{code}/cancel", params={"token": token})
+    cancelled = await client.post(f"/bookings/{code}/cancel", params={"token": token},
+                                  data={"_csrf_token": csrf_token(confirm.text)}, follow_redirects=False)
+    assert cancelled.status_code == 303
+    assert (await Slot.select(Slot.booked).where(Slot.id == target).first())["booked"] == 0
+    after = soup(await client.get(manage_url))
+    assert not after.select_one("a[href*='slip.pdf']")  # a cancelled booking offers no slip any more
+
+
+async def test_form_errors_are_shown_next_to_the_fields_and_nothing_is_booked(client):
+    booth = await publish_booth()
+    response = await book(client, booth, name_kana="", phone="12", email="")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#name_kana")["aria-invalid"] == "true"
+    assert page.select_one("#name_kana-error") and page.select_one("#phone-error")
+    assert page.select_one("#form-errors")["role"] == "alert"
+    assert page.select_one("#phone")["value"] == "12"  # what was typed is kept
+    assert await Booking.count() == 0
+
+
+async def test_a_resubmitted_form_makes_one_booking(client):
+    booth = await publish_booth()
+    form_page = await client.get(f"/booths/{booth['session']}/book", params={"slot": booth["slots"][0]["id"]})
+    data = {"_csrf_token": csrf_token(form_page.text),
+            "form_token": soup(form_page).find("input", {"name": "form_token"})["value"],
+            "slot": str(booth["slots"][0]["id"]), "name_kana": "タナカ", "phone": "0761234567", "party_size": "1"}
+    first = await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
+    second = await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
+    assert first.headers["location"] == second.headers["location"]
+    assert await Booking.count() == 1
+
+
+async def test_a_full_slot_offers_the_next_free_times(client):
+    booth = await publish_booth(capacity=1)
+    await book(client, booth, phone="0761111111")
+    response = await book(client, booth, phone="0762222222")
+    assert response.status_code == 409
+    choices = [i["value"] for i in soup(response).select("input[name=slot]")]
+    assert str(booth["slots"][1]["id"]) in choices and str(booth["slots"][0]["id"]) not in choices
+
+
+async def test_a_booking_is_found_again_by_code_and_phone(client):
+    booth = await publish_booth()
+    response = await book(client, booth)
+    code = urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
+    form = await client.get("/bookings/find")
+    found = await client.post("/bookings/find", data={"_csrf_token": csrf_token(form.text),
+                                                      "code": code.lower(), "contact": "09012345678"},
+                              follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"] == response.headers["location"].replace("&new=1", "")
+    wrong = await client.post("/bookings/find", data={"_csrf_token": csrf_token(form.text), "code": code,
+                                                      "contact": "0000000000"})
+    assert wrong.status_code == 422
+    assert (await client.get(f"/bookings/{code}", params={"token": "guess"})).status_code == 404
