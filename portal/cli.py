@@ -93,6 +93,7 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     """Run the portal."""
     import uvicorn
 
+    from core.logs import uvicorn_log_config
     from core.settings import get_settings
 
     if workers > 1 and get_settings().is_sqlite:
@@ -100,7 +101,7 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     if not no_migrate:
         run(migrate())
     uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_level="info", log_config=uvicorn_log_config())
 
 
 # --- venues ---------------------------------------------------------------------------------------------------
@@ -239,12 +240,12 @@ def next_fiscal_year(today: dt.date) -> tuple[dt.date, dt.date]:
 
 async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
     """Migrate, import the Kanazawa venues, demand points and seasonality, (re)create one staff user per role with
-    a fresh password, and plan the next fiscal year (kept if it was planned before)."""
+    a fresh password, plan the next fiscal year (kept if it was planned before), and approve and publish it."""
     from core.tables import Role, StaffUser
     from core.users import Actor, actor_from_row, create_user, role_label, set_password
     from planner.model import Parameters
     from planner.services import create_plan, run_solve
-    from planner.tables import Plan
+    from planner.tables import Plan, PlanVersion
     from portal.plan_command import load_demand, load_seasonality
     from venues.places import import_places
 
@@ -270,6 +271,7 @@ async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
     if existing:
         summary = _("The plan for {start} – {end} already exists (plan {id}).").format(
             start=start.isoformat(), end=end.isoformat(), id=existing["id"])
+        plan_id = existing["id"]
     else:
         title = _("Implementation plan FY{year}").format(year=start.year)
         version_id = await create_plan(lead, title, Parameters(start=start, end=end))
@@ -277,12 +279,38 @@ async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
         summary = _("{title}: {status}, {n} sessions, reach {objective:.1f} in {seconds:.1f} s.").format(
             title=title, status=result.status, n=len(result.sessions), objective=result.objective,
             seconds=result.solve_seconds)
+        plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    reviewer: Actor = actor_from_row(await StaffUser.select().where(StaffUser.username == "reviewer").first())
+    published = await approve_latest(plan_id, lead, reviewer)
+    if published:
+        summary += "\n" + _("Approved and published: {n} booths are open for booking.").format(n=published)
     return logins, summary
+
+
+async def approve_latest(plan_id: int, lead, reviewer) -> int:
+    """Submit (as the lead) and approve (as the reviewer) the plan's newest solved version, if it is not yet
+    approved; returns how many booths it published (0 when nothing was to do)."""
+    from planner import workflow
+    from planner.tables import PlanVersion, Session, SessionState, SolveState, VersionState
+
+    version = await PlanVersion.select().where(PlanVersion.plan == plan_id).order_by(
+        PlanVersion.number, ascending=False).first()
+    if version is None or version["solve_state"] != SolveState.done.value:
+        return 0
+    if version["state"] == VersionState.draft.value:
+        await workflow.submit(lead, version["id"])
+        version = await PlanVersion.select().where(PlanVersion.id == version["id"]).first()
+    if version["state"] != VersionState.submitted.value:
+        return 0
+    await workflow.approve(reviewer, version["id"], version["revision"], _("Approved for the demo."))
+    return await Session.count().where((Session.version == version["id"])
+                                       & (Session.state == SessionState.published.value))
 
 
 @main.command()
 def demo() -> None:
-    """Load the Kanazawa demo data, plan the next fiscal year and print one staff login per role."""
+    """Load the Kanazawa demo data, plan the next fiscal year, approve and publish it, print one staff login per
+    role."""
     from core.settings import get_settings
 
     logins, summary = run(load_demo())
@@ -300,6 +328,9 @@ from portal.plan_command import outbox as outbox_group  # noqa: E402
 from portal.plan_command import plans as plans_group  # noqa: E402
 from portal.place_command import places as places_group  # noqa: E402
 
+from portal.booking_command import remind as remind_command  # noqa: E402
+
+main.add_command(remind_command)
 main.add_command(plan_command)
 main.add_command(plans_group)
 main.add_command(demand_group)

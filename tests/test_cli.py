@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from booking.tables import Slot
 from core.tables import StaffUser
+from planner.tables import Session
 from core.users import authenticate
 from tests.conftest import DATA
 from venues.tables import Venue
@@ -99,8 +101,27 @@ async def test_demo_loads_kanazawa_and_prints_working_logins():
     for words in logins:
         username, password = words[words.index("username:") + 1], words[words.index("password:") + 1]
         assert await authenticate(username, password) is not None
+    assert "Approved and published" in result.stdout  # DESIGN §5: the demo's plan is open for booking
+    published = await Session.count().where(Session.state == "published")
+    assert published >= 100 and await Slot.count() == published * 14
     assert outreach("demo").returncode == 0  # running it again keeps the data and issues new passwords
     assert await Venue.count() == 120 and await StaffUser.count() == 4
+    assert await Session.count().where(Session.state == "published") == published
+
+
+async def test_remind_command_queues_tomorrows_reminders_once():
+    import datetime as dt
+
+    from booking.bookings import BookingRequest, create_booking
+    from core.tables import OutboxMessage
+    from tests.booking.factories import publish_booth
+
+    booth = await publish_booth(dt.date.today() + dt.timedelta(days=1))
+    await create_booking(BookingRequest(slot_id=booth["slots"][-1]["id"], name_kana="テスト", email="a@example.jp"))
+    first = outreach("remind", lang="en")
+    assert first.returncode == 0 and "1 reminder queued" in first.stdout
+    assert "0 reminders queued" in outreach("remind", lang="en").stdout
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "booking.reminder") == 1
 
 
 async def test_db_commands():

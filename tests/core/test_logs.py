@@ -1,0 +1,20 @@
+"""The access log never carries a booking's code or manage token."""
+
+import logging
+
+from core.logs import RedactSecrets, redact, uvicorn_log_config
+
+
+def test_codes_and_tokens_are_redacted_from_request_lines():
+    assert redact("/bookings/7KQ2M9XD4TRBW8HN?token=abcDEF_123&new=1") == "/bookings/[code]?token=[redacted]&new=1"
+    assert redact("/api/bookings/7KQ2M9XD4TRBW8HN/cancel?token=x") == "/api/bookings/[code]/cancel?token=[redacted]"
+    assert redact("/bookings/find") == "/bookings/find"
+    assert redact("/api/sessions?near=36.5,136.6") == "/api/sessions?near=36.5,136.6"
+
+
+def test_the_uvicorn_access_log_uses_the_filter():
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/bookings/7KQ2M9XD4TRBW8HN?token=secret", "1.1", 200), None)
+    RedactSecrets().filter(record)
+    assert "secret" not in record.getMessage() and "7KQ2M9XD4TRBW8HN" not in record.getMessage()
+    assert uvicorn_log_config()["handlers"]["access"]["filters"] == ["redact_secrets"]
