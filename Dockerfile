@@ -4,7 +4,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OUTREACH_VAR_DIR=/var/lib/outreach
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk libharfbuzz-subset0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /app outreach && mkdir -p /var/lib/outreach && chown outreach /var/lib/outreach
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from booking.codes import display_code
 from booking.schemas import BookingDetails
 from core.i18n import get_locale
 from core.i18n import gettext as _
@@ -42,7 +43,7 @@ def event_location(details: BookingDetails) -> str:
 def event_description(details: BookingDetails, *, checklist: bool = True) -> str:
     """The entry's notes: booking code, party size, what to bring (optional) and the page to check or cancel."""
     lines = [
-        _("Booking code: {code}").format(code=details.code),
+        _("Booking code: {code}").format(code=display_code(details.code)),
         _("Number of people: {people}").format(people=party_text(details.party_size)),
     ]
     if checklist:

@@ -1,7 +1,7 @@
 """The resident's 予約票 (booking slip): one A4 page with the booking code, its QR code, when, where and what to bring.
 
-Rendered with WeasyPrint in the current locale (core.i18n). The QR code encodes the booking code only: a random
-secret, never an id or a link.
+Rendered with WeasyPrint in the current locale (core.i18n). The QR code encodes the booking code only, exactly as
+stored (a random secret, never an id or a link); the printed code is grouped in fours for reading aloud.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from jinja2 import Environment
 from weasyprint import HTML
 
+from booking.codes import display_code
 from booking.schemas import BookingDetails, Needs
 from core.i18n import N_, get_locale, ngettext
 from core.i18n import gettext as _
@@ -121,7 +122,7 @@ def booking_slip_html(details: BookingDetails) -> str:
     """The slip as the HTML document the PDF is printed from."""
     return _environment().get_template(TEMPLATE).render(
         lang=get_locale(),
-        code=details.code,
+        code=display_code(details.code),  # grouped for reading aloud; the QR code holds the code itself
         cancelled=details.state == "cancelled",
         qr_uri="data:image/svg+xml;base64," + base64.b64encode(qr_svg(details.code).encode()).decode("ascii"),
         items=slip_items(details),
