@@ -197,3 +197,63 @@ async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbo
     after = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
     (cancellation,) = after[len(partner_mail):]  # one message only: the dropped booth (the others continue)
     assert dropped["date"].isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
+
+
+async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_booking(city, people, smtp):  # noqa: F811
+    """Issue 4: a change after approval cancels a booth; its residents get an email with a link to choose another
+    time, their booking is kept until they do, and moving it from that link works."""
+    from booking.bookings import BookingRequest, create_booking, get_booking, move_booking
+    from booking.codes import manage_token
+    from booking.tables import Booking
+
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    await workflow.submit(staff, version["id"])
+    version = await services.get_version(version["id"])
+    await workflow.approve(reviewer, version["id"], version["revision"])
+    booths = await Session.select().where(Session.version == version["id"]).order_by(Session.date)
+    doomed, other = booths[0], booths[1]
+    doomed_slot = (await Slot.select().where(Slot.session == doomed["id"]).order_by(Slot.start).first())["id"]
+    other_slot = (await Slot.select().where(Slot.session == other["id"]).order_by(Slot.start).first())["id"]
+    told, _ = await create_booking(BookingRequest(slot_id=doomed_slot, name_kana="ミナト ハナ", email="hana@example.jp",
+                                                  language="en"))
+    phone_only, _ = await create_booking(BookingRequest(slot_id=doomed_slot, name_kana="ミナト ジロウ",
+                                                        phone="0761234567"))
+    unaffected, _ = await create_booking(BookingRequest(slot_id=other_slot, name_kana="カワ タロウ",
+                                                        email="kawa@example.jp"))
+    await outbox.send_pending()
+    smtp.inbox.messages.clear()
+
+    from venues.schemas import BlackoutCreate
+    from venues.services import add_blackout
+
+    change_id = await workflow.start_change(staff, version["plan"])
+    draft = {s["origin"]: s for s in await services.sessions_of(change_id)}
+    await add_blackout(staff, doomed["venue"] and draft[doomed["id"]]["venue.venue_id"],
+                       BlackoutCreate(doomed["date"], "館の都合"))
+    await services.remove_session(staff, draft[doomed["id"]]["id"])
+    await services.request_replan(staff, change_id)
+    await services.run_solve(change_id, progress_interval=0.05)
+    await workflow.submit(staff, change_id)
+    await workflow.approve(reviewer, change_id, (await services.get_version(change_id))["revision"])
+    await outbox.send_pending()
+
+    rebook = [(to, body) for to, body in smtp.inbox.messages if b"choose a new time" in body]
+    assert [to for to, _ in rebook] == [["hana@example.jp"]]  # the one resident with an email, once
+    import email
+
+    text = email.message_from_bytes(rebook[0][1], policy=email.policy.default).get_content()
+    assert f"/bookings/{told.code}?token={manage_token(told.code)}" in text
+    kept = await get_booking(told.code, manage_token(told.code))
+    assert kept.state == "confirmed" and kept.booth.state == "cancelled"  # kept until they choose
+    assert (await get_booking(phone_only.code, manage_token(phone_only.code))).state == "confirmed"
+    continued = await Booking.select(Booking.session).where(Booking.code == unaffected.code).first()
+    new_other = [s for s in await Session.select().where(Session.version == change_id) if s["origin"] == other["id"]]
+    assert continued["session"] == new_other[0]["id"]  # the continued booth carries its bookings along
+    assert not any(to == ["kawa@example.jp"] for to, _ in smtp.inbox.messages)
+    await outbox.send_pending()
+    assert len([m for m in smtp.inbox.messages if b"choose a new time" in m[1]]) == 1  # never twice
+    target = (await Slot.select().where(Slot.session == new_other[0]["id"]).order_by(Slot.start, ascending=False)
+              .first())["id"]
+    moved = await move_booking(told.code, manage_token(told.code), target)
+    assert moved.slot_id == target and moved.booth.state == "published"
