@@ -8,7 +8,9 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -118,7 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UserController,
             SessionApi,
             BookingApi,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
+                                       cache_control=CacheControlHeader(max_age=3600, public=True)),
         ],
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             booking_limit.middleware,
         ],
         csrf_config=csrf,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
