@@ -27,7 +27,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import LOCALES
 from core.i18n import gettext as _
 from core.settings import get_settings
-from planner.tables import Session, SessionState
+from planner.tables import SessionState
 
 INTERPRETER_LANGUAGES = ("en", "zh", "ko", "vi", "pt", "es", "tl", "ne", "id", "th", "my", "other")
 READINESS_QUESTIONS = ("photo_id", "notification_card", "not_moving", "guardian")
@@ -229,8 +229,17 @@ async def _release_places(slot_id: int, party_size: int) -> None:
         (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size))
 
 
-async def _full(slot_id: int, session_id: int, party_size: int) -> SlotFull:
-    alternatives = await next_free_slots(party_size, session_id, exclude_slot=slot_id)
+class _NoRoom(Exception):
+    """Raised inside the transaction when the conditional update finds no room (the alternatives are read after
+    the rollback, so that a rush of refusals holds no lock while it looks for other slots)."""
+
+    def __init__(self, slot_id: int, session_id: int, party_size: int) -> None:
+        super().__init__(slot_id)
+        self.slot_id, self.session_id, self.party_size = slot_id, session_id, party_size
+
+
+async def _full(no_room: _NoRoom) -> SlotFull:
+    alternatives = await next_free_slots(no_room.party_size, no_room.session_id, exclude_slot=no_room.slot_id)
     return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
 
 
@@ -250,7 +259,7 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
             slot = await _open_slot(request.slot_id)
             await _check_contact_limit(slot["session"], request.phone, request.email)
             if not await _take_places(slot["id"], request.party_size):
-                raise await _full(slot["id"], slot["session"], request.party_size)
+                raise _NoRoom(slot["id"], slot["session"], request.party_size)
             code = new_code()
             await Booking.insert(Booking(
                 code=code, slot=slot["id"], session=slot["session"], party_size=request.party_size,
@@ -259,6 +268,8 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
                 idempotency_key=key, request_digest=digest))
             details = _details_from(slot, code, request, BookingState.confirmed.value)
             await notices.booking_confirmed(details)
+    except _NoRoom as no_room:
+        raise await _full(no_room) from None
     except Exception as error:
         if key is not None and _is_unique_violation(error):  # the same key raced in from another worker
             earlier = await Booking.select(Booking.code, Booking.request_digest).where(
@@ -306,21 +317,24 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
         raise Conflict(_("Only a confirmed booking can be moved."))
     if slot_id == shown.slot_id:
         return shown
-    async with write_transaction():
-        current = await Booking.select(Booking.id, Booking.slot, Booking.party_size, Booking.state).where(
-            Booking.code == shown.code).first()
-        if current["state"] != BookingState.confirmed.value:
-            raise Conflict(_("Only a confirmed booking can be moved."))
-        slot = await _open_slot(slot_id)
-        await _check_contact_limit(slot["session"], shown.phone, shown.email, except_id=current["id"])
-        if not await _take_places(slot_id, current["party_size"]):
-            raise await _full(slot_id, slot["session"], current["party_size"])
-        await _release_places(current["slot"], current["party_size"])
-        await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"], Booking.reminded_at: None,
-                              Booking.booth_cancelled_notice_at: None, Booking.updated_at: clock.now()}).where(
-            Booking.id == current["id"])
-        details = await _details(await _row(shown.code))
-        await notices.booking_moved(details)
+    try:
+        async with write_transaction():
+            current = await Booking.select(Booking.id, Booking.slot, Booking.party_size, Booking.state).where(
+                Booking.code == shown.code).first()
+            if current["state"] != BookingState.confirmed.value:
+                raise Conflict(_("Only a confirmed booking can be moved."))
+            slot = await _open_slot(slot_id)
+            await _check_contact_limit(slot["session"], shown.phone, shown.email, except_id=current["id"])
+            if not await _take_places(slot_id, current["party_size"]):
+                raise _NoRoom(slot_id, slot["session"], current["party_size"])
+            await _release_places(current["slot"], current["party_size"])
+            await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"],
+                                  Booking.reminded_at: None, Booking.booth_cancelled_notice_at: None,
+                                  Booking.updated_at: clock.now()}).where(Booking.id == current["id"])
+            details = await _details(await _row(shown.code))
+            await notices.booking_moved(details)
+    except _NoRoom as no_room:
+        raise await _full(no_room) from None
     return details
 
 
@@ -336,8 +350,17 @@ def slot_label(start: dt.datetime, end: dt.datetime) -> str:
     return f"{start.astimezone(clock.JST):%H:%M}–{end.astimezone(clock.JST):%H:%M}"
 
 
-__all__ = ["Booth", "BookingRequest", "SlotFull", "cancel_booking", "create_booking", "get_booking",
-           "move_booking", "next_free_slots", "validate"]
+__all__ = [
+    "BookingRequest",
+    "Booth",
+    "SlotFull",
+    "cancel_booking",
+    "create_booking",
+    "get_booking",
+    "move_booking",
+    "next_free_slots",
+    "validate",
+]
 
 
 async def find_booking(code: str, contact: str) -> str:

@@ -13,7 +13,7 @@ _frozen: dt.datetime | None = None
 
 def now() -> dt.datetime:
     """The current time (aware, UTC), or the frozen time in tests."""
-    return _frozen if _frozen is not None else dt.datetime.now(dt.timezone.utc)
+    return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
 
 
 def today() -> dt.date:
@@ -25,7 +25,7 @@ def today() -> dt.date:
 def frozen(at: dt.datetime) -> Iterator[None]:
     """Fix ``now()`` at an aware time for the duration of the block."""
     global _frozen
-    previous, _frozen = _frozen, at.astimezone(dt.timezone.utc)
+    previous, _frozen = _frozen, at.astimezone(dt.UTC)
     try:
         yield
     finally:

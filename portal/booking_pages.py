@@ -4,13 +4,12 @@ move, cancel), the booking slip (PDF), the calendar entry, and finding a booking
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
-from typing_extensions import Annotated
 
 from booking.bookings import (
     INTERPRETER_LANGUAGES,

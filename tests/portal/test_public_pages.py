@@ -151,3 +151,24 @@ async def test_a_booking_is_found_again_by_code_and_phone(client):
                                                       "contact": "0000000000"})
     assert wrong.status_code == 422
     assert (await client.get(f"/bookings/{code}", params={"token": "guess"})).status_code == 404
+
+
+async def test_every_public_form_needs_its_csrf_token(client):
+    booth = await publish_booth()
+    response = await client.post(f"/booths/{booth['session']}/book", data={
+        "slot": str(booth["slots"][0]["id"]), "name_kana": "タナカ", "phone": "0761234567", "party_size": "1"})
+    assert response.status_code == 403
+    assert await Booking.count() == 0
+    assert (await client.post("/bookings/find", data={"code": "x", "contact": "y"})).status_code == 403
+
+
+def test_rate_limits_are_shared_through_redis_when_configured():
+    import dataclasses
+
+    from litestar.stores.redis import RedisStore
+
+    from core.settings import get_settings
+    from portal.app import store_registry
+
+    registry = store_registry(dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:6379/0"))
+    assert isinstance(registry.get("booking_rate_limit"), RedisStore)

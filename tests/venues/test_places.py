@@ -38,7 +38,10 @@ def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "place
 
 
 def test_the_kanazawa_file_is_read_and_its_two_rows_without_coordinates_are_reported():
-    rows, problems = read_places(TOWN_POINTS)
+    from core.i18n import using_locale
+
+    with using_locale("en"):
+        rows, problems = read_places(TOWN_POINTS)
     assert len(rows) + len(problems) == 1962 and len(rows) == 1960
     assert [p.split(":")[0] for p in problems] == ["Row 160", "Row 413"]  # いなほ三丁目, 金石上越前町: empty lat/lon
     first = rows[0]
@@ -49,13 +52,16 @@ def test_the_kanazawa_file_is_read_and_its_two_rows_without_coordinates_are_repo
 def test_names_from_name_columns_cp932_and_every_bad_row_reported(tmp_path):
     path = write(tmp_path, "名称,緯度,経度\n片町一丁目,36.559958,136.653255\n,36.5,136.6\n広坂一丁目,北,東\n"
                            "尾張町一丁目,nan,136.66\n武蔵町,36.5700,136.6550\n", "cp932")
-    rows, problems = read_places(path)
+    from core.i18n import using_locale
+
+    with using_locale("en"):
+        rows, problems = read_places(path)
     assert [row.name for row in rows] == ["片町一丁目", "武蔵町"]
     assert [p.split(":")[0] for p in problems] == ["Row 3", "Row 4", "Row 5"]
     bom = write(tmp_path, "\ufeffname,lat,lon\n片町二丁目,36.560673,136.650627\n", name="bom.csv")
     assert [row.name for row in read_places(bom)[0]] == ["片町二丁目"]
     assert read_places(write(tmp_path, "town,x,y\n片町,1,2\n", name="no-coordinates.csv")) == (
-        [], ["The file has no lat and lon columns."])
+        [], ["ファイルに lat と lon の列がありません。"])  # in the default language
 
 
 async def test_import_replaces_the_places_and_fills_postal_codes_and_readings(tmp_path, kanazawa):
