@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from booking.schemas import Booth, BoothSlot
 from booking.tables import Slot
@@ -149,6 +151,7 @@ class BoothCache:
         self._by_id: dict[int, Booth] = {}
         self._read_at = 0.0
         self._lock = asyncio.Lock()
+        self._memo: dict[tuple, Any] = {}
 
     async def booths(self) -> list[Booth]:
         if self._booths is not None and time.monotonic() - self._read_at < self.ttl:
@@ -157,8 +160,17 @@ class BoothCache:
             if self._booths is None or time.monotonic() - self._read_at >= self.ttl:
                 booths = await upcoming_booths()
                 self._by_id = {b.id: b for b in booths}
-                self._booths, self._read_at = booths, time.monotonic()
+                self._booths, self._read_at, self._memo = booths, time.monotonic(), {}
         return self._booths
+
+    def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """What ``build()`` made of the current booths for ``key`` (e.g. an encoded response), kept until the next
+        read; at most 512 keys."""
+        if key not in self._memo:
+            if len(self._memo) >= 512:
+                self._memo.clear()
+            self._memo[key] = build()
+        return self._memo[key]
 
     async def booth(self, session_id: int) -> Booth | None:
         await self.booths()

@@ -167,13 +167,20 @@ class SessionApi(Controller):
         near: Annotated[str | None, QueryParameter(description="LAT,LON: nearest first, with distance_km")] = None,
         limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
         day_type: Annotated[str | None, QueryParameter(description="weekday or holiday")] = None,
-    ) -> list[SessionOut]:
+    ) -> Response[list[SessionOut]]:
         point = parse_near(near)
-        booths = filter_booths(await request.app.state.booths.booths(),
-                               BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
-        if point:
-            booths = with_distance(booths, *point)
-        return [session_out(b) for b in booths[:limit]]
+        cache = request.app.state.booths
+        booths = await cache.booths()
+
+        def encode() -> bytes:
+            chosen = filter_booths(booths, BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
+            if point:
+                chosen = with_distance(chosen, *point)
+            return msgspec.json.encode([session_out(b) for b in chosen[:limit]])
+
+        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, get_settings().base_url),
+                          encode)
+        return Response(content=body, media_type=MediaType.JSON)
 
     @get("/{session_id:int}", summary="One session with its slots")
     async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut:

@@ -131,7 +131,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             booking_limit.middleware,
         ],
         csrf_config=csrf,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
+                                             exclude=["/api/", "/schema"]),  # JSON for machines: no CPU on gzip
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
