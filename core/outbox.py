@@ -11,6 +11,7 @@ import smtplib
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from core.logs import redact
 from core.settings import get_settings
 from core.tables import OutboxMessage
 
@@ -36,6 +37,12 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+def mask_email(address: str) -> str:
+    """An address as the console shows it (DESIGN §7: logs carry no emails): h***@example.jp."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
 async def send_pending(limit: int = 50) -> int:
     """Send the messages that are due; returns how many were sent. Safe to run from several processes: a message
     is claimed by a conditional update before it is sent."""
@@ -59,7 +66,8 @@ async def send_pending(limit: int = 50) -> int:
             if settings.smtp_url:
                 await asyncio.to_thread(_send_smtp, settings.smtp_url, message)
             else:
-                log.info("outbox message %s (no SMTP_URL; shown here):\n%s", row["id"], message)
+                log.info("outbox message %s (%s) to %s (no SMTP_URL; shown here):\n%s\n\n%s", row["id"], row["kind"],
+                         mask_email(row["recipient"]), row["subject"], redact(row["body"]))
         except (OSError, smtplib.SMTPException) as exc:
             attempts = row["attempts"] + 1
             delay = min(MAX_BACKOFF, dt.timedelta(seconds=5 * 2 ** min(attempts, 10)))

@@ -7,6 +7,7 @@ import secrets
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -62,6 +63,7 @@ class BookingFormController(Controller):
 
     path = "/booths/{session_id:int}/book"
     include_in_schema = False
+    cache_control = CacheControlHeader(no_store=True)
 
     async def _form(self, request: Request, session_id: int, values: dict[str, Any], errors: dict[str, str],
                     status_code: int = 200, message: str = "", alternatives: list | None = None) -> Template:
@@ -107,6 +109,7 @@ class ManageController(Controller):
 
     path = "/bookings"
     include_in_schema = False
+    cache_control = CacheControlHeader(no_store=True)  # personal data: never kept by browsers or proxies
 
     @get("/find", name="find_booking")
     async def find_form(self, request: Request) -> Template:
@@ -124,18 +127,21 @@ class ManageController(Controller):
 
     @get("/{code:str}", name="manage_booking")
     async def manage(self, request: Request, code: FromPath[str], token: FromQuery[str | None] = None,
-                     new: FromQuery[str | None] = None, booth: FromQuery[int | None] = None) -> Template:
+                     new: FromQuery[str | None] = None, moved: FromQuery[str | None] = None,
+                     booth: FromQuery[int | None] = None) -> Template:
         details = await get_booking(code, token)
-        return await self._manage(request, details, token or "", new=bool(new), chosen_booth=booth)
+        return await self._manage(request, details, token or "", new=bool(new), moved=bool(moved),
+                                  chosen_booth=booth)
 
-    async def _manage(self, request: Request, details, token: str, *, new: bool = False,
+    async def _manage(self, request: Request, details, token: str, *, new: bool = False, moved: bool = False,
                       chosen_booth: int | None = None, status_code: int = 200, message: str = "",
                       alternatives: list | None = None) -> Template:
-        booths = [b for b in await request.app.state.booths.booths() if b.remaining >= details.party_size]
+        booths = [b for b in await request.app.state.booths.booths()
+                  if b.remaining >= details.party_size or b.id == details.booth.id]
         chosen = chosen_booth or details.booth.id
         move_booth = await request.app.state.booths.booth(chosen)
         return page(request, "public/booking.html", status_code=status_code, details=details, token=token,
-                    new=new, code=display_code(details.code), qr=qr_svg(details.code), booths=booths,
+                    new=new, moved=moved, code=display_code(details.code), qr=qr_svg(details.code), booths=booths,
                     move_booth=move_booth, message=message, alternatives=alternatives or [],
                     google_url=google_calendar_url(details))
 

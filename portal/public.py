@@ -14,6 +14,7 @@ from litestar.response import File, Response, Template
 from booking.booths import BoothFilter, filter_booths, with_distance
 from booking.schemas import Booth
 from core.errors import NotFound
+from core.i18n import get_locale
 from core.i18n import gettext as _
 from core.settings import get_settings
 from portal.maps import booth_map_html
@@ -106,8 +107,9 @@ async def map_frame(request: Request, q: FromQuery[str | None] = None, near: Fro
     """The folium map of the same booths (a frame of the home page)."""
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, None)
     booths, found = await search_booths(request, search)
-    return Response(content=booth_map_html(booths, found["point"]), media_type="text/html; charset=utf-8",
-                    headers=map_frame_policy(get_settings()))
+    key = ("map", get_locale(), tuple(b.id for b in booths), tuple(b.remaining > 0 for b in booths), found["point"])
+    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"]))
+    return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
 
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)

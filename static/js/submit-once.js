@@ -9,6 +9,15 @@
       if (button) button.setAttribute("aria-busy", "true");
     });
   });
+  // A page restored by the Back button (back/forward cache) keeps its state: let its forms be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      var button = form.querySelector("[data-once]");
+      if (button) button.removeAttribute("aria-busy");
+    });
+  });
   var errors = document.getElementById("form-errors");
   if (errors) errors.focus();
 })();

@@ -18,3 +18,19 @@ def test_the_uvicorn_access_log_uses_the_filter():
     RedactSecrets().filter(record)
     assert "secret" not in record.getMessage() and "7KQ2M9XD4TRBW8HN" not in record.getMessage()
     assert uvicorn_log_config()["handlers"]["access"]["filters"] == ["redact_secrets"]
+
+
+async def test_without_smtp_the_console_shows_messages_without_addresses_or_tokens(caplog, monkeypatch):
+    import dataclasses
+
+    from core import outbox
+    from core.settings import get_settings
+
+    monkeypatch.setattr(outbox, "get_settings", lambda: dataclasses.replace(get_settings(), smtp_url=None))
+    await outbox.queue_email("hanako@example.jp", "予約", "http://x/bookings/7KQ2M9XD4TRBW8HN?token=s3cret",
+                             kind="booking.confirmed")
+    with caplog.at_level(logging.INFO, logger="outreach.outbox"):
+        assert await outbox.send_pending() == 1
+    shown = caplog.text
+    assert "予約" in shown and "h***@example.jp" in shown
+    assert "hanako@" not in shown and "s3cret" not in shown and "7KQ2M9XD4TRBW8HN" not in shown

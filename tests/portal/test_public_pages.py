@@ -172,3 +172,10 @@ def test_rate_limits_are_shared_through_redis_when_configured():
 
     registry = store_registry(dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:6379/0"))
     assert isinstance(registry.get("booking_rate_limit"), RedisStore)
+
+
+async def test_pages_with_personal_data_are_never_cached(client):
+    booth = await publish_booth()
+    response = await book(client, booth)
+    manage = await client.get(response.headers["location"])
+    assert manage.headers["cache-control"] == "no-store"
