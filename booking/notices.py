@@ -90,3 +90,12 @@ async def booth_cancelled(details: BookingDetails) -> None:
                       "booking is kept. Open the link below to choose another time or place; nothing is lost if "
                       "you do not."),
                     "booking.booth_cancelled")
+
+
+async def booth_changed(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(details, _("[My Number Card] Your booth has changed: new date, time or place"),
+                    _("The booth of your booking has been moved by the venue or the city. Your booking moved with "
+                      "it: the new time and place are below. If they do not suit you, open the link below to choose "
+                      "another time or cancel."),
+                    "booking.booth_changed", what_to_bring())

@@ -43,3 +43,15 @@ async def tell_booked_residents(session_ids: list[int]) -> int:
     for row in rows:
         await notices.booth_cancelled(await _details(await _row(row["code"])))
     return len(rows)
+
+
+async def tell_residents_of_changes(session_ids: list[int]) -> int:
+    """Inside the approval of a change: tell each resident booked on a booth that moved (date, time or venue) the
+    new time and place, with their manage link to change or cancel. Their booking moved with the booth."""
+    if not session_ids:
+        return 0
+    rows = await Booking.select(Booking.code).where(
+        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value))
+    for row in rows:
+        await notices.booth_changed(await _details(await _row(row["code"])))
+    return len(rows)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from booking.reminders import tell_booked_residents
+from booking.reminders import tell_booked_residents, tell_residents_of_changes
 from booking.tables import Booking, Slot
 from core.events import PlanApproved, subscribe
-from core.i18n import gettext as _
-from core.outbox import queue_email
 from core.settings import get_settings
+from planner import invitations
 from planner.tables import PlanVersion, Session, SessionState
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -44,7 +43,10 @@ async def publish_version(event: PlanApproved) -> None:
     sessions = await Session.select().where((Session.version == event.version_id)
                                             & (Session.state == SessionState.planned.value))
     continued = set()
+    changed: list[int] = []
     slots = []
+    origins = {row["id"]: row for row in await Session.select().where(
+        Session.id.is_in([s["origin"] for s in sessions if s["origin"]] or [0]))}
     for session in sessions:
         if session["origin"]:
             continued.add(session["origin"])
@@ -52,6 +54,10 @@ async def publish_version(event: PlanApproved) -> None:
             await Booking.update({Booking.session: session["id"]}).where(Booking.session == session["origin"])
             await Session.update({Session.state: SessionState.superseded.value}).where(
                 Session.id == session["origin"])
+            origin = origins.get(session["origin"])
+            if origin and any(origin[key] != session[key] for key in ("venue", "date", "start", "end")):
+                await retime_slots(session, bookable, walk_in, settings.slot_minutes)
+                changed.append(session["id"])
         else:
             slots += [Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
                       for start, end in slot_times(session["date"], session["start"], session["end"],
@@ -67,29 +73,32 @@ async def publish_version(event: PlanApproved) -> None:
     if cancelled:
         await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id.is_in(cancelled))
         await tell_booked_residents(cancelled)
+    await tell_residents_of_changes(changed)
     new_ids = [s["id"] for s in sessions if not s["origin"]]
-    await tell_partners(new_ids, cancelled)
+    continued_pairs = [(s["origin"], s["id"]) for s in sessions if s["origin"]]
+    await invitations.booths_published(new_ids, continued_pairs, cancelled)  # calendar invitations to partners
 
 
-async def tell_partners(published: list[int], cancelled: list[int]) -> None:
-    """Tell each venue partner about the booths published and cancelled at their venue, through the outbox
-    (calendar invitations replace these plain messages with the publicity issue)."""
-    for session_ids, subject, body in (
-        (published, _("[outreach] Booth at {venue} on {date}"),
-         _("A My Number Card application booth is planned at {venue} on {date}, {start}–{end}.")),
-        (cancelled, _("[outreach] Cancelled: booth at {venue} on {date}"),
-         _("The My Number Card application booth at {venue} on {date}, {start}–{end}, is cancelled.")),
-    ):
-        if not session_ids:
-            continue
-        rows = await Session.select(Session.date, Session.start, Session.end, Session.venue.name,
-                                    Session.venue.partner_email).where(Session.id.is_in(session_ids))
-        for row in rows:
-            if row["venue.partner_email"]:
-                values = dict(venue=row["venue.name"], date=row["date"].isoformat(),
-                              start=row["start"].strftime("%H:%M"), end=row["end"].strftime("%H:%M"))
-                await queue_email(row["venue.partner_email"], subject.format(**values), body.format(**values),
-                                  kind="venue.partner")
+async def retime_slots(session: dict, bookable: int, walk_in: int, minutes: int) -> None:
+    """A continued booth moved to another date, time or venue: its slots (and the bookings on them) move along in
+    order — the n-th slot becomes the n-th slot of the new window. New slots are added if the window grew; if it
+    shrank, the surplus slots' residents are kept on the last slot (over its capacity, never refused) and the
+    surplus empty slots are removed."""
+    times = slot_times(session["date"], session["start"], session["end"], minutes)
+    rows = await Slot.select().where(Slot.session == session["id"]).order_by(Slot.start)
+    for index, row in enumerate(rows):
+        if index < len(times):
+            start, end = times[index]
+            await Slot.update({Slot.start: start, Slot.end: end}).where(Slot.id == row["id"])
+        elif row["booked"] == 0 or not times:
+            await Slot.delete().where(Slot.id == row["id"])
+        else:
+            start, end = times[-1]
+            await Slot.update({Slot.start: start, Slot.end: end, Slot.capacity: row["booked"]}).where(
+                Slot.id == row["id"])
+    if len(times) > len(rows):
+        await Slot.insert(*[Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
+                            for start, end in times[len(rows):]])
 
 
 subscribe(PlanApproved, publish_version)

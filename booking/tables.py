@@ -1,15 +1,17 @@
-"""Tables of booking: the time slots of a published booth and the residents' bookings (予約)."""
+"""Tables of booking: the time slots of a published booth, the residents' bookings (予約) and the publicity
+placements (掲示・配布場所) their QR codes come from."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from planner.tables import Session
+from venues.tables import Venue
 
 
 class Slot(Table, tablename="booking_slot"):
@@ -55,3 +57,17 @@ class Booking(Table, tablename="resident_booking"):
     updated_at = Timestamptz(default=TimestamptzNow())
     reminded_at = Timestamptz(null=True, default=None)
     booth_cancelled_notice_at = Timestamptz(null=True, default=None)
+
+
+class Placement(Table, tablename="publicity_placement"):
+    """Where publicity appears (a poster at a shop, a newsletter issue, a LINE post): its ``code`` rides in the QR
+    URLs of its flyers (``?src=CODE``) and is recorded as a booking's ``source``."""
+
+    code = Varchar(length=64, unique=True)  # [A-Za-z0-9_.-]; never changes once printed
+    name = Varchar(length=200)
+    kind = Varchar(length=32, default="other")  # poster | newsletter | social | web | other
+    venue = ForeignKey(references=Venue, on_delete=OnDelete.set_null, null=True, default=None)  # where it hangs
+    notes = Text(default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = Integer(null=True, default=None)

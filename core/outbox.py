@@ -17,12 +17,37 @@ from core.tables import OutboxMessage
 
 log = logging.getLogger("outreach.outbox")
 MAX_BACKOFF = dt.timedelta(hours=1)
+MAX_ATTEMPTS = 20  # then "failed" (about 11 hours of back-off): staff see it on /staff/outbox and send it again
 SENDER = "outreach@localhost"
 
 
-async def queue_email(recipient: str, subject: str, body: str, kind: str = "") -> None:
-    """Queue one email (call inside the transaction of the change that causes it)."""
-    await OutboxMessage.insert(OutboxMessage(recipient=recipient, subject=subject, body=body, kind=kind))
+CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+
+
+async def queue_email(recipient: str, subject: str, body: str, kind: str = "", calendar: str = "",
+                      method: str = "") -> None:
+    """Queue one email (call inside the transaction of the change that causes it); ``calendar`` is an optional
+    iCalendar object (an iTIP invitation) sent with its ``method`` beside the text."""
+    if calendar and method.upper() not in CALENDAR_METHODS:
+        raise ValueError(f"unknown iTIP method {method!r}")
+    await OutboxMessage.insert(OutboxMessage(recipient=recipient, subject=subject, body=body, kind=kind,
+                                             calendar=calendar, calendar_method=method.upper() if calendar else ""))
+
+
+def build_message(row: dict, sender: str) -> EmailMessage:
+    """The email of an outbox row. With a calendar part it is laid out as Google Calendar sends invitations, which
+    Outlook, Google and Apple all read: multipart/mixed of (multipart/alternative of text/plain and
+    text/calendar; method=...) and the same object as the attachment invite.ics."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, row["recipient"], row["subject"]
+    message.set_content(row["body"])
+    if row.get("calendar"):
+        method = row["calendar_method"] or "PUBLISH"
+        data = row["calendar"].encode()  # as bytes (base64): the CRLF line ends RFC 5545 requires stay as they are
+        message.add_alternative(data, maintype="text", subtype="calendar",
+                                params={"method": method, "charset": "UTF-8"})
+        message.add_attachment(data, maintype="application", subtype="ics", filename="invite.ics")
+    return message
 
 
 def _send_smtp(url: str, message: EmailMessage) -> None:
@@ -59,23 +84,23 @@ async def send_pending(limit: int = 50) -> int:
             & (OutboxMessage.next_attempt_at == row["next_attempt_at"])).returning(OutboxMessage.id)
         if not claimed:
             continue
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = settings.mail_from, row["recipient"], row["subject"]
-        message.set_content(row["body"])
+        message = build_message(row, settings.mail_from)
         try:
             if settings.smtp_url:
                 await asyncio.to_thread(_send_smtp, settings.smtp_url, message)
             else:
-                log.info("outbox message %s (%s) to %s (no SMTP_URL; shown here):\n%s\n\n%s", row["id"], row["kind"],
-                         mask_email(row["recipient"]), row["subject"], redact(row["body"]))
+                log.info("outbox message %s (%s) to %s (no SMTP_URL; shown here):\n%s\n\n%s%s", row["id"],
+                         row["kind"], mask_email(row["recipient"]), row["subject"], redact(row["body"]),
+                         f"\n\n[invite.ics, METHOD:{row['calendar_method']}]" if row.get("calendar") else "")
         except (OSError, smtplib.SMTPException) as exc:
             attempts = row["attempts"] + 1
             delay = min(MAX_BACKOFF, dt.timedelta(seconds=5 * 2 ** min(attempts, 10)))
             await OutboxMessage.update({
                 OutboxMessage.attempts: attempts, OutboxMessage.last_error: str(exc)[:500],
                 OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc) + delay,
+                OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "queued",
             }).where(OutboxMessage.id == row["id"])
-            log.warning("outbox message %s not sent (attempt %s): %s", row["id"], attempts, exc)
+            log.warning("outbox message %s not sent (attempt %s of %s): %s", row["id"], attempts, MAX_ATTEMPTS, exc)
             continue
         await OutboxMessage.update({OutboxMessage.status: "sent", OutboxMessage.attempts: row["attempts"] + 1,
                                     OutboxMessage.sent_at: dt.datetime.now(dt.timezone.utc)}).where(

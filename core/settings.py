@@ -58,6 +58,7 @@ class Settings:
     max_party_size: int = 6
     booking_rate_limit: int = 60  # booking and lookup requests per client address per minute
     public_cache_seconds: float = 2.0  # how stale the public booth list may be (booking itself is always exact)
+    booking_phone: str = ""  # the phone number flyers give for booking without a smartphone; "" for none
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -93,5 +94,6 @@ def get_settings() -> Settings:
         max_party_size=int(os.environ.get("MAX_PARTY_SIZE") or 6),
         booking_rate_limit=int(os.environ.get("BOOKING_RATE_LIMIT") or 60),
         public_cache_seconds=float(os.environ.get("PUBLIC_CACHE_SECONDS") or 2.0),
+        booking_phone=(os.environ.get("BOOKING_PHONE") or "").strip(),
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -62,3 +62,6 @@ class OutboxMessage(Table, tablename="outbox_message"):
     last_error = Text(default="")
     sent_at = Timestamptz(null=True, default=None)
     kind = Varchar(length=64, default="")
+    # One iCalendar part (an invitation): sent as text/calendar beside the text and as invite.ics; "" for none.
+    calendar = Text(default="")
+    calendar_method = Varchar(length=16, default="")  # REQUEST | CANCEL

@@ -115,6 +115,40 @@ class Session(Table, tablename="plan_session"):
     origin = Integer(null=True, default=None)  # the published session (of an approved version) this one continues
 
 
+class InvitationState(str, Enum):
+    """Where a venue partner's calendar invitation stands."""
+
+    sent = "sent"
+    cancelled = "cancelled"
+
+
+class InvitationResponse(str, Enum):
+    """A venue partner's answer to the current SEQUENCE of an invitation (iCalendar PARTSTAT values)."""
+
+    needs_action = "needs-action"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class Invitation(Table, tablename="partner_invitation"):
+    """The calendar invitation (iTIP) of one booth sent to its venue's partner: a UID that stays with the booth
+    through later versions (``session`` follows the booth to the session that continues it), a SEQUENCE raised on
+    every change, and the partner's answer to the current sequence."""
+
+    uid = Varchar(length=255, index=True)  # the booth's UID (planner.booth_uid), kept through later versions
+    session = ForeignKey(references=Session, on_delete=OnDelete.cascade, index=True)
+    venue = ForeignKey(references=Venue, on_delete=OnDelete.restrict)
+    partner_email = Varchar(length=254)
+    partner_name = Varchar(length=200, default="")
+    sequence = Integer(default=0)
+    state = Varchar(length=16, default=InvitationState.sent.value, choices=InvitationState, index=True)
+    response = Varchar(length=16, default=InvitationResponse.needs_action.value, choices=InvitationResponse)
+    responded_at = Timestamptz(null=True, default=None)
+    response_note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class DemandPoint(Table, tablename="demand_point"):
     """Where residents live (a town's representative point), with a weight."""
 

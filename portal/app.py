@@ -29,10 +29,15 @@ from portal.admin_pages import AuditController, UserController
 from portal.api import BookingApi, SessionApi
 from portal.auth import session_config
 from portal.errors import EXCEPTION_HANDLERS
+from portal.flyer_pages import FlyerController, booth_flyer, booth_flyer_image, month_poster
+from portal.feed_pages import FeedCache, VenueFeedController, venue_feed
 from portal.health import healthz
 from portal.import_pages import ImportController
+from portal.placement_pages import PlacementController, PublicityResultsController
 from portal.plan_pages import PlanController, SessionController
+from portal.invitation_pages import InvitationAnswerController, PlanInvitationController
 from portal.locale import LocaleMiddleware
+from portal.outbox_pages import OutboxController
 from portal.booking_pages import BookingFormController, ManageController
 from portal.public import booth_page, favicon, home, map_frame
 from portal.security import SecurityHeadersMiddleware
@@ -75,9 +80,12 @@ def is_sign_in_attempt(request) -> bool:
 
 
 def is_booking_or_lookup(request) -> bool:
-    """Requests that make, change or look up a booking (rate-limited per client address)."""
+    """Requests that make, change or look up a booking, and the public flyers that take CPU to render
+    (rate-limited per client address)."""
     path = request.url.path
-    if path.startswith("/api/bookings") or path.startswith("/bookings/"):
+    if path.startswith(("/api/bookings", "/bookings/", "/flyers/")):
+        return True
+    if path.startswith("/sessions/") and "/flyer." in path:
         return True
     return request.method == "POST" and path.startswith("/booths/")
 
@@ -106,6 +114,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             home,
             map_frame,
             booth_page,
+            booth_flyer,
+            booth_flyer_image,
+            month_poster,
             BookingFormController,
             ManageController,
             favicon,
@@ -113,11 +124,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             set_language,
             SignInController,
             VenueController,
+            VenueFeedController,
+            venue_feed,
             ImportController,
             PlanController,
             SessionController,
+            FlyerController,
+            PlanInvitationController,
+            InvitationAnswerController,
+            PlacementController,
+            PublicityResultsController,
             AuditController,
             UserController,
+            OutboxController,
             SessionApi,
             BookingApi,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
@@ -137,7 +156,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
         on_startup=[start_pool, start_outbox_sender],
-        state=State({"booths": BoothCache(settings.public_cache_seconds)}),
+        state=State({"booths": BoothCache(settings.public_cache_seconds),
+                     "feeds": FeedCache(settings.public_cache_seconds)}),
         on_shutdown=[stop_outbox_sender, close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,

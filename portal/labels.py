@@ -34,6 +34,15 @@ ACTION_LABELS: dict[str, str] = {
     "plan.approved": N_("Plan approved"),
     "plan.returned": N_("Plan returned with comments"),
     "plan.change_started": N_("Change to an approved plan started"),
+    "placement.created": N_("Placement created"),
+    "placement.updated": N_("Placement edited"),
+    "placement.deactivated": N_("Placement deactivated"),
+    "placement.reactivated": N_("Placement reactivated"),
+    "invitation.accepted": N_("Invitation accepted"),
+    "invitation.declined": N_("Invitation declined"),
+    "venue.feed_token_rotated": N_("Calendar feed address reissued"),
+    "outbox.resent": N_("Email sent again"),
+    "outbox.retried": N_("Email retried now"),
 }
 
 CHANGE_LABELS: dict[str, str] = {
@@ -67,9 +76,13 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "plan": N_("Plan"),
     "plan_version": N_("Plan version"),
     "session": N_("Session"),
+    "placement": N_("Placement"),
+    "invitation": N_("Invitation"),
+    "outbox_message": N_("Email"),
 }
 
 FIELD_LABELS: dict[str, str] = {
+    "code": N_("Code"),
     "name": N_("Name"),
     "name_kana": N_("Name in kana"),
     "name_en": N_("Name in English"),

@@ -109,7 +109,7 @@ def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
     return fmap.get_root().render()
 
 
-def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = None) -> str:
+def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "") -> str:
     """A complete HTML page with the residents' booths, clustered, each with its date, time, places left and a
     link to its page; ``here`` marks the place the resident searched from."""
     rows = list(booths)
@@ -124,7 +124,8 @@ def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = Non
         popup = (
             f'<strong>{template_literal_text(booth.venue_name)}</strong><br>'
             f'{template_literal_text(when)}<br>{template_literal_text(left)}<br>'
-            f'<a href="/booths/{booth.id}" target="_top">{open_text}</a>'
+            f'<a href="/booths/{booth.id}{template_literal_text("?src=" + src) if src else ""}" target="_top">'
+            f'{open_text}</a>'
         )
         folium.CircleMarker(
             location=[booth.lat, booth.lon], radius=10, color="#ffffff", weight=2, fill=True,

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Response, Template
 
 from booking.booths import BoothFilter, filter_booths, with_distance
+from booking.placements import clean_code
 from booking.schemas import Booth
 from core.errors import NotFound
 from core.i18n import get_locale
@@ -91,24 +92,28 @@ def read_search(q: str | None, near: str | None, date_from: str | None, date_to:
 async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuery[str | None] = None,
                date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
                day: FromQuery[str | None] = None, wheelchair: FromQuery[str | None] = None,
-               parking: FromQuery[str | None] = None, limit: FromQuery[int | None] = None) -> Template:
-    """Upcoming booths as a list and on a map, nearest first when a place is given."""
+               parking: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
+               src: FromQuery[str | None] = None) -> Template:
+    """Upcoming booths as a list and on a map, nearest first when a place is given; ``src`` (the placement code of
+    a poster's QR code) rides along in the booth links so that the booking counts for that placement."""
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
     return page(request, "public/home.html", search=search, booths=booths[:search.limit], total=len(booths),
-                found=found, query_string=request.url.query or "")
+                found=found, query_string=request.url.query or "", src=clean_code(src))
 
 
 @get("/map.html", name="booth_map_frame", include_in_schema=False)
 async def map_frame(request: Request, q: FromQuery[str | None] = None, near: FromQuery[str | None] = None,
                     date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
                     day: FromQuery[str | None] = None, wheelchair: FromQuery[str | None] = None,
-                    parking: FromQuery[str | None] = None) -> Response:
-    """The folium map of the same booths (a frame of the home page)."""
+                    parking: FromQuery[str | None] = None, src: FromQuery[str | None] = None) -> Response:
+    """The folium map of the same booths (a frame of the home page); its booth links keep the placement code."""
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, None)
     booths, found = await search_booths(request, search)
-    key = ("map", get_locale(), tuple(b.id for b in booths), tuple(b.remaining > 0 for b in booths), found["point"])
-    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"]))
+    code = clean_code(src)
+    key = ("map", get_locale(), tuple(b.id for b in booths), tuple(b.remaining > 0 for b in booths), found["point"],
+           code)
+    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code))
     return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
 
 
@@ -118,7 +123,7 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
     booth = await request.app.state.booths.booth(session_id)
     if booth is None:
         raise NotFound(_("This booth does not exist."))
-    return page(request, "public/booth.html", booth=booth, src=src or "")
+    return page(request, "public/booth.html", booth=booth, src=clean_code(src))
 
 
 @get("/favicon.ico", include_in_schema=False)

@@ -16,11 +16,13 @@ from core.settings import get_settings
 from core.users import Actor
 from portal import forms
 from portal.auth import ALL_STAFF, VENUE_EDITORS, provide_actor, requires
+from portal.feed_pages import venue_feed_urls
 from portal.maps import venue_map_html
 from portal.security import map_frame_policy
 from portal.templating import page
 from portal.urls import venue_url
 from venues import services
+from venues.feeds import feed_token
 from venues.facility_list import VENUE_KINDS
 from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
 
@@ -111,10 +113,13 @@ class VenueController(Controller):
     @get("/v/{venue_id:str}", name="venue_detail")
     async def detail(self, request: Request, venue_id: FromPath[str]) -> Template:
         venue = await services.get_venue(venue_id)
+        can_edit = request.state.actor.role in VENUE_EDITORS
+        feed = venue_feed_urls(venue_id, await feed_token(venue_id)) if can_edit else None  # issued on first view
         return page(request, "staff/venues/detail.html", venue=venue,
                     blackouts=await services.list_blackouts(venue["id"]),
                     history=await list_events(object_type="venue", object_id=venue_id, limit=50),
-                    can_edit=request.state.actor.role in VENUE_EDITORS, blackout_errors={}, blackout_form={})
+                    can_edit=can_edit, blackout_errors={}, blackout_form={},
+                    feed=feed, feed_rotated=request.query_params.get("feed") == "rotated")
 
     @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*VENUE_EDITORS)])
     async def edit_form(self, request: Request, venue_id: FromPath[str]) -> Template:
@@ -158,7 +163,8 @@ class VenueController(Controller):
         return page(request, "staff/venues/detail.html", status_code=422, venue=venue,
                     blackouts=await services.list_blackouts(venue["id"]),
                     history=await list_events(object_type="venue", object_id=venue_id, limit=50),
-                    can_edit=True, blackout_errors=errors, blackout_form=dict(form))
+                    can_edit=True, blackout_errors=errors, blackout_form=dict(form),
+                    feed=venue_feed_urls(venue_id, await feed_token(venue_id)))
 
     @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*VENUE_EDITORS)])
     async def remove_blackout(self, venue_id: FromPath[str], blackout_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:

@@ -48,6 +48,7 @@ class Venue(Table, tablename="venue"):
     partner_name = Varchar(length=200, default="")
     partner_email = Varchar(length=254, default="")
     session_cap = Integer(null=True, default=None)
+    feed_token = Varchar(length=64, default="", secret=True)  # key of the venue's calendar feed; "" until issued
     active = Boolean(default=True, index=True)
     source_row = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow())

@@ -257,3 +257,40 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
               .first())["id"]
     moved = await move_booking(told.code, manage_token(told.code), target)
     assert moved.slot_id == target and moved.booth.state == "published"
+
+
+async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_residents(city, people):  # noqa: F811
+    import datetime as dt
+
+    from booking.bookings import BookingRequest, create_booking, get_booking
+    from booking.codes import manage_token
+    from core.errors import DomainError
+
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    await workflow.submit(staff, version["id"])
+    version = await services.get_version(version["id"])
+    await workflow.approve(reviewer, version["id"], version["revision"])
+    booth = (await Session.select().where(Session.version == version["id"]).order_by(Session.date).first())
+    slot = (await Slot.select().where(Slot.session == booth["id"]).order_by(Slot.start))[3]
+    booking, _ = await create_booking(BookingRequest(slot_id=slot["id"], name_kana="ウツリ ハナ",
+                                                     email="utsuri@example.jp"))
+    change_id = await workflow.start_change(staff, version["plan"])
+    copy = [s for s in await services.sessions_of(change_id) if s["origin"] == booth["id"]][0]
+    for days in range(1, 60):  # the first later date the model's rules allow
+        try:
+            await services.move_session(staff, copy["id"], booth["date"] + dt.timedelta(days=days))
+            break
+        except DomainError:
+            continue
+    moved_to = (await Session.select(Session.date).where(Session.id == copy["id"]).first())["date"]
+    assert moved_to != booth["date"]
+    await workflow.submit(staff, change_id)
+    await workflow.approve(reviewer, change_id, (await services.get_version(change_id))["revision"])
+
+    after = await get_booking(booking.code, manage_token(booking.code))
+    assert after.state == "confirmed" and after.booth.id == copy["id"] and after.booth.state == "published"
+    assert after.slot_start.date() == moved_to and after.slot_start.time() == booking.slot_start.time()
+    notice = await OutboxMessage.select().where(OutboxMessage.kind == "booking.booth_changed")
+    assert [m["recipient"] for m in notice] == ["utsuri@example.jp"]
+    assert await Slot.count().where(Slot.session == copy["id"]) == 14

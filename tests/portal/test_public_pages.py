@@ -179,3 +179,10 @@ async def test_pages_with_personal_data_are_never_cached(client):
     response = await book(client, booth)
     manage = await client.get(response.headers["location"])
     assert manage.headers["cache-control"] == "no-store"
+
+
+async def test_the_map_keeps_the_placement_code_in_its_booth_links(client):
+    booth = await publish_booth(name="地図の会場")
+    html = (await client.get("/map.html", params={"src": "aeon-board"})).text
+    assert f"/booths/{booth['session']}?src=aeon-board" in html
+    assert "?src=" not in (await client.get("/map.html", params={"src": "bad code!"})).text
