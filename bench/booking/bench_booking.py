@@ -1,0 +1,714 @@
+"""The booking release's benchmark: the public read path against the framework's ceiling, a sustained rush of
+bookings and cancellations on PostgreSQL, and the weight of the home page.
+
+The script starts everything itself on free ports of 127.0.0.1 and stops and drops it at the end (only the servers'
+logs stay, in a temporary directory it names):
+
+- production: a fresh PostgreSQL database ``outreach_bench_<random>`` (dropped at the end), Redis for the shared
+  rate-limit store, ``outreach serve --workers N`` (N = the machine's cores unless told);
+- demo: a SQLite file in a temporary directory, ``outreach serve`` with one worker;
+- in both, the Kanazawa demo (``outreach demo``: migrations, the real venue list, the plan of the next fiscal year,
+  approved and published: 144 booths with 14 slots each), with ``SLOT_CAPACITY`` raised so that the write run never
+  runs out of places, and ``BOOKING_RATE_LIMIT`` raised so that only capacity decides;
+- beside each portal, a bare Litestar app (``bare_app.py``) under the same server (uvicorn, same options, same
+  worker count): its requests/s is the ceiling each read figure is divided by.
+
+Load comes from wrk (``apt-get install wrk``; Lua scripts ``report.lua`` and ``bookings.lua``); without wrk an
+asyncio/httpx generator is used, which competes with the server for the same cores and reads lower.
+Reads send ``Accept-Encoding: gzip`` as browsers do.
+
+    .venv/bin/python bench/booking/bench_booking.py              # everything, about 4 minutes
+    .venv/bin/python bench/booking/bench_booking.py --quick      # short runs, to check the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+BIN = Path(sys.executable).parent
+WRK = shutil.which("wrk")
+GZIP = {"Accept-Encoding": "gzip"}
+
+TARGET_READ_RATIO = 0.5
+TARGET_BOOKINGS_PER_S = 500
+TARGET_WRITE_P99_MS = 100
+TARGET_PAGE_KB = 200
+
+
+# --- processes --------------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+
+
+@dataclass
+class Server:
+    """A running server: its address and process id (the CPU of its process tree is what it cost)."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process and all its descendants (uvicorn's workers), from /proc."""
+        total, pending = 0.0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pending += [int(x) for x in (task / "children").read_text().split()]
+        return total
+
+
+@contextlib.contextmanager
+def server(command: list[str], env: dict, health_url: str, log: Path, cwd: Path = ROOT) -> Iterator[Server]:
+    """A server process (its output in ``log``), stopped on exit."""
+    with log.open("ab") as sink:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(health_url, process, log)
+        yield Server(health_url.split("/", 3)[0] + "//" + health_url.split("/", 3)[2], process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def portal(env: dict, workers: int, log: Path) -> Iterator[Server]:
+    """`outreach serve --workers N` as the README runs production (migrations already applied)."""
+    port = free_port()
+    with server([str(BIN / "outreach"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                 str(workers), "--no-migrate"], env, f"http://127.0.0.1:{port}/healthz", log) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def bare(env: dict, workers: int, log: Path) -> Iterator[Server]:
+    """The bare Litestar app under uvicorn with the options `outreach serve` gives it (access log included)."""
+    port = free_port()
+    with server([str(BIN / "python"), "-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app", "--host",
+                 "127.0.0.1", "--port", str(port), "--workers", str(workers), "--proxy-headers", "--log-level",
+                 "info"], env, f"http://127.0.0.1:{port}/bare", log) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A fresh database ``outreach_bench_<random>``, dropped at the end."""
+    import asyncpg
+
+    name = f"outreach_bench_{secrets.token_hex(4)}"
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def load_demo(env: dict) -> str:
+    """`outreach demo`: migrations, the Kanazawa venues, the plan of the next fiscal year, approved and published."""
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "outreach"), "demo"], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError("outreach demo failed:\n" + done.stdout + done.stderr)
+    summary = " ".join(line.strip() for line in done.stdout.splitlines() if "booth" in line.lower()
+                       or "sessions" in line)
+    return f"{summary} ({time.perf_counter() - started:.0f} s)"
+
+
+# --- database reads (for the write run and its check) -----------------------------------------------------------
+
+CHECK_SQL = """
+SELECT s.id, s.capacity, s.booked,
+       COALESCE(SUM(b.party_size) FILTER (WHERE b.state IN ('confirmed', 'checked_in')), 0) AS active
+FROM booking_slot s LEFT JOIN resident_booking b ON b.slot = s.id
+GROUP BY s.id, s.capacity, s.booked
+"""
+HOT_SLOTS_SQL = """
+SELECT s.id FROM booking_slot s JOIN plan_session p ON p.id = s.session
+WHERE p.state = 'published' AND p.id IN (
+    SELECT id FROM plan_session WHERE state = 'published' ORDER BY date, start, id LIMIT {booths})
+ORDER BY s.id
+"""
+
+
+def query(database_url: str, sql: str) -> list[dict]:
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(database_url.split(":///", 1)[1], timeout=30)) as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute(sql)]
+
+    import asyncpg
+
+    async def fetch() -> list[dict]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [dict(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
+
+
+# --- load --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """The figures of one load run."""
+
+    label: str
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # non-2xx/3xx responses and socket errors
+    extra: dict = field(default_factory=dict)
+    cpu_ms: float = 0.0  # the server's CPU per request (all its processes), ms
+    load: float = 0.0  # the machine's 1-minute load average at the end of the run
+    others: float = 0.0  # share of the machine's CPU used by other processes than this server during the run
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def wrk(url: str, connections: int, seconds: float, script: Path, headers: dict | None = None,
+        script_args: list[str] | None = None, label: str = "") -> Run:
+    threads = min(connections, max(1, os.cpu_count() or 1))
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    if script_args:
+        command += ["--", *script_args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
+    if line is None:
+        raise RuntimeError("wrk printed no figures:\n" + done.stdout + done.stderr)
+    data = json.loads(line.removeprefix("WRKJSON "))
+    errors = data["non_2xx"] + data["connect_errors"] + data["read_errors"] + data["write_errors"] + data["timeouts"]
+    return Run(label or url, connections, data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000,
+               data["p99_us"] / 1000, errors, data)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _python_load(url: str, connections: int, seconds: float, make_request, on_response) -> Run:
+    """The fallback generator: ``connections`` keep-alive clients, each sending one request after another."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def one_client() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                method, path, headers, body = make_request()
+                started = time.perf_counter()
+                try:
+                    response = await client.request(method, url + path, headers=headers, content=body)
+                except httpx.HTTPError:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+                if response.status_code >= 400 and not on_response(response):
+                    errors += 1
+                elif response.status_code < 400:
+                    on_response(response)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return Run(url, connections, len(latencies), elapsed, percentile(latencies, 0.5) * 1000,
+               percentile(latencies, 0.99) * 1000, errors)
+
+
+def read_load(url: str, connections: int, seconds: float, label: str) -> Run:
+    if WRK:
+        return wrk(url, connections, seconds, HERE / "report.lua", GZIP, label=label)
+    split = urlsplit(url)
+    base, path = f"{split.scheme}://{split.netloc}", split.path + (f"?{split.query}" if split.query else "")
+    run = asyncio.run(_python_load(base, connections, seconds, lambda: ("GET", path, GZIP, None), lambda r: False))
+    run.label = label
+    return run
+
+
+def write_load(url: str, connections: int, seconds: float, slot_file: Path, cancel_share: float) -> Run:
+    if WRK:
+        run = wrk(url, connections, seconds, HERE / "bookings.lua", label="bookings + cancellations",
+                  script_args=[str(slot_file), str(cancel_share), secrets.token_hex(4)])
+        # 409 (slot full) is an answer, not an error: count only what is neither 2xx nor 409
+        run.errors = run.extra["server_errors"] + run.extra["client_errors"] + run.extra["limited"] + (
+            run.extra["connect_errors"] + run.extra["read_errors"] + run.extra["write_errors"]
+            + run.extra["timeouts"])
+        return run
+    slots = [int(x) for x in slot_file.read_text().split()]
+    pending: list[tuple[str, str]] = []
+    counts = dict(sent_bookings=0, sent_cancels=0, created=0, cancelled=0, refused=0, limited=0, client_errors=0,
+                  server_errors=0)
+    serial = iter(range(10**9))
+
+    def make_request():
+        if pending and random.random() < cancel_share:
+            code, token = pending.pop(0)
+            counts["sent_cancels"] += 1
+            return "POST", f"/api/bookings/{code}/cancel?token={token}", {}, b""
+        n = next(serial)
+        counts["sent_bookings"] += 1
+        body = {"slot_id": random.choice(slots), "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}",
+                "party_size": random.choice([1, 1, 1, 1, 2, 2, 3])}
+        return "POST", "/api/bookings", {"Content-Type": "application/json", "Idempotency-Key": f"bench-{n}"}, \
+            json.dumps(body).encode()
+
+    def on_response(response: httpx.Response) -> bool:
+        status = response.status_code
+        key = {201: "created", 200: "cancelled", 409: "refused", 429: "limited"}.get(status)
+        key = key or ("server_errors" if status >= 500 else "client_errors")
+        counts[key] += 1
+        if status == 201:
+            data = response.json()
+            pending.append((data["code"], data["token"]))
+        return status == 409
+
+    run = asyncio.run(_python_load(url, connections, seconds, make_request, on_response))
+    run.label, run.extra = "bookings + cancellations", counts
+    run.errors = counts["server_errors"] + counts["client_errors"] + counts["limited"]
+    return run
+
+
+# --- page weight -------------------------------------------------------------------------------------------------
+
+class _Resources(HTMLParser):
+    """The resources a page loads (scripts, stylesheets, icons, frames, images)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe") and a.get("src"):
+            self.found.append(a["src"])
+        elif tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {"stylesheet", "icon"}:
+            self.found.append(a["href"])
+
+
+def _is_tile(url: str, tile_host: str) -> bool:
+    return urlsplit(url).netloc == tile_host or "/tile" in url
+
+
+async def _browser_requests(base: str, tile_host: str) -> tuple[list[str], dict[str, int], int]:
+    """Every URL the home page and its map frame load in headless Chromium (tiles blocked), with the bytes of each
+    on the wire (encoded body + headers, as Chromium counts them)."""
+    from playwright.async_api import async_playwright
+
+    wire: dict[str, int] = {}
+    seen: list[str] = []
+    tiles = 0
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        context = await browser.new_context(viewport={"width": 1280, "height": 1600}, locale="ja-JP")
+
+        async def guard(route) -> None:
+            nonlocal tiles
+            url = route.request.url
+            if url.startswith(base) and not _is_tile(url, tile_host):
+                await route.continue_()
+            else:
+                tiles += _is_tile(url, tile_host)
+                await route.abort()
+
+        finished: list = []
+        await context.route("**/*", guard)
+        page = await context.new_page()
+        page.on("requestfinished", lambda request: finished.append(request))
+        await page.goto(base + "/", wait_until="networkidle")
+        await page.mouse.wheel(0, 5000)  # the map frame loads lazily
+        await page.wait_for_load_state("networkidle")
+        await asyncio.sleep(1.0)
+        for request in finished:
+            sizes = await request.sizes()
+            seen.append(request.url)
+            wire[request.url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        await context.close()
+        await browser.close()
+    return list(dict.fromkeys(seen)), wire, tiles
+
+
+def _parsed_resources(base: str) -> list[str]:
+    """The same list by parsing: the page, what it links, the map frame and what that links."""
+    found, queue = [], [base + "/"]
+    while queue:
+        url = queue.pop(0)
+        if url in found:
+            continue
+        found.append(url)
+        response = httpx.get(url, timeout=30)
+        if "html" in response.headers.get("content-type", ""):
+            parser = _Resources()
+            parser.feed(response.text)
+            queue += [urljoin(url, src) for src in parser.found if urljoin(url, src).startswith(base)]
+        elif "css" in response.headers.get("content-type", ""):  # what a stylesheet loads (a browser: if used)
+            links = (urldefrag(urljoin(url, u.strip("'\""))).url for u in re.findall(r"url\(([^)]+)\)", response.text))
+            queue += [link for link in links if link.startswith(base)]
+    return found
+
+
+def _bytes_on_wire(url: str, headers: dict) -> int:
+    """Status line, headers and body as sent (the body before any decoding)."""
+    with httpx.stream("GET", url, headers=headers, timeout=30) as response:
+        body = sum(len(chunk) for chunk in response.iter_raw())
+        head = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n") + sum(
+            len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+    return head + body
+
+
+def page_weight(base: str, tile_host: str) -> dict:
+    try:
+        urls, browser_wire, tiles = asyncio.run(_browser_requests(base, tile_host))
+        method = "headless Chromium (request.sizes)"
+    except Exception as error:  # noqa: BLE001 - fall back to parsing when no browser runs here
+        print(f"  (no browser: {error}; parsing HTML instead)")
+        urls, browser_wire, tiles, method = _parsed_resources(base), {}, 0, "httpx + HTML parsing"
+    rows = []
+    for url in urls:
+        rows.append((url.removeprefix(base), _bytes_on_wire(url, GZIP), _bytes_on_wire(url, {
+            "Accept-Encoding": "identity"}), browser_wire.get(url)))
+    return {"method": method, "rows": rows, "tiles_blocked": tiles,
+            "gzip": sum(r[1] for r in rows), "identity": sum(r[2] for r in rows),
+            "browser": sum(r[3] or 0 for r in rows) if browser_wire else None}
+
+
+# --- the runs ----------------------------------------------------------------------------------------------------
+
+def base_env(var_dir: Path, database_url: str, redis_url: str | None) -> dict:
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DB_POOL", "TILE_URL")}
+    env.update(OUTREACH_VAR_DIR=str(var_dir), DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(32),
+               OUTREACH_LANG="en", SLOT_CAPACITY="1500",  # 1,000 bookable places a slot (a third kept for walk-ins)
+               BOOKING_RATE_LIMIT=str(10**9), OUTBOX_SEND_INTERVAL="0", PYTHONDONTWRITEBYTECODE="1")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    total = sum(fields[:8])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
+
+
+def measured(target: Server, load) -> Run:
+    """A load run with the server's CPU per request, the machine's load average, and how much CPU everything else
+    (the load generator, PostgreSQL, Redis, and whatever else runs here) took meanwhile."""
+    before, (busy_before, total_before) = target.cpu_seconds(), machine_cpu_seconds()
+    run = load()
+    server_cpu = target.cpu_seconds() - before
+    busy, total = machine_cpu_seconds()
+    run.cpu_ms = server_cpu * 1000 / max(1, run.requests)
+    run.load = os.getloadavg()[0]
+    run.others = max(0.0, (busy - busy_before) - server_cpu) / max(1e-9, total - total_before)
+    return run
+
+
+def reads(name: str, env: dict, workers: int, logs: Path, connections: list[int], seconds: float,
+          warm: float) -> list[tuple[str, Run, Run]]:
+    """GET /api/sessions and GET / and the bare endpoint, at each connection count; each with its bare run."""
+    results = []
+    with portal(env, workers, logs / f"{name}-portal.log") as site, \
+            bare(env, workers, logs / f"{name}-bare.log") as ceiling:
+        for c in connections:
+            baseline = None
+            for label, target, path in (("bare /bare", ceiling, "/bare"), ("/api/sessions", site, "/api/sessions"),
+                                        ("/ (home)", site, "/")):
+                read_load(target.url + path, c, warm, label)  # warm-up: caches, connection pools, code paths
+                run = measured(target, lambda: read_load(target.url + path, c, seconds, label))
+                baseline = baseline or run
+                results.append((name, run, baseline))
+                print(f"  {name:<10} {label:<14} c={c:<4} {run.rate:>8,.0f} req/s  p99 {run.p99_ms:>7.1f} ms  "
+                      f"errors {run.errors}  server CPU {run.cpu_ms:.2f} ms/request  others {run.others:.0%}  "
+                      f"load {run.load:.1f}",
+                      flush=True)
+    return results
+
+
+def writes(name: str, env: dict, workers: int, logs: Path, connections: int, seconds: float, hot_booths: int,
+           cancel_share: float, tmp: Path) -> tuple[Run, dict]:
+    """A sustained mix of bookings and cancellations, then the capacity check read from the database."""
+    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
+    slot_file = tmp / f"{name}-slots.txt"
+    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    log = logs / f"{name}-write-portal.log"
+    with portal(env, workers, log) as site:
+        run = measured(site, lambda: write_load(site.url, connections, seconds, slot_file, cancel_share))
+    print(f"  {name:<10} writes c={connections:<4} {run.extra['created'] / run.seconds:>8,.0f} bookings/s  p99 "
+          f"{run.p99_ms:>7.1f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} ms/request  "
+          f"others {run.others:.0%}  load {run.load:.1f}", flush=True)
+    rows = query(env["DATABASE_URL"], CHECK_SQL)
+    check = {
+        "slots": len(rows), "hot_slots": len(slots),
+        "booked_total": sum(r["booked"] for r in rows),
+        "active_places": sum(r["active"] for r in rows),
+        "mismatched_slots": sum(1 for r in rows if r["booked"] != r["active"]),
+        "overbooked_slots": sum(1 for r in rows if r["booked"] > r["capacity"] or r["active"] > r["capacity"]),
+    }
+    check.update(server_log(log))
+    bookings = query(env["DATABASE_URL"], "SELECT state, COUNT(*) AS n FROM resident_booking GROUP BY state")
+    check["rows_by_state"] = {r["state"]: r["n"] for r in bookings}
+    return run, check
+
+
+def mixed(name: str, env: dict, workers: int, logs: Path, read_connections: int, write_connections: int,
+          seconds: float, hot_booths: int, tmp: Path) -> tuple[Run, Run]:
+    """GET /api/sessions while bookings stream in (a rush right after publicity): the read path under writes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
+    slot_file = tmp / f"{name}-mixed-slots.txt"
+    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    with portal(env, workers, logs / f"{name}-mixed-portal.log") as site:
+        read_load(site.url + "/api/sessions", read_connections, 2, "warm-up")
+        with ThreadPoolExecutor(2) as pool:
+            writing = pool.submit(write_load, site.url, write_connections, seconds + 2, slot_file, 0.0)
+            time.sleep(1)
+            reading = measured(site, lambda: read_load(site.url + "/api/sessions", read_connections, seconds,
+                                                       "/api/sessions during bookings"))
+            written = writing.result()
+    print(f"  {name:<10} /api/sessions c={read_connections} during bookings c={write_connections}: "
+          f"{reading.rate:,.0f} req/s  p99 {reading.p99_ms:.1f} ms  (bookings "
+          f"{written.extra['created'] / written.seconds:,.0f}/s)", flush=True)
+    return reading, written
+
+
+def server_log(log: Path) -> dict:
+    """Tracebacks in a server log: those of clients that hung up when the load stopped, and the others."""
+    text = log.read_text(errors="replace")
+    disconnects = text.count("InternalServerException: 500: client disconnected prematurely")
+    return {"tracebacks": text.count("Traceback") - disconnects, "disconnects_at_end": disconnects,
+            "locked": text.count("database is locked")}
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+            f"{load[0]:.2f} at start; load generator: {'wrk ' + WRK if WRK else 'Python (httpx), same machine'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="worker processes of the production portal (and of its bare twin)")
+    parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL",
+                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    parser.add_argument("--read-seconds", type=float, default=8)
+    parser.add_argument("--warm-seconds", type=float, default=2)
+    parser.add_argument("--connections", default="32,128")
+    parser.add_argument("--write-seconds", type=float, default=20)
+    parser.add_argument("--write-connections", type=int, default=64)
+    parser.add_argument("--cancel-share", type=float, default=0.2)
+    parser.add_argument("--hot-booths", type=int, default=10,
+                        help="bookings go to the slots of the first N booths (a rush after publicity)")
+    parser.add_argument("--demo-write-seconds", type=float, default=10,
+                        help="the same write mix on the SQLite demo (information; 0 to skip)")
+    parser.add_argument("--mixed-seconds", type=float, default=8,
+                        help="GET /api/sessions (32 connections) while bookings stream in (8 connections); 0 to skip")
+    parser.add_argument("--skip", default="", help="comma list of: production, demo, weight, writes, mixed")
+    parser.add_argument("--quick", action="store_true", help="short runs (checks the script, not the figures)")
+    parser.add_argument("--python-load", action="store_true", help="use the Python load generator even with wrk")
+    args = parser.parse_args()
+    if args.python_load:
+        global WRK
+        WRK = None
+    if args.quick:
+        args.read_seconds, args.warm_seconds, args.write_seconds, args.demo_write_seconds = 2, 1, 4, 2
+        args.mixed_seconds = 3
+    skip = set(filter(None, args.skip.split(",")))
+    connections = [int(c) for c in args.connections.split(",")]
+    print(machine(), flush=True)
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    logs = tmp / "logs"
+    logs.mkdir()
+    read_rows: list[tuple[str, Run, Run]] = []
+    write_rows: list[tuple[str, Run, dict]] = []
+    mixed_rows: list[tuple[str, Run, Run]] = []
+    weight = None
+    try:
+        if "production" not in skip:
+            with postgres_database(args.pg_admin_url) as database_url:
+                env = base_env(tmp / "pg", database_url, args.redis_url)
+                print(f"production: PostgreSQL {database_url.rsplit('/', 1)[1]}, Redis, {args.workers} workers: "
+                      + load_demo(env), flush=True)
+                read_rows += reads("production", env, args.workers, logs, connections, args.read_seconds,
+                                   args.warm_seconds)
+                if "weight" not in skip:
+                    with portal(env, args.workers, logs / "weight-portal.log") as site:
+                        weight = page_weight(site.url, "cyberjapandata.gsi.go.jp")
+                if "writes" not in skip:
+                    run, check = writes("production", env, args.workers, logs, args.write_connections,
+                                        args.write_seconds, args.hot_booths, args.cancel_share, tmp)
+                    write_rows.append(("production", run, check))
+                if "mixed" not in skip and args.mixed_seconds > 0:
+                    mixed_rows.append(("production", *mixed("production", env, args.workers, logs, 32, 8,
+                                                             args.mixed_seconds, args.hot_booths, tmp)))
+        if "demo" not in skip:
+            env = base_env(tmp / "sqlite", f"sqlite:///{tmp / 'sqlite' / 'outreach.sqlite'}", None)
+            print("demo: SQLite, 1 worker: " + load_demo(env), flush=True)
+            read_rows += reads("demo", env, 1, logs, connections, args.read_seconds, args.warm_seconds)
+            if "writes" not in skip and args.demo_write_seconds > 0:
+                run, check = writes("demo", env, 1, logs, args.write_connections, args.demo_write_seconds,
+                                    args.hot_booths, args.cancel_share, tmp)
+                write_rows.append(("demo", run, check))
+        report(read_rows, write_rows, mixed_rows, weight, args)
+        print(f"\ntotal {time.perf_counter() - started:.0f} s; server logs in {logs}")
+    except BaseException:
+        print(f"server logs in {logs}", file=sys.stderr)
+        raise
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report(read_rows, write_rows, mixed_rows, weight, args) -> None:
+    generator = "wrk" if WRK else "Python load generator, which is itself the limit here: compare CPU ratios only"
+    print(f"\n## Reads ({generator}; Accept-Encoding: gzip)\n")
+    print("ratio = req/s ÷ the bare endpoint's req/s in the same run and at the same connections; CPU ratio = the "
+          "bare endpoint's server CPU per request ÷ this endpoint's (the throughput ratio a CPU-bound server would "
+          "reach; it depends far less on what else runs on the machine)\n")
+    print("| setup | endpoint | connections | req/s | p50 ms | p99 ms | errors | server CPU ms/request | ratio | "
+          "CPU ratio | CPU of all else | load avg |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, run, bare_run in read_rows:
+        setup = f"production (PG, {args.workers} workers)" if name == "production" else "demo (SQLite, 1 worker)"
+        ratio = run.rate / bare_run.rate if bare_run.rate else 0
+        cpu_ratio = bare_run.cpu_ms / run.cpu_ms if run.cpu_ms else 0
+        print(f"| {setup} | {run.label} | {run.connections} | {run.rate:,.0f} | {run.p50_ms:.1f} | "
+              f"{run.p99_ms:.1f} | {run.errors} | {run.cpu_ms:.2f} | {ratio:.2f} | {cpu_ratio:.2f} | "
+              f"{run.others:.0%} | {run.load:.1f} |")
+    api = [run.rate / bare_run.rate for name, run, bare_run in read_rows if run.label == "/api/sessions"]
+    if api:
+        print(f"\nAPI target (ratio ≥ {TARGET_READ_RATIO}): {verdict(min(api) >= TARGET_READ_RATIO)} "
+              f"(lowest {min(api):.2f}, highest {max(api):.2f})")
+    if write_rows:
+        print(f"\n## Writes ({args.write_connections} connections, {1 - args.cancel_share:.0%} bookings / "
+              f"{args.cancel_share:.0%} cancellations, slots of the first {args.hot_booths} booths)\n")
+        print("| setup | seconds | requests/s | bookings/s | cancellations/s | 409 full | p50 ms | p99 ms | 5xx | "
+              "other errors | server CPU ms/request | CPU of all else | load avg | slots booked ≠ active places | "
+              "slots over capacity |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, run, check in write_rows:
+            x = run.extra
+            print(f"| {name} | {run.seconds:.1f} | {run.rate:,.0f} | {x['created'] / run.seconds:,.0f} | "
+                  f"{x['cancelled'] / run.seconds:,.0f} | {x['refused']} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
+                  f"{x['server_errors']} | {run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
+                  f"{run.load:.1f} | {check['mismatched_slots']} | {check['overbooked_slots']} |")
+        for name, run, check in write_rows:
+            print(f"\n{name}: {run.extra['created']} bookings made and {run.extra['cancelled']} cancelled as the "
+                  f"load generator saw them; in the database: {check['rows_by_state']}, places booked "
+                  f"{check['booked_total']}, active party sizes {check['active_places']}, over {check['slots']} "
+                  f"slots; server log: {check['tracebacks']} tracebacks, {check['locked']} 'database is locked', "
+                  f"{check['disconnects_at_end']} 'client disconnected prematurely' (wrk hanging up at the end)")
+        production = [(run, check) for name, run, check in write_rows if name == "production"]
+        if production:
+            run, check = production[0]
+            per_s = run.extra["created"] / run.seconds
+            print(f"\nWrite targets: ≥ {TARGET_BOOKINGS_PER_S} bookings/s {verdict(per_s >= TARGET_BOOKINGS_PER_S)} "
+                  f"({per_s:,.0f}); p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
+                  f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
+                  f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}")
+    if mixed_rows:
+        print("\n## Reads during a stream of bookings (production)\n")
+        print("| endpoint | connections | req/s | p99 ms | bookings/s meanwhile (8 connections) | "
+              "the same endpoint without bookings (req/s, above) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, reading, written in mixed_rows:
+            alone = [run.rate for n, run, _ in read_rows if n == name and run.label == "/api/sessions"
+                     and run.connections == reading.connections]
+            print(f"| GET /api/sessions | {reading.connections} | {reading.rate:,.0f} | {reading.p99_ms:.1f} | "
+                  f"{written.extra['created'] / written.seconds:,.0f} | "
+                  f"{f'{alone[0]:,.0f}' if alone else ''} |")
+    if weight:
+        print(f"\n## Page weight of / without map tiles ({weight['method']}; {weight['tiles_blocked']} tile "
+              f"requests blocked)\n")
+        print("| resource | gzip (bytes on the wire) | identity | Chromium's count |")
+        print("|---|---:|---:|---:|")
+        for path, gz, plain, browser in weight["rows"]:
+            print(f"| {path} | {gz:,} | {plain:,} | {'' if browser is None else f'{browser:,}'} |")
+        browser = "" if weight["browser"] is None else f"{weight['browser']:,}"
+        print(f"| **total ({len(weight['rows'])} requests)** | **{weight['gzip']:,}** | **{weight['identity']:,}** | "
+              f"**{browser}** |")
+        print(f"\nPage weight target (≤ {TARGET_PAGE_KB} KB with gzip): "
+              f"{verdict(weight['gzip'] <= TARGET_PAGE_KB * 1000)} ({weight['gzip'] / 1000:.0f} KB gzip, "
+              f"{weight['identity'] / 1000:.0f} KB without)")
+
+
+if __name__ == "__main__":
+    main()
