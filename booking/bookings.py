@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import jaconv
 from piccolo.columns.combination import WhereRaw
 
 from booking import notices
-from booking.booths import booking_opens_before
+from booking.booths import BoothCache, booking_opens_before
 from booking.codes import key_digest, manage_url, new_code, normalize_code, token_matches
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from booking.tables import ACTIVE_STATES, Booking, BookingState, Slot
@@ -174,10 +174,9 @@ async def next_free_slots(party_size: int, near_session: int, exclude_slot: int 
 # --- writing -------------------------------------------------------------------------------------------------------
 
 async def _open_slot(slot_id: int) -> dict:
-    """The slot with its booth and venue, if it takes bookings now (one query)."""
-    from booking.booths import SLOT_BOOTH_COLUMNS
-
-    slot = await Slot.select(*SLOT_BOOTH_COLUMNS).where(Slot.id == slot_id).first()
+    """The slot (with its booth's state) if it takes bookings now: one light query, as it runs for every booking."""
+    slot = await Slot.select(Slot.id, Slot.start, Slot.end, Slot.session, Slot.session.state).where(
+        Slot.id == slot_id).first()
     if slot is None:
         raise NotFound(_("This time slot does not exist."))
     if slot["session.state"] != SessionState.published.value:
@@ -188,15 +187,22 @@ async def _open_slot(slot_id: int) -> dict:
     return slot
 
 
-def _details_from(slot: dict, code: str, request: BookingRequest, state: str) -> BookingDetails:
-    """A booking's details from its slot row (as read by _open_slot), without reading it back."""
-    from booking.booths import booth_from_slot_row
+async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
+    """The booth's venue and times for a booking's confirmation: from the public cache when it has the booth (its
+    venue and times do not change while it is published), else one query."""
+    from booking.booths import booth_without_slots
 
+    cached = booths.cached(session_id) if booths is not None else None
+    return cached if cached is not None else await booth_without_slots(session_id)
+
+
+def _details_from(slot: dict, booth: Booth, code: str, request: BookingRequest, state: str) -> BookingDetails:
+    """A booking's details from its slot row (as read by _open_slot), without reading it back."""
     return BookingDetails(
         code=code, state=state, party_size=request.party_size, name_kana=request.name_kana, phone=request.phone,
         email=request.email, language=request.language, needs=request.needs, source=request.source,
         slot_id=slot["id"], slot_start=slot["start"].astimezone(clock.JST),
-        slot_end=slot["end"].astimezone(clock.JST), booth=booth_from_slot_row(slot), manage_url=manage_url(code),
+        slot_end=slot["end"].astimezone(clock.JST), booth=booth, manage_url=manage_url(code),
         created_at=clock.now(),
     )
 
@@ -243,7 +249,8 @@ async def _full(no_room: _NoRoom) -> SlotFull:
     return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
 
 
-async def create_booking(request: BookingRequest, idempotency_key: str | None = None) -> tuple[BookingDetails, bool]:
+async def create_booking(request: BookingRequest, idempotency_key: str | None = None,
+                         booths: BoothCache | None = None) -> tuple[BookingDetails, bool]:
     """Book places in a slot; returns the booking and whether it was made now (False: the same Idempotency-Key
     was sent before with the same request, and this is the booking it made)."""
     request = validate(request)
@@ -266,7 +273,8 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
                 name_kana=request.name_kana, phone=request.phone, email=request.email, language=request.language,
                 needs=asdict(request.needs), readiness=request.readiness, source=request.source,
                 idempotency_key=key, request_digest=digest))
-            details = _details_from(slot, code, request, BookingState.confirmed.value)
+            details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
+                                    BookingState.confirmed.value)
             await notices.booking_confirmed(details)
     except _NoRoom as no_room:
         raise await _full(no_room) from None
@@ -301,7 +309,7 @@ async def cancel_booking(code: str, token: str | None) -> BookingDetails:
             (Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
         if cancelled:
             await _release_places(shown.slot_id, shown.party_size)
-            details = await _details(await _row(shown.code))
+            details = replace(shown, state=BookingState.cancelled.value)
             await notices.booking_cancelled(details)
             return details
     if shown.state == BookingState.cancelled.value:

@@ -86,34 +86,18 @@ async def booth(session_id: int) -> Booth | None:
     return _booth(row, slots[session_id], clock.now())
 
 
+async def booth_without_slots(session_id: int) -> Booth:
+    """A booth's venue and times (one query; its slots are not read)."""
+    row = await Session.select(*_SESSION_COLUMNS).where(Session.id == session_id).first()
+    return _booth(row, [], clock.now())
+
+
 def with_distance(booths: list[Booth], lat: float, lon: float) -> list[Booth]:
     """The booths nearest first, each with its straight-line distance in km."""
     from dataclasses import replace
 
     measured = [replace(b, distance_km=round(haversine_km((lat, lon), (b.lat, b.lon)), 2)) for b in booths]
     return sorted(measured, key=lambda b: (b.distance_km, b.date, b.start))
-
-
-SLOT_BOOTH_COLUMNS = (
-    Slot.id, Slot.start, Slot.end, Slot.session, Slot.session.state, Slot.session.date, Slot.session.start,
-    Slot.session.end, Slot.session.day_type, Slot.session.venue.venue_id, Slot.session.venue.name,
-    Slot.session.venue.name_en, Slot.session.venue.address, Slot.session.venue.lat, Slot.session.venue.lon,
-    Slot.session.venue.wheelchair, Slot.session.venue.barrier_free_toilet, Slot.session.venue.accessible_route,
-    Slot.session.venue.priority_parking, Slot.session.venue.phone, Slot.session.venue.url,
-)
-
-
-def booth_from_slot_row(row: dict) -> Booth:
-    """The booth of a slot row read with SLOT_BOOTH_COLUMNS (without its slots)."""
-    v = "session.venue."
-    return Booth(
-        id=row["session"], date=row["session.date"], start=row["session.start"], end=row["session.end"],
-        day_type=row["session.day_type"], state=row["session.state"], venue_id=row[v + "venue_id"],
-        venue_name=row[v + "name"], venue_name_en=row[v + "name_en"], address=row[v + "address"], lat=row[v + "lat"],
-        lon=row[v + "lon"], wheelchair=row[v + "wheelchair"], barrier_free_toilet=row[v + "barrier_free_toilet"],
-        accessible_route=row[v + "accessible_route"], priority_parking=row[v + "priority_parking"],
-        phone=row[v + "phone"], url=row[v + "url"], remaining=0,
-    )
 
 
 @dataclass(frozen=True)
@@ -175,6 +159,14 @@ class BoothCache:
     async def booth(self, session_id: int) -> Booth | None:
         await self.booths()
         return self._by_id.get(session_id) or await booth(session_id)
+
+    def peek(self, key: tuple) -> Any:
+        """What memo() holds for ``key`` for the current booths, or None."""
+        return self._memo.get(key)
+
+    def cached(self, session_id: int) -> Booth | None:
+        """The booth as last read (without reading again), or None."""
+        return self._by_id.get(session_id)
 
     def invalidate(self) -> None:
         self._read_at = 0.0

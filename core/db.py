@@ -79,11 +79,16 @@ def write_transaction() -> Any:
     return db.transaction()
 
 
+async def _keep_session(connection: Any) -> None:
+    """Release a pooled connection as it is: the app uses no session state (no LISTEN, advisory locks or cursors
+    outside transactions), so asyncpg's default reset would only add a round trip after every query."""
+
+
 async def start_pool() -> None:
     """Open the connection pool (PostgreSQL only; DB_POOL=0 turns it off, e.g. for tests that use two event loops)."""
     db = engine()
     if isinstance(db, PostgresEngine) and os.environ.get("DB_POOL", "1") != "0":
-        await db.start_connection_pool(min_size=1, max_size=10)
+        await db.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
 
 
 async def close_pool() -> None:

@@ -205,9 +205,8 @@ class BookingApi(Controller):
     ) -> Response[BookingOut]:
         from core.i18n import get_locale
 
-        details, created = await create_booking(booking_request(data, get_locale()), idempotency_key)
-        if created:
-            request.app.state.booths.invalidate()
+        details, created = await create_booking(booking_request(data, get_locale()), idempotency_key,
+                                                booths=request.app.state.booths)
         return Response(booking_out(details), status_code=201,
                         headers={} if created else {"Idempotent-Replayed": "true"})
 
@@ -219,14 +218,12 @@ class BookingApi(Controller):
     async def cancel(self, request: Request, code: FromPath[str],
                      token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
         details = await cancel_booking(code, token)
-        request.app.state.booths.invalidate()
         return booking_out(details)
 
     @post("/{code:str}/move", summary="Move a booking to another slot", status_code=200)
     async def move(self, request: Request, code: FromPath[str], data: JSONBody[MoveIn],
                    token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
         details = await move_booking(code, token, data.slot_id)
-        request.app.state.booths.invalidate()
         return booking_out(details)
 
 

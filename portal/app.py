@@ -7,10 +7,9 @@ import hashlib
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -28,17 +27,17 @@ from core.settings import Settings, get_settings
 from portal.admin_pages import AuditController, UserController
 from portal.api import BookingApi, SessionApi
 from portal.auth import session_config
+from portal.booking_pages import BookingFormController, ManageController
 from portal.errors import EXCEPTION_HANDLERS
-from portal.flyer_pages import FlyerController, booth_flyer, booth_flyer_image, month_poster
 from portal.feed_pages import FeedCache, VenueFeedController, venue_feed
+from portal.flyer_pages import FlyerController, booth_flyer, booth_flyer_image, month_poster
 from portal.health import healthz
 from portal.import_pages import ImportController
-from portal.placement_pages import PlacementController, PublicityResultsController
-from portal.plan_pages import PlanController, SessionController
 from portal.invitation_pages import InvitationAnswerController, PlanInvitationController
 from portal.locale import LocaleMiddleware
 from portal.outbox_pages import OutboxController
-from portal.booking_pages import BookingFormController, ManageController
+from portal.placement_pages import PlacementController, PublicityResultsController
+from portal.plan_pages import PlanController, SessionController
 from portal.public import booth_page, favicon, home, map_frame
 from portal.security import SecurityHeadersMiddleware
 from portal.staff_auth import SignInController, set_language
@@ -75,11 +74,15 @@ async def stop_outbox_sender() -> None:
         _background.discard(task)
 
 
-def is_sign_in_attempt(request) -> bool:
+# Paths the rate limiters never look at (the public read path stays as light as it can be).
+PUBLIC_READS = ["^/static/", "^/healthz", "^/api/sessions", "^/map\\.html", "^/$", "^/favicon\\.ico"]
+
+
+async def is_sign_in_attempt(request) -> bool:
     return request.method == "POST" and request.url.path == "/staff/login"
 
 
-def is_booking_or_lookup(request) -> bool:
+async def is_booking_or_lookup(request) -> bool:
     """Requests that make, change or look up a booking, and the public flyers that take CPU to render
     (rate-limited per client address)."""
     path = request.url.path
@@ -102,11 +105,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exclude=["/healthz", "/api/"],  # the API authenticates nothing by cookie: a code and token are the key
     )
     sign_in_limit = RateLimitConfig(
-        rate_limit=("minute", 20), exclude=["/static"], check_throttle_handler=is_sign_in_attempt,
+        rate_limit=("minute", 20), exclude=PUBLIC_READS + ["^/booths/", "^/bookings/", "^/api/bookings"],
+        check_throttle_handler=is_sign_in_attempt,
         store="rate_limit",
     )
     booking_limit = RateLimitConfig(
-        rate_limit=("minute", settings.booking_rate_limit), exclude=["/static"],
+        rate_limit=("minute", settings.booking_rate_limit), exclude=PUBLIC_READS + ["^/staff/", "^/schema"],
         check_throttle_handler=is_booking_or_lookup, store="booking_rate_limit",
     )
     return Litestar(

@@ -34,7 +34,7 @@ def session_config(settings: Settings) -> CookieBackendConfig:
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
-        exclude=["/static", "/healthz"],
+        exclude=["^/static/", "^/healthz", "^/api/"],  # the JSON API has no sessions
     )
 
 

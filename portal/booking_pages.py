@@ -90,17 +90,16 @@ class BookingFormController(Controller):
             return await self._form(request, session_id, values, {"slot": _("Choose a time.")}, 422,
                                     _("Please correct the marked fields."))
         try:
-            details, _created = await create_booking(request_from_form(data, int(slot)), values["form_token"])
+            details, _created = await create_booking(request_from_form(data, int(slot)), values["form_token"],
+                                                     booths=request.app.state.booths)
         except ValidationFailed as error:
             return await self._form(request, session_id, values, error.fields, 422, error.message)
         except SlotFull as error:
             values["slot"] = ""
-            request.app.state.booths.invalidate()
             return await self._form(request, session_id, values, {"slot": error.message}, 409, error.message,
                                     error.alternatives)
         except Conflict as error:
             return await self._form(request, session_id, values, {}, 409, error.message)
-        request.app.state.booths.invalidate()
         return Redirect(path=f"/bookings/{details.code}?token={manage_token(details.code)}&new=1", status_code=303)
 
 
@@ -159,7 +158,6 @@ class ManageController(Controller):
                                       alternatives=error.alternatives)
         except Conflict as error:
             return await self._manage(request, details, token or "", status_code=409, message=error.message)
-        request.app.state.booths.invalidate()
         return Redirect(path=f"/bookings/{details.code}?token={token}&moved=1", status_code=303)
 
     @get("/{code:str}/cancel", name="cancel_booking_confirm")
@@ -171,7 +169,6 @@ class ManageController(Controller):
     @post("/{code:str}/cancel", name="cancel_booking")
     async def cancel(self, request: Request, code: FromPath[str], token: FromQuery[str | None] = None) -> Redirect:
         details = await cancel_booking(code, token)
-        request.app.state.booths.invalidate()
         return Redirect(path=f"/bookings/{details.code}?token={token}", status_code=303)
 
     @get("/{code:str}/slip.pdf", name="booking_slip")

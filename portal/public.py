@@ -93,13 +93,29 @@ async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuer
                date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
                day: FromQuery[str | None] = None, wheelchair: FromQuery[str | None] = None,
                parking: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
-               src: FromQuery[str | None] = None) -> Template:
+               src: FromQuery[str | None] = None) -> Template | Response:
     """Upcoming booths as a list and on a map, nearest first when a place is given; ``src`` (the placement code of
-    a poster's QR code) rides along in the booth links so that the booking counts for that placement."""
+    a poster's QR code) rides along in the booth links so that the booking counts for that placement.
+
+    The page a signed-out visitor sees depends only on the language, the query and the booths, so it is rendered
+    once per booth-cache read and served from the cache until the next (the home page takes the rush)."""
+    cache = request.app.state.booths
+    anonymous = request.state.get("actor") is None
+    key = ("home", get_locale(), request.url.query or "")
+    if anonymous:
+        await cache.booths()
+        html = cache.peek(key)
+        if html is not None:
+            return Response(content=html, media_type="text/html; charset=utf-8")
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
-    return page(request, "public/home.html", search=search, booths=booths[:search.limit], total=len(booths),
-                found=found, query_string=request.url.query or "", src=clean_code(src))
+    context = dict(search=search, booths=booths[:search.limit], total=len(booths), found=found,
+                   query_string=request.url.query or "", src=clean_code(src))
+    if not anonymous:
+        return page(request, "public/home.html", **context)
+    template = request.app.template_engine.get_template("public/home.html")
+    html = cache.memo(key, lambda: template.render(request=request, actor=None, csrf_input="", **context))
+    return Response(content=html, media_type="text/html; charset=utf-8")
 
 
 @get("/map.html", name="booth_map_frame", include_in_schema=False)
