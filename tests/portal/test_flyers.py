@@ -330,3 +330,16 @@ def test_a_job_whose_worker_stopped_reads_as_failed(var_dir):
     flyer_jobs._write(job)
     assert flyer_jobs.read_job(job.id).state == "failed"
     assert flyer_jobs.read_job("../../secret_key") is None
+
+
+async def test_a_published_booths_staff_page_links_its_flyer(client, signed_in):
+    from bs4 import BeautifulSoup
+
+    from core.tables import Role
+    from tests.booking.factories import publish_booth
+
+    booth = await publish_booth()
+    await signed_in(Role.contractor_staff)
+    page = BeautifulSoup((await client.get(f"/staff/sessions/{booth['session']}")).text, "html.parser")
+    links = {a["href"] for a in page.select(".actions a")}
+    assert {f"/sessions/{booth['session']}/flyer.pdf", f"/sessions/{booth['session']}/flyer.png"} <= links
