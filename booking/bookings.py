@@ -235,6 +235,10 @@ async def _release_places(slot_id: int, party_size: int) -> None:
         (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size))
 
 
+class _Replay(Exception):
+    """The Idempotency-Key was already used: the transaction is undone and the earlier booking returned."""
+
+
 class _NoRoom(Exception):
     """Raised inside the transaction when the conditional update finds no room (the alternatives are read after
     the rollback, so that a rush of refusals holds no lock while it looks for other slots)."""
@@ -258,32 +262,30 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
     digest = request_digest(request)
     try:
         async with write_transaction():
-            if key is not None:
-                earlier = await Booking.select(Booking.code, Booking.request_digest).where(
-                    Booking.idempotency_key == key).first()
-                if earlier is not None:
-                    return await _replayed(earlier, digest), False
             slot = await _open_slot(request.slot_id)
             await _check_contact_limit(slot["session"], request.phone, request.email)
             if not await _take_places(slot["id"], request.party_size):
                 raise _NoRoom(slot["id"], slot["session"], request.party_size)
             code = new_code()
-            await Booking.insert(Booking(
+            inserted = await Booking.insert(Booking(
                 code=code, slot=slot["id"], session=slot["session"], party_size=request.party_size,
                 name_kana=request.name_kana, phone=request.phone, email=request.email, language=request.language,
                 needs=asdict(request.needs), readiness=request.readiness, source=request.source,
-                idempotency_key=key, request_digest=digest))
+                idempotency_key=key, request_digest=digest,
+            )).on_conflict(target=Booking.idempotency_key, action="DO NOTHING").returning(Booking.id)
+            if not inserted:  # the key was used before (or by a request committed meanwhile): undo, answer that
+                raise _Replay()
             details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
                                     BookingState.confirmed.value)
             await notices.booking_confirmed(details)
-    except _NoRoom as no_room:
-        raise await _full(no_room) from None
-    except Exception as error:
-        if key is not None and _is_unique_violation(error):  # the same key raced in from another worker
-            earlier = await Booking.select(Booking.code, Booking.request_digest).where(
-                Booking.idempotency_key == key).first()
-            if earlier is not None:
-                return await _replayed(earlier, digest), False
+    except (_Replay, _NoRoom, Conflict, NotFound) as refusal:
+        # A repeated Idempotency-Key gets its booking even when the slot has filled up or closed since.
+        earlier = await Booking.select(Booking.code, Booking.request_digest).where(
+            Booking.idempotency_key == key).first() if key is not None else None
+        if earlier is not None:
+            return await _replayed(earlier, digest), False
+        if isinstance(refusal, _NoRoom):
+            raise await _full(refusal) from None
         raise
     return details, True
 
@@ -293,11 +295,6 @@ async def _replayed(earlier: dict, digest: str) -> BookingDetails:
         raise ValidationFailed(_("This Idempotency-Key was already used for a different booking."),
                                {"idempotency_key": _("Use a new key for a new booking.")})
     return await _details(await _row(earlier["code"]))
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "unique" in text or "duplicate key" in text
 
 
 async def cancel_booking(code: str, token: str | None) -> BookingDetails:

@@ -157,3 +157,12 @@ async def test_reminders_go_once_the_day_before():
     mail = await OutboxMessage.select().where(OutboxMessage.kind == "booking.reminder").first()
     assert mail["recipient"] == "jiro@example.jp" and "Reminder" in mail["subject"]
     assert details.manage_url in mail["body"]
+
+
+async def test_a_repeated_key_gets_its_booking_even_after_the_slot_filled_up():
+    booth = await publish_booth(capacity=1)
+    slot = booth["slots"][0]["id"]
+    first, _ = await create_booking(request(slot), idempotency_key="retry-after-timeout")
+    again, created = await create_booking(request(slot), idempotency_key="retry-after-timeout")
+    assert not created and again.code == first.code  # the slot is full now, yet the retry is not a 409
+    assert await booked(slot) == 1 and await Booking.count() == 1
