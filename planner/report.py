@@ -10,15 +10,9 @@ from dataclasses import dataclass
 
 from core.calendar import WEEKDAY_LETTERS, DayType, month_key, national_holiday_name
 from core.i18n import using_locale
-from planner.model import PlanResult, PlannedSession
+from core.wareki import wareki, wareki_year
+from planner.model import PlannedSession, PlanResult
 from venues.facility_kinds import kind_label
-
-# (era, first day) newest first; 元年 is the era's first year.
-ERAS: tuple[tuple[str, dt.date], ...] = (
-    ("令和", dt.date(2019, 5, 1)),
-    ("平成", dt.date(1989, 1, 8)),
-    ("昭和", dt.date(1926, 12, 25)),
-)
 
 DAY_TYPE_LABELS = {DayType.weekday: "平日", DayType.holiday: "休日"}
 STATUS_LABELS = {"optimal": "最適", "feasible": "実行可能（最適性は未証明）"}
@@ -34,29 +28,10 @@ MONTHLY_HEADERS: tuple[str, ...] = (
 
 # --- dates -----------------------------------------------------------------------------------------------------
 
-def era_year(date: dt.date) -> tuple[str, int]:
-    """The era (元号) and the year in it, e.g. (令和, 9) for 2027-04-04."""
-    for era, first in ERAS:
-        if date >= first:
-            return era, date.year - first.year + 1
-    raise ValueError(f"no era known for {date.isoformat()}")
-
-
-def _era_year_text(era: str, year: int) -> str:
-    return f"{era}{'元' if year == 1 else year}年"
-
-
-def wareki(date: dt.date) -> str:
-    """The date in the Japanese calendar (和暦): 令和9年4月4日, 令和元年5月1日, 平成31年4月30日."""
-    era, year = era_year(date)
-    return f"{_era_year_text(era, year)}{date.month}月{date.day}日"
-
-
 def wareki_month(month: str) -> str:
     """A ``YYYY-MM`` month in the Japanese calendar, by its first day: 令和9年4月."""
     first = dt.date.fromisoformat(f"{month}-01")
-    era, year = era_year(first)
-    return f"{_era_year_text(era, year)}{first.month}月"
+    return f"{wareki_year(first)}{first.month}月"
 
 
 def seireki(date: dt.date) -> str:

@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from booking.placements import CODE_PATTERN
 from booking.schemas import Booth
 from core.calendar import national_holiday_name
 from core.i18n import N_, using_locale
@@ -38,7 +39,6 @@ from portal.booking_slip import WHAT_TO_BRING
 from portal.qr import qr_png
 from portal.templating import TEMPLATE_DIR, build_environment
 
-PLACEMENT = re.compile(r"[A-Za-z0-9_.\-]{1,64}")  # what a booking keeps as its source (booking.bookings)
 FLYER_PLACEMENT, POSTER_PLACEMENT, SOCIAL_PLACEMENT = "flyer", "poster", "sns"
 BLUE, INK = "#0017c1", "#1a1a1a"  # the Digital Agency's primary blue, and text
 FONT = "Noto Sans CJK JP"  # the only font of the PDFs (each font embedded costs time to subset)
@@ -53,7 +53,7 @@ NO_PHONE_TEXT = N_("No smartphone? Come without a booking: part of every time sl
 
 def is_placement(code: str) -> bool:
     """Whether ``code`` can be a placement code: 1 to 64 letters, digits, ``_``, ``.`` or ``-``."""
-    return PLACEMENT.fullmatch(code) is not None
+    return CODE_PATTERN.fullmatch(code) is not None
 
 
 def booth_booking_url(base_url: str, booth_id: int, placement: str) -> str:
