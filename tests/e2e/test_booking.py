@@ -313,6 +313,7 @@ async def test_public_pages_are_accessible_and_fit_a_small_phone(page, live_serv
     assert set(boxes) == {20}, boxes  # a label that wraps does not squeeze its box
     await page.click("form.booking-form button[type=submit]")  # neither a name nor a way to reach the resident
     await page.wait_for_selector("#form-errors")
+    await page.wait_for_load_state("load")  # submit-once.js (deferred) moves the focus to the error summary
     assert await page.evaluate("document.activeElement.id") == "form-errors"
     targets = await page.eval_on_selector_all("#form-errors a", "links => links.map(a => a.getAttribute('href'))")
     assert targets == ["#name_kana", "#phone"]  # every error links to the field to fix
