@@ -1,11 +1,12 @@
-"""Tables of booking: the time slots of a published booth, the residents' bookings (予約) and the publicity
-placements (掲示・配布場所) their QR codes come from."""
+"""Tables of booking: the time slots of a published booth, the residents' bookings (予約), the publicity
+placements (掲示・配布場所) their QR codes come from, and the booth day: walk-ins (当日受付), results (実績),
+in-office counts (窓口実績), report notes and retention purges."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -57,6 +58,9 @@ class Booking(Table, tablename="resident_booking"):
     updated_at = Timestamptz(default=TimestamptzNow())
     reminded_at = Timestamptz(null=True, default=None)
     booth_cancelled_notice_at = Timestamptz(null=True, default=None)
+    checked_in_at = Timestamptz(null=True, default=None)  # when staff checked the party in at the booth
+    released_at = Timestamptz(null=True, default=None)  # when a late party's places went to walk-ins (no_show)
+    anonymised_at = Timestamptz(null=True, default=None)  # when the retention purge erased name and contact
 
 
 class Placement(Table, tablename="publicity_placement"):
@@ -71,3 +75,71 @@ class Placement(Table, tablename="publicity_placement"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     created_by = Integer(null=True, default=None)
+
+
+class WalkInState(str, Enum):
+    waiting = "waiting"
+    called = "called"
+    served = "served"
+    left = "left"
+
+
+class WalkIn(Table, tablename="booth_walk_in"):
+    """A party that came to a booth without booking (当日受付): a queue number and a party size, nothing personal."""
+
+    session = ForeignKey(references=Session, on_delete=OnDelete.restrict, index=True)
+    number = Integer()  # the queue number handed to the party, 1, 2, ... per booth
+    party_size = Integer(default=1)
+    state = Varchar(length=16, default=WalkInState.waiting.value, choices=WalkInState)
+    created_at = Timestamptz(default=TimestamptzNow())
+    called_at = Timestamptz(null=True, default=None)
+    served_at = Timestamptz(null=True, default=None)
+    created_by = Integer(null=True, default=None)
+
+
+class BoothResult(Table, tablename="booth_result"):
+    """What a booth achieved (実績), entered by staff: applications completed (per hour as well), photos taken,
+    inquiries answered and notes."""
+
+    session = ForeignKey(references=Session, on_delete=OnDelete.restrict, unique=True)
+    applications = Integer(default=0)
+    applications_by_hour = JSON(default={})  # {"10": 3, "11": 5, ...}: hour of the day (Japan time) -> count
+    photos = Integer(default=0)
+    inquiries = Integer(default=0)
+    notes = Text(default="")
+    entered_by = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OfficeCount(Table, tablename="office_daily_count"):
+    """One day's counts at the city's own counters (窓口), reported daily beside the booths' results."""
+
+    date = Date(unique=True)
+    card_handovers = Integer(default=0)  # カード交付
+    certificates = Integer(default=0)  # 電子証明書の発行・更新
+    pin_resets = Integer(default=0)  # 暗証番号の再設定
+    card_changes = Integer(default=0)  # 券面事項の変更
+    applications = Integer(default=0)  # 申請受付
+    phone_calls = Integer(default=0)  # 電話対応
+    entered_by = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReportNote(Table, tablename="report_note"):
+    """The analysis and improvement section of a daily or monthly report as staff edited it before export."""
+
+    key = Varchar(length=32, unique=True)  # "daily:2027-04-12" | "monthly:2027-04"
+    analysis = Text(default="")
+    edited_by = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class PurgeRun(Table, tablename="retention_purge_run"):
+    """One run of the retention purge (`outreach purge`): what it erased, how many records, when, by whom."""
+
+    kind = Varchar(length=32)  # "scheduled" | "end_of_contract"
+    started_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    actor = Varchar(length=200, default="")
+    counts = JSON(default={})  # {"bookings_anonymised": 12, "outbox_messages_deleted": 30, ...}
+    report_file = Varchar(length=500, default="")

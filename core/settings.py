@@ -59,6 +59,9 @@ class Settings:
     booking_rate_limit: int = 60  # booking and lookup requests per client address per minute
     public_cache_seconds: float = 2.0  # how stale the public booth list may be (booking itself is always exact)
     booking_phone: str = ""  # the phone number flyers give for booking without a smartphone; "" for none
+    no_show_after_minutes: int = 15  # a booking not checked in this long after its slot starts goes to walk-ins
+    retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
+    yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -95,5 +98,8 @@ def get_settings() -> Settings:
         booking_rate_limit=int(os.environ.get("BOOKING_RATE_LIMIT") or 60),
         public_cache_seconds=float(os.environ.get("PUBLIC_CACHE_SECONDS") or 2.0),
         booking_phone=(os.environ.get("BOOKING_PHONE") or "").strip(),
+        no_show_after_minutes=int(os.environ.get("NO_SHOW_AFTER_MINUTES") or 15),
+        retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
+        yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
         debug=_bool(os.environ.get("DEBUG"), False),
     )

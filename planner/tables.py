@@ -163,3 +163,16 @@ class Seasonality(Table, tablename="seasonality"):
 
     month = Integer(unique=True)
     factor = DoublePrecision(default=1.0)
+
+
+class YieldFactor(Table, tablename="planner_yield"):
+    """A learned multiplier of the forecast of expected applicants (planner.yields), for a venue kind on a day type
+    (``kind_day:commercial:holiday``) or for one venue (``venue:12``): observed over forecast, pulled toward 1 when
+    the sample is small."""
+
+    key = Varchar(length=100, unique=True)
+    factor = DoublePrecision(default=1.0)
+    observed = DoublePrecision(default=0.0)  # applications completed
+    expected = DoublePrecision(default=0.0)  # what the forecast before learning said
+    samples = Integer(default=0)  # booths
+    updated_at = Timestamptz(default=TimestamptzNow())
