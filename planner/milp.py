@@ -164,9 +164,13 @@ class Model:
         if not has_solution:
             return Solution("no_solution", -INF, -INF, [], seconds)
         values_out = list(highs.getSolution().col_value)
-        objective = info.objective_function_value
+        # The objective of the values returned, not HiGHS's own figure: after a start solution (setSolution) HiGHS
+        # 1.x has been seen to report an objective (and, with it, a bound) above what its returned values reach.
+        objective = math.fsum(cost * value for cost, value in zip(self.cost, values_out, strict=True))
+        optimal = status == highspy.HighsModelStatus.kOptimal
         bound = info.mip_dual_bound if any(self.integer) else objective
         if not math.isfinite(bound):
             bound = objective
-        optimal = status == highspy.HighsModelStatus.kOptimal
+        if optimal:  # proven within the gap tolerances: the bound is no further than they allow
+            bound = min(bound, objective + max(1e-7, rel_gap * abs(objective)))
         return Solution("optimal" if optimal else "feasible", objective, max(bound, objective), values_out, seconds)
