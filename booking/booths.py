@@ -11,6 +11,7 @@ from typing import Any
 
 from booking.schemas import Booth, BoothSlot
 from booking.tables import Slot
+from booking.walkins import LiveStatus, live_statuses
 from core import clock
 from core.geo import haversine_km
 from core.settings import get_settings
@@ -92,6 +93,13 @@ async def booth_without_slots(session_id: int) -> Booth:
     return _booth(row, [], clock.now())
 
 
+async def todays_live(booths: list[Booth]) -> dict[int, LiveStatus]:
+    """The live status (walk-in wait, places) of the booths held today, in a few queries whatever their number."""
+    today = clock.today()
+    ids = [b.id for b in booths if b.date == today and b.state in VISIBLE_STATES]
+    return await live_statuses(ids) if ids else {}
+
+
 def with_distance(booths: list[Booth], lat: float, lon: float) -> list[Booth]:
     """The booths nearest first, each with its straight-line distance in km."""
     from dataclasses import replace
@@ -127,12 +135,14 @@ def filter_booths(booths: list[Booth], wanted: BoothFilter) -> list[Booth]:
 
 class BoothCache:
     """The upcoming booths, read at most every ``ttl`` seconds per process (the public read path). A booking is
-    always checked against the database; only the displayed numbers may lag by ``ttl``."""
+    always checked against the database; only the displayed numbers may lag by ``ttl``. Today's booths come with
+    their live status (read with the booths, so that a page rendered from the cache shows both as of one moment)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._booths: list[Booth] | None = None
         self._by_id: dict[int, Booth] = {}
+        self._live: dict[int, LiveStatus] = {}
         self._read_at = 0.0
         self._lock = asyncio.Lock()
         self._memo: dict[tuple, Any] = {}
@@ -143,6 +153,7 @@ class BoothCache:
         async with self._lock:
             if self._booths is None or time.monotonic() - self._read_at >= self.ttl:
                 booths = await upcoming_booths()
+                self._live = await todays_live(booths)
                 self._by_id = {b.id: b for b in booths}
                 self._booths, self._read_at, self._memo = booths, time.monotonic(), {}
         return self._booths
@@ -167,6 +178,10 @@ class BoothCache:
     def cached(self, session_id: int) -> Booth | None:
         """The booth as last read (without reading again), or None."""
         return self._by_id.get(session_id)
+
+    def live(self) -> dict[int, LiveStatus]:
+        """The live status of today's booths as last read (call ``booths()`` first), by booth id."""
+        return self._live
 
     def invalidate(self) -> None:
         self._read_at = 0.0

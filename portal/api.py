@@ -13,6 +13,7 @@ from booking.bookings import BookingRequest, cancel_booking, create_booking, get
 from booking.booths import BoothFilter, filter_booths, with_distance
 from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
+from booking.walkins import LiveStatus
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
@@ -39,6 +40,20 @@ class SlotOut(msgspec.Struct):
     remaining: int
 
 
+class LiveOut(msgspec.Struct):
+    """A booth's situation on its day (booking.walkins.LiveStatus): places, walk-in queue and estimated wait."""
+
+    as_of: dt.datetime
+    phase: str  # before | open | closed
+    open_places: int  # places not booked in the slots that have not started
+    due_parties: int  # booked parties still expected
+    released_places: int  # places of late parties given to walk-ins
+    waiting_parties: int  # walk-in parties waiting or called
+    waiting_people: int
+    wait_minutes: int | None  # estimated wait of a party joining the queue now; null: longer than the day
+    now_serving: int | None  # the last queue number called
+
+
 class SessionOut(msgspec.Struct, omit_defaults=True):
     id: int
     date: dt.date
@@ -56,6 +71,7 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
     url: str
     distance_km: float | None = None
     slots: list[SlotOut] | None = None
+    live: LiveOut | None = None  # only for a booth held today, only in GET /api/sessions/{id}
 
 
 class NeedsIn(msgspec.Struct):
@@ -118,6 +134,12 @@ def session_out(booth: Booth, with_slots: bool = False) -> SessionOut:
         url=f"{get_settings().base_url}/booths/{booth.id}", distance_km=booth.distance_km,
         slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
     )
+
+
+def live_out(live: LiveStatus) -> LiveOut:
+    return LiveOut(as_of=live.as_of, phase=live.phase, open_places=live.open_places, due_parties=live.due_parties,
+                   released_places=live.released_places, waiting_parties=live.waiting_parties,
+                   waiting_people=live.waiting_people, wait_minutes=live.wait_minutes, now_serving=live.now_serving)
 
 
 def booking_out(details: BookingDetails) -> BookingOut:
@@ -186,10 +208,15 @@ class SessionApi(Controller):
     async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut:
         from core.errors import NotFound
 
-        booth = await request.app.state.booths.booth(session_id)
+        cache = request.app.state.booths
+        booth = await cache.booth(session_id)
         if booth is None:
             raise NotFound(_("This booth does not exist."))
-        return session_out(booth, with_slots=True)
+        out = session_out(booth, with_slots=True)
+        live = cache.live().get(booth.id)
+        if live is not None:
+            out.live = live_out(live)
+        return out
 
 
 class BookingApi(Controller):

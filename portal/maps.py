@@ -109,9 +109,27 @@ def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
     return fmap.get_root().render()
 
 
-def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "") -> str:
+def live_text(live: Any) -> str:
+    """One line about a booth held today (a booking.walkins.LiveStatus): the walk-in wait now, or that it has not
+    opened yet or is over."""
+    if live is None:
+        return ""
+    if live.phase == "before":
+        return _("Today: walk-ins welcome once it opens")
+    if live.phase == "closed":
+        return _("Today's reception has ended")
+    if live.wait_minutes is None:
+        return _("Walk-in wait now: the queue fills the rest of today")
+    if live.wait_minutes == 0:
+        return _("Walk-in wait now: none")
+    return _("Walk-in wait now: about {n} min").format(n=live.wait_minutes)
+
+
+def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "",
+                   live: Mapping[int, Any] | None = None) -> str:
     """A complete HTML page with the residents' booths, clustered, each with its date, time, places left and a
-    link to its page; ``here`` marks the place the resident searched from."""
+    link to its page (and for booths held today, the walk-in wait: ``live`` by booth id); ``here`` marks the place
+    the resident searched from."""
     rows = list(booths)
     points = [(b.lat, b.lon) for b in rows] + ([here] if here else [])
     fmap = base_map(centre_of(points), zoom=13)
@@ -121,10 +139,12 @@ def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = Non
         left = (_("{n} places left").format(n=booth.remaining) if booth.remaining
                 else _("Fully booked (walk-ins welcome)"))
         when = f"{booth.date.isoformat()} {booth.start:%H:%M}–{booth.end:%H:%M}"
+        now = live_text((live or {}).get(booth.id))
         popup = (
             f'<strong>{template_literal_text(booth.venue_name)}</strong><br>'
             f'{template_literal_text(when)}<br>{template_literal_text(left)}<br>'
-            f'<a href="/booths/{booth.id}{template_literal_text("?src=" + src) if src else ""}" target="_top">'
+            + (f'<span class="booth-live">{template_literal_text(now)}</span><br>' if now else "")
+            + f'<a href="/booths/{booth.id}{template_literal_text("?src=" + src) if src else ""}" target="_top">'
             f'{open_text}</a>'
         )
         folium.CircleMarker(

@@ -18,7 +18,7 @@ from core.errors import NotFound
 from core.i18n import get_locale
 from core.i18n import gettext as _
 from core.settings import get_settings
-from portal.maps import booth_map_html
+from portal.maps import booth_map_html, live_text
 from portal.security import map_frame_policy
 from portal.templating import page
 from venues.places import find_places
@@ -110,7 +110,8 @@ async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuer
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
     context = dict(search=search, booths=booths[:search.limit], total=len(booths), found=found,
-                   query_string=request.url.query or "", src=clean_code(src))
+                   query_string=request.url.query or "", src=clean_code(src), live=cache.live(),
+                   live_text=live_text)
     if not anonymous:
         return page(request, "public/home.html", **context)
     template = request.app.template_engine.get_template("public/home.html")
@@ -129,17 +130,21 @@ async def map_frame(request: Request, q: FromQuery[str | None] = None, near: Fro
     code = clean_code(src)
     key = ("map", get_locale(), tuple(b.id for b in booths), tuple(b.remaining > 0 for b in booths), found["point"],
            code)
-    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code))
+    live = request.app.state.booths.live()  # read with the booths: the same for every key of this memo
+    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code, live))
     return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
 
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)
 async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None) -> Template:
-    """A booth: venue, access, the readiness check, and its time slots with the places left."""
-    booth = await request.app.state.booths.booth(session_id)
+    """A booth: venue, access, the readiness check, and its time slots with the places left; on its day, the live
+    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds."""
+    cache = request.app.state.booths
+    booth = await cache.booth(session_id)
     if booth is None:
         raise NotFound(_("This booth does not exist."))
-    return page(request, "public/booth.html", booth=booth, src=clean_code(src))
+    return page(request, "public/booth.html", booth=booth, src=clean_code(src), live=cache.live().get(booth.id),
+                live_text=live_text)
 
 
 @get("/favicon.ico", include_in_schema=False)

@@ -11,6 +11,7 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules
    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
    static/vendor/leaflet.markercluster/
 cp node_modules/jquery/dist/jquery.min.js node_modules/jquery/LICENSE.txt static/vendor/jquery/
+mkdir -p static/vendor/jsqr && cp node_modules/jsqr/dist/jsQR.js node_modules/jsqr/LICENSE static/vendor/jsqr/  # QR scanning at check-in
 cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css node_modules/@digital-go-jp/design-tokens/LICENSE \
    static/vendor/design-tokens/
 mkdir -p tests/e2e/assets && cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/e2e/assets/  # accessibility checks in the browser tests
