@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from booking.reminders import tell_booked_residents, tell_residents_of_changes
-from booking.tables import Booking, Slot
+from booking.tables import Booking, BoothResult, Slot, WalkIn
 from core.events import PlanApproved, subscribe
 from core.settings import get_settings
 from planner import invitations
@@ -35,7 +35,8 @@ def split_capacity(capacity: int, walk_in_share: float) -> tuple[int, int]:
 
 async def publish_version(event: PlanApproved) -> None:
     """Publish an approved version inside the approval's transaction: a session that continues a published booth
-    (a change after approval) takes over that booth's slots and bookings; a new session gets new slots; a booth of
+    (a change after approval) takes over that booth's slots, bookings, walk-ins and results; a new session gets new
+    slots; a booth of
     the previous approved version that the new one no longer has is cancelled."""
     settings = get_settings()
     bookable, walk_in = split_capacity(settings.slot_capacity, settings.walk_in_share)
@@ -52,6 +53,9 @@ async def publish_version(event: PlanApproved) -> None:
             continued.add(session["origin"])
             await Slot.update({Slot.session: session["id"]}).where(Slot.session == session["origin"])
             await Booking.update({Booking.session: session["id"]}).where(Booking.session == session["origin"])
+            await WalkIn.update({WalkIn.session: session["id"]}).where(WalkIn.session == session["origin"])
+            await BoothResult.update({BoothResult.session: session["id"]}).where(
+                BoothResult.session == session["origin"])
             await Session.update({Session.state: SessionState.superseded.value}).where(
                 Session.id == session["origin"])
             origin = origins.get(session["origin"])

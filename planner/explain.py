@@ -12,16 +12,19 @@ from core.i18n import ngettext
 from planner.instance import Instance
 from planner.model import PlannedSession
 from planner.reach import coverage
+from planner.yields import base_forecast, multiplier
 
 MAX_NAMES = 3
 
 
 def expected_applicants(instance: Instance, venue_index: int, date: dt.date) -> int:
-    """base rate per hour × hours × f(kind) × seasonality of the month, rounded."""
+    """base rate per hour × hours × f(kind) × seasonality of the month × the learned factors of the venue's kind on
+    that day type and of the venue (planner.yields; 1 when nothing was learned), rounded."""
     parameters = instance.parameters
     venue = instance.venues[venue_index]
-    season = parameters.seasonality.get(date.month, 1.0)
-    return round(parameters.base_rate_per_hour * venue.hours * venue.draw * season)
+    kind = venue.candidate.kind
+    learned = multiplier(parameters, kind, day_type(date).value, venue.candidate.venue_id)
+    return round(base_forecast(parameters, kind, venue.hours, date.month) * learned)
 
 
 def reason(instance: Instance, venue_index: int, visit: int, visits: int, covered: list[float]) -> str:

@@ -86,6 +86,9 @@ class Parameters:
     base_rate_per_hour: float = 2.0
     seasonality: Mapping[int, float] = field(default_factory=dict)  # month number -> factor (mean 1)
     time_limit_seconds: float = 60.0
+    # Learned yields (planner.yields), empty (every factor 1) unless the plan is solved from the database:
+    kind_day_factors: Mapping[str, float] = field(default_factory=dict)  # "commercial:holiday" -> factor
+    venue_factors: Mapping[str, float] = field(default_factory=dict)  # venue_id (facility ID) -> factor
 
     def radius(self, kind: str) -> float:
         return self.radius_km.get(kind, self.default_radius_km)

@@ -34,6 +34,7 @@ from planner.reach import evaluate_reach
 from planner.solve import solve
 from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SolveState, VersionState
+from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
 from venues.tables import BlackoutDate, Venue
 
@@ -47,15 +48,19 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def parameters_from_row(version: dict[str, Any], seasonality: dict[int, float] | None = None) -> Parameters:
-    """The model's parameters from a stored version."""
+def parameters_from_row(version: dict[str, Any], seasonality: dict[int, float] | None = None,
+                        learned: tuple[dict[str, float], dict[str, float]] | None = None) -> Parameters:
+    """The model's parameters from a stored version (with ``learned``: the learned yields of planner.yields)."""
     stored = _json(version["parameters"]) or {}
     values = {name: stored[name] for name in PARAMETER_FIELDS if name in stored}
+    kind_day, venues = learned or ({}, {})
     return Parameters(
         start=dt.date.fromisoformat(stored["start"]),
         end=dt.date.fromisoformat(stored["end"]),
         month_overrides=stored.get("month_overrides", {}),
         seasonality=seasonality or {},
+        kind_day_factors=kind_day,
+        venue_factors=venues,
         **values,
     )
 
@@ -165,7 +170,7 @@ async def _locked_sessions(version_id: int) -> list[LockedSession]:
 async def run_solve(version_id: int, *, actor: Actor | None = None, progress_interval: float = 0.5) -> PlanResult:
     """Solve a version (keeping its locked sessions), reporting progress in the version row, and store the plan."""
     version = await get_version(version_id)
-    parameters = parameters_from_row(version, await seasonality())
+    parameters = parameters_from_row(version, await seasonality(), await planner_factors())
     model_input = await plan_input(parameters, await _locked_sessions(version_id))
     await PlanVersion.update({PlanVersion.solve_state: SolveState.running.value, PlanVersion.error: "",
                               PlanVersion.progress: {"seconds": 0, "stage": "preparing",
@@ -308,7 +313,7 @@ async def stored_plan(version: dict[str, Any], rows: list[dict[str, Any]] | None
                       ) -> tuple[Instance, dict[int, list[dt.date]]]:
     """The model's instance for a stored version and its sessions as the model sees them (venue index → dates)."""
     rows = rows if rows is not None else await sessions_of(version["id"])
-    parameters = parameters_from_row(version, await seasonality())
+    parameters = parameters_from_row(version, await seasonality(), await planner_factors())
     instance = prepare(await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows
                                                      if r["locked"]]))
     index_of = {v.candidate.venue_id: i for i, v in enumerate(instance.venues)}
