@@ -22,7 +22,8 @@ setup: $(STAMP)
 ## Set up, load the Kanazawa demo data on SQLite, print the staff logins and serve http://127.0.0.1:8000
 demo: setup
 	$(BIN)/outreach demo
-	DATA_CREDIT='$(KANAZAWA_CREDIT)' $(BIN)/outreach serve --host $(HOST) --port $(PORT)
+	DATA_CREDIT='$(KANAZAWA_CREDIT)' COUNTER_STATS_FILE=data/kanazawa/window_stats_2024.csv \
+		$(BIN)/outreach serve --host $(HOST) --port $(PORT)
 
 serve: setup
 	$(BIN)/outreach serve --host $(HOST) --port $(PORT)

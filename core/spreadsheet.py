@@ -1,4 +1,5 @@
-"""CSV cells for files that people open in Excel: text that Excel would run as a formula is written as text.
+"""Spreadsheets that people open in Excel: CSV cells that Excel would run as a formula are written as text, and the
+common look of the Excel forms (表の見出し行, column widths, A4 print setup) shared by the 実施計画書 and the reports.
 
 A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is a formula to Excel and
 LibreOffice, which lets a cell such as ``=HYPERLINK(...)`` or ``-2+3+cmd|...`` in imported data act when an
@@ -8,6 +9,11 @@ export is opened (CSV injection).  Such cells get a leading ``'``, which spreads
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)?")  # "-", "-12", "-1.5", "-1e-3"
@@ -31,3 +37,46 @@ def unescape_formula(cell: str) -> str:
     if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
         return cell[1:]
     return cell
+
+
+# --- the Excel forms ---------------------------------------------------------------------------------------------------
+
+FONT_NAME = "游ゴシック"  # what Excel on Japanese Windows shows; other programs substitute their own
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E7E7E7")
+HEADER_FONT = Font(name=FONT_NAME, bold=True)
+BODY_FONT = Font(name=FONT_NAME)
+
+
+def header_row(ws: Worksheet, headers: Sequence[str], row: int = 1) -> None:
+    """A table's header row (見出し行) at ``row``: bold, shaded, bordered, centred and wrapped."""
+    for column, text in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=column, value=text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def column_widths(ws: Worksheet, widths: Iterable[float]) -> None:
+    """The widths of the sheet's columns from A on, in Excel's character units."""
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def print_setup(ws: Worksheet, title: str, *, landscape: bool = True, repeat_header: bool = False) -> None:
+    """A4, one page wide, centred, with ``title`` and the sheet name as page header and page numbers as footer;
+    ``repeat_header`` repeats the first row on every printed page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddHeader.center.text = f"{title}　{ws.title}"
+    ws.oddFooter.center.text = "&P / &N"
+    if repeat_header:
+        ws.print_title_rows = "1:1"

@@ -7,10 +7,20 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as SheetImage
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.spreadsheet import (
+    BODY_FONT,
+    BORDER,
+    FONT_NAME,
+    HEADER_FILL,
+    HEADER_FONT,
+    column_widths,
+    header_row,
+    print_setup,
+)
 from planner import report
 from planner.model import PlanResult
 from planner.plan_map import HEIGHT as MAP_HEIGHT
@@ -18,48 +28,13 @@ from planner.plan_map import WIDTH as MAP_WIDTH
 from planner.plan_map import plan_map_png
 
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-FONT_NAME = "游ゴシック"  # what Excel on Japanese Windows shows; other programs substitute their own
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="E7E7E7")
-HEADER_FONT = Font(name=FONT_NAME, bold=True)
-BODY_FONT = Font(name=FONT_NAME)
 SESSION_WIDTHS = (5, 15, 15, 16, 9, 26, 32, 12, 8, 10, 70)
 MONTHLY_WIDTHS = (12, 12, 10, 10, 10, 10, 10, 10, 11, 14)
 MAP_DISPLAY_WIDTH = 960  # pixels on the sheet; the PNG keeps its full resolution for printing
 
 
-def _header(ws: Worksheet, headers: Sequence[str], row: int = 1) -> None:
-    for column, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=column, value=text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def _widths(ws: Worksheet, widths: Iterable[float]) -> None:
-    for column, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-
-
-def _print_setup(ws: Worksheet, title: str, *, landscape: bool = True, repeat_header: bool = False) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddHeader.center.text = f"{title}　{ws.title}"
-    ws.oddFooter.center.text = "&P / &N"
-    if repeat_header:
-        ws.print_title_rows = "1:1"
-
-
 def _sessions_sheet(ws: Worksheet, rows: Sequence[report.SessionRow], title: str) -> None:
-    _header(ws, report.SESSION_HEADERS)
+    header_row(ws, report.SESSION_HEADERS)
     wrap_columns = {report.SESSION_HEADERS.index(h) + 1 for h in ("会場", "所在地", "曜日", "選定理由")}
     centred = {report.SESSION_HEADERS.index(h) + 1 for h in ("回", "曜日", "平日/休日", "実施時間")}
     for r, row in enumerate(rows, start=2):
@@ -70,16 +45,16 @@ def _sessions_sheet(ws: Worksheet, rows: Sequence[report.SessionRow], title: str
             cell.alignment = Alignment(vertical="top", wrap_text=c in wrap_columns,
                                        horizontal="center" if c in centred else None)
         ws.cell(row=r, column=2).number_format = DATE_FORMAT
-    _widths(ws, SESSION_WIDTHS)
+    column_widths(ws, SESSION_WIDTHS)
     ws.freeze_panes = "B2"
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(report.SESSION_HEADERS))}{len(rows) + 1}"
-    _print_setup(ws, title, repeat_header=True)
+    print_setup(ws, title, repeat_header=True)
 
 
 def _monthly_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
     months, total = report.monthly_summary(result)
-    _header(ws, report.MONTHLY_HEADERS)
+    header_row(ws, report.MONTHLY_HEADERS)
     for r, month in enumerate([*months, total], start=2):
         for c, value in enumerate(month.cells(), start=1):
             cell = ws.cell(row=r, column=c, value=value)
@@ -87,12 +62,12 @@ def _monthly_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
             cell.border = BORDER
             if c > 2:
                 cell.number_format = "#,##0"
-    _widths(ws, MONTHLY_WIDTHS)
+    column_widths(ws, MONTHLY_WIDTHS)
     ws.freeze_panes = "A2"
     note_row = len(months) + 4
     ws.cell(row=note_row, column=1, value="「計画」は月ごとに求めた回数（期間に一部だけ含まれる月は日数に応じて按分）。"
             ).font = BODY_FONT
-    _print_setup(ws, title, repeat_header=True)
+    print_setup(ws, title, repeat_header=True)
 
 
 def _map_sheet(ws: Worksheet, png: bytes, title: str) -> None:
@@ -102,7 +77,7 @@ def _map_sheet(ws: Worksheet, png: bytes, title: str) -> None:
     image.width = MAP_DISPLAY_WIDTH
     image.height = round(MAP_DISPLAY_WIDTH * MAP_HEIGHT / MAP_WIDTH)
     ws.add_image(image, "A3")
-    _print_setup(ws, title)
+    print_setup(ws, title)
 
 
 def _parameters_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
@@ -129,8 +104,8 @@ def _parameters_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
     section("回数が不足する月", [(str(i), text) for i, text in enumerate(shortages, start=1)] or [("—", "なし")])
     notes = report.note_lines(result)
     section("備考", [(str(i), text) for i, text in enumerate(notes, start=1)] or [("—", "なし")])
-    _widths(ws, (26, 100))
-    _print_setup(ws, title, landscape=False)
+    column_widths(ws, (26, 100))
+    print_setup(ws, title, landscape=False)
 
 
 def write_plan_xlsx(result: PlanResult, *, background: Iterable[tuple[float, float]] = (),

@@ -1,0 +1,330 @@
+"""Charts of the daily and monthly reports as inline SVG (no script, no library): grouped bar charts (vertical and
+horizontal) and line charts with axis labels, values printed beside each bar or point, and <title>/<desc> so that
+screen readers announce what the chart shows. The HTML preview inlines them; the PDF embeds them as images.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from booking.report_analysis import day_type_text, percent
+from booking.reports import DailyReport, MonthlyReport
+from core.i18n import gettext as _
+from venues.facility_kinds import kind_label
+
+COLOURS = ("#0031d8", "#c74700", "#1a7f37", "#6e3fb5")
+"""Series colours, each at least 3:1 against white (WCAG 1.4.11); values are printed as well, so colour is never
+the only carrier of a number."""
+INK = "#1a1a1a"
+GRID = "#c8c8c8"
+FONT = "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif"
+MAX_LABEL = 18
+"""Category labels longer than this many characters are cut with an ellipsis (the tables give the full name)."""
+
+Series = tuple[str, Sequence[float]]
+Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready to embed: its id, title, description and SVG markup."""
+
+    id: str
+    title: str
+    description: str
+    svg: str
+
+
+def number(value: float) -> str:
+    """12 / 3.5: whole numbers without decimals, others with one."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _text_width(text: str, size: float) -> float:
+    """A rough width of text in SVG units: wide (CJK) characters a full em, others about half."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.56 for c in text)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def nice_scale(largest: float, ticks: int = 4) -> tuple[float, float]:
+    """The axis maximum and step for values up to ``largest``: steps of 1, 2 or 5 × 10^k."""
+    if largest <= 0:
+        return 1.0, 1.0
+    raw = largest / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return step * math.ceil(largest / step), step
+
+
+def _open(chart_id: str, title: str, description: str, width: float, height: float) -> list[str]:
+    return [
+        (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="report-chart" role="img" '
+         f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" '
+         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" font-family="{FONT}" fill="{INK}">'),
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
+        f'<rect x="0" y="0" width="{width:g}" height="{height:g}" fill="#ffffff"/>',
+    ]
+
+
+def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
+    parts = []
+    for index, (name, _values) in enumerate(series):
+        colour = COLOURS[index % len(COLOURS)]
+        parts.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{x + 16:.1f}" y="{y + 1:.1f}" font-size="12">{escape(name)}</text>')
+        x += 28 + _text_width(name, 12)
+    return parts
+
+
+def _empty(parts: list[str], width: float, height: float) -> str:
+    parts.append(f'<text x="{width / 2:g}" y="{height / 2:g}" font-size="14" text-anchor="middle">'
+                 f'{escape(_("No data"))}</text></svg>')
+    return "".join(parts)
+
+
+def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
+              y_label: str, x_label: str = "", width: float = 640, height: float = 300,
+              fmt: Formatter = number) -> Chart:
+    """Vertical grouped bars: one group per category, one bar per series, each value printed above its bar."""
+    parts = _open(chart_id, title, description, width, height)
+    values = [v for _name, vs in series for v in vs]
+    if not categories or not values:
+        return Chart(chart_id, title, description, _empty(parts, width, height))
+    left, right, top, bottom = 64.0, 12.0, 34.0, 52.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value, step = nice_scale(max(values))
+
+    def y(value: float) -> float:
+        return top + plot_h - (value / top_value) * plot_h
+
+    tick = 0.0
+    while tick <= top_value + 1e-9:
+        parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                     f'stroke="{GRID}" stroke-width="1"/>'
+                     f'<text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">'
+                     f'{escape(fmt(tick))}</text>')
+        tick += step
+    group_w = plot_w / len(categories)
+    bar_w = min(36.0, group_w * 0.8 / len(series))
+    for c, category in enumerate(categories):
+        x0 = left + c * group_w + (group_w - bar_w * len(series)) / 2
+        for s, (name, vs) in enumerate(series):
+            value = vs[c]
+            x = x0 + s * bar_w
+            parts.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w - 2:.1f}" '
+                         f'height="{max(0.0, y(0) - y(value)):.1f}" fill="{COLOURS[s % len(COLOURS)]}">'
+                         f'<title>{escape(f"{category} {name}: {fmt(value)}")}</title></rect>'
+                         f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y(value) - 3:.1f}" font-size="10" '
+                         f'text-anchor="middle">{escape(fmt(value))}</text>')
+        parts.append(f'<text x="{left + (c + 0.5) * group_w:.1f}" y="{top + plot_h + 16:.1f}" font-size="11" '
+                     f'text-anchor="middle">{escape(_short(category))}</text>')
+    parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
+    parts.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" '
+                 f'text-anchor="middle">{escape(y_label)}</text>')
+    if x_label:
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="12" text-anchor="middle">'
+                     f'{escape(x_label)}</text>')
+    if len(series) > 1:
+        parts += _legend(series, left, 16)
+    parts.append("</svg>")
+    return Chart(chart_id, title, description, "".join(parts))
+
+
+def hbar_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
+               x_label: str, width: float = 640, fmt: Formatter = number) -> Chart:
+    """Horizontal grouped bars, for long category names (venues, placements): values printed after each bar."""
+    bar_h = 14.0
+    row_h = bar_h * len(series) + 10
+    top, bottom = 34.0 if len(series) > 1 else 12.0, 40.0
+    height = top + bottom + row_h * max(1, len(categories))
+    parts = _open(chart_id, title, description, width, height)
+    values = [v for _name, vs in series for v in vs]
+    if not categories or not values:
+        return Chart(chart_id, title, description, _empty(parts, width, height))
+    left = min(230.0, 12 + max(_text_width(_short(c), 12) for c in categories))
+    right = 56.0
+    plot_w = width - left - right
+    top_value, step = nice_scale(max(values))
+
+    def x(value: float) -> float:
+        return left + (value / top_value) * plot_w
+
+    tick = 0.0
+    plot_bottom = top + row_h * len(categories)
+    while tick <= top_value + 1e-9:
+        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top:g}" y2="{plot_bottom:.1f}" '
+                     f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{plot_bottom + 14:.1f}" font-size="11" '
+                     f'text-anchor="middle">{escape(fmt(tick))}</text>')
+        tick += step
+    for c, category in enumerate(categories):
+        y0 = top + c * row_h + 5
+        parts.append(f'<text x="{left - 6:.1f}" y="{y0 + row_h / 2:.1f}" font-size="12" text-anchor="end">'
+                     f'{escape(_short(category))}</text>')
+        for s, (name, vs) in enumerate(series):
+            value = vs[c]
+            y = y0 + s * bar_h
+            parts.append(f'<rect x="{left:g}" y="{y:.1f}" width="{max(0.0, x(value) - left):.1f}" '
+                         f'height="{bar_h - 2:g}" fill="{COLOURS[s % len(COLOURS)]}">'
+                         f'<title>{escape(f"{category} {name}: {fmt(value)}")}</title></rect>'
+                         f'<text x="{x(value) + 4:.1f}" y="{y + bar_h - 4:.1f}" font-size="10">'
+                         f'{escape(fmt(value))}</text>')
+    parts.append(f'<line x1="{left:g}" x2="{left:g}" y1="{top:g}" y2="{plot_bottom:.1f}" stroke="{INK}"/>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6:.1f}" font-size="12" text-anchor="middle">'
+                 f'{escape(x_label)}</text>')
+    if len(series) > 1:
+        parts += _legend(series, left, 16)
+    parts.append("</svg>")
+    return Chart(chart_id, title, description, "".join(parts))
+
+
+def line_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
+               y_label: str, x_label: str = "", width: float = 640, height: float = 300,
+               fmt: Formatter = number) -> Chart:
+    """Lines with a marked, labelled point per category (e.g. per day of a month)."""
+    parts = _open(chart_id, title, description, width, height)
+    values = [v for _name, vs in series for v in vs]
+    if not categories or not values:
+        return Chart(chart_id, title, description, _empty(parts, width, height))
+    left, right, top, bottom = 64.0, 16.0, 34.0, 52.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value, step = nice_scale(max(values))
+
+    def y(value: float) -> float:
+        return top + plot_h - (value / top_value) * plot_h
+
+    def x(index: int) -> float:
+        return left + (index + 0.5) * plot_w / len(categories)
+
+    tick = 0.0
+    while tick <= top_value + 1e-9:
+        parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                     f'stroke="{GRID}"/><text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="11" '
+                     f'text-anchor="end">{escape(fmt(tick))}</text>')
+        tick += step
+    label_every = max(1, math.ceil(len(categories) / 16))
+    for i, category in enumerate(categories):
+        if i % label_every == 0:
+            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16:.1f}" font-size="11" text-anchor="middle">'
+                         f'{escape(_short(category))}</text>')
+    for s, (name, vs) in enumerate(series):
+        colour = COLOURS[s % len(COLOURS)]
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for i, value in enumerate(vs):
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
+                         f'<title>{escape(f"{categories[i]} {name}: {fmt(value)}")}</title></circle>'
+                         f'<text x="{x(i):.1f}" y="{y(value) - 6:.1f}" font-size="10" text-anchor="middle" '
+                         f'fill="{colour}">{escape(fmt(value))}</text>')
+    parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
+    parts.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" '
+                 f'text-anchor="middle">{escape(y_label)}</text>')
+    if x_label:
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="12" text-anchor="middle">'
+                     f'{escape(x_label)}</text>')
+    if len(series) > 1:
+        parts += _legend(series, left, 16)
+    parts.append("</svg>")
+    return Chart(chart_id, title, description, "".join(parts))
+
+
+# --- the reports' charts --------------------------------------------------------------------------------------------
+
+def _hour_label(hour: int) -> str:
+    return f"{hour}:00"
+
+
+def _pct(value: float) -> str:
+    return percent(value / 100)
+
+
+def hours_chart(hours: Sequence[tuple[int, int]], chart_id: str = "chart-hours") -> Chart:
+    """Applications per hour of the day."""
+    return bar_chart(chart_id, _("Applications per hour"),
+                     _("Applications completed in each hour of the day, all booths together."),
+                     [_hour_label(h) for h, _n in hours], [(_("Applications"), [n for _h, n in hours])],
+                     y_label=_("Applications"), x_label=_("Hour of the day"))
+
+
+def daily_charts(report: DailyReport) -> list[Chart]:
+    """The daily report's charts: bookings against walk-ins, applications per hour, actual against forecast."""
+    names = [row.venue_name for row in report.booths]
+    return [
+        hbar_chart("chart-visitors", _("Bookings against walk-ins"),
+                   _("People booked and people who came without booking, per booth."), names,
+                   [(_("Booked people"), [r.figures.people for r in report.booths]),
+                    (_("Walk-in people"), [r.figures.walk_in_people for r in report.booths])], x_label=_("People")),
+        hours_chart(report.hours),
+        hbar_chart("chart-forecast", _("Applications against the forecast"),
+                   _("Applications completed and the plan's expected applicants, per booth."), names,
+                   [(_("Applications"), [r.figures.applications for r in report.booths]),
+                    (_("Forecast"), [r.figures.forecast for r in report.booths])], x_label=_("Applications")),
+    ]
+
+
+def monthly_charts(report: MonthlyReport) -> list[Chart]:
+    """The monthly report's charts: per day, per hour, per venue, per kind, no-show rate, per placement, this month
+    against the last, and the in-office counts against the counter statistics of the same month of an earlier year
+    (when they are configured)."""
+    days = [row for row in report.days if row.figures.booths]
+    venues = report.by_venue
+    kinds = report.by_kind
+    placements = [row for row in report.by_placement if row.bookings or not row.is_direct]
+    now, before = report.totals, report.previous_totals
+    charts = [
+        line_chart("chart-days", _("Bookings against walk-ins by day"),
+                   _("Booked people, walk-in people and applications on each booth day of the month."),
+                   [f"{row.date.month}/{row.date.day}" for row in days],
+                   [(_("Booked people"), [row.figures.people for row in days]),
+                    (_("Walk-in people"), [row.figures.walk_in_people for row in days]),
+                    (_("Applications"), [row.figures.applications for row in days])],
+                   y_label=_("People"), x_label=_("Day")),
+        hours_chart(report.hours),
+        hbar_chart("chart-venues", _("Applications per venue against the forecast"),
+                   _("Applications completed and the plan's expected applicants, per venue."),
+                   [g.label for g in venues],
+                   [(_("Applications"), [g.figures.applications for g in venues]),
+                    (_("Forecast"), [g.figures.forecast for g in venues])], x_label=_("Applications")),
+        bar_chart("chart-kinds", _("Applications per hour by venue kind and day type"),
+                  _("Applications per opening hour of the booths with results, by venue kind and by day type."),
+                  [kind_label(g.key) for g in kinds] + [day_type_text(g.key) for g in report.by_day_type],
+                  [(_("Applications per hour"), [round(g.figures.applications_per_hour or 0, 1)
+                                                 for g in (*kinds, *report.by_day_type)])],
+                  y_label=_("Applications per hour")),
+        hbar_chart("chart-no-shows", _("No-show rate per venue"),
+                   _("Share of the bookings whose party did not come, per venue."), [g.label for g in venues],
+                   [(_("No-show rate"), [round((g.figures.no_show_rate or 0) * 100, 1) for g in venues])],
+                   x_label=_("No-show rate (%)"), fmt=_pct),
+        hbar_chart("chart-placements", _("Bookings per publicity placement"),
+                   _("Bookings of this month's booths by the placement their QR code or link came from."),
+                   [row.name or row.code or _("Direct (no placement code)") for row in placements],
+                   [(_("Bookings"), [row.bookings for row in placements]),
+                    (_("Checked in"), [row.checked_in for row in placements])], x_label=_("Bookings")),
+        bar_chart("chart-previous", _("This month against the previous month"),
+                  _("Booths, bookings, walk-in parties and applications in the previous month and in this month."),
+                  [_("Booths"), _("Bookings"), _("Walk-in parties"), _("Applications")],
+                  [(_("Previous month"), [before.booths, before.bookings, before.walk_ins, before.applications]),
+                   (_("This month"), [now.booths, now.bookings, now.walk_ins, now.applications])],
+                  y_label=_("Count")),
+    ]
+    stat = report.counter_stat
+    if stat is not None:
+        office = report.office
+        charts.append(bar_chart(
+            "chart-office", _("In-office counts against the same month of {year}").format(year=stat.year),
+            _("This month's counts at the city's counters beside the counter statistics of the same month of {year}.")
+            .format(year=stat.year),
+            [_("Cards handed over"), _("Certificates issued or renewed"), _("Applications"), _("Phone calls")],
+            [(_("Same month of {year}").format(year=stat.year),
+              [stat.card_issued, stat.certificates, stat.applications, stat.phone_calls]),
+             (_("This month"), [office.card_handovers, office.certificates, office.applications,
+                                office.phone_calls])],
+            y_label=_("Count")))
+    return charts
