@@ -62,6 +62,7 @@ class Settings:
     no_show_after_minutes: int = 15  # a booking not checked in this long after its slot starts goes to walk-ins
     retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
+    counter_stats_file: Path | None = None  # the city's monthly counter statistics (窓口統計) CSV; None: no comparison
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -101,5 +102,6 @@ def get_settings() -> Settings:
         no_show_after_minutes=int(os.environ.get("NO_SHOW_AFTER_MINUTES") or 15),
         retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
+        counter_stats_file=Path(os.environ["COUNTER_STATS_FILE"]) if os.environ.get("COUNTER_STATS_FILE") else None,
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -28,6 +28,7 @@ from portal.admin_pages import AuditController, UserController
 from portal.api import BookingApi, SessionApi
 from portal.auth import session_config
 from portal.booking_pages import BookingFormController, ManageController
+from portal.checkin_pages import CheckInController, start_release_loop, stop_release_loop
 from portal.errors import EXCEPTION_HANDLERS
 from portal.feed_pages import FeedCache, VenueFeedController, venue_feed
 from portal.flyer_pages import FlyerController, booth_flyer, booth_flyer_image, month_poster
@@ -39,6 +40,9 @@ from portal.outbox_pages import OutboxController
 from portal.placement_pages import PlacementController, PublicityResultsController
 from portal.plan_pages import PlanController, SessionController
 from portal.public import booth_page, favicon, home, map_frame
+from portal.report_pages import ReportController
+from portal.results_pages import DayController, YieldController
+from portal.retention_pages import RetentionController
 from portal.security import SecurityHeadersMiddleware
 from portal.staff_auth import SignInController, set_language
 from portal.templating import build_environment
@@ -138,9 +142,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationAnswerController,
             PlacementController,
             PublicityResultsController,
+            ReportController,
+            DayController,
+            YieldController,
             AuditController,
             UserController,
             OutboxController,
+            RetentionController,
+            CheckInController,
             SessionApi,
             BookingApi,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
@@ -159,10 +168,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores=store_registry(settings),
-        on_startup=[start_pool, start_outbox_sender],
+        on_startup=[start_pool, start_outbox_sender, start_release_loop],
         state=State({"booths": BoothCache(settings.public_cache_seconds),
                      "feeds": FeedCache(settings.public_cache_seconds)}),
-        on_shutdown=[stop_outbox_sender, close_pool],
+        on_shutdown=[stop_release_loop, stop_outbox_sender, close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,
     )

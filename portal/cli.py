@@ -329,8 +329,12 @@ from portal.plan_command import plans as plans_group  # noqa: E402
 from portal.place_command import places as places_group  # noqa: E402
 
 from portal.booking_command import remind as remind_command  # noqa: E402
+from portal.yields_command import yields as yields_command  # noqa: E402
+from portal.purge_command import purge as purge_command  # noqa: E402
 
 main.add_command(remind_command)
+main.add_command(yields_command)
+main.add_command(purge_command)
 main.add_command(plan_command)
 main.add_command(plans_group)
 main.add_command(demand_group)

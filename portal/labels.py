@@ -43,6 +43,20 @@ ACTION_LABELS: dict[str, str] = {
     "venue.feed_token_rotated": N_("Calendar feed address reissued"),
     "outbox.resent": N_("Email sent again"),
     "outbox.retried": N_("Email retried now"),
+    "bookings.viewed": N_("Booking list viewed"),
+    "booking.checked_in": N_("Booking checked in"),
+    "booking.no_show": N_("Booking marked as a no-show"),
+    "booking.released": N_("Late booking released to walk-ins"),
+    "booking.restored": N_("Check-in or no-show undone"),
+    "walk_in.registered": N_("Walk-in registered"),
+    "walk_in.called": N_("Walk-in called"),
+    "walk_in.served": N_("Walk-in served"),
+    "walk_in.left": N_("Walk-in left the queue"),
+    "booth.results_saved": N_("Booth results saved"),
+    "office.counts_saved": N_("In-office counts saved"),
+    "report.analysis_saved": N_("Report analysis saved"),
+    "retention.scheduled": N_("Personal data purged (scheduled)"),
+    "retention.end_of_contract": N_("Personal data deleted (end of contract)"),
 }
 
 CHANGE_LABELS: dict[str, str] = {
@@ -79,6 +93,11 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "placement": N_("Placement"),
     "invitation": N_("Invitation"),
     "outbox_message": N_("Email"),
+    "booking": N_("Booking"),
+    "walk_in": N_("Walk-in"),
+    "office_day": N_("In-office day"),
+    "report": N_("Report"),
+    "purge_run": N_("Deletion run"),
 }
 
 FIELD_LABELS: dict[str, str] = {
