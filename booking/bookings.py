@@ -332,10 +332,14 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
             await _check_contact_limit(slot["session"], shown.phone, shown.email, except_id=current["id"])
             if not await _take_places(slot_id, current["party_size"]):
                 raise _NoRoom(slot_id, slot["session"], current["party_size"])
+            moved = await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"],
+                                          Booking.reminded_at: None, Booking.booth_cancelled_notice_at: None,
+                                          Booking.updated_at: clock.now()}).where(
+                (Booking.id == current["id"]) & (Booking.state == BookingState.confirmed.value)
+                & (Booking.slot == current["slot"])).returning(Booking.id)
+            if not moved:  # checked in, marked absent or moved by another request meanwhile: nothing is changed
+                raise Conflict(_("Only a confirmed booking can be moved."))
             await _release_places(current["slot"], current["party_size"])
-            await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"],
-                                  Booking.reminded_at: None, Booking.booth_cancelled_notice_at: None,
-                                  Booking.updated_at: clock.now()}).where(Booking.id == current["id"])
             details = await _details(await _row(shown.code))
             await notices.booking_moved(details)
     except _NoRoom as no_room:

@@ -190,8 +190,9 @@ async def check_in_booking(actor: Actor, session_id: int, booking_id: int) -> Bo
             raise _refusal(row)
         done = await Booking.update({Booking.state: BookingState.checked_in.value, Booking.checked_in_at: now,
                                      Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
-        if not done:  # another device checked it in meanwhile (PostgreSQL)
+            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)
+            & (Booking.slot == row["slot"])).returning(Booking.id)
+        if not done:  # another device checked it in (or the resident moved it) meanwhile (PostgreSQL)
             raise _refusal(await _booking(session_id, booking_id))
         await record_event(actor, "booking.checked_in", "booking", booking_id,
                            _summary(row["code"], row["party_size"]),
@@ -229,7 +230,8 @@ async def mark_no_show(actor: Actor, session_id: int, booking_id: int) -> Bookin
         row = await _booking(session_id, booking_id)
         marked = await Booking.update({Booking.state: BookingState.no_show.value, Booking.released_at: now,
                                        Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
+            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)
+            & (Booking.slot == row["slot"])).returning(Booking.id)  # not moved meanwhile: free the places it holds
         if not marked:
             raise InvalidTransition(_("Only a booking that is still expected can be marked as a no-show."))
         await _release_places(row["slot"], row["party_size"])
@@ -254,7 +256,7 @@ async def undo(actor: Actor, session_id: int, booking_id: int) -> BookingLine:
                              "party as a walk-in."))
         restored = await Booking.update({Booking.state: BookingState.confirmed.value, Booking.checked_in_at: None,
                                          Booking.released_at: None, Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == state)).returning(Booking.id)
+            (Booking.id == booking_id) & (Booking.state == state) & (Booking.slot == row["slot"])).returning(Booking.id)
         if not restored:  # another device changed it meanwhile (PostgreSQL): the places taken above roll back
             raise InvalidTransition(_("Only a check-in or a no-show can be undone."))
         await record_event(actor, "booking.restored", "booking", booking_id, _summary(row["code"], row["party_size"]),
@@ -291,7 +293,7 @@ async def release_late_bookings(session_id: int | None = None, now: dt.datetime 
             marked = await Booking.update({Booking.state: BookingState.no_show.value, Booking.released_at: now,
                                            Booking.updated_at: now}).where(
                 (Booking.id == row["id"]) & (Booking.state == BookingState.confirmed.value)
-                & (Booking.updated_at < due)).returning(Booking.id)
+                & (Booking.slot == row["slot"]) & (Booking.updated_at < due)).returning(Booking.id)
             if not marked:
                 continue
             await _release_places(row["slot"], row["party_size"])

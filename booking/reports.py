@@ -249,7 +249,7 @@ def parse_month(month: str) -> tuple[dt.date, dt.date]:
         first = dt.date.fromisoformat(f"{month}-01") if len(month) == 7 else None
     except ValueError:
         first = None
-    if first is None:
+    if first is None or not 1900 < first.year < 9999:  # the previous and the following month must exist too
         raise NotFound(_("There is no such month."))
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)

@@ -14,7 +14,8 @@ Where personal data sits, and what happens to it:
   blanked at the end of the contract.
 - ``audit_event``: changes of partner contacts (``venue.updated``) and any known name, phone or email in a summary or
   change; free-text notes (venue notes, placement notes, booth results, report analyses, review comments, blackout
-  reasons) → the personal values are cut out at the end of the contract.
+  reasons) → the names, phones and emails of the bookings a scheduled purge anonymises are cut out in the same run
+  (afterwards nothing could find them); at the end of the contract every known personal value is.
 - ``staff_user``: the contractor's own staff. Their accounts are deactivated and their email addresses erased at the
   end of the contract; usernames and display names stay, because the audit trail the city keeps names who did what.
   The account named as the actor keeps working, and the city's reviewer and admin accounts are left as they are so
@@ -72,7 +73,8 @@ COUNT_LABELS: dict[str, str] = {
     "staff_accounts_deactivated": N_("Contractor staff accounts deactivated (email erased)"),
     "storage_compacted": N_("Database storage rebuilt, so that deleted data cannot be read back"),
 }
-SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted")
+SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted", "free_texts_scrubbed",
+                    "audit_entries_scrubbed")
 END_OF_CONTRACT_COUNTS = tuple(COUNT_LABELS)
 CONTRACTOR_ROLES = (Role.contractor_staff.value, Role.contractor_lead.value)
 # Keys of audit changes whose values are personal data (a partner's contact, a resident's contact).
@@ -205,7 +207,17 @@ async def purge_expired(now: dt.datetime | None = None, days: int | None = None,
     cutoff, cutoff_at = horizon(now, days)
 
     async def work() -> dict[str, int]:
-        counts = {"bookings_anonymised": await _anonymise(await _expired_bookings(cutoff), now)}
+        expired = await _expired_bookings(cutoff)
+        scrubber = _Scrubber(personal_keys=False)  # their names and contacts are cut out of notes and the audit
+        for chunk in _chunks(expired):  # log first: once blanked, nothing could find them there again
+            for row in await Booking.select(Booking.name_kana, Booking.phone, Booking.email).where(
+                    Booking.id.is_in(chunk)):
+                scrubber.add(row["name_kana"])
+                scrubber.add(row["email"])
+                scrubber.add(row["phone"], phone=True)
+        counts = {"bookings_anonymised": await _anonymise(expired, now)}
+        counts["free_texts_scrubbed"] = await _scrub_free_text(scrubber)
+        counts["audit_entries_scrubbed"] = await _scrub_audit(scrubber) if scrubber.pattern() else 0
         deleted = await OutboxMessage.delete().where(
             OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at)).returning(
             OutboxMessage.id)
@@ -240,6 +252,7 @@ class _Scrubber:
 
     values: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
+    personal_keys: bool = True  # also blank every value under a personal key (the end of the contract)
     _pattern: re.Pattern[str] | None = None
 
     def add(self, value: str | None, phone: bool = False) -> None:
@@ -267,7 +280,8 @@ class _Scrubber:
         """A JSON value with every value under a personal key (``partner_email``, ...) and every known personal
         value in its strings replaced."""
         if isinstance(value, dict):
-            return {key: self.data(item, personal or key in PERSONAL_KEYS) for key, item in value.items()}
+            return {key: self.data(item, personal or (self.personal_keys and key in PERSONAL_KEYS))
+                    for key, item in value.items()}
         if isinstance(value, list):
             return [self.data(item, personal) for item in value]
         if isinstance(value, str):

@@ -123,10 +123,16 @@ async def store(factors: Iterable[Factor]) -> int:
     """Replace the stored factors by these (in one transaction); returns how many rows there are now."""
     rows = [YieldFactor(key=f.key, factor=f.factor, observed=f.observed, expected=f.expected, samples=f.samples,
                         updated_at=clock.now()) for f in factors]
+    columns = [YieldFactor.factor, YieldFactor.observed, YieldFactor.expected, YieldFactor.samples,
+               YieldFactor.updated_at]
     async with write_transaction():
-        await YieldFactor.delete(force=True)
-        if rows:
-            await YieldFactor.insert(*rows)
+        # Upsert, then drop the keys no longer learned: two saves at once never collide on the unique key.
+        for row in rows:
+            await YieldFactor.insert(row).on_conflict(target=YieldFactor.key, action="DO UPDATE", values=columns)
+        stale = YieldFactor.delete()
+        stale = stale.where(YieldFactor.key.not_in([row.key for row in rows])) if rows else stale.where(
+            YieldFactor.id > 0)
+        await stale
     return len(rows)
 
 

@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -104,6 +105,7 @@ class CheckInController(Controller):
     include_in_schema = False
     guards = [requires(*VENUE_EDITORS)]
     dependencies = {"actor": Provide(provide_actor)}
+    cache_control = CacheControlHeader(no_store=True)  # residents' names: never kept by a shared tablet's browser
 
     @get("/", name="checkin_list")
     async def list(self, request: Request) -> Template:

@@ -216,3 +216,31 @@ async def test_the_booking_list_is_audited_for_every_view_without_names(staff):
     assert all("ヤマダ" not in e["summary"] and "スズキ" not in e["summary"] for e in events)
     with pytest.raises(NotFound):
         await checkin.booking_list(staff, booth["session"] + 1000)
+
+
+async def test_a_move_racing_a_no_show_never_frees_places_twice(staff, monkeypatch):
+    """Staff mark a party absent while its resident moves it to a later slot (the no-show lands between the move's
+    read and its update, as READ COMMITTED allows on PostgreSQL): whichever comes second changes nothing, and every
+    slot's booked places stay the sum of its active parties."""
+    from booking import bookings
+
+    booth = await publish_booth(DAY, capacity=4)
+    first, later = booth["slots"][0]["id"], booth["slots"][6]["id"]  # 10:00, and 13:00 (still open for booking)
+    code = await book(first, party_size=2)
+    await book(first, name="すずき はなこ", party_size=2, phone="090-8765-4321")
+    booking_id = (await state_of(code))["id"]
+    open_slot = bookings._open_slot
+
+    async def no_show_meanwhile(slot_id: int) -> dict:
+        await checkin.mark_no_show(staff, booth["session"], booking_id)
+        return await open_slot(slot_id)
+
+    monkeypatch.setattr(bookings, "_open_slot", no_show_meanwhile)
+    with clock.frozen(at(10, 5)), pytest.raises(Conflict) as refused:
+        await bookings.move_booking(code, manage_token(code), later)
+    for slot in booth["slots"]:
+        active = await Booking.select(Booking.party_size).where(
+            (Booking.slot == slot["id"]) & Booking.state.is_in(["confirmed", "checked_in"]))
+        assert await booked(slot["id"]) == sum(row["party_size"] for row in active)
+    assert "confirmed booking" in str(refused.value)
+    assert (await state_of(code))["slot"] == first

@@ -21,7 +21,7 @@ from booking.bookings import BookingRequest, cancel_booking, create_booking
 from booking.codes import manage_token
 from booking.deletion_report import deletion_report_pdf, write_deletion_report
 from booking.schemas import Needs
-from booking.tables import Booking, PurgeRun, Slot
+from booking.tables import Booking, BoothResult, PurgeRun, Slot
 from core import clock
 from core.db import is_sqlite, write_transaction
 from core.errors import ValidationFailed
@@ -138,7 +138,8 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
 
     result = await retention.purge_expired(PURGE_AT, 30)
 
-    assert result.counts == {"bookings_anonymised": 4, "resident_messages_deleted": resident_mail}
+    assert result.counts == {"bookings_anonymised": 4, "resident_messages_deleted": resident_mail,
+                             "free_texts_scrubbed": 0, "audit_entries_scrubbed": 0}
     assert result.cutoff == dt.date(2027, 7, 1) and result.run_id is not None
     assert await counts_by_booth() == before
     old = await Booking.select().where(Booking.session == world["old"]["session"])
@@ -156,8 +157,22 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
     assert event["object_id"] == str(result.run_id) and "bookings_anonymised=4" in event["summary"]
 
     again = await retention.purge_expired(PURGE_AT, 30)
-    assert again.counts == {"bookings_anonymised": 0, "resident_messages_deleted": 0} and again.total == 0
+    assert again.counts == {"bookings_anonymised": 0, "resident_messages_deleted": 0, "free_texts_scrubbed": 0,
+                            "audit_entries_scrubbed": 0} and again.total == 0
     assert await counts_by_booth() == before
+
+
+async def test_the_scheduled_purge_cuts_the_names_it_erases_out_of_staff_notes():
+    """Once a booking is blanked nothing could find its name again, so the same run cuts it out of the notes staff
+    typed (a booth's results here) — the end-of-contract run would no longer know it."""
+    world = await scenario()
+    _typed, name, phone_typed, _digits, _email = RESIDENTS[0]
+    await BoothResult.insert(BoothResult(session=world["old"]["session"], applications=3,
+                                         notes=f"{name}様 車椅子で来場 {phone_typed} 折り返し済み"))
+    result = await retention.purge_expired(PURGE_AT, 30)
+    assert result.counts["free_texts_scrubbed"] == 1
+    notes = (await BoothResult.select(BoothResult.notes).first())["notes"]
+    assert name not in notes and phone_typed not in notes and "車椅子で来場" in notes and "折り返し済み" in notes
 
 
 async def test_the_horizon_is_days_before_today_in_japan_and_defaults_to_the_setting():
