@@ -122,10 +122,10 @@ _BOOKING_COLUMNS = (
 )
 
 
-async def _details(row: dict) -> BookingDetails:
+async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetails:
     from booking.booths import booth
 
-    shown = await booth(row["session"])
+    shown = await booths.booth(row["session"]) if booths is not None else await booth(row["session"])
     if shown is None:  # pragma: no cover - a booking's booth was published
         raise NotFound(_("This booking does not exist."))
     needs = row["needs"] if isinstance(row["needs"], dict) else json.loads(row["needs"] or "{}")
@@ -143,14 +143,15 @@ async def _row(code: str) -> dict | None:
     return await Booking.select(*_BOOKING_COLUMNS).where(Booking.code == code).first()
 
 
-async def get_booking(code: str, token: str | None) -> BookingDetails:
-    """A booking opened with its manage token; a wrong code or token is "not found" (no hint which)."""
+async def get_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
+    """A booking opened with its manage token; a wrong code or token is "not found" (no hint which). The booth's
+    venue, times and places come from ``booths`` (the public cache) when given."""
     code = normalize_code(code)
     row = await _row(code) if code and token_matches(code, token) else None
     if row is None:
         raise NotFound(_("This booking does not exist, or the link is incomplete. Open the link from your "
                          "confirmation email or slip again."))
-    return await _details(row)
+    return await _details(row, booths)
 
 
 async def next_free_slots(party_size: int, near_session: int, exclude_slot: int | None = None,
@@ -188,10 +189,13 @@ async def _open_slot(slot_id: int) -> dict:
 
 
 async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
-    """The booth's venue and times for a booking's confirmation: from the public cache when it has the booth (its
-    venue and times do not change while it is published), else one query."""
+    """The booth's venue and times for a booking's confirmation: from the public cache (read again at most every
+    PUBLIC_CACHE_SECONDS; a published session's venue and times never change: a change publishes a new session),
+    else one query."""
     from booking.booths import booth_without_slots
 
+    if booths is not None:
+        await booths.booths()
     cached = booths.cached(session_id) if booths is not None else None
     return cached if cached is not None else await booth_without_slots(session_id)
 
@@ -297,9 +301,9 @@ async def _replayed(earlier: dict, digest: str) -> BookingDetails:
     return await _details(await _row(earlier["code"]))
 
 
-async def cancel_booking(code: str, token: str | None) -> BookingDetails:
+async def cancel_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
     """Cancel a booking and give its places back (cancelling twice is harmless)."""
-    shown = await get_booking(code, token)
+    shown = await get_booking(code, token, booths)
     async with write_transaction():
         cancelled = await Booking.update({Booking.state: BookingState.cancelled.value,
                                           Booking.updated_at: clock.now()}).where(

@@ -238,13 +238,14 @@ class BookingApi(Controller):
                         headers={} if created else {"Idempotent-Replayed": "true"})
 
     @get("/{code:str}", summary="A booking, with its token")
-    async def read(self, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
-        return booking_out(await get_booking(code, token))
+    async def read(self, request: Request, code: FromPath[str],
+                   token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
+        return booking_out(await get_booking(code, token, request.app.state.booths))
 
     @post("/{code:str}/cancel", summary="Cancel a booking", status_code=200)
     async def cancel(self, request: Request, code: FromPath[str],
                      token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
-        details = await cancel_booking(code, token)
+        details = await cancel_booking(code, token, request.app.state.booths)
         return booking_out(details)
 
     @post("/{code:str}/move", summary="Move a booking to another slot", status_code=200)
