@@ -53,6 +53,36 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
+def _fit(text: str, size: float, room: float, *, short: bool = True) -> str:
+    """``text`` cut with an ellipsis so that it is at most ``room`` wide at ``size`` (and, if ``short``, at most
+    MAX_LABEL characters)."""
+    text = _short(text) if short else text
+    if _text_width(text, size) <= room:
+        return text
+    while text and _text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+TICK = 12
+"""Font sizes in SVG units: axis ticks, values beside bars and points, category labels, axis titles and legend."""
+VALUE = 12
+LABEL = 13
+AXIS = 13
+LEGEND_ROW = 20
+
+
+def _legend_rows(series: Sequence[Series], x: float, width: float) -> int:
+    """How many rows the legend takes when it wraps before the right edge."""
+    rows, left = 1, x
+    for name, _values in series:
+        item = 28 + _text_width(name, AXIS)
+        if x + item > width - 8 and x > left:
+            rows, x = rows + 1, left
+        x += item
+    return rows
+
+
 def nice_scale(largest: float, ticks: int = 4) -> tuple[float, float]:
     """The axis maximum and step for values up to ``largest``: steps of 1, 2 or 5 × 10^k."""
     if largest <= 0:
@@ -74,13 +104,17 @@ def _open(chart_id: str, title: str, description: str, width: float, height: flo
     ]
 
 
-def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
+def _legend(series: Sequence[Series], x: float, y: float, width: float = 640) -> list[str]:
     parts = []
+    left = x
     for index, (name, _values) in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
-        parts.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{x + 16:.1f}" y="{y + 1:.1f}" font-size="12">{escape(name)}</text>')
-        x += 28 + _text_width(name, 12)
+        item = 28 + _text_width(name, AXIS)
+        if x + item > width - 8 and x > left:  # wrap to the next row rather than run off the chart
+            x, y = left, y + LEGEND_ROW
+        parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="13" height="13" fill="{colour}"/>'
+                     f'<text x="{x + 17:.1f}" y="{y + 1:.1f}" font-size="{AXIS}">{escape(name)}</text>')
+        x += item
     return parts
 
 
@@ -94,11 +128,14 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
               y_label: str, x_label: str = "", width: float = 640, height: float = 300,
               fmt: Formatter = number) -> Chart:
     """Vertical grouped bars: one group per category, one bar per series, each value printed above its bar."""
+    legend_rows = _legend_rows(series, 64.0, width) if len(series) > 1 else 0
+    height += LEGEND_ROW * max(0, legend_rows - 1)
     parts = _open(chart_id, title, description, width, height)
     values = [v for _name, vs in series for v in vs]
     if not categories or not values:
         return Chart(chart_id, title, description, _empty(parts, width, height))
-    left, right, top, bottom = 64.0, 12.0, 34.0, 52.0
+    left, right, bottom = 64.0, 12.0, 56.0
+    top = 38.0 + LEGEND_ROW * max(0, legend_rows - 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value, step = nice_scale(max(values))
 
@@ -109,11 +146,11 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
     while tick <= top_value + 1e-9:
         parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="{GRID}" stroke-width="1"/>'
-                     f'<text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">'
+                     f'<text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" text-anchor="end">'
                      f'{escape(fmt(tick))}</text>')
         tick += step
     group_w = plot_w / len(categories)
-    bar_w = min(36.0, group_w * 0.8 / len(series))
+    bar_w = min(40.0, group_w * 0.8 / len(series))
     for c, category in enumerate(categories):
         x0 = left + c * group_w + (group_w - bar_w * len(series)) / 2
         for s, (name, vs) in enumerate(series):
@@ -122,18 +159,19 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
             parts.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w - 2:.1f}" '
                          f'height="{max(0.0, y(0) - y(value)):.1f}" fill="{COLOURS[s % len(COLOURS)]}">'
                          f'<title>{escape(f"{category} {name}: {fmt(value)}")}</title></rect>'
-                         f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y(value) - 3:.1f}" font-size="10" '
+                         f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y(value) - 4:.1f}" font-size="{VALUE}" '
                          f'text-anchor="middle">{escape(fmt(value))}</text>')
-        parts.append(f'<text x="{left + (c + 0.5) * group_w:.1f}" y="{top + plot_h + 16:.1f}" font-size="11" '
-                     f'text-anchor="middle">{escape(_short(category))}</text>')
+        # Labels are cut to their group's width, so that neighbours never overlap.
+        parts.append(f'<text x="{left + (c + 0.5) * group_w:.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
+                     f'text-anchor="middle">{escape(_fit(category, LABEL, group_w - 6))}</text>')
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
-    parts.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" '
-                 f'text-anchor="middle">{escape(y_label)}</text>')
+    parts.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
+                 f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>')
     if x_label:
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="12" text-anchor="middle">'
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
                      f'{escape(x_label)}</text>')
     if len(series) > 1:
-        parts += _legend(series, left, 16)
+        parts += _legend(series, left, 18, width)
     parts.append("</svg>")
     return Chart(chart_id, title, description, "".join(parts))
 
@@ -141,16 +179,20 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
 def hbar_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
                x_label: str, width: float = 640, fmt: Formatter = number) -> Chart:
     """Horizontal grouped bars, for long category names (venues, placements): values printed after each bar."""
-    bar_h = 14.0
-    row_h = bar_h * len(series) + 10
-    top, bottom = 34.0 if len(series) > 1 else 12.0, 40.0
+    bar_h = 16.0
+    row_h = bar_h * len(series) + 12
+    legend_rows = _legend_rows(series, 12.0, width) if len(series) > 1 else 0
+    top = 38.0 + LEGEND_ROW * max(0, legend_rows - 1) if len(series) > 1 else 12.0
+    bottom = 44.0
     height = top + bottom + row_h * max(1, len(categories))
     parts = _open(chart_id, title, description, width, height)
     values = [v for _name, vs in series for v in vs]
     if not categories or not values:
         return Chart(chart_id, title, description, _empty(parts, width, height))
-    left = min(230.0, 12 + max(_text_width(_short(c), 12) for c in categories))
-    right = 56.0
+    room = 224.0  # at most this wide for a venue name; longer ones are cut (the tables give the full name)
+    labels = [_fit(c, LABEL, room) for c in categories]
+    left = 12 + max(_text_width(label, LABEL) for label in labels)
+    right = 60.0
     plot_w = width - left - right
     top_value, step = nice_scale(max(values))
 
@@ -161,39 +203,53 @@ def hbar_chart(chart_id: str, title: str, description: str, categories: Sequence
     plot_bottom = top + row_h * len(categories)
     while tick <= top_value + 1e-9:
         parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top:g}" y2="{plot_bottom:.1f}" '
-                     f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{plot_bottom + 14:.1f}" font-size="11" '
+                     f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{plot_bottom + 16:.1f}" font-size="{TICK}" '
                      f'text-anchor="middle">{escape(fmt(tick))}</text>')
         tick += step
-    for c, category in enumerate(categories):
-        y0 = top + c * row_h + 5
-        parts.append(f'<text x="{left - 6:.1f}" y="{y0 + row_h / 2:.1f}" font-size="12" text-anchor="end">'
-                     f'{escape(_short(category))}</text>')
+    for c, label in enumerate(labels):
+        y0 = top + c * row_h + 6
+        parts.append(f'<text x="{left - 6:.1f}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="{LABEL}" '
+                     f'text-anchor="end">{escape(label)}</text>')
         for s, (name, vs) in enumerate(series):
             value = vs[c]
             y = y0 + s * bar_h
             parts.append(f'<rect x="{left:g}" y="{y:.1f}" width="{max(0.0, x(value) - left):.1f}" '
                          f'height="{bar_h - 2:g}" fill="{COLOURS[s % len(COLOURS)]}">'
-                         f'<title>{escape(f"{category} {name}: {fmt(value)}")}</title></rect>'
-                         f'<text x="{x(value) + 4:.1f}" y="{y + bar_h - 4:.1f}" font-size="10">'
+                         f'<title>{escape(f"{categories[c]} {name}: {fmt(value)}")}</title></rect>'
+                         f'<text x="{x(value) + 4:.1f}" y="{y + bar_h - 4:.1f}" font-size="{VALUE}">'
                          f'{escape(fmt(value))}</text>')
     parts.append(f'<line x1="{left:g}" x2="{left:g}" y1="{top:g}" y2="{plot_bottom:.1f}" stroke="{INK}"/>')
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6:.1f}" font-size="12" text-anchor="middle">'
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6:.1f}" font-size="{AXIS}" text-anchor="middle">'
                  f'{escape(x_label)}</text>')
     if len(series) > 1:
-        parts += _legend(series, left, 16)
+        parts += _legend(series, 12.0, 18, width)
     parts.append("</svg>")
     return Chart(chart_id, title, description, "".join(parts))
+
+
+def _spread(ys: list[float], gap: float) -> list[float]:
+    """Label heights moved apart (upwards first) so that no two are closer than ``gap``; the order is kept."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i], reverse=True)  # lowest label first
+    placed: dict[int, float] = {}
+    last = None
+    for i in order:
+        y = ys[i] if last is None else min(ys[i], last - gap)
+        placed[i] = last = y
+    return [placed[i] for i in range(len(ys))]
 
 
 def line_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
                y_label: str, x_label: str = "", width: float = 640, height: float = 300,
                fmt: Formatter = number) -> Chart:
     """Lines with a marked, labelled point per category (e.g. per day of a month)."""
+    legend_rows = _legend_rows(series, 64.0, width) if len(series) > 1 else 0
+    height += LEGEND_ROW * max(0, legend_rows - 1)
     parts = _open(chart_id, title, description, width, height)
     values = [v for _name, vs in series for v in vs]
     if not categories or not values:
         return Chart(chart_id, title, description, _empty(parts, width, height))
-    left, right, top, bottom = 64.0, 16.0, 34.0, 52.0
+    left, right, bottom = 64.0, 16.0, 56.0
+    top = 38.0 + LEGEND_ROW * max(0, legend_rows - 1) + (VALUE * (len(series) - 1) if len(series) > 1 else 0)
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value, step = nice_scale(max(values))
 
@@ -206,31 +262,37 @@ def line_chart(chart_id: str, title: str, description: str, categories: Sequence
     tick = 0.0
     while tick <= top_value + 1e-9:
         parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="{GRID}"/><text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="11" '
+                     f'stroke="{GRID}"/><text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" '
                      f'text-anchor="end">{escape(fmt(tick))}</text>')
         tick += step
-    label_every = max(1, math.ceil(len(categories) / 16))
+    widest = max(_text_width(_short(c), LABEL) for c in categories) + 8
+    label_every = max(1, math.ceil(widest / (plot_w / len(categories))))
     for i, category in enumerate(categories):
         if i % label_every == 0:
-            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16:.1f}" font-size="11" text-anchor="middle">'
-                         f'{escape(_short(category))}</text>')
+            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
+                         f'text-anchor="middle">{escape(_short(category))}</text>')
     for s, (name, vs) in enumerate(series):
         colour = COLOURS[s % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+    # Values above their points; where series meet, the labels of one category are moved apart.
+    label_y = [_spread([y(vs[i]) - 7 for _name, vs in series], VALUE + 1) for i in range(len(categories))]
+    for s, (name, vs) in enumerate(series):
+        colour = COLOURS[s % len(COLOURS)]
         for i, value in enumerate(vs):
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}">'
                          f'<title>{escape(f"{categories[i]} {name}: {fmt(value)}")}</title></circle>'
-                         f'<text x="{x(i):.1f}" y="{y(value) - 6:.1f}" font-size="10" text-anchor="middle" '
-                         f'fill="{colour}">{escape(fmt(value))}</text>')
+                         f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
+                         f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                         f'{escape(fmt(value))}</text>')
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
-    parts.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" font-size="12" '
-                 f'text-anchor="middle">{escape(y_label)}</text>')
+    parts.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
+                 f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>')
     if x_label:
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="12" text-anchor="middle">'
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
                      f'{escape(x_label)}</text>')
     if len(series) > 1:
-        parts += _legend(series, left, 16)
+        parts += _legend(series, left, 18, width)
     parts.append("</svg>")
     return Chart(chart_id, title, description, "".join(parts))
 
@@ -285,7 +347,7 @@ def monthly_charts(report: MonthlyReport) -> list[Chart]:
                    [(_("Booked people"), [row.figures.people for row in days]),
                     (_("Walk-in people"), [row.figures.walk_in_people for row in days]),
                     (_("Applications"), [row.figures.applications for row in days])],
-                   y_label=_("People"), x_label=_("Day")),
+                   y_label=_("People"), x_label=_("Date")),
         hours_chart(report.hours),
         hbar_chart("chart-venues", _("Applications per venue against the forecast"),
                    _("Applications completed and the plan's expected applicants, per venue."),
