@@ -7,15 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
 
 from booking.retention import PurgeResult
 from core import clock
 from core.db import engine, is_sqlite
+from core.printing import print_pdf, template_environment
 from core.wareki import wareki
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -79,19 +76,11 @@ def _when(moment: dt.datetime) -> dict[str, str]:
             "wareki": f"{wareki(local.date())} {local:%H時%M分}"}
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    environment = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True)
-    environment.filters["number"] = lambda value: f"{value:,}" if isinstance(value, int) else value
-    return environment
-
-
 def deletion_report_html(result: PurgeResult, database: str) -> str:
     """The report as the HTML document the PDF is printed from."""
     rows = [{"item": item, "count": int(result.counts.get(item.key, 0))} for item in ITEMS]
     compacted = bool(result.counts.get("storage_compacted"))
-    return _environment().get_template("deletion_report.html").render(
+    return template_environment(TEMPLATE_DIR).get_template("deletion_report.html").render(
         title=TITLE, rows=rows, total=sum(row["count"] for row in rows), started=_when(result.started_at),
         finished=_when(result.finished_at), issued=_when(clock.now()), actor=result.actor, database=database,
         run_id=result.run_id, compacted=compacted, kept=KEPT)
@@ -99,7 +88,7 @@ def deletion_report_html(result: PurgeResult, database: str) -> str:
 
 def deletion_report_pdf(result: PurgeResult, database: str) -> bytes:
     """The report as A4 PDF bytes."""
-    return HTML(string=deletion_report_html(result, database), base_url=str(TEMPLATE_DIR)).write_pdf()
+    return print_pdf(deletion_report_html(result, database), TEMPLATE_DIR)
 
 
 async def write_deletion_report(result: PurgeResult, path: Path) -> Path:

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
 
 from booking import report_charts
 from booking.counter_stats import CounterStat
@@ -18,6 +14,7 @@ from booking.placements import kind_label as placement_kind_label
 from booking.report_analysis import per_hour, percent
 from booking.reports import BoothRow, DailyReport, Figures, GroupRow, MonthlyReport, PlacementRow
 from core.i18n import using_locale
+from core.printing import print_pdf, template_environment
 from core.wareki import wareki
 from planner.report import month_label, seireki, time_range, wareki_month, weekday_text
 from venues.facility_kinds import kind_label
@@ -125,18 +122,6 @@ def counter_rows(report: MonthlyReport) -> list[tuple[str, object, object]]:
             ("電話対応", stat.phone_calls, office.phone_calls)]
 
 
-def _number(value: object) -> object:
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    environment = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True)
-    environment.filters["number"] = _number
-    return environment
-
-
 def _chart_images(charts: list[report_charts.Chart]) -> list[dict[str, str]]:
     return [{"title": chart.title, "description": chart.description,
              "uri": "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii")}
@@ -147,7 +132,7 @@ def daily_report_html(report: DailyReport, analysis: str) -> str:
     """The 日次実績報告書 as the HTML document the PDF is printed from."""
     with using_locale("ja"):
         charts = _chart_images(report_charts.daily_charts(report))
-    return _environment().get_template("daily_report.html").render(
+    return template_environment(TEMPLATE_DIR).get_template("daily_report.html").render(
         title=DAILY_TITLE, date_text=date_text(report.date), wareki_text=wareki(report.date), report=report,
         figure_headers=FIGURE_HEADERS, totals=figure_cells(report.totals), booth_headers=BOOTH_HEADERS,
         booths=[booth_cells(row) for row in report.booths], hours=report.hours, office_headers=OFFICE_HEADERS,
@@ -159,7 +144,7 @@ def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
     """The 月次実施報告書 as the HTML document the PDF is printed from."""
     with using_locale("ja"):
         charts = _chart_images(report_charts.monthly_charts(report))
-    return _environment().get_template("monthly_report.html").render(
+    return template_environment(TEMPLATE_DIR).get_template("monthly_report.html").render(
         title=MONTHLY_TITLE, month_text=month_label(report.month), wareki_text=wareki_month(report.month),
         period_text=f"{seireki(report.first)}～{seireki(report.last)}",
         period_wareki=f"{wareki(report.first)}～{wareki(report.last)}", report=report,
@@ -179,9 +164,9 @@ def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
 
 def daily_report_pdf(report: DailyReport, analysis: str) -> bytes:
     """The 日次実績報告書 as A4 PDF bytes."""
-    return HTML(string=daily_report_html(report, analysis), base_url=str(TEMPLATE_DIR)).write_pdf()
+    return print_pdf(daily_report_html(report, analysis), TEMPLATE_DIR)
 
 
 def monthly_report_pdf(report: MonthlyReport, analysis: str) -> bytes:
     """The 月次実施報告書 as A4 PDF bytes."""
-    return HTML(string=monthly_report_html(report, analysis), base_url=str(TEMPLATE_DIR)).write_pdf()
+    return print_pdf(monthly_report_html(report, analysis), TEMPLATE_DIR)

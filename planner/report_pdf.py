@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
-
+from core.printing import print_pdf, template_environment
 from planner import report
 from planner.model import PlanResult
 from planner.plan_map import plan_map_png
@@ -17,25 +14,12 @@ from planner.plan_map import plan_map_png
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def _number(value: object) -> object:
-    """Thousands separators for whole numbers; anything else as it is."""
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    environment = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True)
-    environment.filters["number"] = _number
-    return environment
-
-
 def plan_report_html(result: PlanResult, *, background: Iterable[tuple[float, float]] = (),
                      title: str = "実施計画書") -> str:
     """The 実施計画書 as the HTML document the PDF is printed from."""
     months, total = report.monthly_summary(result)
     png = plan_map_png(result, background=background, title=f"{title}　実施会場の地図")
-    return _environment().get_template("plan_report.html").render(
+    return template_environment(TEMPLATE_DIR).get_template("plan_report.html").render(
         title=title,
         summary=report.summary(result),
         rows=report.session_rows(result),
@@ -54,4 +38,4 @@ def write_plan_pdf(result: PlanResult, *, background: Iterable[tuple[float, floa
                    title: str = "実施計画書") -> bytes:
     """The 実施計画書 as A4 PDF bytes."""
     html = plan_report_html(result, background=background, title=title)
-    return HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    return print_pdf(html, TEMPLATE_DIR)

@@ -111,6 +111,11 @@ async def make_user():
     return factory
 
 
+def soup(response) -> BeautifulSoup:
+    """A response's HTML, parsed."""
+    return BeautifulSoup(response.text, "html.parser")
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     field = BeautifulSoup(html, "html.parser").find("input", {"name": "_csrf_token"})

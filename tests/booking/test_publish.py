@@ -19,7 +19,8 @@ from core.settings import get_settings
 from core.tables import OutboxMessage, Role, StaffUser
 from planner import services, workflow
 from planner.tables import Session
-from tests.planner.test_services import solved_version, city  # noqa: F401 - the fixture is used
+from tests.planner.factories import city  # noqa: F401 - the fixture is used
+from tests.planner.test_services import solved_version
 
 
 class Inbox:

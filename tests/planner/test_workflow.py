@@ -13,7 +13,8 @@ from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from planner import services, workflow
 from planner.tables import PlanVersion, Session
-from tests.planner.test_services import JUNE, city, solved_version  # noqa: F401 - the fixture is used
+from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
+from tests.planner.test_services import solved_version
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,8 @@ from core.tables import Role
 from planner import services, yields
 from planner.model import Parameters
 from planner.solve import solve
-from planner.tables import DemandPoint, Plan, PlanVersion, Session, SessionState, YieldFactor
-from tests.venues.factories import make_venue
+from planner.tables import Plan, PlanVersion, Session, SessionState, YieldFactor
+from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
 
 K = 20.0
 FORECAST = 14.0  # 2 applicants per hour × 7 hours × draw 1 (a community hall), no seasonality
@@ -82,23 +82,6 @@ def test_the_planner_multiplies_the_base_forecast_by_both_factors():
 
 
 # --- with the database -----------------------------------------------------------------------------------------
-
-JUNE = Parameters(start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=3, holiday_per_month=2,
-                  min_gap_days=7, time_limit_seconds=20)
-
-
-@pytest.fixture
-async def city():
-    """Five community halls a few km apart, a civic centre, and residents around each hall."""
-    halls = []
-    for n in range(5):
-        halls.append(await make_venue(venue_id=f"H{n}", name=f"第{n}公民館", lat=36.50 + 0.03 * n, lon=136.60,
-                                      open_days="月火水木金土日", open_from="09:00", open_until="17:00"))
-    await make_venue(venue_id="C0", name="中央市民センター", kind="civic_center", lat=36.50, lon=136.60)
-    await DemandPoint.insert(*[DemandPoint(name=f"町{n}-{k}", lat=36.50 + 0.03 * n + 0.002 * k, lon=136.601)
-                               for n in range(5) for k in range(4)])
-    return halls
-
 
 async def held_booths(venue: dict, dates: list[dt.date], applications: int) -> None:
     """Last year's booths at a venue with their results."""

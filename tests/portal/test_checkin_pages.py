@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from booking.bookings import BookingRequest, create_booking
 from booking.codes import display_code
@@ -16,7 +15,7 @@ from booking.tables import Booking
 from core import clock
 from core.tables import AuditEvent, Role
 from tests.booking.factories import publish_booth
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, soup
 from tests.venues.factories import make_venue
 
 DAY = dt.date(2027, 6, 5)
@@ -31,10 +30,6 @@ def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
 def in_english(client):
     """The pages in English (their wording is checked; the Japanese catalog is tested in tests/core)."""
     client.headers["Accept-Language"] = "en"
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 async def book(slot_id: int, name: str, party_size: int = 1, phone: str = "090-1234-5678", **values) -> str:

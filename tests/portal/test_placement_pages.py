@@ -9,14 +9,13 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from booking.placements import PlacementInput, create_placement
 from booking.tables import Booking, Placement
 from core import clock
 from core.tables import AuditEvent, Role
 from tests.booking.factories import publish_booth
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, soup
 from tests.venues.factories import make_venue
 
 BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
@@ -26,10 +25,6 @@ BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 def fixed_time():
     with clock.frozen(BEFORE):
         yield
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 async def create(client, **fields):

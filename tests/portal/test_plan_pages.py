@@ -9,18 +9,13 @@ import io
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from core.tables import Role
 from planner import services
 from planner.tables import DemandPoint, Plan, PlanVersion, SolveState
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, soup
 from tests.venues.factories import make_venue
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from booking.tables import Booking, Slot
 from core import clock
 from core.tables import OutboxMessage
 from tests.booking.factories import publish_booth
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, soup
 
 BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 
@@ -22,10 +21,6 @@ BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 def fixed_time():
     with clock.frozen(BEFORE):
         yield
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 async def book(client, booth: dict, slot_index: int = 0, **fields):
@@ -40,8 +35,8 @@ async def book(client, booth: dict, slot_index: int = 0, **fields):
 
 
 async def test_home_lists_booths_nearest_to_a_typed_town(client):
-    from venues.places import import_places
     from tests.conftest import DATA
+    from venues.places import import_places
 
     await import_places(DATA / "town_points.csv")
     far = await publish_booth(dt.date(2027, 6, 5), lat=36.60, lon=136.70, name="遠い公民館")

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 
 import pytest
-from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from booking.report_analysis import MAX_ANALYSIS_CHARS, draft_daily, draft_monthly
@@ -28,7 +27,7 @@ from tests.booking.test_reports import (
     pdf_text,
     use_counter_stats,
 )
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, soup
 
 NOW = dt.datetime(2027, 7, 2, 9, 0, tzinfo=clock.JST)
 DAILY = "/staff/reports/daily/2027-06-05"
@@ -40,10 +39,6 @@ EDITED = "【所見】イオン金沢店は午前が好調。\n【改善】16時
 def fixed_time():
     with clock.frozen(NOW):
         yield
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def cells(table) -> dict[str, str]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from booking.results import save_results
 from booking.tables import BoothResult, OfficeCount
 from core import clock
 from core.tables import Role
 from tests.booking.factories import publish_booth
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, soup
 
 TODAY = dt.date(2027, 6, 12)
 NOW = dt.datetime(2027, 6, 12, 18, 0, tzinfo=clock.JST)
@@ -23,10 +22,6 @@ NOW = dt.datetime(2027, 6, 12, 18, 0, tzinfo=clock.JST)
 def fixed_time():
     with clock.frozen(NOW):
         yield
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def day_url(date: dt.date) -> str:

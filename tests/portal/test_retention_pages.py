@@ -3,18 +3,13 @@ next purge, and the deletion reports to download — only PDF files under var/ a
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from booking import retention
 from booking.deletion_report import write_deletion_report
 from booking.tables import PurgeRun
 from core import clock
 from core.tables import Role
 from tests.booking.test_retention import PURGE_AT, personal_values, scenario
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
+from tests.conftest import soup
 
 
 async def end_of_contract_run(var_dir, name: str = "deletion-report-test.pdf") -> retention.PurgeResult:

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bs4 import BeautifulSoup
-
 from core.tables import Role
 from planner import services
 from planner.tables import PlanVersion
-from tests.conftest import PASSWORD, csrf_token, post_form, sign_in
-from tests.planner.test_services import JUNE, city  # noqa: F401 - the fixture is used
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
+from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
+from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
 
 
 async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_user):  # noqa: F811

@@ -6,15 +6,11 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from core.tables import AuditEvent, Role
-from tests.conftest import DATA, csrf_token, post_form
+from tests.conftest import DATA, csrf_token, post_form, soup
 from tests.venues.factories import make_venue
 from venues.tables import BlackoutDate, Venue
 
 KANAZAWA = (DATA / "public_facilities.csv").read_bytes()
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def venue_names(response) -> list[str]:
