@@ -57,10 +57,12 @@ def test_one_huge_booth_moves_the_forecast_only_part_of_the_way():
     huge = booths(1, 10 * int(FORECAST), venue=1)
     factors = {f.key: f for f in yields.learn(usual + huge, K)}
     kind_day = factors["kind_day:community_hall:holiday"]
-    assert 1.0 < kind_day.factor < 1.35  # the kind barely moves
+    kind_factor = (K + 30 * FORECAST + 140) / (K + 31 * FORECAST)  # the documented formula: 1.28
+    assert kind_day.factor == pytest.approx(kind_factor) and kind_day.factor < 1.35  # the kind barely moves
     assert kind_day.samples == 31 and kind_day.observed == 30 * FORECAST + 140
     venue = factors["venue:1"].factor
-    assert 1.0 < venue < 10 / 2  # the venue itself moves less than half of the way to its one observed ratio
+    assert venue == pytest.approx((K + 140) / (K + FORECAST * kind_factor))  # 4.2 against its kind
+    assert venue < 10 / 2  # the venue itself moves less than half of the way to its one observed ratio
     assert factors["venue:2"].factor < 1.0  # the others are slightly below their kind now, not at 1
     assert learned(usual + huge, venue=1) < 10 / 1.5
 
