@@ -196,13 +196,14 @@ async def _open_slot(slot_id: int) -> dict:
 
 
 async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
-    """The booth's venue and times for a booking's confirmation: from the public cache (read again at most every
-    PUBLIC_CACHE_SECONDS; a published session's venue and times never change: a change publishes a new session),
-    else one query."""
+    """The booth's venue and times for a booking's confirmation: from the public cache as last read (a published
+    session's venue and times never change: a change publishes a new session), else one query.
+
+    This runs inside the booking's transaction, so it never refreshes the cache: a refresh needs a connection of its
+    own, and with every pooled connection held by a booking waiting for that refresh, the worker would wait
+    forever. ``create_booking`` refreshes the cache before it opens the transaction."""
     from booking.booths import booth_without_slots
 
-    if booths is not None:
-        await booths.booths()
     cached = booths.cached(session_id) if booths is not None else None
     return cached if cached is not None else await booth_without_slots(session_id)
 
@@ -266,6 +267,8 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
     request = validate(request)
     key = key_digest(idempotency_key) if idempotency_key else None
     digest = request_digest(request)
+    if booths is not None:
+        await booths.booths()  # read again when stale, before the transaction holds a connection (see _booth_of)
     try:
         async with write_transaction():
             slot = await _open_slot(request.slot_id)

@@ -11,12 +11,9 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.memory import MemoryStore
-from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 
 import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
@@ -46,19 +43,10 @@ from portal.retention_pages import RetentionController
 from portal.security import SecurityHeadersMiddleware
 from portal.staff_auth import SignInController, set_language
 from portal.templating import build_environment
+from portal.throttle import ThrottleMiddleware
 from portal.venue_pages import VenueController
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
-
-def store_registry(settings: Settings) -> StoreRegistry:
-    """Redis stores when REDIS_URL is set (several workers), in-process stores otherwise."""
-    if settings.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        root = RedisStore.with_client(url=settings.redis_url, namespace="outreach")
-        return StoreRegistry(default_factory=root.with_namespace)
-    return StoreRegistry(default_factory=lambda name: MemoryStore())
 
 
 _background: set[asyncio.Task] = set()
@@ -78,25 +66,6 @@ async def stop_outbox_sender() -> None:
         _background.discard(task)
 
 
-# Paths the rate limiters never look at (the public read path stays as light as it can be).
-PUBLIC_READS = ["^/static/", "^/healthz", "^/api/sessions", "^/map\\.html", "^/$", "^/favicon\\.ico"]
-
-
-async def is_sign_in_attempt(request) -> bool:
-    return request.method == "POST" and request.url.path == "/staff/login"
-
-
-async def is_booking_or_lookup(request) -> bool:
-    """Requests that make, change or look up a booking, and the public flyers that take CPU to render
-    (rate-limited per client address)."""
-    path = request.url.path
-    if path.startswith(("/api/bookings", "/bookings/", "/flyers/")):
-        return True
-    if path.startswith("/sessions/") and "/flyer." in path:
-        return True
-    return request.method == "POST" and path.startswith("/booths/")
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal."""
     settings = settings or get_settings()
@@ -107,15 +76,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="lax",
         header_name="x-csrftoken",
         exclude=["/healthz", "/api/"],  # the API authenticates nothing by cookie: a code and token are the key
-    )
-    sign_in_limit = RateLimitConfig(
-        rate_limit=("minute", 20), exclude=PUBLIC_READS + ["^/booths/", "^/bookings/", "^/api/bookings"],
-        check_throttle_handler=is_sign_in_attempt,
-        store="rate_limit",
-    )
-    booking_limit = RateLimitConfig(
-        rate_limit=("minute", settings.booking_rate_limit), exclude=PUBLIC_READS + ["^/staff/", "^/schema"],
-        check_throttle_handler=is_booking_or_lookup, store="booking_rate_limit",
     )
     return Litestar(
         route_handlers=[
@@ -159,15 +119,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             LocaleMiddleware,
             session_config(settings).middleware,
-            sign_in_limit.middleware,
-            booking_limit.middleware,
+            DefineMiddleware(ThrottleMiddleware, settings=settings),
         ],
         csrf_config=csrf,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
                                              exclude=["/api/", "/schema"]),  # JSON for machines: no CPU on gzip
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        stores=store_registry(settings),
         on_startup=[start_pool, start_outbox_sender, start_release_loop],
         state=State({"booths": BoothCache(settings.public_cache_seconds),
                      "feeds": FeedCache(settings.public_cache_seconds)}),

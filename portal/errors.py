@@ -64,17 +64,19 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_response(request: Request, status_code: int, message: str, fields: dict | None = None) -> Response:
+def error_response(request: Request, status_code: int, message: str, fields: dict | None = None,
+                   headers: dict | None = None) -> Response:
     if wants_json(request):
         body: dict = {"status_code": status_code, "detail": message}
         if fields:
             body["errors"] = fields
-        return Response(content=body, status_code=status_code, media_type=MediaType.JSON)
+        return Response(content=body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
     return Template(
         template_name="error.html",
         context={"status_code": status_code, "message": message, "actor": request.state.get("actor"),
                  "back_url": back_url(request)},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -120,7 +122,9 @@ def handle_not_found(request: Request, exc: NotFoundException) -> Response:
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
-    return error_response(request, exc.status_code, http_error_message(exc.status_code))
+    """Statuses raised by the framework or a middleware (405, 413, 429 with its Retry-After, ...): the translated
+    message, and the exception's headers."""
+    return error_response(request, exc.status_code, http_error_message(exc.status_code), headers=exc.headers)
 
 
 def handle_server_error(request: Request, exc: Exception) -> Response:

@@ -77,3 +77,33 @@ def busy_portal(database) -> Iterator[Portal]:  # noqa: ARG001 - the database is
     workers = 1 if is_sqlite() else POSTGRES_WORKERS
     with serve_portal(workers, BOOKING_RATE_LIMIT="100000", DB_POOL="1") as portal:
         yield portal
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A private Redis server (Debian's redis-server, installed by scripts/check-system-deps.sh) on a free port,
+    keeping nothing on disk; stopped after the module."""
+    import shutil
+
+    server = shutil.which("redis-server")
+    assert server, "the tests need redis-server (scripts/check-system-deps.sh installs it)"
+    port = free_port()
+    directory = tempfile.mkdtemp(prefix="outreach-redis-")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                "no", "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

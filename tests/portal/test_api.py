@@ -94,10 +94,11 @@ async def test_booking_requests_are_rate_limited():
     app = create_app(dataclasses.replace(get_settings(), booking_rate_limit=3))
     booth = await publish_booth()
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as limited:
-        statuses = [(await limited.post("/api/bookings", json=body(booth["slots"][n]["id"],
-                                                                   phone=f"0900000000{n}"))).status_code
-                    for n in range(4)]
-        assert statuses == [201, 201, 201, 429]
+        responses = [await limited.post("/api/bookings", json=body(booth["slots"][n]["id"], phone=f"0900000000{n}"))
+                     for n in range(4)]
+        assert [r.status_code for r in responses] == [201, 201, 201, 429]
+        assert 1 <= int(responses[-1].headers["retry-after"]) <= 60
+        assert "1分ほど待って" in responses[-1].json()["detail"]  # the Japanese default
         assert (await limited.get("/api/sessions")).status_code == 200  # reading the list is not limited
 
 

@@ -157,18 +157,6 @@ async def test_every_public_form_needs_its_csrf_token(client):
     assert (await client.post("/bookings/find", data={"code": "x", "contact": "y"})).status_code == 403
 
 
-def test_rate_limits_are_shared_through_redis_when_configured():
-    import dataclasses
-
-    from litestar.stores.redis import RedisStore
-
-    from core.settings import get_settings
-    from portal.app import store_registry
-
-    registry = store_registry(dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:6379/0"))
-    assert isinstance(registry.get("booking_rate_limit"), RedisStore)
-
-
 async def test_pages_with_personal_data_are_never_cached(client):
     booth = await publish_booth()
     response = await book(client, booth)
