@@ -13,6 +13,7 @@ other query here uses the query builder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -28,7 +29,7 @@ from booking.codes import key_digest, manage_url, new_code, normalize_code, toke
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from booking.tables import ACTIVE_STATES, Booking, BookingState, Slot
 from core import clock
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import LOCALES
 from core.i18n import gettext as _
@@ -121,13 +122,6 @@ def request_digest(request: BookingRequest) -> str:
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
-_BOOKING_COLUMNS = (
-    Booking.id, Booking.code, Booking.state, Booking.party_size, Booking.name_kana, Booking.phone, Booking.email,
-    Booking.language, Booking.needs, Booking.source, Booking.created_at, Booking.slot, Booking.slot.start,
-    Booking.slot.end, Booking.session,
-)
-
-
 async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetails:
     from booking.booths import booth
 
@@ -146,7 +140,12 @@ async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetail
 
 
 async def _row(code: str) -> dict | None:
-    return await Booking.select(*_BOOKING_COLUMNS).where(Booking.code == code).first()
+    """A booking with its slot's times (a fixed statement: every lookup, manage page and cancellation reads it)."""
+    rows = await Booking.raw(
+        'SELECT b.id, b.code, b.state, b.party_size, b.name_kana, b.phone, b.email, b.language, b.needs, b.source, '
+        'b.created_at, b.slot, s.start AS "slot.start", s."end" AS "slot.end", b.session FROM resident_booking b '
+        'LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}', code)
+    return rows[0] if rows else None
 
 
 async def get_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
@@ -226,8 +225,12 @@ async def _check_contact_limit(session_id: int, phone: str, email: str, except_i
         "AND ((phone <> '' AND phone = {}) OR (email <> '' AND email = {})) AND id <> {}",
         session_id, *ACTIVE_STATES, phone, email, except_id or 0)
     if rows[0]["n"] >= limit:
-        raise Conflict(_("This phone number or email address already has {n} bookings at this booth. Change or "
-                         "cancel one of them instead.").format(n=limit))
+        raise _contact_limit_reached(limit)
+
+
+def _contact_limit_reached(limit: int) -> Conflict:
+    return Conflict(_("This phone number or email address already has {n} bookings at this booth. Change or "
+                      "cancel one of them instead.").format(n=limit))
 
 
 async def _take_places(slot_id: int, party_size: int) -> bool:
@@ -269,26 +272,9 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
     digest = request_digest(request)
     if booths is not None:
         await booths.booths()  # read again when stale, before the transaction holds a connection (see _booth_of)
+    book = _book_in_transaction if is_sqlite() else _book_in_one_statement
     try:
-        async with write_transaction():
-            slot = await _open_slot(request.slot_id)
-            await _check_contact_limit(slot["session"], request.phone, request.email)
-            if not await _take_places(slot["id"], request.party_size):
-                raise _NoRoom(slot["id"], slot["session"], request.party_size)
-            code = new_code()
-            inserted = await Booking.raw(
-                "INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, "
-                "needs, readiness, source, state, idempotency_key, request_digest, created_at, updated_at) VALUES "
-                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-                code, slot["id"], slot["session"], request.party_size, request.name_kana, request.phone, request.email,
-                request.language, json.dumps(asdict(request.needs)), json.dumps(request.readiness), request.source,
-                BookingState.confirmed.value, key, digest, clock.now(), clock.now())
-            if not inserted:  # the key was used before (or by a request committed meanwhile): undo, answer that
-                raise _Replay()
-            details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
-                                    BookingState.confirmed.value)
-            await notices.booking_confirmed(details)
+        details = await book(request, key, digest, booths)
     except (_Replay, _NoRoom, Conflict, NotFound) as refusal:
         # A repeated Idempotency-Key gets its booking even when the slot has filled up or closed since.
         earlier = await Booking.select(Booking.code, Booking.request_digest).where(
@@ -301,6 +287,109 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
     return details, True
 
 
+async def _book_in_transaction(request: BookingRequest, key: str | None, digest: str,
+                               booths: BoothCache | None) -> BookingDetails:
+    """SQLite: the booking's statements one by one in a write transaction (``BEGIN IMMEDIATE``: one writer)."""
+    async with write_transaction():
+        slot = await _open_slot(request.slot_id)
+        await _check_contact_limit(slot["session"], request.phone, request.email)
+        if not await _take_places(slot["id"], request.party_size):
+            raise _NoRoom(slot["id"], slot["session"], request.party_size)
+        code = new_code()
+        inserted = await Booking.raw(
+            "INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, "
+            "needs, readiness, source, state, idempotency_key, request_digest, created_at, updated_at) VALUES "
+            "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            code, slot["id"], slot["session"], request.party_size, request.name_kana, request.phone, request.email,
+            request.language, json.dumps(asdict(request.needs)), json.dumps(request.readiness), request.source,
+            BookingState.confirmed.value, key, digest, clock.now(), clock.now())
+        if not inserted:  # the key was used before (or by a request committed meanwhile): undo, answer that
+            raise _Replay()
+        details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
+                                BookingState.confirmed.value)
+        await notices.booking_confirmed(details)
+    return details
+
+
+# PostgreSQL: the whole booking as one statement — read the slot and its booth's state, count the contact's active
+# bookings at the booth, take the places with the conditional update, insert the booking — so that it costs one
+# round trip and the slot's row stays locked only while the statement runs. Every part sees the same snapshot; the
+# conditional update re-checks ``booked + n <= capacity`` on the row as committed by a concurrent booking it waited
+# for (PostgreSQL re-evaluates an UPDATE's condition on the newest row version), so the capacity rule is exactly the
+# one of the transaction. A second use of an Idempotency-Key violates the unique index: the statement, update
+# included, is undone as a whole.
+_BOOK = """
+WITH slot AS (
+    SELECT s.id, s.start, s."end", s.session, p.state AS session_state
+    FROM booking_slot s JOIN plan_session p ON p.id = s.session WHERE s.id = {}
+), contact AS (
+    SELECT COUNT(*) AS n FROM resident_booking b JOIN slot ON b.session = slot.session
+    WHERE b.state IN ({}, {}) AND ((b.phone <> '' AND b.phone = {}) OR (b.email <> '' AND b.email = {}))
+), taken AS (
+    UPDATE booking_slot SET booked = booking_slot.booked + {}::integer FROM slot, contact
+    WHERE booking_slot.id = slot.id AND slot.session_state = {} AND slot.start > {} AND contact.n < {}
+      AND booking_slot.booked + {}::integer <= booking_slot.capacity
+    RETURNING booking_slot.id
+), inserted AS (
+    INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, needs,
+                                  readiness, source, state, idempotency_key, request_digest, created_at, updated_at)
+    SELECT {}::varchar, taken.id, slot.session, {}::integer, {}::varchar, {}::varchar, {}::varchar, {}::varchar,
+           {}::json, {}::json, {}::varchar, {}::varchar, {}::varchar, {}::varchar, {}::timestamptz, {}::timestamptz
+    FROM taken, slot
+    RETURNING id
+)
+SELECT slot.id, slot.start, slot."end", slot.session, slot.session_state, contact.n,
+       (SELECT id FROM inserted) AS booking
+FROM slot, contact
+"""
+
+
+async def _book_in_one_statement(request: BookingRequest, key: str | None, digest: str,
+                                 booths: BoothCache | None) -> BookingDetails:
+    """PostgreSQL: the booking in one statement (``_BOOK``), then the reason when it took nothing. With an email
+    address the statement and the confirmation email join one transaction, so that neither exists without the
+    other."""
+    from asyncpg.exceptions import UniqueViolationError
+
+    now, code, limit = clock.now(), new_code(), get_settings().bookings_per_contact
+    cutoff = now + dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
+    party = request.party_size
+    async with write_transaction() if request.email else contextlib.nullcontext():
+        try:
+            rows = await Booking.raw(
+                _BOOK, request.slot_id, *ACTIVE_STATES, request.phone, request.email,
+                party, SessionState.published.value, cutoff, limit, party,
+                code, party, request.name_kana, request.phone, request.email, request.language,
+                json.dumps(asdict(request.needs)), json.dumps(request.readiness), request.source,
+                BookingState.confirmed.value, key, digest, now, now)
+        except UniqueViolationError as error:
+            if key is not None and "idempotency_key" in (error.constraint_name or ""):
+                raise _Replay() from None
+            raise
+        slot = rows[0] if rows else None
+        if slot is None:
+            raise NotFound(_("This time slot does not exist."))
+        if slot["booking"] is None:
+            _refusal_of(slot, party, now, limit)
+        details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
+                                BookingState.confirmed.value)
+        await notices.booking_confirmed(details)
+    return details
+
+
+def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> None:
+    """Why ``_BOOK`` took no places, as the error the transaction would have raised (in the same order)."""
+    if slot["session_state"] != SessionState.published.value:
+        raise Conflict(_("This booth is not taking bookings."))
+    if not booking_opens_before(slot["start"], now):
+        raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a "
+                         "booking."))
+    if slot["n"] >= limit:
+        raise _contact_limit_reached(limit)
+    raise _NoRoom(slot["id"], slot["session"], party_size)
+
+
 async def _replayed(earlier: dict, digest: str) -> BookingDetails:
     if earlier["request_digest"] != digest:
         raise ValidationFailed(_("This Idempotency-Key was already used for a different booking."),
@@ -311,18 +400,47 @@ async def _replayed(earlier: dict, digest: str) -> BookingDetails:
 async def cancel_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
     """Cancel a booking and give its places back (cancelling twice is harmless)."""
     shown = await get_booking(code, token, booths)
-    async with write_transaction():
-        cancelled = await Booking.update({Booking.state: BookingState.cancelled.value,
-                                          Booking.updated_at: clock.now()}).where(
-            (Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
-        if cancelled:
-            await _release_places(shown.slot_id, shown.party_size)
+    one_statement = not is_sqlite()
+    # With an email address the cancellation and its email join one transaction (neither exists without the other).
+    async with write_transaction() if not one_statement or shown.email else contextlib.nullcontext():
+        if await (_cancel_in_one_statement(shown.code) if one_statement else _cancel(shown)):
             details = replace(shown, state=BookingState.cancelled.value)
             await notices.booking_cancelled(details)
             return details
     if shown.state == BookingState.cancelled.value:
         return shown
     raise Conflict(_("This booking can no longer be cancelled (it was already used at the booth)."))
+
+
+async def _cancel(shown: BookingDetails) -> bool:
+    """SQLite (in the caller's write transaction): cancel a confirmed booking and give its places back."""
+    cancelled = await Booking.update({Booking.state: BookingState.cancelled.value,
+                                      Booking.updated_at: clock.now()}).where(
+        (Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
+    if cancelled:
+        await _release_places(shown.slot_id, shown.party_size)
+    return bool(cancelled)
+
+
+# PostgreSQL: a cancellation in one statement (one round trip; the slot's row locked only while it runs). The places
+# given back are those of the row the update changed, so a cancellation racing a move or a check-in frees exactly
+# what the booking held, once.
+_CANCEL = """
+WITH cancelled AS (
+    UPDATE resident_booking SET state = {}, updated_at = {} WHERE code = {} AND state = {}
+    RETURNING slot, party_size
+), released AS (
+    UPDATE booking_slot SET booked = booking_slot.booked - cancelled.party_size FROM cancelled
+    WHERE booking_slot.id = cancelled.slot AND booking_slot.booked >= cancelled.party_size
+    RETURNING booking_slot.id
+)
+SELECT (SELECT COUNT(*) FROM cancelled) AS cancelled, (SELECT COUNT(*) FROM released) AS released
+"""
+
+
+async def _cancel_in_one_statement(code: str) -> bool:
+    rows = await Booking.raw(_CANCEL, BookingState.cancelled.value, clock.now(), code, BookingState.confirmed.value)
+    return bool(rows[0]["cancelled"])
 
 
 async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDetails:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 from pathlib import Path
 
@@ -133,3 +134,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,
     )
+
+
+async def freeze_startup_objects() -> None:
+    """Put everything built at start-up (modules, the app, templates, message catalogs) out of the garbage
+    collector's way (``gc.freeze``, made for long-running servers). A full collection then walks only what requests
+    created: about 5 ms instead of about 110 ms during which the worker answered nothing — the slowest percent of
+    the booking benchmark's requests. Objects still go when nothing refers to them; only cycles among the frozen
+    start-up objects are never collected, and those live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
+
+
+def create_served_app() -> Litestar:
+    """The portal as `outreach serve` runs it in each worker process (tests build ``create_app`` and keep the
+    collector as it is)."""
+    app = create_app()
+    app.on_startup.append(freeze_startup_objects)
+    return app

@@ -100,7 +100,7 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
         raise click.ClickException(_("SQLite serves one worker process; set DATABASE_URL to PostgreSQL for more."))
     if not no_migrate:
         run(migrate())
-    uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("portal.app:create_served_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=True, log_level="info", log_config=uvicorn_log_config())
 
 
