@@ -324,8 +324,8 @@ WITH slot AS (
     SELECT s.id, s.start, s."end", s.session, p.state AS session_state
     FROM booking_slot s JOIN plan_session p ON p.id = s.session WHERE s.id = {}
 ), contact AS (
-    SELECT COUNT(*) AS n FROM resident_booking b JOIN slot ON b.session = slot.session
-    WHERE b.state IN ({}, {}) AND ((b.phone <> '' AND b.phone = {}) OR (b.email <> '' AND b.email = {}))
+    SELECT COUNT(*) AS n FROM resident_booking b WHERE b.session = (SELECT session FROM slot)
+    AND b.state IN ({}, {}) AND ((b.phone <> '' AND b.phone = {}) OR (b.email <> '' AND b.email = {}))
 ), taken AS (
     UPDATE booking_slot SET booked = booking_slot.booked + {}::integer FROM slot, contact
     WHERE booking_slot.id = slot.id AND slot.session_state = {} AND slot.start > {} AND contact.n < {}

@@ -88,7 +88,8 @@ async def start_pool() -> None:
     """Open the connection pool (PostgreSQL only; DB_POOL=0 turns it off, e.g. for tests that use two event loops)."""
     db = engine()
     if isinstance(db, PostgresEngine) and os.environ.get("DB_POOL", "1") != "0":
-        await db.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        # All ten connections opened at start, so that the first rush after a restart does not wait for them.
+        await db.start_connection_pool(min_size=10, max_size=10, reset=_keep_session)
 
 
 async def close_pool() -> None:

@@ -54,6 +54,7 @@ GZIP = {"Accept-Encoding": "gzip"}
 
 TARGET_READ_RATIO = 0.5
 TARGET_BOOKINGS_PER_S = 500
+WRITE_WARM_SECONDS = 3  # the same write load before each measured write run (as the reads have their warm-up)
 TARGET_WRITE_P99_MS = 100
 TARGET_PAGE_KB = 200
 
@@ -506,6 +507,7 @@ def writes(name: str, env: dict, workers: int, logs: Path, connections: int, sec
     slot_file.write_text("\n".join(map(str, slots)) + "\n")
     log = logs / f"{name}-write-portal.log"
     with portal(env, workers, log) as site:
+        write_load(site.url, connections, WRITE_WARM_SECONDS, slot_file, cancel_share)  # pools, caches, code paths
         run = measured(site, lambda: write_load(site.url, connections, seconds, slot_file, cancel_share))
     print(f"  {name:<10} writes c={connections:<4} {run.extra['created'] / run.seconds:>8,.0f} bookings/s  p99 "
           f"{run.p99_ms:>7.1f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} ms/request  "
@@ -521,6 +523,42 @@ def writes(name: str, env: dict, workers: int, logs: Path, connections: int, sec
     check.update(server_log(log))
     bookings = query(env["DATABASE_URL"], "SELECT state, COUNT(*) AS n FROM resident_booking GROUP BY state")
     check["rows_by_state"] = {r["state"]: r["n"] for r in bookings}
+    return run, check
+
+
+def open_loop(name: str, env: dict, workers: int, logs: Path, connections: int, seconds: float, hot_booths: int,
+              cancel_share: float, tmp: Path) -> tuple[Run, dict]:
+    """Bookings and cancellations due at the target rate (a Poisson process: 500 bookings/s and their share of
+    cancellations) on ``connections`` connections, latency counted from when each was due (open_loop.py)."""
+    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
+    slot_file = tmp / f"{name}-open-slots.txt"
+    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    rate = TARGET_BOOKINGS_PER_S / (1 - cancel_share)
+    log = logs / f"{name}-open-loop-portal.log"
+
+    def load(seconds_: float) -> Run:
+        done = subprocess.run([sys.executable, str(HERE / "open_loop.py"), site.url, str(rate), str(connections),
+                               str(seconds_), str(slot_file), str(cancel_share), secrets.token_hex(4)],
+                              capture_output=True, text=True, timeout=seconds_ + 120, check=False)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("OPENLOOP ")), None)
+        if line is None:
+            raise RuntimeError("open_loop.py printed no figures:\n" + done.stdout + done.stderr)
+        data = json.loads(line.removeprefix("OPENLOOP "))
+        errors = data["server_errors"] + data["client_errors"] + data["limited"] + data["socket_errors"]
+        return Run("bookings + cancellations at the target rate", connections, data["answered"], data["seconds"],
+                   data["p50_ms"], data["p99_ms"], errors, data)
+
+    with portal(env, workers, log) as site:
+        load(WRITE_WARM_SECONDS)
+        run = measured(site, lambda: load(seconds))
+    print(f"  {name:<10} open loop c={connections:<4} offered {run.extra['offered_rate']:,.0f} req/s: "
+          f"{run.extra['created'] / run.seconds:>6,.0f} bookings/s  p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms"
+          f"  max {run.extra['max_ms']:.0f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} "
+          f"ms/request  others {run.others:.0%}", flush=True)
+    rows = query(env["DATABASE_URL"], CHECK_SQL)
+    check = {"mismatched_slots": sum(1 for r in rows if r["booked"] != r["active"]),
+             "overbooked_slots": sum(1 for r in rows if r["booked"] > r["capacity"] or r["active"] > r["capacity"])}
+    check.update(server_log(log))
     return run, check
 
 
@@ -579,7 +617,10 @@ def main() -> None:
                         help="the same write mix on the SQLite demo (information; 0 to skip)")
     parser.add_argument("--mixed-seconds", type=float, default=8,
                         help="GET /api/sessions (32 connections) while bookings stream in (8 connections); 0 to skip")
-    parser.add_argument("--skip", default="", help="comma list of: production, demo, weight, writes, mixed")
+    parser.add_argument("--open-loop-seconds", type=float, default=20,
+                        help="bookings and cancellations due at the target rate, latency from when due; 0 to skip")
+    parser.add_argument("--skip", default="",
+                        help="comma list of: production, demo, weight, writes, openloop, mixed")
     parser.add_argument("--quick", action="store_true", help="short runs (checks the script, not the figures)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even with wrk")
     args = parser.parse_args()
@@ -588,7 +629,7 @@ def main() -> None:
         WRK = None
     if args.quick:
         args.read_seconds, args.warm_seconds, args.write_seconds, args.demo_write_seconds = 2, 1, 4, 2
-        args.mixed_seconds = 3
+        args.mixed_seconds, args.open_loop_seconds = 3, 4
     skip = set(filter(None, args.skip.split(",")))
     connections = [int(c) for c in args.connections.split(",")]
     print(machine(), flush=True)
@@ -599,6 +640,7 @@ def main() -> None:
     read_rows: list[tuple[str, Run, Run]] = []
     write_rows: list[tuple[str, Run, dict]] = []
     mixed_rows: list[tuple[str, Run, Run]] = []
+    open_rows: list[tuple[str, Run, dict]] = []
     weight = None
     try:
         if "production" not in skip:
@@ -615,6 +657,10 @@ def main() -> None:
                     run, check = writes("production", env, args.workers, logs, args.write_connections,
                                         args.write_seconds, args.hot_booths, args.cancel_share, tmp)
                     write_rows.append(("production", run, check))
+                if "openloop" not in skip and args.open_loop_seconds > 0:
+                    open_rows.append(("production", *open_loop(
+                        "production", env, args.workers, logs, args.write_connections, args.open_loop_seconds,
+                        args.hot_booths, args.cancel_share, tmp)))
                 if "mixed" not in skip and args.mixed_seconds > 0:
                     mixed_rows.append(("production", *mixed("production", env, args.workers, logs, 32, 8,
                                                              args.mixed_seconds, args.hot_booths, tmp)))
@@ -627,6 +673,7 @@ def main() -> None:
                                     args.hot_booths, args.cancel_share, tmp)
                 write_rows.append(("demo", run, check))
         report(read_rows, write_rows, mixed_rows, weight, args)
+        report_open_loop(open_rows, args)
         print(f"\ntotal {time.perf_counter() - started:.0f} s; server logs in {logs}")
     except BaseException:
         print(f"server logs in {logs}", file=sys.stderr)
@@ -708,6 +755,30 @@ def report(read_rows, write_rows, mixed_rows, weight, args) -> None:
         print(f"\nPage weight target (≤ {TARGET_PAGE_KB} KB with gzip): "
               f"{verdict(weight['gzip'] <= TARGET_PAGE_KB * 1000)} ({weight['gzip'] / 1000:.0f} KB gzip, "
               f"{weight['identity'] / 1000:.0f} KB without)")
+
+
+def report_open_loop(open_rows, args) -> None:
+    if not open_rows:
+        return
+    rate = TARGET_BOOKINGS_PER_S / (1 - args.cancel_share)
+    print(f"\n## Writes at the target rate ({args.write_connections} connections, open loop: requests due at "
+          f"{rate:,.0f}/s as a Poisson process = {TARGET_BOOKINGS_PER_S} bookings/s + their "
+          f"{args.cancel_share:.0%} of cancellations; latency from when each was due)\n")
+    print("| setup | seconds | offered req/s | answered req/s | bookings/s | p50 ms | p90 ms | p99 ms | max ms | "
+          "due but unsent at the end | 5xx | other errors | server CPU ms/request | CPU of all else | "
+          "slots booked ≠ active places | slots over capacity |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, run, check in open_rows:
+        x = run.extra
+        print(f"| {name} | {run.seconds:.1f} | {x['offered_rate']:,.0f} | {run.rate:,.0f} | "
+              f"{x['created'] / run.seconds:,.0f} | {run.p50_ms:.1f} | {x['p90_ms']:.1f} | {run.p99_ms:.1f} | "
+              f"{x['max_ms']:.0f} | {x['backlog_at_end']} | {x['server_errors']} | "
+              f"{run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
+              f"{check['mismatched_slots']} | {check['overbooked_slots']} |")
+    run, check = open_rows[0][1], open_rows[0][2]
+    print(f"\nAt the target rate: p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
+          f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
+          f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}")
 
 
 if __name__ == "__main__":
