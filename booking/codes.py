@@ -16,9 +16,13 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V", "-": None, 
 CODE_LENGTH = 16
 
 
+_BASE32_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
+
+
 def new_code() -> str:
-    """A fresh booking code: 16 symbols of 5 bits = 80 random bits."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh booking code: 16 symbols of 5 bits = 80 random bits (ten random bytes in base 32, each 5-bit group
+    written with the Crockford symbol of its value; one call for randomness instead of sixteen)."""
+    return base64.b32encode(secrets.token_bytes(CODE_LENGTH * 5 // 8)).decode("ascii").translate(_BASE32_TO_CROCKFORD)
 
 
 def normalize_code(text: str) -> str:
