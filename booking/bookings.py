@@ -183,17 +183,22 @@ async def next_free_slots(party_size: int, near_session: int, exclude_slot: int 
 
 async def _open_slot(slot_id: int) -> dict:
     """The slot (with its booth's state) if it takes bookings now (one fixed statement: it runs for every booking)."""
-    rows = await Slot.raw('SELECT s.id, s.start, s."end", s.session, p.state AS "session.state" FROM booking_slot s '
+    rows = await Slot.raw('SELECT s.id, s.start, s."end", s.session, p.state AS session_state FROM booking_slot s '
                           'JOIN plan_session p ON p.id = s.session WHERE s.id = {}', slot_id)
     slot = rows[0] if rows else None
     if slot is None:
         raise NotFound(_("This time slot does not exist."))
-    if slot["session.state"] != SessionState.published.value:
+    _refuse_unless_open(slot, clock.now())
+    return slot
+
+
+def _refuse_unless_open(slot: dict, now: dt.datetime) -> None:
+    """Conflict when the slot's booth does not take bookings or the slot's cut-off has passed."""
+    if slot["session_state"] != SessionState.published.value:
         raise Conflict(_("This booth is not taking bookings."))
-    if not booking_opens_before(slot["start"]):
+    if not booking_opens_before(slot["start"], now):
         raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a "
                          "booking."))
-    return slot
 
 
 async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
@@ -382,11 +387,7 @@ async def _book_in_one_statement(request: BookingRequest, key: str | None, diges
 
 def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> None:
     """Why ``_BOOK`` took no places, as the error the transaction would have raised (in the same order)."""
-    if slot["session_state"] != SessionState.published.value:
-        raise Conflict(_("This booth is not taking bookings."))
-    if not booking_opens_before(slot["start"], now):
-        raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a "
-                         "booking."))
+    _refuse_unless_open(slot, now)
     if slot["n"] >= limit:
         raise _contact_limit_reached(limit)
     raise _NoRoom(slot["id"], slot["session"], party_size)

@@ -499,12 +499,30 @@ def reads(name: str, env: dict, workers: int, logs: Path, connections: list[int]
     return results
 
 
+def hot_slot_file(env: dict, hot_booths: int, path: Path) -> list[int]:
+    """The slots of the first ``hot_booths`` booths (a rush after publicity), written one a line for the load."""
+    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
+    path.write_text("\n".join(map(str, slots)) + "\n")
+    return slots
+
+
+def capacity_check(env: dict) -> dict:
+    """Every slot's booked places against its active bookings and its capacity, read from the database."""
+    rows = query(env["DATABASE_URL"], CHECK_SQL)
+    return {
+        "slots": len(rows),
+        "booked_total": sum(r["booked"] for r in rows),
+        "active_places": sum(r["active"] for r in rows),
+        "mismatched_slots": sum(1 for r in rows if r["booked"] != r["active"]),
+        "overbooked_slots": sum(1 for r in rows if r["booked"] > r["capacity"] or r["active"] > r["capacity"]),
+    }
+
+
 def writes(name: str, env: dict, workers: int, logs: Path, connections: int, seconds: float, hot_booths: int,
            cancel_share: float, tmp: Path) -> tuple[Run, dict]:
     """A sustained mix of bookings and cancellations, then the capacity check read from the database."""
-    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
     slot_file = tmp / f"{name}-slots.txt"
-    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    slots = hot_slot_file(env, hot_booths, slot_file)
     log = logs / f"{name}-write-portal.log"
     with portal(env, workers, log) as site:
         write_load(site.url, connections, WRITE_WARM_SECONDS, slot_file, cancel_share)  # pools, caches, code paths
@@ -512,15 +530,7 @@ def writes(name: str, env: dict, workers: int, logs: Path, connections: int, sec
     print(f"  {name:<10} writes c={connections:<4} {run.extra['created'] / run.seconds:>8,.0f} bookings/s  p99 "
           f"{run.p99_ms:>7.1f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} ms/request  "
           f"others {run.others:.0%}  load {run.load:.1f}", flush=True)
-    rows = query(env["DATABASE_URL"], CHECK_SQL)
-    check = {
-        "slots": len(rows), "hot_slots": len(slots),
-        "booked_total": sum(r["booked"] for r in rows),
-        "active_places": sum(r["active"] for r in rows),
-        "mismatched_slots": sum(1 for r in rows if r["booked"] != r["active"]),
-        "overbooked_slots": sum(1 for r in rows if r["booked"] > r["capacity"] or r["active"] > r["capacity"]),
-    }
-    check.update(server_log(log))
+    check = {**capacity_check(env), "hot_slots": len(slots), **server_log(log)}
     bookings = query(env["DATABASE_URL"], "SELECT state, COUNT(*) AS n FROM resident_booking GROUP BY state")
     check["rows_by_state"] = {r["state"]: r["n"] for r in bookings}
     return run, check
@@ -530,9 +540,8 @@ def open_loop(name: str, env: dict, workers: int, logs: Path, connections: int, 
               cancel_share: float, tmp: Path) -> tuple[Run, dict]:
     """Bookings and cancellations due at the target rate (a Poisson process: 500 bookings/s and their share of
     cancellations) on ``connections`` connections, latency counted from when each was due (open_loop.py)."""
-    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
     slot_file = tmp / f"{name}-open-slots.txt"
-    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    hot_slot_file(env, hot_booths, slot_file)
     rate = TARGET_BOOKINGS_PER_S / (1 - cancel_share)
     log = logs / f"{name}-open-loop-portal.log"
 
@@ -555,11 +564,7 @@ def open_loop(name: str, env: dict, workers: int, logs: Path, connections: int, 
           f"{run.extra['created'] / run.seconds:>6,.0f} bookings/s  p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms"
           f"  max {run.extra['max_ms']:.0f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} "
           f"ms/request  others {run.others:.0%}", flush=True)
-    rows = query(env["DATABASE_URL"], CHECK_SQL)
-    check = {"mismatched_slots": sum(1 for r in rows if r["booked"] != r["active"]),
-             "overbooked_slots": sum(1 for r in rows if r["booked"] > r["capacity"] or r["active"] > r["capacity"])}
-    check.update(server_log(log))
-    return run, check
+    return run, {**capacity_check(env), **server_log(log)}
 
 
 def mixed(name: str, env: dict, workers: int, logs: Path, read_connections: int, write_connections: int,
@@ -567,9 +572,8 @@ def mixed(name: str, env: dict, workers: int, logs: Path, read_connections: int,
     """GET /api/sessions while bookings stream in (a rush right after publicity): the read path under writes."""
     from concurrent.futures import ThreadPoolExecutor
 
-    slots = [row["id"] for row in query(env["DATABASE_URL"], HOT_SLOTS_SQL.format(booths=hot_booths))]
     slot_file = tmp / f"{name}-mixed-slots.txt"
-    slot_file.write_text("\n".join(map(str, slots)) + "\n")
+    hot_slot_file(env, hot_booths, slot_file)
     with portal(env, workers, logs / f"{name}-mixed-portal.log") as site:
         read_load(site.url + "/api/sessions", read_connections, 2, "warm-up")
         with ThreadPoolExecutor(2) as pool:
