@@ -115,6 +115,24 @@ async def test_one_contact_holds_a_limited_number_of_bookings_per_booth():
     await create_booking(request(other["slots"][0]["id"]))  # another booth is fine
 
 
+async def test_the_contact_limit_counts_each_booking_once_by_its_phone_or_its_email():
+    booth = await publish_booth()
+    slots = [slot["id"] for slot in booth["slots"]]
+    both = {"phone": "09011112222", "email": "hanako@example.jp"}
+    first, _ = await create_booking(request(slots[0], **both))
+    second, _ = await create_booking(request(slots[1], **both))  # the first counts once, not by phone and by email
+    with pytest.raises(Conflict):  # two bookings with this address (and another number): the limit
+        await create_booking(request(slots[2], phone="09033334444", email="hanako@example.jp"))
+    with pytest.raises(Conflict):
+        await create_booking(request(slots[2], phone="", email="hanako@example.jp"))
+    await create_booking(request(slots[2], phone="09055556666"))  # nothing in common with them
+    await cancel_booking(first.code, manage_token(first.code))  # a cancelled booking no longer counts
+    await create_booking(request(slots[3], phone="", email="hanako@example.jp"))
+    # at the limit again, a booking moves within the booth: it does not count against itself
+    moved = await move_booking(second.code, manage_token(second.code), slots[4])
+    assert moved.slot_id == slots[4]
+
+
 async def test_booking_closes_at_the_cut_off():
     booth = await publish_booth(dt.date(2027, 6, 1))  # slots from 10:00; it is 09:00, cut-off 60 min
     with pytest.raises(Conflict):
