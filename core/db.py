@@ -7,8 +7,10 @@ behind and the process never exits).  PostgreSQL: an asyncpg pool; the same code
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,8 +30,45 @@ SQLITE_TIMEOUT_SECONDS = 30.0
 STATEMENT_LIFETIME_SECONDS = 10
 
 
+# The write transactions of one process (an event loop) take turns in the order they asked. Otherwise SQLite lets
+# one writer in and makes the others retry after sleeps that grow to 100 ms, so that under a rush a writer could lose
+# its turn again and again. Measured on the demo (one worker, 64 connections of bookings and cancellations,
+# bench/booking): p99 1.5 s and median 36 ms without turns; 0.23-0.27 s and 0.2 s with them, at 300-330 requests/s
+# instead of 430 (the writer's statements now wait for the event loop one after another). Writers of other processes
+# (the command line) still meet the busy timeout.
+_write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _write_turn() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    turn = _write_turns.get(loop)
+    if turn is None:
+        turn = _write_turns[loop] = asyncio.Lock()
+    return turn
+
+
 class SafeSQLiteTransaction(SQLiteTransaction):
-    """A SQLite transaction that releases its connection when ``BEGIN`` fails (e.g. "database is locked")."""
+    """A SQLite write transaction that waits for its turn in this process and releases its connection when
+    ``BEGIN`` fails (e.g. "database is locked" from another process)."""
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:  # nested: joins the outer transaction, which holds the turn
+            return self._parent
+        self._turn = _write_turn()
+        await self._turn.acquire()
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            self._turn.release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None:
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            self._turn.release()
 
     async def begin(self) -> None:
         try:
