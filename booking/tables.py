@@ -51,7 +51,7 @@ class Booking(Table, tablename="resident_booking"):
     needs = JSON(default={})  # {"wheelchair": bool, "large_print": bool, "interpreter": "vi"}
     readiness = JSON(default={})  # the answers of the readiness check
     source = Varchar(length=64, default="")  # which flyer or link the resident came from
-    state = Varchar(length=16, default=BookingState.confirmed.value, choices=BookingState, index=True)
+    state = Varchar(length=16, default=BookingState.confirmed.value, choices=BookingState)
     idempotency_key = Varchar(length=64, null=True, default=None, unique=True)  # sha256 of the client's key
     request_digest = Varchar(length=64, default="")  # sha256 of the request the key was first used with
     created_at = Timestamptz(default=TimestamptzNow())
