@@ -63,12 +63,11 @@ class SafeSQLiteTransaction(SQLiteTransaction):
             raise
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent is not None:
-            return await super().__aexit__(exception_type, exception, traceback)
         try:
             return await super().__aexit__(exception_type, exception, traceback)
         finally:
-            self._turn.release()
+            if self._parent is None:  # the outer transaction gives the turn back
+                self._turn.release()
 
     async def begin(self) -> None:
         try:
