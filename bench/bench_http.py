@@ -63,12 +63,17 @@ def main() -> None:
     env = {**os.environ}
     env.setdefault("OUTREACH_VAR_DIR", tempfile.mkdtemp(prefix="outreach-bench-"))
     env.setdefault("OUTREACH_LANG", "en")
-    demo = subprocess.run([str(BIN / "outreach"), "demo"], env=env, capture_output=True, text=True, check=True,
-                          timeout=300)
+    demo = subprocess.run(
+        [str(BIN / "outreach"), "demo"], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
     login = next(line.split() for line in demo.stdout.splitlines() if "username: staff" in line)
     port = free_port()
-    server = subprocess.Popen([str(BIN / "outreach"), "serve", "--port", str(port), "--no-migrate"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(BIN / "outreach"), "serve", "--port", str(port), "--no-migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

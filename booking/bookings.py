@@ -88,8 +88,9 @@ def validate(request: BookingRequest) -> BookingRequest:
     if not name:
         errors["name_kana"] = _("Enter your name in katakana (or in Latin letters as on your residence card).")
     elif len(name) > 60 or not _KANA.match(name):
-        errors["name_kana"] = _("Write your name in katakana, e.g. カナザワ タロウ (or in Latin letters as on your "
-                                "residence card).")
+        errors["name_kana"] = _(
+            "Write your name in katakana, e.g. カナザワ タロウ (or in Latin letters as on your residence card)."
+        )
     phone = normalize_phone(request.phone)
     email = unicodedata.normalize("NFKC", request.email or "").strip().lower()
     if phone and not re.fullmatch(r"0\d{9,10}", phone):
@@ -110,10 +111,17 @@ def validate(request: BookingRequest) -> BookingRequest:
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
     readiness = {key: bool(request.readiness.get(key)) for key in READINESS_QUESTIONS if key in request.readiness}
-    return BookingRequest(slot_id=request.slot_id, name_kana=name, phone=phone, email=email,
-                          party_size=request.party_size, language=language,
-                          needs=Needs(bool(request.needs.wheelchair), bool(request.needs.large_print), interpreter),
-                          readiness=readiness, source=source)
+    return BookingRequest(
+        slot_id=request.slot_id,
+        name_kana=name,
+        phone=phone,
+        email=email,
+        party_size=request.party_size,
+        language=language,
+        needs=Needs(bool(request.needs.wheelchair), bool(request.needs.large_print), interpreter),
+        readiness=readiness,
+        source=source,
+    )
 
 
 def request_digest(request: BookingRequest) -> str:
@@ -124,6 +132,7 @@ def request_digest(request: BookingRequest) -> str:
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
+
 async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetails:
     from booking.booths import booth
 
@@ -132,11 +141,20 @@ async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetail
         raise NotFound(_("This booking does not exist."))
     needs = row["needs"] if isinstance(row["needs"], dict) else json.loads(row["needs"] or "{}")
     return BookingDetails(
-        code=row["code"], state=row["state"], party_size=row["party_size"], name_kana=row["name_kana"],
-        phone=row["phone"], email=row["email"], language=row["language"],
+        code=row["code"],
+        state=row["state"],
+        party_size=row["party_size"],
+        name_kana=row["name_kana"],
+        phone=row["phone"],
+        email=row["email"],
+        language=row["language"],
         needs=Needs(bool(needs.get("wheelchair")), bool(needs.get("large_print")), needs.get("interpreter") or ""),
-        source=row["source"], slot_id=row["slot"], slot_start=row["slot.start"].astimezone(clock.JST),
-        slot_end=row["slot.end"].astimezone(clock.JST), booth=shown, manage_url=manage_url(row["code"]),
+        source=row["source"],
+        slot_id=row["slot"],
+        slot_start=row["slot.start"].astimezone(clock.JST),
+        slot_end=row["slot.end"].astimezone(clock.JST),
+        booth=shown,
+        manage_url=manage_url(row["code"]),
         created_at=row["created_at"],
     )
 
@@ -144,9 +162,11 @@ async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetail
 async def _row(code: str) -> dict | None:
     """A booking with its slot's times (a fixed statement: every lookup, manage page and cancellation reads it)."""
     rows = await Booking.raw(
-        'SELECT b.id, b.code, b.state, b.party_size, b.name_kana, b.phone, b.email, b.language, b.needs, b.source, '
+        "SELECT b.id, b.code, b.state, b.party_size, b.name_kana, b.phone, b.email, b.language, b.needs, b.source, "
         'b.created_at, b.slot, s.start AS "slot.start", s."end" AS "slot.end", b.session FROM resident_booking b '
-        'LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}', code)
+        "LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}",
+        code,
+    )
     return rows[0] if rows else None
 
 
@@ -156,13 +176,18 @@ async def get_booking(code: str, token: str | None, booths: BoothCache | None = 
     code = normalize_code(code)
     row = await _row(code) if code and token_matches(code, token) else None
     if row is None:
-        raise NotFound(_("This booking does not exist, or the link is incomplete. Open the link from your "
-                         "confirmation email or slip again."))
+        raise NotFound(
+            _(
+                "This booking does not exist, or the link is incomplete. Open the link from your "
+                "confirmation email or slip again."
+            )
+        )
     return await _details(row, booths)
 
 
-async def next_free_slots(party_size: int, near_session: int, exclude_slot: int | None = None,
-                          limit: int = 3) -> list[BoothSlot]:
+async def next_free_slots(
+    party_size: int, near_session: int, exclude_slot: int | None = None, limit: int = 3
+) -> list[BoothSlot]:
     """The next slots that can take the party: the same booth first, then the following booths."""
     from booking.booths import upcoming_booths
 
@@ -181,10 +206,14 @@ async def next_free_slots(party_size: int, near_session: int, exclude_slot: int 
 
 # --- writing -------------------------------------------------------------------------------------------------------
 
+
 async def _open_slot(slot_id: int) -> dict:
     """The slot (with its booth's state) if it takes bookings now (one fixed statement: it runs for every booking)."""
-    rows = await Slot.raw('SELECT s.id, s.start, s."end", s.session, p.state AS session_state FROM booking_slot s '
-                          'JOIN plan_session p ON p.id = s.session WHERE s.id = {}', slot_id)
+    rows = await Slot.raw(
+        'SELECT s.id, s.start, s."end", s.session, p.state AS session_state FROM booking_slot s '
+        "JOIN plan_session p ON p.id = s.session WHERE s.id = {}",
+        slot_id,
+    )
     slot = rows[0] if rows else None
     if slot is None:
         raise NotFound(_("This time slot does not exist."))
@@ -197,8 +226,7 @@ def _refuse_unless_open(slot: dict, now: dt.datetime) -> None:
     if slot["session_state"] != SessionState.published.value:
         raise Conflict(_("This booth is not taking bookings."))
     if not booking_opens_before(slot["start"], now):
-        raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a "
-                         "booking."))
+        raise Conflict(_("Online booking for this time has closed. You can still come to the booth without a booking."))
 
 
 async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
@@ -217,10 +245,20 @@ async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
 def _details_from(slot: dict, booth: Booth, code: str, request: BookingRequest, state: str) -> BookingDetails:
     """A booking's details from its slot row (as read by _open_slot), without reading it back."""
     return BookingDetails(
-        code=code, state=state, party_size=request.party_size, name_kana=request.name_kana, phone=request.phone,
-        email=request.email, language=request.language, needs=request.needs, source=request.source,
-        slot_id=slot["id"], slot_start=slot["start"].astimezone(clock.JST),
-        slot_end=slot["end"].astimezone(clock.JST), booth=booth, manage_url=manage_url(code),
+        code=code,
+        state=state,
+        party_size=request.party_size,
+        name_kana=request.name_kana,
+        phone=request.phone,
+        email=request.email,
+        language=request.language,
+        needs=request.needs,
+        source=request.source,
+        slot_id=slot["id"],
+        slot_start=slot["start"].astimezone(clock.JST),
+        slot_end=slot["end"].astimezone(clock.JST),
+        booth=booth,
+        manage_url=manage_url(code),
         created_at=clock.now(),
     )
 
@@ -235,7 +273,8 @@ _CONTACT_COUNT = (
     "(SELECT COUNT(*) FROM resident_booking b WHERE b.session = {session} AND b.state IN ({{}}, {{}}) "
     "AND b.id <> {{}} AND b.phone <> '' AND b.phone = {{}})"
     " + (SELECT COUNT(*) FROM resident_booking b WHERE b.session = {session} AND b.state IN ({{}}, {{}}) "
-    "AND b.id <> {{}} AND b.email <> '' AND b.email = {{}} AND NOT (b.phone <> '' AND b.phone = {{}}))")
+    "AND b.id <> {{}} AND b.email <> '' AND b.email = {{}} AND NOT (b.phone <> '' AND b.phone = {{}}))"
+)
 
 
 def _contact_args(phone: str, email: str, except_id: int | None, session_id: int | None = None) -> list:
@@ -246,27 +285,37 @@ def _contact_args(phone: str, email: str, except_id: int | None, session_id: int
 
 async def _check_contact_limit(session_id: int, phone: str, email: str, except_id: int | None = None) -> None:
     limit = get_settings().bookings_per_contact
-    rows = await Booking.raw("SELECT " + _CONTACT_COUNT.format(session="{}") + " AS n",
-                             *_contact_args(phone, email, except_id, session_id))
+    rows = await Booking.raw(
+        "SELECT " + _CONTACT_COUNT.format(session="{}") + " AS n", *_contact_args(phone, email, except_id, session_id)
+    )
     if rows[0]["n"] >= limit:
         raise _contact_limit_reached(limit)
 
 
 def _contact_limit_reached(limit: int) -> Conflict:
-    return Conflict(_("This phone number or email address already has {n} bookings at this booth. Change or "
-                      "cancel one of them instead.").format(n=limit))
+    return Conflict(
+        _(
+            "This phone number or email address already has {n} bookings at this booth. Change or "
+            "cancel one of them instead."
+        ).format(n=limit)
+    )
 
 
 async def _take_places(slot_id: int, party_size: int) -> bool:
     """Take ``party_size`` places of a slot if it has room (one conditional update; the database decides)."""
-    taken = await Slot.raw("UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity "
-                           "RETURNING id", party_size, slot_id, party_size)
+    taken = await Slot.raw(
+        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity RETURNING id",
+        party_size,
+        slot_id,
+        party_size,
+    )
     return bool(taken)
 
 
 async def _release_places(slot_id: int, party_size: int) -> None:
     await Slot.update({Slot.booked: Slot.booked - party_size}).where(
-        (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size))
+        (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size)
+    )
 
 
 class _Replay(Exception):
@@ -287,8 +336,9 @@ async def _full(no_room: _NoRoom) -> SlotFull:
     return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
 
 
-async def create_booking(request: BookingRequest, idempotency_key: str | None = None,
-                         booths: BoothCache | None = None) -> tuple[BookingDetails, bool]:
+async def create_booking(
+    request: BookingRequest, idempotency_key: str | None = None, booths: BoothCache | None = None
+) -> tuple[BookingDetails, bool]:
     """Book places in a slot; returns the booking and whether it was made now (False: the same Idempotency-Key
     was sent before with the same request, and this is the booking it made)."""
     request = validate(request)
@@ -301,8 +351,11 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
         details = await book(request, key, digest, booths)
     except (_Replay, _NoRoom, Conflict, NotFound) as refusal:
         # A repeated Idempotency-Key gets its booking even when the slot has filled up or closed since.
-        earlier = await Booking.select(Booking.code, Booking.request_digest).where(
-            Booking.idempotency_key == key).first() if key is not None else None
+        earlier = (
+            await Booking.select(Booking.code, Booking.request_digest).where(Booking.idempotency_key == key).first()
+            if key is not None
+            else None
+        )
         if earlier is not None:
             return await _replayed(earlier, digest), False
         if isinstance(refusal, _NoRoom):
@@ -311,8 +364,9 @@ async def create_booking(request: BookingRequest, idempotency_key: str | None = 
     return details, True
 
 
-async def _book_in_transaction(request: BookingRequest, key: str | None, digest: str,
-                               booths: BoothCache | None) -> BookingDetails:
+async def _book_in_transaction(
+    request: BookingRequest, key: str | None, digest: str, booths: BoothCache | None
+) -> BookingDetails:
     """SQLite: the booking's statements one by one in a write transaction (``BEGIN IMMEDIATE``: one writer)."""
     async with write_transaction():
         slot = await _open_slot(request.slot_id)
@@ -325,13 +379,28 @@ async def _book_in_transaction(request: BookingRequest, key: str | None, digest:
             "needs, readiness, source, state, idempotency_key, request_digest, created_at, updated_at) VALUES "
             "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            code, slot["id"], slot["session"], request.party_size, request.name_kana, request.phone, request.email,
-            request.language, json.dumps(asdict(request.needs)), json.dumps(request.readiness), request.source,
-            BookingState.confirmed.value, key, digest, clock.now(), clock.now())
+            code,
+            slot["id"],
+            slot["session"],
+            request.party_size,
+            request.name_kana,
+            request.phone,
+            request.email,
+            request.language,
+            json.dumps(asdict(request.needs)),
+            json.dumps(request.readiness),
+            request.source,
+            BookingState.confirmed.value,
+            key,
+            digest,
+            clock.now(),
+            clock.now(),
+        )
         if not inserted:  # the key was used before (or by a request committed meanwhile): undo, answer that
             raise _Replay()
-        details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
-                                BookingState.confirmed.value)
+        details = _details_from(
+            slot, await _booth_of(slot["session"], booths), code, request, BookingState.confirmed.value
+        )
         await notices.booking_confirmed(details)
     return details
 
@@ -343,12 +412,15 @@ async def _book_in_transaction(request: BookingRequest, key: str | None, digest:
 # for (PostgreSQL re-evaluates an UPDATE's condition on the newest row version), so the capacity rule is exactly the
 # one of the transaction. A second use of an Idempotency-Key violates the unique index: the statement, update
 # included, is undone as a whole.
-_BOOK = """
+_BOOK = (
+    """
 WITH slot AS (
     SELECT s.id, s.start, s."end", s.session, p.state AS session_state
     FROM booking_slot s JOIN plan_session p ON p.id = s.session WHERE s.id = {}
 ), contact AS (
-    SELECT """ + _CONTACT_COUNT.format(session="slot.session") + """ AS n FROM slot
+    SELECT """
+    + _CONTACT_COUNT.format(session="slot.session")
+    + """ AS n FROM slot
 ), taken AS (
     UPDATE booking_slot SET booked = booking_slot.booked + {}::integer FROM slot, contact
     WHERE booking_slot.id = slot.id AND slot.session_state = {} AND slot.start > {} AND contact.n < {}
@@ -366,10 +438,12 @@ SELECT slot.id, slot.start, slot."end", slot.session, slot.session_state, contac
        (SELECT id FROM inserted) AS booking
 FROM slot, contact
 """
+)
 
 
-async def _book_in_one_statement(request: BookingRequest, key: str | None, digest: str,
-                                 booths: BoothCache | None) -> BookingDetails:
+async def _book_in_one_statement(
+    request: BookingRequest, key: str | None, digest: str, booths: BoothCache | None
+) -> BookingDetails:
     """PostgreSQL: the booking in one statement (``_BOOK``), then the reason when it took nothing. With an email
     address the statement and the confirmation email join one transaction, so that neither exists without the
     other."""
@@ -381,11 +455,29 @@ async def _book_in_one_statement(request: BookingRequest, key: str | None, diges
     async with write_transaction() if request.email else contextlib.nullcontext():
         try:
             rows = await Booking.raw(
-                _BOOK, request.slot_id, *_contact_args(request.phone, request.email, None),
-                party, SessionState.published.value, cutoff, limit, party,
-                code, party, request.name_kana, request.phone, request.email, request.language,
-                json.dumps(asdict(request.needs)), json.dumps(request.readiness), request.source,
-                BookingState.confirmed.value, key, digest, now, now)
+                _BOOK,
+                request.slot_id,
+                *_contact_args(request.phone, request.email, None),
+                party,
+                SessionState.published.value,
+                cutoff,
+                limit,
+                party,
+                code,
+                party,
+                request.name_kana,
+                request.phone,
+                request.email,
+                request.language,
+                json.dumps(asdict(request.needs)),
+                json.dumps(request.readiness),
+                request.source,
+                BookingState.confirmed.value,
+                key,
+                digest,
+                now,
+                now,
+            )
         except UniqueViolationError as error:
             if key is not None and "idempotency_key" in (error.constraint_name or ""):
                 raise _Replay() from None
@@ -395,8 +487,9 @@ async def _book_in_one_statement(request: BookingRequest, key: str | None, diges
             raise NotFound(_("This time slot does not exist."))
         if slot["booking"] is None:
             _refusal_of(slot, party, now, limit)
-        details = _details_from(slot, await _booth_of(slot["session"], booths), code, request,
-                                BookingState.confirmed.value)
+        details = _details_from(
+            slot, await _booth_of(slot["session"], booths), code, request, BookingState.confirmed.value
+        )
         await notices.booking_confirmed(details)
     return details
 
@@ -411,8 +504,10 @@ def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> No
 
 async def _replayed(earlier: dict, digest: str) -> BookingDetails:
     if earlier["request_digest"] != digest:
-        raise ValidationFailed(_("This Idempotency-Key was already used for a different booking."),
-                               {"idempotency_key": _("Use a new key for a new booking.")})
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used for a different booking."),
+            {"idempotency_key": _("Use a new key for a new booking.")},
+        )
     return await _details(await _row(earlier["code"]))
 
 
@@ -433,9 +528,11 @@ async def cancel_booking(code: str, token: str | None, booths: BoothCache | None
 
 async def _cancel(shown: BookingDetails) -> bool:
     """SQLite (in the caller's write transaction): cancel a confirmed booking and give its places back."""
-    cancelled = await Booking.update({Booking.state: BookingState.cancelled.value,
-                                      Booking.updated_at: clock.now()}).where(
-        (Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value)).returning(Booking.id)
+    cancelled = (
+        await Booking.update({Booking.state: BookingState.cancelled.value, Booking.updated_at: clock.now()})
+        .where((Booking.code == shown.code) & (Booking.state == BookingState.confirmed.value))
+        .returning(Booking.id)
+    )
     if cancelled:
         await _release_places(shown.slot_id, shown.party_size)
     return bool(cancelled)
@@ -472,19 +569,34 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
         return shown
     try:
         async with write_transaction():
-            current = await Booking.select(Booking.id, Booking.slot, Booking.party_size, Booking.state).where(
-                Booking.code == shown.code).first()
+            current = (
+                await Booking.select(Booking.id, Booking.slot, Booking.party_size, Booking.state)
+                .where(Booking.code == shown.code)
+                .first()
+            )
             if current["state"] != BookingState.confirmed.value:
                 raise Conflict(_("Only a confirmed booking can be moved."))
             slot = await _open_slot(slot_id)
             await _check_contact_limit(slot["session"], shown.phone, shown.email, except_id=current["id"])
             if not await _take_places(slot_id, current["party_size"]):
                 raise _NoRoom(slot_id, slot["session"], current["party_size"])
-            moved = await Booking.update({Booking.slot: slot_id, Booking.session: slot["session"],
-                                          Booking.reminded_at: None, Booking.booth_cancelled_notice_at: None,
-                                          Booking.updated_at: clock.now()}).where(
-                (Booking.id == current["id"]) & (Booking.state == BookingState.confirmed.value)
-                & (Booking.slot == current["slot"])).returning(Booking.id)
+            moved = (
+                await Booking.update(
+                    {
+                        Booking.slot: slot_id,
+                        Booking.session: slot["session"],
+                        Booking.reminded_at: None,
+                        Booking.booth_cancelled_notice_at: None,
+                        Booking.updated_at: clock.now(),
+                    }
+                )
+                .where(
+                    (Booking.id == current["id"])
+                    & (Booking.state == BookingState.confirmed.value)
+                    & (Booking.slot == current["slot"])
+                )
+                .returning(Booking.id)
+            )
             if not moved:  # checked in, marked absent or moved by another request meanwhile: nothing is changed
                 raise Conflict(_("Only a confirmed booking can be moved."))
             await _release_places(current["slot"], current["party_size"])
@@ -500,7 +612,8 @@ async def bookings_on_booths(session_ids: list[int]) -> list[dict]:
     if not session_ids:
         return []
     return await Booking.select(Booking.id, Booking.code, Booking.language, Booking.email, Booking.session).where(
-        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value))
+        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value)
+    )
 
 
 def slot_label(start: dt.datetime, end: dt.datetime) -> str:
@@ -527,9 +640,10 @@ async def find_booking(code: str, contact: str) -> str:
     phone, email = normalize_phone(contact), unicodedata.normalize("NFKC", contact or "").strip().lower()
     row = None
     if canonical and (phone or email):
-        row = await Booking.select(Booking.code, Booking.phone, Booking.email).where(
-            Booking.code == canonical).first()
+        row = await Booking.select(Booking.code, Booking.phone, Booking.email).where(Booking.code == canonical).first()
     if row is None or not ((phone and row["phone"] == phone) or (email and row["email"] == email)):
-        raise ValidationFailed(_("No booking matches this code and phone number or email address."),
-                               {"code": _("Check the code on your booking slip and the phone or email you gave.")})
+        raise ValidationFailed(
+            _("No booking matches this code and phone number or email address."),
+            {"code": _("Check the code on your booking slip and the phone or email you gave.")},
+        )
     return row["code"]

@@ -21,10 +21,24 @@ from planner.tables import Session, SessionState
 VISIBLE_STATES = (SessionState.published.value, SessionState.held.value)
 
 _SESSION_COLUMNS = (
-    Session.id, Session.date, Session.start, Session.end, Session.day_type, Session.state,
-    Session.venue.venue_id, Session.venue.name, Session.venue.name_en, Session.venue.address, Session.venue.lat,
-    Session.venue.lon, Session.venue.wheelchair, Session.venue.barrier_free_toilet, Session.venue.accessible_route,
-    Session.venue.priority_parking, Session.venue.phone, Session.venue.url,
+    Session.id,
+    Session.date,
+    Session.start,
+    Session.end,
+    Session.day_type,
+    Session.state,
+    Session.venue.venue_id,
+    Session.venue.name,
+    Session.venue.name_en,
+    Session.venue.address,
+    Session.venue.lat,
+    Session.venue.lon,
+    Session.venue.wheelchair,
+    Session.venue.barrier_free_toilet,
+    Session.venue.accessible_route,
+    Session.venue.priority_parking,
+    Session.venue.phone,
+    Session.venue.url,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,20 +54,39 @@ def _booth(row: dict, slots: list[dict], now: dt.datetime) -> Booth:
     open_slots = []
     for slot in slots:
         remaining = max(0, slot["capacity"] - slot["booked"]) if booking_opens_before(slot["start"], now) else 0
-        open_slots.append(BoothSlot(id=slot["id"], start=slot["start"].astimezone(clock.JST),
-                                    end=slot["end"].astimezone(clock.JST), capacity=slot["capacity"],
-                                    remaining=remaining))
+        open_slots.append(
+            BoothSlot(
+                id=slot["id"],
+                start=slot["start"].astimezone(clock.JST),
+                end=slot["end"].astimezone(clock.JST),
+                capacity=slot["capacity"],
+                remaining=remaining,
+            )
+        )
     bookable = row["state"] == SessionState.published.value
     return Booth(
-        id=row["id"], date=row["date"], start=row["start"], end=row["end"], day_type=row["day_type"],
-        state=row["state"], venue_id=row["venue.venue_id"], venue_name=row["venue.name"],
-        venue_name_en=row["venue.name_en"], address=row["venue.address"], lat=row["venue.lat"],
-        lon=row["venue.lon"], wheelchair=row["venue.wheelchair"], barrier_free_toilet=row["venue.barrier_free_toilet"],
-        accessible_route=row["venue.accessible_route"], priority_parking=row["venue.priority_parking"],
-        phone=row["venue.phone"], url=row["venue.url"],
+        id=row["id"],
+        date=row["date"],
+        start=row["start"],
+        end=row["end"],
+        day_type=row["day_type"],
+        state=row["state"],
+        venue_id=row["venue.venue_id"],
+        venue_name=row["venue.name"],
+        venue_name_en=row["venue.name_en"],
+        address=row["venue.address"],
+        lat=row["venue.lat"],
+        lon=row["venue.lon"],
+        wheelchair=row["venue.wheelchair"],
+        barrier_free_toilet=row["venue.barrier_free_toilet"],
+        accessible_route=row["venue.accessible_route"],
+        priority_parking=row["venue.priority_parking"],
+        phone=row["venue.phone"],
+        url=row["venue.url"],
         remaining=sum(slot.remaining for slot in open_slots) if bookable else 0,
-        slots=tuple(open_slots) if bookable else tuple(
-            BoothSlot(id=s.id, start=s.start, end=s.end, capacity=s.capacity, remaining=0) for s in open_slots),
+        slots=tuple(open_slots)
+        if bookable
+        else tuple(BoothSlot(id=s.id, start=s.start, end=s.end, capacity=s.capacity, remaining=0) for s in open_slots),
     )
 
 
@@ -61,8 +94,11 @@ async def _slots_by_session(session_ids: list[int]) -> dict[int, list[dict]]:
     by_session: dict[int, list[dict]] = {sid: [] for sid in session_ids}
     if not session_ids:
         return by_session
-    rows = await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.booked).where(
-        Slot.session.is_in(session_ids)).order_by(Slot.start)
+    rows = (
+        await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.booked)
+        .where(Slot.session.is_in(session_ids))
+        .order_by(Slot.start)
+    )
     for row in rows:
         by_session[row["session"]].append(row)
     return by_session
@@ -71,9 +107,13 @@ async def _slots_by_session(session_ids: list[int]) -> dict[int, list[dict]]:
 async def upcoming_booths() -> list[Booth]:
     """Every published booth from today on, in date order, with its slots (two queries)."""
     now = clock.now()
-    rows = await Session.select(*_SESSION_COLUMNS).where(
-        Session.state.is_in(list(VISIBLE_STATES)) & (Session.date >= now.astimezone(clock.JST).date())
-    ).order_by(Session.date).order_by(Session.start).order_by(Session.id)
+    rows = (
+        await Session.select(*_SESSION_COLUMNS)
+        .where(Session.state.is_in(list(VISIBLE_STATES)) & (Session.date >= now.astimezone(clock.JST).date()))
+        .order_by(Session.date)
+        .order_by(Session.start)
+        .order_by(Session.id)
+    )
     slots = await _slots_by_session([row["id"] for row in rows])
     return [_booth(row, slots[row["id"]], now) for row in rows]
 
@@ -81,9 +121,11 @@ async def upcoming_booths() -> list[Booth]:
 async def booth(session_id: int) -> Booth | None:
     """One booth as residents see it, in any state residents may follow a link to (cancelled ones included);
     None for a session that was never published."""
-    row = await Session.select(*_SESSION_COLUMNS).where(
-        (Session.id == session_id)
-        & Session.state.is_in([*VISIBLE_STATES, SessionState.cancelled.value])).first()
+    row = (
+        await Session.select(*_SESSION_COLUMNS)
+        .where((Session.id == session_id) & Session.state.is_in([*VISIBLE_STATES, SessionState.cancelled.value]))
+        .first()
+    )
     if row is None:
         return None
     slots = await _slots_by_session([session_id])
@@ -126,7 +168,8 @@ class BoothFilter:
 def filter_booths(booths: list[Booth], wanted: BoothFilter) -> list[Booth]:
     """The booths that match every condition of ``wanted``."""
     return [
-        b for b in booths
+        b
+        for b in booths
         if (wanted.date_from is None or b.date >= wanted.date_from)
         and (wanted.date_to is None or b.date <= wanted.date_to)
         and (not wanted.day_type or b.day_type == wanted.day_type)

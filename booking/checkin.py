@@ -81,11 +81,30 @@ class BookingLine:
         return display_code(self.code)
 
 
-_DAY_COLUMNS = (Session.id, Session.date, Session.start, Session.end, Session.state, Session.venue.name,
-                Session.venue.name_en, Session.venue.address)
-_LINE_COLUMNS = (Booking.id, Booking.code, Booking.slot, Booking.slot.start, Booking.slot.end, Booking.party_size,
-                 Booking.name_kana, Booking.needs, Booking.state, Booking.checked_in_at, Booking.released_at,
-                 Booking.session)
+_DAY_COLUMNS = (
+    Session.id,
+    Session.date,
+    Session.start,
+    Session.end,
+    Session.state,
+    Session.venue.name,
+    Session.venue.name_en,
+    Session.venue.address,
+)
+_LINE_COLUMNS = (
+    Booking.id,
+    Booking.code,
+    Booking.slot,
+    Booking.slot.start,
+    Booking.slot.end,
+    Booking.party_size,
+    Booking.name_kana,
+    Booking.needs,
+    Booking.state,
+    Booking.checked_in_at,
+    Booking.released_at,
+    Booking.session,
+)
 
 
 def _needs(value: object) -> Needs:
@@ -94,10 +113,19 @@ def _needs(value: object) -> Needs:
 
 
 def _line(row: dict) -> BookingLine:
-    return BookingLine(id=row["id"], code=row["code"], slot_id=row["slot"],
-                       slot_start=row["slot.start"].astimezone(clock.JST), slot_end=row["slot.end"].astimezone(clock.JST),
-                       party_size=row["party_size"], name_kana=row["name_kana"], needs=_needs(row["needs"]),
-                       state=row["state"], checked_in_at=row["checked_in_at"], released_at=row["released_at"])
+    return BookingLine(
+        id=row["id"],
+        code=row["code"],
+        slot_id=row["slot"],
+        slot_start=row["slot.start"].astimezone(clock.JST),
+        slot_end=row["slot.end"].astimezone(clock.JST),
+        party_size=row["party_size"],
+        name_kana=row["name_kana"],
+        needs=_needs(row["needs"]),
+        state=row["state"],
+        checked_in_at=row["checked_in_at"],
+        released_at=row["released_at"],
+    )
 
 
 def _summary(code: str, party_size: int) -> str:
@@ -107,14 +135,20 @@ def _summary(code: str, party_size: int) -> str:
 
 async def booth_days(first: dt.date, last: dt.date) -> list[BoothDay]:
     """The published (or held) booths from ``first`` to ``last``, by date and time, with their booking counts."""
-    rows = await Session.select(*_DAY_COLUMNS).where(
-        (Session.date >= first) & (Session.date <= last) & Session.state.is_in(list(RUNNING_STATES))
-    ).order_by(Session.date).order_by(Session.start).order_by(Session.id)
-    counts: dict[int, dict[str, int]] = {row["id"]: {"parties": 0, "people": 0, "checked_in": 0, "no_show": 0}
-                                         for row in rows}
+    rows = (
+        await Session.select(*_DAY_COLUMNS)
+        .where((Session.date >= first) & (Session.date <= last) & Session.state.is_in(list(RUNNING_STATES)))
+        .order_by(Session.date)
+        .order_by(Session.start)
+        .order_by(Session.id)
+    )
+    counts: dict[int, dict[str, int]] = {
+        row["id"]: {"parties": 0, "people": 0, "checked_in": 0, "no_show": 0} for row in rows
+    }
     if rows:
         for booking in await Booking.select(Booking.session, Booking.state, Booking.party_size).where(
-                Booking.session.is_in(list(counts)) & (Booking.state != BookingState.cancelled.value)):
+            Booking.session.is_in(list(counts)) & (Booking.state != BookingState.cancelled.value)
+        ):
             count = counts[booking["session"]]
             count["parties"] += 1
             count["people"] += booking["party_size"]
@@ -124,9 +158,17 @@ async def booth_days(first: dt.date, last: dt.date) -> list[BoothDay]:
 
 
 def _day(row: dict, **counts: int) -> BoothDay:
-    return BoothDay(id=row["id"], date=row["date"], start=row["start"], end=row["end"], state=row["state"],
-                    venue_name=row["venue.name"], venue_name_en=row["venue.name_en"] or "",
-                    address=row["venue.address"] or "", **counts)
+    return BoothDay(
+        id=row["id"],
+        date=row["date"],
+        start=row["start"],
+        end=row["end"],
+        state=row["state"],
+        venue_name=row["venue.name"],
+        venue_name_en=row["venue.name_en"] or "",
+        address=row["venue.address"] or "",
+        **counts,
+    )
 
 
 async def booth_day(session_id: int) -> BoothDay:
@@ -141,23 +183,29 @@ async def booking_list(actor: Actor, session_id: int) -> list[BookingLine]:
     """The bookings of a booth (cancelled ones left out) by slot, with names: each view is written to the audit
     log (``bookings.viewed``) with the number of bookings shown, never a name."""
     await booth_day(session_id)
-    rows = await Booking.select(*_LINE_COLUMNS).where(
-        (Booking.session == session_id) & (Booking.state != BookingState.cancelled.value)
-    ).order_by(Booking.slot.start).order_by(Booking.id)
+    rows = (
+        await Booking.select(*_LINE_COLUMNS)
+        .where((Booking.session == session_id) & (Booking.state != BookingState.cancelled.value))
+        .order_by(Booking.slot.start)
+        .order_by(Booking.id)
+    )
     async with write_transaction():
-        await record_event(actor, "bookings.viewed", "session", session_id,
-                           f"{len(rows)} bookings", scope=f"session:{session_id}")
+        await record_event(
+            actor, "bookings.viewed", "session", session_id, f"{len(rows)} bookings", scope=f"session:{session_id}"
+        )
     return [_line(row) for row in rows]
 
 
 async def board_version(session_id: int) -> str:
     """A short fingerprint of a booth's bookings and walk-ins: it changes whenever one of them changes state, so
     that an open check-in page knows to reload."""
-    bookings = await Booking.select(Booking.id, Booking.state).where(Booking.session == session_id).order_by(
-        Booking.id)
+    bookings = await Booking.select(Booking.id, Booking.state).where(Booking.session == session_id).order_by(Booking.id)
     walk_ins = await WalkIn.select(WalkIn.id, WalkIn.state).where(WalkIn.session == session_id).order_by(WalkIn.id)
-    text = ";".join(f"{r['id']}:{r['state']}" for r in bookings) + "|" + ";".join(
-        f"{r['id']}:{r['state']}" for r in walk_ins)
+    text = (
+        ";".join(f"{r['id']}:{r['state']}" for r in bookings)
+        + "|"
+        + ";".join(f"{r['id']}:{r['state']}" for r in walk_ins)
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -170,13 +218,19 @@ async def check_in_code(actor: Actor, session_id: int, code: str) -> BookingLine
     if not canonical:
         message = _("Enter the 16-character booking code from the slip (e.g. 7KQ2-M9XD-4TRB-W8HN).")
         raise ValidationFailed(message, {"code": message})
-    row = await Booking.select(Booking.id, Booking.session, Booking.session.date, Booking.session.venue.name).where(
-        Booking.code == canonical).first()
+    row = (
+        await Booking.select(Booking.id, Booking.session, Booking.session.date, Booking.session.venue.name)
+        .where(Booking.code == canonical)
+        .first()
+    )
     if row is None:
         raise NotFound(_("No booking has this code. Check the code on the slip again."))
     if row["session"] != session_id:
-        raise Conflict(_("This booking is for another booth: {venue} on {date}.").format(
-            venue=row["session.venue.name"], date=row["session.date"].isoformat()))
+        raise Conflict(
+            _("This booking is for another booth: {venue} on {date}.").format(
+                venue=row["session.venue.name"], date=row["session.date"].isoformat()
+            )
+        )
     return await check_in_booking(actor, session_id, row["id"])
 
 
@@ -188,16 +242,28 @@ async def check_in_booking(actor: Actor, session_id: int, booking_id: int) -> Bo
         row = await _booking(session_id, booking_id)
         if row["state"] != BookingState.confirmed.value:
             raise _refusal(row)
-        done = await Booking.update({Booking.state: BookingState.checked_in.value, Booking.checked_in_at: now,
-                                     Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)
-            & (Booking.slot == row["slot"])).returning(Booking.id)
+        done = (
+            await Booking.update(
+                {Booking.state: BookingState.checked_in.value, Booking.checked_in_at: now, Booking.updated_at: now}
+            )
+            .where(
+                (Booking.id == booking_id)
+                & (Booking.state == BookingState.confirmed.value)
+                & (Booking.slot == row["slot"])
+            )
+            .returning(Booking.id)
+        )
         if not done:  # another device checked it in (or the resident moved it) meanwhile (PostgreSQL)
             raise _refusal(await _booking(session_id, booking_id))
-        await record_event(actor, "booking.checked_in", "booking", booking_id,
-                           _summary(row["code"], row["party_size"]),
-                           {"state": {"before": row["state"], "after": BookingState.checked_in.value}},
-                           scope=f"session:{session_id}")
+        await record_event(
+            actor,
+            "booking.checked_in",
+            "booking",
+            booking_id,
+            _summary(row["code"], row["party_size"]),
+            {"state": {"before": row["state"], "after": BookingState.checked_in.value}},
+            scope=f"session:{session_id}",
+        )
     return _line({**row, "state": BookingState.checked_in.value, "checked_in_at": now})
 
 
@@ -210,8 +276,12 @@ def _refusal(row: dict) -> Conflict:
     if state == BookingState.cancelled.value:
         return Conflict(_("This booking was cancelled. The party can join as a walk-in."))
     if state == BookingState.no_show.value:
-        return Conflict(_("This booking was marked as a no-show and its places went to walk-ins. Use Undo to "
-                          "restore it, or register the party as a walk-in."))
+        return Conflict(
+            _(
+                "This booking was marked as a no-show and its places went to walk-ins. Use Undo to "
+                "restore it, or register the party as a walk-in."
+            )
+        )
     return InvalidTransition(_("This booking cannot be checked in."))
 
 
@@ -228,16 +298,29 @@ async def mark_no_show(actor: Actor, session_id: int, booking_id: int) -> Bookin
     now = clock.now()
     async with write_transaction():
         row = await _booking(session_id, booking_id)
-        marked = await Booking.update({Booking.state: BookingState.no_show.value, Booking.released_at: now,
-                                       Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == BookingState.confirmed.value)
-            & (Booking.slot == row["slot"])).returning(Booking.id)  # not moved meanwhile: free the places it holds
+        marked = (
+            await Booking.update(
+                {Booking.state: BookingState.no_show.value, Booking.released_at: now, Booking.updated_at: now}
+            )
+            .where(
+                (Booking.id == booking_id)
+                & (Booking.state == BookingState.confirmed.value)
+                & (Booking.slot == row["slot"])
+            )
+            .returning(Booking.id)
+        )  # not moved meanwhile: free the places it holds
         if not marked:
             raise InvalidTransition(_("Only a booking that is still expected can be marked as a no-show."))
         await _release_places(row["slot"], row["party_size"])
-        await record_event(actor, "booking.no_show", "booking", booking_id, _summary(row["code"], row["party_size"]),
-                           {"state": {"before": row["state"], "after": BookingState.no_show.value}},
-                           scope=f"session:{session_id}")
+        await record_event(
+            actor,
+            "booking.no_show",
+            "booking",
+            booking_id,
+            _summary(row["code"], row["party_size"]),
+            {"state": {"before": row["state"], "after": BookingState.no_show.value}},
+            scope=f"session:{session_id}",
+        )
     return _line({**row, "state": BookingState.no_show.value, "released_at": now})
 
 
@@ -252,16 +335,35 @@ async def undo(actor: Actor, session_id: int, booking_id: int) -> BookingLine:
         if state not in (BookingState.checked_in.value, BookingState.no_show.value):
             raise InvalidTransition(_("Only a check-in or a no-show can be undone."))
         if state == BookingState.no_show.value and not await _take_places(row["slot"], row["party_size"]):
-            raise Conflict(_("The places of this booking are taken now, so it cannot be restored. Register the "
-                             "party as a walk-in."))
-        restored = await Booking.update({Booking.state: BookingState.confirmed.value, Booking.checked_in_at: None,
-                                         Booking.released_at: None, Booking.updated_at: now}).where(
-            (Booking.id == booking_id) & (Booking.state == state) & (Booking.slot == row["slot"])).returning(Booking.id)
+            raise Conflict(
+                _(
+                    "The places of this booking are taken now, so it cannot be restored. Register the "
+                    "party as a walk-in."
+                )
+            )
+        restored = (
+            await Booking.update(
+                {
+                    Booking.state: BookingState.confirmed.value,
+                    Booking.checked_in_at: None,
+                    Booking.released_at: None,
+                    Booking.updated_at: now,
+                }
+            )
+            .where((Booking.id == booking_id) & (Booking.state == state) & (Booking.slot == row["slot"]))
+            .returning(Booking.id)
+        )
         if not restored:  # another device changed it meanwhile (PostgreSQL): the places taken above roll back
             raise InvalidTransition(_("Only a check-in or a no-show can be undone."))
-        await record_event(actor, "booking.restored", "booking", booking_id, _summary(row["code"], row["party_size"]),
-                           {"state": {"before": state, "after": BookingState.confirmed.value}},
-                           scope=f"session:{session_id}")
+        await record_event(
+            actor,
+            "booking.restored",
+            "booking",
+            booking_id,
+            _summary(row["code"], row["party_size"]),
+            {"state": {"before": state, "after": BookingState.confirmed.value}},
+            scope=f"session:{session_id}",
+        )
     return _line({**row, "state": BookingState.confirmed.value, "checked_in_at": None, "released_at": None})
 
 
@@ -276,11 +378,20 @@ async def release_late_bookings(session_id: int | None = None, now: dt.datetime 
     processes at once: each booking changes state once (a conditional update), and only then are places freed."""
     now = now or clock.now()
     after = dt.timedelta(minutes=get_settings().no_show_after_minutes)
-    query = Booking.select(Booking.id, Booking.code, Booking.slot, Booking.slot.start, Booking.party_size,
-                           Booking.session, Booking.updated_at).where(
-        (Booking.state == BookingState.confirmed.value) & (Booking.slot.start < now - after)
+    query = Booking.select(
+        Booking.id,
+        Booking.code,
+        Booking.slot,
+        Booking.slot.start,
+        Booking.party_size,
+        Booking.session,
+        Booking.updated_at,
+    ).where(
+        (Booking.state == BookingState.confirmed.value)
+        & (Booking.slot.start < now - after)
         & (Booking.session.date == now.astimezone(clock.JST).date())
-        & Booking.session.state.is_in(list(RUNNING_STATES)))
+        & Booking.session.state.is_in(list(RUNNING_STATES))
+    )
     if session_id is not None:
         query = query.where(Booking.session == session_id)
     late = [row for row in await query if row["updated_at"] < row["slot.start"] + after]
@@ -290,17 +401,29 @@ async def release_late_bookings(session_id: int | None = None, now: dt.datetime 
     async with write_transaction():
         for row in late:
             due = row["slot.start"] + after
-            marked = await Booking.update({Booking.state: BookingState.no_show.value, Booking.released_at: now,
-                                           Booking.updated_at: now}).where(
-                (Booking.id == row["id"]) & (Booking.state == BookingState.confirmed.value)
-                & (Booking.slot == row["slot"]) & (Booking.updated_at < due)).returning(Booking.id)
+            marked = (
+                await Booking.update(
+                    {Booking.state: BookingState.no_show.value, Booking.released_at: now, Booking.updated_at: now}
+                )
+                .where(
+                    (Booking.id == row["id"])
+                    & (Booking.state == BookingState.confirmed.value)
+                    & (Booking.slot == row["slot"])
+                    & (Booking.updated_at < due)
+                )
+                .returning(Booking.id)
+            )
             if not marked:
                 continue
             await _release_places(row["slot"], row["party_size"])
-            await record_event(None, "booking.released", "booking", row["id"],
-                               _summary(row["code"], row["party_size"]),
-                               {"state": {"before": BookingState.confirmed.value,
-                                          "after": BookingState.no_show.value}},
-                               scope=f"session:{row['session']}")
+            await record_event(
+                None,
+                "booking.released",
+                "booking",
+                row["id"],
+                _summary(row["code"], row["party_size"]),
+                {"state": {"before": BookingState.confirmed.value, "after": BookingState.no_show.value}},
+                scope=f"session:{row['session']}",
+            )
             released += 1
     return released

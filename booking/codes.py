@@ -11,8 +11,9 @@ import secrets
 from core.settings import get_settings
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V", "-": None, " ": None, "　": None,
-                             "－": None, "‐": None, "ー": None})
+_CONFUSABLE = str.maketrans(
+    {"O": "0", "I": "1", "L": "1", "U": "V", "-": None, " ": None, "　": None, "－": None, "‐": None, "ー": None}
+)
 CODE_LENGTH = 16
 
 
@@ -35,7 +36,7 @@ def normalize_code(text: str) -> str:
 
 def display_code(code: str) -> str:
     """A code in groups of four, as printed on the slip: 7KQ2-M9XD-4TRB-W8HN."""
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def manage_token(code: str) -> str:

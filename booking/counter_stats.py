@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-COUNTER_STATS_COLUMNS = ("month", "card_issued_at_window", "e_certificate_issued_or_renewed", "applications_received",
-                         "phone_calls")
+COUNTER_STATS_COLUMNS = (
+    "month",
+    "card_issued_at_window",
+    "e_certificate_issued_or_renewed",
+    "applications_received",
+    "phone_calls",
+)
 """The columns of a counter statistics CSV (窓口統計): one row per ``YYYY-MM`` month."""
 log = logging.getLogger("outreach.reports")
 

@@ -31,26 +31,70 @@ class ReportItem:
 
 
 ITEMS = (
-    ReportItem("bookings_anonymised", "予約者の氏名（カナ）・電話番号・メールアドレス・配慮事項・事前確認の回答",
-               "Residents' names, phones, emails, needs and answers", "resident_booking", "匿名化（項目を消去）"),
-    ReportItem("resident_messages_deleted", "住民あてメール（予約の確認・変更・取消・前日案内など）",
-               "Emails to residents", "outbox_message", "削除"),
-    ReportItem("partner_messages_deleted", "会場担当者あてメール（カレンダー招待）",
-               "Emails to venue partners (calendar invitations)", "outbox_message", "削除"),
+    ReportItem(
+        "bookings_anonymised",
+        "予約者の氏名（カナ）・電話番号・メールアドレス・配慮事項・事前確認の回答",
+        "Residents' names, phones, emails, needs and answers",
+        "resident_booking",
+        "匿名化（項目を消去）",
+    ),
+    ReportItem(
+        "resident_messages_deleted",
+        "住民あてメール（予約の確認・変更・取消・前日案内など）",
+        "Emails to residents",
+        "outbox_message",
+        "削除",
+    ),
+    ReportItem(
+        "partner_messages_deleted",
+        "会場担当者あてメール（カレンダー招待）",
+        "Emails to venue partners (calendar invitations)",
+        "outbox_message",
+        "削除",
+    ),
     ReportItem("staff_messages_deleted", "職員あて通知メール", "Staff notification emails", "outbox_message", "削除"),
-    ReportItem("venue_contacts_erased", "会場担当者の氏名・メールアドレス", "Venue partners' names and emails", "venue",
-               "削除（項目を消去）"),
-    ReportItem("invitation_contacts_erased", "招待状の宛先（担当者の氏名・メールアドレス）",
-               "Invitation recipients' names and emails", "partner_invitation", "削除（項目を消去）"),
-    ReportItem("invitation_notes_erased", "招待への回答に添えられたコメント", "Partners' answer notes",
-               "partner_invitation", "削除（項目を消去）"),
-    ReportItem("audit_entries_scrubbed", "監査ログに含まれる個人情報（担当者の連絡先の変更履歴など）",
-               "Personal data in the audit log", "audit_event", "該当部分を削除"),
-    ReportItem("free_texts_scrubbed", "備考・コメント欄に記載された個人情報", "Personal data in notes and comments",
-               "venue, publicity_placement, booth_result, report_note, plan_session, plan_version, "
-               "venue_blackout_date", "該当部分を削除"),
-    ReportItem("staff_accounts_deactivated", "受託者職員のアカウント（メールアドレス）",
-               "Contractor staff accounts (email addresses)", "staff_user", "無効化・メールアドレスを削除"),
+    ReportItem(
+        "venue_contacts_erased",
+        "会場担当者の氏名・メールアドレス",
+        "Venue partners' names and emails",
+        "venue",
+        "削除（項目を消去）",
+    ),
+    ReportItem(
+        "invitation_contacts_erased",
+        "招待状の宛先（担当者の氏名・メールアドレス）",
+        "Invitation recipients' names and emails",
+        "partner_invitation",
+        "削除（項目を消去）",
+    ),
+    ReportItem(
+        "invitation_notes_erased",
+        "招待への回答に添えられたコメント",
+        "Partners' answer notes",
+        "partner_invitation",
+        "削除（項目を消去）",
+    ),
+    ReportItem(
+        "audit_entries_scrubbed",
+        "監査ログに含まれる個人情報（担当者の連絡先の変更履歴など）",
+        "Personal data in the audit log",
+        "audit_event",
+        "該当部分を削除",
+    ),
+    ReportItem(
+        "free_texts_scrubbed",
+        "備考・コメント欄に記載された個人情報",
+        "Personal data in notes and comments",
+        "venue, publicity_placement, booth_result, report_note, plan_session, plan_version, venue_blackout_date",
+        "該当部分を削除",
+    ),
+    ReportItem(
+        "staff_accounts_deactivated",
+        "受託者職員のアカウント（メールアドレス）",
+        "Contractor staff accounts (email addresses)",
+        "staff_user",
+        "無効化・メールアドレスを削除",
+    ),
 )
 KEPT = (
     "予約の件数・人数・状態（予約・来場・取消・無断欠席）・時間枠・会場・流入元（広報の掲示場所コード）・言語・受付日時",
@@ -72,18 +116,35 @@ async def database_engine() -> str:
 def _when(moment: dt.datetime) -> dict[str, str]:
     local = moment.astimezone(clock.JST)
     date = f"{local.year}年{local.month}月{local.day}日"
-    return {"date": date, "western": f"{date} {local:%H:%M}", "wareki_date": wareki(local.date()),
-            "wareki": f"{wareki(local.date())} {local:%H時%M分}"}
+    return {
+        "date": date,
+        "western": f"{date} {local:%H:%M}",
+        "wareki_date": wareki(local.date()),
+        "wareki": f"{wareki(local.date())} {local:%H時%M分}",
+    }
 
 
 def deletion_report_html(result: PurgeResult, database: str) -> str:
     """The report as the HTML document the PDF is printed from."""
     rows = [{"item": item, "count": int(result.counts.get(item.key, 0))} for item in ITEMS]
     compacted = bool(result.counts.get("storage_compacted"))
-    return template_environment(TEMPLATE_DIR).get_template("deletion_report.html").render(
-        title=TITLE, rows=rows, total=sum(row["count"] for row in rows), started=_when(result.started_at),
-        finished=_when(result.finished_at), issued=_when(clock.now()), actor=result.actor, database=database,
-        run_id=result.run_id, compacted=compacted, kept=KEPT)
+    return (
+        template_environment(TEMPLATE_DIR)
+        .get_template("deletion_report.html")
+        .render(
+            title=TITLE,
+            rows=rows,
+            total=sum(row["count"] for row in rows),
+            started=_when(result.started_at),
+            finished=_when(result.finished_at),
+            issued=_when(clock.now()),
+            actor=result.actor,
+            database=database,
+            run_id=result.run_id,
+            compacted=compacted,
+            kept=KEPT,
+        )
+    )
 
 
 def deletion_report_pdf(result: PurgeResult, database: str) -> bytes:

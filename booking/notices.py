@@ -20,8 +20,9 @@ def when(details: BookingDetails) -> str:
 
 def place(details: BookingDetails) -> str:
     booth = details.booth
-    return f"{booth.display_name(get_locale())}（{booth.address}）" if booth.address else booth.display_name(
-        get_locale())
+    return (
+        f"{booth.display_name(get_locale())}（{booth.address}）" if booth.address else booth.display_name(get_locale())
+    )
 
 
 def _summary(details: BookingDetails) -> str:
@@ -35,67 +36,101 @@ def _summary(details: BookingDetails) -> str:
 
 
 def what_to_bring() -> str:
-    return "\n".join([
-        _("What to bring:"),
-        _("- photo ID (driving licence, health insurance card or residence card)"),
-        _("- the notification card or the application form you received, if you have it"),
-        _("- a child under 15 must come with a parent or legal guardian"),
-    ])
+    return "\n".join(
+        [
+            _("What to bring:"),
+            _("- photo ID (driving licence, health insurance card or residence card)"),
+            _("- the notification card or the application form you received, if you have it"),
+            _("- a child under 15 must come with a parent or legal guardian"),
+        ]
+    )
 
 
 async def _send(details: BookingDetails, subject: str, opening: str, kind: str, extra: str = "") -> None:
     if not details.email:
         return
-    body = "\n\n".join(filter(None, [
-        opening, _summary(details), extra,
-        _("View, change or cancel your booking here:\n{url}").format(url=details.manage_url),
-        _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
-    ]))
+    body = "\n\n".join(
+        filter(
+            None,
+            [
+                opening,
+                _summary(details),
+                extra,
+                _("View, change or cancel your booking here:\n{url}").format(url=details.manage_url),
+                _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+            ],
+        )
+    )
     await queue_email(details.email, subject, body, kind=kind)
 
 
 async def booking_confirmed(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Your booking {code}").format(code=display_code(details.code)),
-                    _("Thank you. Your booking for the My Number Card application support booth is confirmed."),
-                    "booking.confirmed", what_to_bring())
+        await _send(
+            details,
+            _("[My Number Card] Your booking {code}").format(code=display_code(details.code)),
+            _("Thank you. Your booking for the My Number Card application support booth is confirmed."),
+            "booking.confirmed",
+            what_to_bring(),
+        )
 
 
 async def booking_moved(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Your booking {code} was changed").format(
-            code=display_code(details.code)),
+        await _send(
+            details,
+            _("[My Number Card] Your booking {code} was changed").format(code=display_code(details.code)),
             _("Your booking was moved. The new time and place are below; the old time is released."),
-            "booking.moved", what_to_bring())
+            "booking.moved",
+            what_to_bring(),
+        )
 
 
 async def booking_cancelled(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Your booking {code} was cancelled").format(
-            code=display_code(details.code)),
-            _("Your booking was cancelled. You are welcome to book again at any time."), "booking.cancelled")
+        await _send(
+            details,
+            _("[My Number Card] Your booking {code} was cancelled").format(code=display_code(details.code)),
+            _("Your booking was cancelled. You are welcome to book again at any time."),
+            "booking.cancelled",
+        )
 
 
 async def booking_reminder(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Reminder: your booking tomorrow"),
-                    _("This is a reminder of your booking for the My Number Card application support booth."),
-                    "booking.reminder", what_to_bring())
+        await _send(
+            details,
+            _("[My Number Card] Reminder: your booking tomorrow"),
+            _("This is a reminder of your booking for the My Number Card application support booth."),
+            "booking.reminder",
+            what_to_bring(),
+        )
 
 
 async def booth_cancelled(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Your booth was cancelled: please choose a new time"),
-                    _("We are sorry: the booth of your booking has been cancelled by the venue or the city. Your "
-                      "booking is kept. Open the link below to choose another time or place; nothing is lost if "
-                      "you do not."),
-                    "booking.booth_cancelled")
+        await _send(
+            details,
+            _("[My Number Card] Your booth was cancelled: please choose a new time"),
+            _(
+                "We are sorry: the booth of your booking has been cancelled by the venue or the city. Your "
+                "booking is kept. Open the link below to choose another time or place; nothing is lost if "
+                "you do not."
+            ),
+            "booking.booth_cancelled",
+        )
 
 
 async def booth_changed(details: BookingDetails) -> None:
     with using_locale(details.language):
-        await _send(details, _("[My Number Card] Your booth has changed: new date, time or place"),
-                    _("The booth of your booking has been moved by the venue or the city. Your booking moved with "
-                      "it: the new time and place are below. If they do not suit you, open the link below to choose "
-                      "another time or cancel."),
-                    "booking.booth_changed", what_to_bring())
+        await _send(
+            details,
+            _("[My Number Card] Your booth has changed: new date, time or place"),
+            _(
+                "The booth of your booking has been moved by the venue or the city. Your booking moved with "
+                "it: the new time and place are below. If they do not suit you, open the link below to choose "
+                "another time or cancel."
+            ),
+            "booking.booth_changed",
+            what_to_bring(),
+        )

@@ -71,6 +71,7 @@ def placement_url(base_url: str, code: str, session_id: int | None = None) -> st
 
 # --- the register of placements ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PlacementInput:
     """What staff enter for a placement; ``code`` only counts when creating (it is printed on QR codes)."""
@@ -83,8 +84,17 @@ class PlacementInput:
 
 
 _COLUMNS = (
-    Placement.id, Placement.code, Placement.name, Placement.kind, Placement.venue, Placement.venue.name,
-    Placement.venue.venue_id, Placement.notes, Placement.active, Placement.created_at, Placement.created_by,
+    Placement.id,
+    Placement.code,
+    Placement.name,
+    Placement.kind,
+    Placement.venue,
+    Placement.venue.name,
+    Placement.venue.venue_id,
+    Placement.notes,
+    Placement.active,
+    Placement.created_at,
+    Placement.created_by,
 )
 
 
@@ -119,8 +129,7 @@ async def _validate(data: PlacementInput, *, creating: bool, except_id: int | No
     code = (data.code or "").strip()
     if creating:
         if code and not CODE_PATTERN.fullmatch(code):
-            errors["code"] = _("Use only the letters A–Z and a–z, digits and the marks _ . - (at most 64 "
-                               "characters).")
+            errors["code"] = _("Use only the letters A–Z and a–z, digits and the marks _ . - (at most 64 characters).")
         elif code and await _code_taken(code, except_id):
             errors["code"] = _("Another placement already uses the code {code}.").format(code=code)
     if errors:
@@ -142,18 +151,36 @@ async def create_placement(actor: Actor | None, data: PlacementInput) -> dict[st
         while not code or await _code_taken(code):
             code = new_code()
         try:
-            inserted = await Placement.insert(Placement(
-                code=code, name=data.name, kind=data.kind, venue=data.venue, notes=data.notes,
-                created_by=actor.id if actor else None)).returning(Placement.id)
+            inserted = await Placement.insert(
+                Placement(
+                    code=code,
+                    name=data.name,
+                    kind=data.kind,
+                    venue=data.venue,
+                    notes=data.notes,
+                    created_by=actor.id if actor else None,
+                )
+            ).returning(Placement.id)
         except Exception as error:  # the same code raced in from another worker (PostgreSQL)
             if "unique" in str(error).lower() or "duplicate key" in str(error).lower():
-                raise ValidationFailed(_("Please correct the highlighted fields."), {
-                    "code": _("Another placement already uses the code {code}.").format(code=code)}) from None
+                raise ValidationFailed(
+                    _("Please correct the highlighted fields."),
+                    {"code": _("Another placement already uses the code {code}.").format(code=code)},
+                ) from None
             raise
         placement_id = inserted[0]["id"]
-        await record_event(actor, "placement.created", "placement", placement_id, data.name, {
-            "code": {"before": None, "after": code}, "name": {"before": None, "after": data.name},
-            "kind": {"before": None, "after": data.kind}})
+        await record_event(
+            actor,
+            "placement.created",
+            "placement",
+            placement_id,
+            data.name,
+            {
+                "code": {"before": None, "after": code},
+                "name": {"before": None, "after": data.name},
+                "kind": {"before": None, "after": data.kind},
+            },
+        )
         return await get_placement(placement_id)
 
 
@@ -166,7 +193,8 @@ async def update_placement(actor: Actor | None, placement_id: int, data: Placeme
         changes = diff(before, values)
         if changes:
             await Placement.update({getattr(Placement, key): value for key, value in values.items()}).where(
-                Placement.id == placement_id)
+                Placement.id == placement_id
+            )
             await record_event(actor, "placement.updated", "placement", placement_id, data.name, changes)
         return await get_placement(placement_id)
 
@@ -177,12 +205,19 @@ async def set_active(actor: Actor | None, placement_id: int, active: bool) -> di
         before = await get_placement(placement_id)
         if before["active"] != active:
             await Placement.update({Placement.active: active}).where(Placement.id == placement_id)
-            await record_event(actor, "placement.reactivated" if active else "placement.deactivated", "placement",
-                               placement_id, before["name"], {"active": {"before": not active, "after": active}})
+            await record_event(
+                actor,
+                "placement.reactivated" if active else "placement.deactivated",
+                "placement",
+                placement_id,
+                before["name"],
+                {"active": {"before": not active, "after": active}},
+            )
         return await get_placement(placement_id)
 
 
 # --- results -------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlacementResult:
@@ -269,16 +304,18 @@ def _in_period(date_from: dt.date | None, date_to: dt.date | None, basis: str) -
         if date_from:
             clauses.append(Booking.created_at >= dt.datetime.combine(date_from, dt.time(), clock.JST))
         if date_to:
-            clauses.append(Booking.created_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(),
-                                                                    clock.JST))
+            clauses.append(
+                Booking.created_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), clock.JST)
+            )
     where = None
     for clause in clauses:
         where = clause if where is None else (where & clause)
     return where
 
 
-async def placement_report(date_from: dt.date | None = None, date_to: dt.date | None = None,
-                           basis: str = "booked") -> PlacementReport:
+async def placement_report(
+    date_from: dt.date | None = None, date_to: dt.date | None = None, basis: str = "booked"
+) -> PlacementReport:
     """Bookings per placement code (active, cancelled, no-show, people, first and last) and per booth × code,
     for bookings made in the period (``basis="booked"``) or on booths held in it (``basis="booth"``).
 
@@ -288,19 +325,27 @@ async def placement_report(date_from: dt.date | None = None, date_to: dt.date | 
     period = _in_period(date_from, date_to, basis)
 
     by_state = Booking.select(
-        Booking.source, Booking.state, Count(alias="n"), Sum(Booking.party_size, alias="people"),
-        Min(Booking.created_at, alias="first"), Max(Booking.created_at, alias="last"),
+        Booking.source,
+        Booking.state,
+        Count(alias="n"),
+        Sum(Booking.party_size, alias="people"),
+        Min(Booking.created_at, alias="first"),
+        Max(Booking.created_at, alias="last"),
     ).group_by(Booking.source, Booking.state)
-    by_booth = Booking.select(Booking.session, Booking.source, Count(alias="n")).where(
-        Booking.state.is_in(list(ACTIVE_STATES))).group_by(Booking.session, Booking.source)
+    by_booth = (
+        Booking.select(Booking.session, Booking.source, Count(alias="n"))
+        .where(Booking.state.is_in(list(ACTIVE_STATES)))
+        .group_by(Booking.session, Booking.source)
+    )
     if period is not None:
         by_state, by_booth = by_state.where(period), by_booth.where(period)
 
     totals: dict[str, dict[str, Any]] = {}
     for row in await by_state:
         code = row["source"] or DIRECT
-        entry = totals.setdefault(code, {"bookings": 0, "cancelled": 0, "no_show": 0, "people": 0, "first": None,
-                                         "last": None})
+        entry = totals.setdefault(
+            code, {"bookings": 0, "cancelled": 0, "no_show": 0, "people": 0, "first": None, "last": None}
+        )
         if row["state"] in ACTIVE_STATES:
             entry["bookings"] += row["n"]
             entry["people"] += row["people"] or 0
@@ -314,8 +359,12 @@ async def placement_report(date_from: dt.date | None = None, date_to: dt.date | 
         if last and (entry["last"] is None or last > entry["last"]):
             entry["last"] = last
 
-    known = {row["code"]: row for row in await Placement.select(
-        Placement.id, Placement.code, Placement.name, Placement.kind, Placement.active)}
+    known = {
+        row["code"]: row
+        for row in await Placement.select(
+            Placement.id, Placement.code, Placement.name, Placement.kind, Placement.active
+        )
+    }
     results = []
     for code, placement in known.items():
         entry = totals.pop(code, None)
@@ -333,21 +382,39 @@ async def placement_report(date_from: dt.date | None = None, date_to: dt.date | 
         counts = cells.setdefault(row["session"], {})
         code = row["source"] or DIRECT
         counts[code] = counts.get(code, 0) + row["n"]
-    sessions = await Session.select(Session.id, Session.date, Session.start, Session.venue.name).where(
-        Session.id.is_in(list(cells))).order_by(Session.date).order_by(Session.start) if cells else []
-    booths = [BoothResult(session_id=s["id"], date=s["date"], start=s["start"], venue_name=s["venue.name"],
-                          counts=cells[s["id"]]) for s in sessions]
+    sessions = (
+        await Session.select(Session.id, Session.date, Session.start, Session.venue.name)
+        .where(Session.id.is_in(list(cells)))
+        .order_by(Session.date)
+        .order_by(Session.start)
+        if cells
+        else []
+    )
+    booths = [
+        BoothResult(
+            session_id=s["id"], date=s["date"], start=s["start"], venue_name=s["venue.name"], counts=cells[s["id"]]
+        )
+        for s in sessions
+    ]
     columns = [r.code for r in results if r.bookings]
-    return PlacementReport(date_from=date_from, date_to=date_to, basis=basis, placements=results, booths=booths,
-                           columns=columns)
+    return PlacementReport(
+        date_from=date_from, date_to=date_to, basis=basis, placements=results, booths=booths, columns=columns
+    )
 
 
 def _result(code: str, entry: dict[str, Any] | None, placement: dict[str, Any] | None) -> PlacementResult:
     entry = entry or {}
     return PlacementResult(
-        code=code, name=placement["name"] if placement else "", kind=placement["kind"] if placement else "",
-        placement_id=placement["id"] if placement else None, known=placement is not None,
-        active=placement["active"] if placement else True, bookings=entry.get("bookings", 0),
-        cancelled=entry.get("cancelled", 0), no_show=entry.get("no_show", 0), people=entry.get("people", 0),
-        first_booking=entry.get("first"), last_booking=entry.get("last"),
+        code=code,
+        name=placement["name"] if placement else "",
+        kind=placement["kind"] if placement else "",
+        placement_id=placement["id"] if placement else None,
+        known=placement is not None,
+        active=placement["active"] if placement else True,
+        bookings=entry.get("bookings", 0),
+        cancelled=entry.get("cancelled", 0),
+        no_show=entry.get("no_show", 0),
+        people=entry.get("people", 0),
+        first_booking=entry.get("first"),
+        last_booking=entry.get("last"),
     )

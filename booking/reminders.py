@@ -19,13 +19,20 @@ async def send_reminders(day: dt.date | None = None) -> int:
     start = dt.datetime.combine(day, dt.time(0), clock.JST)
     end = start + dt.timedelta(days=1)
     due = await Booking.select(Booking.id, Booking.code).where(
-        (Booking.state == BookingState.confirmed.value) & (Booking.email != "") & Booking.reminded_at.is_null()
-        & (Booking.slot.start >= start) & (Booking.slot.start < end))
+        (Booking.state == BookingState.confirmed.value)
+        & (Booking.email != "")
+        & Booking.reminded_at.is_null()
+        & (Booking.slot.start >= start)
+        & (Booking.slot.start < end)
+    )
     queued = 0
     for row in due:
         async with write_transaction():
-            claimed = await Booking.update({Booking.reminded_at: clock.now()}).where(
-                (Booking.id == row["id"]) & Booking.reminded_at.is_null()).returning(Booking.id)
+            claimed = (
+                await Booking.update({Booking.reminded_at: clock.now()})
+                .where((Booking.id == row["id"]) & Booking.reminded_at.is_null())
+                .returning(Booking.id)
+            )
             if claimed:
                 await notices.booking_reminder(await _details(await _row(row["code"])))
                 queued += 1
@@ -37,9 +44,15 @@ async def tell_booked_residents(session_ids: list[int]) -> int:
     cancelled, with their manage link to choose another time. The booking itself is kept."""
     if not session_ids:
         return 0
-    rows = await Booking.update({Booking.booth_cancelled_notice_at: clock.now()}).where(
-        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value)
-        & Booking.booth_cancelled_notice_at.is_null()).returning(Booking.code)
+    rows = (
+        await Booking.update({Booking.booth_cancelled_notice_at: clock.now()})
+        .where(
+            Booking.session.is_in(session_ids)
+            & (Booking.state == BookingState.confirmed.value)
+            & Booking.booth_cancelled_notice_at.is_null()
+        )
+        .returning(Booking.code)
+    )
     for row in rows:
         await notices.booth_cancelled(await _details(await _row(row["code"])))
     return len(rows)
@@ -51,7 +64,8 @@ async def tell_residents_of_changes(session_ids: list[int]) -> int:
     if not session_ids:
         return 0
     rows = await Booking.select(Booking.code).where(
-        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value))
+        Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value)
+    )
     for row in rows:
         await notices.booth_changed(await _details(await _row(row["code"])))
     return len(rows)

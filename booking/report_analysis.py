@@ -52,6 +52,7 @@ MAX_ANALYSIS_CHARS = 20000
 
 # --- wording helpers -------------------------------------------------------------------------------------------------
 
+
 def percent(value: float | None) -> str:
     """45%, or — when there is nothing to divide by."""
     return "—" if value is None else f"{value:.0%}"
@@ -92,38 +93,70 @@ def booth_name(row: BoothRow) -> str:
 def booth_facts(row: BoothRow) -> str:
     """What a booth achieved and the factors beside it (kind, day type, filling, no-shows, walk-ins)."""
     f = row.figures
-    return _("{booth} ({kind}, {day_type}): {applications} applications, {per_hour} per hour, {ratio} of the "
-             "forecast of {forecast}. Booked places filled: {occupancy}; no-show rate: {no_shows}; walk-ins: "
-             "{walk_ins} of visitors.").format(
-        booth=booth_name(row), kind=kind_label(row.venue_kind), day_type=day_type_text(row.day_type),
-        applications=f.applications, per_hour=per_hour(f.applications_per_hour), ratio=percent(f.actual_vs_forecast),
-        forecast=f.forecast, occupancy=percent(f.occupancy), no_shows=percent(f.no_show_rate),
-        walk_ins=percent(f.walk_in_share))
+    return _(
+        "{booth} ({kind}, {day_type}): {applications} applications, {per_hour} per hour, {ratio} of the "
+        "forecast of {forecast}. Booked places filled: {occupancy}; no-show rate: {no_shows}; walk-ins: "
+        "{walk_ins} of visitors."
+    ).format(
+        booth=booth_name(row),
+        kind=kind_label(row.venue_kind),
+        day_type=day_type_text(row.day_type),
+        applications=f.applications,
+        per_hour=per_hour(f.applications_per_hour),
+        ratio=percent(f.actual_vs_forecast),
+        forecast=f.forecast,
+        occupancy=percent(f.occupancy),
+        no_shows=percent(f.no_show_rate),
+        walk_ins=percent(f.walk_in_share),
+    )
 
 
 def summary_line(totals: Figures) -> str:
-    return _("{booths} booths: {applications} applications ({ratio} of the forecast of {forecast}), {bookings} "
-             "bookings ({people} people), {walk_ins} walk-in parties ({walk_in_people} people), no-show rate "
-             "{no_shows}.").format(
-        booths=totals.booths, applications=totals.applications, ratio=percent(totals.actual_vs_forecast),
-        forecast=totals.reported_forecast, bookings=totals.bookings, people=totals.people, walk_ins=totals.walk_ins,
-        walk_in_people=totals.walk_in_people, no_shows=percent(totals.no_show_rate))
+    return _(
+        "{booths} booths: {applications} applications ({ratio} of the forecast of {forecast}), {bookings} "
+        "bookings ({people} people), {walk_ins} walk-in parties ({walk_in_people} people), no-show rate "
+        "{no_shows}."
+    ).format(
+        booths=totals.booths,
+        applications=totals.applications,
+        ratio=percent(totals.actual_vs_forecast),
+        forecast=totals.reported_forecast,
+        bookings=totals.bookings,
+        people=totals.people,
+        walk_ins=totals.walk_ins,
+        walk_in_people=totals.walk_in_people,
+        no_shows=percent(totals.no_show_rate),
+    )
 
 
 def office_line(office: OfficeFigures) -> str:
-    return _("At the city's counters: {applications} applications, {cards} cards handed over, {certificates} "
-             "certificates issued or renewed, {calls} phone calls.").format(
-        applications=office.applications, cards=office.card_handovers, certificates=office.certificates,
-        calls=office.phone_calls)
+    return _(
+        "At the city's counters: {applications} applications, {cards} cards handed over, {certificates} "
+        "certificates issued or renewed, {calls} phone calls."
+    ).format(
+        applications=office.applications,
+        cards=office.card_handovers,
+        certificates=office.certificates,
+        calls=office.phone_calls,
+    )
 
 
 # --- ranking ------------------------------------------------------------------------------------------------------
 
+
 def ranked(booths: Sequence[BoothRow]) -> list[BoothRow]:
     """The booths with results, best first: applications per hour, then actual/forecast, then date and id."""
     reported = [row for row in booths if row.has_result]
-    return sorted(reported, key=lambda r: (-(r.figures.applications_per_hour or 0.0),
-                                           -(r.figures.actual_vs_forecast or 0.0), r.date, r.start, r.session_id))
+    return sorted(
+        reported,
+        key=lambda r: (
+            -(r.figures.applications_per_hour or 0.0),
+            -(r.figures.actual_vs_forecast or 0.0),
+            r.date,
+            r.start,
+            r.session_id,
+        ),
+    )
 
 
 def best_and_worst(booths: Sequence[BoothRow]) -> tuple[BoothRow | None, BoothRow | None]:
@@ -153,14 +186,20 @@ def weak_slot_suggestion(row: BoothRow, hour: int) -> str:
     last = row.end.hour if row.end.minute == 0 else row.end.hour + 1
     count = row.applications_by_hour.get(hour, 0)
     if hour == last - 1:
-        text = _("Weak slot {hours} at {venue} ({count} applications): consider ending earlier or moving that hour "
-                 "to a busier day or venue.")
+        text = _(
+            "Weak slot {hours} at {venue} ({count} applications): consider ending earlier or moving that hour "
+            "to a busier day or venue."
+        )
     elif hour == row.start.hour:
-        text = _("Weak slot {hours} at {venue} ({count} applications): consider starting later or moving that hour "
-                 "to a busier day or venue.")
+        text = _(
+            "Weak slot {hours} at {venue} ({count} applications): consider starting later or moving that hour "
+            "to a busier day or venue."
+        )
     else:
-        text = _("Weak slot {hours} at {venue} ({count} applications): consider staggering the staff's breaks into "
-                 "that hour.")
+        text = _(
+            "Weak slot {hours} at {venue} ({count} applications): consider staggering the staff's breaks into "
+            "that hour."
+        )
     return text.format(hours=hour_range(hour), venue=row.venue_name, count=count)
 
 
@@ -173,15 +212,25 @@ def booth_suggestions(booths: Sequence[BoothRow]) -> list[str]:
         if hour is not None:
             slots.append(weak_slot_suggestion(row, hour))
         if f.bookings >= MIN_BOOKINGS_FOR_RATE and (f.no_show_rate or 0) > HIGH_NO_SHOW_RATE:
-            no_shows.append(_("No-show rate {rate} at {booth}: send reminders earlier (e.g. two days before) and ask "
-                           "residents to cancel if they cannot come.").format(rate=percent(f.no_show_rate),
-                                                                              booth=booth_name(row)))
+            no_shows.append(
+                _(
+                    "No-show rate {rate} at {booth}: send reminders earlier (e.g. two days before) and ask "
+                    "residents to cancel if they cannot come."
+                ).format(rate=percent(f.no_show_rate), booth=booth_name(row))
+            )
         if f.visitors and (f.walk_in_share or 0) > HIGH_WALK_IN_SHARE:
-            walk_ins.append(_("Walk-ins were {share} of the visitors at {booth}: keep more places free for walk-ins "
-                           "there.").format(share=percent(f.walk_in_share), booth=booth_name(row)))
+            walk_ins.append(
+                _("Walk-ins were {share} of the visitors at {booth}: keep more places free for walk-ins there.").format(
+                    share=percent(f.walk_in_share), booth=booth_name(row)
+                )
+            )
         if f.places and (f.occupancy or 0) < LOW_OCCUPANCY:
-            filling.append(_("Only {share} of the bookable places at {booth} were booked: put up flyers at the venue "
-                             "and nearby earlier.").format(share=percent(f.occupancy), booth=booth_name(row)))
+            filling.append(
+                _(
+                    "Only {share} of the bookable places at {booth} were booked: put up flyers at the venue "
+                    "and nearby earlier."
+                ).format(share=percent(f.occupancy), booth=booth_name(row))
+            )
     return slots + no_shows + walk_ins + filling
 
 
@@ -196,13 +245,19 @@ def weak_booth_lines(booths: Sequence[BoothRow], *, monthly: bool) -> list[str]:
     for rows in weak.values():
         first = rows[0]
         if monthly and len(rows) >= REPEATED_WEAK:
-            lines.append(_("{venue} was below {threshold} of the forecast {times} times this month: consider "
-                           "replacing the venue in the plan.").format(
-                venue=first.venue_name, threshold=percent(WEAK_RATIO), times=len(rows)))
+            lines.append(
+                _(
+                    "{venue} was below {threshold} of the forecast {times} times this month: consider "
+                    "replacing the venue in the plan."
+                ).format(venue=first.venue_name, threshold=percent(WEAK_RATIO), times=len(rows))
+            )
         else:
-            lines.append(_("{booth} reached only {ratio} of the forecast: if its next booth is weak as well, consider "
-                           "another date type or venue.").format(booth=booth_name(first),
-                                                                 ratio=percent(first.figures.actual_vs_forecast)))
+            lines.append(
+                _(
+                    "{booth} reached only {ratio} of the forecast: if its next booth is weak as well, consider "
+                    "another date type or venue."
+                ).format(booth=booth_name(first), ratio=percent(first.figures.actual_vs_forecast))
+            )
     return lines
 
 
@@ -213,9 +268,14 @@ def _group_lines(groups: Sequence[GroupRow], label) -> list[str]:
         return []
     order = sorted(reported, key=lambda g: (-(g.figures.applications_per_hour or 0.0), g.key))
     best, worst = order[0], order[-1]
-    return [_("{best} did best with {best_rate} applications per hour; {worst} did least with {worst_rate}.").format(
-        best=label(best), best_rate=per_hour(best.figures.applications_per_hour), worst=label(worst),
-        worst_rate=per_hour(worst.figures.applications_per_hour))]
+    return [
+        _("{best} did best with {best_rate} applications per hour; {worst} did least with {worst_rate}.").format(
+            best=label(best),
+            best_rate=per_hour(best.figures.applications_per_hour),
+            worst=label(worst),
+            worst_rate=per_hour(worst.figures.applications_per_hour),
+        )
+    ]
 
 
 def change_text(now: float, before: float) -> str:
@@ -225,8 +285,11 @@ def change_text(now: float, before: float) -> str:
     change = (now - before) / before
     if abs(change) <= TREND_CHANGE:
         return _("about the same ({change})").format(change=f"{change:+.0%}")
-    return _("up {change}").format(change=f"{change:+.0%}") if change > 0 else \
-        _("down {change}").format(change=f"{change:+.0%}".replace("-", "−"))
+    return (
+        _("up {change}").format(change=f"{change:+.0%}")
+        if change > 0
+        else _("down {change}").format(change=f"{change:+.0%}".replace("-", "−"))
+    )
 
 
 def trend_lines(report: MonthlyReport) -> list[str]:
@@ -234,25 +297,39 @@ def trend_lines(report: MonthlyReport) -> list[str]:
     if not before.booths:
         return [_("There were no booths in the previous month to compare with.")]
     lines = [
-        _("Booths: {now} against {before} ({change}).").format(now=now.booths, before=before.booths,
-                                                               change=change_text(now.booths, before.booths)),
+        _("Booths: {now} against {before} ({change}).").format(
+            now=now.booths, before=before.booths, change=change_text(now.booths, before.booths)
+        ),
         _("Applications at booths: {now} against {before} ({change}).").format(
-            now=now.applications, before=before.applications, change=change_text(now.applications, before.applications)),
+            now=now.applications, before=before.applications, change=change_text(now.applications, before.applications)
+        ),
         _("Bookings: {now} against {before} ({change}); walk-in parties: {walk_now} against {walk_before}.").format(
-            now=now.bookings, before=before.bookings, change=change_text(now.bookings, before.bookings),
-            walk_now=now.walk_ins, walk_before=before.walk_ins),
+            now=now.bookings,
+            before=before.bookings,
+            change=change_text(now.bookings, before.bookings),
+            walk_now=now.walk_ins,
+            walk_before=before.walk_ins,
+        ),
         _("Applications per booth hour: {now} against {before}; no-show rate: {ns_now} against {ns_before}.").format(
-            now=per_hour(now.applications_per_hour), before=per_hour(before.applications_per_hour),
-            ns_now=percent(now.no_show_rate), ns_before=percent(before.no_show_rate)),
+            now=per_hour(now.applications_per_hour),
+            before=per_hour(before.applications_per_hour),
+            ns_now=percent(now.no_show_rate),
+            ns_before=percent(before.no_show_rate),
+        ),
     ]
     if report.office.days and report.previous_office.days:
-        lines.append(_("Applications at the city's counters: {now} against {before} ({change}).").format(
-            now=report.office.applications, before=report.previous_office.applications,
-            change=change_text(report.office.applications, report.previous_office.applications)))
+        lines.append(
+            _("Applications at the city's counters: {now} against {before} ({change}).").format(
+                now=report.office.applications,
+                before=report.previous_office.applications,
+                change=change_text(report.office.applications, report.previous_office.applications),
+            )
+        )
     return lines
 
 
 # --- the drafts ------------------------------------------------------------------------------------------------------
+
 
 def _findings(booths: Sequence[BoothRow]) -> list[str]:
     best, worst = best_and_worst(booths)
@@ -260,8 +337,10 @@ def _findings(booths: Sequence[BoothRow]) -> list[str]:
         return []
     if best is worst:
         return [bullet(_("The booth: {facts}").format(facts=booth_facts(best)))]
-    return [bullet(_("Best booth: {facts}").format(facts=booth_facts(best))),
-            bullet(_("Weakest booth: {facts}").format(facts=booth_facts(worst)))]
+    return [
+        bullet(_("Best booth: {facts}").format(facts=booth_facts(best))),
+        bullet(_("Weakest booth: {facts}").format(facts=booth_facts(worst))),
+    ]
 
 
 def _hours_line(hours: Sequence[tuple[int, int]]) -> list[str]:
@@ -270,8 +349,16 @@ def _hours_line(hours: Sequence[tuple[int, int]]) -> list[str]:
         return []
     busiest = max(counted, key=lambda item: (item[1], -item[0]))
     quietest = min(counted, key=lambda item: (item[1], item[0]))
-    return [bullet(_("Busiest hour: {busy} ({busy_count} applications); quietest: {quiet} ({quiet_count}).").format(
-        busy=hour_range(busiest[0]), busy_count=busiest[1], quiet=hour_range(quietest[0]), quiet_count=quietest[1]))]
+    return [
+        bullet(
+            _("Busiest hour: {busy} ({busy_count} applications); quietest: {quiet} ({quiet_count}).").format(
+                busy=hour_range(busiest[0]),
+                busy_count=busiest[1],
+                quiet=hour_range(quietest[0]),
+                quiet_count=quietest[1],
+            )
+        )
+    ]
 
 
 def _suggestions(lines: list[str]) -> list[str]:
@@ -286,10 +373,16 @@ def draft_daily(report: DailyReport) -> str:
     if not report.booths:
         return _("No booths were held on this day.")
     if not report.has_results:
-        return _("No results have been entered for this day's booths yet, so there is nothing to analyse. Enter the "
-                 "results and redraft.")
-    lines = [heading(_("Results")), bullet(summary_line(report.totals)), *_findings(report.booths),
-             *_hours_line(report.hours)]
+        return _(
+            "No results have been entered for this day's booths yet, so there is nothing to analyse. Enter the "
+            "results and redraft."
+        )
+    lines = [
+        heading(_("Results")),
+        bullet(summary_line(report.totals)),
+        *_findings(report.booths),
+        *_hours_line(report.hours),
+    ]
     if report.office is not None:
         lines.append(bullet(office_line(report.office)))
     suggestions = weak_booth_lines(report.booths, monthly=False) + booth_suggestions(report.booths)
@@ -301,8 +394,10 @@ def draft_monthly(report: MonthlyReport) -> str:
     if not report.booths:
         return _("No booths were held in this month.")
     if not report.has_results:
-        return _("No results have been entered for this month's booths yet, so there is nothing to analyse. Enter "
-                 "the results and redraft.")
+        return _(
+            "No results have been entered for this month's booths yet, so there is nothing to analyse. Enter "
+            "the results and redraft."
+        )
     findings = [heading(_("Results")), bullet(summary_line(report.totals)), *_findings(report.booths)]
     findings += [bullet(line) for line in _group_lines(report.by_kind, lambda g: kind_label(g.key))]
     findings += [bullet(line) for line in _group_lines(report.by_day_type, lambda g: day_type_text(g.key))]
@@ -310,31 +405,51 @@ def draft_monthly(report: MonthlyReport) -> str:
     placements = [row for row in report.by_placement if not row.is_direct and row.bookings]
     if placements:
         top = placements[0]
-        findings.append(bullet(_("The placement that brought most bookings: {name} ({bookings} bookings, {people} "
-                                 "people).").format(name=top.name or top.code, bookings=top.bookings,
-                                                     people=top.people)))
+        findings.append(
+            bullet(
+                _("The placement that brought most bookings: {name} ({bookings} bookings, {people} people).").format(
+                    name=top.name or top.code, bookings=top.bookings, people=top.people
+                )
+            )
+        )
     if report.office.days:
         findings.append(bullet(office_line(report.office)))
         stat = report.counter_stat
         if stat is not None:
-            findings.append(bullet(_("In the same month of {year} the counters received {applications} applications; "
-                                     "this month's counts ({days} days entered) are {share} of that.").format(
-                year=stat.year, applications=stat.applications, days=report.office.days,
-                share=percent(ratio(report.office.applications, stat.applications)))))
+            findings.append(
+                bullet(
+                    _(
+                        "In the same month of {year} the counters received {applications} applications; "
+                        "this month's counts ({days} days entered) are {share} of that."
+                    ).format(
+                        year=stat.year,
+                        applications=stat.applications,
+                        days=report.office.days,
+                        share=percent(ratio(report.office.applications, stat.applications)),
+                    )
+                )
+            )
     trends = [heading(_("Against the previous month")), *(bullet(line) for line in trend_lines(report))]
     suggestions = weak_booth_lines(report.booths, monthly=True)
     if report.totals.bookings >= MIN_BOOKINGS_FOR_RATE and (report.totals.no_show_rate or 0) > HIGH_NO_SHOW_RATE:
-        suggestions.append(_("The month's no-show rate was {rate}: send reminders earlier (e.g. two days before).")
-                           .format(rate=percent(report.totals.no_show_rate)))
+        suggestions.append(
+            _("The month's no-show rate was {rate}: send reminders earlier (e.g. two days before).").format(
+                rate=percent(report.totals.no_show_rate)
+            )
+        )
     idle = [row.name or row.code for row in report.by_placement if not row.is_direct and not row.bookings]
     if idle:
-        suggestions.append(_("Placements that brought no booking this month: {names}. Consider moving these flyers "
-                             "to busier places.").format(names=", ".join(idle)))
+        suggestions.append(
+            _(
+                "Placements that brought no booking this month: {names}. Consider moving these flyers to busier places."
+            ).format(names=", ".join(idle))
+        )
     suggestions += booth_suggestions(report.booths)
     return "\n".join([*findings, "", *trends, "", *_suggestions(suggestions)])
 
 
 # --- the saved analysis ----------------------------------------------------------------------------------------------
+
 
 async def saved_analysis(key: str) -> dict | None:
     """The analysis staff saved for a report key (``daily:…`` / ``monthly:…``), or None."""
@@ -345,14 +460,19 @@ async def save_analysis(actor: Actor, key: str, text: str) -> None:
     """Save the edited analysis of a report (one per key, replaced on every save) and note it in the audit log."""
     text = text.replace("\r\n", "\n").strip()
     if len(text) > MAX_ANALYSIS_CHARS:
-        raise ValidationFailed(_("Please correct the marked fields."), {
-            "analysis": _("The analysis may have at most {most} characters.").format(most=MAX_ANALYSIS_CHARS)})
+        raise ValidationFailed(
+            _("Please correct the marked fields."),
+            {"analysis": _("The analysis may have at most {most} characters.").format(most=MAX_ANALYSIS_CHARS)},
+        )
     async with write_transaction():
         before = await ReportNote.select(ReportNote.analysis).where(ReportNote.key == key).first()
-        await ReportNote.insert(ReportNote(key=key, analysis=text, edited_by=actor.id, updated_at=clock.now())
-                                ).on_conflict(target=ReportNote.key, action="DO UPDATE",
-                                              values=[ReportNote.analysis, ReportNote.edited_by,
-                                                      ReportNote.updated_at])
+        await ReportNote.insert(
+            ReportNote(key=key, analysis=text, edited_by=actor.id, updated_at=clock.now())
+        ).on_conflict(
+            target=ReportNote.key,
+            action="DO UPDATE",
+            values=[ReportNote.analysis, ReportNote.edited_by, ReportNote.updated_at],
+        )
         characters = {"before": len(before["analysis"]) if before else None, "after": len(text)}
         await record_event(actor, "report.analysis_saved", "report", key, key, {"characters": characters})
 

@@ -95,9 +95,11 @@ def nice_scale(largest: float, ticks: int = 4) -> tuple[float, float]:
 
 def _open(chart_id: str, title: str, description: str, width: float, height: float) -> list[str]:
     return [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="report-chart" role="img" '
-         f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" '
-         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" font-family="{FONT}" fill="{INK}">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="report-chart" role="img" '
+            f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" '
+            f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" font-family="{FONT}" fill="{INK}">'
+        ),
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
         f'<rect x="0" y="0" width="{width:g}" height="{height:g}" fill="#ffffff"/>',
@@ -112,21 +114,35 @@ def _legend(series: Sequence[Series], x: float, y: float, width: float = 640) ->
         item = 28 + _text_width(name, AXIS)
         if x + item > width - 8 and x > left:  # wrap to the next row rather than run off the chart
             x, y = left, y + LEGEND_ROW
-        parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="13" height="13" fill="{colour}"/>'
-                     f'<text x="{x + 17:.1f}" y="{y + 1:.1f}" font-size="{AXIS}">{escape(name)}</text>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="13" height="13" fill="{colour}"/>'
+            f'<text x="{x + 17:.1f}" y="{y + 1:.1f}" font-size="{AXIS}">{escape(name)}</text>'
+        )
         x += item
     return parts
 
 
 def _empty(parts: list[str], width: float, height: float) -> str:
-    parts.append(f'<text x="{width / 2:g}" y="{height / 2:g}" font-size="14" text-anchor="middle">'
-                 f'{escape(_("No data"))}</text></svg>')
+    parts.append(
+        f'<text x="{width / 2:g}" y="{height / 2:g}" font-size="14" text-anchor="middle">'
+        f"{escape(_('No data'))}</text></svg>"
+    )
     return "".join(parts)
 
 
-def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
-              y_label: str, x_label: str = "", width: float = 640, height: float = 300,
-              fmt: Formatter = number) -> Chart:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    y_label: str,
+    x_label: str = "",
+    width: float = 640,
+    height: float = 300,
+    fmt: Formatter = number,
+) -> Chart:
     """Vertical grouped bars: one group per category, one bar per series, each value printed above its bar."""
     legend_rows = _legend_rows(series, 64.0, width) if len(series) > 1 else 0
     height += LEGEND_ROW * max(0, legend_rows - 1)
@@ -144,10 +160,12 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
 
     tick = 0.0
     while tick <= top_value + 1e-9:
-        parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="{GRID}" stroke-width="1"/>'
-                     f'<text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" text-anchor="end">'
-                     f'{escape(fmt(tick))}</text>')
+        parts.append(
+            f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" text-anchor="end">'
+            f"{escape(fmt(tick))}</text>"
+        )
         tick += step
     group_w = plot_w / len(categories)
     bar_w = min(40.0, group_w * 0.8 / len(series))
@@ -156,28 +174,45 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
         for s, (name, vs) in enumerate(series):
             value = vs[c]
             x = x0 + s * bar_w
-            parts.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w - 2:.1f}" '
-                         f'height="{max(0.0, y(0) - y(value)):.1f}" fill="{COLOURS[s % len(COLOURS)]}">'
-                         f'<title>{escape(f"{category} {name}: {fmt(value)}")}</title></rect>'
-                         f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y(value) - 4:.1f}" font-size="{VALUE}" '
-                         f'text-anchor="middle">{escape(fmt(value))}</text>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w - 2:.1f}" '
+                f'height="{max(0.0, y(0) - y(value)):.1f}" fill="{COLOURS[s % len(COLOURS)]}">'
+                f"<title>{escape(f'{category} {name}: {fmt(value)}')}</title></rect>"
+                f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y(value) - 4:.1f}" font-size="{VALUE}" '
+                f'text-anchor="middle">{escape(fmt(value))}</text>'
+            )
         # Labels are cut to their group's width, so that neighbours never overlap.
-        parts.append(f'<text x="{left + (c + 0.5) * group_w:.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
-                     f'text-anchor="middle">{escape(_fit(category, LABEL, group_w - 6))}</text>')
+        parts.append(
+            f'<text x="{left + (c + 0.5) * group_w:.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
+            f'text-anchor="middle">{escape(_fit(category, LABEL, group_w - 6))}</text>'
+        )
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
-    parts.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
-                 f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>')
+    parts.append(
+        f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
+        f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>'
+    )
     if x_label:
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
-                     f'{escape(x_label)}</text>')
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
+            f"{escape(x_label)}</text>"
+        )
     if len(series) > 1:
         parts += _legend(series, left, 18, width)
     parts.append("</svg>")
     return Chart(chart_id, title, description, "".join(parts))
 
 
-def hbar_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
-               x_label: str, width: float = 640, fmt: Formatter = number) -> Chart:
+def hbar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    x_label: str,
+    width: float = 640,
+    fmt: Formatter = number,
+) -> Chart:
     """Horizontal grouped bars, for long category names (venues, placements): values printed after each bar."""
     bar_h = 16.0
     row_h = bar_h * len(series) + 12
@@ -202,25 +237,33 @@ def hbar_chart(chart_id: str, title: str, description: str, categories: Sequence
     tick = 0.0
     plot_bottom = top + row_h * len(categories)
     while tick <= top_value + 1e-9:
-        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top:g}" y2="{plot_bottom:.1f}" '
-                     f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{plot_bottom + 16:.1f}" font-size="{TICK}" '
-                     f'text-anchor="middle">{escape(fmt(tick))}</text>')
+        parts.append(
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top:g}" y2="{plot_bottom:.1f}" '
+            f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{plot_bottom + 16:.1f}" font-size="{TICK}" '
+            f'text-anchor="middle">{escape(fmt(tick))}</text>'
+        )
         tick += step
     for c, label in enumerate(labels):
         y0 = top + c * row_h + 6
-        parts.append(f'<text x="{left - 6:.1f}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="{LABEL}" '
-                     f'text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{left - 6:.1f}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="{LABEL}" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
         for s, (name, vs) in enumerate(series):
             value = vs[c]
             y = y0 + s * bar_h
-            parts.append(f'<rect x="{left:g}" y="{y:.1f}" width="{max(0.0, x(value) - left):.1f}" '
-                         f'height="{bar_h - 2:g}" fill="{COLOURS[s % len(COLOURS)]}">'
-                         f'<title>{escape(f"{categories[c]} {name}: {fmt(value)}")}</title></rect>'
-                         f'<text x="{x(value) + 4:.1f}" y="{y + bar_h - 4:.1f}" font-size="{VALUE}">'
-                         f'{escape(fmt(value))}</text>')
+            parts.append(
+                f'<rect x="{left:g}" y="{y:.1f}" width="{max(0.0, x(value) - left):.1f}" '
+                f'height="{bar_h - 2:g}" fill="{COLOURS[s % len(COLOURS)]}">'
+                f"<title>{escape(f'{categories[c]} {name}: {fmt(value)}')}</title></rect>"
+                f'<text x="{x(value) + 4:.1f}" y="{y + bar_h - 4:.1f}" font-size="{VALUE}">'
+                f"{escape(fmt(value))}</text>"
+            )
     parts.append(f'<line x1="{left:g}" x2="{left:g}" y1="{top:g}" y2="{plot_bottom:.1f}" stroke="{INK}"/>')
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6:.1f}" font-size="{AXIS}" text-anchor="middle">'
-                 f'{escape(x_label)}</text>')
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6:.1f}" font-size="{AXIS}" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+    )
     if len(series) > 1:
         parts += _legend(series, 12.0, 18, width)
     parts.append("</svg>")
@@ -238,9 +281,19 @@ def _spread(ys: list[float], gap: float) -> list[float]:
     return [placed[i] for i in range(len(ys))]
 
 
-def line_chart(chart_id: str, title: str, description: str, categories: Sequence[str], series: Sequence[Series], *,
-               y_label: str, x_label: str = "", width: float = 640, height: float = 300,
-               fmt: Formatter = number) -> Chart:
+def line_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    y_label: str,
+    x_label: str = "",
+    width: float = 640,
+    height: float = 300,
+    fmt: Formatter = number,
+) -> Chart:
     """Lines with a marked, labelled point per category (e.g. per day of a month)."""
     legend_rows = _legend_rows(series, 64.0, width) if len(series) > 1 else 0
     height += LEGEND_ROW * max(0, legend_rows - 1)
@@ -261,16 +314,20 @@ def line_chart(chart_id: str, title: str, description: str, categories: Sequence
 
     tick = 0.0
     while tick <= top_value + 1e-9:
-        parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="{GRID}"/><text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" '
-                     f'text-anchor="end">{escape(fmt(tick))}</text>')
+        parts.append(
+            f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID}"/><text x="{left - 6:g}" y="{y(tick) + 4:.1f}" font-size="{TICK}" '
+            f'text-anchor="end">{escape(fmt(tick))}</text>'
+        )
         tick += step
     widest = max(_text_width(_short(c), LABEL) for c in categories) + 8
     label_every = max(1, math.ceil(widest / (plot_w / len(categories))))
     for i, category in enumerate(categories):
         if i % label_every == 0:
-            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
-                         f'text-anchor="middle">{escape(_short(category))}</text>')
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
+                f'text-anchor="middle">{escape(_short(category))}</text>'
+            )
     for s, (name, vs) in enumerate(series):
         colour = COLOURS[s % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
@@ -280,17 +337,23 @@ def line_chart(chart_id: str, title: str, description: str, categories: Sequence
     for s, (name, vs) in enumerate(series):
         colour = COLOURS[s % len(COLOURS)]
         for i, value in enumerate(vs):
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}">'
-                         f'<title>{escape(f"{categories[i]} {name}: {fmt(value)}")}</title></circle>'
-                         f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
-                         f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                         f'{escape(fmt(value))}</text>')
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{escape(f'{categories[i]} {name}: {fmt(value)}')}</title></circle>"
+                f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
+                f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                f"{escape(fmt(value))}</text>"
+            )
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
-    parts.append(f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
-                 f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>')
+    parts.append(
+        f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
+        f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>'
+    )
     if x_label:
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
-                     f'{escape(x_label)}</text>')
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{height - 8:g}" font-size="{AXIS}" text-anchor="middle">'
+            f"{escape(x_label)}</text>"
+        )
     if len(series) > 1:
         parts += _legend(series, left, 18, width)
     parts.append("</svg>")
@@ -298,6 +361,7 @@ def line_chart(chart_id: str, title: str, description: str, categories: Sequence
 
 
 # --- the reports' charts --------------------------------------------------------------------------------------------
+
 
 def _hour_label(hour: int) -> str:
     return f"{hour}:00"
@@ -309,25 +373,44 @@ def _pct(value: float) -> str:
 
 def hours_chart(hours: Sequence[tuple[int, int]], chart_id: str = "chart-hours") -> Chart:
     """Applications per hour of the day."""
-    return bar_chart(chart_id, _("Applications per hour"),
-                     _("Applications completed in each hour of the day, all booths together."),
-                     [_hour_label(h) for h, _n in hours], [(_("Applications"), [n for _h, n in hours])],
-                     y_label=_("Applications"), x_label=_("Hour of the day"))
+    return bar_chart(
+        chart_id,
+        _("Applications per hour"),
+        _("Applications completed in each hour of the day, all booths together."),
+        [_hour_label(h) for h, _n in hours],
+        [(_("Applications"), [n for _h, n in hours])],
+        y_label=_("Applications"),
+        x_label=_("Hour of the day"),
+    )
 
 
 def daily_charts(report: DailyReport) -> list[Chart]:
     """The daily report's charts: bookings against walk-ins, applications per hour, actual against forecast."""
     names = [row.venue_name for row in report.booths]
     return [
-        hbar_chart("chart-visitors", _("Bookings against walk-ins"),
-                   _("People booked and people who came without booking, per booth."), names,
-                   [(_("Booked people"), [r.figures.people for r in report.booths]),
-                    (_("Walk-in people"), [r.figures.walk_in_people for r in report.booths])], x_label=_("People")),
+        hbar_chart(
+            "chart-visitors",
+            _("Bookings against walk-ins"),
+            _("People booked and people who came without booking, per booth."),
+            names,
+            [
+                (_("Booked people"), [r.figures.people for r in report.booths]),
+                (_("Walk-in people"), [r.figures.walk_in_people for r in report.booths]),
+            ],
+            x_label=_("People"),
+        ),
         hours_chart(report.hours),
-        hbar_chart("chart-forecast", _("Applications against the forecast"),
-                   _("Applications completed and the plan's expected applicants, per booth."), names,
-                   [(_("Applications"), [r.figures.applications for r in report.booths]),
-                    (_("Forecast"), [r.figures.forecast for r in report.booths])], x_label=_("Applications")),
+        hbar_chart(
+            "chart-forecast",
+            _("Applications against the forecast"),
+            _("Applications completed and the plan's expected applicants, per booth."),
+            names,
+            [
+                (_("Applications"), [r.figures.applications for r in report.booths]),
+                (_("Forecast"), [r.figures.forecast for r in report.booths]),
+            ],
+            x_label=_("Applications"),
+        ),
     ]
 
 
@@ -341,52 +424,98 @@ def monthly_charts(report: MonthlyReport) -> list[Chart]:
     placements = [row for row in report.by_placement if row.bookings or not row.is_direct]
     now, before = report.totals, report.previous_totals
     charts = [
-        line_chart("chart-days", _("Bookings against walk-ins by day"),
-                   _("Booked people, walk-in people and applications on each booth day of the month."),
-                   [f"{row.date.month}/{row.date.day}" for row in days],
-                   [(_("Booked people"), [row.figures.people for row in days]),
-                    (_("Walk-in people"), [row.figures.walk_in_people for row in days]),
-                    (_("Applications"), [row.figures.applications for row in days])],
-                   y_label=_("People"), x_label=_("Date")),
+        line_chart(
+            "chart-days",
+            _("Bookings against walk-ins by day"),
+            _("Booked people, walk-in people and applications on each booth day of the month."),
+            [f"{row.date.month}/{row.date.day}" for row in days],
+            [
+                (_("Booked people"), [row.figures.people for row in days]),
+                (_("Walk-in people"), [row.figures.walk_in_people for row in days]),
+                (_("Applications"), [row.figures.applications for row in days]),
+            ],
+            y_label=_("People"),
+            x_label=_("Date"),
+        ),
         hours_chart(report.hours),
-        hbar_chart("chart-venues", _("Applications per venue against the forecast"),
-                   _("Applications completed and the plan's expected applicants, per venue."),
-                   [g.label for g in venues],
-                   [(_("Applications"), [g.figures.applications for g in venues]),
-                    (_("Forecast"), [g.figures.forecast for g in venues])], x_label=_("Applications")),
-        bar_chart("chart-kinds", _("Applications per hour by venue kind and day type"),
-                  _("Applications per opening hour of the booths with results, by venue kind and by day type."),
-                  [kind_label(g.key) for g in kinds] + [day_type_text(g.key) for g in report.by_day_type],
-                  [(_("Applications per hour"), [round(g.figures.applications_per_hour or 0, 1)
-                                                 for g in (*kinds, *report.by_day_type)])],
-                  y_label=_("Applications per hour")),
-        hbar_chart("chart-no-shows", _("No-show rate per venue"),
-                   _("Share of the bookings whose party did not come, per venue."), [g.label for g in venues],
-                   [(_("No-show rate"), [round((g.figures.no_show_rate or 0) * 100, 1) for g in venues])],
-                   x_label=_("No-show rate (%)"), fmt=_pct),
-        hbar_chart("chart-placements", _("Bookings per publicity placement"),
-                   _("Bookings of this month's booths by the placement their QR code or link came from."),
-                   [row.name or row.code or _("Direct (no placement code)") for row in placements],
-                   [(_("Bookings"), [row.bookings for row in placements]),
-                    (_("Checked in"), [row.checked_in for row in placements])], x_label=_("Bookings")),
-        bar_chart("chart-previous", _("This month against the previous month"),
-                  _("Booths, bookings, walk-in parties and applications in the previous month and in this month."),
-                  [_("Booths"), _("Bookings"), _("Walk-in parties"), _("Applications")],
-                  [(_("Previous month"), [before.booths, before.bookings, before.walk_ins, before.applications]),
-                   (_("This month"), [now.booths, now.bookings, now.walk_ins, now.applications])],
-                  y_label=_("Count")),
+        hbar_chart(
+            "chart-venues",
+            _("Applications per venue against the forecast"),
+            _("Applications completed and the plan's expected applicants, per venue."),
+            [g.label for g in venues],
+            [
+                (_("Applications"), [g.figures.applications for g in venues]),
+                (_("Forecast"), [g.figures.forecast for g in venues]),
+            ],
+            x_label=_("Applications"),
+        ),
+        bar_chart(
+            "chart-kinds",
+            _("Applications per hour by venue kind and day type"),
+            _("Applications per opening hour of the booths with results, by venue kind and by day type."),
+            [kind_label(g.key) for g in kinds] + [day_type_text(g.key) for g in report.by_day_type],
+            [
+                (
+                    _("Applications per hour"),
+                    [round(g.figures.applications_per_hour or 0, 1) for g in (*kinds, *report.by_day_type)],
+                )
+            ],
+            y_label=_("Applications per hour"),
+        ),
+        hbar_chart(
+            "chart-no-shows",
+            _("No-show rate per venue"),
+            _("Share of the bookings whose party did not come, per venue."),
+            [g.label for g in venues],
+            [(_("No-show rate"), [round((g.figures.no_show_rate or 0) * 100, 1) for g in venues])],
+            x_label=_("No-show rate (%)"),
+            fmt=_pct,
+        ),
+        hbar_chart(
+            "chart-placements",
+            _("Bookings per publicity placement"),
+            _("Bookings of this month's booths by the placement their QR code or link came from."),
+            [row.name or row.code or _("Direct (no placement code)") for row in placements],
+            [
+                (_("Bookings"), [row.bookings for row in placements]),
+                (_("Checked in"), [row.checked_in for row in placements]),
+            ],
+            x_label=_("Bookings"),
+        ),
+        bar_chart(
+            "chart-previous",
+            _("This month against the previous month"),
+            _("Booths, bookings, walk-in parties and applications in the previous month and in this month."),
+            [_("Booths"), _("Bookings"), _("Walk-in parties"), _("Applications")],
+            [
+                (_("Previous month"), [before.booths, before.bookings, before.walk_ins, before.applications]),
+                (_("This month"), [now.booths, now.bookings, now.walk_ins, now.applications]),
+            ],
+            y_label=_("Count"),
+        ),
     ]
     stat = report.counter_stat
     if stat is not None:
         office = report.office
-        charts.append(bar_chart(
-            "chart-office", _("In-office counts against the same month of {year}").format(year=stat.year),
-            _("This month's counts at the city's counters beside the counter statistics of the same month of {year}.")
-            .format(year=stat.year),
-            [_("Cards handed over"), _("Certificates issued or renewed"), _("Applications"), _("Phone calls")],
-            [(_("Same month of {year}").format(year=stat.year),
-              [stat.card_issued, stat.certificates, stat.applications, stat.phone_calls]),
-             (_("This month"), [office.card_handovers, office.certificates, office.applications,
-                                office.phone_calls])],
-            y_label=_("Count")))
+        charts.append(
+            bar_chart(
+                "chart-office",
+                _("In-office counts against the same month of {year}").format(year=stat.year),
+                _(
+                    "This month's counts at the city's counters beside the counter statistics of the same month of {year}."
+                ).format(year=stat.year),
+                [_("Cards handed over"), _("Certificates issued or renewed"), _("Applications"), _("Phone calls")],
+                [
+                    (
+                        _("Same month of {year}").format(year=stat.year),
+                        [stat.card_issued, stat.certificates, stat.applications, stat.phone_calls],
+                    ),
+                    (
+                        _("This month"),
+                        [office.card_handovers, office.certificates, office.applications, office.phone_calls],
+                    ),
+                ],
+                y_label=_("Count"),
+            )
+        )
     return charts

@@ -25,24 +25,65 @@ MONTHLY_TITLE = "月次実施報告書"
 DAY_TYPES = {"weekday": "平日", "holiday": "休日"}
 
 FIGURE_HEADERS: tuple[str, ...] = (
-    "回数", "予約（組）", "予約（人）", "受付済（組）", "不来場（組）", "不来場率", "当日受付（組）", "当日受付（人）",
-    "申請件数", "写真撮影", "問合せ", "見込み件数", "見込み比", "1時間あたり申請",
+    "回数",
+    "予約（組）",
+    "予約（人）",
+    "受付済（組）",
+    "不来場（組）",
+    "不来場率",
+    "当日受付（組）",
+    "当日受付（人）",
+    "申請件数",
+    "写真撮影",
+    "問合せ",
+    "見込み件数",
+    "見込み比",
+    "1時間あたり申請",
 )
 BOOTH_HEADERS: tuple[str, ...] = ("日付", "会場", "種別", "平日/休日", "時間", "枠数") + FIGURE_HEADERS[1:]
 HOUR_HEADERS: tuple[str, ...] = ("時間帯", "申請件数")
-PLACEMENT_HEADERS: tuple[str, ...] = ("掲示・配布場所", "コード", "種類", "予約（組）", "予約（人）", "受付済（組）",
-                                      "受付済（人）", "不来場（組）")
-OFFICE_HEADERS: tuple[str, ...] = ("カード交付", "電子証明書の発行・更新", "暗証番号の再設定", "券面事項の変更",
-                                   "申請受付", "電話対応")
-DEFINITIONS = ("予約は取消を除く件数（受付済・不来場・未受付を含む）。不来場率＝不来場÷予約。見込み比＝申請件数÷見込み件数"
-               "（実績入力済みの回のみ）。1時間あたり申請は実績入力済みの回の実施時間で割った値。")
+PLACEMENT_HEADERS: tuple[str, ...] = (
+    "掲示・配布場所",
+    "コード",
+    "種類",
+    "予約（組）",
+    "予約（人）",
+    "受付済（組）",
+    "受付済（人）",
+    "不来場（組）",
+)
+OFFICE_HEADERS: tuple[str, ...] = (
+    "カード交付",
+    "電子証明書の発行・更新",
+    "暗証番号の再設定",
+    "券面事項の変更",
+    "申請受付",
+    "電話対応",
+)
+DEFINITIONS = (
+    "予約は取消を除く件数（受付済・不来場・未受付を含む）。不来場率＝不来場÷予約。見込み比＝申請件数÷見込み件数"
+    "（実績入力済みの回のみ）。1時間あたり申請は実績入力済みの回の実施時間で割った値。"
+)
 
 
 def figure_cells(f: Figures) -> tuple[object, ...]:
     """The values under FIGURE_HEADERS."""
-    return (f.booths, f.bookings, f.people, f.checked_in, f.no_shows, percent(f.no_show_rate), f.walk_ins,
-            f.walk_in_people, f.applications, f.photos, f.inquiries, f.forecast, percent(f.actual_vs_forecast),
-            per_hour(f.applications_per_hour))
+    return (
+        f.booths,
+        f.bookings,
+        f.people,
+        f.checked_in,
+        f.no_shows,
+        percent(f.no_show_rate),
+        f.walk_ins,
+        f.walk_in_people,
+        f.applications,
+        f.photos,
+        f.inquiries,
+        f.forecast,
+        percent(f.actual_vs_forecast),
+        per_hour(f.applications_per_hour),
+    )
 
 
 def date_text(date: dt.date) -> str:
@@ -59,8 +100,15 @@ def booth_cells(row: BoothRow) -> tuple[object, ...]:
     """The values under BOOTH_HEADERS."""
     with using_locale("ja"):
         kind = kind_label(row.venue_kind) if row.venue_kind else ""
-    return (short_date_text(row.date), row.venue_name, kind, DAY_TYPES.get(row.day_type, row.day_type),
-            time_range(row.start, row.end), row.figures.slots, *figure_cells(row.figures)[1:])
+    return (
+        short_date_text(row.date),
+        row.venue_name,
+        kind,
+        DAY_TYPES.get(row.day_type, row.day_type),
+        time_range(row.start, row.end),
+        row.figures.slots,
+        *figure_cells(row.figures)[1:],
+    )
 
 
 def group_cells(row: GroupRow, label: str) -> tuple[object, ...]:
@@ -76,8 +124,7 @@ def placement_cells(row: PlacementRow) -> tuple[object, ...]:
     with using_locale("ja"):
         kind = placement_kind_label(row.kind) if row.kind else ""
     name = row.name or row.code or "直接（コードなし）"
-    return (name, row.code or "—", kind, row.bookings, row.people, row.checked_in, row.checked_in_people,
-            row.no_shows)
+    return (name, row.code or "—", kind, row.bookings, row.people, row.checked_in, row.checked_in_people, row.no_shows)
 
 
 def comparison_rows(report: MonthlyReport) -> list[tuple[str, object, object]]:
@@ -107,8 +154,10 @@ def counter_label(stat: CounterStat) -> str:
 
 def counter_note(stat: CounterStat) -> str:
     """What the counter statistic is, with its month in 和暦."""
-    return (f"比較の「{counter_label(stat)}」は{month_label(stat.month)}（{wareki_month(stat.month)}）の窓口統計の値です。"
-            "暗証番号の再設定と券面事項の変更は統計にないため比較しません。")
+    return (
+        f"比較の「{counter_label(stat)}」は{month_label(stat.month)}（{wareki_month(stat.month)}）の窓口統計の値です。"
+        "暗証番号の再設定と券面事項の変更は統計にないため比較しません。"
+    )
 
 
 def counter_rows(report: MonthlyReport) -> list[tuple[str, object, object]]:
@@ -116,50 +165,87 @@ def counter_rows(report: MonthlyReport) -> list[tuple[str, object, object]]:
     stat, office = report.counter_stat, report.office
     if stat is None:
         return []
-    return [("カード交付", stat.card_issued, office.card_handovers),
-            ("電子証明書の発行・更新", stat.certificates, office.certificates),
-            ("申請受付", stat.applications, office.applications),
-            ("電話対応", stat.phone_calls, office.phone_calls)]
+    return [
+        ("カード交付", stat.card_issued, office.card_handovers),
+        ("電子証明書の発行・更新", stat.certificates, office.certificates),
+        ("申請受付", stat.applications, office.applications),
+        ("電話対応", stat.phone_calls, office.phone_calls),
+    ]
 
 
 def _chart_images(charts: list[report_charts.Chart]) -> list[dict[str, str]]:
-    return [{"title": chart.title, "description": chart.description,
-             "uri": "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii")}
-            for chart in charts]
+    return [
+        {
+            "title": chart.title,
+            "description": chart.description,
+            "uri": "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode("ascii"),
+        }
+        for chart in charts
+    ]
 
 
 def daily_report_html(report: DailyReport, analysis: str) -> str:
     """The 日次実績報告書 as the HTML document the PDF is printed from."""
     with using_locale("ja"):
         charts = _chart_images(report_charts.daily_charts(report))
-    return template_environment(TEMPLATE_DIR).get_template("daily_report.html").render(
-        title=DAILY_TITLE, date_text=date_text(report.date), wareki_text=wareki(report.date), report=report,
-        figure_headers=FIGURE_HEADERS, totals=figure_cells(report.totals), booth_headers=BOOTH_HEADERS,
-        booths=[booth_cells(row) for row in report.booths], hours=report.hours, office_headers=OFFICE_HEADERS,
-        notes=[(row.venue_name, row.notes) for row in report.booths if row.notes], charts=charts,
-        analysis=analysis, definitions=DEFINITIONS)
+    return (
+        template_environment(TEMPLATE_DIR)
+        .get_template("daily_report.html")
+        .render(
+            title=DAILY_TITLE,
+            date_text=date_text(report.date),
+            wareki_text=wareki(report.date),
+            report=report,
+            figure_headers=FIGURE_HEADERS,
+            totals=figure_cells(report.totals),
+            booth_headers=BOOTH_HEADERS,
+            booths=[booth_cells(row) for row in report.booths],
+            hours=report.hours,
+            office_headers=OFFICE_HEADERS,
+            notes=[(row.venue_name, row.notes) for row in report.booths if row.notes],
+            charts=charts,
+            analysis=analysis,
+            definitions=DEFINITIONS,
+        )
+    )
 
 
 def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
     """The 月次実施報告書 as the HTML document the PDF is printed from."""
     with using_locale("ja"):
         charts = _chart_images(report_charts.monthly_charts(report))
-    return template_environment(TEMPLATE_DIR).get_template("monthly_report.html").render(
-        title=MONTHLY_TITLE, month_text=month_label(report.month), wareki_text=wareki_month(report.month),
-        period_text=f"{seireki(report.first)}～{seireki(report.last)}",
-        period_wareki=f"{wareki(report.first)}～{wareki(report.last)}", report=report,
-        previous_text=month_label(report.previous_month), comparison=comparison_rows(report),
-        figure_headers=FIGURE_HEADERS, totals=figure_cells(report.totals), booth_headers=BOOTH_HEADERS,
-        booths=[booth_cells(row) for row in report.booths],
-        venues=[group_cells(g, g.label) for g in report.by_venue],
-        kinds=[group_cells(g, kind_text(g.key)) for g in report.by_kind],
-        day_types=[group_cells(g, DAY_TYPES.get(g.key, g.key)) for g in report.by_day_type],
-        placement_headers=PLACEMENT_HEADERS, placements=[placement_cells(row) for row in report.by_placement],
-        hours=report.hours, office_headers=OFFICE_HEADERS, counter_rows=counter_rows(report),
-        counter_label=counter_label(report.counter_stat) if report.counter_stat else "",
-        counter_note=counter_note(report.counter_stat) if report.counter_stat else "",
-        notes=[(date_text(row.date), row.venue_name, row.notes) for row in report.booths if row.notes],
-        charts=charts, analysis=analysis, definitions=DEFINITIONS)
+    return (
+        template_environment(TEMPLATE_DIR)
+        .get_template("monthly_report.html")
+        .render(
+            title=MONTHLY_TITLE,
+            month_text=month_label(report.month),
+            wareki_text=wareki_month(report.month),
+            period_text=f"{seireki(report.first)}～{seireki(report.last)}",
+            period_wareki=f"{wareki(report.first)}～{wareki(report.last)}",
+            report=report,
+            previous_text=month_label(report.previous_month),
+            comparison=comparison_rows(report),
+            figure_headers=FIGURE_HEADERS,
+            totals=figure_cells(report.totals),
+            booth_headers=BOOTH_HEADERS,
+            booths=[booth_cells(row) for row in report.booths],
+            venues=[group_cells(g, g.label) for g in report.by_venue],
+            kinds=[group_cells(g, kind_text(g.key)) for g in report.by_kind],
+            day_types=[group_cells(g, DAY_TYPES.get(g.key, g.key)) for g in report.by_day_type],
+            placement_headers=PLACEMENT_HEADERS,
+            placements=[placement_cells(row) for row in report.by_placement],
+            hours=report.hours,
+            office_headers=OFFICE_HEADERS,
+            counter_rows=counter_rows(report),
+            counter_label=counter_label(report.counter_stat) if report.counter_stat else "",
+            counter_note=counter_note(report.counter_stat) if report.counter_stat else "",
+            notes=[(date_text(row.date), row.venue_name, row.notes) for row in report.booths if row.notes],
+            charts=charts,
+            analysis=analysis,
+            definitions=DEFINITIONS,
+        )
+    )
 
 
 def daily_report_pdf(report: DailyReport, analysis: str) -> bytes:

@@ -51,17 +51,31 @@ RATE_COLUMNS = {"不来場率", "見込み比"}
 
 def figure_values(f: Figures) -> tuple[object, ...]:
     """The values under FIGURE_HEADERS as numbers (rates as fractions; None when there is nothing to divide)."""
-    return (f.booths, f.bookings, f.people, f.checked_in, f.no_shows, f.no_show_rate, f.walk_ins, f.walk_in_people,
-            f.applications, f.photos, f.inquiries, f.forecast, f.actual_vs_forecast,
-            round(f.applications_per_hour, 2) if f.applications_per_hour is not None else None)
+    return (
+        f.booths,
+        f.bookings,
+        f.people,
+        f.checked_in,
+        f.no_shows,
+        f.no_show_rate,
+        f.walk_ins,
+        f.walk_in_people,
+        f.applications,
+        f.photos,
+        f.inquiries,
+        f.forecast,
+        f.actual_vs_forecast,
+        round(f.applications_per_hour, 2) if f.applications_per_hour is not None else None,
+    )
 
 
 def _value(value: object) -> object:
     return escape_formula(value) if isinstance(value, str) else value
 
 
-def _rows(ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[object]], *, start: int = 1,
-          bold_last: bool = False) -> int:
+def _rows(
+    ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[object]], *, start: int = 1, bold_last: bool = False
+) -> int:
     """A table with a header row at ``start``; returns the last row written."""
     header_row(ws, headers, row=start)
     for r, values in enumerate(rows, start=start + 1):
@@ -80,8 +94,19 @@ def _rows(ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[object]
     return start + len(rows)
 
 
-def _bar(title: str, y_title: str, ws: Worksheet, *, label_col: int, value_cols: Sequence[int], first_row: int,
-         last_row: int, anchor: str, horizontal: bool = False, height: float = 9.0) -> None:
+def _bar(
+    title: str,
+    y_title: str,
+    ws: Worksheet,
+    *,
+    label_col: int,
+    value_cols: Sequence[int],
+    first_row: int,
+    last_row: int,
+    anchor: str,
+    horizontal: bool = False,
+    height: float = 9.0,
+) -> None:
     """A native bar chart of the columns ``value_cols`` (header in ``first_row - 1``) against ``label_col``."""
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
@@ -104,8 +129,15 @@ def _title(ws: Worksheet, title: str, lines: Sequence[str]) -> int:
 def _booth_values(row: BoothRow, monthly: bool) -> tuple[object, ...]:
     kind = kind_text(row.venue_kind)
     day = row.date if monthly else date_text(row.date)
-    return (day, row.venue_name, kind, DAY_TYPES.get(row.day_type, row.day_type), time_range(row.start, row.end),
-            row.figures.slots, *figure_values(row.figures)[1:])
+    return (
+        day,
+        row.venue_name,
+        kind,
+        DAY_TYPES.get(row.day_type, row.day_type),
+        time_range(row.start, row.end),
+        row.figures.slots,
+        *figure_values(row.figures)[1:],
+    )
 
 
 def _booths_sheet(ws: Worksheet, booths: Sequence[BoothRow], title: str, monthly: bool) -> None:
@@ -118,13 +150,32 @@ def _booths_sheet(ws: Worksheet, booths: Sequence[BoothRow], title: str, monthly
     if booths:
         applications = BOOTH_HEADERS.index("申請件数") + 1
         forecast = BOOTH_HEADERS.index("見込み件数") + 1
-        _bar("申請件数と見込み件数（ブース別）", "件", ws, label_col=2, value_cols=(applications, forecast),
-             first_row=2, last_row=last, anchor=f"B{last + 3}", horizontal=True,
-             height=max(7.0, 0.8 * len(booths)))
+        _bar(
+            "申請件数と見込み件数（ブース別）",
+            "件",
+            ws,
+            label_col=2,
+            value_cols=(applications, forecast),
+            first_row=2,
+            last_row=last,
+            anchor=f"B{last + 3}",
+            horizontal=True,
+            height=max(7.0, 0.8 * len(booths)),
+        )
         booked = BOOTH_HEADERS.index("予約（人）") + 1
         walk_in = BOOTH_HEADERS.index("当日受付（人）") + 1
-        _bar("予約と当日受付（人、ブース別）", "人", ws, label_col=2, value_cols=(booked, walk_in), first_row=2,
-             last_row=last, anchor=f"L{last + 3}", horizontal=True, height=max(7.0, 0.8 * len(booths)))
+        _bar(
+            "予約と当日受付（人、ブース別）",
+            "人",
+            ws,
+            label_col=2,
+            value_cols=(booked, walk_in),
+            first_row=2,
+            last_row=last,
+            anchor=f"L{last + 3}",
+            horizontal=True,
+            height=max(7.0, 0.8 * len(booths)),
+        )
     print_setup(ws, title, repeat_header=True)
 
 
@@ -141,14 +192,30 @@ def _placements_sheet(ws: Worksheet, report: DailyReport | MonthlyReport, title:
     last = _rows(ws, PLACEMENT_HEADERS, rows)
     column_widths(ws, (28, 14, 16, 10, 10, 11, 11, 11))
     if rows:
-        _bar("広報（掲示・配布場所）別の予約", "組", ws, label_col=1, value_cols=(4, 6), first_row=2, last_row=last,
-             anchor=f"A{last + 3}", horizontal=True, height=max(7.0, 0.8 * len(rows)))
+        _bar(
+            "広報（掲示・配布場所）別の予約",
+            "組",
+            ws,
+            label_col=1,
+            value_cols=(4, 6),
+            first_row=2,
+            last_row=last,
+            anchor=f"A{last + 3}",
+            horizontal=True,
+            height=max(7.0, 0.8 * len(rows)),
+        )
     print_setup(ws, title)
 
 
 def _office_values(office: OfficeFigures) -> tuple[int, ...]:
-    return (office.card_handovers, office.certificates, office.pin_resets, office.card_changes, office.applications,
-            office.phone_calls)
+    return (
+        office.card_handovers,
+        office.certificates,
+        office.pin_resets,
+        office.card_changes,
+        office.applications,
+        office.phone_calls,
+    )
 
 
 def _group_sheet(ws: Worksheet, title: str, sections: Sequence[tuple[str, Sequence[GroupRow], object]]) -> None:
@@ -156,13 +223,22 @@ def _group_sheet(ws: Worksheet, title: str, sections: Sequence[tuple[str, Sequen
     for heading, groups, label in sections:
         ws.cell(row=row, column=1, value=heading).font = HEADER_FONT
         first = row + 2
-        last = _rows(ws, (heading, *FIGURE_HEADERS), [(label(g), *figure_values(g.figures)) for g in groups],
-                     start=row + 1)
+        last = _rows(
+            ws, (heading, *FIGURE_HEADERS), [(label(g), *figure_values(g.figures)) for g in groups], start=row + 1
+        )
         if groups:
-            _bar(f"申請件数と見込み件数（{heading}別）", "件", ws, label_col=1,
-                 value_cols=(FIGURE_HEADERS.index("申請件数") + 2, FIGURE_HEADERS.index("見込み件数") + 2),
-                 first_row=first, last_row=last, anchor=f"Q{row}", horizontal=True,
-                 height=max(6.0, 0.8 * len(groups)))
+            _bar(
+                f"申請件数と見込み件数（{heading}別）",
+                "件",
+                ws,
+                label_col=1,
+                value_cols=(FIGURE_HEADERS.index("申請件数") + 2, FIGURE_HEADERS.index("見込み件数") + 2),
+                first_row=first,
+                last_row=last,
+                anchor=f"Q{row}",
+                horizontal=True,
+                height=max(6.0, 0.8 * len(groups)),
+            )
         row = max(last + 3, row + 4 + int(max(6.0, 0.8 * len(groups)) * 2))
     column_widths(ws, (24, *([10] * len(FIGURE_HEADERS))))
     print_setup(ws, title)
@@ -219,8 +295,12 @@ def daily_report_xlsx(report: DailyReport, analysis: str) -> bytes:
 
 def _monthly_office_sheet(ws: Worksheet, report: MonthlyReport, title: str) -> None:
     days = [day for day in report.days if day.office.days]
-    last = _rows(ws, ("日付", *OFFICE_HEADERS), [(day.date, *_office_values(day.office)) for day in days]
-                 + [("合計", *_office_values(report.office))], bold_last=True)
+    last = _rows(
+        ws,
+        ("日付", *OFFICE_HEADERS),
+        [(day.date, *_office_values(day.office)) for day in days] + [("合計", *_office_values(report.office))],
+        bold_last=True,
+    )
     for r in range(2, last):
         ws.cell(row=r, column=1).number_format = 'm"月"d"日"'
     if days:
@@ -236,14 +316,24 @@ def _monthly_office_sheet(ws: Worksheet, report: MonthlyReport, title: str) -> N
     if stat is not None:
         start = last + 3
         ws.cell(row=start - 1, column=1, value=f"{counter_label(stat)}との比較").font = HEADER_FONT
-        rows = [("カード交付", stat.card_issued, report.office.card_handovers),
-                ("電子証明書の発行・更新", stat.certificates, report.office.certificates),
-                ("申請受付", stat.applications, report.office.applications),
-                ("電話対応", stat.phone_calls, report.office.phone_calls)]
+        rows = [
+            ("カード交付", stat.card_issued, report.office.card_handovers),
+            ("電子証明書の発行・更新", stat.certificates, report.office.certificates),
+            ("申請受付", stat.applications, report.office.applications),
+            ("電話対応", stat.phone_calls, report.office.phone_calls),
+        ]
         end = _rows(ws, ("項目", counter_label(stat), "当月"), rows, start=start)
         ws.cell(row=end + 1, column=1, value=counter_note(stat)).font = BODY_FONT
-        _bar(f"窓口実績と{counter_label(stat)}", "件", ws, label_col=1, value_cols=(2, 3), first_row=start + 1, last_row=end,
-             anchor=f"I{start}")
+        _bar(
+            f"窓口実績と{counter_label(stat)}",
+            "件",
+            ws,
+            label_col=1,
+            value_cols=(2, 3),
+            first_row=start + 1,
+            last_row=end,
+            anchor=f"I{start}",
+        )
     column_widths(ws, (22, 12, 14, 12, 12, 12, 12))
     print_setup(ws, title)
 
@@ -254,29 +344,55 @@ def monthly_report_xlsx(report: MonthlyReport, analysis: str) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "概要"
-    row = _title(summary, MONTHLY_TITLE, [f"{month_label(report.month)}（{wareki_month(report.month)}）",
-                                          f"{seireki(report.first)}～{seireki(report.last)}"])
+    row = _title(
+        summary,
+        MONTHLY_TITLE,
+        [
+            f"{month_label(report.month)}（{wareki_month(report.month)}）",
+            f"{seireki(report.first)}～{seireki(report.last)}",
+        ],
+    )
     _rows(summary, FIGURE_HEADERS, [figure_values(report.totals)], start=row)
     comparison = row + 4
     summary.cell(row=comparison - 1, column=1, value="前月との比較").font = HEADER_FONT
     before, now = report.previous_totals, report.totals
-    items = [("実施回数", before.booths, now.booths), ("予約（組）", before.bookings, now.bookings),
-             ("予約（人）", before.people, now.people), ("当日受付（組）", before.walk_ins, now.walk_ins),
-             ("申請件数", before.applications, now.applications),
-             ("窓口 申請受付", report.previous_office.applications, report.office.applications)]
-    end = _rows(summary, ("項目", f"前月（{month_label(report.previous_month)}）", f"当月（{month_label(report.month)}）"),
-                items, start=comparison)
-    _bar("前月との比較", "件", summary, label_col=1, value_cols=(2, 3), first_row=comparison + 1, last_row=end,
-         anchor=f"E{comparison}")
+    items = [
+        ("実施回数", before.booths, now.booths),
+        ("予約（組）", before.bookings, now.bookings),
+        ("予約（人）", before.people, now.people),
+        ("当日受付（組）", before.walk_ins, now.walk_ins),
+        ("申請件数", before.applications, now.applications),
+        ("窓口 申請受付", report.previous_office.applications, report.office.applications),
+    ]
+    end = _rows(
+        summary,
+        ("項目", f"前月（{month_label(report.previous_month)}）", f"当月（{month_label(report.month)}）"),
+        items,
+        start=comparison,
+    )
+    _bar(
+        "前月との比較",
+        "件",
+        summary,
+        label_col=1,
+        value_cols=(2, 3),
+        first_row=comparison + 1,
+        last_row=end,
+        anchor=f"E{comparison}",
+    )
     summary.cell(row=end + 2, column=1, value=DEFINITIONS).font = BODY_FONT
     column_widths(summary, [14] * len(FIGURE_HEADERS))
     print_setup(summary, title)
     _booths_sheet(workbook.create_sheet("ブース別"), report.booths, title, monthly=True)
-    _group_sheet(workbook.create_sheet("会場別"), title, [
-        ("会場種別", report.by_kind, lambda g: kind_text(g.key)),
-        ("平日/休日", report.by_day_type, lambda g: DAY_TYPES.get(g.key, g.key)),
-        ("会場", report.by_venue, lambda g: g.label),
-    ])
+    _group_sheet(
+        workbook.create_sheet("会場別"),
+        title,
+        [
+            ("会場種別", report.by_kind, lambda g: kind_text(g.key)),
+            ("平日/休日", report.by_day_type, lambda g: DAY_TYPES.get(g.key, g.key)),
+            ("会場", report.by_venue, lambda g: g.label),
+        ],
+    )
     _hours_sheet(workbook.create_sheet("時間帯別"), report.hours, title)
     _placements_sheet(workbook.create_sheet("広報別"), report, title)
     _monthly_office_sheet(workbook.create_sheet("窓口実績"), report, title)

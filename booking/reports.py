@@ -37,6 +37,7 @@ DIRECT = ""
 
 # --- figures ---------------------------------------------------------------------------------------------------------
 
+
 def ratio(part: float, whole: float) -> float | None:
     """``part / whole``, or None when there is nothing to divide by."""
     return part / whole if whole else None
@@ -233,6 +234,7 @@ class MonthlyReport:
 
 # --- keys and periods -------------------------------------------------------------------------------------------------
 
+
 def daily_key(date: dt.date) -> str:
     """The ReportNote key of a day's report: ``daily:2027-06-05``."""
     return f"daily:{date.isoformat()}"
@@ -267,6 +269,7 @@ def _hours_between(start: dt.time, end: dt.time) -> float:
 
 # --- loading ------------------------------------------------------------------------------------------------------------
 
+
 def _counted(column_date, column_state, first: dt.date, last: dt.date):
     return (column_date >= first) & (column_date <= last) & column_state.is_in(list(COUNTED_STATES))
 
@@ -289,30 +292,64 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
     Six queries whatever the number of booths: sessions, slot sums, booking and walk-in GROUP BYs, results.
     """
     sessions = await Session.select(
-        Session.id, Session.date, Session.start, Session.end, Session.day_type, Session.expected_applicants,
-        Session.venue.id.as_alias("venue_id"), Session.venue.name.as_alias("venue_name"),
+        Session.id,
+        Session.date,
+        Session.start,
+        Session.end,
+        Session.day_type,
+        Session.expected_applicants,
+        Session.venue.id.as_alias("venue_id"),
+        Session.venue.name.as_alias("venue_name"),
         Session.venue.kind.as_alias("venue_kind"),
     ).where(_counted(Session.date, Session.state, first, last))
     if not sessions:
         return []
-    slots = {row["session"]: row for row in await Slot.select(
-        Slot.session, Count(alias="n"), Sum(Slot.capacity, alias="places"),
-    ).where(_counted(Slot.session.date, Slot.session.state, first, last)).group_by(Slot.session)}
+    slots = {
+        row["session"]: row
+        for row in await Slot.select(
+            Slot.session,
+            Count(alias="n"),
+            Sum(Slot.capacity, alias="places"),
+        )
+        .where(_counted(Slot.session.date, Slot.session.state, first, last))
+        .group_by(Slot.session)
+    }
     bookings: dict[int, dict[str, tuple[int, int]]] = {}
-    for row in await Booking.select(
-        Booking.session, Booking.state, Count(alias="n"), Sum(Booking.party_size, alias="people"),
-    ).where(_counted(Booking.session.date, Booking.session.state, first, last)).group_by(
-            Booking.session, Booking.state):
+    for row in (
+        await Booking.select(
+            Booking.session,
+            Booking.state,
+            Count(alias="n"),
+            Sum(Booking.party_size, alias="people"),
+        )
+        .where(_counted(Booking.session.date, Booking.session.state, first, last))
+        .group_by(Booking.session, Booking.state)
+    ):
         bookings.setdefault(row["session"], {})[row["state"]] = (row["n"], row["people"] or 0)
     walk_ins: dict[int, tuple[int, int]] = {}
-    for row in await WalkIn.select(
-        WalkIn.session, Count(alias="n"), Sum(WalkIn.party_size, alias="people"),
-    ).where(_counted(WalkIn.session.date, WalkIn.session.state, first, last)).group_by(WalkIn.session):
+    for row in (
+        await WalkIn.select(
+            WalkIn.session,
+            Count(alias="n"),
+            Sum(WalkIn.party_size, alias="people"),
+        )
+        .where(_counted(WalkIn.session.date, WalkIn.session.state, first, last))
+        .group_by(WalkIn.session)
+    ):
         walk_ins[row["session"]] = (row["n"], row["people"] or 0)
-    results = {row["session"]: row for row in await BoothResult.select(
-        BoothResult.session, BoothResult.applications, BoothResult.applications_by_hour, BoothResult.photos,
-        BoothResult.inquiries, BoothResult.notes,
-    ).where(_counted(BoothResult.session.date, BoothResult.session.state, first, last)).output(load_json=True)}
+    results = {
+        row["session"]: row
+        for row in await BoothResult.select(
+            BoothResult.session,
+            BoothResult.applications,
+            BoothResult.applications_by_hour,
+            BoothResult.photos,
+            BoothResult.inquiries,
+            BoothResult.notes,
+        )
+        .where(_counted(BoothResult.session.date, BoothResult.session.state, first, last))
+        .output(load_json=True)
+    }
 
     rows = []
     for session in sessions:
@@ -327,22 +364,43 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
         hours = _hours_between(session["start"], session["end"])
         forecast = session["expected_applicants"] or 0
         figures = Figures(
-            booths=1, slots=slots.get(sid, {}).get("n", 0) or 0, places=slots.get(sid, {}).get("places", 0) or 0,
-            bookings=confirmed[0] + checked[0] + no_show[0], people=confirmed[1] + checked[1] + no_show[1],
-            checked_in=checked[0], checked_in_people=checked[1], no_shows=no_show[0], no_show_people=no_show[1],
-            cancelled=cancelled[0], walk_ins=walk[0], walk_in_people=walk[1],
-            applications=result["applications"] if result else 0, photos=result["photos"] if result else 0,
-            inquiries=result["inquiries"] if result else 0, forecast=forecast, hours=hours,
-            reported=1 if result else 0, reported_forecast=forecast if result else 0,
+            booths=1,
+            slots=slots.get(sid, {}).get("n", 0) or 0,
+            places=slots.get(sid, {}).get("places", 0) or 0,
+            bookings=confirmed[0] + checked[0] + no_show[0],
+            people=confirmed[1] + checked[1] + no_show[1],
+            checked_in=checked[0],
+            checked_in_people=checked[1],
+            no_shows=no_show[0],
+            no_show_people=no_show[1],
+            cancelled=cancelled[0],
+            walk_ins=walk[0],
+            walk_in_people=walk[1],
+            applications=result["applications"] if result else 0,
+            photos=result["photos"] if result else 0,
+            inquiries=result["inquiries"] if result else 0,
+            forecast=forecast,
+            hours=hours,
+            reported=1 if result else 0,
+            reported_forecast=forecast if result else 0,
             reported_hours=hours if result else 0.0,
         )
-        rows.append(BoothRow(
-            session_id=sid, date=session["date"], start=session["start"], end=session["end"],
-            day_type=session["day_type"], venue_id=session["venue_id"], venue_name=session["venue_name"],
-            venue_kind=session["venue_kind"] or "", figures=figures, has_result=result is not None,
-            applications_by_hour=_by_hour(result["applications_by_hour"]) if result else {},
-            notes=(result["notes"] or "") if result else "",
-        ))
+        rows.append(
+            BoothRow(
+                session_id=sid,
+                date=session["date"],
+                start=session["start"],
+                end=session["end"],
+                day_type=session["day_type"],
+                venue_id=session["venue_id"],
+                venue_name=session["venue_name"],
+                venue_kind=session["venue_kind"] or "",
+                figures=figures,
+                has_result=result is not None,
+                applications_by_hour=_by_hour(result["applications_by_hour"]) if result else {},
+                notes=(result["notes"] or "") if result else "",
+            )
+        )
     rows.sort(key=lambda r: (r.date, r.start, r.venue_name, r.session_id))
     return rows
 
@@ -362,10 +420,18 @@ def hour_totals(rows: Iterable[BoothRow]) -> tuple[tuple[int, int], ...]:
 async def office_counts(first: dt.date, last: dt.date) -> dict[dt.date, OfficeFigures]:
     """The in-office counts entered from ``first`` to ``last``, by day."""
     rows = await OfficeCount.select().where((OfficeCount.date >= first) & (OfficeCount.date <= last))
-    return {row["date"]: OfficeFigures(
-        days=1, card_handovers=row["card_handovers"], certificates=row["certificates"], pin_resets=row["pin_resets"],
-        card_changes=row["card_changes"], applications=row["applications"], phone_calls=row["phone_calls"],
-    ) for row in rows}
+    return {
+        row["date"]: OfficeFigures(
+            days=1,
+            card_handovers=row["card_handovers"],
+            certificates=row["certificates"],
+            pin_resets=row["pin_resets"],
+            card_changes=row["card_changes"],
+            applications=row["applications"],
+            phone_calls=row["phone_calls"],
+        )
+        for row in rows
+    }
 
 
 async def placement_rows(first: dt.date, last: dt.date, *, include_idle: bool = True) -> list[PlacementRow]:
@@ -373,12 +439,23 @@ async def placement_rows(first: dt.date, last: dt.date, *, include_idle: bool = 
     any (``include_idle``: so that a placement that brought nothing shows), codes that are no placement; most
     bookings first, direct last."""
     counts: dict[str, dict[str, int]] = {}
-    for row in await Booking.select(
-        Booking.source, Booking.state, Count(alias="n"), Sum(Booking.party_size, alias="people"),
-    ).where(_counted(Booking.session.date, Booking.session.state, first, last)
-            & (Booking.state != BookingState.cancelled.value)).group_by(Booking.source, Booking.state):
-        entry = counts.setdefault(row["source"] or DIRECT, {"bookings": 0, "people": 0, "checked_in": 0,
-                                                            "checked_in_people": 0, "no_shows": 0})
+    for row in (
+        await Booking.select(
+            Booking.source,
+            Booking.state,
+            Count(alias="n"),
+            Sum(Booking.party_size, alias="people"),
+        )
+        .where(
+            _counted(Booking.session.date, Booking.session.state, first, last)
+            & (Booking.state != BookingState.cancelled.value)
+        )
+        .group_by(Booking.source, Booking.state)
+    ):
+        entry = counts.setdefault(
+            row["source"] or DIRECT,
+            {"bookings": 0, "people": 0, "checked_in": 0, "checked_in_people": 0, "no_shows": 0},
+        )
         entry["bookings"] += row["n"]
         entry["people"] += row["people"] or 0
         if row["state"] == BookingState.checked_in.value:
@@ -386,13 +463,14 @@ async def placement_rows(first: dt.date, last: dt.date, *, include_idle: bool = 
             entry["checked_in_people"] += row["people"] or 0
         elif row["state"] == BookingState.no_show.value:
             entry["no_shows"] += row["n"]
-    placements = {row["code"]: row for row in await Placement.select(
-        Placement.code, Placement.name, Placement.kind, Placement.active)}
+    placements = {
+        row["code"]: row
+        for row in await Placement.select(Placement.code, Placement.name, Placement.kind, Placement.active)
+    }
     rows = []
     for code, placement in placements.items():
         if code in counts or (include_idle and placement["active"]):
-            rows.append(PlacementRow(code=code, name=placement["name"], kind=placement["kind"],
-                                     **counts.pop(code, {})))
+            rows.append(PlacementRow(code=code, name=placement["name"], kind=placement["kind"], **counts.pop(code, {})))
     direct = counts.pop(DIRECT, None)
     rows += [PlacementRow(code=code, name="", kind="", **entry) for code, entry in counts.items()]
     rows.sort(key=lambda r: (-r.bookings, -r.people, r.name or r.code, r.code))
@@ -405,21 +483,32 @@ def _grouped(rows: Iterable[BoothRow], key, label, kind=lambda row: "") -> tuple
     groups: dict[str, list[BoothRow]] = {}
     for row in rows:
         groups.setdefault(key(row), []).append(row)
-    result = [GroupRow(key=k, label=label(members[0]), kind=kind(members[0]),
-                       figures=Figures.total(m.figures for m in members)) for k, members in groups.items()]
+    result = [
+        GroupRow(
+            key=k, label=label(members[0]), kind=kind(members[0]), figures=Figures.total(m.figures for m in members)
+        )
+        for k, members in groups.items()
+    ]
     result.sort(key=lambda g: (-g.figures.applications, -g.figures.bookings, g.label, g.key))
     return tuple(result)
 
 
 # --- the reports ----------------------------------------------------------------------------------------------------------
 
+
 async def daily_report(date: dt.date) -> DailyReport:
     """The 日次実績報告書 of ``date``: its booths, applications per hour, totals and the day's in-office counts."""
     rows = await booth_rows(date, date)
     office = (await office_counts(date, date)).get(date)
     placements = await placement_rows(date, date, include_idle=False) if rows else []
-    return DailyReport(date=date, booths=tuple(rows), totals=Figures.total(r.figures for r in rows),
-                       hours=hour_totals(rows), office=office, by_placement=tuple(placements))
+    return DailyReport(
+        date=date,
+        booths=tuple(rows),
+        totals=Figures.total(r.figures for r in rows),
+        hours=hour_totals(rows),
+        office=office,
+        by_placement=tuple(placements),
+    )
 
 
 async def monthly_report(month: str) -> MonthlyReport:
@@ -435,26 +524,41 @@ async def monthly_report(month: str) -> MonthlyReport:
     previous_office = sum((await office_counts(before_first, before_last)).values(), OfficeFigures())
     days = []
     for day in sorted({r.date for r in rows} | set(office_by_day)):
-        days.append(DayRow(date=day, figures=Figures.total(r.figures for r in rows if r.date == day),
-                           office=office_by_day.get(day, OfficeFigures())))
+        days.append(
+            DayRow(
+                date=day,
+                figures=Figures.total(r.figures for r in rows if r.date == day),
+                office=office_by_day.get(day, OfficeFigures()),
+            )
+        )
     return MonthlyReport(
-        month=month, first=first, last=last, booths=tuple(rows), totals=Figures.total(r.figures for r in rows),
+        month=month,
+        first=first,
+        last=last,
+        booths=tuple(rows),
+        totals=Figures.total(r.figures for r in rows),
         hours=hour_totals(rows),
-        by_venue=_grouped(rows, key=lambda r: str(r.venue_id), label=lambda r: r.venue_name,
-                          kind=lambda r: r.venue_kind),
+        by_venue=_grouped(
+            rows, key=lambda r: str(r.venue_id), label=lambda r: r.venue_name, kind=lambda r: r.venue_kind
+        ),
         by_kind=_grouped(rows, key=lambda r: r.venue_kind, label=lambda r: r.venue_kind),
         by_day_type=_grouped(rows, key=lambda r: r.day_type, label=lambda r: r.day_type),
-        by_placement=tuple(await placement_rows(first, last)), days=tuple(days),
-        office=sum(office_by_day.values(), OfficeFigures()), previous_month=before,
-        previous_totals=Figures.total(r.figures for r in previous_rows), previous_office=previous_office,
+        by_placement=tuple(await placement_rows(first, last)),
+        days=tuple(days),
+        office=sum(office_by_day.values(), OfficeFigures()),
+        previous_month=before,
+        previous_totals=Figures.total(r.figures for r in previous_rows),
+        previous_office=previous_office,
         counter_stat=same_month_stat(month, get_settings().counter_stats_file),
     )
 
 
 async def months_and_days() -> list[tuple[str, list[dt.date]]]:
     """The months that have counted booths, newest first, each with its days that have booths (for the index)."""
-    dates = sorted({row["date"] for row in await Session.select(Session.date).where(
-        Session.state.is_in(list(COUNTED_STATES)))}, reverse=True)
+    dates = sorted(
+        {row["date"] for row in await Session.select(Session.date).where(Session.state.is_in(list(COUNTED_STATES)))},
+        reverse=True,
+    )
     months: dict[str, list[dt.date]] = {}
     for day in dates:
         months.setdefault(day.strftime("%Y-%m"), []).append(day)

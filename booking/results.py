@@ -131,15 +131,22 @@ def parse_results(values: Mapping[str, Any], hours: list[int]) -> dict[str, Any]
             if applications is None:
                 applications = total
             elif applications != total:
-                errors["applications"] = _("The counts per hour add up to {sum}, not {total}: correct the total "
-                                           "or the hours.").format(sum=total, total=applications)
+                errors["applications"] = _(
+                    "The counts per hour add up to {sum}, not {total}: correct the total or the hours."
+                ).format(sum=total, total=applications)
         elif applications is None:
-            errors["applications"] = _("Enter the number of applications completed (0 if none), or the counts "
-                                       "per hour.")
+            errors["applications"] = _(
+                "Enter the number of applications completed (0 if none), or the counts per hour."
+            )
     order = ["applications", *(hour_field(h) for h in hours), "photos", "inquiries", "notes"]
     _refuse({name: errors[name] for name in sorted(errors, key=lambda n: order.index(n) if n in order else -1)})
-    return {"applications": applications, "applications_by_hour": by_hour, "photos": photos or 0,
-            "inquiries": inquiries or 0, "notes": notes}
+    return {
+        "applications": applications,
+        "applications_by_hour": by_hour,
+        "photos": photos or 0,
+        "inquiries": inquiries or 0,
+        "notes": notes,
+    }
 
 
 def parse_office_counts(values: Mapping[str, Any]) -> dict[str, int]:
@@ -151,6 +158,7 @@ def parse_office_counts(values: Mapping[str, Any]) -> dict[str, int]:
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
+
 
 async def _results_of(session_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The results of each booth that has them (a booth continued by a change takes its results along:
@@ -168,14 +176,30 @@ async def _results_of(session_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 # --- saving --------------------------------------------------------------------------------------------------------
 
+
 async def _booth(session_id: int) -> dict[str, Any]:
-    row = await Session.select(Session.id, Session.date, Session.start, Session.end, Session.state,
-                               Session.venue.name, Session.version.plan).where(Session.id == session_id).first()
+    row = (
+        await Session.select(
+            Session.id,
+            Session.date,
+            Session.start,
+            Session.end,
+            Session.state,
+            Session.venue.name,
+            Session.version.plan,
+        )
+        .where(Session.id == session_id)
+        .first()
+    )
     if row is None:
         raise NotFound(_("That booth was not found."))
     if row["state"] not in VISIBLE_STATES:
-        raise InvalidTransition(_("Results are entered for published booths only; this one is not (it was "
-                                  "cancelled or replaced by a change)."))
+        raise InvalidTransition(
+            _(
+                "Results are entered for published booths only; this one is not (it was "
+                "cancelled or replaced by a change)."
+            )
+        )
     if row["date"] > clock.today():
         raise InvalidTransition(_("Results can be entered from the day of the booth on."))
     return row
@@ -186,9 +210,11 @@ def _counts_of(row: Mapping[str, Any] | None) -> dict[str, Any]:
     if row is None:
         return {}
     by_hour = row.get("applications_by_hour") or {}
-    return {**{name: row[name] for name in RESULT_FIELDS},
-            "applications_by_hour": dict(sorted(by_hour.items(), key=lambda item: int(item[0]))),
-            "notes_length": len(row.get("notes") or "")}
+    return {
+        **{name: row[name] for name in RESULT_FIELDS},
+        "applications_by_hour": dict(sorted(by_hour.items(), key=lambda item: int(item[0]))),
+        "notes_length": len(row.get("notes") or ""),
+    }
 
 
 async def save_results(session_id: int, values: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
@@ -199,20 +225,41 @@ async def save_results(session_id: int, values: Mapping[str, Any], actor: Actor)
         existing = (await _results_of([session_id])).get(session_id)
         stamp = {BoothResult.entered_by: actor.id, BoothResult.updated_at: clock.now()}
         if existing is not None:
-            await BoothResult.update({
-                BoothResult.applications: parsed["applications"],
-                BoothResult.applications_by_hour: parsed["applications_by_hour"], BoothResult.photos: parsed["photos"],
-                BoothResult.inquiries: parsed["inquiries"], BoothResult.notes: parsed["notes"], **stamp,
-            }).where(BoothResult.id == existing["id"])
+            await BoothResult.update(
+                {
+                    BoothResult.applications: parsed["applications"],
+                    BoothResult.applications_by_hour: parsed["applications_by_hour"],
+                    BoothResult.photos: parsed["photos"],
+                    BoothResult.inquiries: parsed["inquiries"],
+                    BoothResult.notes: parsed["notes"],
+                    **stamp,
+                }
+            ).where(BoothResult.id == existing["id"])
         else:
-            await BoothResult.insert(BoothResult(session=session_id, entered_by=actor.id, updated_at=clock.now(),
-                                                 **parsed)).on_conflict(
-                target=BoothResult.session, action="DO UPDATE",
-                values=[BoothResult.applications, BoothResult.applications_by_hour, BoothResult.photos,
-                        BoothResult.inquiries, BoothResult.notes, BoothResult.entered_by, BoothResult.updated_at])
-        await record_event(actor, "booth.results_saved", "session", session_id,
-                           f"{booth['venue.name']} {booth['date'].isoformat()}",
-                           diff(_counts_of(existing), _counts_of(parsed)), scope=plan_scope(booth["version.plan"]))
+            await BoothResult.insert(
+                BoothResult(session=session_id, entered_by=actor.id, updated_at=clock.now(), **parsed)
+            ).on_conflict(
+                target=BoothResult.session,
+                action="DO UPDATE",
+                values=[
+                    BoothResult.applications,
+                    BoothResult.applications_by_hour,
+                    BoothResult.photos,
+                    BoothResult.inquiries,
+                    BoothResult.notes,
+                    BoothResult.entered_by,
+                    BoothResult.updated_at,
+                ],
+            )
+        await record_event(
+            actor,
+            "booth.results_saved",
+            "session",
+            session_id,
+            f"{booth['venue.name']} {booth['date'].isoformat()}",
+            diff(_counts_of(existing), _counts_of(parsed)),
+            scope=plan_scope(booth["version.plan"]),
+        )
     await recompute_yields()
     return parsed
 
@@ -223,19 +270,26 @@ async def save_office_counts(date: dt.date, values: Mapping[str, Any], actor: Ac
         raise InvalidTransition(_("Counts can be entered from that day on."))
     counts = parse_office_counts(values)
     async with write_transaction():
-        before = await OfficeCount.select(*[getattr(OfficeCount, n) for n in OFFICE_FIELDS]).where(
-            OfficeCount.date == date).first()
-        await OfficeCount.insert(OfficeCount(date=date, entered_by=actor.id, updated_at=clock.now(),
-                                             **counts)).on_conflict(
-            target=OfficeCount.date, action="DO UPDATE",
-            values=[*[getattr(OfficeCount, n) for n in OFFICE_FIELDS], OfficeCount.entered_by,
-                    OfficeCount.updated_at])
-        await record_event(actor, "office.counts_saved", "office_day", date.isoformat(), date.isoformat(),
-                           diff(before or {}, counts))
+        before = (
+            await OfficeCount.select(*[getattr(OfficeCount, n) for n in OFFICE_FIELDS])
+            .where(OfficeCount.date == date)
+            .first()
+        )
+        await OfficeCount.insert(
+            OfficeCount(date=date, entered_by=actor.id, updated_at=clock.now(), **counts)
+        ).on_conflict(
+            target=OfficeCount.date,
+            action="DO UPDATE",
+            values=[*[getattr(OfficeCount, n) for n in OFFICE_FIELDS], OfficeCount.entered_by, OfficeCount.updated_at],
+        )
+        await record_event(
+            actor, "office.counts_saved", "office_day", date.isoformat(), date.isoformat(), diff(before or {}, counts)
+        )
     return counts
 
 
 # --- the learned yields --------------------------------------------------------------------------------------------
+
 
 def _stored_parameters(value: Any) -> dict[str, Any]:
     return (json.loads(value) if isinstance(value, str) else value) or {}
@@ -246,8 +300,12 @@ async def observations() -> list[yields.Observation]:
     kind, hours and month, and its plan's base rate), never the stored expected applicants (they may include
     learning already)."""
     rows = await BoothResult.select(
-        BoothResult.applications, BoothResult.session.venue.id, BoothResult.session.venue.kind,
-        BoothResult.session.date, BoothResult.session.start, BoothResult.session.end,
+        BoothResult.applications,
+        BoothResult.session.venue.id,
+        BoothResult.session.venue.kind,
+        BoothResult.session.date,
+        BoothResult.session.start,
+        BoothResult.session.end,
         BoothResult.session.version.parameters,
     )
     season = await seasonality()
@@ -257,11 +315,21 @@ async def observations() -> list[yields.Observation]:
         date = row["session.date"]
         rate = _stored_parameters(row["session.version.parameters"]).get("base_rate_per_hour", default_rate)
         parameters = Parameters(start=date, end=date, base_rate_per_hour=float(rate), seasonality=season)
-        forecast = yields.base_forecast(parameters, row["session.venue.kind"],
-                                        yields.hours_between(row["session.start"], row["session.end"]), date.month)
-        found.append(yields.Observation(venue=row["session.venue.id"], kind=row["session.venue.kind"],
-                                        day_type=day_type(date).value, forecast=forecast,
-                                        observed=row["applications"]))
+        forecast = yields.base_forecast(
+            parameters,
+            row["session.venue.kind"],
+            yields.hours_between(row["session.start"], row["session.end"]),
+            date.month,
+        )
+        found.append(
+            yields.Observation(
+                venue=row["session.venue.id"],
+                kind=row["session.venue.kind"],
+                day_type=day_type(date).value,
+                forecast=forecast,
+                observed=row["applications"],
+            )
+        )
     return found
 
 
@@ -273,6 +341,7 @@ async def recompute_yields() -> list[yields.Factor]:
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class BoothDay:
@@ -327,19 +396,40 @@ class DaySummary:
 async def day_overview(date: dt.date) -> DayOverview:
     """The booths of a date (published or held) with their bookings, check-ins, no-shows, walk-ins and results, and
     the day's in-office counts."""
-    rows = await Session.select(
-        Session.id, Session.start, Session.end, Session.state, Session.expected_applicants, Session.venue.name,
-        Session.venue.kind,
-    ).where((Session.date == date) & Session.state.is_in(list(VISIBLE_STATES))).order_by(Session.start).order_by(
-        Session.venue.name).order_by(Session.id)
+    rows = (
+        await Session.select(
+            Session.id,
+            Session.start,
+            Session.end,
+            Session.state,
+            Session.expected_applicants,
+            Session.venue.name,
+            Session.venue.kind,
+        )
+        .where((Session.date == date) & Session.state.is_in(list(VISIBLE_STATES)))
+        .order_by(Session.start)
+        .order_by(Session.venue.name)
+        .order_by(Session.id)
+    )
     results = await _results_of(row["id"] for row in rows)
-    booths = {row["id"]: BoothDay(
-        session_id=row["id"], venue_name=row["venue.name"], venue_kind=row["venue.kind"], start=row["start"],
-        end=row["end"], state=row["state"], expected=row["expected_applicants"],
-        hours=booth_hours(row["start"], row["end"]), result=results.get(row["id"])) for row in rows}
+    booths = {
+        row["id"]: BoothDay(
+            session_id=row["id"],
+            venue_name=row["venue.name"],
+            venue_kind=row["venue.kind"],
+            start=row["start"],
+            end=row["end"],
+            state=row["state"],
+            expected=row["expected_applicants"],
+            hours=booth_hours(row["start"], row["end"]),
+            result=results.get(row["id"]),
+        )
+        for row in rows
+    }
     if booths:
         for booking in await Booking.select(Booking.session, Booking.state, Booking.party_size).where(
-                Booking.session.is_in(list(booths))):
+            Booking.session.is_in(list(booths))
+        ):
             booth = booths[booking["session"]]
             state = booking["state"]
             if state in (BookingState.confirmed.value, BookingState.checked_in.value):
@@ -360,13 +450,20 @@ async def booth_days(start: dt.date, end: dt.date) -> list[DaySummary]:
     """The days from ``start`` to ``end`` with published or held booths, newest first, with how many booths have
     results and whether the in-office counts are in."""
     rows = await Session.select(Session.id, Session.date).where(
-        (Session.date >= start) & (Session.date <= end) & Session.state.is_in(list(VISIBLE_STATES)))
+        (Session.date >= start) & (Session.date <= end) & Session.state.is_in(list(VISIBLE_STATES))
+    )
     results = await _results_of(row["id"] for row in rows)
-    offices = {row["date"] for row in await OfficeCount.select(OfficeCount.date).where(
-        (OfficeCount.date >= start) & (OfficeCount.date <= end))}
+    offices = {
+        row["date"]
+        for row in await OfficeCount.select(OfficeCount.date).where(
+            (OfficeCount.date >= start) & (OfficeCount.date <= end)
+        )
+    }
     per_day: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         per_day[row["date"]][0] += 1
         per_day[row["date"]][1] += int(row["id"] in results)
-    return [DaySummary(date, booths, done, date in offices) for date, (booths, done) in
-            sorted(per_day.items(), reverse=True)]
+    return [
+        DaySummary(date, booths, done, date in offices)
+        for date, (booths, done) in sorted(per_day.items(), reverse=True)
+    ]

@@ -73,13 +73,13 @@ COUNT_LABELS: dict[str, str] = {
     "staff_accounts_deactivated": N_("Contractor staff accounts deactivated (email erased)"),
     "storage_compacted": N_("Database storage rebuilt, so that deleted data cannot be read back"),
 }
-SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted", "free_texts_scrubbed",
-                    "audit_entries_scrubbed")
+SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted", "free_texts_scrubbed", "audit_entries_scrubbed")
 END_OF_CONTRACT_COUNTS = tuple(COUNT_LABELS)
 CONTRACTOR_ROLES = (Role.contractor_staff.value, Role.contractor_lead.value)
 # Keys of audit changes whose values are personal data (a partner's contact, a resident's contact).
-PERSONAL_KEYS = frozenset({"partner_name", "partner_email", "name_kana", "phone", "email", "recipient",
-                           "response_note", "note"})
+PERSONAL_KEYS = frozenset(
+    {"partner_name", "partner_email", "name_kana", "phone", "email", "recipient", "response_note", "note"}
+)
 
 
 def count_label(key: str) -> str:
@@ -136,47 +136,73 @@ async def _once(work: Callable[[], Awaitable[dict[str, int]]], dry_run: bool) ->
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def _anonymised_values(now: dt.datetime) -> dict[Column, Any]:
-    return {Booking.name_kana: "", Booking.phone: "", Booking.email: "", Booking.needs: {}, Booking.readiness: {},
-            Booking.idempotency_key: None, Booking.request_digest: "", Booking.anonymised_at: now}
+    return {
+        Booking.name_kana: "",
+        Booking.phone: "",
+        Booking.email: "",
+        Booking.needs: {},
+        Booking.readiness: {},
+        Booking.idempotency_key: None,
+        Booking.request_digest: "",
+        Booking.anonymised_at: now,
+    }
 
 
 async def _anonymise(booking_ids: list[int], now: dt.datetime) -> int:
     done = 0
     for chunk in _chunks(booking_ids):
-        done += len(await Booking.update(_anonymised_values(now)).where(Booking.id.is_in(chunk)).returning(
-            Booking.id))
+        done += len(await Booking.update(_anonymised_values(now)).where(Booking.id.is_in(chunk)).returning(Booking.id))
     return done
 
 
 async def _record(kind: str, actor_name: str, now: dt.datetime, counts: dict[str, int], report_file: str) -> int:
     """The PurgeRun row and its audit entry (counts only: DESIGN §7)."""
-    run_id = (await PurgeRun.insert(PurgeRun(kind=kind, started_at=now, finished_at=clock.now(), actor=actor_name,
-                                             counts=counts, report_file=report_file)).returning(PurgeRun.id))[0]["id"]
+    run_id = (
+        await PurgeRun.insert(
+            PurgeRun(
+                kind=kind,
+                started_at=now,
+                finished_at=clock.now(),
+                actor=actor_name,
+                counts=counts,
+                report_file=report_file,
+            )
+        ).returning(PurgeRun.id)
+    )[0]["id"]
     summary = ", ".join(f"{key}={value}" for key, value in counts.items())
     changes = {key: {"before": None, "after": value} for key, value in counts.items()}
     account = await StaffUser.select().where(StaffUser.username == actor_name).first()
     if account is not None:
         await record_event(actor_from_row(account), f"retention.{kind}", "purge_run", run_id, summary, changes)
     else:  # a command run by someone without an account (or by cron): the name as given
-        await AuditEvent.insert(AuditEvent(actor_name=actor_name[:100], action=f"retention.{kind}",
-                                           object_type="purge_run", object_id=str(run_id), summary=summary,
-                                           changes=changes))
+        await AuditEvent.insert(
+            AuditEvent(
+                actor_name=actor_name[:100],
+                action=f"retention.{kind}",
+                object_type="purge_run",
+                object_id=str(run_id),
+                summary=summary,
+                changes=changes,
+            )
+        )
     return run_id
 
 
 def _actor(actor_name: str | None, required: bool) -> str:
     name = " ".join((actor_name or "").split())[:200]
     if required and not name:
-        raise ValidationFailed(_("Name the person who runs the deletion."),
-                               {"actor": _("Name the person who runs the deletion.")})
+        raise ValidationFailed(
+            _("Name the person who runs the deletion."), {"actor": _("Name the person who runs the deletion.")}
+        )
     return name or SYSTEM
 
 
 # --- the scheduled purge ------------------------------------------------------------------------------------------
+
 
 def horizon(now: dt.datetime, days: int) -> tuple[dt.date, dt.datetime]:
     """The first booth date that is kept, and the same day's start (Japan time): bookings of booths before the
@@ -189,13 +215,18 @@ async def _expired_bookings(cutoff: dt.date) -> list[int]:
     sessions = [row["id"] for row in await Session.select(Session.id).where(Session.date < cutoff)]
     found: list[int] = []
     for chunk in _chunks(sessions):
-        found += [row["id"] for row in await Booking.select(Booking.id).where(
-            Booking.session.is_in(chunk) & Booking.anonymised_at.is_null())]
+        found += [
+            row["id"]
+            for row in await Booking.select(Booking.id).where(
+                Booking.session.is_in(chunk) & Booking.anonymised_at.is_null()
+            )
+        ]
     return found
 
 
-async def purge_expired(now: dt.datetime | None = None, days: int | None = None, *, actor_name: str | None = None,
-                        dry_run: bool = False) -> PurgeResult:
+async def purge_expired(
+    now: dt.datetime | None = None, days: int | None = None, *, actor_name: str | None = None, dry_run: bool = False
+) -> PurgeResult:
     """The scheduled purge (`outreach purge`, from cron): anonymise the bookings of booths more than ``days`` days
     before today (Japan time; default the RETENTION_DAYS setting) and delete the emails to residents written before
     the same horizon. Idempotent: a second run finds nothing. One transaction; a dry run changes nothing."""
@@ -211,16 +242,19 @@ async def purge_expired(now: dt.datetime | None = None, days: int | None = None,
         scrubber = _Scrubber(personal_keys=False)  # their names and contacts are cut out of notes and the audit
         for chunk in _chunks(expired):  # log first: once blanked, nothing could find them there again
             for row in await Booking.select(Booking.name_kana, Booking.phone, Booking.email).where(
-                    Booking.id.is_in(chunk)):
+                Booking.id.is_in(chunk)
+            ):
                 scrubber.add(row["name_kana"])
                 scrubber.add(row["email"])
                 scrubber.add(row["phone"], phone=True)
         counts = {"bookings_anonymised": await _anonymise(expired, now)}
         counts["free_texts_scrubbed"] = await _scrub_free_text(scrubber)
         counts["audit_entries_scrubbed"] = await _scrub_audit(scrubber) if scrubber.pattern() else 0
-        deleted = await OutboxMessage.delete().where(
-            OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at)).returning(
-            OutboxMessage.id)
+        deleted = (
+            await OutboxMessage.delete()
+            .where(OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at))
+            .returning(OutboxMessage.id)
+        )
         counts["resident_messages_deleted"] = len(deleted)
         if not dry_run:
             nonlocal run_id
@@ -230,8 +264,16 @@ async def purge_expired(now: dt.datetime | None = None, days: int | None = None,
     run_id: int | None = None
     counts = await _once(work, dry_run)
     log.info("retention purge%s: %s", " (dry run)" if dry_run else "", counts)
-    return PurgeResult(kind=SCHEDULED, actor=actor, started_at=now, finished_at=clock.now(), counts=counts,
-                       dry_run=dry_run, run_id=run_id, cutoff=cutoff)
+    return PurgeResult(
+        kind=SCHEDULED,
+        actor=actor,
+        started_at=now,
+        finished_at=clock.now(),
+        counts=counts,
+        dry_run=dry_run,
+        run_id=run_id,
+        cutoff=cutoff,
+    )
 
 
 async def pending(now: dt.datetime | None = None, days: int | None = None) -> dict[str, int]:
@@ -239,12 +281,16 @@ async def pending(now: dt.datetime | None = None, days: int | None = None) -> di
     now = now or clock.now()
     days = get_settings().retention_days if days is None else days
     cutoff, cutoff_at = horizon(now, days)
-    return {"bookings_anonymised": len(await _expired_bookings(cutoff)),
-            "resident_messages_deleted": await OutboxMessage.count().where(
-                OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at))}
+    return {
+        "bookings_anonymised": len(await _expired_bookings(cutoff)),
+        "resident_messages_deleted": await OutboxMessage.count().where(
+            OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at)
+        ),
+    }
 
 
 # --- the end of the contract --------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Scrubber:
@@ -266,8 +312,10 @@ class _Scrubber:
 
     def pattern(self) -> re.Pattern[str] | None:
         if self._pattern is None and (self.values or self.phones):
-            parts = [r"[\s\u3000]*".join(re.escape(word) for word in value.split(" "))
-                     for value in sorted(self.values, key=len, reverse=True)]
+            parts = [
+                r"[\s\u3000]*".join(re.escape(word) for word in value.split(" "))
+                for value in sorted(self.values, key=len, reverse=True)
+            ]
             parts += [r"[\s\-‐－ー()（）]?".join(phone) for phone in sorted(self.phones, key=len, reverse=True)]
             self._pattern = re.compile("|".join(parts), re.IGNORECASE)
         return self._pattern
@@ -280,8 +328,10 @@ class _Scrubber:
         """A JSON value with every value under a personal key (``partner_email``, ...) and every known personal
         value in its strings replaced."""
         if isinstance(value, dict):
-            return {key: self.data(item, personal or (self.personal_keys and key in PERSONAL_KEYS))
-                    for key, item in value.items()}
+            return {
+                key: self.data(item, personal or (self.personal_keys and key in PERSONAL_KEYS))
+                for key, item in value.items()
+            }
         if isinstance(value, list):
             return [self.data(item, personal) for item in value]
         if isinstance(value, str):
@@ -300,16 +350,24 @@ async def _scrub_audit(scrubber: _Scrubber) -> int:
         summary, cleaned = scrubber.text(row["summary"]), scrubber.data(changes)
         if summary != row["summary"] or cleaned != changes:
             await AuditEvent.update({AuditEvent.summary: summary, AuditEvent.changes: cleaned}).where(
-                AuditEvent.id == row["id"])
+                AuditEvent.id == row["id"]
+            )
             scrubbed += 1
     return scrubbed
 
 
 def _free_text_columns() -> list[tuple[type[Table], Column]]:
     """The free-text columns staff type into, where a name, phone or email may have been written."""
-    return [(Venue, Venue.notes), (Venue, Venue.hours_note), (BlackoutDate, BlackoutDate.reason),
-            (Placement, Placement.notes), (BoothResult, BoothResult.notes), (ReportNote, ReportNote.analysis),
-            (Session, Session.reviewer_comment), (PlanVersion, PlanVersion.review_comment)]
+    return [
+        (Venue, Venue.notes),
+        (Venue, Venue.hours_note),
+        (BlackoutDate, BlackoutDate.reason),
+        (Placement, Placement.notes),
+        (BoothResult, BoothResult.notes),
+        (ReportNote, ReportNote.analysis),
+        (Session, Session.reviewer_comment),
+        (PlanVersion, PlanVersion.review_comment),
+    ]
 
 
 async def _scrub_free_text(scrubber: _Scrubber) -> int:
@@ -328,13 +386,15 @@ async def _scrub_free_text(scrubber: _Scrubber) -> int:
 async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int], list[int]]:
     """Every known personal value into the scrubber; returns the bookings, venues and contractor accounts to erase."""
     bookings = await Booking.select(Booking.id, Booking.name_kana, Booking.phone, Booking.email).where(
-        Booking.anonymised_at.is_null() | (Booking.name_kana != "") | (Booking.phone != "") | (Booking.email != ""))
+        Booking.anonymised_at.is_null() | (Booking.name_kana != "") | (Booking.phone != "") | (Booking.email != "")
+    )
     for row in bookings:
         scrubber.add(row["name_kana"])
         scrubber.add(row["email"])
         scrubber.add(row["phone"], phone=True)
     venues = await Venue.select(Venue.id, Venue.partner_name, Venue.partner_email).where(
-        (Venue.partner_name != "") | (Venue.partner_email != ""))
+        (Venue.partner_name != "") | (Venue.partner_email != "")
+    )
     invitations = await Invitation.select(Invitation.partner_name, Invitation.partner_email, Invitation.response_note)
     for row in [*venues, *invitations]:
         scrubber.add(row["partner_name"])
@@ -342,8 +402,10 @@ async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int
     for row in invitations:
         scrubber.add(row["response_note"])
     staff = await StaffUser.select(StaffUser.id, StaffUser.email).where(
-        StaffUser.role.is_in(list(CONTRACTOR_ROLES)) & (StaffUser.username != actor)
-        & ((StaffUser.active == True) | (StaffUser.email != "")))
+        StaffUser.role.is_in(list(CONTRACTOR_ROLES))
+        & (StaffUser.username != actor)
+        & ((StaffUser.active == True) | (StaffUser.email != ""))
+    )
     for row in staff:
         scrubber.add(row["email"])
     return [row["id"] for row in bookings], [row["id"] for row in venues], [row["id"] for row in staff]
@@ -354,12 +416,16 @@ async def _delete_outbox() -> dict[str, int]:
     kinds = [row["kind"] or "" for row in deleted]
     residents = sum(1 for kind in kinds if kind.startswith(RESIDENT_MAIL))
     partners = sum(1 for kind in kinds if kind == PARTNER_MAIL)
-    return {"resident_messages_deleted": residents, "partner_messages_deleted": partners,
-            "staff_messages_deleted": len(kinds) - residents - partners}
+    return {
+        "resident_messages_deleted": residents,
+        "partner_messages_deleted": partners,
+        "staff_messages_deleted": len(kinds) - residents - partners,
+    }
 
 
-async def purge_end_of_contract(actor_name: str, now: dt.datetime | None = None, *, report_file: str = "",
-                                dry_run: bool = False) -> PurgeResult:
+async def purge_end_of_contract(
+    actor_name: str, now: dt.datetime | None = None, *, report_file: str = "", dry_run: bool = False
+) -> PurgeResult:
     """Delete every piece of personal data the work holds, whatever its date (契約終了時の個人情報の削除): all
     bookings anonymised, every outbox message deleted, partner contacts and answer notes blanked, personal values cut
     out of the audit log and of staff notes, the contractor's staff accounts deactivated; then (not for a dry run) the
@@ -374,19 +440,25 @@ async def purge_end_of_contract(actor_name: str, now: dt.datetime | None = None,
         counts = {"bookings_anonymised": await _anonymise(bookings, now), **await _delete_outbox()}
         for chunk in _chunks(venues):
             await Venue.update({Venue.partner_name: "", Venue.partner_email: "", Venue.updated_at: now}).where(
-                Venue.id.is_in(chunk))
+                Venue.id.is_in(chunk)
+            )
         counts["venue_contacts_erased"] = len(venues)
-        counts["invitation_contacts_erased"] = len(await Invitation.update(
-            {Invitation.partner_name: "", Invitation.partner_email: ""}).where(
-            (Invitation.partner_name != "") | (Invitation.partner_email != "")).returning(Invitation.id))
-        counts["invitation_notes_erased"] = len(await Invitation.update({Invitation.response_note: ""}).where(
-            Invitation.response_note != "").returning(Invitation.id))
+        counts["invitation_contacts_erased"] = len(
+            await Invitation.update({Invitation.partner_name: "", Invitation.partner_email: ""})
+            .where((Invitation.partner_name != "") | (Invitation.partner_email != ""))
+            .returning(Invitation.id)
+        )
+        counts["invitation_notes_erased"] = len(
+            await Invitation.update({Invitation.response_note: ""})
+            .where(Invitation.response_note != "")
+            .returning(Invitation.id)
+        )
         counts["audit_entries_scrubbed"] = await _scrub_audit(scrubber)
         counts["free_texts_scrubbed"] = await _scrub_free_text(scrubber)
         for chunk in _chunks(staff):
-            await StaffUser.update({StaffUser.active: False, StaffUser.email: "",
-                                    StaffUser.session_version: StaffUser.session_version + 1}).where(
-                StaffUser.id.is_in(chunk))
+            await StaffUser.update(
+                {StaffUser.active: False, StaffUser.email: "", StaffUser.session_version: StaffUser.session_version + 1}
+            ).where(StaffUser.id.is_in(chunk))
         counts["staff_accounts_deactivated"] = len(staff)
         if not dry_run:
             nonlocal run_id
@@ -399,15 +471,35 @@ async def purge_end_of_contract(actor_name: str, now: dt.datetime | None = None,
         counts["storage_compacted"] = 1 if await compact_storage() else 0
         async with write_transaction():
             await PurgeRun.update({PurgeRun.counts: counts, PurgeRun.finished_at: clock.now()}).where(
-                PurgeRun.id == run_id)
+                PurgeRun.id == run_id
+            )
     log.info("end-of-contract deletion%s: %s", " (dry run)" if dry_run else "", counts)
-    return PurgeResult(kind=END_OF_CONTRACT, actor=actor, started_at=now, finished_at=clock.now(), counts=counts,
-                       dry_run=dry_run, run_id=run_id, report_file=report_file)
+    return PurgeResult(
+        kind=END_OF_CONTRACT,
+        actor=actor,
+        started_at=now,
+        finished_at=clock.now(),
+        counts=counts,
+        dry_run=dry_run,
+        run_id=run_id,
+        report_file=report_file,
+    )
 
 
-PURGED_TABLES = ("resident_booking", "outbox_message", "venue", "partner_invitation", "audit_event", "staff_user",
-                 "venue_blackout_date", "publicity_placement", "booth_result", "report_note", "plan_session",
-                 "plan_version")
+PURGED_TABLES = (
+    "resident_booking",
+    "outbox_message",
+    "venue",
+    "partner_invitation",
+    "audit_event",
+    "staff_user",
+    "venue_blackout_date",
+    "publicity_placement",
+    "booth_result",
+    "report_note",
+    "plan_session",
+    "plan_version",
+)
 
 
 async def compact_storage() -> bool:
@@ -428,14 +520,19 @@ async def compact_storage() -> bool:
 
 # --- the record -----------------------------------------------------------------------------------------------------
 
+
 def _run(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "counts": _json(row["counts"]) or {}}
 
 
 async def list_runs(limit: int = 200) -> list[dict[str, Any]]:
     """The purge runs, newest first, with their counts as a dict."""
-    rows = await PurgeRun.select().order_by(PurgeRun.started_at, ascending=False).order_by(
-        PurgeRun.id, ascending=False).limit(limit)
+    rows = (
+        await PurgeRun.select()
+        .order_by(PurgeRun.started_at, ascending=False)
+        .order_by(PurgeRun.id, ascending=False)
+        .limit(limit)
+    )
     return [_run(row) for row in rows]
 
 

@@ -41,13 +41,16 @@ async def publish_version(event: PlanApproved) -> None:
     settings = get_settings()
     bookable, walk_in = split_capacity(settings.slot_capacity, settings.walk_in_share)
     version = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == event.version_id).first()
-    sessions = await Session.select().where((Session.version == event.version_id)
-                                            & (Session.state == SessionState.planned.value))
+    sessions = await Session.select().where(
+        (Session.version == event.version_id) & (Session.state == SessionState.planned.value)
+    )
     continued = set()
     changed: list[int] = []
     slots = []
-    origins = {row["id"]: row for row in await Session.select().where(
-        Session.id.is_in([s["origin"] for s in sessions if s["origin"]] or [0]))}
+    origins = {
+        row["id"]: row
+        for row in await Session.select().where(Session.id.is_in([s["origin"] for s in sessions if s["origin"]] or [0]))
+    }
     for session in sessions:
         if session["origin"]:
             continued.add(session["origin"])
@@ -55,24 +58,28 @@ async def publish_version(event: PlanApproved) -> None:
             await Booking.update({Booking.session: session["id"]}).where(Booking.session == session["origin"])
             await WalkIn.update({WalkIn.session: session["id"]}).where(WalkIn.session == session["origin"])
             await BoothResult.update({BoothResult.session: session["id"]}).where(
-                BoothResult.session == session["origin"])
-            await Session.update({Session.state: SessionState.superseded.value}).where(
-                Session.id == session["origin"])
+                BoothResult.session == session["origin"]
+            )
+            await Session.update({Session.state: SessionState.superseded.value}).where(Session.id == session["origin"])
             origin = origins.get(session["origin"])
             if origin and any(origin[key] != session[key] for key in ("venue", "date", "start", "end")):
                 await retime_slots(session, bookable, walk_in, settings.slot_minutes)
                 changed.append(session["id"])
         else:
-            slots += [Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
-                      for start, end in slot_times(session["date"], session["start"], session["end"],
-                                                   settings.slot_minutes)]
+            slots += [
+                Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
+                for start, end in slot_times(session["date"], session["start"], session["end"], settings.slot_minutes)
+            ]
     if slots:
         await Slot.insert(*slots)
     await Session.update({Session.state: SessionState.published.value}).where(
-        (Session.version == event.version_id) & (Session.state == SessionState.planned.value))
+        (Session.version == event.version_id) & (Session.state == SessionState.planned.value)
+    )
     gone = await Session.select(Session.id).where(
-        (Session.version.plan == version["plan"]) & (Session.version != event.version_id)
-        & (Session.state == SessionState.published.value))
+        (Session.version.plan == version["plan"])
+        & (Session.version != event.version_id)
+        & (Session.state == SessionState.published.value)
+    )
     cancelled = [row["id"] for row in gone if row["id"] not in continued]
     if cancelled:
         await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id.is_in(cancelled))
@@ -99,10 +106,15 @@ async def retime_slots(session: dict, bookable: int, walk_in: int, minutes: int)
         else:
             start, end = times[-1]
             await Slot.update({Slot.start: start, Slot.end: end, Slot.capacity: row["booked"]}).where(
-                Slot.id == row["id"])
+                Slot.id == row["id"]
+            )
     if len(times) > len(rows):
-        await Slot.insert(*[Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
-                            for start, end in times[len(rows):]])
+        await Slot.insert(
+            *[
+                Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
+                for start, end in times[len(rows) :]
+            ]
+        )
 
 
 subscribe(PlanApproved, publish_version)

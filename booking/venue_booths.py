@@ -42,22 +42,28 @@ class FeedBooth:
 
 
 async def _booking_counts(session_ids: list[int]) -> dict[int, tuple[int, int]]:
-    rows = await Booking.select(Booking.session, Count(alias="n"), Sum(Booking.party_size, alias="people")).where(
-        Booking.session.is_in(session_ids) & Booking.state.is_in(list(ACTIVE_STATES))).group_by(Booking.session)
+    rows = (
+        await Booking.select(Booking.session, Count(alias="n"), Sum(Booking.party_size, alias="people"))
+        .where(Booking.session.is_in(session_ids) & Booking.state.is_in(list(ACTIVE_STATES)))
+        .group_by(Booking.session)
+    )
     return {row["session"]: (int(row["n"]), int(row["people"] or 0)) for row in rows}
 
 
 async def _places(session_ids: list[int]) -> dict[int, tuple[int, int]]:
-    rows = await Slot.select(Slot.session, Sum(Slot.capacity, alias="capacity"),
-                             Sum(Slot.walk_in, alias="walk_in")).where(
-        Slot.session.is_in(session_ids)).group_by(Slot.session)
+    rows = (
+        await Slot.select(Slot.session, Sum(Slot.capacity, alias="capacity"), Sum(Slot.walk_in, alias="walk_in"))
+        .where(Slot.session.is_in(session_ids))
+        .group_by(Slot.session)
+    )
     return {row["session"]: (int(row["capacity"] or 0), int(row["walk_in"] or 0)) for row in rows}
 
 
 async def _approval_times(plan_ids: list[int]) -> dict[int, dt.datetime]:
     """The last approval of each plan (a booth's publication, change or cancellation happened then)."""
     rows = await PlanVersion.select(PlanVersion.plan, PlanVersion.decided_at, PlanVersion.created_at).where(
-        PlanVersion.plan.is_in(plan_ids) & (PlanVersion.state == VersionState.approved.value))
+        PlanVersion.plan.is_in(plan_ids) & (PlanVersion.state == VersionState.approved.value)
+    )
     stamps: dict[int, dt.datetime] = {}
     for row in rows:
         moment = row["decided_at"] or row["created_at"]
@@ -70,10 +76,15 @@ async def venue_feed_booths(venue_pk: int, today: dt.date | None = None) -> list
     """The booths of a venue (by its primary key) for its feed, in date order: every published or held booth and
     every cancelled one dated from ``FEED_PAST_DAYS`` before today on. A few queries, whatever the number of booths."""
     since = (today or clock.today()) - dt.timedelta(days=FEED_PAST_DAYS)
-    rows = await Session.select(Session.id, Session.date, Session.start, Session.end, Session.state, Session.origin,
-                                Session.version.plan).where(
-        (Session.venue == venue_pk) & Session.state.is_in(list(FEED_STATES)) & (Session.date >= since)
-    ).order_by(Session.date).order_by(Session.start).order_by(Session.id)
+    rows = (
+        await Session.select(
+            Session.id, Session.date, Session.start, Session.end, Session.state, Session.origin, Session.version.plan
+        )
+        .where((Session.venue == venue_pk) & Session.state.is_in(list(FEED_STATES)) & (Session.date >= since))
+        .order_by(Session.date)
+        .order_by(Session.start)
+        .order_by(Session.id)
+    )
     if not rows:
         return []
     ids = [row["id"] for row in rows]
@@ -87,9 +98,20 @@ async def venue_feed_booths(venue_pk: int, today: dt.date | None = None) -> list
         identity = identities[row["id"]]
         bookings, people = counts.get(row["id"], (0, 0))
         capacity, walk_in = places.get(row["id"], (0, 0))
-        booths.append(FeedBooth(
-            session_id=row["id"], date=row["date"], start=row["start"], end=row["end"], state=row["state"],
-            uid=identity.uid, sequence=identity.sequence(row["state"]),
-            stamp=stamps.get(row["version.plan"], fallback), bookings=bookings, people=people, capacity=capacity,
-            walk_in=walk_in))
+        booths.append(
+            FeedBooth(
+                session_id=row["id"],
+                date=row["date"],
+                start=row["start"],
+                end=row["end"],
+                state=row["state"],
+                uid=identity.uid,
+                sequence=identity.sequence(row["state"]),
+                stamp=stamps.get(row["version.plan"], fallback),
+                bookings=bookings,
+                people=people,
+                capacity=capacity,
+                walk_in=walk_in,
+            )
+        )
     return booths

@@ -81,8 +81,15 @@ class _SlotRow:
 
 
 def _line(row: dict) -> WalkInLine:
-    return WalkInLine(id=row["id"], number=row["number"], party_size=row["party_size"], state=row["state"],
-                      created_at=row["created_at"], called_at=row["called_at"], served_at=row["served_at"])
+    return WalkInLine(
+        id=row["id"],
+        number=row["number"],
+        party_size=row["party_size"],
+        state=row["state"],
+        created_at=row["created_at"],
+        called_at=row["called_at"],
+        served_at=row["served_at"],
+    )
 
 
 async def running_booth(session_id: int) -> dict:
@@ -96,8 +103,9 @@ async def running_booth(session_id: int) -> dict:
 def require_booth_day(booth: dict) -> None:
     """Check-in and walk-ins happen on the booth's own date only (staff may open the page the day before)."""
     if booth["date"] != clock.today():
-        raise InvalidTransition(_("Reception is only possible on the booth's day ({date}).").format(
-            date=booth["date"].isoformat()))
+        raise InvalidTransition(
+            _("Reception is only possible on the booth's day ({date}).").format(date=booth["date"].isoformat())
+        )
 
 
 async def queue(session_id: int) -> list[WalkInLine]:
@@ -119,14 +127,33 @@ async def register_walk_in(actor: Actor, session_id: int, party_size: int) -> Wa
     async with write_transaction():
         if not is_sqlite():
             await Session.select(Session.id).where(Session.id == session_id).lock_rows("UPDATE")
-        last = await WalkIn.select(WalkIn.number).where(WalkIn.session == session_id).order_by(
-            WalkIn.number, ascending=False).first()
+        last = (
+            await WalkIn.select(WalkIn.number)
+            .where(WalkIn.session == session_id)
+            .order_by(WalkIn.number, ascending=False)
+            .first()
+        )
         number = (last["number"] if last else 0) + 1
-        row = (await WalkIn.insert(WalkIn(session=session_id, number=number, party_size=party_size,
-                                          created_at=clock.now(), created_by=actor.id)).returning(*WalkIn.all_columns()))[0]
-        await record_event(actor, "walk_in.registered", "walk_in", row["id"],
-                           f"No. {number} ({party_size})", {"state": {"before": None, "after": "waiting"}},
-                           scope=f"session:{session_id}")
+        row = (
+            await WalkIn.insert(
+                WalkIn(
+                    session=session_id,
+                    number=number,
+                    party_size=party_size,
+                    created_at=clock.now(),
+                    created_by=actor.id,
+                )
+            ).returning(*WalkIn.all_columns())
+        )[0]
+        await record_event(
+            actor,
+            "walk_in.registered",
+            "walk_in",
+            row["id"],
+            f"No. {number} ({party_size})",
+            {"state": {"before": None, "after": "waiting"}},
+            scope=f"session:{session_id}",
+        )
     return _line(row)
 
 
@@ -154,12 +181,22 @@ async def move_walk_in(actor: Actor, session_id: int, walk_in_id: int, action: s
             values[WalkIn.called_at] = now
         if target == WalkInState.served.value:
             values[WalkIn.served_at] = now
-        moved = await WalkIn.update(values).where(
-            (WalkIn.id == walk_in_id) & WalkIn.state.is_in(list(allowed))).returning(*WalkIn.all_columns())
+        moved = (
+            await WalkIn.update(values)
+            .where((WalkIn.id == walk_in_id) & WalkIn.state.is_in(list(allowed)))
+            .returning(*WalkIn.all_columns())
+        )
         if not moved:
             raise InvalidTransition(_("No. {number} is no longer in the queue.").format(number=row["number"]))
-        await record_event(actor, f"walk_in.{target}", "walk_in", walk_in_id, f"No. {row['number']}",
-                           {"state": {"before": row["state"], "after": target}}, scope=f"session:{session_id}")
+        await record_event(
+            actor,
+            f"walk_in.{target}",
+            "walk_in",
+            walk_in_id,
+            f"No. {row['number']}",
+            {"state": {"before": row["state"], "after": target}},
+            scope=f"session:{session_id}",
+        )
     return _line(moved[0])
 
 
@@ -199,17 +236,20 @@ async def live_statuses(session_ids: list[int], now: dt.datetime | None = None) 
         return {}
     slots: dict[int, list[_SlotRow]] = {sid: [] for sid in session_ids}
     slot_times: dict[int, tuple[dt.datetime, dt.datetime]] = {}
-    for row in await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.walk_in,
-                                 Slot.booked).where(Slot.session.is_in(session_ids)):
-        slots[row["session"]].append(_SlotRow(row["start"], row["end"], row["capacity"], row["walk_in"],
-                                              row["booked"]))
+    for row in await Slot.select(
+        Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.walk_in, Slot.booked
+    ).where(Slot.session.is_in(session_ids)):
+        slots[row["session"]].append(_SlotRow(row["start"], row["end"], row["capacity"], row["walk_in"], row["booked"]))
         slot_times[row["id"]] = (row["start"], row["end"])
-    bookings = await Booking.select(Booking.session, Booking.slot, Booking.state, Booking.party_size,
-                                    Booking.released_at).where(
-        Booking.session.is_in(session_ids) & Booking.state.is_in(
-            [BookingState.confirmed.value, BookingState.checked_in.value, BookingState.no_show.value]))
-    walk_ins = await WalkIn.select(WalkIn.session, WalkIn.number, WalkIn.party_size, WalkIn.state,
-                                   WalkIn.called_at).where(WalkIn.session.is_in(session_ids))
+    bookings = await Booking.select(
+        Booking.session, Booking.slot, Booking.state, Booking.party_size, Booking.released_at
+    ).where(
+        Booking.session.is_in(session_ids)
+        & Booking.state.is_in([BookingState.confirmed.value, BookingState.checked_in.value, BookingState.no_show.value])
+    )
+    walk_ins = await WalkIn.select(
+        WalkIn.session, WalkIn.number, WalkIn.party_size, WalkIn.state, WalkIn.called_at
+    ).where(WalkIn.session.is_in(session_ids))
     result = {}
     for sid in session_ids:
         mine = [b for b in bookings if b["session"] == sid]
@@ -217,13 +257,21 @@ async def live_statuses(session_ids: list[int], now: dt.datetime | None = None) 
         waiting = [w for w in queue_rows if w["state"] in QUEUED_STATES]
         called = [w["number"] for w in queue_rows if w["called_at"] is not None]
         result[sid] = LiveStatus(
-            as_of=now, phase=_phase(slots[sid], now),
+            as_of=now,
+            phase=_phase(slots[sid], now),
             open_places=sum(max(0, s.capacity - s.booked) for s in slots[sid] if s.start > now),
-            due_parties=sum(1 for b in mine if b["state"] == BookingState.confirmed.value
-                            and slot_times.get(b["slot"], (now, now))[1] > now),
-            released_places=sum(b["party_size"] for b in mine if b["state"] == BookingState.no_show.value
-                                and b["released_at"] is not None),
-            waiting_parties=len(waiting), waiting_people=sum(w["party_size"] for w in waiting),
+            due_parties=sum(
+                1
+                for b in mine
+                if b["state"] == BookingState.confirmed.value and slot_times.get(b["slot"], (now, now))[1] > now
+            ),
+            released_places=sum(
+                b["party_size"]
+                for b in mine
+                if b["state"] == BookingState.no_show.value and b["released_at"] is not None
+            ),
+            waiting_parties=len(waiting),
+            waiting_people=sum(w["party_size"] for w in waiting),
             wait_minutes=estimate_wait(slots[sid], sum(w["party_size"] for w in waiting), now),
             now_serving=max(called) if called else None,
             checked_in_parties=sum(1 for b in mine if b["state"] == BookingState.checked_in.value),

@@ -43,21 +43,25 @@ async def record_event(
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """``{field: {"before": old, "after": new}}`` for every field whose value changed."""
     return {
-        key: {"before": before.get(key), "after": value}
-        for key, value in after.items()
-        if before.get(key) != value
+        key: {"before": before.get(key), "after": value} for key, value in after.items() if before.get(key) != value
     }
 
 
 async def list_events(
-    *, object_type: str | None = None, object_id: str | None = None, scope: str | None = None,
-    actor: str | None = None, action: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    scope: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """The newest audit entries, filtered by object, scope (e.g. ``plan:12``), who, what and when (dates in Japan
     time, both included); ``changes`` as a dict."""
-    query = AuditEvent.select().order_by(AuditEvent.occurred_at, ascending=False).order_by(
-        AuditEvent.id, ascending=False
+    query = (
+        AuditEvent.select().order_by(AuditEvent.occurred_at, ascending=False).order_by(AuditEvent.id, ascending=False)
     )
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)

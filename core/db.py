@@ -90,8 +90,12 @@ def build_engine(database_url: str) -> Engine:
         enable_wal(path)
         return SQLiteEngine(path=str(path), timeout=SQLITE_TIMEOUT_SECONDS)
     if database_url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1),
-                                      "max_cached_statement_lifetime": STATEMENT_LIFETIME_SECONDS})
+        return PostgresEngine(
+            config={
+                "dsn": database_url.replace("postgres://", "postgresql://", 1),
+                "max_cached_statement_lifetime": STATEMENT_LIFETIME_SECONDS,
+            }
+        )
     raise ValueError(f"Unsupported DATABASE_URL scheme: {urlsplit(database_url).scheme!r}")
 
 

@@ -24,14 +24,23 @@ SENDER = "outreach@localhost"
 CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
 
-async def queue_email(recipient: str, subject: str, body: str, kind: str = "", calendar: str = "",
-                      method: str = "") -> None:
+async def queue_email(
+    recipient: str, subject: str, body: str, kind: str = "", calendar: str = "", method: str = ""
+) -> None:
     """Queue one email (call inside the transaction of the change that causes it); ``calendar`` is an optional
     iCalendar object (an iTIP invitation) sent with its ``method`` beside the text."""
     if calendar and method.upper() not in CALENDAR_METHODS:
         raise ValueError(f"unknown iTIP method {method!r}")
-    await OutboxMessage.insert(OutboxMessage(recipient=recipient, subject=subject, body=body, kind=kind,
-                                             calendar=calendar, calendar_method=method.upper() if calendar else ""))
+    await OutboxMessage.insert(
+        OutboxMessage(
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            kind=kind,
+            calendar=calendar,
+            calendar_method=method.upper() if calendar else "",
+        )
+    )
 
 
 def build_message(row: dict, sender: str) -> EmailMessage:
@@ -44,8 +53,9 @@ def build_message(row: dict, sender: str) -> EmailMessage:
     if row.get("calendar"):
         method = row["calendar_method"] or "PUBLISH"
         data = row["calendar"].encode()  # as bytes (base64): the CRLF line ends RFC 5545 requires stay as they are
-        message.add_alternative(data, maintype="text", subtype="calendar",
-                                params={"method": method, "charset": "UTF-8"})
+        message.add_alternative(
+            data, maintype="text", subtype="calendar", params={"method": method, "charset": "UTF-8"}
+        )
         message.add_attachment(data, maintype="application", subtype="ics", filename="invite.ics")
     return message
 
@@ -73,15 +83,24 @@ async def send_pending(limit: int = 50) -> int:
     is claimed by a conditional update before it is sent."""
     settings = get_settings()
     now = dt.datetime.now(dt.timezone.utc)
-    due = await OutboxMessage.select().where(
-        (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)).order_by(
-        OutboxMessage.id).limit(limit)
+    due = (
+        await OutboxMessage.select()
+        .where((OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     sent = 0
     for row in due:
         claim = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)  # hide it from other senders meanwhile
-        claimed = await OutboxMessage.update({OutboxMessage.next_attempt_at: claim}).where(
-            (OutboxMessage.id == row["id"]) & (OutboxMessage.status == "queued")
-            & (OutboxMessage.next_attempt_at == row["next_attempt_at"])).returning(OutboxMessage.id)
+        claimed = (
+            await OutboxMessage.update({OutboxMessage.next_attempt_at: claim})
+            .where(
+                (OutboxMessage.id == row["id"])
+                & (OutboxMessage.status == "queued")
+                & (OutboxMessage.next_attempt_at == row["next_attempt_at"])
+            )
+            .returning(OutboxMessage.id)
+        )
         if not claimed:
             continue
         message = build_message(row, settings.mail_from)
@@ -89,22 +108,35 @@ async def send_pending(limit: int = 50) -> int:
             if settings.smtp_url:
                 await asyncio.to_thread(_send_smtp, settings.smtp_url, message)
             else:
-                log.info("outbox message %s (%s) to %s (no SMTP_URL; shown here):\n%s\n\n%s%s", row["id"],
-                         row["kind"], mask_email(row["recipient"]), row["subject"], redact(row["body"]),
-                         f"\n\n[invite.ics, METHOD:{row['calendar_method']}]" if row.get("calendar") else "")
+                log.info(
+                    "outbox message %s (%s) to %s (no SMTP_URL; shown here):\n%s\n\n%s%s",
+                    row["id"],
+                    row["kind"],
+                    mask_email(row["recipient"]),
+                    row["subject"],
+                    redact(row["body"]),
+                    f"\n\n[invite.ics, METHOD:{row['calendar_method']}]" if row.get("calendar") else "",
+                )
         except (OSError, smtplib.SMTPException) as exc:
             attempts = row["attempts"] + 1
             delay = min(MAX_BACKOFF, dt.timedelta(seconds=5 * 2 ** min(attempts, 10)))
-            await OutboxMessage.update({
-                OutboxMessage.attempts: attempts, OutboxMessage.last_error: str(exc)[:500],
-                OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc) + delay,
-                OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "queued",
-            }).where(OutboxMessage.id == row["id"])
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.attempts: attempts,
+                    OutboxMessage.last_error: str(exc)[:500],
+                    OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc) + delay,
+                    OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "queued",
+                }
+            ).where(OutboxMessage.id == row["id"])
             log.warning("outbox message %s not sent (attempt %s of %s): %s", row["id"], attempts, MAX_ATTEMPTS, exc)
             continue
-        await OutboxMessage.update({OutboxMessage.status: "sent", OutboxMessage.attempts: row["attempts"] + 1,
-                                    OutboxMessage.sent_at: dt.datetime.now(dt.timezone.utc)}).where(
-            OutboxMessage.id == row["id"])
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: "sent",
+                OutboxMessage.attempts: row["attempts"] + 1,
+                OutboxMessage.sent_at: dt.datetime.now(dt.timezone.utc),
+            }
+        ).where(OutboxMessage.id == row["id"])
         sent += 1
     return sent
 

@@ -71,20 +71,37 @@ class OutboxEntry:
 
 def _entry(row: dict) -> OutboxEntry:
     return OutboxEntry(
-        id=row["id"], created_at=row["created_at"], recipient=shown_recipient(row["recipient"], row["kind"]),
-        subject=row["subject"], kind=row["kind"], status=row["status"], attempts=row["attempts"],
+        id=row["id"],
+        created_at=row["created_at"],
+        recipient=shown_recipient(row["recipient"], row["kind"]),
+        subject=row["subject"],
+        kind=row["kind"],
+        status=row["status"],
+        attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"] if row["status"] == "queued" else None,
-        last_error=shown_error(row["last_error"] or "", row["kind"]), sent_at=row["sent_at"],
+        last_error=shown_error(row["last_error"] or "", row["kind"]),
+        sent_at=row["sent_at"],
     )
 
 
 async def list_messages(status: str | None = None, limit: int = 200) -> list[OutboxEntry]:
     """The newest messages, optionally only those in one status (queued, sent, failed)."""
-    query = OutboxMessage.select(
-        OutboxMessage.id, OutboxMessage.created_at, OutboxMessage.recipient, OutboxMessage.subject,
-        OutboxMessage.kind, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.next_attempt_at,
-        OutboxMessage.last_error, OutboxMessage.sent_at,
-    ).order_by(OutboxMessage.id, ascending=False).limit(limit)
+    query = (
+        OutboxMessage.select(
+            OutboxMessage.id,
+            OutboxMessage.created_at,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.kind,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.last_error,
+            OutboxMessage.sent_at,
+        )
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(limit)
+    )
     if status:
         query = query.where(OutboxMessage.status == status)
     return [_entry(row) for row in await query]
@@ -114,8 +131,14 @@ async def resend_message(actor: Actor, message_id: int) -> int:
             raise InvalidTransition(_("This message is still queued: use “Retry now” instead of sending it again."))
         copy = OutboxMessage(**{key: value for key, value in row.items() if key not in FRESH_COLUMNS})
         new_id = (await OutboxMessage.insert(copy).returning(OutboxMessage.id))[0]["id"]
-        await record_event(actor, "outbox.resent", "outbox_message", new_id, f"{row['kind']} #{message_id}",
-                           {"resent_from": {"before": None, "after": message_id}})
+        await record_event(
+            actor,
+            "outbox.resent",
+            "outbox_message",
+            new_id,
+            f"{row['kind']} #{message_id}",
+            {"resent_from": {"before": None, "after": message_id}},
+        )
     return new_id
 
 
@@ -123,8 +146,11 @@ async def retry_now(actor: Actor, message_id: int) -> None:
     """Make a queued message due now instead of at the end of its back-off (e.g. once the mail server is back)."""
     async with write_transaction():
         row = await _message(message_id)
-        due = await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)}).where(
-            (OutboxMessage.id == message_id) & (OutboxMessage.status == "queued")).returning(OutboxMessage.id)
+        due = (
+            await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)})
+            .where((OutboxMessage.id == message_id) & (OutboxMessage.status == "queued"))
+            .returning(OutboxMessage.id)
+        )
         if not due:
             raise InvalidTransition(_("Only a queued message can be retried; send a sent or failed one again."))
         await record_event(actor, "outbox.retried", "outbox_message", message_id, row["kind"])

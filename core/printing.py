@@ -17,8 +17,12 @@ def number(value: object) -> object:
 @lru_cache(maxsize=8)
 def template_environment(template_dir: Path) -> Environment:
     """The templates of a folder, autoescaped, with the ``number`` filter (one environment per folder)."""
-    environment = Environment(loader=FileSystemLoader(template_dir), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(
+        loader=FileSystemLoader(template_dir),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters["number"] = number
     return environment
 

@@ -49,12 +49,22 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def actor_from_row(row: dict) -> Actor:
-    return Actor(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]),
-                 session_version=row["session_version"])
+    return Actor(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        session_version=row["session_version"],
+    )
 
 
 async def create_user(
-    username: str, password: str, role: Role, *, display_name: str = "", email: str = "",
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    display_name: str = "",
+    email: str = "",
     created_by: Actor | None = None,
 ) -> Actor:
     """Create a staff account and audit it (``created_by``: the admin, None for a command); refuses a taken
@@ -77,8 +87,9 @@ async def create_user(
             password_hash=password_hash,
         )
         await user.save()
-        await record_event(created_by, "user.created", "staff_user", user.id, username,
-                           {"role": {"before": None, "after": role.value}})
+        await record_event(
+            created_by, "user.created", "staff_user", user.id, username, {"role": {"before": None, "after": role.value}}
+        )
     return Actor(id=user.id, username=user.username, display_name=user.display_name, role=role)
 
 
@@ -94,9 +105,7 @@ async def set_password(username: str, password: str) -> None:
 async def end_sessions(user_id: int) -> None:
     """Sign the user out everywhere: session cookies carry the version they were issued with, which no longer
     matches (sessions live in encrypted cookies, so there is no server-side session to delete)."""
-    await StaffUser.update({StaffUser.session_version: StaffUser.session_version + 1}).where(
-        StaffUser.id == user_id
-    )
+    await StaffUser.update({StaffUser.session_version: StaffUser.session_version + 1}).where(StaffUser.id == user_id)
 
 
 async def authenticate(username: str, password: str) -> Actor | None:
@@ -107,9 +116,7 @@ async def authenticate(username: str, password: str) -> Actor | None:
         return None
     if not verify_password(row["password_hash"], password):
         return None
-    await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.timezone.utc)}).where(
-        StaffUser.id == row["id"]
-    )
+    await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.timezone.utc)}).where(StaffUser.id == row["id"])
     return actor_from_row(row)
 
 

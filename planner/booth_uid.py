@@ -46,8 +46,9 @@ class BoothIdentity:
         return self.versions + (1 if state == SessionState.cancelled.value else 0)
 
 
-async def booth_identities(session_ids: Iterable[int],
-                           origins: Mapping[int, int | None] | None = None) -> dict[int, BoothIdentity]:
+async def booth_identities(
+    session_ids: Iterable[int], origins: Mapping[int, int | None] | None = None
+) -> dict[int, BoothIdentity]:
     """The identity of each session, walking the origin links of all of them together (one query per link;
     ``origins``: the sessions' own origins when the caller has read them already, which saves the first query)."""
     wanted = list(dict.fromkeys(session_ids))

@@ -32,8 +32,7 @@ def reason(instance: Instance, venue_index: int, visit: int, visits: int, covere
     venue = instance.venues[venue_index]
     reached = [p for p, venues in enumerate(instance.reached_by) if venue_index in venues]
     if not reached:
-        return _("Reaches no demand point within {km:g} km; chosen to meet the monthly quota.").format(
-            km=venue.radius)
+        return _("Reaches no demand point within {km:g} km; chosen to meet the monthly quota.").format(km=venue.radius)
     own = venue.draw * visits
     only_here = [p for p in reached if covered[p] - own <= 1e-9]
     focus = only_here or reached
@@ -43,22 +42,30 @@ def reason(instance: Instance, venue_index: int, visit: int, visits: int, covere
     distances = [instance.access_distance[p] for p in focus if instance.access_distance[p] != float("inf")]
     parts = []
     if only_here:
-        parts.append(ngettext("Reaches {n} area no other booth of the plan reaches",
-                              "Reaches {n} areas no other booth of the plan reaches", len(only_here))
-                     .format(n=len(only_here)))
+        parts.append(
+            ngettext(
+                "Reaches {n} area no other booth of the plan reaches",
+                "Reaches {n} areas no other booth of the plan reaches",
+                len(only_here),
+            ).format(n=len(only_here))
+        )
     else:
         parts.append(ngettext("Reaches {n} area", "Reaches {n} areas", len(reached)).format(n=len(reached)))
     if unique_names:
         parts[-1] += _(" (e.g. {names})").format(names=_(", ").join(unique_names))
     if distances:
         nearest = instance.nearest_point_name[focus[0]]
-        parts.append(_("on average {km:.1f} km from the nearest permanent application point ({name})").format(
-            km=sum(distances) / len(distances), name=nearest))
+        parts.append(
+            _("on average {km:.1f} km from the nearest permanent application point ({name})").format(
+                km=sum(distances) / len(distances), name=nearest
+            )
+        )
     text = _("; ").join(parts) + _(".")
     if visit > 1:
-        text += " " + _("Visit {visit} of {visits} here: a further visit is worth {share:.0%} of a first one, so the "
-                        "plan returns only where many people live far from an office.").format(
-            visit=visit, visits=visits, share=instance.parameters.decay ** (visit - 1))
+        text += " " + _(
+            "Visit {visit} of {visits} here: a further visit is worth {share:.0%} of a first one, so the "
+            "plan returns only where many people live far from an office."
+        ).format(visit=visit, visits=visits, share=instance.parameters.decay ** (visit - 1))
     elif visits > 1:
         text += " " + _("First of {visits} visits here.").format(visits=visits)
     return text
@@ -72,21 +79,23 @@ def describe_sessions(instance: Instance, chosen: Mapping[int, list[dt.date]]) -
         venue = instance.venues[index]
         locked = instance.locked.get(index, set())
         for visit, date in enumerate(sorted(dates), start=1):
-            sessions.append(PlannedSession(
-                date=date,
-                day_type=day_type(date),
-                venue_id=venue.candidate.venue_id,
-                venue_name=venue.candidate.name,
-                lat=venue.candidate.lat,
-                lon=venue.candidate.lon,
-                start=venue.start,
-                end=venue.end,
-                expected_applicants=expected_applicants(instance, index, date),
-                reason=reason(instance, index, visit, len(dates), covered),
-                locked=date in locked,
-                venue_address=venue.candidate.address,
-                venue_kind=venue.candidate.kind,
-                staff=instance.parameters.staff_per_session,
-            ))
+            sessions.append(
+                PlannedSession(
+                    date=date,
+                    day_type=day_type(date),
+                    venue_id=venue.candidate.venue_id,
+                    venue_name=venue.candidate.name,
+                    lat=venue.candidate.lat,
+                    lon=venue.candidate.lon,
+                    start=venue.start,
+                    end=venue.end,
+                    expected_applicants=expected_applicants(instance, index, date),
+                    reason=reason(instance, index, visit, len(dates), covered),
+                    locked=date in locked,
+                    venue_address=venue.candidate.address,
+                    venue_kind=venue.candidate.kind,
+                    staff=instance.parameters.staff_per_session,
+                )
+            )
     sessions.sort(key=lambda s: (s.date, s.venue_id))
     return sessions

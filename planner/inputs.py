@@ -29,21 +29,31 @@ def facilities_from_files(paths: Iterable[Path]) -> Facilities:
     for path in paths:
         result: ParseResult = parse_facility_list(Path(path).read_bytes())
         for problem in result.errors:
-            found.notes.append(_("{file} row {row}: {reason}").format(file=Path(path).name, row=problem.row_number,
-                                                                       reason=problem.message))
+            found.notes.append(
+                _("{file} row {row}: {reason}").format(
+                    file=Path(path).name, row=problem.row_number, reason=problem.message
+                )
+            )
         for record in result.records:
             if record.venue_id in seen:
                 continue
             seen.add(record.venue_id)
             if record.kind in CANDIDATE_KINDS:
-                found.candidates.append(Candidate(
-                    venue_id=record.venue_id, name=record.name, kind=record.kind, lat=record.lat, lon=record.lon,
-                    address=record.address, open_days=record.open_days, open_from=record.open_from,
-                    open_until=record.open_until,
-                ))
+                found.candidates.append(
+                    Candidate(
+                        venue_id=record.venue_id,
+                        name=record.name,
+                        kind=record.kind,
+                        lat=record.lat,
+                        lon=record.lon,
+                        address=record.address,
+                        open_days=record.open_days,
+                        open_from=record.open_from,
+                        open_until=record.open_until,
+                    )
+                )
             elif record.kind in PERMANENT_KINDS:
-                found.application_points.append(ApplicationPoint(record.venue_id, record.name, record.lat,
-                                                                 record.lon))
+                found.application_points.append(ApplicationPoint(record.venue_id, record.name, record.lat, record.lon))
     return found
 
 
@@ -67,8 +77,9 @@ def read_demand(data: bytes) -> tuple[list[DemandPoint], list[str]]:
         try:
             weight = float(weight_text) if weight_text else 1.0
         except ValueError:
-            notes.append(_("Demand row {row}: weight {value} is not a number; 1 is used.").format(
-                row=number, value=weight_text))
+            notes.append(
+                _("Demand row {row}: weight {value} is not a number; 1 is used.").format(row=number, value=weight_text)
+            )
             weight = 1.0
         name = next((row[c] for c in NAME_COLUMNS if row.get(c)), "")
         if row.get("koaza"):

@@ -29,7 +29,9 @@ class Venue:
 
     @property
     def hours(self) -> float:
-        return (dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(dt.date.min, self.start)).seconds / 3600
+        return (
+            dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(dt.date.min, self.start)
+        ).seconds / 3600
 
 
 @dataclass
@@ -95,8 +97,9 @@ def session_window(candidate: Candidate, parameters: Parameters) -> tuple[dt.tim
     return (start, end) if hours + 1e-9 >= parameters.min_hours else None
 
 
-def monthly_quotas(parameters: Parameters) -> tuple[list[str], dict[tuple[str, DayType], int],
-                                                       dict[tuple[str, DayType], list[dt.date]]]:
+def monthly_quotas(
+    parameters: Parameters,
+) -> tuple[list[str], dict[tuple[str, DayType], int], dict[tuple[str, DayType], list[dt.date]]]:
     """Quotas per month and day type; a month partly inside the period gets them scaled by the share of its days
     of that type inside the period (rounded to the nearest integer); overrides replace any quota."""
     inside: dict[tuple[str, DayType], list[dt.date]] = defaultdict(list)
@@ -127,24 +130,45 @@ def prepare(plan_input: PlanInput) -> Instance:
     venues: list[Venue] = []
     for candidate in plan_input.candidates:
         if not candidate.open_days:
-            notes.append(_("{name}: no opening days known; not a candidate until staff fill them in.").format(
-                name=candidate.name))
+            notes.append(
+                _("{name}: no opening days known; not a candidate until staff fill them in.").format(
+                    name=candidate.name
+                )
+            )
             continue
         window = session_window(candidate, parameters)
         if window is None:
             if not (candidate.open_from and candidate.open_until):
-                notes.append(_("{name}: no opening hours known; not a candidate until staff fill them in.").format(
-                    name=candidate.name))
+                notes.append(
+                    _("{name}: no opening hours known; not a candidate until staff fill them in.").format(
+                        name=candidate.name
+                    )
+                )
             else:
-                notes.append(_("{name}: open {opens}–{closes}, less than {hours:g} hours inside the booth window.")
-                             .format(name=candidate.name, opens=candidate.open_from, closes=candidate.open_until,
-                                     hours=parameters.min_hours))
+                notes.append(
+                    _("{name}: open {opens}–{closes}, less than {hours:g} hours inside the booth window.").format(
+                        name=candidate.name,
+                        opens=candidate.open_from,
+                        closes=candidate.open_until,
+                        hours=parameters.min_hours,
+                    )
+                )
             continue
-        open_dates = [d for d in dates(parameters.start, parameters.end)
-                      if not is_year_end_closure(d) and d not in candidate.blackout
-                      and is_open_on(candidate.open_days, d)]
-        venues.append(Venue(candidate, window[0], window[1], open_dates, parameters.draw_of(candidate.kind),
-                            parameters.radius(candidate.kind)))
+        open_dates = [
+            d
+            for d in dates(parameters.start, parameters.end)
+            if not is_year_end_closure(d) and d not in candidate.blackout and is_open_on(candidate.open_days, d)
+        ]
+        venues.append(
+            Venue(
+                candidate,
+                window[0],
+                window[1],
+                open_dates,
+                parameters.draw_of(candidate.kind),
+                parameters.radius(candidate.kind),
+            )
+        )
 
     months, quotas, dates_by_slot = monthly_quotas(parameters)
 
@@ -153,13 +177,15 @@ def prepare(plan_input: PlanInput) -> Instance:
     access_distance, access_weight, nearest_name = [], [], []
     for point in demand:
         if permanent:
-            distance, name = min((haversine_km((point.lat, point.lon), (lat, lon)), name)
-                                 for lat, lon, name in permanent)
+            distance, name = min(
+                (haversine_km((point.lat, point.lon), (lat, lon)), name) for lat, lon, name in permanent
+            )
         else:
             distance, name = math.inf, ""
         access_distance.append(distance)
-        access_weight.append(parameters.access_weight(distance) if math.isfinite(distance)
-                             else parameters.max_access_weight)
+        access_weight.append(
+            parameters.access_weight(distance) if math.isfinite(distance) else parameters.max_access_weight
+        )
         nearest_name.append(name)
 
     reached_by = reach_lists(venues, demand)
@@ -173,8 +199,21 @@ def prepare(plan_input: PlanInput) -> Instance:
         group.points.append(index)
 
     locked = _usable_locks(plan_input, venues, notes)
-    return Instance(parameters, venues, months, quotas, dates_by_slot, list(grouped.values()), demand,
-                    access_distance, access_weight, nearest_name, reached_by, dict(locked), notes)
+    return Instance(
+        parameters,
+        venues,
+        months,
+        quotas,
+        dates_by_slot,
+        list(grouped.values()),
+        demand,
+        access_distance,
+        access_weight,
+        nearest_name,
+        reached_by,
+        dict(locked),
+        notes,
+    )
 
 
 def _usable_locks(plan_input: PlanInput, venues: list[Venue], notes: list[str]) -> dict[int, set[dt.date]]:
@@ -187,20 +226,35 @@ def _usable_locks(plan_input: PlanInput, venues: list[Venue], notes: list[str]) 
         where = dict(venue=session.venue_id, date=session.date.isoformat())
         index = ids.get(session.venue_id)
         if index is None:
-            notes.append(_("The locked session at {venue} on {date} is at a venue that cannot host booths; it was "
-                           "dropped.").format(**where))
+            notes.append(
+                _(
+                    "The locked session at {venue} on {date} is at a venue that cannot host booths; it was dropped."
+                ).format(**where)
+            )
         elif not parameters.start <= session.date <= parameters.end:
-            notes.append(_("The locked session at {venue} on {date} is outside the period; it was dropped.")
-                         .format(**where))
+            notes.append(
+                _("The locked session at {venue} on {date} is outside the period; it was dropped.").format(**where)
+            )
         elif session.date not in set(venues[index].dates):
-            notes.append(_("The locked session at {venue} on {date} falls on a day the venue cannot host (closed, "
-                           "blackout date or year-end closure); it was dropped.").format(**where))
+            notes.append(
+                _(
+                    "The locked session at {venue} on {date} falls on a day the venue cannot host (closed, "
+                    "blackout date or year-end closure); it was dropped."
+                ).format(**where)
+            )
         elif per_date[session.date] >= parameters.teams:
-            notes.append(_("The locked session at {venue} on {date} would exceed the teams of that day; it was "
-                           "dropped.").format(**where))
+            notes.append(
+                _("The locked session at {venue} on {date} would exceed the teams of that day; it was dropped.").format(
+                    **where
+                )
+            )
         elif any(abs((other - session.date).days) < parameters.min_gap_days for other in locked[index]):
-            notes.append(_("The locked session at {venue} on {date} is closer than {gap} days to another locked "
-                           "session there; it was dropped.").format(gap=parameters.min_gap_days, **where))
+            notes.append(
+                _(
+                    "The locked session at {venue} on {date} is closer than {gap} days to another locked "
+                    "session there; it was dropped."
+                ).format(gap=parameters.min_gap_days, **where)
+            )
         else:
             locked[index].add(session.date)
             per_date[session.date] += 1
@@ -220,7 +274,8 @@ def reach_lists(venues: list[Venue], demand: list[DemandPoint]) -> list[list[int
         row, col = int(point.lat // cell), int(point.lon // cell)
         reached = sorted(
             index
-            for dr in range(-span, span + 1) for dc in range(-span, span + 1)
+            for dr in range(-span, span + 1)
+            for dc in range(-span, span + 1)
             for index in grid.get((row + dr, col + dc), ())
             if haversine_km((point.lat, point.lon), (venues[index].candidate.lat, venues[index].candidate.lon))
             <= venues[index].radius

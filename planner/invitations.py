@@ -74,9 +74,22 @@ class Booth:
         return (self.venue_id, self.date, self.start, self.end) == (other.venue_id, other.date, other.start, other.end)
 
 
-def invitation_ics(*, method: str, uid: str, sequence: int, stamp: dt.datetime, start: dt.datetime,
-                   end: dt.datetime, summary: str, location: str, description: str, organizer_email: str,
-                   organizer_name: str, attendee_email: str, attendee_name: str) -> str:
+def invitation_ics(
+    *,
+    method: str,
+    uid: str,
+    sequence: int,
+    stamp: dt.datetime,
+    start: dt.datetime,
+    end: dt.datetime,
+    summary: str,
+    location: str,
+    description: str,
+    organizer_email: str,
+    organizer_name: str,
+    attendee_email: str,
+    attendee_name: str,
+) -> str:
     """One booth as an iTIP object (RFC 5546): METHOD:REQUEST (an invitation or its update) or METHOD:CANCEL (with
     STATUS:CANCELLED), its VTIMEZONE (Asia/Tokyo), ORGANIZER and the partner as the ATTENDEE asked to answer."""
     method = method.upper()
@@ -115,6 +128,7 @@ def invitation_ics(*, method: str, uid: str, sequence: int, stamp: dt.datetime, 
 
 # --- the answer links --------------------------------------------------------------------------------------------
 
+
 def answer_token(invitation_id: int, uid: str, sequence: int, answer: str) -> str:
     """The secret of one answer link: an HMAC (SECRET_KEY) of the invitation, its booth, its sequence and the
     answer, so a link answers only that question and stops working when the booth changes."""
@@ -136,14 +150,19 @@ def _token_matches(invitation: dict[str, Any], sequence: int, answer: str, token
 
 # --- the messages ------------------------------------------------------------------------------------------------
 
+
 def _day(date: dt.date) -> str:
     pattern = "y年M月d日（E）" if get_locale() == "ja" else "EEE, d MMMM y"
     return babel.dates.format_date(date, format=pattern, locale=get_locale())
 
 
 def _values(booth: Booth) -> dict[str, str]:
-    return {"venue": booth.venue_name, "date": _day(booth.date), "start": booth.start.strftime("%H:%M"),
-            "end": booth.end.strftime("%H:%M")}
+    return {
+        "venue": booth.venue_name,
+        "date": _day(booth.date),
+        "start": booth.start.strftime("%H:%M"),
+        "end": booth.end.strftime("%H:%M"),
+    }
 
 
 def _subject_values(booth: Booth) -> dict[str, str]:
@@ -165,18 +184,27 @@ def _messages(kind: str, booth: Booth, invitation_id: int, uid: str, sequence: i
     values = _values(booth)
     if kind == "cancelled":
         subject = _("[outreach] Cancelled: booth at {venue} on {date}").format(**_subject_values(booth))
-        lead = [_("The My Number Card application booth at {venue} on {date}, {start}–{end}, is cancelled.").format(
-            **values), _("The attached calendar update removes it from your calendar.")]
+        lead = [
+            _("The My Number Card application booth at {venue} on {date}, {start}–{end}, is cancelled.").format(
+                **values
+            ),
+            _("The attached calendar update removes it from your calendar."),
+        ]
         answer: list[str] = []
     else:
         if kind == "changed":
             subject = _("[outreach] Changed: booth at {venue} on {date}").format(**_subject_values(booth))
-            lead = [_("The My Number Card application booth at your venue has changed. It is now at {venue} on "
-                      "{date}, {start}–{end}.").format(**values)]
+            lead = [
+                _(
+                    "The My Number Card application booth at your venue has changed. It is now at {venue} on "
+                    "{date}, {start}–{end}."
+                ).format(**values)
+            ]
         else:
             subject = _("[outreach] Booth at {venue} on {date}").format(**_subject_values(booth))
-            lead = [_("A My Number Card application booth is planned at {venue} on {date}, {start}–{end}.").format(
-                **values)]
+            lead = [
+                _("A My Number Card application booth is planned at {venue} on {date}, {start}–{end}.").format(**values)
+            ]
         lead.append(_("The calendar invitation is attached; your calendar app can add it."))
         answer = _answer_lines(invitation_id, uid, sequence)
     greeting = _("Dear {name},").format(name=booth.partner_name or booth.venue_name)
@@ -193,42 +221,84 @@ async def _send(kind: str, booth: Booth, invitation_id: int, uid: str, sequence:
         subject, body, description = _messages(kind, booth, invitation_id, uid, sequence)
         method = "CANCEL" if kind == "cancelled" else "REQUEST"
         ics = invitation_ics(
-            method=method, uid=uid, sequence=sequence, stamp=clock.now(), start=booth.starts_at,
-            end=booth.ends_at, summary=_("My Number Card application booth ({venue})").format(venue=booth.venue_name),
-            location=booth.location, description=description, organizer_email=organizer,
-            organizer_name=_("My Number Card outreach"), attendee_email=email,
-            attendee_name=booth.partner_name or booth.venue_name)
+            method=method,
+            uid=uid,
+            sequence=sequence,
+            stamp=clock.now(),
+            start=booth.starts_at,
+            end=booth.ends_at,
+            summary=_("My Number Card application booth ({venue})").format(venue=booth.venue_name),
+            location=booth.location,
+            description=description,
+            organizer_email=organizer,
+            organizer_name=_("My Number Card outreach"),
+            attendee_email=email,
+            attendee_name=booth.partner_name or booth.venue_name,
+        )
     await queue_email(email, subject, body, kind=KIND, calendar=ics, method=method)
 
 
 # --- publishing ----------------------------------------------------------------------------------------------------
 
+
 async def _booths(session_ids: list[int]) -> dict[int, Booth]:
     if not session_ids:
         return {}
     rows = await Session.select(
-        Session.id, Session.date, Session.start, Session.end, Session.venue, Session.version, Session.venue.name,
-        Session.venue.address, Session.venue.partner_name, Session.venue.partner_email, Session.version.plan,
+        Session.id,
+        Session.date,
+        Session.start,
+        Session.end,
+        Session.venue,
+        Session.version,
+        Session.venue.name,
+        Session.venue.address,
+        Session.venue.partner_name,
+        Session.venue.partner_email,
+        Session.version.plan,
     ).where(Session.id.is_in(session_ids))
-    return {row["id"]: Booth(
-        session_id=row["id"], venue_id=row["venue"], venue_name=row["venue.name"], address=row["venue.address"],
-        partner_name=row["venue.partner_name"], partner_email=(row["venue.partner_email"] or "").strip(),
-        date=row["date"], start=row["start"], end=row["end"], plan_id=row["version.plan"],
-        version_id=row["version"]) for row in rows}
+    return {
+        row["id"]: Booth(
+            session_id=row["id"],
+            venue_id=row["venue"],
+            venue_name=row["venue.name"],
+            address=row["venue.address"],
+            partner_name=row["venue.partner_name"],
+            partner_email=(row["venue.partner_email"] or "").strip(),
+            date=row["date"],
+            start=row["start"],
+            end=row["end"],
+            plan_id=row["version.plan"],
+            version_id=row["version"],
+        )
+        for row in rows
+    }
 
 
 async def _invite(booth: Booth, uid: str, sequence: int) -> None:
     """A new invitation of a booth to its venue's partner, and its email."""
-    rows = await Invitation.insert(Invitation(
-        uid=uid, session=booth.session_id, venue=booth.venue_id, partner_email=booth.partner_email,
-        partner_name=booth.partner_name, sequence=sequence)).returning(Invitation.id)
+    rows = await Invitation.insert(
+        Invitation(
+            uid=uid,
+            session=booth.session_id,
+            venue=booth.venue_id,
+            partner_email=booth.partner_email,
+            partner_name=booth.partner_name,
+            sequence=sequence,
+        )
+    ).returning(Invitation.id)
     await _send("new", booth, rows[0]["id"], uid, sequence, booth.partner_email)
 
 
 async def _cancel(invitation: dict[str, Any], booth: Booth, sequence: int) -> None:
     """Cancel an invitation (it stays with the session it was about) and send METHOD:CANCEL for that booth."""
-    await Invitation.update({Invitation.state: InvitationState.cancelled.value, Invitation.sequence: sequence,
-                             Invitation.updated_at: clock.now()}).where(Invitation.id == invitation["id"])
+    await Invitation.update(
+        {
+            Invitation.state: InvitationState.cancelled.value,
+            Invitation.sequence: sequence,
+            Invitation.updated_at: clock.now(),
+        }
+    ).where(Invitation.id == invitation["id"])
     await _send("cancelled", booth, invitation["id"], invitation["uid"], sequence, invitation["partner_email"])
 
 
@@ -242,9 +312,13 @@ async def booths_published(new_ids: list[int], continued: list[tuple[int, int]],
     current_ids = [*new_ids, *(new for _old, new in continued)]
     booths = await _booths([*current_ids, *old_ids, *cancelled_ids])
     identities = await booth_identities([*current_ids, *cancelled_ids])
-    active = {row["session"]: row for row in await Invitation.select().where(
-        Invitation.session.is_in([*old_ids, *cancelled_ids] or [-1])
-        & (Invitation.state == InvitationState.sent.value))}
+    active = {
+        row["session"]: row
+        for row in await Invitation.select().where(
+            Invitation.session.is_in([*old_ids, *cancelled_ids] or [-1])
+            & (Invitation.state == InvitationState.sent.value)
+        )
+    }
 
     for session_id in new_ids:
         booth = booths[session_id]
@@ -261,11 +335,18 @@ async def booths_published(new_ids: list[int], continued: list[tuple[int, int]],
             continue
         if invitation is not None and invitation["partner_email"] == after.partner_email:
             sequence = max(invitation["sequence"] + 1, identity.sequence())
-            await Invitation.update({
-                Invitation.session: new_id, Invitation.venue: after.venue_id, Invitation.sequence: sequence,
-                Invitation.partner_name: after.partner_name, Invitation.response: InvitationResponse.needs_action.value,
-                Invitation.responded_at: None, Invitation.response_note: "", Invitation.updated_at: clock.now(),
-            }).where(Invitation.id == invitation["id"])
+            await Invitation.update(
+                {
+                    Invitation.session: new_id,
+                    Invitation.venue: after.venue_id,
+                    Invitation.sequence: sequence,
+                    Invitation.partner_name: after.partner_name,
+                    Invitation.response: InvitationResponse.needs_action.value,
+                    Invitation.responded_at: None,
+                    Invitation.response_note: "",
+                    Invitation.updated_at: clock.now(),
+                }
+            ).where(Invitation.id == invitation["id"])
             await _send("changed", after, invitation["id"], invitation["uid"], sequence, after.partner_email)
             continue
         sequence = identity.sequence()
@@ -283,6 +364,7 @@ async def booths_published(new_ids: list[int], continued: list[tuple[int, int]],
 
 
 # --- answers -------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InvitationView:
@@ -307,31 +389,52 @@ async def _checked(invitation_id: int, answer: str, token: str | None) -> dict[s
     """The invitation behind an answer link. NotFound for an unknown invitation, answer or token (the same for
     all three: a link's existence is not revealed without its key); Conflict for a link of an earlier version of
     the booth, or a cancelled booth."""
-    invitation = await Invitation.select(
-        *Invitation.all_columns(), Invitation.session.date, Invitation.session.start, Invitation.session.end,
-        Invitation.session.version, Invitation.session.version.plan, Invitation.venue.name, Invitation.venue.address,
-    ).where(Invitation.id == invitation_id).first()
-    not_found = NotFound(_("This answer link is not valid. Please use the link in the latest email about the "
-                           "booth."))
+    invitation = (
+        await Invitation.select(
+            *Invitation.all_columns(),
+            Invitation.session.date,
+            Invitation.session.start,
+            Invitation.session.end,
+            Invitation.session.version,
+            Invitation.session.version.plan,
+            Invitation.venue.name,
+            Invitation.venue.address,
+        )
+        .where(Invitation.id == invitation_id)
+        .first()
+    )
+    not_found = NotFound(_("This answer link is not valid. Please use the link in the latest email about the booth."))
     if invitation is None or answer not in ANSWERS or not token:
         raise not_found
     current = _token_matches(invitation, invitation["sequence"], answer, token)
-    if not current and not any(_token_matches(invitation, earlier, answer, token)
-                               for earlier in range(invitation["sequence"])):
+    if not current and not any(
+        _token_matches(invitation, earlier, answer, token) for earlier in range(invitation["sequence"])
+    ):
         raise not_found
     if invitation["state"] == InvitationState.cancelled.value:
         raise Conflict(_("This booth is cancelled; there is nothing to answer."))
     if not current:
-        raise Conflict(_("The booth has changed since this email was sent. Please answer with the links in the "
-                         "latest email about it."))
+        raise Conflict(
+            _(
+                "The booth has changed since this email was sent. Please answer with the links in the "
+                "latest email about it."
+            )
+        )
     return invitation
 
 
 def _view(invitation: dict[str, Any], answer: str, token: str, response: str | None = None) -> InvitationView:
     return InvitationView(
-        id=invitation["id"], answer=answer, token=token, venue_name=invitation["venue.name"],
-        address=invitation["venue.address"], date=invitation["session.date"], start=invitation["session.start"],
-        end=invitation["session.end"], response=response or invitation["response"])
+        id=invitation["id"],
+        answer=answer,
+        token=token,
+        venue_name=invitation["venue.name"],
+        address=invitation["venue.address"],
+        date=invitation["session.date"],
+        start=invitation["session.start"],
+        end=invitation["session.end"],
+        response=response or invitation["response"],
+    )
 
 
 async def invitation_for_answer(invitation_id: int, answer: str, token: str | None) -> InvitationView:
@@ -346,20 +449,40 @@ async def answer_invitation(invitation_id: int, answer: str, token: str | None, 
     async with write_transaction():
         invitation = await _checked(invitation_id, answer, token)
         response = ANSWERS[answer].value
-        recorded = await Invitation.update({
-            Invitation.response: response, Invitation.responded_at: clock.now(), Invitation.response_note: note,
-            Invitation.updated_at: clock.now(),
-        }).where((Invitation.id == invitation_id) & (Invitation.sequence == invitation["sequence"])
-                 & (Invitation.state == InvitationState.sent.value)
-                 & (Invitation.response == InvitationResponse.needs_action.value)).returning(Invitation.id)
+        recorded = (
+            await Invitation.update(
+                {
+                    Invitation.response: response,
+                    Invitation.responded_at: clock.now(),
+                    Invitation.response_note: note,
+                    Invitation.updated_at: clock.now(),
+                }
+            )
+            .where(
+                (Invitation.id == invitation_id)
+                & (Invitation.sequence == invitation["sequence"])
+                & (Invitation.state == InvitationState.sent.value)
+                & (Invitation.response == InvitationResponse.needs_action.value)
+            )
+            .returning(Invitation.id)
+        )
         if not recorded:
-            raise Conflict(_("This invitation has already been answered. If your answer has changed, please "
-                             "contact the staff."))
+            raise Conflict(
+                _("This invitation has already been answered. If your answer has changed, please contact the staff.")
+            )
         booth_text = f"{invitation['venue.name']} {invitation['session.date'].isoformat()}"
-        await record_event(None, f"invitation.{response}", "invitation", invitation_id, booth_text,
-                           {"response": {"before": invitation["response"], "after": response},
-                            "sequence": {"after": invitation["sequence"]}},
-                           scope=plan_scope(invitation["session.version.plan"]))
+        await record_event(
+            None,
+            f"invitation.{response}",
+            "invitation",
+            invitation_id,
+            booth_text,
+            {
+                "response": {"before": invitation["response"], "after": response},
+                "sequence": {"after": invitation["sequence"]},
+            },
+            scope=plan_scope(invitation["session.version.plan"]),
+        )
         if response == InvitationResponse.declined.value:
             await _tell_staff_of_decline(invitation, note)
     return _view(invitation, answer, token or "", response)
@@ -370,16 +493,24 @@ async def _tell_staff_of_decline(invitation: dict[str, Any], note: str) -> None:
     own language."""
     version = await get_version(invitation["session.version"])
     recipients = await contractor_emails(version)
-    languages = {row["email"]: row["preferred_language"] for row in await StaffUser.select(
-        StaffUser.email, StaffUser.preferred_language).where(StaffUser.email.is_in(recipients or ["-"]))}
+    languages = {
+        row["email"]: row["preferred_language"]
+        for row in await StaffUser.select(StaffUser.email, StaffUser.preferred_language).where(
+            StaffUser.email.is_in(recipients or ["-"])
+        )
+    }
     url = f"{get_settings().base_url}/staff/plans/{invitation['session.version.plan']}/invitations"
     for recipient in recipients:
         with using_locale(languages.get(recipient)):
-            values = {"venue": invitation["venue.name"], "date": _day(invitation["session.date"]),
-                      "start": invitation["session.start"].strftime("%H:%M"),
-                      "end": invitation["session.end"].strftime("%H:%M")}
+            values = {
+                "venue": invitation["venue.name"],
+                "date": _day(invitation["session.date"]),
+                "start": invitation["session.start"].strftime("%H:%M"),
+                "end": invitation["session.end"].strftime("%H:%M"),
+            }
             subject = _("[outreach] Declined by the venue: booth at {venue} on {date}").format(
-                venue=invitation["venue.name"], date=invitation["session.date"].isoformat())
+                venue=invitation["venue.name"], date=invitation["session.date"].isoformat()
+            )
             lines = [_("The partner of {venue} declined the booth on {date}, {start}–{end}.").format(**values)]
             if note:
                 lines.append(_("Their note: {note}").format(note=note))
@@ -389,23 +520,46 @@ async def _tell_staff_of_decline(invitation: dict[str, Any], note: str) -> None:
 
 # --- the staff's view ----------------------------------------------------------------------------------------------
 
+
 async def plan_invitations(plan_id: int) -> dict[str, Any]:
     """Each published booth of a plan with its invitation (None where the venue has no partner email) and the
     partner's answer, and the cancelled invitations of the plan, newest first."""
-    sessions = await Session.select(
-        Session.id, Session.date, Session.start, Session.end, Session.venue.name, Session.venue.venue_id,
-        Session.venue.partner_email,
-    ).where((Session.version.plan == plan_id) & Session.state.is_in(
-        [SessionState.published.value, SessionState.held.value])).order_by(Session.date).order_by(Session.id)
-    current = {row["session"]: row for row in await Invitation.select().where(
-        Invitation.session.is_in([s["id"] for s in sessions] or [-1])
-        & (Invitation.state == InvitationState.sent.value))}
+    sessions = (
+        await Session.select(
+            Session.id,
+            Session.date,
+            Session.start,
+            Session.end,
+            Session.venue.name,
+            Session.venue.venue_id,
+            Session.venue.partner_email,
+        )
+        .where(
+            (Session.version.plan == plan_id)
+            & Session.state.is_in([SessionState.published.value, SessionState.held.value])
+        )
+        .order_by(Session.date)
+        .order_by(Session.id)
+    )
+    current = {
+        row["session"]: row
+        for row in await Invitation.select().where(
+            Invitation.session.is_in([s["id"] for s in sessions] or [-1])
+            & (Invitation.state == InvitationState.sent.value)
+        )
+    }
     booths = [{**session, "invitation": current.get(session["id"])} for session in sessions]
-    cancelled = await Invitation.select(
-        *Invitation.all_columns(), Invitation.session.date, Invitation.session.start, Invitation.session.end,
-        Invitation.venue.name,
-    ).where((Invitation.session.version.plan == plan_id) & (Invitation.state == InvitationState.cancelled.value)
-            ).order_by(Invitation.updated_at, ascending=False)
+    cancelled = (
+        await Invitation.select(
+            *Invitation.all_columns(),
+            Invitation.session.date,
+            Invitation.session.start,
+            Invitation.session.end,
+            Invitation.venue.name,
+        )
+        .where((Invitation.session.version.plan == plan_id) & (Invitation.state == InvitationState.cancelled.value))
+        .order_by(Invitation.updated_at, ascending=False)
+    )
     counts = {state.value: 0 for state in InvitationResponse}
     for booth in booths:
         if booth["invitation"]:

@@ -68,8 +68,14 @@ class Model:
     row_entries: list[list[tuple[int, float]]] = field(default_factory=list)
     initial: list[float | None] = field(default_factory=list)
 
-    def add_var(self, lower: float = 0.0, upper: float = INF, cost: float = 0.0, integer: bool = False,
-                initial: float | None = None) -> int:
+    def add_var(
+        self,
+        lower: float = 0.0,
+        upper: float = INF,
+        cost: float = 0.0,
+        integer: bool = False,
+        initial: float | None = None,
+    ) -> int:
         """A column; ``initial`` is its value in a starting solution (used when every column has one)."""
         self.initial.append(initial)
         self.cost.append(cost)
@@ -96,8 +102,9 @@ class Model:
         """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from."""
         if not self.cost:  # nothing to choose: feasible exactly when every row admits 0
             feasible = all(lo <= 1e-9 and up >= -1e-9 for lo, up in zip(self.row_lower, self.row_upper, strict=True))
-            return Solution("optimal" if feasible else "infeasible", 0.0 if feasible else -INF,
-                            0.0 if feasible else -INF, [], 0.0)
+            return Solution(
+                "optimal" if feasible else "infeasible", 0.0 if feasible else -INF, 0.0 if feasible else -INF, [], 0.0
+            )
         highs = _new_highs()
         highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
         highs.setOptionValue("mip_rel_gap", rel_gap)
@@ -110,10 +117,12 @@ class Model:
         lp.col_cost_ = np.array(self.cost, dtype=np.float64)
         lp.col_lower_ = np.array(self.lower, dtype=np.float64)
         lp.col_upper_ = np.array([u if math.isfinite(u) else highspy.kHighsInf for u in self.upper], dtype=np.float64)
-        lp.row_lower_ = np.array([v if math.isfinite(v) else -highspy.kHighsInf for v in self.row_lower],
-                                 dtype=np.float64)
-        lp.row_upper_ = np.array([v if math.isfinite(v) else highspy.kHighsInf for v in self.row_upper],
-                                 dtype=np.float64)
+        lp.row_lower_ = np.array(
+            [v if math.isfinite(v) else -highspy.kHighsInf for v in self.row_lower], dtype=np.float64
+        )
+        lp.row_upper_ = np.array(
+            [v if math.isfinite(v) else highspy.kHighsInf for v in self.row_upper], dtype=np.float64
+        )
         starts, indices, values = [0], [], []
         for entries in self.row_entries:
             for column, coefficient in entries:
@@ -126,8 +135,9 @@ class Model:
         lp.a_matrix_.value_ = np.array(values, dtype=np.float64)
         lp.sense_ = highspy.ObjSense.kMaximize
         if any(self.integer):
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                               for i in self.integer]
+            lp.integrality_ = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in self.integer
+            ]
         highs.passModel(lp)
         if start is None and self.initial and all(v is not None for v in self.initial):
             start = [float(v) for v in self.initial]  # type: ignore[arg-type]
@@ -148,8 +158,14 @@ class Model:
                 last[0] = now
                 incumbent = data_out.objective_function_value
                 bound = data_out.mip_dual_bound
-                on_progress(Progress(now, incumbent if math.isfinite(incumbent) and abs(incumbent) < 1e300 else None,
-                                     bound if math.isfinite(bound) and abs(bound) < 1e300 else None, stage))
+                on_progress(
+                    Progress(
+                        now,
+                        incumbent if math.isfinite(incumbent) and abs(incumbent) < 1e300 else None,
+                        bound if math.isfinite(bound) and abs(bound) < 1e300 else None,
+                        stage,
+                    )
+                )
 
             highs.setCallback(report, None)
             highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)

@@ -189,8 +189,14 @@ class Shortage:
     message: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"month": self.month, "day_type": self.day_type.value, "asked": self.asked,
-                "possible": self.possible, "open_dates": self.open_dates, "message": self.message}
+        return {
+            "month": self.month,
+            "day_type": self.day_type.value,
+            "asked": self.asked,
+            "possible": self.possible,
+            "open_dates": self.open_dates,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -219,8 +225,12 @@ class PlanResult:
         return {
             "period": {"start": self.parameters.start.isoformat(), "end": self.parameters.end.isoformat()},
             "status": self.status,
-            "objective": {"name": "reach", "value": round(self.objective, 6), "bound": round(self.bound, 6),
-                          "gap": round(self.gap, 8) if math.isfinite(self.gap) else None},
+            "objective": {
+                "name": "reach",
+                "value": round(self.objective, 6),
+                "bound": round(self.bound, 6),
+                "gap": round(self.gap, 8) if math.isfinite(self.gap) else None,
+            },
             "solve_seconds": round(self.solve_seconds, 3),
             "parameters": self.parameters.as_dict(),
             "quotas": self.quotas,

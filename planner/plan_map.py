@@ -26,12 +26,30 @@ KM_PER_DEGREE = 6371.0 * math.pi / 180  # one degree of latitude on the sphere o
 
 # Paul Tol's discrete rainbow, 12 colours: ordered (months follow one another) and distinct for colour-blind readers.
 MONTH_COLOURS: tuple[str, ...] = (
-    "#D1BBD7", "#AE76A3", "#882E72", "#1965B0", "#5289C7", "#7BAFDE",
-    "#4EB265", "#CAE0AB", "#F7F056", "#F6C141", "#F1932D", "#DC050C",
+    "#D1BBD7",
+    "#AE76A3",
+    "#882E72",
+    "#1965B0",
+    "#5289C7",
+    "#7BAFDE",
+    "#4EB265",
+    "#CAE0AB",
+    "#F7F056",
+    "#F6C141",
+    "#F1932D",
+    "#DC050C",
 )
 # Paul Tol's muted scheme: for plans of up to 9 months, colours that differ more than neighbours on the rainbow do.
 FEW_MONTH_COLOURS: tuple[str, ...] = (
-    "#332288", "#CC6677", "#44AA99", "#DDCC77", "#882255", "#88CCEE", "#117733", "#AA4499", "#999933",
+    "#332288",
+    "#CC6677",
+    "#44AA99",
+    "#DDCC77",
+    "#882255",
+    "#88CCEE",
+    "#117733",
+    "#AA4499",
+    "#999933",
 )
 INK = (0, 0, 0)
 MUTED = (90, 90, 90)
@@ -53,8 +71,13 @@ def _font_file(bold: bool) -> tuple[str, int] | None:
         return None
     pattern = "Noto Sans CJK JP:bold" if bold else "Noto Sans CJK JP"
     try:
-        found = subprocess.run(["fc-match", pattern, "--format=%{file}\t%{index}\t%{family}"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout
+        found = subprocess.run(
+            ["fc-match", pattern, "--format=%{file}\t%{index}\t%{family}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     path, _, rest = found.partition("\t")
@@ -92,8 +115,10 @@ def _venues(rows: Sequence[SessionRow]) -> list[_Venue]:
     grouped: dict[str, list[SessionRow]] = {}
     for row in rows:
         grouped.setdefault(row.venue_id, []).append(row)
-    return [_Venue(venue_id, group[0].lat, group[0].lon, tuple(r.month for r in group), tuple(r.number for r in group))
-            for venue_id, group in grouped.items()]
+    return [
+        _Venue(venue_id, group[0].lat, group[0].lon, tuple(r.month for r in group), tuple(r.number for r in group))
+        for venue_id, group in grouped.items()
+    ]
 
 
 class _Projection:
@@ -127,9 +152,14 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _place_labels(draw: ImageDraw.ImageDraw, venues: Sequence[_Venue], centres: Sequence[tuple[float, float]],
-                  label_font: ImageFont.ImageFont, radius: float, box: tuple[int, int, int, int]
-                  ) -> list[tuple[tuple[float, float], str]]:
+def _place_labels(
+    draw: ImageDraw.ImageDraw,
+    venues: Sequence[_Venue],
+    centres: Sequence[tuple[float, float]],
+    label_font: ImageFont.ImageFont,
+    radius: float,
+    box: tuple[int, int, int, int],
+) -> list[tuple[tuple[float, float], str]]:
     """Put each venue's 回 numbers beside its marker where they cover no marker and no other label."""
     obstacles = [(x - radius, y - radius, x + radius, y + radius) for x, y in centres]
     placed: list[tuple[tuple[float, float], str]] = []
@@ -139,10 +169,14 @@ def _place_labels(draw: ImageDraw.ImageDraw, venues: Sequence[_Venue], centres: 
         left, top, right, bottom = draw.textbbox((0, 0), text, font=label_font)
         w, h = right - left, bottom - top
         candidates = [
-            (x + radius + gap, y - h / 2), (x - radius - gap - w, y - h / 2),
-            (x - w / 2, y - radius - gap - h), (x - w / 2, y + radius + gap),
-            (x + radius * 0.7, y - radius * 0.7 - h), (x + radius * 0.7, y + radius * 0.7),
-            (x - radius * 0.7 - w, y - radius * 0.7 - h), (x - radius * 0.7 - w, y + radius * 0.7),
+            (x + radius + gap, y - h / 2),
+            (x - radius - gap - w, y - h / 2),
+            (x - w / 2, y - radius - gap - h),
+            (x - w / 2, y + radius + gap),
+            (x + radius * 0.7, y - radius * 0.7 - h),
+            (x + radius * 0.7, y + radius * 0.7),
+            (x - radius * 0.7 - w, y - radius * 0.7 - h),
+            (x - radius * 0.7 - w, y + radius * 0.7),
         ]
         best, best_cost = candidates[0], math.inf
         for cx, cy in candidates:
@@ -163,8 +197,9 @@ def _nice_km(max_km: float) -> float:
     return fitting[-1] if fitting else NICE_KM[0]
 
 
-def _draw_marker(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, colours: Sequence[str],
-                 outline: float) -> None:
+def _draw_marker(
+    draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, colours: Sequence[str], outline: float
+) -> None:
     bbox = (x - radius, y - radius, x + radius, y + radius)
     if len(colours) == 1:
         draw.ellipse(bbox, fill=colours[0])
@@ -174,8 +209,11 @@ def _draw_marker(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, c
             draw.pieslice(bbox, -90 + i * step, -90 + (i + 1) * step, fill=colour)
         for i in range(len(colours)):  # thin white spokes keep neighbouring sectors apart
             angle = math.radians(-90 + i * step)
-            draw.line((x, y, x + radius * math.cos(angle), y + radius * math.sin(angle)), fill="white",
-                      width=max(1, round(outline / 2)))
+            draw.line(
+                (x, y, x + radius * math.cos(angle), y + radius * math.sin(angle)),
+                fill="white",
+                width=max(1, round(outline / 2)),
+            )
     draw.ellipse(bbox, outline=INK, width=round(outline))
 
 
@@ -199,8 +237,7 @@ def plan_map_png(result: PlanResult, *, background: Iterable[tuple[float, float]
     draw.rectangle(box, outline=FRAME, width=2 * s)
     if not venues:
         message = "会場がありません"
-        draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), message, font=font(32 * s), fill=MUTED,
-                  anchor="mm")
+        draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), message, font=font(32 * s), fill=MUTED, anchor="mm")
         return _png(image)
 
     projection = _Projection([(v.lat, v.lon) for v in venues], box, margin=70 * s)
@@ -224,8 +261,7 @@ def plan_map_png(result: PlanResult, *, background: Iterable[tuple[float, float]
     return _png(image)
 
 
-def _draw_scale_bar(draw: ImageDraw.ImageDraw, projection: _Projection, box: tuple[int, int, int, int],
-                    s: int) -> None:
+def _draw_scale_bar(draw: ImageDraw.ImageDraw, projection: _Projection, box: tuple[int, int, int, int], s: int) -> None:
     km = _nice_km((box[2] - box[0]) / 4 / projection.pixels_per_km)
     length = km * projection.pixels_per_km
     x0, y0 = box[0] + 30 * s, box[3] - 40 * s
@@ -245,8 +281,15 @@ def _draw_north_arrow(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int],
     draw.text((x, y + 42 * s), "N", font=font(22 * s, bold=True), fill=INK, anchor="mt")
 
 
-def _draw_legend(draw: ImageDraw.ImageDraw, months: Sequence[str], colours: dict[str, str],
-                 rows: Sequence[SessionRow], *, has_background: bool, s: int) -> None:
+def _draw_legend(
+    draw: ImageDraw.ImageDraw,
+    months: Sequence[str],
+    colours: dict[str, str],
+    rows: Sequence[SessionRow],
+    *,
+    has_background: bool,
+    s: int,
+) -> None:
     x = (WIDTH - LEGEND_WIDTH + 30) * s
     y = TITLE_HEIGHT * s
     heading, text = font(24 * s, bold=True), font(21 * s)
@@ -256,8 +299,9 @@ def _draw_legend(draw: ImageDraw.ImageDraw, months: Sequence[str], colours: dict
     for month in months:
         r = 12 * s
         draw.ellipse((x, y, x + 2 * r, y + 2 * r), fill=colours[month], outline=INK, width=2 * s)
-        draw.text((x + 2 * r + 14 * s, y + r), f"{month_label(month)}（{counts[month]} 回）", font=text, fill=INK,
-                  anchor="lm")
+        draw.text(
+            (x + 2 * r + 14 * s, y + r), f"{month_label(month)}（{counts[month]} 回）", font=text, fill=INK, anchor="lm"
+        )
         y += 38 * s
     y += 26 * s
     draw.text((x, y), "凡例", font=heading, fill=INK)

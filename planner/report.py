@@ -18,15 +18,34 @@ DAY_TYPE_LABELS = {DayType.weekday: "平日", DayType.holiday: "休日"}
 STATUS_LABELS = {"optimal": "最適", "feasible": "実行可能（最適性は未証明）"}
 
 SESSION_HEADERS: tuple[str, ...] = (
-    "回", "日付", "和暦", "曜日", "平日/休日", "会場", "所在地", "実施時間", "従事者数", "見込み件数", "選定理由",
+    "回",
+    "日付",
+    "和暦",
+    "曜日",
+    "平日/休日",
+    "会場",
+    "所在地",
+    "実施時間",
+    "従事者数",
+    "見込み件数",
+    "選定理由",
 )
 MONTHLY_HEADERS: tuple[str, ...] = (
-    "月", "和暦", "平日 回数", "平日 計画", "休日 回数", "休日 計画", "合計 回数", "合計 計画", "見込み件数",
+    "月",
+    "和暦",
+    "平日 回数",
+    "平日 計画",
+    "休日 回数",
+    "休日 計画",
+    "合計 回数",
+    "合計 計画",
+    "見込み件数",
     "従事者延べ人数",
 )
 
 
 # --- dates -----------------------------------------------------------------------------------------------------
+
 
 def wareki_month(month: str) -> str:
     """A ``YYYY-MM`` month in the Japanese calendar, by its first day: 令和9年4月."""
@@ -74,6 +93,7 @@ def time_range(start: dt.time, end: dt.time) -> str:
 
 # --- the session table ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SessionRow:
     """One row of the session table (実施計画): a booth with its sequence number 回."""
@@ -106,8 +126,19 @@ class SessionRow:
 
     def cells(self) -> tuple[object, ...]:
         """The values under SESSION_HEADERS (the date as a date, the rest as shown)."""
-        return (self.number, self.date, self.wareki_text, self.weekday_text, self.day_type, self.venue_name,
-                self.venue_address, self.time_text, self.staff, self.expected_applicants, self.reason_text)
+        return (
+            self.number,
+            self.date,
+            self.wareki_text,
+            self.weekday_text,
+            self.day_type,
+            self.venue_name,
+            self.venue_address,
+            self.time_text,
+            self.staff,
+            self.expected_applicants,
+            self.reason_text,
+        )
 
     @property
     def reason_text(self) -> str:
@@ -130,32 +161,35 @@ def session_rows(result: PlanResult) -> list[SessionRow]:
         kinds = {s.venue_kind: kind_label(s.venue_kind) if s.venue_kind else "" for s in result.sessions}
     rows = []
     for number, session in enumerate(ordered_sessions(result), start=1):
-        rows.append(SessionRow(
-            number=number,
-            date=session.date,
-            date_text=seireki(session.date),
-            wareki_text=wareki(session.date),
-            weekday=weekday_letter(session.date),
-            holiday_name=national_holiday_name(session.date) or "",
-            weekday_text=weekday_text(session.date),
-            day_type=DAY_TYPE_LABELS.get(session.day_type, str(session.day_type)),
-            venue_id=session.venue_id,
-            venue_name=session.venue_name,
-            venue_address=session.venue_address,
-            venue_kind=kinds[session.venue_kind],
-            time_text=time_range(session.start, session.end),
-            hours=_hours(session.start, session.end),
-            staff=session.staff,
-            expected_applicants=session.expected_applicants,
-            reason=session.reason,
-            locked=session.locked,
-            lat=session.lat,
-            lon=session.lon,
-        ))
+        rows.append(
+            SessionRow(
+                number=number,
+                date=session.date,
+                date_text=seireki(session.date),
+                wareki_text=wareki(session.date),
+                weekday=weekday_letter(session.date),
+                holiday_name=national_holiday_name(session.date) or "",
+                weekday_text=weekday_text(session.date),
+                day_type=DAY_TYPE_LABELS.get(session.day_type, str(session.day_type)),
+                venue_id=session.venue_id,
+                venue_name=session.venue_name,
+                venue_address=session.venue_address,
+                venue_kind=kinds[session.venue_kind],
+                time_text=time_range(session.start, session.end),
+                hours=_hours(session.start, session.end),
+                staff=session.staff,
+                expected_applicants=session.expected_applicants,
+                reason=session.reason,
+                locked=session.locked,
+                lat=session.lat,
+                lon=session.lon,
+            )
+        )
     return rows
 
 
 # --- the monthly summary -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MonthRow:
@@ -183,8 +217,18 @@ class MonthRow:
 
     def cells(self) -> tuple[object, ...]:
         """The values under MONTHLY_HEADERS."""
-        return (self.label, self.wareki_label, self.weekday, self.weekday_quota, self.holiday, self.holiday_quota,
-                self.sessions, self.quota, self.expected_applicants, self.staff_days)
+        return (
+            self.label,
+            self.wareki_label,
+            self.weekday,
+            self.weekday_quota,
+            self.holiday,
+            self.holiday_quota,
+            self.sessions,
+            self.quota,
+            self.expected_applicants,
+            self.staff_days,
+        )
 
 
 def monthly_summary(result: PlanResult) -> tuple[list[MonthRow], MonthRow]:
@@ -194,17 +238,19 @@ def monthly_summary(result: PlanResult) -> tuple[list[MonthRow], MonthRow]:
     for month in months:
         sessions = [s for s in result.sessions if month_key(s.date) == month]
         quota = result.quotas.get(month, {})
-        rows.append(MonthRow(
-            month=month,
-            label=month_label(month),
-            wareki_label=wareki_month(month),
-            weekday=sum(1 for s in sessions if s.day_type == DayType.weekday),
-            weekday_quota=int(quota.get("weekday", 0)),
-            holiday=sum(1 for s in sessions if s.day_type == DayType.holiday),
-            holiday_quota=int(quota.get("holiday", 0)),
-            expected_applicants=sum(s.expected_applicants for s in sessions),
-            staff_days=sum(s.staff for s in sessions),
-        ))
+        rows.append(
+            MonthRow(
+                month=month,
+                label=month_label(month),
+                wareki_label=wareki_month(month),
+                weekday=sum(1 for s in sessions if s.day_type == DayType.weekday),
+                weekday_quota=int(quota.get("weekday", 0)),
+                holiday=sum(1 for s in sessions if s.day_type == DayType.holiday),
+                holiday_quota=int(quota.get("holiday", 0)),
+                expected_applicants=sum(s.expected_applicants for s in sessions),
+                staff_days=sum(s.staff for s in sessions),
+            )
+        )
     total = MonthRow(
         month="",
         label="合計",
@@ -220,6 +266,7 @@ def monthly_summary(result: PlanResult) -> tuple[list[MonthRow], MonthRow]:
 
 
 # --- parameters and result -----------------------------------------------------------------------------------
+
 
 def _number(value: float) -> str:
     return f"{value:g}"
@@ -253,8 +300,9 @@ def parameter_items(result: PlanResult) -> list[tuple[str, str]]:
     if p.month_overrides:
         overrides = []
         for month, values in sorted(p.month_overrides.items()):
-            kinds = "、".join(f"{DAY_TYPE_LABELS[DayType(k)]} {n} 回" for k, n in sorted(values.items())
-                             if k in DayType.__members__)
+            kinds = "、".join(
+                f"{DAY_TYPE_LABELS[DayType(k)]} {n} 回" for k, n in sorted(values.items()) if k in DayType.__members__
+            )
             overrides.append(f"{month_label(month)}: {kinds}")
         items.append(("月別の回数（上書き）", "／".join(overrides)))
     in_period = dict.fromkeys(first.month for first in _months(p.start, p.end))
@@ -267,8 +315,11 @@ def parameter_items(result: PlanResult) -> list[tuple[str, str]]:
         ("最低実施時間", f"{_number(p.min_hours)} 時間"),
         ("到達半径", _per_kind(dict(p.radius_km), p.default_radius_km, " km")),
         ("集客係数", _per_kind(dict(p.draw), p.default_draw)),
-        ("アクセス重み", f"min({_number(p.max_access_weight)}, 1 + d / {_number(p.access_km_per_step)})"
-                     "（d: 最寄りの常設申請窓口までの距離 km）"),
+        (
+            "アクセス重み",
+            f"min({_number(p.max_access_weight)}, 1 + d / {_number(p.access_km_per_step)})"
+            "（d: 最寄りの常設申請窓口までの距離 km）",
+        ),
         ("重複訪問の逓減", f"{_number(p.decay)} 倍ずつ（{p.levels} 回目まで）"),
         ("見込み件数の算定", f"{_number(p.base_rate_per_hour)} 件/時 × 実施時間 × 集客係数 × 月別係数"),
         ("月別係数", "、".join(seasons) if seasons else "なし（すべて 1）"),

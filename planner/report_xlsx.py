@@ -42,8 +42,9 @@ def _sessions_sheet(ws: Worksheet, rows: Sequence[report.SessionRow], title: str
             cell = ws.cell(row=r, column=c, value=value)
             cell.font = BODY_FONT
             cell.border = BORDER
-            cell.alignment = Alignment(vertical="top", wrap_text=c in wrap_columns,
-                                       horizontal="center" if c in centred else None)
+            cell.alignment = Alignment(
+                vertical="top", wrap_text=c in wrap_columns, horizontal="center" if c in centred else None
+            )
         ws.cell(row=r, column=2).number_format = DATE_FORMAT
     column_widths(ws, SESSION_WIDTHS)
     ws.freeze_panes = "B2"
@@ -65,8 +66,9 @@ def _monthly_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
     column_widths(ws, MONTHLY_WIDTHS)
     ws.freeze_panes = "A2"
     note_row = len(months) + 4
-    ws.cell(row=note_row, column=1, value="「計画」は月ごとに求めた回数（期間に一部だけ含まれる月は日数に応じて按分）。"
-            ).font = BODY_FONT
+    ws.cell(
+        row=note_row, column=1, value="「計画」は月ごとに求めた回数（期間に一部だけ含まれる月は日数に応じて按分）。"
+    ).font = BODY_FONT
     print_setup(ws, title, repeat_header=True)
 
 
@@ -108,8 +110,9 @@ def _parameters_sheet(ws: Worksheet, result: PlanResult, title: str) -> None:
     print_setup(ws, title, landscape=False)
 
 
-def write_plan_xlsx(result: PlanResult, *, background: Iterable[tuple[float, float]] = (),
-                    title: str = "実施計画書") -> bytes:
+def write_plan_xlsx(
+    result: PlanResult, *, background: Iterable[tuple[float, float]] = (), title: str = "実施計画書"
+) -> bytes:
     """The 実施計画書 as .xlsx bytes: the sessions, the monthly summary, the map and the parameters."""
     workbook = Workbook()
     sessions = workbook.active

@@ -16,9 +16,14 @@ from planner.instance import Instance
 Slot = tuple[str, DayType]
 
 
-def greedy_counts(instance: Instance, quotas: dict[Slot, int], slot_limit: dict[tuple[int, Slot], int],
-                  month_limit: dict[tuple[int, str], int], total_limit: list[int],
-                  locked: dict[tuple[int, Slot], int]) -> dict[tuple[int, Slot], int]:
+def greedy_counts(
+    instance: Instance,
+    quotas: dict[Slot, int],
+    slot_limit: dict[tuple[int, Slot], int],
+    month_limit: dict[tuple[int, str], int],
+    total_limit: list[int],
+    locked: dict[tuple[int, Slot], int],
+) -> dict[tuple[int, Slot], int]:
     """Sessions per venue and slot, filling each slot's quota with the venue of largest marginal reach.
 
     The limits are the counts model's own (packable dates per slot and month, caps); locked sessions come first.
@@ -36,8 +41,10 @@ def greedy_counts(instance: Instance, quotas: dict[Slot, int], slot_limit: dict[
 
     def gain(v: int) -> float:
         draw = instance.venues[v].draw
-        return sum(instance.groups[g].weight * (parameters.phi(coverage[g] + draw) - parameters.phi(coverage[g]))
-                   for g in groups_of[v])
+        return sum(
+            instance.groups[g].weight * (parameters.phi(coverage[g] + draw) - parameters.phi(coverage[g]))
+            for g in groups_of[v]
+        )
 
     def take(v: int, slot: Slot) -> None:
         counts[(v, slot)] += 1
@@ -52,8 +59,11 @@ def greedy_counts(instance: Instance, quotas: dict[Slot, int], slot_limit: dict[
             take(v, slot)
 
     def available(v: int, slot: Slot) -> bool:
-        return (counts[(v, slot)] < slot_limit.get((v, slot), 0) and per_month[(v, slot[0])] < month_limit.get(
-            (v, slot[0]), 0) and totals[v] < total_limit[v])
+        return (
+            counts[(v, slot)] < slot_limit.get((v, slot), 0)
+            and per_month[(v, slot[0])] < month_limit.get((v, slot[0]), 0)
+            and totals[v] < total_limit[v]
+        )
 
     venues_in: dict[Slot, list[int]] = defaultdict(list)
     for (v, slot), limit in slot_limit.items():
@@ -74,4 +84,3 @@ def greedy_counts(instance: Instance, quotas: dict[Slot, int], slot_limit: dict[
             take(v, slot)
             heapq.heappush(heap, (-gain(v), v))
     return dict(counts)
-

@@ -39,8 +39,14 @@ from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
 from venues.tables import BlackoutDate, Venue
 
 EDITABLE_STATES = (VersionState.draft.value,)
-PARAMETER_FIELDS = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds",
-                    "base_rate_per_hour")
+PARAMETER_FIELDS = (
+    "weekday_per_month",
+    "holiday_per_month",
+    "teams",
+    "min_gap_days",
+    "time_limit_seconds",
+    "base_rate_per_hour",
+)
 
 
 def _json(value: Any) -> Any:
@@ -48,8 +54,11 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def parameters_from_row(version: dict[str, Any], seasonality: dict[int, float] | None = None,
-                        learned: tuple[dict[str, float], dict[str, float]] | None = None) -> Parameters:
+def parameters_from_row(
+    version: dict[str, Any],
+    seasonality: dict[int, float] | None = None,
+    learned: tuple[dict[str, float], dict[str, float]] | None = None,
+) -> Parameters:
     """The model's parameters from a stored version (with ``learned``: the learned yields of planner.yields)."""
     stored = _json(version["parameters"]) or {}
     values = {name: stored[name] for name in PARAMETER_FIELDS if name in stored}
@@ -105,13 +114,25 @@ async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = (
     for row in await BlackoutDate.select(BlackoutDate.venue, BlackoutDate.date):
         blackouts[row["venue"]].add(row["date"])
     candidates = tuple(
-        Candidate(venue_id=v["venue_id"], name=v["name"], kind=v["kind"], lat=v["lat"], lon=v["lon"],
-                  address=v["address"], open_days=v["open_days"], open_from=v["open_from"],
-                  open_until=v["open_until"], blackout=frozenset(blackouts.get(v["id"], ())), cap=v["session_cap"])
-        for v in venues if v["kind"] in CANDIDATE_KINDS
+        Candidate(
+            venue_id=v["venue_id"],
+            name=v["name"],
+            kind=v["kind"],
+            lat=v["lat"],
+            lon=v["lon"],
+            address=v["address"],
+            open_days=v["open_days"],
+            open_from=v["open_from"],
+            open_until=v["open_until"],
+            blackout=frozenset(blackouts.get(v["id"], ())),
+            cap=v["session_cap"],
+        )
+        for v in venues
+        if v["kind"] in CANDIDATE_KINDS
     )
-    points = tuple(ApplicationPoint(v["venue_id"], v["name"], v["lat"], v["lon"])
-                   for v in venues if v["kind"] in PERMANENT_KINDS)
+    points = tuple(
+        ApplicationPoint(v["venue_id"], v["name"], v["lat"], v["lon"]) for v in venues if v["kind"] in PERMANENT_KINDS
+    )
     demand = tuple(DemandPoint(r["lat"], r["lon"], r["weight"], r["name"]) for r in await DemandPointRow.select())
     return PlanInput(candidates, points, demand, parameters, tuple(locked))
 
@@ -127,18 +148,26 @@ async def get_version(version_id: int) -> dict[str, Any]:
     for key in ("parameters", "progress", "shortages", "notes"):
         row[key] = _json(row[key])
     heartbeat = (row["progress"] or {}).get("heartbeat")
-    if row["solve_state"] in (SolveState.queued.value, SolveState.running.value) and heartbeat is not None \
-            and time.time() - heartbeat > STALE_AFTER_SECONDS:
+    if (
+        row["solve_state"] in (SolveState.queued.value, SolveState.running.value)
+        and heartbeat is not None
+        and time.time() - heartbeat > STALE_AFTER_SECONDS
+    ):
         error = _("The planner stopped without finishing; start it again with Re-plan.")
         await PlanVersion.update({PlanVersion.solve_state: SolveState.failed.value, PlanVersion.error: error}).where(
-            PlanVersion.id == version_id)
+            PlanVersion.id == version_id
+        )
         row["solve_state"], row["error"] = SolveState.failed.value, error
     return row
 
 
 async def latest_version(plan_id: int) -> dict[str, Any]:
-    row = await PlanVersion.select(PlanVersion.id).where(PlanVersion.plan == plan_id).order_by(
-        PlanVersion.number, ascending=False).first()
+    row = (
+        await PlanVersion.select(PlanVersion.id)
+        .where(PlanVersion.plan == plan_id)
+        .order_by(PlanVersion.number, ascending=False)
+        .first()
+    )
     if row is None:
         raise NotFound(_("That plan was not found."))
     return await get_version(row["id"])
@@ -152,18 +181,25 @@ async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
     async with write_transaction():
         plan = Plan(title=title.strip(), start=parameters.start, end=parameters.end, created_by=actor.id)
         await plan.save()
-        version = PlanVersion(plan=plan.id, number=1, parameters=parameters_to_json(parameters),
-                              solve_state=SolveState.queued.value, progress={"heartbeat": time.time()},
-                              created_by=actor.id)
+        version = PlanVersion(
+            plan=plan.id,
+            number=1,
+            parameters=parameters_to_json(parameters),
+            solve_state=SolveState.queued.value,
+            progress={"heartbeat": time.time()},
+            created_by=actor.id,
+        )
         await version.save()
-        await record_event(actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}},
-                           scope=plan_scope(plan.id))
+        await record_event(
+            actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}}, scope=plan_scope(plan.id)
+        )
     return version.id
 
 
 async def _locked_sessions(version_id: int) -> list[LockedSession]:
     rows = await Session.select(Session.venue.venue_id, Session.date).where(
-        (Session.version == version_id) & (Session.locked == True))  # noqa: E712
+        (Session.version == version_id) & (Session.locked == True)
+    )  # noqa: E712
     return [LockedSession(row["venue.venue_id"], row["date"]) for row in rows]
 
 
@@ -172,30 +208,42 @@ async def run_solve(version_id: int, *, actor: Actor | None = None, progress_int
     version = await get_version(version_id)
     parameters = parameters_from_row(version, await seasonality(), await planner_factors())
     model_input = await plan_input(parameters, await _locked_sessions(version_id))
-    await PlanVersion.update({PlanVersion.solve_state: SolveState.running.value, PlanVersion.error: "",
-                              PlanVersion.progress: {"seconds": 0, "stage": "preparing",
-                                                     "heartbeat": time.time()}}).where(
-        PlanVersion.id == version_id)
+    await PlanVersion.update(
+        {
+            PlanVersion.solve_state: SolveState.running.value,
+            PlanVersion.error: "",
+            PlanVersion.progress: {"seconds": 0, "stage": "preparing", "heartbeat": time.time()},
+        }
+    ).where(PlanVersion.id == version_id)
     latest: dict[str, Any] = {}
 
     def on_progress(progress: Progress) -> None:  # called from the solver's thread
-        latest.update(seconds=round(progress.seconds, 2), stage=progress.stage,
-                      incumbent=progress.incumbent, bound=progress.bound if progress.bound and
-                      progress.bound < 1e300 else None)
+        latest.update(
+            seconds=round(progress.seconds, 2),
+            stage=progress.stage,
+            incumbent=progress.incumbent,
+            bound=progress.bound if progress.bound and progress.bound < 1e300 else None,
+        )
 
     task = asyncio.get_running_loop().run_in_executor(None, lambda: solve(model_input, on_progress=on_progress))
     began = time.perf_counter()
     try:
         while not task.done():
             await asyncio.sleep(progress_interval)
-            await PlanVersion.update({PlanVersion.progress: {**latest, "heartbeat": time.time(),
-                                                             "elapsed": round(time.perf_counter() - began,
-                                                                                         1)}}).where(
-                PlanVersion.id == version_id)
+            await PlanVersion.update(
+                {
+                    PlanVersion.progress: {
+                        **latest,
+                        "heartbeat": time.time(),
+                        "elapsed": round(time.perf_counter() - began, 1),
+                    }
+                }
+            ).where(PlanVersion.id == version_id)
         result = await task
     except Exception as exc:  # the job must record why it failed, then re-raise
-        await PlanVersion.update({PlanVersion.solve_state: SolveState.failed.value,
-                                  PlanVersion.error: str(exc)[:2000]}).where(PlanVersion.id == version_id)
+        await PlanVersion.update(
+            {PlanVersion.solve_state: SolveState.failed.value, PlanVersion.error: str(exc)[:2000]}
+        ).where(PlanVersion.id == version_id)
         raise
     await store_result(version_id, result, actor)
     return result
@@ -206,45 +254,83 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
     ids = {row["venue_id"]: row["id"] for row in await Venue.select(Venue.id, Venue.venue_id)}
     async with write_transaction():
         # A session the plan keeps (same venue and date) keeps the booth it continues and the city's comment.
-        kept = {(row["venue"], row["date"]): row for row in await Session.select(
-            Session.venue, Session.date, Session.origin, Session.reviewer_comment).where(Session.version == version_id)}
+        kept = {
+            (row["venue"], row["date"]): row
+            for row in await Session.select(
+                Session.venue, Session.date, Session.origin, Session.reviewer_comment
+            ).where(Session.version == version_id)
+        }
         await Session.delete().where(Session.version == version_id)
         if result.sessions:
-            await Session.insert(*[
-                Session(version=version_id, venue=ids[s.venue_id], date=s.date, start=s.start, end=s.end,
-                        day_type=s.day_type.value, staff=s.staff, expected_applicants=s.expected_applicants,
-                        reason=s.reason, locked=s.locked,
+            await Session.insert(
+                *[
+                    Session(
+                        version=version_id,
+                        venue=ids[s.venue_id],
+                        date=s.date,
+                        start=s.start,
+                        end=s.end,
+                        day_type=s.day_type.value,
+                        staff=s.staff,
+                        expected_applicants=s.expected_applicants,
+                        reason=s.reason,
+                        locked=s.locked,
                         origin=kept.get((ids[s.venue_id], s.date), {}).get("origin"),
-                        reviewer_comment=kept.get((ids[s.venue_id], s.date), {}).get("reviewer_comment", ""))
-                for s in result.sessions
-            ])
-        await PlanVersion.update({
-            PlanVersion.solve_state: SolveState.done.value, PlanVersion.status: result.status,
-            PlanVersion.objective: result.objective, PlanVersion.bound: result.bound,
-            PlanVersion.gap: result.gap if result.gap != float("inf") else None,
-            PlanVersion.solve_seconds: result.solve_seconds,
-            PlanVersion.shortages: [s.as_json() for s in result.shortages], PlanVersion.notes: result.notes,
-            PlanVersion.progress: {}, PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
-        }).where(PlanVersion.id == version_id)
+                        reviewer_comment=kept.get((ids[s.venue_id], s.date), {}).get("reviewer_comment", ""),
+                    )
+                    for s in result.sessions
+                ]
+            )
+        await PlanVersion.update(
+            {
+                PlanVersion.solve_state: SolveState.done.value,
+                PlanVersion.status: result.status,
+                PlanVersion.objective: result.objective,
+                PlanVersion.bound: result.bound,
+                PlanVersion.gap: result.gap if result.gap != float("inf") else None,
+                PlanVersion.solve_seconds: result.solve_seconds,
+                PlanVersion.shortages: [s.as_json() for s in result.shortages],
+                PlanVersion.notes: result.notes,
+                PlanVersion.progress: {},
+                PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
+            }
+        ).where(PlanVersion.id == version_id)
         plan = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first()
-        await record_event(actor, "plan.solved", "plan_version", version_id,
-                           f"{result.status} {result.objective:.3f} / {result.bound:.3f}",
-                           {"sessions": {"after": len(result.sessions)}}, scope=plan_scope(plan["plan"]))
+        await record_event(
+            actor,
+            "plan.solved",
+            "plan_version",
+            version_id,
+            f"{result.status} {result.objective:.3f} / {result.bound:.3f}",
+            {"sessions": {"after": len(result.sessions)}},
+            scope=plan_scope(plan["plan"]),
+        )
 
 
 async def sessions_of(version_id: int) -> list[dict[str, Any]]:
     """The version's sessions with their venue, by date."""
-    return await Session.select(
-        *Session.all_columns(), Session.venue.venue_id, Session.venue.name, Session.venue.kind,
-        Session.venue.address, Session.venue.lat, Session.venue.lon,
-    ).where(Session.version == version_id).order_by(Session.date).order_by(Session.id)
+    return (
+        await Session.select(
+            *Session.all_columns(),
+            Session.venue.venue_id,
+            Session.venue.name,
+            Session.venue.kind,
+            Session.venue.address,
+            Session.venue.lat,
+            Session.venue.lon,
+        )
+        .where(Session.version == version_id)
+        .order_by(Session.date)
+        .order_by(Session.id)
+    )
 
 
 async def _editable(version_id: int) -> dict[str, Any]:
     version = await get_version(version_id)
     if version["state"] not in EDITABLE_STATES:
-        raise InvalidTransition(_("This version is {state}; only a draft can be edited.").format(
-            state=version["state"]))
+        raise InvalidTransition(
+            _("This version is {state}; only a draft can be edited.").format(state=version["state"])
+        )
     if version["solve_state"] in (SolveState.queued.value, SolveState.running.value):
         raise Conflict(_("The planner is still working on this version; wait until it has finished."))
     return version
@@ -256,16 +342,19 @@ def plan_scope(plan_id: int) -> str:
 
 
 async def _session(session_id: int) -> dict[str, Any]:
-    row = await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name,
-                               Session.version.plan).where(
-        Session.id == session_id).first()
+    row = (
+        await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name, Session.version.plan)
+        .where(Session.id == session_id)
+        .first()
+    )
     if row is None:
         raise NotFound(_("That session was not found."))
     return row
 
 
-async def check_session(version: dict[str, Any], venue_id: str, date: dt.date,
-                        ignore_session: int | None = None) -> tuple[dict[str, Any], tuple[dt.time, dt.time]]:
+async def check_session(
+    version: dict[str, Any], venue_id: str, date: dt.date, ignore_session: int | None = None
+) -> tuple[dict[str, Any], tuple[dt.time, dt.time]]:
     """Every rule of the model for one session; raises ValidationFailed naming the first one broken."""
     parameters = parameters_from_row(version)
     venue = await Venue.select().where(Venue.venue_id == venue_id).first()
@@ -276,46 +365,71 @@ async def check_session(version: dict[str, Any], venue_id: str, date: dt.date,
     if venue is None:
         refuse(_("Venue {venue_id} was not found.").format(venue_id=venue_id))
     if venue["kind"] not in CANDIDATE_KINDS or not venue["active"]:
-        refuse(_("{venue} cannot host booths (permanent application point or deactivated).").format(
-            venue=venue["name"]))
+        refuse(
+            _("{venue} cannot host booths (permanent application point or deactivated).").format(venue=venue["name"])
+        )
     if not parameters.start <= date <= parameters.end:
         refuse(_("{date} is outside the plan's period.").format(date=date.isoformat()))
     if is_year_end_closure(date):
         refuse(_("{date} is in the year-end closure (12/29–1/3).").format(date=date.isoformat()))
     if not venue["open_days"] or not is_open_on(venue["open_days"], date):
-        refuse(_("{venue} is closed on {date} (open: {days}).").format(venue=venue["name"], date=date.isoformat(),
-                                                                      days=venue["open_days"] or "?"))
+        refuse(
+            _("{venue} is closed on {date} (open: {days}).").format(
+                venue=venue["name"], date=date.isoformat(), days=venue["open_days"] or "?"
+            )
+        )
     if await BlackoutDate.exists().where((BlackoutDate.venue == venue["id"]) & (BlackoutDate.date == date)):
         refuse(_("{date} is a blackout date of {venue}.").format(date=date.isoformat(), venue=venue["name"]))
-    candidate = Candidate(venue["venue_id"], venue["name"], venue["kind"], venue["lat"], venue["lon"],
-                          open_days=venue["open_days"], open_from=venue["open_from"],
-                          open_until=venue["open_until"])
+    candidate = Candidate(
+        venue["venue_id"],
+        venue["name"],
+        venue["kind"],
+        venue["lat"],
+        venue["lon"],
+        open_days=venue["open_days"],
+        open_from=venue["open_from"],
+        open_until=venue["open_until"],
+    )
     window = session_window(candidate, parameters)
     if window is None:
-        refuse(_("{venue}'s opening hours overlap the booth window by less than {hours:g} hours.").format(
-            venue=venue["name"], hours=parameters.min_hours))
-    others = [s for s in await Session.select(Session.id, Session.venue, Session.date).where(
-        Session.version == version["id"]) if s["id"] != ignore_session]
+        refuse(
+            _("{venue}'s opening hours overlap the booth window by less than {hours:g} hours.").format(
+                venue=venue["name"], hours=parameters.min_hours
+            )
+        )
+    others = [
+        s
+        for s in await Session.select(Session.id, Session.venue, Session.date).where(Session.version == version["id"])
+        if s["id"] != ignore_session
+    ]
     if sum(1 for s in others if s["date"] == date) >= parameters.teams:
-        refuse(_("{date} already has {teams} session(s), as many as there are teams.").format(
-            date=date.isoformat(), teams=parameters.teams))
+        refuse(
+            _("{date} already has {teams} session(s), as many as there are teams.").format(
+                date=date.isoformat(), teams=parameters.teams
+            )
+        )
     for other in others:
         if other["venue"] == venue["id"] and abs((other["date"] - date).days) < parameters.min_gap_days:
-            refuse(_("{venue} already has a session on {other}, less than {gap} days away.").format(
-                venue=venue["name"], other=other["date"].isoformat(), gap=parameters.min_gap_days))
+            refuse(
+                _("{venue} already has a session on {other}, less than {gap} days away.").format(
+                    venue=venue["name"], other=other["date"].isoformat(), gap=parameters.min_gap_days
+                )
+            )
     cap = venue["session_cap"]
     if cap is not None and sum(1 for s in others if s["venue"] == venue["id"]) >= cap:
         refuse(_("{venue} is capped at {cap} sessions.").format(venue=venue["name"], cap=cap))
     return venue, window
 
 
-async def stored_plan(version: dict[str, Any], rows: list[dict[str, Any]] | None = None
-                      ) -> tuple[Instance, dict[int, list[dt.date]]]:
+async def stored_plan(
+    version: dict[str, Any], rows: list[dict[str, Any]] | None = None
+) -> tuple[Instance, dict[int, list[dt.date]]]:
     """The model's instance for a stored version and its sessions as the model sees them (venue index → dates)."""
     rows = rows if rows is not None else await sessions_of(version["id"])
     parameters = parameters_from_row(version, await seasonality(), await planner_factors())
-    instance = prepare(await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows
-                                                     if r["locked"]]))
+    instance = prepare(
+        await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows if r["locked"]])
+    )
     index_of = {v.candidate.venue_id: i for i, v in enumerate(instance.venues)}
     chosen: dict[int, list[dt.date]] = defaultdict(list)
     for row in rows:
@@ -337,15 +451,18 @@ async def refresh(version_id: int) -> None:
         for row in rows:
             session = described.get((row["venue.venue_id"], row["date"]))
             if session:
-                await Session.update({Session.reason: session.reason,
-                                      Session.expected_applicants: session.expected_applicants}).where(
-                    Session.id == row["id"])
-        await PlanVersion.update({
-            PlanVersion.objective: objective, PlanVersion.bound: bound,
-            PlanVersion.gap: (bound - objective) / objective if objective > 0 else None,
-            PlanVersion.status: "optimal" if bound - objective <= 1e-6 * max(1.0, bound) else "feasible",
-            PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
-        }).where(PlanVersion.id == version_id)
+                await Session.update(
+                    {Session.reason: session.reason, Session.expected_applicants: session.expected_applicants}
+                ).where(Session.id == row["id"])
+        await PlanVersion.update(
+            {
+                PlanVersion.objective: objective,
+                PlanVersion.bound: bound,
+                PlanVersion.gap: (bound - objective) / objective if objective > 0 else None,
+                PlanVersion.status: "optimal" if bound - objective <= 1e-6 * max(1.0, bound) else "feasible",
+                PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
+            }
+        ).where(PlanVersion.id == version_id)
 
 
 async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
@@ -353,9 +470,14 @@ async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
     await _editable(session["version"])
     async with write_transaction():
         await Session.update({Session.locked: locked}).where(Session.id == session_id)
-        await record_event(actor, "session.locked" if locked else "session.unlocked", "session", session_id,
-                           f"{session['venue.name']} {session['date'].isoformat()}",
-                           scope=plan_scope(session["version.plan"]))
+        await record_event(
+            actor,
+            "session.locked" if locked else "session.unlocked",
+            "session",
+            session_id,
+            f"{session['venue.name']} {session['date'].isoformat()}",
+            scope=plan_scope(session["version.plan"]),
+        )
 
 
 async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None:
@@ -364,11 +486,23 @@ async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None
     version = await _editable(session["version"])
     _venue, window = await check_session(version, session["venue.venue_id"], new_date, ignore_session=session_id)
     async with write_transaction():
-        await Session.update({Session.date: new_date, Session.day_type: day_type(new_date).value,
-                              Session.start: window[0], Session.end: window[1]}).where(Session.id == session_id)
-        await record_event(actor, "session.moved", "session", session_id, session["venue.name"],
-                           {"date": {"before": session["date"].isoformat(), "after": new_date.isoformat()}},
-                           scope=plan_scope(session["version.plan"]))
+        await Session.update(
+            {
+                Session.date: new_date,
+                Session.day_type: day_type(new_date).value,
+                Session.start: window[0],
+                Session.end: window[1],
+            }
+        ).where(Session.id == session_id)
+        await record_event(
+            actor,
+            "session.moved",
+            "session",
+            session_id,
+            session["venue.name"],
+            {"date": {"before": session["date"].isoformat(), "after": new_date.isoformat()}},
+            scope=plan_scope(session["version.plan"]),
+        )
     await refresh(version["id"])
 
 
@@ -379,10 +513,17 @@ async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
     venue, window = await check_session(version, venue_id, session["date"], ignore_session=session_id)
     async with write_transaction():
         await Session.update({Session.venue: venue["id"], Session.start: window[0], Session.end: window[1]}).where(
-            Session.id == session_id)
-        await record_event(actor, "session.venue_swapped", "session", session_id, session["date"].isoformat(),
-                           {"venue": {"before": session["venue.venue_id"], "after": venue_id}},
-                           scope=plan_scope(session["version.plan"]))
+            Session.id == session_id
+        )
+        await record_event(
+            actor,
+            "session.venue_swapped",
+            "session",
+            session_id,
+            session["date"].isoformat(),
+            {"venue": {"before": session["venue.venue_id"], "after": venue_id}},
+            scope=plan_scope(session["version.plan"]),
+        )
     await refresh(version["id"])
 
 
@@ -391,9 +532,14 @@ async def remove_session(actor: Actor, session_id: int) -> None:
     version = await _editable(session["version"])
     async with write_transaction():
         await Session.delete().where(Session.id == session_id)
-        await record_event(actor, "session.removed", "session", session_id,
-                           f"{session['venue.name']} {session['date'].isoformat()}",
-                           scope=plan_scope(session["version.plan"]))
+        await record_event(
+            actor,
+            "session.removed",
+            "session",
+            session_id,
+            f"{session['venue.name']} {session['date'].isoformat()}",
+            scope=plan_scope(session["version.plan"]),
+        )
     await refresh(version["id"])
 
 
@@ -402,11 +548,25 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
     venue, window = await check_session(version, venue_id, date)
     parameters = parameters_from_row(version)
     async with write_transaction():
-        session = Session(version=version_id, venue=venue["id"], date=date, start=window[0], end=window[1],
-                          day_type=day_type(date).value, staff=parameters.staff_per_session, locked=True)
+        session = Session(
+            version=version_id,
+            venue=venue["id"],
+            date=date,
+            start=window[0],
+            end=window[1],
+            day_type=day_type(date).value,
+            staff=parameters.staff_per_session,
+            locked=True,
+        )
         await session.save()
-        await record_event(actor, "session.added", "session", session.id, f"{venue['name']} {date.isoformat()}",
-                           scope=plan_scope(version["plan"]))
+        await record_event(
+            actor,
+            "session.added",
+            "session",
+            session.id,
+            f"{venue['name']} {date.isoformat()}",
+            scope=plan_scope(version["plan"]),
+        )
     await refresh(version_id)
     return session.id
 
@@ -415,11 +575,12 @@ async def request_replan(actor: Actor, version_id: int) -> None:
     """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
     version = await _editable(version_id)
     async with write_transaction():
-        await PlanVersion.update({PlanVersion.solve_state: SolveState.queued.value,
-                                  PlanVersion.progress: {"heartbeat": time.time()}}).where(
-            PlanVersion.id == version_id)
-        await record_event(actor, "plan.replan_requested", "plan_version", version_id,
-                           scope=plan_scope(version["plan"]))
+        await PlanVersion.update(
+            {PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {"heartbeat": time.time()}}
+        ).where(PlanVersion.id == version_id)
+        await record_event(
+            actor, "plan.replan_requested", "plan_version", version_id, scope=plan_scope(version["plan"])
+        )
 
 
 def month_summary(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -431,19 +592,32 @@ def month_summary(version: dict[str, Any], sessions: list[dict[str, Any]]) -> li
         in_month = [s for s in sessions if month_key(s["date"]) == month]
         weekday = sum(1 for s in in_month if s["day_type"] == "weekday")
         holiday = len(in_month) - weekday
-        summary.append({
-            "month": month, "weekday": weekday, "holiday": holiday,
-            "weekday_quota": quotas[(month, DayType.weekday)], "holiday_quota": quotas[(month, DayType.holiday)],
-            "expected": sum(s["expected_applicants"] for s in in_month),
-        })
+        summary.append(
+            {
+                "month": month,
+                "weekday": weekday,
+                "holiday": holiday,
+                "weekday_quota": quotas[(month, DayType.weekday)],
+                "holiday_quota": quotas[(month, DayType.holiday)],
+                "expected": sum(s["expected_applicants"] for s in in_month),
+            }
+        )
     return summary
-
 
 
 async def session_detail(session_id: int) -> dict[str, Any]:
     """A session with its venue's name, ID and address."""
-    row = await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name,
-                               Session.venue.address, Session.version.plan).where(Session.id == session_id).first()
+    row = (
+        await Session.select(
+            *Session.all_columns(),
+            Session.venue.venue_id,
+            Session.venue.name,
+            Session.venue.address,
+            Session.version.plan,
+        )
+        .where(Session.id == session_id)
+        .first()
+    )
     if row is None:
         raise NotFound(_("That session was not found."))
     return row
@@ -458,11 +632,22 @@ async def result_of(version: dict[str, Any]) -> PlanResult:
     parameters = parameters_from_row(version, await seasonality())
     months, quotas, _dates = monthly_quotas(parameters)
     sessions = [
-        PlannedSession(date=r["date"], day_type=DayType(r["day_type"]), venue_id=r["venue.venue_id"],
-                       venue_name=r["venue.name"], lat=r["venue.lat"], lon=r["venue.lon"], start=r["start"],
-                       end=r["end"], expected_applicants=r["expected_applicants"], reason=r["reason"],
-                       locked=r["locked"], venue_address=r["venue.address"], venue_kind=r["venue.kind"],
-                       staff=r["staff"])
+        PlannedSession(
+            date=r["date"],
+            day_type=DayType(r["day_type"]),
+            venue_id=r["venue.venue_id"],
+            venue_name=r["venue.name"],
+            lat=r["venue.lat"],
+            lon=r["venue.lon"],
+            start=r["start"],
+            end=r["end"],
+            expected_applicants=r["expected_applicants"],
+            reason=r["reason"],
+            locked=r["locked"],
+            venue_address=r["venue.address"],
+            venue_kind=r["venue.kind"],
+            staff=r["staff"],
+        )
         for r in await sessions_of(version["id"])
     ]
     return PlanResult(
@@ -473,7 +658,9 @@ async def result_of(version: dict[str, Any]) -> PlanResult:
         parameters=parameters,
         sessions=sessions,
         quotas={m: {k.value: quotas[(m, k)] for k in (DayType.weekday, DayType.holiday)} for m in months},
-        shortages=[Shortage(s["month"], DayType(s["day_type"]), s["asked"], s["possible"], s["open_dates"],
-                            s["message"]) for s in version["shortages"] or []],
+        shortages=[
+            Shortage(s["month"], DayType(s["day_type"]), s["asked"], s["possible"], s["open_dates"], s["message"])
+            for s in version["shortages"] or []
+        ],
         notes=list(version["notes"] or []),
     )

@@ -58,8 +58,12 @@ def _venue_slots(instance: Instance) -> list[dict[Slot, list[dt.date]]]:
     return result
 
 
-def _reach_terms(model: Model, instance: Instance, count_terms: list[list[tuple[int, float]]],
-                 initial_totals: list[int] | None = None) -> None:
+def _reach_terms(
+    model: Model,
+    instance: Instance,
+    count_terms: list[list[tuple[int, float]]],
+    initial_totals: list[int] | None = None,
+) -> None:
     """Add Φ for every demand group: Σ_k z_gk ≤ Σ_{v reaching g} f_v · n_v, z_gk ∈ [0, 1], value W_g·decay^(k-1).
     With ``initial_totals`` (n_v of a starting plan) the z get their starting values too."""
     parameters = instance.parameters
@@ -73,12 +77,12 @@ def _reach_terms(model: Model, instance: Instance, count_terms: list[list[tuple[
                 covered += draw * initial_totals[venue_index]
         for level in range(parameters.levels):
             start = min(1.0, max(0.0, covered - level)) if initial_totals is not None else None
-            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay ** level, initial=start), 1.0))
+            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay**level, initial=start), 1.0))
         model.add_row(entries, upper=0.0)
 
 
 def _max_reach(instance: Instance) -> float:
-    full = sum(instance.parameters.decay ** level for level in range(instance.parameters.levels))
+    full = sum(instance.parameters.decay**level for level in range(instance.parameters.levels))
     return sum(group.weight for group in instance.groups) * full
 
 
@@ -92,9 +96,11 @@ def _effective_quotas(instance: Instance) -> tuple[dict[Slot, int], list[str]]:
             locked_per_slot[_slot(date)] += 1
     for slot, locked in locked_per_slot.items():
         if locked > quotas.get(slot, 0):
-            notes.append(_("{month}: {locked} locked {type} sessions, more than the quota of {quota}; all are kept.")
-                         .format(month=slot[0], locked=locked, type=day_type_label(slot[1]),
-                                 quota=quotas.get(slot, 0)))
+            notes.append(
+                _("{month}: {locked} locked {type} sessions, more than the quota of {quota}; all are kept.").format(
+                    month=slot[0], locked=locked, type=day_type_label(slot[1]), quota=quotas.get(slot, 0)
+                )
+            )
             quotas[slot] = locked
     return quotas, notes
 
@@ -103,9 +109,17 @@ def day_type_label(kind: DayType) -> str:
     return _("weekday") if kind == DayType.weekday else _("holiday")
 
 
-def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: float, penalise: bool,
-                 on_progress: ProgressFn = None, dates: bool = True, gap_rows: bool = False,
-                 integer_dates: bool = False) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
+def solve_counts(
+    instance: Instance,
+    quotas: dict[Slot, int],
+    *,
+    time_limit: float,
+    penalise: bool,
+    on_progress: ProgressFn = None,
+    dates: bool = True,
+    gap_rows: bool = False,
+    integer_dates: bool = False,
+) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
     """Sessions per venue, month and day type (integer), with the date-level rules over continuous date variables
     (each venue's sessions of a month must fit its open dates and the teams per day, fractionally; with ``gap_rows``
     also the minimum gap). That is a relaxation of the full model, so its optimum bounds every plan's reach; with
@@ -129,8 +143,9 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
             slot_limit[(index, slot)] = max(locked_count[(index, slot)], packable(slot_dates, gap))
         for month in {slot[0] for slot in by_slot}:
             month_dates = [d for d in venue.dates if month_key(d) == month]
-            month_limit[(index, month)] = max(packable(month_dates, gap),
-                                              sum(1 for d in locked if month_key(d) == month))
+            month_limit[(index, month)] = max(
+                packable(month_dates, gap), sum(1 for d in locked if month_key(d) == month)
+            )
         limit = packable(venue.dates, gap)
         if venue.candidate.cap is not None:
             limit = min(limit, venue.candidate.cap)
@@ -138,8 +153,14 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
     capacity = {slot: parameters.teams * len(instance.open_dates(slot)) for slot in quotas}
     seed = None
     if aggregate:  # start the solver from a greedy plan (it only seeds; the solver proves optimality)
-        seed = greedy_counts(instance, {slot: min(q, capacity[slot]) for slot, q in quotas.items()}, slot_limit,
-                             month_limit, total_limit, dict(locked_count))
+        seed = greedy_counts(
+            instance,
+            {slot: min(q, capacity[slot]) for slot, q in quotas.items()},
+            slot_limit,
+            month_limit,
+            total_limit,
+            dict(locked_count),
+        )
         if not penalise and any(sum(n for (_v, s), n in seed.items() if s == slot) != q for slot, q in quotas.items()):
             seed = None  # without slack the seed must meet every quota exactly
     y: dict[tuple[int, Slot], int] = {}
@@ -153,8 +174,12 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
         per_month: dict[str, list[int]] = defaultdict(list)
         for slot, slot_dates in by_slot.items():
             minimum = locked_count[(index, slot)]
-            column = model.add_var(minimum, slot_limit[(index, slot)], integer=True,
-                                   initial=seed.get((index, slot), 0) if seed is not None else None)
+            column = model.add_var(
+                minimum,
+                slot_limit[(index, slot)],
+                integer=True,
+                initial=seed.get((index, slot), 0) if seed is not None else None,
+            )
             y[(index, slot)] = column
             terms.append((column, 1.0))
             per_month[slot[0]].append(column)
@@ -185,8 +210,9 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
         columns = [(c, 1.0) for c in per_slot.get(slot, [])]
         if penalise:
             placed = sum(n for (_v, s), n in seed.items() if s == slot) if seed is not None else None
-            slack[slot] = model.add_var(0.0, float(quota), cost=-penalty,
-                                        initial=quota - placed if placed is not None else None)
+            slack[slot] = model.add_var(
+                0.0, float(quota), cost=-penalty, initial=quota - placed if placed is not None else None
+            )
             columns.append((slack[slot], 1.0))
         model.add_row(columns, lower=quota, upper=quota)
         if aggregate and per_slot.get(slot):
@@ -197,16 +223,16 @@ def solve_counts(instance: Instance, quotas: dict[Slot, int], *, time_limit: flo
         for (v, _s), n in seed.items():
             totals[v] += n
     _reach_terms(model, instance, count_terms, totals)
-    solution = model.solve(time_limit=time_limit, on_progress=on_progress,
-                           stage="full" if integer_dates else "counts")
+    solution = model.solve(time_limit=time_limit, on_progress=on_progress, stage="full" if integer_dates else "counts")
     values = solution.values if solution.found else []
     counts = {key: round(values[column]) for key, column in y.items()} if solution.found else {}
     shortfall = {slot: round(values[column]) for slot, column in slack.items()} if solution.found else {}
     return solution, counts, {slot: n for slot, n in shortfall.items() if n > 0}
 
 
-def solve_dates(instance: Instance, counts: dict[tuple[int, Slot], int], quotas: dict[Slot, int], *,
-                time_limit: float) -> dict[int, list[dt.date]] | None:
+def solve_dates(
+    instance: Instance, counts: dict[tuple[int, Slot], int], quotas: dict[Slot, int], *, time_limit: float
+) -> dict[int, list[dt.date]] | None:
     """Stage 2: real dates. Reach depends only on each venue's number of sessions, so those totals are kept while
     the months and day types they fall in may move; every quota, the teams per day, the gap at each venue and the
     locks hold, and sessions spread evenly through each month. None if the totals cannot be placed."""
@@ -260,8 +286,9 @@ def _gap_rows(model: Model, x: dict[tuple[int, dt.date], int], gap: int) -> None
                 model.add_row([(c, 1.0) for c in window], upper=1.0)
 
 
-def _spread_objective(model: Model, instance: Instance, x: dict[tuple[int, dt.date], int],
-                      quotas: dict[Slot, int]) -> None:
+def _spread_objective(
+    model: Model, instance: Instance, x: dict[tuple[int, dt.date], int], quotas: dict[Slot, int]
+) -> None:
     """Prefer sessions spread evenly: per month and week, |sessions − the week's fair share| is penalised."""
     per_month_total: dict[str, int] = defaultdict(int)
     for slot, quota in quotas.items():
@@ -290,14 +317,23 @@ def shortage_message(instance: Instance, slot: Slot, asked: int, possible: int) 
     teams = instance.parameters.teams
     label = day_type_label(slot[1])
     if teams * open_dates < asked and possible == teams * open_dates:
-        message = _("{month}: {asked} {type} sessions asked, only {dates} {type} dates have an open candidate venue "
-                    "with {teams} team(s)").format(month=slot[0], asked=asked, type=label, dates=open_dates,
-                                                  teams=teams)
+        message = _(
+            "{month}: {asked} {type} sessions asked, only {dates} {type} dates have an open candidate venue "
+            "with {teams} team(s)"
+        ).format(month=slot[0], asked=asked, type=label, dates=open_dates, teams=teams)
     else:
-        message = _("{month}: {asked} {type} sessions asked, only {possible} can be placed ({dates} {type} dates "
-                    "have an open candidate venue; opening days, blackout dates and the {gap}-day gap at each venue "
-                    "limit the rest)").format(month=slot[0], asked=asked, type=label, possible=possible,
-                                              dates=open_dates, gap=instance.parameters.min_gap_days)
+        message = _(
+            "{month}: {asked} {type} sessions asked, only {possible} can be placed ({dates} {type} dates "
+            "have an open candidate venue; opening days, blackout dates and the {gap}-day gap at each venue "
+            "limit the rest)"
+        ).format(
+            month=slot[0],
+            asked=asked,
+            type=label,
+            possible=possible,
+            dates=open_dates,
+            gap=instance.parameters.min_gap_days,
+        )
     return Shortage(slot[0], slot[1], asked, possible, open_dates, message)
 
 
@@ -315,16 +351,22 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
     asked = dict(quotas)
     chosen: dict[int, list[dt.date]] | None = None
     solution = None
-    for method, options in (("counts+dates", {"dates": False}), ("relaxation+dates", {}),
-                            ("relaxation with gaps+dates", {"gap_rows": True}), ("full", {"integer_dates": True})):
+    for method, options in (
+        ("counts+dates", {"dates": False}),
+        ("relaxation+dates", {}),
+        ("relaxation with gaps+dates", {"gap_rows": True}),
+        ("full", {"integer_dates": True}),
+    ):
         quotas = dict(asked)  # each method finds its own shortages from what was asked
-        solution, counts, shortfall = solve_counts(instance, quotas, time_limit=left(0.6), penalise=True,
-                                                   on_progress=on_progress, **options)
+        solution, counts, shortfall = solve_counts(
+            instance, quotas, time_limit=left(0.6), penalise=True, on_progress=on_progress, **options
+        )
         if shortfall:  # relax only the quotas that cannot be met, then solve again without penalties
             for slot, missing in shortfall.items():
                 quotas[slot] -= missing
-            solution, counts, _none = solve_counts(instance, quotas, time_limit=left(0.6), penalise=False,
-                                                   on_progress=on_progress, **options)
+            solution, counts, _none = solve_counts(
+                instance, quotas, time_limit=left(0.6), penalise=False, on_progress=on_progress, **options
+            )
         if not solution.found:
             continue
         chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
@@ -333,8 +375,11 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
     if chosen is None or solution is None:
         raise RuntimeError("no plan found within the time limit")  # only when even the full model found nothing
     objective = evaluate_reach(instance, chosen)
-    shortages = [shortage_message(instance, slot, asked[slot], quotas[slot])
-                 for slot in sorted(quotas) if quotas[slot] < asked[slot]]
+    shortages = [
+        shortage_message(instance, slot, asked[slot], quotas[slot])
+        for slot in sorted(quotas)
+        if quotas[slot] < asked[slot]
+    ]
     return PlanResult(
         status="optimal" if solution.status == "optimal" else "feasible",
         objective=objective,
@@ -342,8 +387,9 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
         solve_seconds=time.perf_counter() - began,
         parameters=parameters,
         sessions=describe_sessions(instance, chosen),
-        quotas={month: {kind.value: instance.quotas.get((month, kind), 0) for kind in TYPES}
-                for month in instance.months},
+        quotas={
+            month: {kind.value: instance.quotas.get((month, kind), 0) for kind in TYPES} for month in instance.months
+        },
         shortages=shortages,
         notes=instance.notes + notes,
         method=method,

@@ -24,8 +24,12 @@ from planner.services import get_version, plan_scope, session_detail, sessions_o
 from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
 
 CONTRACTOR_ROLES = (Role.contractor_staff, Role.contractor_lead)
-STATE_TEXT = {"draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"),
-              "returned": N_("returned")}
+STATE_TEXT = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "approved": N_("approved"),
+    "returned": N_("returned"),
+}
 REVIEWER_ROLES = (Role.city_reviewer,)
 
 
@@ -46,39 +50,72 @@ async def submit(actor: Actor, version_id: int) -> None:
     """Contractor staff or lead hand a solved draft to the city. Submitting twice makes one submission."""
     _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads submit plans."))
     async with write_transaction():
-        changed = await PlanVersion.update({
-            PlanVersion.state: VersionState.submitted.value, PlanVersion.revision: PlanVersion.revision + 1,
-            PlanVersion.submitted_at: _now(), PlanVersion.submitted_by: actor.id,
-        }).where((PlanVersion.id == version_id) & (PlanVersion.state == VersionState.draft.value)
-                 & (PlanVersion.solve_state == SolveState.done.value)).returning(PlanVersion.id)
+        changed = (
+            await PlanVersion.update(
+                {
+                    PlanVersion.state: VersionState.submitted.value,
+                    PlanVersion.revision: PlanVersion.revision + 1,
+                    PlanVersion.submitted_at: _now(),
+                    PlanVersion.submitted_by: actor.id,
+                }
+            )
+            .where(
+                (PlanVersion.id == version_id)
+                & (PlanVersion.state == VersionState.draft.value)
+                & (PlanVersion.solve_state == SolveState.done.value)
+            )
+            .returning(PlanVersion.id)
+        )
         if not changed:
             version = await get_version(version_id)
             if version["state"] == VersionState.submitted.value:
                 return  # the same submission again (double click, back button): nothing more to do
             if version["state"] == VersionState.draft.value:
                 raise Conflict(_("The planner has not finished this version; submit it when it is solved."))
-            raise InvalidTransition(_("This version is {state}; only a draft can be submitted.").format(
-                state=version_state_text(version["state"])))
+            raise InvalidTransition(
+                _("This version is {state}; only a draft can be submitted.").format(
+                    state=version_state_text(version["state"])
+                )
+            )
         version = await get_version(version_id)
         await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version["plan"]))
-        await notify(await emails_of_role(Role.city_reviewer), version,
-                     _("[outreach] Plan submitted for your review (version {n})"),
-                     _("{who} submitted version {n} of the plan for your review:\n{url}"), actor)
+        await notify(
+            await emails_of_role(Role.city_reviewer),
+            version,
+            _("[outreach] Plan submitted for your review (version {n})"),
+            _("{who} submitted version {n} of the plan for your review:\n{url}"),
+            actor,
+        )
 
 
 async def _decide(actor: Actor, version_id: int, revision: int, state: VersionState, comment: str) -> None:
     """Move a submitted version to approved or returned, if nobody acted on it since ``revision``."""
-    changed = await PlanVersion.update({
-        PlanVersion.state: state.value, PlanVersion.revision: PlanVersion.revision + 1,
-        PlanVersion.review_comment: comment, PlanVersion.decided_at: _now(), PlanVersion.decided_by: actor.id,
-    }).where((PlanVersion.id == version_id) & (PlanVersion.state == VersionState.submitted.value)
-             & (PlanVersion.revision == revision)).returning(PlanVersion.id)
+    changed = (
+        await PlanVersion.update(
+            {
+                PlanVersion.state: state.value,
+                PlanVersion.revision: PlanVersion.revision + 1,
+                PlanVersion.review_comment: comment,
+                PlanVersion.decided_at: _now(),
+                PlanVersion.decided_by: actor.id,
+            }
+        )
+        .where(
+            (PlanVersion.id == version_id)
+            & (PlanVersion.state == VersionState.submitted.value)
+            & (PlanVersion.revision == revision)
+        )
+        .returning(PlanVersion.id)
+    )
     if changed:
         return
     version = await get_version(version_id)
     if version["state"] != VersionState.submitted.value:
-        raise InvalidTransition(_("This version is {state}; only a submitted version can be approved or returned; "
-                                  "reload to see it.").format(state=version_state_text(version["state"])))
+        raise InvalidTransition(
+            _(
+                "This version is {state}; only a submitted version can be approved or returned; reload to see it."
+            ).format(state=version_state_text(version["state"]))
+        )
     raise Conflict(_("The version changed since you opened it (someone else acted on it); reload to see it."))
 
 
@@ -88,11 +125,17 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
     async with write_transaction():
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
         version = await get_version(version_id)
-        await record_event(actor, "plan.approved", "plan_version", version_id, comment.strip(),
-                           scope=plan_scope(version["plan"]))
+        await record_event(
+            actor, "plan.approved", "plan_version", version_id, comment.strip(), scope=plan_scope(version["plan"])
+        )
         await publish(PlanApproved(version_id, actor.id))  # booking publishes the booths in this transaction
-        await notify(await contractor_emails(version), version, _("[outreach] Plan approved (version {n})"),
-                     _("{who} approved version {n} of the plan; its booths are published:\n{url}"), actor)
+        await notify(
+            await contractor_emails(version),
+            version,
+            _("[outreach] Plan approved (version {n})"),
+            _("{who} approved version {n} of the plan; its booths are published:\n{url}"),
+            actor,
+        )
 
 
 async def return_for_changes(actor: Actor, version_id: int, revision: int, comment: str) -> int:
@@ -105,24 +148,51 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
     async with write_transaction():
         await _decide(actor, version_id, revision, VersionState.returned, comment.strip())
         old = await get_version(version_id)
-        last = await PlanVersion.select(PlanVersion.number).where(PlanVersion.plan == old["plan"]).order_by(
-            PlanVersion.number, ascending=False).first()
+        last = (
+            await PlanVersion.select(PlanVersion.number)
+            .where(PlanVersion.plan == old["plan"])
+            .order_by(PlanVersion.number, ascending=False)
+            .first()
+        )
         new = PlanVersion(
-            plan=old["plan"], number=last["number"] + 1, state=VersionState.draft.value,
-            parameters=old["parameters"], solve_state=SolveState.done.value, status=old["status"],
-            objective=old["objective"], bound=old["bound"], gap=old["gap"], solve_seconds=old["solve_seconds"],
-            shortages=old["shortages"], notes=old["notes"], based_on=version_id, created_by=actor.id,
+            plan=old["plan"],
+            number=last["number"] + 1,
+            state=VersionState.draft.value,
+            parameters=old["parameters"],
+            solve_state=SolveState.done.value,
+            status=old["status"],
+            objective=old["objective"],
+            bound=old["bound"],
+            gap=old["gap"],
+            solve_seconds=old["solve_seconds"],
+            shortages=old["shortages"],
+            notes=old["notes"],
+            based_on=version_id,
+            created_by=actor.id,
         )
         await new.save()
         sessions = await Session.select().where(Session.version == version_id)
         if sessions:
-            await Session.insert(*[Session(**{**{k: v for k, v in s.items() if k != "id"}, "version": new.id})
-                                   for s in sessions])
-        await record_event(actor, "plan.returned", "plan_version", version_id, comment.strip(),
-                           {"new_version": {"after": new.number}}, scope=plan_scope(old["plan"]))
-        await notify(await contractor_emails(old), old, _("[outreach] Plan returned with comments (version {n})"),
-                     _("{who} returned version {n} of the plan with comments:\n\n{comment}\n\n{url}"), actor,
-                     comment=comment.strip())
+            await Session.insert(
+                *[Session(**{**{k: v for k, v in s.items() if k != "id"}, "version": new.id}) for s in sessions]
+            )
+        await record_event(
+            actor,
+            "plan.returned",
+            "plan_version",
+            version_id,
+            comment.strip(),
+            {"new_version": {"after": new.number}},
+            scope=plan_scope(old["plan"]),
+        )
+        await notify(
+            await contractor_emails(old),
+            old,
+            _("[outreach] Plan returned with comments (version {n})"),
+            _("{who} returned version {n} of the plan with comments:\n\n{comment}\n\n{url}"),
+            actor,
+            comment=comment.strip(),
+        )
     return new.id
 
 
@@ -132,27 +202,58 @@ async def start_change(actor: Actor, plan_id: int) -> int:
     moves what must change and re-plans the rest, then submits the change for review. Returns the new version."""
     _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads change plans."))
     async with write_transaction():
-        latest = await PlanVersion.select(PlanVersion.id).where(PlanVersion.plan == plan_id).order_by(
-            PlanVersion.number, ascending=False).first()
+        latest = (
+            await PlanVersion.select(PlanVersion.id)
+            .where(PlanVersion.plan == plan_id)
+            .order_by(PlanVersion.number, ascending=False)
+            .first()
+        )
         if latest is None:
             raise InvalidTransition(_("That plan was not found."))
         old = await get_version(latest["id"])
         if old["state"] != VersionState.approved.value:
             raise InvalidTransition(_("Only an approved plan is changed this way; edit the draft instead."))
         new = PlanVersion(
-            plan=plan_id, number=old["number"] + 1, state=VersionState.draft.value, parameters=old["parameters"],
-            solve_state=SolveState.done.value, status=old["status"], objective=old["objective"], bound=old["bound"],
-            gap=old["gap"], solve_seconds=old["solve_seconds"], based_on=old["id"], created_by=actor.id,
+            plan=plan_id,
+            number=old["number"] + 1,
+            state=VersionState.draft.value,
+            parameters=old["parameters"],
+            solve_state=SolveState.done.value,
+            status=old["status"],
+            objective=old["objective"],
+            bound=old["bound"],
+            gap=old["gap"],
+            solve_seconds=old["solve_seconds"],
+            based_on=old["id"],
+            created_by=actor.id,
         )
         await new.save()
         sessions = await Session.select().where((Session.version == old["id"]) & (Session.state != "cancelled"))
         if sessions:
-            await Session.insert(*[Session(**{
-                **{k: v for k, v in s.items() if k != "id"}, "version": new.id, "locked": True,
-                "state": "planned", "reviewer_comment": "", "origin": s["id"] if s["state"] == "published"
-                else s["origin"]}) for s in sessions])
-        await record_event(actor, "plan.change_started", "plan_version", new.id, "", {"based_on": {"after": old["id"]}},
-                           scope=plan_scope(plan_id))
+            await Session.insert(
+                *[
+                    Session(
+                        **{
+                            **{k: v for k, v in s.items() if k != "id"},
+                            "version": new.id,
+                            "locked": True,
+                            "state": "planned",
+                            "reviewer_comment": "",
+                            "origin": s["id"] if s["state"] == "published" else s["origin"],
+                        }
+                    )
+                    for s in sessions
+                ]
+            )
+        await record_event(
+            actor,
+            "plan.change_started",
+            "plan_version",
+            new.id,
+            "",
+            {"based_on": {"after": old["id"]}},
+            scope=plan_scope(plan_id),
+        )
     return new.id
 
 
@@ -165,21 +266,32 @@ async def comment_session(actor: Actor, session_id: int, text: str) -> None:
         raise InvalidTransition(_("Comments are made while a version is submitted for review."))
     async with write_transaction():
         await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
-        await record_event(actor, "session.commented", "session", session_id, text.strip()[:200],
-                           scope=plan_scope(version["plan"]))
+        await record_event(
+            actor, "session.commented", "session", session_id, text.strip()[:200], scope=plan_scope(version["plan"])
+        )
 
 
 async def last_seen(actor: Actor, plan_id: int) -> int | None:
-    row = await ReviewSeen.select(ReviewSeen.version).where(
-        (ReviewSeen.plan == plan_id) & (ReviewSeen.user_id == actor.id)).first()
+    row = (
+        await ReviewSeen.select(ReviewSeen.version)
+        .where((ReviewSeen.plan == plan_id) & (ReviewSeen.user_id == actor.id))
+        .first()
+    )
     return row["version"] if row else None
 
 
 async def last_approved(plan_id: int, before_version: int) -> int | None:
     """The newest approved version of a plan other than ``before_version`` (what a change is compared with)."""
-    row = await PlanVersion.select(PlanVersion.id).where(
-        (PlanVersion.plan == plan_id) & (PlanVersion.state == VersionState.approved.value)
-        & (PlanVersion.id != before_version)).order_by(PlanVersion.number, ascending=False).first()
+    row = (
+        await PlanVersion.select(PlanVersion.id)
+        .where(
+            (PlanVersion.plan == plan_id)
+            & (PlanVersion.state == VersionState.approved.value)
+            & (PlanVersion.id != before_version)
+        )
+        .order_by(PlanVersion.number, ascending=False)
+        .first()
+    )
     return row["id"] if row else None
 
 
@@ -200,12 +312,13 @@ class Change:
 
     @property
     def comment(self) -> str:
-        return ((self.after or {}).get("reviewer_comment") or (self.before or {}).get("reviewer_comment") or "")
+        return (self.after or {}).get("reviewer_comment") or (self.before or {}).get("reviewer_comment") or ""
 
 
 async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
     """What changed from one version to another: sessions added, removed, moved in time (same venue) or to another
     venue (same date); unchanged sessions are left out."""
+
     def key(s: dict[str, Any]) -> tuple[Any, Any]:
         return s["venue"], s["date"]
 
@@ -214,8 +327,10 @@ async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
     removed = [s for k, s in old.items() if k not in new]
     added = [s for k, s in new.items() if k not in old]
     changes: list[Change] = []
-    for kind, match in (("moved", lambda a, b: a["venue"] == b["venue"]),
-                        ("venue", lambda a, b: a["date"] == b["date"])):
+    for kind, match in (
+        ("moved", lambda a, b: a["venue"] == b["venue"]),
+        ("venue", lambda a, b: a["date"] == b["date"]),
+    ):
         for before in list(removed):
             after = next((s for s in added if match(before, s)), None)
             if after is not None:
@@ -229,10 +344,21 @@ async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
 
 async def history(plan_id: int) -> list[dict[str, Any]]:
     """Every version of a plan with who submitted and who decided it, and when."""
-    versions = await PlanVersion.select(
-        PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_at, PlanVersion.submitted_by,
-        PlanVersion.decided_at, PlanVersion.decided_by, PlanVersion.review_comment, PlanVersion.created_at,
-    ).where(PlanVersion.plan == plan_id).order_by(PlanVersion.number)
+    versions = (
+        await PlanVersion.select(
+            PlanVersion.id,
+            PlanVersion.number,
+            PlanVersion.state,
+            PlanVersion.submitted_at,
+            PlanVersion.submitted_by,
+            PlanVersion.decided_at,
+            PlanVersion.decided_by,
+            PlanVersion.review_comment,
+            PlanVersion.created_at,
+        )
+        .where(PlanVersion.plan == plan_id)
+        .order_by(PlanVersion.number)
+    )
     names = {row["id"]: row["display_name"] for row in await StaffUser.select(StaffUser.id, StaffUser.display_name)}
     for version in versions:
         version["submitted_by_name"] = names.get(version["submitted_by"], "")
@@ -242,7 +368,8 @@ async def history(plan_id: int) -> list[dict[str, Any]]:
 
 async def emails_of_role(*roles: Role) -> list[str]:
     rows = await StaffUser.select(StaffUser.email).where(
-        StaffUser.role.is_in([r.value for r in roles]) & (StaffUser.active == True) & (StaffUser.email != ""))  # noqa: E712
+        StaffUser.role.is_in([r.value for r in roles]) & (StaffUser.active == True) & (StaffUser.email != "")
+    )  # noqa: E712
     return [row["email"] for row in rows]
 
 
@@ -256,11 +383,15 @@ async def contractor_emails(version: dict[str, Any]) -> list[str]:
     return sorted(emails)
 
 
-async def notify(recipients: list[str], version: dict[str, Any], subject: str, body: str, actor: Actor,
-                 **params: str) -> None:
+async def notify(
+    recipients: list[str], version: dict[str, Any], subject: str, body: str, actor: Actor, **params: str
+) -> None:
     """Queue one email per recipient in the outbox (sent after the transaction commits)."""
     url = f"{get_settings().base_url}/staff/plans/{version['plan']}"
     for recipient in recipients:
-        await queue_email(recipient, subject.format(n=version["number"]),
-                          body.format(who=actor.display_name, n=version["number"], url=url, **params),
-                          kind="plan.review")
+        await queue_email(
+            recipient,
+            subject.format(n=version["number"]),
+            body.format(who=actor.display_name, n=version["number"], url=url, **params),
+            kind="plan.review",
+        )

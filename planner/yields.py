@@ -115,23 +115,37 @@ def learn(observations: Iterable[Observation], strength: float) -> list[Factor]:
 
 def multiplier(parameters: Parameters, kind: str, day_type: str, venue_id: str) -> float:
     """The learned multiplier of one booth's forecast (1 where nothing was learned)."""
-    return (parameters.kind_day_factors.get(f"{kind}:{day_type}", 1.0)
-            * parameters.venue_factors.get(venue_id, 1.0))
+    return parameters.kind_day_factors.get(f"{kind}:{day_type}", 1.0) * parameters.venue_factors.get(venue_id, 1.0)
 
 
 async def store(factors: Iterable[Factor]) -> int:
     """Replace the stored factors by these (in one transaction); returns how many rows there are now."""
-    rows = [YieldFactor(key=f.key, factor=f.factor, observed=f.observed, expected=f.expected, samples=f.samples,
-                        updated_at=clock.now()) for f in factors]
-    columns = [YieldFactor.factor, YieldFactor.observed, YieldFactor.expected, YieldFactor.samples,
-               YieldFactor.updated_at]
+    rows = [
+        YieldFactor(
+            key=f.key,
+            factor=f.factor,
+            observed=f.observed,
+            expected=f.expected,
+            samples=f.samples,
+            updated_at=clock.now(),
+        )
+        for f in factors
+    ]
+    columns = [
+        YieldFactor.factor,
+        YieldFactor.observed,
+        YieldFactor.expected,
+        YieldFactor.samples,
+        YieldFactor.updated_at,
+    ]
     async with write_transaction():
         # Upsert, then drop the keys no longer learned: two saves at once never collide on the unique key.
         for row in rows:
             await YieldFactor.insert(row).on_conflict(target=YieldFactor.key, action="DO UPDATE", values=columns)
         stale = YieldFactor.delete()
-        stale = stale.where(YieldFactor.key.not_in([row.key for row in rows])) if rows else stale.where(
-            YieldFactor.id > 0)
+        stale = (
+            stale.where(YieldFactor.key.not_in([row.key for row in rows])) if rows else stale.where(YieldFactor.id > 0)
+        )
         await stale
     return len(rows)
 
@@ -181,10 +195,15 @@ async def factor_table() -> list[FactorRow]:
     from venues.tables import Venue
 
     rows = await stored_factors()
-    pks = [int(parse_key(r["key"])[1][0]) for r in rows if r["key"].startswith("venue:")
-           and parse_key(r["key"])[1][0].isdigit()]
-    names = {v["id"]: (v["name"], v["kind"]) for v in await Venue.select(Venue.id, Venue.name, Venue.kind).where(
-        Venue.id.is_in(pks or [-1]))}
+    pks = [
+        int(parse_key(r["key"])[1][0])
+        for r in rows
+        if r["key"].startswith("venue:") and parse_key(r["key"])[1][0].isdigit()
+    ]
+    names = {
+        v["id"]: (v["name"], v["kind"])
+        for v in await Venue.select(Venue.id, Venue.name, Venue.kind).where(Venue.id.is_in(pks or [-1]))
+    }
     table = []
     for row in rows:
         level, parts = parse_key(row["key"])
@@ -193,6 +212,9 @@ async def factor_table() -> list[FactorRow]:
             kind, day = parts
         elif level == "venue" and parts[0].isdigit():
             name, kind = names.get(int(parts[0]), (row["key"], ""))
-        table.append(FactorRow(row["key"], level, kind, day, name, row["samples"], row["observed"], row["expected"],
-                               row["factor"]))
+        table.append(
+            FactorRow(
+                row["key"], level, kind, day, name, row["samples"], row["observed"], row["expected"], row["factor"]
+            )
+        )
     return table

@@ -23,11 +23,23 @@ from portal.auth import ADMINS, AUDIT_READERS, provide_actor, requires
 from portal.templating import page
 
 
-def audit_filters(object_type: str | None, object_id: str | None, plan: int | None, user: str | None,
-                  since: dt.date | None, until: dt.date | None) -> dict:
+def audit_filters(
+    object_type: str | None,
+    object_id: str | None,
+    plan: int | None,
+    user: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> dict:
     """The audit log's filters: an object, a plan (with its versions and sessions), a user, a date range."""
-    return {"object_type": object_type or None, "object_id": object_id or None,
-            "scope": f"plan:{plan}" if plan else None, "actor": user or None, "since": since, "until": until}
+    return {
+        "object_type": object_type or None,
+        "object_id": object_id or None,
+        "scope": f"plan:{plan}" if plan else None,
+        "actor": user or None,
+        "since": since,
+        "until": until,
+    }
 
 
 class AuditController(Controller):
@@ -38,30 +50,61 @@ class AuditController(Controller):
     guards = [requires(*AUDIT_READERS)]
 
     @get("/", name="audit_log")
-    async def list(self, request: Request, object_type: FromQuery[str | None] = None,
-                   object_id: FromQuery[str | None] = None, plan: FromQuery[int | None] = None,
-                   user: FromQuery[str | None] = None, since: FromQuery[dt.date | None] = None,
-                   until: FromQuery[dt.date | None] = None) -> Template:
+    async def list(
+        self,
+        request: Request,
+        object_type: FromQuery[str | None] = None,
+        object_id: FromQuery[str | None] = None,
+        plan: FromQuery[int | None] = None,
+        user: FromQuery[str | None] = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
+    ) -> Template:
         filters = audit_filters(object_type, object_id, plan, user, since, until)
         events = await list_events(**filters, limit=500)
-        return page(request, "staff/audit.html", events=events, object_type=object_type or "",
-                    object_id=object_id or "", plan=plan or "", user=user or "", since=since or "", until=until or "",
-                    query_string=request.url.query or "")
+        return page(
+            request,
+            "staff/audit.html",
+            events=events,
+            object_type=object_type or "",
+            object_id=object_id or "",
+            plan=plan or "",
+            user=user or "",
+            since=since or "",
+            until=until or "",
+            query_string=request.url.query or "",
+        )
 
     @get("/export.csv")
-    async def export(self, object_type: FromQuery[str | None] = None, object_id: FromQuery[str | None] = None,
-                     plan: FromQuery[int | None] = None, user: FromQuery[str | None] = None,
-                     since: FromQuery[dt.date | None] = None, until: FromQuery[dt.date | None] = None) -> Response:
+    async def export(
+        self,
+        object_type: FromQuery[str | None] = None,
+        object_id: FromQuery[str | None] = None,
+        plan: FromQuery[int | None] = None,
+        user: FromQuery[str | None] = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
+    ) -> Response:
         events = await list_events(**audit_filters(object_type, object_id, plan, user, since, until), limit=100_000)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["occurred_at", "actor", "action", "object_type", "object_id", "summary", "changes"])
         for event in events:
-            cells = [event["occurred_at"].isoformat(), event["actor_name"], event["action"], event["object_type"],
-                     event["object_id"], event["summary"], json.dumps(event["changes"], ensure_ascii=False)]
+            cells = [
+                event["occurred_at"].isoformat(),
+                event["actor_name"],
+                event["action"],
+                event["object_type"],
+                event["object_id"],
+                event["summary"],
+                json.dumps(event["changes"], ensure_ascii=False),
+            ]
             writer.writerow([escape_formula(cell) for cell in cells])
-        return Response(content=("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+        return Response(
+            content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
 
 
 class UserController(Controller):
@@ -74,7 +117,11 @@ class UserController(Controller):
 
     async def _render(self, request: Request, status_code: int = 200, **context) -> Template:
         users = await StaffUser.select(
-            StaffUser.id, StaffUser.username, StaffUser.display_name, StaffUser.role, StaffUser.active,
+            StaffUser.id,
+            StaffUser.username,
+            StaffUser.display_name,
+            StaffUser.role,
+            StaffUser.active,
             StaffUser.last_login_at,
         ).order_by(StaffUser.username)
         context.setdefault("errors", {})
@@ -92,8 +139,13 @@ class UserController(Controller):
         if role_value not in {role.value for role in Role}:
             return await self._render(request, 422, errors={"role": _("Choose a role.")}, form=dict(form))
         try:
-            await create_user(forms.text(form, "username"), form.get("password") or "", Role(role_value),
-                              display_name=forms.text(form, "display_name"), created_by=actor)
+            await create_user(
+                forms.text(form, "username"),
+                form.get("password") or "",
+                Role(role_value),
+                display_name=forms.text(form, "display_name"),
+                created_by=actor,
+            )
         except ValidationFailed as exc:
             return await self._render(request, 422, errors=exc.fields, message=exc.message, form=dict(form))
         except Conflict as exc:

@@ -123,33 +123,69 @@ def slot_out(slot: BoothSlot) -> SlotOut:
 
 def session_out(booth: Booth, with_slots: bool = False) -> SessionOut:
     return SessionOut(
-        id=booth.id, date=booth.date, start=booth.start.strftime("%H:%M"), end=booth.end.strftime("%H:%M"),
-        day_type=booth.day_type, state=booth.state, venue_id=booth.venue_id, venue_name=booth.venue_name,
-        lat=booth.lat, lon=booth.lon,
-        venue=VenueOut(id=booth.venue_id, name=booth.venue_name, name_en=booth.venue_name_en, address=booth.address,
-                       lat=booth.lat, lon=booth.lon, wheelchair=booth.wheelchair,
-                       barrier_free_toilet=booth.barrier_free_toilet, accessible_route=booth.accessible_route,
-                       priority_parking=booth.priority_parking),
-        capacity=sum(slot.capacity for slot in booth.slots), remaining=booth.remaining,
-        url=f"{get_settings().base_url}/booths/{booth.id}", distance_km=booth.distance_km,
+        id=booth.id,
+        date=booth.date,
+        start=booth.start.strftime("%H:%M"),
+        end=booth.end.strftime("%H:%M"),
+        day_type=booth.day_type,
+        state=booth.state,
+        venue_id=booth.venue_id,
+        venue_name=booth.venue_name,
+        lat=booth.lat,
+        lon=booth.lon,
+        venue=VenueOut(
+            id=booth.venue_id,
+            name=booth.venue_name,
+            name_en=booth.venue_name_en,
+            address=booth.address,
+            lat=booth.lat,
+            lon=booth.lon,
+            wheelchair=booth.wheelchair,
+            barrier_free_toilet=booth.barrier_free_toilet,
+            accessible_route=booth.accessible_route,
+            priority_parking=booth.priority_parking,
+        ),
+        capacity=sum(slot.capacity for slot in booth.slots),
+        remaining=booth.remaining,
+        url=f"{get_settings().base_url}/booths/{booth.id}",
+        distance_km=booth.distance_km,
         slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
     )
 
 
 def live_out(live: LiveStatus) -> LiveOut:
-    return LiveOut(as_of=live.as_of, phase=live.phase, open_places=live.open_places, due_parties=live.due_parties,
-                   released_places=live.released_places, waiting_parties=live.waiting_parties,
-                   waiting_people=live.waiting_people, wait_minutes=live.wait_minutes, now_serving=live.now_serving)
+    return LiveOut(
+        as_of=live.as_of,
+        phase=live.phase,
+        open_places=live.open_places,
+        due_parties=live.due_parties,
+        released_places=live.released_places,
+        waiting_parties=live.waiting_parties,
+        waiting_people=live.waiting_people,
+        wait_minutes=live.wait_minutes,
+        now_serving=live.now_serving,
+    )
 
 
 def booking_out(details: BookingDetails) -> BookingOut:
     return BookingOut(
-        code=details.code, token=manage_token(details.code), manage_url=details.manage_url, state=details.state,
-        slot_id=details.slot_id, session_id=details.booth.id, start=details.slot_start, end=details.slot_end,
-        party_size=details.party_size, name_kana=details.name_kana, phone=details.phone, email=details.email,
-        language=details.language, needs=NeedsIn(details.needs.wheelchair, details.needs.large_print,
-                                                 details.needs.interpreter),
-        venue_name=details.booth.venue_name, address=details.booth.address)
+        code=details.code,
+        token=manage_token(details.code),
+        manage_url=details.manage_url,
+        state=details.state,
+        slot_id=details.slot_id,
+        session_id=details.booth.id,
+        start=details.slot_start,
+        end=details.slot_end,
+        party_size=details.party_size,
+        name_kana=details.name_kana,
+        phone=details.phone,
+        email=details.email,
+        language=details.language,
+        needs=NeedsIn(details.needs.wheelchair, details.needs.large_print, details.needs.interpreter),
+        venue_name=details.booth.venue_name,
+        address=details.booth.address,
+    )
 
 
 def parse_near(near: str | None) -> tuple[float, float] | None:
@@ -161,18 +197,26 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     except ValueError:
         lat = lon = float("nan")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationFailed(_("near must be LAT,LON in degrees, e.g. 36.56,136.65."),
-                               {"near": _("near must be LAT,LON in degrees, e.g. 36.56,136.65.")})
+        raise ValidationFailed(
+            _("near must be LAT,LON in degrees, e.g. 36.56,136.65."),
+            {"near": _("near must be LAT,LON in degrees, e.g. 36.56,136.65.")},
+        )
     return lat, lon
 
 
 def booking_request(data: JSONBody[BookingIn], language: str | None) -> BookingRequest:
     needs = data.needs or NeedsIn()
     return BookingRequest(
-        slot_id=data.slot_id, name_kana=data.name_kana, phone=data.phone or "", email=data.email or "",
-        party_size=data.party_size, language=data.language or language or "ja",
-        needs=Needs(needs.wheelchair, needs.large_print, needs.interpreter), readiness=data.readiness or {},
-        source=data.source or "")
+        slot_id=data.slot_id,
+        name_kana=data.name_kana,
+        phone=data.phone or "",
+        email=data.email or "",
+        party_size=data.party_size,
+        language=data.language or language or "ja",
+        needs=Needs(needs.wheelchair, needs.large_print, needs.interpreter),
+        readiness=data.readiness or {},
+        source=data.source or "",
+    )
 
 
 class SessionApi(Controller):
@@ -183,7 +227,8 @@ class SessionApi(Controller):
 
     @get("/", summary="Published upcoming sessions (booths)")
     async def list_sessions(
-        self, request: Request,
+        self,
+        request: Request,
         date_from: Annotated[dt.date | None, QueryParameter(name="from", description="first date (YYYY-MM-DD)")] = None,
         date_to: Annotated[dt.date | None, QueryParameter(name="to", description="last date (YYYY-MM-DD)")] = None,
         near: Annotated[str | None, QueryParameter(description="LAT,LON: nearest first, with distance_km")] = None,
@@ -200,8 +245,7 @@ class SessionApi(Controller):
                 chosen = with_distance(chosen, *point)
             return msgspec.json.encode([session_out(b) for b in chosen[:limit]])
 
-        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, get_settings().base_url),
-                          encode)
+        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, get_settings().base_url), encode)
         return Response(content=body, media_type=MediaType.JSON)
 
     @get("/{session_id:int}", summary="One session with its slots")
@@ -227,34 +271,48 @@ class BookingApi(Controller):
 
     @post("/", summary="Book places in a slot", status_code=201)
     async def create(
-        self, request: Request, data: JSONBody[BookingIn],
+        self,
+        request: Request,
+        data: JSONBody[BookingIn],
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)] = None,
     ) -> Response[BookingOut]:
         from core.i18n import get_locale
 
-        details, created = await create_booking(booking_request(data, get_locale()), idempotency_key,
-                                                booths=request.app.state.booths)
-        return Response(booking_out(details), status_code=201,
-                        headers={} if created else {"Idempotent-Replayed": "true"})
+        details, created = await create_booking(
+            booking_request(data, get_locale()), idempotency_key, booths=request.app.state.booths
+        )
+        return Response(
+            booking_out(details), status_code=201, headers={} if created else {"Idempotent-Replayed": "true"}
+        )
 
     @get("/{code:str}", summary="A booking, with its token")
-    async def read(self, request: Request, code: FromPath[str],
-                   token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
+    async def read(
+        self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
+    ) -> BookingOut:
         return booking_out(await get_booking(code, token, request.app.state.booths))
 
     @post("/{code:str}/cancel", summary="Cancel a booking", status_code=200)
-    async def cancel(self, request: Request, code: FromPath[str],
-                     token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
+    async def cancel(
+        self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
+    ) -> BookingOut:
         details = await cancel_booking(code, token, request.app.state.booths)
         return booking_out(details)
 
     @post("/{code:str}/move", summary="Move a booking to another slot", status_code=200)
-    async def move(self, request: Request, code: FromPath[str], data: JSONBody[MoveIn],
-                   token: Annotated[str | None, QueryParameter(name="token")] = None) -> BookingOut:
+    async def move(
+        self,
+        request: Request,
+        code: FromPath[str],
+        data: JSONBody[MoveIn],
+        token: Annotated[str | None, QueryParameter(name="token")] = None,
+    ) -> BookingOut:
         details = await move_booking(code, token, data.slot_id)
         return booking_out(details)
 
 
 def json_error(status_code: int, detail: str, **extra: Any) -> Response:
-    return Response(content={"status_code": status_code, "detail": detail, **extra}, status_code=status_code,
-                    media_type=MediaType.JSON)
+    return Response(
+        content={"status_code": status_code, "detail": detail, **extra},
+        status_code=status_code,
+        media_type=MediaType.JSON,
+    )

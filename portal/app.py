@@ -113,8 +113,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckInController,
             SessionApi,
             BookingApi,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
-                                       cache_control=CacheControlHeader(max_age=3600, public=True)),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                name="static",
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
         ],
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
@@ -123,13 +127,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(ThrottleMiddleware, settings=settings),
         ],
         csrf_config=csrf,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
-                                             exclude=["/api/", "/schema"]),  # JSON for machines: no CPU on gzip
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
+        ),  # JSON for machines: no CPU on gzip
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[start_pool, start_outbox_sender, start_release_loop],
-        state=State({"booths": BoothCache(settings.public_cache_seconds),
-                     "feeds": FeedCache(settings.public_cache_seconds)}),
+        state=State(
+            {"booths": BoothCache(settings.public_cache_seconds), "feeds": FeedCache(settings.public_cache_seconds)}
+        ),
         on_shutdown=[stop_release_loop, stop_outbox_sender, close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,

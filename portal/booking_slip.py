@@ -30,10 +30,14 @@ TEMPLATE = "public/booking_slip.html"
 
 WHAT_TO_BRING: tuple[str, ...] = (
     N_("This booking slip (printed, or on your phone)"),
-    N_("Proof of identity: one photo ID such as a driving licence or passport, or two documents such as a health "
-       "insurance card and a pension book"),
-    N_("If you have them: your Notification Card (個人番号通知カード) and any letter about the card from the city "
-       "(交付申請書, 交付通知書)"),
+    N_(
+        "Proof of identity: one photo ID such as a driving licence or passport, or two documents such as a health "
+        "insurance card and a pension book"
+    ),
+    N_(
+        "If you have them: your Notification Card (個人番号通知カード) and any letter about the card from the city "
+        "(交付申請書, 交付通知書)"
+    ),
     N_("A child under 15 must come with a legal guardian (a parent), who brings their own proof of identity"),
     N_("If you will move within about two months, the card cannot be sent to you by post: please tell the staff"),
 )
@@ -120,14 +124,18 @@ def _environment() -> Environment:
 
 def booking_slip_html(details: BookingDetails) -> str:
     """The slip as the HTML document the PDF is printed from."""
-    return _environment().get_template(TEMPLATE).render(
-        lang=get_locale(),
-        code=display_code(details.code),  # grouped for reading aloud; the QR code holds the code itself
-        cancelled=details.state == "cancelled",
-        qr_uri="data:image/svg+xml;base64," + base64.b64encode(qr_svg(details.code).encode()).decode("ascii"),
-        items=slip_items(details),
-        checklist=what_to_bring(),
-        manage_url=details.manage_url,
+    return (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            lang=get_locale(),
+            code=display_code(details.code),  # grouped for reading aloud; the QR code holds the code itself
+            cancelled=details.state == "cancelled",
+            qr_uri="data:image/svg+xml;base64," + base64.b64encode(qr_svg(details.code).encode()).decode("ascii"),
+            items=slip_items(details),
+            checklist=what_to_bring(),
+            manage_url=details.manage_url,
+        )
     )
 
 

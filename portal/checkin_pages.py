@@ -57,8 +57,11 @@ def done_message(done: str, line: BookingLine | None, walk_in: walkins.WalkInLin
         if done == "undone":
             return _("{name} (party of {n}) is expected again.").format(**who)
     if walk_in is not None:
-        labels = {"called": _("No. {number} called."), "served": _("No. {number} served."),
-                  "left": _("No. {number} left the queue.")}
+        labels = {
+            "called": _("No. {number} called."),
+            "served": _("No. {number} served."),
+            "left": _("No. {number} left the queue."),
+        }
         if done in labels:
             return labels[done].format(number=walk_in.number)
     return ""
@@ -66,8 +69,11 @@ def done_message(done: str, line: BookingLine | None, walk_in: walkins.WalkInLin
 
 def slot_groups(lines: list[BookingLine]) -> list[tuple[dt.datetime, dt.datetime, list[BookingLine]]]:
     """The bookings grouped by slot, in time order."""
-    return [(start, items[0].slot_end, items)
-            for start, group in groupby(lines, key=lambda line: line.slot_start) for items in [list(group)]]
+    return [
+        (start, items[0].slot_end, items)
+        for start, group in groupby(lines, key=lambda line: line.slot_start)
+        for items in [list(group)]
+    ]
 
 
 async def release_loop(interval: float = RELEASE_INTERVAL_SECONDS) -> None:
@@ -111,11 +117,17 @@ class CheckInController(Controller):
     async def list(self, request: Request) -> Template:
         today = clock.today()
         days = await checkin.booth_days(today, today + dt.timedelta(days=UPCOMING_DAYS))
-        return page(request, "staff/checkin/list.html", today=today,
-                    todays=[d for d in days if d.date == today], upcoming=[d for d in days if d.date != today])
+        return page(
+            request,
+            "staff/checkin/list.html",
+            today=today,
+            todays=[d for d in days if d.date == today],
+            upcoming=[d for d in days if d.date != today],
+        )
 
-    async def _render(self, request: Request, actor: Actor, session_id: int, status_code: int = 200,
-                      **context: Any) -> Template:
+    async def _render(
+        self, request: Request, actor: Actor, session_id: int, status_code: int = 200, **context: Any
+    ) -> Template:
         booth = await checkin.booth_day(session_id)
         await checkin.release_late_bookings(session_id)
         lines = await checkin.booking_list(actor, session_id)
@@ -125,12 +137,23 @@ class CheckInController(Controller):
         line = next((b for b in lines if str(b.id) == query.get("booking")), None)
         walk_in = next((w for w in queue if str(w.id) == query.get("walk_in")), None)
         context.setdefault("message", done_message(done, line, walk_in))
-        return page(request, "staff/checkin/booth.html", status_code=status_code, booth=booth,
-                    groups=slot_groups(lines), lines=lines, queue=queue, live=await walkins.live_status(session_id),
-                    version=await checkin.board_version(session_id), done=done,
-                    new_walk_in=walk_in if done == "walk_in" else None, refresh_seconds=STAFF_REFRESH_SECONDS,
-                    max_party=get_settings().max_party_size, no_show_minutes=get_settings().no_show_after_minutes,
-                    **context)
+        return page(
+            request,
+            "staff/checkin/booth.html",
+            status_code=status_code,
+            booth=booth,
+            groups=slot_groups(lines),
+            lines=lines,
+            queue=queue,
+            live=await walkins.live_status(session_id),
+            version=await checkin.board_version(session_id),
+            done=done,
+            new_walk_in=walk_in if done == "walk_in" else None,
+            refresh_seconds=STAFF_REFRESH_SECONDS,
+            max_party=get_settings().max_party_size,
+            no_show_minutes=get_settings().no_show_after_minutes,
+            **context,
+        )
 
     @get("/{session_id:int}", name="checkin_booth")
     async def booth(self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
@@ -143,12 +166,19 @@ class CheckInController(Controller):
         await checkin.release_late_bookings(session_id)
         live = asdict(await walkins.live_status(session_id))
         live["as_of"] = live["as_of"].isoformat()
-        return Response({"version": await checkin.board_version(session_id), "live": live},
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            {"version": await checkin.board_version(session_id), "live": live}, headers={"Cache-Control": "no-store"}
+        )
 
-    async def _act(self, request: Request, actor: Actor, session_id: int,
-                   action: Callable[[], Awaitable[Any]], done: Callable[[Any], str],
-                   field: str = "") -> Template | Redirect:
+    async def _act(
+        self,
+        request: Request,
+        actor: Actor,
+        session_id: int,
+        action: Callable[[], Awaitable[Any]],
+        done: Callable[[Any], str],
+        field: str = "",
+    ) -> Template | Redirect:
         await checkin.release_late_bookings(session_id)
         try:
             result = await action()
@@ -156,32 +186,62 @@ class CheckInController(Controller):
             errors = dict(getattr(exc, "fields", {}) or {})
             if field:
                 errors.setdefault(field, exc.message)
-            return await self._render(request, actor, session_id, status_of(exc), message="", error=exc.message,
-                                      errors=errors, form=dict(await request.form()))
+            return await self._render(
+                request,
+                actor,
+                session_id,
+                status_of(exc),
+                message="",
+                error=exc.message,
+                errors=errors,
+                form=dict(await request.form()),
+            )
         request.app.state.booths.invalidate()
         return Redirect(path=booth_path(session_id, done(result)), status_code=303)
 
     @post("/{session_id:int}/check-in", name="checkin_code")
-    async def check_in_code(self, request: Request, session_id: FromPath[int],
-                            actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def check_in_code(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         code = str((await request.form()).get("code") or "")
-        return await self._act(request, actor, session_id, lambda: checkin.check_in_code(actor, session_id, code),
-                               lambda line: f"done=checked_in&booking={line.id}", field="code")
+        return await self._act(
+            request,
+            actor,
+            session_id,
+            lambda: checkin.check_in_code(actor, session_id, code),
+            lambda line: f"done=checked_in&booking={line.id}",
+            field="code",
+        )
 
     @post("/{session_id:int}/bookings/{booking_id:int}/{action:str}", name="checkin_booking")
-    async def booking_action(self, request: Request, session_id: FromPath[int], booking_id: FromPath[int],
-                             action: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
-        services = {"check-in": (checkin.check_in_booking, "checked_in"), "no-show": (checkin.mark_no_show, "no_show"),
-                    "undo": (checkin.undo, "undone")}
+    async def booking_action(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        booking_id: FromPath[int],
+        action: FromPath[str],
+        actor: NamedDependency[Actor],
+    ) -> Template | Redirect:
+        services = {
+            "check-in": (checkin.check_in_booking, "checked_in"),
+            "no-show": (checkin.mark_no_show, "no_show"),
+            "undo": (checkin.undo, "undone"),
+        }
         if action not in services:
             return await self._render(request, actor, session_id, 404, error=_("Unknown action."))
         service, done = services[action]
-        return await self._act(request, actor, session_id, lambda: service(actor, session_id, booking_id),
-                               lambda line: f"done={done}&booking={line.id}#booking-{line.id}")
+        return await self._act(
+            request,
+            actor,
+            session_id,
+            lambda: service(actor, session_id, booking_id),
+            lambda line: f"done={done}&booking={line.id}#booking-{line.id}",
+        )
 
     @post("/{session_id:int}/walk-ins", name="checkin_walk_in")
-    async def register_walk_in(self, request: Request, session_id: FromPath[int],
-                               actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def register_walk_in(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         value = str((await request.form()).get("party_size") or "").strip()
 
         async def register() -> walkins.WalkInLine:
@@ -190,12 +250,28 @@ class CheckInController(Controller):
                 raise ValidationFailed(message, {"party_size": message})
             return await walkins.register_walk_in(actor, session_id, int(value))
 
-        return await self._act(request, actor, session_id, register,
-                               lambda walk_in: f"done=walk_in&walk_in={walk_in.id}#new-walk-in", field="party_size")
+        return await self._act(
+            request,
+            actor,
+            session_id,
+            register,
+            lambda walk_in: f"done=walk_in&walk_in={walk_in.id}#new-walk-in",
+            field="party_size",
+        )
 
     @post("/{session_id:int}/walk-ins/{walk_in_id:int}/{action:str}", name="checkin_walk_in_action")
-    async def walk_in_action(self, request: Request, session_id: FromPath[int], walk_in_id: FromPath[int],
-                             action: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
-        return await self._act(request, actor, session_id,
-                               lambda: walkins.move_walk_in(actor, session_id, walk_in_id, action),
-                               lambda walk_in: f"done={walk_in.state}&walk_in={walk_in.id}#queue")
+    async def walk_in_action(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        walk_in_id: FromPath[int],
+        action: FromPath[str],
+        actor: NamedDependency[Actor],
+    ) -> Template | Redirect:
+        return await self._act(
+            request,
+            actor,
+            session_id,
+            lambda: walkins.move_walk_in(actor, session_id, walk_in_id, action),
+            lambda walk_in: f"done={walk_in.state}&walk_in={walk_in.id}#queue",
+        )

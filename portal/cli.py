@@ -100,8 +100,16 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
         raise click.ClickException(_("SQLite serves one worker process; set DATABASE_URL to PostgreSQL for more."))
     if not no_migrate:
         run(migrate())
-    uvicorn.run("portal.app:create_served_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info", log_config=uvicorn_log_config())
+    uvicorn.run(
+        "portal.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 # --- venues ---------------------------------------------------------------------------------------------------
@@ -116,19 +124,33 @@ def print_report(result: Any) -> None:
     """Every error, warning and exclusion with its row, column, value and reason."""
     for problem in result.problems:
         label = {"error": _("ERROR"), "warning": _("WARNING"), "excluded": _("LEFT OUT")}[problem.severity]
-        click.echo(_("{severity}\trow {row}\t{column}\t{value}\t{reason}").format(
-            severity=label, row=problem.row_number, column=problem.column, value=problem.value,
-            reason=problem.message))
+        click.echo(
+            _("{severity}\trow {row}\t{column}\t{value}\t{reason}").format(
+                severity=label,
+                row=problem.row_number,
+                column=problem.column,
+                value=problem.value,
+                reason=problem.message,
+            )
+        )
     click.echo(
-        _("{total} rows: {ok} importable, {errors} errors, {warnings} warnings, {excluded} left out "
-          "(encoding {encoding})").format(
-            total=result.total_rows, ok=len(result.records), errors=len(result.errors),
-            warnings=len(result.warnings), excluded=len(result.excluded), encoding=result.encoding)
+        _(
+            "{total} rows: {ok} importable, {errors} errors, {warnings} warnings, {excluded} left out "
+            "(encoding {encoding})"
+        ).format(
+            total=result.total_rows,
+            ok=len(result.records),
+            errors=len(result.errors),
+            warnings=len(result.warnings),
+            excluded=len(result.excluded),
+            encoding=result.encoding,
+        )
     )
 
 
-async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overrides: dict[int, str],
-                      quiet: bool = False) -> bool:
+async def import_file(
+    path: Path, *, dry_run: bool, accept_partial: bool, overrides: dict[int, str], quiet: bool = False
+) -> bool:
     """Parse, report and (unless dry-run) import one facility list; False when nothing was imported."""
     from core.errors import ValidationFailed
     from venues.facility_list import parse_facility_list
@@ -136,8 +158,13 @@ async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overri
     from venues.tables import Venue
 
     if dry_run and not await Venue.table_exists():  # a dry run must work before the database is set up
-        click.echo(_("The database is not set up yet (outreach db migrate), so the file is checked on its own, "
-                     "without the registered venues."), err=True)
+        click.echo(
+            _(
+                "The database is not set up yet (outreach db migrate), so the file is checked on its own, "
+                "without the registered venues."
+            ),
+            err=True,
+        )
         known_points = []
     else:
         known_points = await registry_points()
@@ -154,9 +181,14 @@ async def import_file(path: Path, *, dry_run: bool, accept_partial: bool, overri
     except ValidationFailed as exc:
         click.echo(exc.message, err=True)
         return False
-    click.echo(_("{created} created, {updated} updated, {unchanged} unchanged, {skipped} rows left out").format(
-        created=len(outcome.created), updated=len(outcome.updated), unchanged=len(outcome.unchanged),
-        skipped=outcome.skipped_rows))
+    click.echo(
+        _("{created} created, {updated} updated, {unchanged} unchanged, {skipped} rows left out").format(
+            created=len(outcome.created),
+            updated=len(outcome.updated),
+            unchanged=len(outcome.unchanged),
+            skipped=outcome.skipped_rows,
+        )
+    )
     return True
 
 
@@ -208,8 +240,9 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["contractor_staff", "contractor_lead", "city_reviewer", "admin"]),
-              required=True)
+@click.option(
+    "--role", type=click.Choice(["contractor_staff", "contractor_lead", "city_reviewer", "admin"]), required=True
+)
 @click.option("--name", "display_name", default="")
 @click.password_option(prompt=True, confirmation_prompt=True)
 def users_create(username: str, role: str, display_name: str, password: str) -> None:
@@ -262,23 +295,27 @@ async def load_demo() -> tuple[list[tuple[str, str, str]], str]:
         if await StaffUser.exists().where(StaffUser.username == username):
             await set_password(username, password)
         else:
-            await create_user(username, password, Role(role), display_name=display_name,
-                              email=f"{username}@example.jp")
+            await create_user(username, password, Role(role), display_name=display_name, email=f"{username}@example.jp")
         logins.append((username, password, role_label(role)))
     lead: Actor = actor_from_row(await StaffUser.select().where(StaffUser.username == "lead").first())
     start, end = next_fiscal_year(dt.date.today())
     existing = await Plan.select(Plan.id).where((Plan.start == start) & (Plan.end == end)).first()
     if existing:
         summary = _("The plan for {start} – {end} already exists (plan {id}).").format(
-            start=start.isoformat(), end=end.isoformat(), id=existing["id"])
+            start=start.isoformat(), end=end.isoformat(), id=existing["id"]
+        )
         plan_id = existing["id"]
     else:
         title = _("Implementation plan FY{year}").format(year=start.year)
         version_id = await create_plan(lead, title, Parameters(start=start, end=end))
         result = await run_solve(version_id, actor=lead)
         summary = _("{title}: {status}, {n} sessions, reach {objective:.1f} in {seconds:.1f} s.").format(
-            title=title, status=result.status, n=len(result.sessions), objective=result.objective,
-            seconds=result.solve_seconds)
+            title=title,
+            status=result.status,
+            n=len(result.sessions),
+            objective=result.objective,
+            seconds=result.solve_seconds,
+        )
         plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     reviewer: Actor = actor_from_row(await StaffUser.select().where(StaffUser.username == "reviewer").first())
     published = await approve_latest(plan_id, lead, reviewer)
@@ -293,8 +330,12 @@ async def approve_latest(plan_id: int, lead, reviewer) -> int:
     from planner import workflow
     from planner.tables import PlanVersion, Session, SessionState, SolveState, VersionState
 
-    version = await PlanVersion.select().where(PlanVersion.plan == plan_id).order_by(
-        PlanVersion.number, ascending=False).first()
+    version = (
+        await PlanVersion.select()
+        .where(PlanVersion.plan == plan_id)
+        .order_by(PlanVersion.number, ascending=False)
+        .first()
+    )
     if version is None or version["solve_state"] != SolveState.done.value:
         return 0
     if version["state"] == VersionState.draft.value:
@@ -303,8 +344,9 @@ async def approve_latest(plan_id: int, lead, reviewer) -> int:
     if version["state"] != VersionState.submitted.value:
         return 0
     await workflow.approve(reviewer, version["id"], version["revision"], _("Approved for the demo."))
-    return await Session.count().where((Session.version == version["id"])
-                                       & (Session.state == SessionState.published.value))
+    return await Session.count().where(
+        (Session.version == version["id"]) & (Session.state == SessionState.published.value)
+    )
 
 
 @main.command()
@@ -318,8 +360,11 @@ def demo() -> None:
     click.echo("")
     click.echo(_("Staff logins (sign in at {url}/staff/login):").format(url=get_settings().base_url))
     for username, password, label in logins:
-        click.echo(_("  {role:<16} username: {username:<10} password: {password}").format(
-            role=label, username=username, password=password))
+        click.echo(
+            _("  {role:<16} username: {username:<10} password: {password}").format(
+                role=label, username=username, password=password
+            )
+        )
 
 
 from portal.plan_command import demand as demand_group  # noqa: E402 - the commands join the group here

@@ -64,8 +64,9 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_response(request: Request, status_code: int, message: str, fields: dict | None = None,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    request: Request, status_code: int, message: str, fields: dict | None = None, headers: dict | None = None
+) -> Response:
     if wants_json(request):
         body: dict = {"status_code": status_code, "detail": message}
         if fields:
@@ -73,8 +74,12 @@ def error_response(request: Request, status_code: int, message: str, fields: dic
         return Response(content=body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
     return Template(
         template_name="error.html",
-        context={"status_code": status_code, "message": message, "actor": request.state.get("actor"),
-                 "back_url": back_url(request)},
+        context={
+            "status_code": status_code,
+            "message": message,
+            "actor": request.state.get("actor"),
+            "back_url": back_url(request),
+        },
         status_code=status_code,
         headers=headers,
     )
@@ -84,9 +89,20 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
     status = next((code for cls, code in STATUS_FOR_DOMAIN_ERROR if isinstance(exc, cls)), 400)
     alternatives = getattr(exc, "alternatives", None)
     if alternatives is not None and wants_json(request):  # a full slot: offer the next free ones
-        body = {"status_code": status, "detail": exc.message, "alternatives": [
-            {"id": s.id, "start": s.start.isoformat(), "end": s.end.isoformat(), "capacity": s.capacity,
-             "remaining": s.remaining} for s in alternatives]}
+        body = {
+            "status_code": status,
+            "detail": exc.message,
+            "alternatives": [
+                {
+                    "id": s.id,
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "capacity": s.capacity,
+                    "remaining": s.remaining,
+                }
+                for s in alternatives
+            ],
+        }
         return Response(content=body, status_code=status, media_type=MediaType.JSON)
     return error_response(request, status, exc.message, getattr(exc, "fields", None))
 
@@ -99,8 +115,12 @@ def handle_validation(request: Request, exc: ValidationException) -> Response:
     for problem in exc.extra if isinstance(exc.extra, list) else []:
         key = str(problem.get("key") or "body") if isinstance(problem, dict) else "body"
         fields[key] = _("This value is missing or has the wrong type.")
-    return error_response(request, 422, _("Please correct the marked fields."), fields or {"body": _(
-        "The request body must be a JSON object with the documented fields.")})
+    return error_response(
+        request,
+        422,
+        _("Please correct the marked fields."),
+        fields or {"body": _("The request body must be a JSON object with the documented fields.")},
+    )
 
 
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
@@ -111,7 +131,9 @@ def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Resp
 
 
 def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Response:
-    detail = exc.detail if exc.detail and exc.detail != "Forbidden" else _("Your role does not allow this page or action.")
+    detail = (
+        exc.detail if exc.detail and exc.detail != "Forbidden" else _("Your role does not allow this page or action.")
+    )
     if "CSRF" in str(exc.detail):
         detail = _("This form has expired. Please go back, reload the page and try again.")
     return error_response(request, 403, detail)

@@ -97,8 +97,9 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 @get("/venues/{venue_id:str}/calendar.ics", name="venue_feed", include_in_schema=False)
-async def venue_feed(request: Request, venue_id: FromPath[str], token: FromQuery[str | None] = None,
-                     lang: FromQuery[str | None] = None) -> Response:
+async def venue_feed(
+    request: Request, venue_id: FromPath[str], token: FromQuery[str | None] = None, lang: FromQuery[str | None] = None
+) -> Response:
     """The venue's current booths as iCalendar, for calendar apps to subscribe to (no sign-in: the token is the
     key). Japanese unless ``lang=en``; 304 when the client's ETag is still current; 404 for a wrong token."""
     locale = normalize_locale(lang) if lang else DEFAULT_LOCALE
@@ -114,8 +115,11 @@ async def venue_feed(request: Request, venue_id: FromPath[str], token: FromQuery
     if not_modified(request, feed.etag):
         return Response(content=b"", status_code=304, headers=headers)
     filename = quote(f"{venue_id}.ics", safe=".")
-    return Response(content=feed.body, media_type=FEED_MEDIA_TYPE,
-                    headers={**headers, "Content-Disposition": f"inline; filename*=UTF-8''{filename}"})
+    return Response(
+        content=feed.body,
+        media_type=FEED_MEDIA_TYPE,
+        headers={**headers, "Content-Disposition": f"inline; filename*=UTF-8''{filename}"},
+    )
 
 
 class VenueFeedController(Controller):

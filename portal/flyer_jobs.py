@@ -102,8 +102,15 @@ def remove_old_jobs(now: float | None = None) -> None:
 async def start_month_zip(month: str, files: Sequence[FlyerFile]) -> FlyerJob:
     """Start building the ZIP of a month's flyer set in the background of this worker; returns the job."""
     remove_old_jobs()
-    job = FlyerJob(id=secrets.token_urlsafe(16), month=month, state="running", done=0, total=len(files),
-                   file_name=f"flyers-{month}.zip", updated_at=time.time())
+    job = FlyerJob(
+        id=secrets.token_urlsafe(16),
+        month=month,
+        state="running",
+        done=0,
+        total=len(files),
+        file_name=f"flyers-{month}.zip",
+        updated_at=time.time(),
+    )
     _write(job)
     task = asyncio.create_task(_build(job, list(files)))
     _running.add(task)

@@ -90,26 +90,30 @@ async def _public_booth(request: Request, session_id: int) -> Booth:
 
 
 def _download(content: bytes, media_type: str, file_name: str) -> Response:
-    return Response(content=content, media_type=media_type, headers={
-        "Content-Disposition": f'inline; filename="{file_name}"', "Cache-Control": PUBLIC_CACHE})
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{file_name}"', "Cache-Control": PUBLIC_CACHE},
+    )
 
 
 @get("/sessions/{session_id:int}/flyer.pdf", name="booth_flyer_pdf", include_in_schema=False)
-async def booth_flyer(request: Request, session_id: FromPath[int],
-                      placement: FromQuery[str | None] = None) -> Response:
+async def booth_flyer(request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None) -> Response:
     """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code."""
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
     settings = get_settings()
     url = booth_booking_url(settings.base_url, booth.id, code)
-    content = await _render_once(("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url,
-                                 settings.booking_phone)
+    content = await _render_once(
+        ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
+    )
     return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
 
 
 @get("/sessions/{session_id:int}/flyer.png", name="booth_flyer_png", include_in_schema=False)
-async def booth_flyer_image(request: Request, session_id: FromPath[int],
-                            placement: FromQuery[str | None] = None) -> Response:
+async def booth_flyer_image(
+    request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None
+) -> Response:
     """The booth's square image for social media (1080×1080 PNG) with its QR code."""
     code = read_placement(placement, SOCIAL_PLACEMENT)
     booth = await _public_booth(request, session_id)
@@ -130,8 +134,7 @@ async def month_poster(request: Request, file_name: FromPath[str], placement: Fr
     month = matched.group(1)  # type: ignore[union-attr]
     settings = get_settings()
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
-    key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone,
-           extent)
+    key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
     content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)
     return _download(content, "application/pdf", f"flyers-{month}.pdf")
 
@@ -142,8 +145,14 @@ def _poster(month, booths, base_url, placement, phone, extent) -> bytes:
 
 def job_status(job: flyer_jobs.FlyerJob) -> dict[str, Any]:
     """A job's progress as the staff page's script reads it."""
-    return {"id": job.id, "month": job.month, "state": job.state, "done": job.done, "total": job.total,
-            "download_url": f"/staff/flyers/jobs/{job.id}/download" if job.state == "done" else None}
+    return {
+        "id": job.id,
+        "month": job.month,
+        "state": job.state,
+        "done": job.done,
+        "total": job.total,
+        "download_url": f"/staff/flyers/jobs/{job.id}/download" if job.state == "done" else None,
+    }
 
 
 class FlyerController(Controller):
@@ -155,8 +164,10 @@ class FlyerController(Controller):
 
     @get("/", name="flyer_list")
     async def list(self, request: Request) -> Template:
-        months = [{"month": month, "label": month_label(month), "booths": booths}
-                  for month, booths in by_month(await upcoming_booths()).items()]
+        months = [
+            {"month": month, "label": month_label(month), "booths": booths}
+            for month, booths in by_month(await upcoming_booths()).items()
+        ]
         return page(request, "staff/flyers/list.html", months=months)
 
     @post("/{month:str}/zip", name="flyer_zip")
@@ -166,8 +177,7 @@ class FlyerController(Controller):
         if not booths:
             raise NotFound(_("There is no published booth in this month."))
         settings = get_settings()
-        files = month_files(month, booths, settings.base_url, phone=settings.booking_phone,
-                            extent=extent_of(upcoming))
+        files = month_files(month, booths, settings.base_url, phone=settings.booking_phone, extent=extent_of(upcoming))
         job = await flyer_jobs.start_month_zip(month, files)
         return Redirect(path=f"/staff/flyers/jobs/{job.id}", status_code=303)
 
@@ -185,8 +195,12 @@ class FlyerController(Controller):
         job = self._job(job_id)
         if job.state != "done":
             raise NotFound(_("These flyers are not ready."))
-        return File(path=flyer_jobs.zip_path(job.id), filename=job.file_name, media_type="application/zip",
-                    content_disposition_type="attachment")
+        return File(
+            path=flyer_jobs.zip_path(job.id),
+            filename=job.file_name,
+            media_type="application/zip",
+            content_disposition_type="attachment",
+        )
 
     @staticmethod
     def _job(job_id: str) -> flyer_jobs.FlyerJob:

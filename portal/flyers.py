@@ -47,8 +47,10 @@ PNG_QR_MIN_PX = 330  # the QR symbol on the social media image (quiet zone not c
 
 # The flyer's checklist: the booking slip's, without the slip itself (same translations).
 FLYER_CHECKLIST = WHAT_TO_BRING[1:]
-NO_PHONE_TEXT = N_("No smartphone? Come without a booking: part of every time slot is kept for walk-ins. Your "
-                   "local community hall or the city office can also help.")
+NO_PHONE_TEXT = N_(
+    "No smartphone? Come without a booking: part of every time slot is kept for walk-ins. Your "
+    "local community hall or the city office can also help."
+)
 
 
 def is_placement(code: str) -> bool:
@@ -123,10 +125,16 @@ def _qr_uri(url: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = build_environment()
-    env.globals.update(en=en, date_ja=date_ja, date_en=date_en, weekday_ja=weekday_ja, hours=hours,
-                       wareki_year=wareki_year,
-                       day_en=lambda day: babel.dates.format_date(day, "MMM d", locale="en"),
-                       weekday_en=lambda day: babel.dates.format_date(day, "EEE", locale="en"))
+    env.globals.update(
+        en=en,
+        date_ja=date_ja,
+        date_en=date_en,
+        weekday_ja=weekday_ja,
+        hours=hours,
+        wareki_year=wareki_year,
+        day_en=lambda day: babel.dates.format_date(day, "MMM d", locale="en"),
+        weekday_en=lambda day: babel.dates.format_date(day, "EEE", locale="en"),
+    )
     return env
 
 
@@ -147,6 +155,7 @@ def _pdf(html: str) -> bytes:
 
 # --- one booth ----------------------------------------------------------------------------------------------------
 
+
 def location_svg(booth: Booth) -> str:
     """A schematic of where the venue is: a pin, north, and the coordinates (no street map is available offline,
     and a blank tile would pretend to be one; the booking page behind the QR code has the real map)."""
@@ -165,16 +174,21 @@ def location_svg(booth: Booth) -> str:
         f'<path d="M53 11 L55.5 4 L58 11 L55.5 9.5 Z" fill="{INK}"/>'
         f'<text x="55.5" y="15" font-size="3.6" text-anchor="middle" fill="{INK}">N</text>'
         f'<text x="30" y="41" font-size="3" text-anchor="middle" fill="{INK}">{coords}</text>'
-        '</svg>'
+        "</svg>"
     )
 
 
 def booth_flyer_html(booth: Booth, booking_url: str, phone: str) -> str:
     """The booth's flyer as the HTML document its PDF is printed from."""
     return _render(
-        "flyers/booth.html", booth=booth, booking_url=booking_url, phone=phone.strip(),
-        qr_uri=_qr_uri(booking_url), location_uri=_svg_uri(location_svg(booth)),
-        checklist=FLYER_CHECKLIST, no_phone_text=NO_PHONE_TEXT,
+        "flyers/booth.html",
+        booth=booth,
+        booking_url=booking_url,
+        phone=phone.strip(),
+        qr_uri=_qr_uri(booking_url),
+        location_uri=_svg_uri(location_svg(booth)),
+        checklist=FLYER_CHECKLIST,
+        no_phone_text=NO_PHONE_TEXT,
     )
 
 
@@ -191,12 +205,15 @@ Extent = tuple[float, float, float, float]  # min lat, min lon, max lat, max lon
 
 def extent_of(booths: Sequence[Booth]) -> Extent:
     """The smallest box around the booths."""
-    return (min(b.lat for b in booths), min(b.lon for b in booths), max(b.lat for b in booths),
-            max(b.lon for b in booths))
+    return (
+        min(b.lat for b in booths),
+        min(b.lon for b in booths),
+        max(b.lat for b in booths),
+        max(b.lon for b in booths),
+    )
 
 
-def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: float = 112,
-                 height: float = 84) -> str:
+def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: float = 112, height: float = 84) -> str:
     """The booths as numbered circles (1 = the first row of the poster's table) over ``extent`` (default: the
     booths' own), with north and a scale bar; booths at one venue share a circle; close circles are pushed apart and
     keep a line to their true place. Units are millimetres."""
@@ -224,7 +241,7 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
     for _round in range(60):  # push overlapping circles apart
         moved = False
         for i, a in enumerate(marks):
-            for b in marks[i + 1:]:
+            for b in marks[i + 1 :]:
                 dx, dy = b["x"] - a["x"], b["y"] - a["y"]
                 gap = a["r"] + b["r"] + 0.5 - math.hypot(dx, dy)
                 if gap > 0:
@@ -252,39 +269,64 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
     ]
     for m in marks:
         if math.hypot(m["x"] - m["x0"], m["y"] - m["y0"]) > 0.5:
-            parts.append(f'<line x1="{m["x0"]:.2f}" y1="{m["y0"]:.2f}" x2="{m["x"]:.2f}" y2="{m["y"]:.2f}" '
-                         f'stroke="{BLUE}" stroke-width="0.35"/>')
+            parts.append(
+                f'<line x1="{m["x0"]:.2f}" y1="{m["y0"]:.2f}" x2="{m["x"]:.2f}" y2="{m["y"]:.2f}" '
+                f'stroke="{BLUE}" stroke-width="0.35"/>'
+            )
             parts.append(f'<circle cx="{m["x0"]:.2f}" cy="{m["y0"]:.2f}" r="0.7" fill="{BLUE}"/>')
     for m in marks:
-        parts.append(f'<circle cx="{m["x"]:.2f}" cy="{m["y"]:.2f}" r="{m["r"]:.2f}" fill="{BLUE}" stroke="#fff" '
-                     'stroke-width="0.4"/>')
-        parts.append(f'<text x="{m["x"]:.2f}" y="{m["y"] + 1.2:.2f}" font-size="3.3" font-weight="bold" '
-                     f'text-anchor="middle" fill="#fff">{m["label"]}</text>')
+        parts.append(
+            f'<circle cx="{m["x"]:.2f}" cy="{m["y"]:.2f}" r="{m["r"]:.2f}" fill="{BLUE}" stroke="#fff" '
+            'stroke-width="0.4"/>'
+        )
+        parts.append(
+            f'<text x="{m["x"]:.2f}" y="{m["y"] + 1.2:.2f}" font-size="3.3" font-weight="bold" '
+            f'text-anchor="middle" fill="#fff">{m["label"]}</text>'
+        )
     parts += [
         f'<path d="M{width - 7:g} 11 L{width - 4.5:g} 4 L{width - 2:g} 11 L{width - 4.5:g} 9.5 Z" fill="{INK}"/>',
         f'<text x="{width - 4.5:g}" y="15" font-size="3.6" text-anchor="middle" fill="{INK}">N</text>',
         f'<path d="M4 {height - 5:g} h{bar:.2f}" stroke="{INK}" stroke-width="0.8"/>',
         f'<path d="M4 {height - 6.5:g} v3 M{4 + bar:.2f} {height - 6.5:g} v3" stroke="{INK}" stroke-width="0.5"/>',
         f'<text x="{4 + bar + 1.5:.2f}" y="{height - 4:g}" font-size="3.2" fill="{INK}">{bar_km:g} km</text>',
-        '</svg>',
+        "</svg>",
     ]
     return "".join(parts)
 
 
-def monthly_poster_html(month: str, booths: Sequence[Booth], base_url: str, *, placement: str = POSTER_PLACEMENT,
-                        phone: str = "", extent: Extent | None = None) -> str:
+def monthly_poster_html(
+    month: str,
+    booths: Sequence[Booth],
+    base_url: str,
+    *,
+    placement: str = POSTER_PLACEMENT,
+    phone: str = "",
+    extent: Extent | None = None,
+) -> str:
     """The month's poster as the HTML document its PDF is printed from."""
     booking_url = home_booking_url(base_url, placement)
     return _render(
-        "flyers/poster.html", month_ja=month_title_ja(month), month_en=month_title_en(month), booths=list(booths),
-        booking_url=booking_url, qr_uri=_qr_uri(booking_url),
-        overview=Markup(overview_svg(booths, extent, width=108, height=72)) if booths else "", phone=phone.strip(),
+        "flyers/poster.html",
+        month_ja=month_title_ja(month),
+        month_en=month_title_en(month),
+        booths=list(booths),
+        booking_url=booking_url,
+        qr_uri=_qr_uri(booking_url),
+        overview=Markup(overview_svg(booths, extent, width=108, height=72)) if booths else "",
+        phone=phone.strip(),
         no_phone_text=NO_PHONE_TEXT,
     )
 
 
-def monthly_poster_pdf(month: str, booths: Sequence[Booth], base_url: str, *, placement: str = POSTER_PLACEMENT,
-                       phone: str = "", extent: Extent | None = None) -> bytes:
+def monthly_poster_pdf(
+    month: str,
+    booths: Sequence[Booth],
+    base_url: str,
+    *,
+    placement: str = POSTER_PLACEMENT,
+    phone: str = "",
+    extent: Extent | None = None,
+) -> bytes:
     """The poster of a month (YYYY-MM): every booth given in a table (date, weekday, time, place), numbered on an
     overview of ``extent``, and a QR code of ``{base_url}/?src={placement}``. A4; a second page when the table
     needs it."""
@@ -292,6 +334,7 @@ def monthly_poster_pdf(month: str, booths: Sequence[Booth], base_url: str, *, pl
 
 
 # --- the square image for social media ----------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=2)
 def cjk_font_path(bold: bool) -> str:
@@ -302,8 +345,9 @@ def cjk_font_path(bold: bool) -> str:
         return found[0]
     query = "Noto Sans CJK JP:style=Bold" if bold else "Noto Sans CJK JP:style=Regular"
     try:
-        path = subprocess.run(["fc-match", "-f", "%{file}", query], capture_output=True, text=True, timeout=10,
-                              check=True).stdout.strip()
+        path = subprocess.run(
+            ["fc-match", "-f", "%{file}", query], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         path = ""
     if path.endswith((".ttc", ".otf", ".ttf")) and Path(path).exists():
@@ -325,8 +369,9 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’.,:;!?()/\-–]+ *| +|.", text, flags=re.ASCII)
 
 
-def _fit(text: str, width: int, size: int, bold: bool, lines: int = 1, smallest: int = 22) -> tuple[
-        ImageFont.FreeTypeFont, list[str]]:
+def _fit(
+    text: str, width: int, size: int, bold: bool, lines: int = 1, smallest: int = 22
+) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font up to ``size`` at which ``text`` wraps into at most ``lines`` lines of ``width`` pixels
     (at the smallest size, the lines that fit)."""
     while True:
@@ -345,8 +390,17 @@ def _fit(text: str, width: int, size: int, bold: bool, lines: int = 1, smallest:
         size -= 2
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, width: int, size: int, *,
-               bold: bool = False, lines: int = 1, fill: str = INK) -> int:
+def _draw_text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[int, int],
+    text: str,
+    width: int,
+    size: int,
+    *,
+    bold: bool = False,
+    lines: int = 1,
+    fill: str = INK,
+) -> int:
     """Draw ``text`` fitted into ``width``; returns the y below it."""
     font, wrapped = _fit(text, width, size, bold, lines)
     x, y = xy
@@ -372,11 +426,12 @@ def booth_flyer_png(booth: Booth, booking_url: str) -> bytes:
     margin, inner = 56, PNG_SIZE - 2 * 56
     draw.rectangle((0, 0, PNG_SIZE, 170), fill=BLUE)
     with using_locale("ja"):
-        title = f'{_("My Number Card")} {_("Pop-up application support")}'
+        title = f"{_('My Number Card')} {_('Pop-up application support')}"
         book, walk_in = _("Book with the QR code"), _("Without a booking? Walk-ins are welcome while places last.")
     _draw_text(draw, (margin, 30), title, inner, 60, bold=True, fill="white")
-    _draw_text(draw, (margin, 112), f'{en("My Number Card")}: {en("Pop-up application support")}', inner, 30,
-               fill="white")
+    _draw_text(
+        draw, (margin, 112), f"{en('My Number Card')}: {en('Pop-up application support')}", inner, 30, fill="white"
+    )
     qr = _qr_image(booking_url)
     qr_x, qr_y = PNG_SIZE - margin - qr.width + 16, PNG_SIZE - margin - qr.height + 16  # the quiet zone may overlap
     image.paste(qr, (qr_x, qr_y))
@@ -397,14 +452,14 @@ def booth_flyer_png(booth: Booth, booking_url: str) -> bytes:
     y = _draw_text(draw, (margin, y), book, left, 48, bold=True)
     y = _draw_text(draw, (margin, y), en("Book with the QR code"), left, 32)
     y = _draw_text(draw, (margin, y + 16), walk_in, left, 30, lines=2)
-    _draw_text(draw, (margin, y), en("Without a booking? Walk-ins are welcome while places last."), left, 24,
-               lines=2)
+    _draw_text(draw, (margin, y), en("Without a booking? Walk-ins are welcome while places last."), left, 24, lines=2)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
 # --- a month's set of files -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FlyerFile:
@@ -420,8 +475,9 @@ def safe_file_name(text: str) -> str:
     return cleaned[:80] or "booth"
 
 
-def month_files(month: str, booths: Sequence[Booth], base_url: str, *, phone: str = "",
-                extent: Extent | None = None) -> list[FlyerFile]:
+def month_files(
+    month: str, booths: Sequence[Booth], base_url: str, *, phone: str = "", extent: Extent | None = None
+) -> list[FlyerFile]:
     """A month's flyer set: one PDF and one PNG per booth (``2027-06-05_会場名.pdf``), then the month's poster."""
     files: list[FlyerFile] = []
     used: set[str] = set()
@@ -430,10 +486,24 @@ def month_files(month: str, booths: Sequence[Booth], base_url: str, *, phone: st
         if stem in used:
             stem = f"{stem}_{booth.id}"
         used.add(stem)
-        files.append(FlyerFile(f"{stem}.pdf", functools.partial(
-            booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone)))
-        files.append(FlyerFile(f"{stem}.png", functools.partial(
-            booth_flyer_png, booth, booth_booking_url(base_url, booth.id, SOCIAL_PLACEMENT))))
-    files.append(FlyerFile(f"{month}_poster.pdf", functools.partial(
-        monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent)))
+        files.append(
+            FlyerFile(
+                f"{stem}.pdf",
+                functools.partial(
+                    booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone
+                ),
+            )
+        )
+        files.append(
+            FlyerFile(
+                f"{stem}.png",
+                functools.partial(booth_flyer_png, booth, booth_booking_url(base_url, booth.id, SOCIAL_PLACEMENT)),
+            )
+        )
+    files.append(
+        FlyerFile(
+            f"{month}_poster.pdf",
+            functools.partial(monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent),
+        )
+    )
     return files

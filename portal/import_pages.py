@@ -94,7 +94,11 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
 async def preview_context(result: ParseResult) -> dict[str, Any]:
     """What the preview shows: counts of new, updated and unchanged venues and every problem."""
     ids = [record.venue_id for record in result.records]
-    known = {row["venue_id"] for row in await Venue.select(Venue.venue_id).where(Venue.venue_id.is_in(ids))} if ids else set()
+    known = (
+        {row["venue_id"] for row in await Venue.select(Venue.venue_id).where(Venue.venue_id.is_in(ids))}
+        if ids
+        else set()
+    )
     return {
         "result": result,
         "new_count": sum(1 for r in result.records if r.venue_id not in known),
@@ -120,18 +124,24 @@ class ImportController(Controller):
 
     @post("/", request_max_body_size=MAX_UPLOAD_BYTES + 65536)
     async def upload(
-        self, request: Request, actor: NamedDependency[Actor],
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         upload = data.get("file")
         content = await upload.read() if isinstance(upload, UploadFile) else b""
         if not content:
-            return page(request, "staff/venues/import.html", status_code=422,
-                        error=_("Choose a CSV file to upload."))
+            return page(request, "staff/venues/import.html", status_code=422, error=_("Choose a CSV file to upload."))
         token = save_upload(content, upload.filename or "", actor)
         result = parse_facility_list(content, reference_points=await services.registry_points())
-        return page(request, "staff/venues/preview.html", token=token, filename=upload.filename or "",
-                    **await preview_context(result))
+        return page(
+            request,
+            "staff/venues/preview.html",
+            token=token,
+            filename=upload.filename or "",
+            **await preview_context(result),
+        )
 
     @post("/{token:str}")
     async def confirm(self, request: Request, token: FromPath[str], actor: NamedDependency[Actor]) -> Template:
@@ -139,16 +149,26 @@ class ImportController(Controller):
         content, filename = load_upload(token, actor)
         known_points = await services.registry_points()
         as_uploaded = parse_facility_list(content, reference_points=known_points)
-        result = parse_facility_list(content, kind_overrides=kind_overrides(form, as_uploaded), reference_points=known_points)
+        result = parse_facility_list(
+            content, kind_overrides=kind_overrides(form, as_uploaded), reference_points=known_points
+        )
         if form.get("action") != "import":
-            return page(request, "staff/venues/preview.html", token=token, filename=filename,
-                        **await preview_context(result))
+            return page(
+                request, "staff/venues/preview.html", token=token, filename=filename, **await preview_context(result)
+            )
         try:
             outcome = await services.import_facility_list(
                 actor, result, accept_partial=form.get("accept_partial") == "on", source_name=filename
             )
         except ValidationFailed as exc:
-            return page(request, "staff/venues/preview.html", status_code=422, token=token, filename=filename,
-                        message=exc.message, **await preview_context(result))
+            return page(
+                request,
+                "staff/venues/preview.html",
+                status_code=422,
+                token=token,
+                filename=filename,
+                message=exc.message,
+                **await preview_context(result),
+            )
         discard_upload(token)
         return page(request, "staff/venues/imported.html", outcome=outcome, filename=filename)

@@ -31,8 +31,14 @@ class InvitationAnswerController(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @get("/", name="invitation_answer_page")
-    async def confirm(self, request: Request, invitation_id: FromPath[int], answer: FromPath[str],
-                      token: FromQuery[str | None] = None, done: FromQuery[str | None] = None) -> Template:
+    async def confirm(
+        self,
+        request: Request,
+        invitation_id: FromPath[int],
+        answer: FromPath[str],
+        token: FromQuery[str | None] = None,
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         try:
             view = await invitations.invitation_for_answer(invitation_id, answer, token)
         except Conflict as exc:
@@ -40,8 +46,14 @@ class InvitationAnswerController(Controller):
         return page(request, "public/invitation.html", view=view, done=bool(done), message="")
 
     @post("/", name="invitation_answer")
-    async def record(self, request: Request, invitation_id: FromPath[int], answer: FromPath[str], data: Form,
-                     token: FromQuery[str | None] = None) -> Template | Redirect:
+    async def record(
+        self,
+        request: Request,
+        invitation_id: FromPath[int],
+        answer: FromPath[str],
+        data: Form,
+        token: FromQuery[str | None] = None,
+    ) -> Template | Redirect:
         try:
             await invitations.answer_invitation(invitation_id, answer, token, forms.text(data, "note"))
         except Conflict as exc:

@@ -17,5 +17,11 @@ def spawn_solve(version_id: int) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     command = [str(Path(sys.executable).parent / "outreach"), "plans", "solve", str(version_id)]
     with (logs / f"solve-{version_id}.log").open("ab") as log:
-        subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         env=dict(os.environ), start_new_session=True)
+        subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(os.environ),
+            start_new_session=True,
+        )

@@ -84,9 +84,9 @@ def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
         colour = KIND_COLOURS.get(venue["kind"], "#333333")
         url = template_literal_text(venue_url(venue["venue_id"]))
         popup = (
-            f'<strong>{template_literal_text(venue["name"])}</strong><br>'
-            f'{template_literal_text(kind_label(venue["kind"]))}<br>'
-            f'{template_literal_text(venue.get("address") or "")}<br>'
+            f"<strong>{template_literal_text(venue['name'])}</strong><br>"
+            f"{template_literal_text(kind_label(venue['kind']))}<br>"
+            f"{template_literal_text(venue.get('address') or '')}<br>"
             f'<a href="{url}" target="_top">{link_text}</a>'
         )
         folium.CircleMarker(
@@ -103,8 +103,10 @@ def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
         ).add_to(cluster)
     if rows:
         fmap.fit_bounds(
-            [[min(v["lat"] for v in rows), min(v["lon"] for v in rows)],
-             [max(v["lat"] for v in rows), max(v["lon"] for v in rows)]]
+            [
+                [min(v["lat"] for v in rows), min(v["lon"] for v in rows)],
+                [max(v["lat"] for v in rows), max(v["lon"] for v in rows)],
+            ]
         )
     return fmap.get_root().render()
 
@@ -125,8 +127,9 @@ def live_text(live: Any) -> str:
     return _("Walk-in wait now: about {n} min").format(n=live.wait_minutes)
 
 
-def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "",
-                   live: Mapping[int, Any] | None = None) -> str:
+def booth_map_html(
+    booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "", live: Mapping[int, Any] | None = None
+) -> str:
     """A complete HTML page with the residents' booths, clustered, each with its date, time, places left and a
     link to its page (and for booths held today, the walk-in wait: ``live`` by booth id); ``here`` marks the place
     the resident searched from."""
@@ -136,28 +139,48 @@ def booth_map_html(booths: Iterable[Any], here: tuple[float, float] | None = Non
     cluster = LocalMarkerCluster(name=_("Booths"), options={"disableClusteringAtZoom": 15}).add_to(fmap)
     open_text = template_literal_text(_("Book at this booth"))
     for booth in rows:
-        left = (_("{n} places left").format(n=booth.remaining) if booth.remaining
-                else _("Fully booked (walk-ins welcome)"))
+        left = (
+            _("{n} places left").format(n=booth.remaining) if booth.remaining else _("Fully booked (walk-ins welcome)")
+        )
         when = f"{booth.date.isoformat()} {booth.start:%H:%M}–{booth.end:%H:%M}"
         now = live_text((live or {}).get(booth.id))
         popup = (
-            f'<strong>{template_literal_text(booth.venue_name)}</strong><br>'
-            f'{template_literal_text(when)}<br>{template_literal_text(left)}<br>'
+            f"<strong>{template_literal_text(booth.venue_name)}</strong><br>"
+            f"{template_literal_text(when)}<br>{template_literal_text(left)}<br>"
             + (f'<span class="booth-live">{template_literal_text(now)}</span><br>' if now else "")
             + f'<a href="/booths/{booth.id}{template_literal_text("?src=" + src) if src else ""}" target="_top">'
-            f'{open_text}</a>'
+            f"{open_text}</a>"
         )
         folium.CircleMarker(
-            location=[booth.lat, booth.lon], radius=10, color="#ffffff", weight=2, fill=True,
-            fill_color="#0031d8" if booth.remaining else "#767676", fill_opacity=0.9,
+            location=[booth.lat, booth.lon],
+            radius=10,
+            color="#ffffff",
+            weight=2,
+            fill=True,
+            fill_color="#0031d8" if booth.remaining else "#767676",
+            fill_opacity=0.9,
             tooltip=template_literal_text(f"{booth.venue_name} {when}"),
-            popup=folium.Popup(popup, max_width=280), class_name="booth-marker",
+            popup=folium.Popup(popup, max_width=280),
+            class_name="booth-marker",
         ).add_to(cluster)
     if here:
-        folium.CircleMarker(location=list(here), radius=7, color="#ffffff", weight=3, fill=True,
-                            fill_color="#d0021b", fill_opacity=1, class_name="here-marker",
-                            tooltip=template_literal_text(_("You searched from here"))).add_to(fmap)
+        folium.CircleMarker(
+            location=list(here),
+            radius=7,
+            color="#ffffff",
+            weight=3,
+            fill=True,
+            fill_color="#d0021b",
+            fill_opacity=1,
+            class_name="here-marker",
+            tooltip=template_literal_text(_("You searched from here")),
+        ).add_to(fmap)
     if points:
-        fmap.fit_bounds([[min(p[0] for p in points), min(p[1] for p in points)],
-                         [max(p[0] for p in points), max(p[1] for p in points)]], max_zoom=15)
+        fmap.fit_bounds(
+            [
+                [min(p[0] for p in points), min(p[1] for p in points)],
+                [max(p[0] for p in points), max(p[1] for p in points)],
+            ],
+            max_zoom=15,
+        )
     return fmap.get_root().render()

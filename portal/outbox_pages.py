@@ -34,9 +34,15 @@ class OutboxController(Controller):
     @get("/", name="outbox")
     async def list(self, request: Request, status: FromQuery[str | None] = None) -> Template:
         status = status if status in outbox_admin.STATUSES else None
-        return page(request, "staff/outbox.html", messages=await outbox_admin.list_messages(status), status=status,
-                    counts=await outbox_admin.status_counts(), statuses=outbox_admin.STATUSES,
-                    done=request.query_params.get("done", ""))
+        return page(
+            request,
+            "staff/outbox.html",
+            messages=await outbox_admin.list_messages(status),
+            status=status,
+            counts=await outbox_admin.status_counts(),
+            statuses=outbox_admin.STATUSES,
+            done=request.query_params.get("done", ""),
+        )
 
     @post("/{message_id:int}/resend", name="outbox_resend")
     async def resend(self, request: Request, message_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:

@@ -44,10 +44,16 @@ def input_from_form(form: Any) -> PlacementInput:
     """A PlacementInput from the form; an unreadable venue choice becomes a field error."""
     venue = forms.text(form, "venue")
     if venue and not venue.isdigit():
-        raise ValidationFailed(_("Please correct the highlighted fields."),
-                               {"venue": _("Choose a venue from the list.")})
-    return PlacementInput(name=forms.text(form, "name"), kind=forms.text(form, "kind"), code=forms.text(form, "code"),
-                          venue=int(venue) if venue else None, notes=forms.text(form, "notes"))
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."), {"venue": _("Choose a venue from the list.")}
+        )
+    return PlacementInput(
+        name=forms.text(form, "name"),
+        kind=forms.text(form, "kind"),
+        code=forms.text(form, "code"),
+        venue=int(venue) if venue else None,
+        notes=forms.text(form, "notes"),
+    )
 
 
 async def venue_choices(current: int | None = None) -> list[dict[str, Any]]:
@@ -80,22 +86,52 @@ def _csv(rows: list[list[Any]], encoding: str) -> bytes:
 
 def placements_csv(report: PlacementReport, encoding: str = "utf-8-sig") -> bytes:
     """The per-placement table as CSV."""
-    rows: list[list[Any]] = [[_("Code"), _("Placement"), _("Kind"), _("Bookings"), _("People"), _("Cancelled"),
-                              _("No-shows"), _("First booking"), _("Last booking")]]
+    rows: list[list[Any]] = [
+        [
+            _("Code"),
+            _("Placement"),
+            _("Kind"),
+            _("Bookings"),
+            _("People"),
+            _("Cancelled"),
+            _("No-shows"),
+            _("First booking"),
+            _("Last booking"),
+        ]
+    ]
     for row in report.placements:
-        rows.append([row.code, result_label(row), services.kind_label(row.kind) if row.kind else "", row.bookings,
-                     row.people, row.cancelled, row.no_show, _when(row.first_booking), _when(row.last_booking)])
+        rows.append(
+            [
+                row.code,
+                result_label(row),
+                services.kind_label(row.kind) if row.kind else "",
+                row.bookings,
+                row.people,
+                row.cancelled,
+                row.no_show,
+                _when(row.first_booking),
+                _when(row.last_booking),
+            ]
+        )
     return _csv(rows, encoding)
 
 
 def booths_csv(report: PlacementReport, encoding: str = "utf-8-sig") -> bytes:
     """The per-booth × placement table as CSV (active bookings)."""
     labels = {row.code: result_label(row) for row in report.placements}
-    rows: list[list[Any]] = [[_("Date"), _("Start"), _("Venue"), *(labels[code] for code in report.columns),
-                              _("Total")]]
+    rows: list[list[Any]] = [
+        [_("Date"), _("Start"), _("Venue"), *(labels[code] for code in report.columns), _("Total")]
+    ]
     for booth in report.booths:
-        rows.append([booth.date.isoformat(), booth.start.strftime("%H:%M"), booth.venue_name,
-                     *(booth.counts.get(code, 0) for code in report.columns), booth.total])
+        rows.append(
+            [
+                booth.date.isoformat(),
+                booth.start.strftime("%H:%M"),
+                booth.venue_name,
+                *(booth.counts.get(code, 0) for code in report.columns),
+                booth.total,
+            ]
+        )
     return _csv(rows, encoding)
 
 
@@ -118,8 +154,11 @@ def read_period(date_from: str | None, date_to: str | None) -> tuple[dt.date | N
 
 def _csv_response(content: bytes, filename: str, encoding: str) -> Response:
     charset = "shift_jis" if encoding == "cp932" else "utf-8"
-    return Response(content=content, media_type=f"text/csv; charset={charset}",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content=content,
+        media_type=f"text/csv; charset={charset}",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _encoding(value: str | None) -> str:
@@ -134,16 +173,35 @@ class PlacementController(Controller):
     guards = [requires(*VENUE_EDITORS)]
     dependencies = {"actor": Provide(provide_actor)}
 
-    async def _form(self, request: Request, placement: dict | None, values: dict[str, Any],
-                    errors: dict[str, str] | None = None, message: str = "", status_code: int = 200) -> Template:
-        return page(request, "staff/placements/edit.html", status_code=status_code, placement=placement,
-                    form=values, errors=errors or {}, message=message, kinds=PLACEMENT_KINDS,
-                    venues=await venue_choices(placement["venue"] if placement else None))
+    async def _form(
+        self,
+        request: Request,
+        placement: dict | None,
+        values: dict[str, Any],
+        errors: dict[str, str] | None = None,
+        message: str = "",
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "staff/placements/edit.html",
+            status_code=status_code,
+            placement=placement,
+            form=values,
+            errors=errors or {},
+            message=message,
+            kinds=PLACEMENT_KINDS,
+            venues=await venue_choices(placement["venue"] if placement else None),
+        )
 
     @get("/", name="placement_list")
     async def list(self, request: Request) -> Template:
-        return page(request, "staff/placements/list.html", placements=await services.list_placements(),
-                    kind_label=services.kind_label)
+        return page(
+            request,
+            "staff/placements/list.html",
+            placements=await services.list_placements(),
+            kind_label=services.kind_label,
+        )
 
     @get("/new", name="placement_new")
     async def new_form(self, request: Request) -> Template:
@@ -165,10 +223,19 @@ class PlacementController(Controller):
         booths = await request.app.state.booths.booths()
         months = sorted({booth.date.strftime("%Y-%m") for booth in booths})
         home_url = services.placement_url(base, placement["code"])
-        return page(request, "staff/placements/detail.html", placement=placement, home_url=home_url,
-                    home_qr=qr_svg(home_url), booths=booths, months=months, placement_url=services.placement_url,
-                    base_url=base, kind_label=services.kind_label,
-                    history=await list_events(object_type="placement", object_id=str(placement_id), limit=50))
+        return page(
+            request,
+            "staff/placements/detail.html",
+            placement=placement,
+            home_url=home_url,
+            home_qr=qr_svg(home_url),
+            booths=booths,
+            months=months,
+            placement_url=services.placement_url,
+            base_url=base,
+            kind_label=services.kind_label,
+            history=await list_events(object_type="placement", object_id=str(placement_id), limit=50),
+        )
 
     @get("/{placement_id:int}/edit", name="placement_edit")
     async def edit_form(self, request: Request, placement_id: FromPath[int]) -> Template:
@@ -176,8 +243,9 @@ class PlacementController(Controller):
         return await self._form(request, placement, {**placement, "venue": placement["venue"] or ""})
 
     @post("/{placement_id:int}/edit")
-    async def edit(self, request: Request, placement_id: FromPath[int],
-                   actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def edit(
+        self, request: Request, placement_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = await request.form()
         try:
             await services.update_placement(actor, placement_id, input_from_form(form))
@@ -205,29 +273,53 @@ class PublicityResultsController(Controller):
     guards = [requires(*RESULT_READERS)]
 
     @get("/", name="publicity_results")
-    async def results(self, request: Request, date_from: FromQuery[str | None] = None,
-                      date_to: FromQuery[str | None] = None, basis: FromQuery[str | None] = None) -> Template:
+    async def results(
+        self,
+        request: Request,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
+        basis: FromQuery[str | None] = None,
+    ) -> Template:
         start, end, errors = read_period(date_from, date_to)
         report = await services.placement_report(start, end, basis or "booked")
         labels = {row.code: result_label(row) for row in report.placements}
         query = request.url.query or ""
-        return page(request, "staff/placements/results.html", status_code=422 if errors else 200, report=report,
-                    labels=labels, errors=errors, values={"date_from": date_from or "", "date_to": date_to or ""},
-                    query_string=query, kind_label=services.kind_label, direct=DIRECT,
-                    can_edit=request.state.actor.role in VENUE_EDITORS)
+        return page(
+            request,
+            "staff/placements/results.html",
+            status_code=422 if errors else 200,
+            report=report,
+            labels=labels,
+            errors=errors,
+            values={"date_from": date_from or "", "date_to": date_to or ""},
+            query_string=query,
+            kind_label=services.kind_label,
+            direct=DIRECT,
+            can_edit=request.state.actor.role in VENUE_EDITORS,
+        )
 
     @get("/placements.csv", name="publicity_results_csv")
-    async def placements_export(self, date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
-                                basis: FromQuery[str | None] = None,
-                                encoding: FromQuery[str | None] = None) -> Response:
+    async def placements_export(
+        self,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
+        basis: FromQuery[str | None] = None,
+        encoding: FromQuery[str | None] = None,
+    ) -> Response:
         start, end, _errors = read_period(date_from, date_to)
         report = await services.placement_report(start, end, basis or "booked")
-        return _csv_response(placements_csv(report, _encoding(encoding)), "publicity-placements.csv",
-                             _encoding(encoding))
+        return _csv_response(
+            placements_csv(report, _encoding(encoding)), "publicity-placements.csv", _encoding(encoding)
+        )
 
     @get("/booths.csv", name="publicity_booths_csv")
-    async def booths_export(self, date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
-                            basis: FromQuery[str | None] = None, encoding: FromQuery[str | None] = None) -> Response:
+    async def booths_export(
+        self,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
+        basis: FromQuery[str | None] = None,
+        encoding: FromQuery[str | None] = None,
+    ) -> Response:
         start, end, _errors = read_period(date_from, date_to)
         report = await services.placement_report(start, end, basis or "booked")
         return _csv_response(booths_csv(report, _encoding(encoding)), "publicity-booths.csv", _encoding(encoding))

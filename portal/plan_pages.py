@@ -42,8 +42,13 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
     start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
     end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
     numbers = {}
-    for name, default in (("weekday_per_month", 6), ("holiday_per_month", 6), ("teams", 1), ("min_gap_days", 14),
-                          ("time_limit_seconds", 60)):
+    for name, default in (
+        ("weekday_per_month", 6),
+        ("holiday_per_month", 6),
+        ("teams", 1),
+        ("min_gap_days", 14),
+        ("time_limit_seconds", 60),
+    ):
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
         numbers[name] = default if value is None else value
     overrides: dict[str, dict[str, int]] = {}
@@ -65,8 +70,12 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
             break
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
-    parameters = Parameters(start=start, end=end, month_overrides=overrides,  # type: ignore[arg-type]
-                            **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])})
+    parameters = Parameters(
+        start=start,
+        end=end,
+        month_overrides=overrides,  # type: ignore[arg-type]
+        **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
+    )
     services.validate_parameters(parameters)
     return forms.text(form, "title"), parameters
 
@@ -83,15 +92,20 @@ def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list
     while (year, month) <= (parameters.end.year, parameters.end.month):
         weeks = []
         for week in cal.monthdatescalendar(year, month):
-            weeks.append([{
-                "date": day,
-                "in_month": day.month == month,
-                "in_period": parameters.start <= day <= parameters.end,
-                "holiday": day_type(day).value == "holiday",
-                "holiday_name": national_holiday_name(day),
-                "closed": is_year_end_closure(day),
-                "sessions": by_date.get(day, []),
-            } for day in week])
+            weeks.append(
+                [
+                    {
+                        "date": day,
+                        "in_month": day.month == month,
+                        "in_period": parameters.start <= day <= parameters.end,
+                        "holiday": day_type(day).value == "holiday",
+                        "holiday_name": national_holiday_name(day),
+                        "closed": is_year_end_closure(day),
+                        "sessions": by_date.get(day, []),
+                    }
+                    for day in week
+                ]
+            )
         grids.append({"year": year, "month": month, "weeks": weeks})
         month += 1
         if month > 12:
@@ -117,15 +131,23 @@ async def plan_context(plan_id: int) -> dict[str, Any]:
         raise NotFound(_("That plan was not found."))
     version = await services.latest_version(plan_id)
     sessions = await services.sessions_of(version["id"])
-    return {"plan": plan, "version": version, "sessions": sessions,
-            "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
-            "summary": services.month_summary(version, sessions), "grids": month_grids(version, sessions),
-            "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value)}
+    return {
+        "plan": plan,
+        "version": version,
+        "sessions": sessions,
+        "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
+        "summary": services.month_summary(version, sessions),
+        "grids": month_grids(version, sessions),
+        "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value),
+    }
 
 
 async def candidate_venues() -> list[dict[str, Any]]:
-    return await Venue.select(Venue.venue_id, Venue.name, Venue.kind).where(
-        (Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS))).order_by(Venue.name)  # noqa: E712
+    return (
+        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
+        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+        .order_by(Venue.name)
+    )  # noqa: E712
 
 
 class PlanController(Controller):
@@ -142,17 +164,29 @@ class PlanController(Controller):
         versions = {}
         for plan in plans:
             versions[plan["id"]] = await services.latest_version(plan["id"])
-        return page(request, "staff/plans/list.html", plans=plans, versions=versions,
-                    can_edit=request.state.actor.role in PLAN_EDITORS)
+        return page(
+            request,
+            "staff/plans/list.html",
+            plans=plans,
+            versions=versions,
+            can_edit=request.state.actor.role in PLAN_EDITORS,
+        )
 
     @get("/new", name="plan_new", guards=[requires(*PLAN_EDITORS)])
     async def new_form(self, request: Request) -> Template:
         today = dt.date.today()
         fiscal_year = today.year + 1 if today.month >= 4 else today.year
-        form = {"title": _("Implementation plan FY{year}").format(year=fiscal_year),
-                "start": f"{fiscal_year}-04-01", "end": f"{fiscal_year + 1}-03-31", "weekday_per_month": 6,
-                "holiday_per_month": 6, "teams": 1, "min_gap_days": 14, "time_limit_seconds": 60,
-                "month_overrides": ""}
+        form = {
+            "title": _("Implementation plan FY{year}").format(year=fiscal_year),
+            "start": f"{fiscal_year}-04-01",
+            "end": f"{fiscal_year + 1}-03-31",
+            "weekday_per_month": 6,
+            "holiday_per_month": 6,
+            "teams": 1,
+            "min_gap_days": 14,
+            "time_limit_seconds": 60,
+            "month_overrides": "",
+        }
         return page(request, "staff/plans/new.html", form=form, errors={})
 
     @post("/new", guards=[requires(*PLAN_EDITORS)])
@@ -162,8 +196,14 @@ class PlanController(Controller):
             title, parameters = parameters_from_form(form)
             version_id = await services.create_plan(actor, title, parameters)
         except ValidationFailed as exc:
-            return page(request, "staff/plans/new.html", status_code=422, form=dict(form), errors=exc.fields,
-                        message=exc.message)
+            return page(
+                request,
+                "staff/plans/new.html",
+                status_code=422,
+                form=dict(form),
+                errors=exc.fields,
+                message=exc.message,
+            )
         spawn_solve(version_id)
         version = await services.get_version(version_id)
         return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
@@ -189,14 +229,19 @@ class PlanController(Controller):
         if version["based_on"]:
             previous = await services.get_version(version["based_on"])
         return {
-            **context, "venues": await candidate_venues(),
+            **context,
+            "venues": await candidate_venues(),
             "can_edit": actor.role in PLAN_EDITORS and version["state"] == "draft",
-            "can_submit": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "draft"
+            "can_submit": actor.role in workflow.CONTRACTOR_ROLES
+            and version["state"] == "draft"
             and version["solve_state"] == "done",
             "can_decide": is_reviewer and version["state"] == "submitted",
             "can_change": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "approved",
-            "changes": changes, "seen_version": seen, "previous": previous,
-            "history": await workflow.history(plan_id), **extra,
+            "changes": changes,
+            "seen_version": seen,
+            "previous": previous,
+            "history": await workflow.history(plan_id),
+            **extra,
         }
 
     @post("/{plan_id:int}/submit", guards=[requires(*workflow.CONTRACTOR_ROLES)])
@@ -211,8 +256,9 @@ class PlanController(Controller):
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/decide", guards=[requires(*workflow.REVIEWER_ROLES)])
-    async def decide(self, request: Request, plan_id: FromPath[int],
-                     actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def decide(
+        self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = await request.form()
         errors: dict[str, str] = {}
         revision = forms.optional_int(form, "revision", errors, _("Reload the page and decide again."))
@@ -226,13 +272,18 @@ class PlanController(Controller):
             else:
                 await workflow.return_for_changes(actor, version_id, revision, comment)
         except ValidationFailed as exc:
-            return page(request, "staff/plans/detail.html", status_code=422,
-                        **await self._context(plan_id, actor, decide_error=exc.message, decide_form=dict(form)))
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await self._context(plan_id, actor, decide_error=exc.message, decide_form=dict(form)),
+            )
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions/{session_id:int}/comment", guards=[requires(*workflow.REVIEWER_ROLES)])
-    async def comment(self, request: Request, plan_id: FromPath[int], session_id: FromPath[int],
-                      actor: NamedDependency[Actor]) -> Redirect:
+    async def comment(
+        self, request: Request, plan_id: FromPath[int], session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Redirect:
         form = await request.form()
         await workflow.comment_session(actor, session_id, forms.text(form, "comment"))
         return Redirect(path=f"/staff/plans/{plan_id}#session-{session_id}", status_code=303)
@@ -240,50 +291,76 @@ class PlanController(Controller):
     @get("/{plan_id:int}/progress.json")
     async def progress(self, plan_id: FromPath[int]) -> Response:
         version = await services.latest_version(plan_id)
-        return Response(content={"solve_state": version["solve_state"], "progress": version["progress"],
-                                 "status": version["status"], "objective": version["objective"],
-                                 "bound": version["bound"], "error": version["error"]})
+        return Response(
+            content={
+                "solve_state": version["solve_state"],
+                "progress": version["progress"],
+                "status": version["status"],
+                "objective": version["objective"],
+                "bound": version["bound"],
+                "error": version["error"],
+            }
+        )
 
     @get("/{plan_id:int}/map", name="plan_map")
     async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
         context = await plan_context(plan_id)
         months = sorted({(s["date"].year, s["date"].month) for s in context["sessions"]})
-        return page(request, "staff/plans/map.html", **context,
-                    month_legend=[(f"{y}-{m:02d}", month_colour(m)) for y, m in months],
-                    coverage_legend=list(zip(COVERAGE_LEGEND, COVERAGE_COLOURS, strict=True)))
+        return page(
+            request,
+            "staff/plans/map.html",
+            **context,
+            month_legend=[(f"{y}-{m:02d}", month_colour(m)) for y, m in months],
+            coverage_legend=list(zip(COVERAGE_LEGEND, COVERAGE_COLOURS, strict=True)),
+        )
 
     @get("/{plan_id:int}/map.html")
     async def map_frame(self, plan_id: FromPath[int]) -> Response:
         version = await services.latest_version(plan_id)
-        return Response(content=await plan_map_html(version), media_type="text/html; charset=utf-8",
-                        headers=map_frame_policy(get_settings()))
+        return Response(
+            content=await plan_map_html(version),
+            media_type="text/html; charset=utf-8",
+            headers=map_frame_policy(get_settings()),
+        )
 
     @get("/{plan_id:int}/plan.json")
     async def plan_json(self, plan_id: FromPath[int]) -> Response:
         result = await services.result_of(await services.latest_version(plan_id))
-        return Response(content=json.dumps(result.as_json(), ensure_ascii=False, indent=2).encode(),
-                        media_type="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.json"'})
+        return Response(
+            content=json.dumps(result.as_json(), ensure_ascii=False, indent=2).encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.json"'},
+        )
 
     @get("/{plan_id:int}/plan.xlsx")
     async def plan_xlsx(self, plan_id: FromPath[int]) -> Response:
         from planner.report_xlsx import write_plan_xlsx
 
         version = await services.latest_version(plan_id)
-        content = await asyncio.to_thread(write_plan_xlsx, await services.result_of(version),
-                                          background=await services.demand_points())
-        return Response(content=content, headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content = await asyncio.to_thread(
+            write_plan_xlsx, await services.result_of(version), background=await services.demand_points()
+        )
+        return Response(
+            content=content,
+            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     @get("/{plan_id:int}/plan.pdf")
     async def plan_pdf(self, plan_id: FromPath[int]) -> Response:
         from planner.report_pdf import write_plan_pdf
 
         version = await services.latest_version(plan_id)
-        content = await asyncio.to_thread(write_plan_pdf, await services.result_of(version),  # seconds of work
-                                          background=await services.demand_points())
-        return Response(content=content, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'})
+        content = await asyncio.to_thread(
+            write_plan_pdf,
+            await services.result_of(version),  # seconds of work
+            background=await services.demand_points(),
+        )
+        return Response(
+            content=content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
+        )
 
     @post("/{plan_id:int}/replan", guards=[requires(*PLAN_EDITORS)])
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
@@ -303,8 +380,12 @@ class PlanController(Controller):
             version = await services.latest_version(plan_id)
             await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
         except DomainError as exc:
-            return page(request, "staff/plans/detail.html", status_code=422,
-                        **await self._context(plan_id, actor, add_error=exc.message, add_form=dict(form)))
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await self._context(plan_id, actor, add_error=exc.message, add_form=dict(form)),
+            )
         return Redirect(path=f"/staff/plans/{plan_id}#sessions", status_code=303)
 
 
@@ -319,16 +400,24 @@ class SessionController(Controller):
     async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
         session = await services.session_detail(session_id)
         version = await services.get_version(session["version"])
-        return page(request, "staff/plans/session.html", status_code=status_code, session=session, version=version,
-                    venues=await candidate_venues(), **context)
+        return page(
+            request,
+            "staff/plans/session.html",
+            status_code=status_code,
+            session=session,
+            version=version,
+            venues=await candidate_venues(),
+            **context,
+        )
 
     @get("/{session_id:int}", name="session_edit")
     async def edit(self, request: Request, session_id: FromPath[int]) -> Template:
         return await self._render(request, session_id)
 
     @post("/{session_id:int}/{action:str}")
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str],
-                  actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def act(
+        self, request: Request, session_id: FromPath[int], action: FromPath[str], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = await request.form()
         session = await services.session_detail(session_id)
         version = await services.get_version(session["version"])
@@ -350,8 +439,13 @@ class SessionController(Controller):
             else:
                 return await self._render(request, session_id, 404, error=_("Unknown action."))
         except DomainError as exc:
-            return await self._render(request, session_id, 422 if isinstance(exc, ValidationFailed) else 409,
-                                      error=exc.message, action=action, form=dict(form))
+            return await self._render(
+                request,
+                session_id,
+                422 if isinstance(exc, ValidationFailed) else 409,
+                error=exc.message,
+                action=action,
+                form=dict(form),
+            )
         anchor = "" if action == "remove" else f"#session-{session_id}"
         return Redirect(path=f"/staff/plans/{version['plan']}{anchor}", status_code=303)
-

@@ -40,9 +40,13 @@ class Search:
     limit: int = PAGE_SIZE
 
     def filter(self) -> BoothFilter:
-        return BoothFilter(date_from=self.date_from, date_to=self.date_to,
-                           day_type=self.day if self.day in ("weekday", "holiday") else None,
-                           wheelchair=self.wheelchair, parking=self.parking)
+        return BoothFilter(
+            date_from=self.date_from,
+            date_to=self.date_to,
+            day_type=self.day if self.day in ("weekday", "holiday") else None,
+            wheelchair=self.wheelchair,
+            parking=self.parking,
+        )
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -71,8 +75,9 @@ async def search_booths(request: Request, search: Search) -> tuple[list[Booth], 
             found["place"], found["choices"] = matches[0].name, [m.name for m in matches[1:6]]
             point = (matches[0].lat, matches[0].lon)
         else:
-            found["error"] = _("No town or postal code “{query}” was found. Try a town name such as 片町, or a "
-                               "7-digit postal code.").format(query=search.q)
+            found["error"] = _(
+                "No town or postal code “{query}” was found. Try a town name such as 片町, or a 7-digit postal code."
+            ).format(query=search.q)
     elif point is not None:
         found["place"] = _("your location")
     if point is not None:
@@ -81,19 +86,41 @@ async def search_booths(request: Request, search: Search) -> tuple[list[Booth], 
     return booths, found
 
 
-def read_search(q: str | None, near: str | None, date_from: str | None, date_to: str | None, day: str | None,
-                wheelchair: str | None, parking: str | None, limit: int | None) -> Search:
-    return Search(q=(q or "").strip()[:100], near=(near or "").strip(), date_from=_date(date_from),
-                  date_to=_date(date_to), day=day or "", wheelchair=bool(wheelchair), parking=bool(parking),
-                  limit=max(PAGE_SIZE, min(limit or PAGE_SIZE, 500)))
+def read_search(
+    q: str | None,
+    near: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    day: str | None,
+    wheelchair: str | None,
+    parking: str | None,
+    limit: int | None,
+) -> Search:
+    return Search(
+        q=(q or "").strip()[:100],
+        near=(near or "").strip(),
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        day=day or "",
+        wheelchair=bool(wheelchair),
+        parking=bool(parking),
+        limit=max(PAGE_SIZE, min(limit or PAGE_SIZE, 500)),
+    )
 
 
 @get("/", name="home", include_in_schema=False)
-async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuery[str | None] = None,
-               date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
-               day: FromQuery[str | None] = None, wheelchair: FromQuery[str | None] = None,
-               parking: FromQuery[str | None] = None, limit: FromQuery[int | None] = None,
-               src: FromQuery[str | None] = None) -> Template | Response:
+async def home(
+    request: Request,
+    q: FromQuery[str | None] = None,
+    near: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+    wheelchair: FromQuery[str | None] = None,
+    parking: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+    src: FromQuery[str | None] = None,
+) -> Template | Response:
     """Upcoming booths as a list and on a map, nearest first when a place is given; ``src`` (the placement code of
     a poster's QR code) rides along in the booth links so that the booking counts for that placement.
 
@@ -109,9 +136,16 @@ async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuer
             return Response(content=html, media_type="text/html; charset=utf-8")
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
-    context = dict(search=search, booths=booths[:search.limit], total=len(booths), found=found,
-                   query_string=request.url.query or "", src=clean_code(src), live=cache.live(),
-                   live_text=live_text)
+    context = dict(
+        search=search,
+        booths=booths[: search.limit],
+        total=len(booths),
+        found=found,
+        query_string=request.url.query or "",
+        src=clean_code(src),
+        live=cache.live(),
+        live_text=live_text,
+    )
     if not anonymous:
         return page(request, "public/home.html", **context)
     template = request.app.template_engine.get_template("public/home.html")
@@ -120,16 +154,29 @@ async def home(request: Request, q: FromQuery[str | None] = None, near: FromQuer
 
 
 @get("/map.html", name="booth_map_frame", include_in_schema=False)
-async def map_frame(request: Request, q: FromQuery[str | None] = None, near: FromQuery[str | None] = None,
-                    date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
-                    day: FromQuery[str | None] = None, wheelchair: FromQuery[str | None] = None,
-                    parking: FromQuery[str | None] = None, src: FromQuery[str | None] = None) -> Response:
+async def map_frame(
+    request: Request,
+    q: FromQuery[str | None] = None,
+    near: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+    wheelchair: FromQuery[str | None] = None,
+    parking: FromQuery[str | None] = None,
+    src: FromQuery[str | None] = None,
+) -> Response:
     """The folium map of the same booths (a frame of the home page); its booth links keep the placement code."""
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, None)
     booths, found = await search_booths(request, search)
     code = clean_code(src)
-    key = ("map", get_locale(), tuple(b.id for b in booths), tuple(b.remaining > 0 for b in booths), found["point"],
-           code)
+    key = (
+        "map",
+        get_locale(),
+        tuple(b.id for b in booths),
+        tuple(b.remaining > 0 for b in booths),
+        found["point"],
+        code,
+    )
     live = request.app.state.booths.live()  # read with the booths: the same for every key of this memo
     html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code, live))
     return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
@@ -143,12 +190,21 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
     booth = await cache.booth(session_id)
     if booth is None:
         raise NotFound(_("This booth does not exist."))
-    return page(request, "public/booth.html", booth=booth, src=clean_code(src), live=cache.live().get(booth.id),
-                live_text=live_text)
+    return page(
+        request,
+        "public/booth.html",
+        booth=booth,
+        src=clean_code(src),
+        live=cache.live().get(booth.id),
+        live_text=live_text,
+    )
 
 
 @get("/favicon.ico", include_in_schema=False)
 async def favicon() -> File:
     """Browsers ask for /favicon.ico on every document (the map frame included)."""
-    return File(Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.svg", media_type="image/svg+xml",
-                content_disposition_type="inline")
+    return File(
+        Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.svg",
+        media_type="image/svg+xml",
+        content_disposition_type="inline",
+    )

@@ -29,18 +29,36 @@ def print_counts(result) -> None:
 
 
 @click.command("purge")
-@click.option("--days", type=click.IntRange(min=0), default=None,
-              help="Anonymise the bookings of booths more than this many days ago (default: RETENTION_DAYS).")
-@click.option("--end-of-contract", is_flag=True,
-              help="Delete every piece of personal data, whatever its date, and write the deletion report.")
-@click.option("--by", "actor", default=None, metavar="NAME",
-              help="Who runs it (required with --end-of-contract; printed in the report).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Anonymise the bookings of booths more than this many days ago (default: RETENTION_DAYS).",
+)
+@click.option(
+    "--end-of-contract",
+    is_flag=True,
+    help="Delete every piece of personal data, whatever its date, and write the deletion report.",
+)
+@click.option(
+    "--by",
+    "actor",
+    default=None,
+    metavar="NAME",
+    help="Who runs it (required with --end-of-contract; printed in the report).",
+)
 @click.option("--yes", is_flag=True, help="Confirm the end-of-contract deletion without a question.")
-@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the deletion report (default: var/reports/deletion-report-YYYYMMDD-HHMMSS.pdf).")
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the deletion report (default: var/reports/deletion-report-YYYYMMDD-HHMMSS.pdf).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be erased; change nothing.")
-def purge(days: int | None, end_of_contract: bool, actor: str | None, yes: bool, report: Path | None,
-          dry_run: bool) -> None:
+def purge(
+    days: int | None, end_of_contract: bool, actor: str | None, yes: bool, report: Path | None, dry_run: bool
+) -> None:
     """Erase personal data on schedule (contact data of past booths; the counts stay), or at the end of the
     contract (everything, with a deletion report)."""
     from booking import retention
@@ -70,8 +88,9 @@ def purge(days: int | None, end_of_contract: bool, actor: str | None, yes: bool,
             click.confirm(_("Delete every piece of personal data now? This cannot be undone."), abort=True)
     path = (report or default_report_path()).resolve()
     try:
-        result = run(retention.purge_end_of_contract(actor or "", report_file="" if dry_run else str(path),
-                                                     dry_run=dry_run))
+        result = run(
+            retention.purge_end_of_contract(actor or "", report_file="" if dry_run else str(path), dry_run=dry_run)
+        )
     except ValidationFailed as error:
         raise click.UsageError(error.message) from None
     click.echo(_("End-of-contract deletion of personal data:"))
@@ -82,8 +101,13 @@ def purge(days: int | None, end_of_contract: bool, actor: str | None, yes: bool,
     written = run(_write_report(result, path))
     click.echo(_("Deletion report: {path}").format(path=written))
     if not result.counts.get("storage_compacted"):
-        click.echo(_("The database storage could not be rebuilt (another process may be using it). Stop the portal "
-                     "and run the command again to rebuild it."), err=True)
+        click.echo(
+            _(
+                "The database storage could not be rebuilt (another process may be using it). Stop the portal "
+                "and run the command again to rebuild it."
+            ),
+            err=True,
+        )
 
 
 async def _write_report(result, path: Path) -> Path:

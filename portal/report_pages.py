@@ -53,8 +53,10 @@ def month_title(month: str) -> str:
 
 
 def _charts(charts: list[report_charts.Chart]) -> list[dict[str, Any]]:
-    return [{"id": chart.id, "title": chart.title, "description": chart.description, "svg": Markup(chart.svg)}
-            for chart in charts]
+    return [
+        {"id": chart.id, "title": chart.title, "description": chart.description, "svg": Markup(chart.svg)}
+        for chart in charts
+    ]
 
 
 async def _analysis_context(key: str, draft: str, redraft: bool) -> dict[str, Any]:
@@ -65,8 +67,9 @@ async def _analysis_context(key: str, draft: str, redraft: bool) -> dict[str, An
 
 
 def _download(content: bytes, filename: str, media_type: str) -> Response:
-    return Response(content=content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content=content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 class ReportController(Controller):
@@ -78,35 +81,61 @@ class ReportController(Controller):
     dependencies = {"actor": Provide(provide_actor)}
 
     def _common(self, request: Request) -> dict[str, Any]:
-        return {"can_edit": request.state.actor.role in REPORT_EDITORS, "percent": percent, "per_hour": per_hour,
-                "day_type_text": day_type_text, "placement_kind_label": placement_kind_label,
-                "month_title": month_title}
+        return {
+            "can_edit": request.state.actor.role in REPORT_EDITORS,
+            "percent": percent,
+            "per_hour": per_hour,
+            "day_type_text": day_type_text,
+            "placement_kind_label": placement_kind_label,
+            "month_title": month_title,
+        }
 
     @get("/", name="report_index")
     async def index(self, request: Request) -> Template:
-        return page(request, "staff/reports/index.html", months=await reports.months_and_days(),
-                    month_title=month_title)
+        return page(
+            request, "staff/reports/index.html", months=await reports.months_and_days(), month_title=month_title
+        )
 
     # --- daily ---------------------------------------------------------------------------------------------------
 
-    async def _daily(self, request: Request, day: str, *, redraft: bool = False, errors: dict[str, str] | None = None,
-                     text: str | None = None, status_code: int = 200, saved: bool = False) -> Template:
+    async def _daily(
+        self,
+        request: Request,
+        day: str,
+        *,
+        redraft: bool = False,
+        errors: dict[str, str] | None = None,
+        text: str | None = None,
+        status_code: int = 200,
+        saved: bool = False,
+    ) -> Template:
         report = await reports.daily_report(reports.parse_day(day))
         context = await _analysis_context(report.key, analysis.draft_daily(report), redraft)
         if text is not None:
             context["analysis_text"] = text
-        return page(request, "staff/reports/daily.html", status_code=status_code, report=report,
-                    charts=_charts(report_charts.daily_charts(report)), errors=errors or {}, saved=saved,
-                    base_path=daily_path(report.date), **context, **self._common(request))
+        return page(
+            request,
+            "staff/reports/daily.html",
+            status_code=status_code,
+            report=report,
+            charts=_charts(report_charts.daily_charts(report)),
+            errors=errors or {},
+            saved=saved,
+            base_path=daily_path(report.date),
+            **context,
+            **self._common(request),
+        )
 
     @get("/daily/{day:str}", name="report_daily")
-    async def daily(self, request: Request, day: FromPath[str], redraft: FromQuery[bool] = False,
-                    saved: FromQuery[bool] = False) -> Template:
+    async def daily(
+        self, request: Request, day: FromPath[str], redraft: FromQuery[bool] = False, saved: FromQuery[bool] = False
+    ) -> Template:
         return await self._daily(request, day, redraft=redraft, saved=saved)
 
     @post("/daily/{day:str}/analysis", guards=[requires(*REPORT_EDITORS)])
-    async def save_daily(self, request: Request, day: FromPath[str],
-                         actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def save_daily(
+        self, request: Request, day: FromPath[str], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         date = reports.parse_day(day)
         text = forms.text(await request.form(), "analysis")
         try:
@@ -131,25 +160,44 @@ class ReportController(Controller):
 
     # --- monthly -------------------------------------------------------------------------------------------------
 
-    async def _monthly(self, request: Request, month: str, *, redraft: bool = False,
-                       errors: dict[str, str] | None = None, text: str | None = None, status_code: int = 200,
-                       saved: bool = False) -> Template:
+    async def _monthly(
+        self,
+        request: Request,
+        month: str,
+        *,
+        redraft: bool = False,
+        errors: dict[str, str] | None = None,
+        text: str | None = None,
+        status_code: int = 200,
+        saved: bool = False,
+    ) -> Template:
         report = await reports.monthly_report(month)
         context = await _analysis_context(report.key, analysis.draft_monthly(report), redraft)
         if text is not None:
             context["analysis_text"] = text
-        return page(request, "staff/reports/monthly.html", status_code=status_code, report=report,
-                    charts=_charts(report_charts.monthly_charts(report)), errors=errors or {}, saved=saved,
-                    base_path=monthly_path(report.month), **context, **self._common(request))
+        return page(
+            request,
+            "staff/reports/monthly.html",
+            status_code=status_code,
+            report=report,
+            charts=_charts(report_charts.monthly_charts(report)),
+            errors=errors or {},
+            saved=saved,
+            base_path=monthly_path(report.month),
+            **context,
+            **self._common(request),
+        )
 
     @get("/monthly/{month:str}", name="report_monthly")
-    async def monthly(self, request: Request, month: FromPath[str], redraft: FromQuery[bool] = False,
-                      saved: FromQuery[bool] = False) -> Template:
+    async def monthly(
+        self, request: Request, month: FromPath[str], redraft: FromQuery[bool] = False, saved: FromQuery[bool] = False
+    ) -> Template:
         return await self._monthly(request, month, redraft=redraft, saved=saved)
 
     @post("/monthly/{month:str}/analysis", guards=[requires(*REPORT_EDITORS)])
-    async def save_monthly(self, request: Request, month: FromPath[str],
-                           actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def save_monthly(
+        self, request: Request, month: FromPath[str], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         reports.parse_month(month)
         text = forms.text(await request.form(), "analysis")
         try:

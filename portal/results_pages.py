@@ -58,18 +58,38 @@ class DayController(Controller):
     guards = [requires(*ALL_STAFF)]
     dependencies = {"actor": Provide(provide_actor)}
 
-    async def _day(self, request: Request, date: dt.date, *, status_code: int = 200, failed: str = "",
-                   errors: dict[str, str] | None = None, message: str = "", submitted: dict | None = None,
-                   saved: str | None = None) -> Template:
+    async def _day(
+        self,
+        request: Request,
+        date: dt.date,
+        *,
+        status_code: int = 200,
+        failed: str = "",
+        errors: dict[str, str] | None = None,
+        message: str = "",
+        submitted: dict | None = None,
+        saved: str | None = None,
+    ) -> Template:
         overview = await services.day_overview(date)
         values = {f"booth-{b.session_id}": form_values(b.result) for b in overview.booths}
         values["office"] = dict(overview.office or {})
         if failed and submitted is not None:
             values[failed] = submitted
-        return page(request, "staff/days/day.html", status_code=status_code, day=overview, values=values,
-                    failed=failed, errors=errors or {}, message=message, saved=saved or "",
-                    can_edit=request.state.actor.role in RESULT_EDITORS, office_fields=services.OFFICE_FIELDS,
-                    hour_field=services.hour_field, today=clock.today())
+        return page(
+            request,
+            "staff/days/day.html",
+            status_code=status_code,
+            day=overview,
+            values=values,
+            failed=failed,
+            errors=errors or {},
+            message=message,
+            saved=saved or "",
+            can_edit=request.state.actor.role in RESULT_EDITORS,
+            office_fields=services.OFFICE_FIELDS,
+            hour_field=services.hour_field,
+            today=clock.today(),
+        )
 
     @get("/", name="booth_days")
     async def days(self, request: Request, date: FromQuery[str | None] = None) -> Template | Redirect:
@@ -81,17 +101,26 @@ class DayController(Controller):
                 error = _("Enter a date such as 2027-05-03.")
         today = clock.today()
         start, end = listed_period(today)
-        return page(request, "staff/days/list.html", status_code=422 if error else 200,
-                    days=await services.booth_days(start, end), start=start, end=end, today=today,
-                    error=error, asked=date or "")
+        return page(
+            request,
+            "staff/days/list.html",
+            status_code=422 if error else 200,
+            days=await services.booth_days(start, end),
+            start=start,
+            end=end,
+            today=today,
+            error=error,
+            asked=date or "",
+        )
 
     @get("/{day:date}", name="booth_day")
     async def day(self, request: Request, day: FromPath[dt.date], saved: FromQuery[str | None] = None) -> Template:
         return await self._day(request, day, saved=saved)
 
     @post("/{day:date}/booths/{session_id:int}", guards=[requires(*RESULT_EDITORS)])
-    async def save_booth(self, request: Request, day: FromPath[dt.date], session_id: FromPath[int],
-                         actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def save_booth(
+        self, request: Request, day: FromPath[dt.date], session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = dict(await request.form())
         form.pop("_csrf_token", None)
         overview = await services.day_overview(day)
@@ -100,20 +129,29 @@ class DayController(Controller):
         try:
             await services.save_results(session_id, form, actor)
         except ValidationFailed as exc:
-            return await self._day(request, day, status_code=422, failed=f"booth-{session_id}", errors=exc.fields,
-                                   message=exc.message, submitted=form)
+            return await self._day(
+                request,
+                day,
+                status_code=422,
+                failed=f"booth-{session_id}",
+                errors=exc.fields,
+                message=exc.message,
+                submitted=form,
+            )
         return Redirect(path=day_path(day, f"booth-{session_id}"), status_code=303)
 
     @post("/{day:date}/office", guards=[requires(*RESULT_EDITORS)])
-    async def save_office(self, request: Request, day: FromPath[dt.date],
-                          actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def save_office(
+        self, request: Request, day: FromPath[dt.date], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = dict(await request.form())
         form.pop("_csrf_token", None)
         try:
             await services.save_office_counts(day, form, actor)
         except ValidationFailed as exc:
-            return await self._day(request, day, status_code=422, failed="office", errors=exc.fields,
-                                   message=exc.message, submitted=form)
+            return await self._day(
+                request, day, status_code=422, failed="office", errors=exc.fields, message=exc.message, submitted=form
+            )
         return Redirect(path=day_path(day, "office"), status_code=303)
 
 
@@ -126,5 +164,6 @@ class YieldController(Controller):
 
     @get("/", name="learned_yields")
     async def table(self, request: Request) -> Template:
-        return page(request, "staff/days/yields.html", rows=await factor_table(),
-                    strength=get_settings().yield_prior_strength)
+        return page(
+            request, "staff/days/yields.html", rows=await factor_table(), strength=get_settings().yield_prior_strength
+        )

@@ -56,9 +56,18 @@ class RetentionController(Controller):
         runs = await retention.list_runs()
         for run in runs:
             run["report_available"] = report_path(run) is not None
-        return page(request, "staff/retention/index.html", runs=runs, pending=await retention.pending(),
-                    days=get_settings().retention_days, kind_label=kind_label, count_label=retention.count_label,
-                    count_text=retention.count_text, report_url=report_url, end_of_contract=retention.END_OF_CONTRACT)
+        return page(
+            request,
+            "staff/retention/index.html",
+            runs=runs,
+            pending=await retention.pending(),
+            days=get_settings().retention_days,
+            kind_label=kind_label,
+            count_label=retention.count_label,
+            count_text=retention.count_text,
+            report_url=report_url,
+            end_of_contract=retention.END_OF_CONTRACT,
+        )
 
     @get("/{run_id:int}/report.pdf", name="retention_report")
     async def report(self, run_id: FromPath[int]) -> Response:
@@ -67,6 +76,11 @@ class RetentionController(Controller):
         if path is None:
             raise NotFound(_("The deletion report of this run is not available on the server."))
         started = run["started_at"].astimezone(clock.JST).strftime("%Y%m%d-%H%M%S")
-        return Response(content=path.read_bytes(), media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="deletion-report-{started}.pdf"',
-                                 "Cache-Control": "no-store"})
+        return Response(
+            content=path.read_bytes(),
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="deletion-report-{started}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )

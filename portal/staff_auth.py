@@ -34,8 +34,14 @@ class SignInController(Controller):
         actor = await authenticate(data.get("username", ""), data.get("password", ""))
         target = safe_next(data.get("next"))
         if actor is None:
-            return page(request, "staff/login.html", status_code=400, next=target,
-                        username=data.get("username", ""), error=_("The username or password is not correct."))
+            return page(
+                request,
+                "staff/login.html",
+                status_code=400,
+                next=target,
+                username=data.get("username", ""),
+                error=_("The username or password is not correct."),
+            )
         request.set_session(session_data(actor))
         return Redirect(path=target, status_code=303)
 

@@ -43,8 +43,9 @@ def format_datetime(value: Any, format: str = "medium") -> str:
     """A timestamp in Japan time, in the current locale."""
     if value is None or value == "":
         return ""
-    return babel.dates.format_datetime(value, format=format, tzinfo=babel.dates.get_timezone("Asia/Tokyo"),
-                                       locale=get_locale())
+    return babel.dates.format_datetime(
+        value, format=format, tzinfo=babel.dates.get_timezone("Asia/Tokyo"), locale=get_locale()
+    )
 
 
 def format_day(value: Any) -> str:
@@ -81,8 +82,14 @@ def build_environment() -> Environment:
         language_name=language_name,
         settings=get_settings,
     )
-    env.filters.update(date=format_date, datetime=format_datetime, field_label=field_label, day=format_day,
-                       wareki=wareki, hm=lambda value: value.strftime("%H:%M") if value else "")
+    env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        field_label=field_label,
+        day=format_day,
+        wareki=wareki,
+        hm=lambda value: value.strftime("%H:%M") if value else "",
+    )
     env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links
     return env
 

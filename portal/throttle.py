@@ -57,8 +57,11 @@ def limits_of(settings: Settings) -> list[Limit]:
 def limiter_of(settings: Settings) -> FixedWindowRateLimiter:
     """The shared Redis counter when REDIS_URL is set, an in-process one otherwise."""
     if settings.redis_url:
-        uri = "async+" + settings.redis_url if settings.redis_url.startswith(("redis://", "rediss://")) \
+        uri = (
+            "async+" + settings.redis_url
+            if settings.redis_url.startswith(("redis://", "rediss://"))
             else settings.redis_url
+        )
         storage = storage_from_string(uri, implementation="redispy", key_prefix="outreach-limits")
     else:
         storage = storage_from_string("async+memory://")
@@ -83,7 +86,12 @@ class ThrottleMiddleware:
                 if limit.applies(method, path) and not await self.limiter.hit(limit.item, limit.name, address):
                     stats = await self.limiter.get_window_stats(limit.item, limit.name, address)
                     wait = max(1, math.ceil(stats.reset_time - time.time()))
-                    raise TooManyRequestsException(headers={
-                        "Retry-After": str(wait), "RateLimit-Limit": str(limit.item.amount),
-                        "RateLimit-Remaining": "0", "RateLimit-Reset": str(wait)})
+                    raise TooManyRequestsException(
+                        headers={
+                            "Retry-After": str(wait),
+                            "RateLimit-Limit": str(limit.item.amount),
+                            "RateLimit-Remaining": "0",
+                            "RateLimit-Reset": str(wait),
+                        }
+                    )
         await self.app(scope, receive, send)

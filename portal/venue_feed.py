@@ -39,8 +39,7 @@ def venue_name(venue: Mapping[str, Any]) -> str:
 
 def calendar_name(venue: Mapping[str, Any]) -> str:
     """The feed's name as calendar apps list it: the booths, and the venue they are at."""
-    return _("{title} at {venue}").format(title=_("My Number Card application support booths"),
-                                           venue=venue_name(venue))
+    return _("{title} at {venue}").format(title=_("My Number Card application support booths"), venue=venue_name(venue))
 
 
 def event_title(booth: FeedBooth) -> str:
@@ -52,11 +51,14 @@ def event_description(booth: FeedBooth) -> str:
     """The entry's notes: how many bookings and places it has (counts only), or that it is cancelled."""
     if booth.cancelled:
         return _("This booth is cancelled.")
-    return "\n".join([
-        _("Bookings: {bookings} ({people} people) for {capacity} bookable places").format(
-            bookings=booth.bookings, people=booth.people, capacity=booth.capacity),
-        _("Places kept for people without a booking: {walk_in}").format(walk_in=booth.walk_in),
-    ])
+    return "\n".join(
+        [
+            _("Bookings: {bookings} ({people} people) for {capacity} bookable places").format(
+                bookings=booth.bookings, people=booth.people, capacity=booth.capacity
+            ),
+            _("Places kept for people without a booking: {walk_in}").format(walk_in=booth.walk_in),
+        ]
+    )
 
 
 def booth_event(venue: Mapping[str, Any], booth: FeedBooth, base_url: str = "") -> Event:

@@ -27,8 +27,9 @@ from venues.facility_list import VENUE_KINDS
 from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
 
 
-def venue_filter(kind: str | None, town: str | None, access: list[str] | None, status: str | None,
-                 q: str | None) -> VenueFilter:
+def venue_filter(
+    kind: str | None, town: str | None, access: list[str] | None, status: str | None, q: str | None
+) -> VenueFilter:
     """The list's filters from its query string."""
     access = access or []
     return VenueFilter(
@@ -80,24 +81,47 @@ class VenueController(Controller):
     dependencies = {"actor": Provide(provide_actor)}
 
     @get("/", name="venue_list")
-    async def list(self, request: Request, kind: FromQuery[str | None] = None, town: FromQuery[str | None] = None,
-                   access: FromQuery[list[str] | None] = None, status: FromQuery[str | None] = None, q: FromQuery[str | None] = None) -> Template:
+    async def list(
+        self,
+        request: Request,
+        kind: FromQuery[str | None] = None,
+        town: FromQuery[str | None] = None,
+        access: FromQuery[list[str] | None] = None,
+        status: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Template:
         filters = venue_filter(kind, town, access, status, q)
-        return page(request, "staff/venues/list.html", venues=await services.list_venues(filters),
-                    towns=await services.towns(), kinds=VENUE_KINDS, filters=filters, status=status or "active",
-                    filtering=filters != VenueFilter(),
-                    query_string=request.url.query or "")
+        return page(
+            request,
+            "staff/venues/list.html",
+            venues=await services.list_venues(filters),
+            towns=await services.towns(),
+            kinds=VENUE_KINDS,
+            filters=filters,
+            status=status or "active",
+            filtering=filters != VenueFilter(),
+            query_string=request.url.query or "",
+        )
 
     @get("/map", name="venue_map")
     async def map_page(self, request: Request) -> Template:
         return page(request, "staff/venues/map.html", query_string=request.url.query or "")
 
     @get("/map.html", name="venue_map_frame")
-    async def map_frame(self, kind: FromQuery[str | None] = None, town: FromQuery[str | None] = None, access: FromQuery[list[str] | None] = None,
-                        status: FromQuery[str | None] = None, q: FromQuery[str | None] = None) -> Response:
+    async def map_frame(
+        self,
+        kind: FromQuery[str | None] = None,
+        town: FromQuery[str | None] = None,
+        access: FromQuery[list[str] | None] = None,
+        status: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Response:
         venues = await services.list_venues(venue_filter(kind, town, access, status, q))
-        return Response(content=venue_map_html(venues), media_type="text/html; charset=utf-8",
-                        headers=map_frame_policy(get_settings()))
+        return Response(
+            content=venue_map_html(venues),
+            media_type="text/html; charset=utf-8",
+            headers=map_frame_policy(get_settings()),
+        )
 
     @get("/export.csv", name="venue_export")
     async def export(self, encoding: FromQuery[str] = "utf-8-sig") -> Response:
@@ -115,11 +139,18 @@ class VenueController(Controller):
         venue = await services.get_venue(venue_id)
         can_edit = request.state.actor.role in VENUE_EDITORS
         feed = venue_feed_urls(venue_id, await feed_token(venue_id)) if can_edit else None  # issued on first view
-        return page(request, "staff/venues/detail.html", venue=venue,
-                    blackouts=await services.list_blackouts(venue["id"]),
-                    history=await list_events(object_type="venue", object_id=venue_id, limit=50),
-                    can_edit=can_edit, blackout_errors={}, blackout_form={},
-                    feed=feed, feed_rotated=request.query_params.get("feed") == "rotated")
+        return page(
+            request,
+            "staff/venues/detail.html",
+            venue=venue,
+            blackouts=await services.list_blackouts(venue["id"]),
+            history=await list_events(object_type="venue", object_id=venue_id, limit=50),
+            can_edit=can_edit,
+            blackout_errors={},
+            blackout_form={},
+            feed=feed,
+            feed_rotated=request.query_params.get("feed") == "rotated",
+        )
 
     @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*VENUE_EDITORS)])
     async def edit_form(self, request: Request, venue_id: FromPath[str]) -> Template:
@@ -127,18 +158,31 @@ class VenueController(Controller):
         return page(request, "staff/venues/edit.html", venue=venue, form=venue, errors={}, kinds=VENUE_KINDS)
 
     @post("/v/{venue_id:str}/edit", guards=[requires(*VENUE_EDITORS)])
-    async def edit(self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def edit(
+        self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = await request.form()
         try:
             await services.update_venue(actor, venue_id, update_from_form(form))
         except ValidationFailed as exc:
             venue = await services.get_venue(venue_id)
-            values = {**venue, **{key: form.get(key) for key in form.keys()},
-                      "open_days": "".join(form.getall("open_days", []))}
+            values = {
+                **venue,
+                **{key: form.get(key) for key in form.keys()},
+                "open_days": "".join(form.getall("open_days", [])),
+            }
             for box in ("wheelchair", "barrier_free_toilet", "accessible_route", "priority_parking"):
                 values[box] = forms.checkbox(form, box)
-            return page(request, "staff/venues/edit.html", status_code=422, venue=venue, form=values,
-                        errors=exc.fields, message=exc.message, kinds=VENUE_KINDS)
+            return page(
+                request,
+                "staff/venues/edit.html",
+                status_code=422,
+                venue=venue,
+                form=values,
+                errors=exc.fields,
+                message=exc.message,
+                kinds=VENUE_KINDS,
+            )
         return Redirect(path=venue_url(venue_id), status_code=303)
 
     @post("/v/{venue_id:str}/deactivate", guards=[requires(*VENUE_EDITORS)])
@@ -152,7 +196,9 @@ class VenueController(Controller):
         return Redirect(path=venue_url(venue_id), status_code=303)
 
     @post("/v/{venue_id:str}/blackouts", guards=[requires(*VENUE_EDITORS)])
-    async def add_blackout(self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Template | Redirect:
+    async def add_blackout(
+        self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         form = await request.form()
         errors: dict[str, str] = {}
         date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
@@ -160,13 +206,22 @@ class VenueController(Controller):
             await services.add_blackout(actor, venue_id, BlackoutCreate(date=date, reason=forms.text(form, "reason")))
             return Redirect(path=venue_url(venue_id) + "#blackouts", status_code=303)
         venue = await services.get_venue(venue_id)
-        return page(request, "staff/venues/detail.html", status_code=422, venue=venue,
-                    blackouts=await services.list_blackouts(venue["id"]),
-                    history=await list_events(object_type="venue", object_id=venue_id, limit=50),
-                    can_edit=True, blackout_errors=errors, blackout_form=dict(form),
-                    feed=venue_feed_urls(venue_id, await feed_token(venue_id)))
+        return page(
+            request,
+            "staff/venues/detail.html",
+            status_code=422,
+            venue=venue,
+            blackouts=await services.list_blackouts(venue["id"]),
+            history=await list_events(object_type="venue", object_id=venue_id, limit=50),
+            can_edit=True,
+            blackout_errors=errors,
+            blackout_form=dict(form),
+            feed=venue_feed_urls(venue_id, await feed_token(venue_id)),
+        )
 
     @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*VENUE_EDITORS)])
-    async def remove_blackout(self, venue_id: FromPath[str], blackout_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+    async def remove_blackout(
+        self, venue_id: FromPath[str], blackout_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Redirect:
         await services.remove_blackout(actor, venue_id, blackout_id)
         return Redirect(path=venue_url(venue_id) + "#blackouts", status_code=303)

@@ -35,12 +35,25 @@ def yields() -> None:
         return await factor_table()
 
     rows = run(work())
-    click.echo(_("Learned yields (k = {k:g}): factor = (k + observed) / (k + forecast)").format(
-        k=get_settings().yield_prior_strength))
+    click.echo(
+        _("Learned yields (k = {k:g}): factor = (k + observed) / (k + forecast)").format(
+            k=get_settings().yield_prior_strength
+        )
+    )
     if not rows:
         click.echo(_("No results yet: every factor is 1."))
         return
     click.echo("\t".join([_("Key"), _("Applies to"), _("Booths"), _("Observed"), _("Forecast"), _("Factor")]))
     for row in rows:
-        click.echo("\t".join([row.key, _label(row), str(row.samples), f"{row.observed:.0f}", f"{row.expected:.1f}",
-                              f"{row.factor:.3f}"]))
+        click.echo(
+            "\t".join(
+                [
+                    row.key,
+                    _label(row),
+                    str(row.samples),
+                    f"{row.observed:.0f}",
+                    f"{row.expected:.1f}",
+                    f"{row.factor:.3f}",
+                ]
+            )
+        )

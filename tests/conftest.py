@@ -127,7 +127,12 @@ async def sign_in(client: AsyncTestClient, username: str, password: str = PASSWO
     page = await client.get("/staff/login")
     return await client.post(
         "/staff/login",
-        data={"username": username, "password": password, "_csrf_token": csrf_token(page.text), "next": "/staff/venues"},
+        data={
+            "username": username,
+            "password": password,
+            "_csrf_token": csrf_token(page.text),
+            "next": "/staff/venues",
+        },
         follow_redirects=False,
     )
 
@@ -149,4 +154,3 @@ async def post_form(client: AsyncTestClient, page_url: str, action: str, data: d
     """Submit a form the way a browser does: read the CSRF token from the page first."""
     page = await client.get(page_url)
     return await client.post(action, data={**data, "_csrf_token": csrf_token(page.text)}, **kwargs)
-

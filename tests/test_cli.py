@@ -29,9 +29,11 @@ def write_csv(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-BAD = ("ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\n"
-       "B1,弥生公民館,36.5501,136.6401,月火水木金,09:00,17:00\n"
-       "B2,泉公民館,136.6402,36.5512,月火水木金,09:00,17:00\n")
+BAD = (
+    "ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\n"
+    "B1,弥生公民館,36.5501,136.6401,月火水木金,09:00,17:00\n"
+    "B2,泉公民館,136.6402,36.5512,月火水木金,09:00,17:00\n"
+)
 
 
 async def test_dry_run_reports_and_changes_nothing():
@@ -44,10 +46,19 @@ async def test_dry_run_reports_and_changes_nothing():
 
 def test_dry_run_works_before_the_database_is_set_up(tmp_path):
     empty = tmp_path / "fresh.sqlite"
-    env = {**os.environ, "OUTREACH_LANG": "en", "OUTREACH_VAR_DIR": str(tmp_path / "var"),
-           "DATABASE_URL": f"sqlite:///{empty}"}
-    result = subprocess.run([OUTREACH, "venues", "import", str(DATA / "commercial_venues.csv"), "--dry-run"],
-                            capture_output=True, text=True, timeout=120, env=env)
+    env = {
+        **os.environ,
+        "OUTREACH_LANG": "en",
+        "OUTREACH_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{empty}",
+    }
+    result = subprocess.run(
+        [OUTREACH, "venues", "import", str(DATA / "commercial_venues.csv"), "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "not set up" in result.stderr
     assert "4 importable" in result.stdout and "Dry run" in result.stdout

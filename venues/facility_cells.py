@@ -45,12 +45,7 @@ def _read_day_part(part: str) -> set[str] | None:
         char = part[index]
         if char not in DAY_ORDER:
             return None
-        if (
-            index + 2 < len(part)
-            and part[index + 1] in _RANGE_MARKS
-            and char in _WEEK
-            and part[index + 2] in _WEEK
-        ):
+        if index + 2 < len(part) and part[index + 1] in _RANGE_MARKS and char in _WEEK and part[index + 2] in _WEEK:
             start, end = _WEEK.index(char), _WEEK.index(part[index + 2])
             length = (end - start) % 7 + 1  # ranges wrap around the week: 金~月 is 金土日月
             days.update(_WEEK[(start + offset) % 7] for offset in range(length))
@@ -215,15 +210,15 @@ def derive_town(address: str, prefecture: str = "", city: str = "", municipality
     rest = nfkc(address).strip()
     municipality, prefecture, city = nfkc(municipality).strip(), nfkc(prefecture).strip(), nfkc(city).strip()
     if municipality and rest.startswith(municipality):
-        rest = rest[len(municipality):]
+        rest = rest[len(municipality) :]
     else:
         if prefecture and rest.startswith(prefecture):
-            rest = rest[len(prefecture):]
+            rest = rest[len(prefecture) :]
         else:
             rest = _PREFECTURE.sub("", rest)
         if not city or not rest.startswith(city):
             return ""
-        rest = rest[len(city):]
+        rest = rest[len(city) :]
     match = _TOWN.match(rest.strip())
     return match.group(1).strip() if match else ""
 

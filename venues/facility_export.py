@@ -21,16 +21,18 @@ if TYPE_CHECKING:
 EXPORT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932", "utf-8")
 
 # Characters that look the same but that CP932 only has under another code point.
-_CP932_LOOKALIKES = str.maketrans({
-    "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE
-    "\u2016": "\u2225",  # ‖ -> ∥
-    "\u2212": "\uff0d",  # − MINUS SIGN -> －
-    "\u2014": "\u2015",  # — EM DASH -> ―
-    "\u00a2": "\uffe0",  # ¢
-    "\u00a3": "\uffe1",  # £
-    "\u00ac": "\uffe2",  # ¬
-    "\u00a5": "\uffe5",  # ¥
-})
+_CP932_LOOKALIKES = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE
+        "\u2016": "\u2225",  # ‖ -> ∥
+        "\u2212": "\uff0d",  # − MINUS SIGN -> －
+        "\u2014": "\u2015",  # — EM DASH -> ―
+        "\u00a2": "\uffe0",  # ¢
+        "\u00a3": "\uffe1",  # £
+        "\u00ac": "\uffe2",  # ¬
+        "\u00a5": "\uffe5",  # ¥
+    }
+)
 _GETA = "〓"  # the conventional stand-in for a character a Japanese character set cannot hold
 
 
@@ -60,26 +62,28 @@ def export_row(record: VenueRecord) -> list[str]:
     """
     raw = {header_key(column): value for column, value in record.raw.items()}
     cells = {column: raw.get(header_key(column), "") for column in EXPORT_COLUMNS}
-    cells.update({
-        "ID": record.venue_id,
-        "名称": record.name,
-        "名称_カナ": record.name_kana,
-        "名称_英字": record.name_en,
-        "POIコード": record.poi_code,
-        "所在地_連結表記": record.address,
-        "所在地_町字": record.town,
-        "緯度": repr(float(record.lat)),  # repr reads back as the same float
-        "経度": repr(float(record.lon)),
-        "電話番号": record.phone,
-        "郵便番号": record.postal_code,
-        "利用可能曜日": record.open_days,
-        "開始時間": record.open_from or "",
-        "終了時間": record.open_until or "",
-        "利用可能時間特記事項": record.hours_note,
-        "URL": record.url,
-        "備考": record.notes,
-        KIND_COLUMN: record.kind,
-    })
+    cells.update(
+        {
+            "ID": record.venue_id,
+            "名称": record.name,
+            "名称_カナ": record.name_kana,
+            "名称_英字": record.name_en,
+            "POIコード": record.poi_code,
+            "所在地_連結表記": record.address,
+            "所在地_町字": record.town,
+            "緯度": repr(float(record.lat)),  # repr reads back as the same float
+            "経度": repr(float(record.lon)),
+            "電話番号": record.phone,
+            "郵便番号": record.postal_code,
+            "利用可能曜日": record.open_days,
+            "開始時間": record.open_from or "",
+            "終了時間": record.open_until or "",
+            "利用可能時間特記事項": record.hours_note,
+            "URL": record.url,
+            "備考": record.notes,
+            KIND_COLUMN: record.kind,
+        }
+    )
     for attribute, column in FLAG_COLUMNS:
         cells[column] = "1" if getattr(record, attribute) else ""
     return [escape_formula(cells[column], keep_numbers=True) for column in EXPORT_COLUMNS]

@@ -388,7 +388,9 @@ class _FileParser:
             return ""
         days, unreadable = parse_open_days(text)
         if unreadable and days:
-            self.problem(row, "利用可能曜日", text, "open_days_partial", "warning", ignored="、".join(unreadable), days=days)
+            self.problem(
+                row, "利用可能曜日", text, "open_days_partial", "warning", ignored="、".join(unreadable), days=days
+            )
         elif unreadable or not days:
             self.problem(row, "利用可能曜日", text, "open_days_invalid", "warning")
         return days
@@ -435,8 +437,13 @@ class _FileParser:
             own = {("row", record.row_number), ("id", record.venue_id)}
             point = (record.lat, record.lon)
             row, col = _cell(point)
-            near = (p for dr in (-1, 0, 1) for dc in (-1, 0, 1) for key, p in grid.get((row + dr, col + dc), ())
-                    if key not in own)
+            near = (
+                p
+                for dr in (-1, 0, 1)
+                for dc in (-1, 0, 1)
+                for key, p in grid.get((row + dr, col + dc), ())
+                if key not in own
+            )
             if any(haversine_km(point, p) <= FAR_FROM_CITY_KM for p in near):
                 kept.append(record)
                 continue

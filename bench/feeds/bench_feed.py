@@ -50,6 +50,7 @@ def free_port() -> int:
 
 # --- data --------------------------------------------------------------------------------------------------------
 
+
 async def seed(booths: int) -> tuple[str, str, float, float]:
     """The venue under test with ``booths`` published booths and some bookings, and a second venue; returns the
     venue's ID, its feed token and how long one build of its feed takes in this process: reading the booths and
@@ -68,28 +69,59 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
     await migrate()
     venue_ids = []
     for n, name in ((1, "泉野図書館"), (2, "よその公民館")):
-        await Venue.insert(Venue(venue_id=f"BENCH{n}", name=name, kind="library", address=f"石川県金沢市泉野出町{n}",
-                                 town="泉野出町", lat=36.54 + n / 100, lon=136.64, open_days="月火水木金土日",
-                                 open_from="09:00", open_until="19:00"))
+        await Venue.insert(
+            Venue(
+                venue_id=f"BENCH{n}",
+                name=name,
+                kind="library",
+                address=f"石川県金沢市泉野出町{n}",
+                town="泉野出町",
+                lat=36.54 + n / 100,
+                lon=136.64,
+                open_days="月火水木金土日",
+                open_from="09:00",
+                open_until="19:00",
+            )
+        )
         venue_ids.append((await Venue.select(Venue.id).where(Venue.venue_id == f"BENCH{n}").first())["id"])
-    plan = (await Plan.insert(Plan(title="ベンチ計画", start=dt.date.today(), end=dt.date.today() + dt.timedelta(
-        days=365))).returning(Plan.id))[0]["id"]
-    version = (await PlanVersion.insert(PlanVersion(plan=plan, state="approved", decided_at=dt.datetime.now(
-        dt.UTC))).returning(PlanVersion.id))[0]["id"]
+    plan = (
+        await Plan.insert(
+            Plan(title="ベンチ計画", start=dt.date.today(), end=dt.date.today() + dt.timedelta(days=365))
+        ).returning(Plan.id)
+    )[0]["id"]
+    version = (
+        await PlanVersion.insert(
+            PlanVersion(plan=plan, state="approved", decided_at=dt.datetime.now(dt.UTC))
+        ).returning(PlanVersion.id)
+    )[0]["id"]
     first_slots = []
     for venue_pk, count in ((venue_ids[0], booths), (venue_ids[1], 6)):
         for k in range(count):
             date = dt.date.today() + dt.timedelta(days=7 + 14 * k + venue_pk % 2)
-            session = (await Session.insert(Session(
-                version=version, venue=venue_pk, date=date, start=dt.time(10), end=dt.time(17),
-                day_type="holiday" if date.weekday() >= 5 else "weekday", state="published")).returning(
-                Session.id))[0]["id"]
-            await Slot.insert(*[Slot(session=session, start=a, end=b, capacity=4, walk_in=2)
-                                for a, b in slot_times(date, dt.time(10), dt.time(17), 30)])
+            session = (
+                await Session.insert(
+                    Session(
+                        version=version,
+                        venue=venue_pk,
+                        date=date,
+                        start=dt.time(10),
+                        end=dt.time(17),
+                        day_type="holiday" if date.weekday() >= 5 else "weekday",
+                        state="published",
+                    )
+                ).returning(Session.id)
+            )[0]["id"]
+            await Slot.insert(
+                *[
+                    Slot(session=session, start=a, end=b, capacity=4, walk_in=2)
+                    for a, b in slot_times(date, dt.time(10), dt.time(17), 30)
+                ]
+            )
             first_slots.append((await Slot.select(Slot.id).where(Slot.session == session).first())["id"])
     for n, slot in enumerate(first_slots):
-        await create_booking(BookingRequest(slot_id=slot, name_kana="ベンチ タロウ", phone=f"090{n:08d}",
-                                            party_size=1 + n % 3))
+        await create_booking(
+            BookingRequest(slot_id=slot, name_kana="ベンチ タロウ", phone=f"090{n:08d}", party_size=1 + n % 3)
+        )
     token = await feed_token("BENCH1")
     venue = await check_feed_token("BENCH1", token)
     reads, writes = [], []
@@ -107,13 +139,19 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
 
 # --- server and load ---------------------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def portal(env: dict, log: Path) -> Iterator[str]:
     """`outreach serve` (one worker, SQLite), stopped on exit."""
     port = free_port()
     with log.open("ab") as sink:
-        process = subprocess.Popen([str(BIN / "outreach"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                    "--no-migrate"], env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(BIN / "outreach"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"],
+            env=env,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -153,8 +191,16 @@ class Run:
 
 def run_wrk(url: str, seconds: int, connections: int, headers: dict[str, str], label: str) -> Run:
     threads = max(1, min(connections, os.cpu_count() or 1))
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
-               str(HERE / "report.lua")]
+    command = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(HERE / "report.lua"),
+    ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
@@ -163,10 +209,12 @@ def run_wrk(url: str, seconds: int, connections: int, headers: dict[str, str], l
     if line is None:
         raise RuntimeError("wrk printed no figures:\n" + done.stdout + done.stderr)
     data = json.loads(line.removeprefix("WRKJSON "))
-    errors = data["non_2xx_3xx"] + data["connect_errors"] + data["read_errors"] + data["write_errors"] + data[
-        "timeouts"]
-    return Run(label, data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000, data["p99_us"] / 1000,
-               errors, "wrk")
+    errors = (
+        data["non_2xx_3xx"] + data["connect_errors"] + data["read_errors"] + data["write_errors"] + data["timeouts"]
+    )
+    return Run(
+        label, data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000, data["p99_us"] / 1000, errors, "wrk"
+    )
 
 
 async def run_httpx(url: str, total: int, connections: int, headers: dict[str, str], label: str) -> Run:
@@ -175,6 +223,7 @@ async def run_httpx(url: str, total: int, connections: int, headers: dict[str, s
     remaining = total
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def worker() -> None:
             nonlocal remaining, errors
             while remaining > 0:
@@ -212,23 +261,32 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="outreach-bench-feed-"))
-    env = {**os.environ, "OUTREACH_VAR_DIR": str(work), "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite'}",
-           "OUTBOX_SEND_INTERVAL": "0", "OUTREACH_LANG": "en"}
+    env = {
+        **os.environ,
+        "OUTREACH_VAR_DIR": str(work),
+        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite'}",
+        "OUTBOX_SEND_INTERVAL": "0",
+        "OUTREACH_LANG": "en",
+    }
     env.pop("REDIS_URL", None)
     os.environ.update({k: env[k] for k in ("OUTREACH_VAR_DIR", "DATABASE_URL", "OUTBOX_SEND_INTERVAL")})
     sys.path.insert(0, str(ROOT))
     try:
         venue_id, token, read_ms, write_ms = asyncio.run(seed(args.booths))
         path = f"/venues/{venue_id}/calendar.ics?token={token}"
-        print(f"machine: {os.cpu_count()} cores; load from {'wrk' if WRK else 'asyncio/httpx'}; "
-              f"{f'{args.seconds} s' if WRK else f'{args.requests} requests'} per run at {args.concurrency} "
-              f"connections; one venue with "
-              f"{args.booths} booths (14 slots each); one build in-process: {read_ms:.1f} ms reading the booths, "
-              f"{write_ms:.1f} ms writing the iCalendar text; load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"machine: {os.cpu_count()} cores; load from {'wrk' if WRK else 'asyncio/httpx'}; "
+            f"{f'{args.seconds} s' if WRK else f'{args.requests} requests'} per run at {args.concurrency} "
+            f"connections; one venue with "
+            f"{args.booths} booths (14 slots each); one build in-process: {read_ms:.1f} ms reading the booths, "
+            f"{write_ms:.1f} ms writing the iCalendar text; load average {os.getloadavg()[0]:.1f}"
+        )
         runs = []
-        for label, cache_seconds, conditional in (("no cache (build every request)", "0", False),
-                                                  ("per-process cache (2 s)", "2", False),
-                                                  ("If-None-Match → 304, cache 2 s", "2", True)):
+        for label, cache_seconds, conditional in (
+            ("no cache (build every request)", "0", False),
+            ("per-process cache (2 s)", "2", False),
+            ("If-None-Match → 304, cache 2 s", "2", True),
+        ):
             with portal({**env, "PUBLIC_CACHE_SECONDS": cache_seconds}, work / "serve.log") as base:
                 first = httpx.get(base + path, timeout=10)
                 first.raise_for_status()
@@ -240,8 +298,9 @@ def main() -> None:
                     runs.append(hammer(base + "/healthz", args, {}, "/healthz (reference)"))
         print(f"{'run':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
         for run in runs:
-            print(f"{run.label:34} {run.rate:8,.0f} {run.p50_ms:8.1f} {run.p99_ms:8.1f} {run.requests:9d} "
-                  f"{run.errors:7d}")
+            print(
+                f"{run.label:34} {run.rate:8,.0f} {run.p50_ms:8.1f} {run.p99_ms:8.1f} {run.requests:9d} {run.errors:7d}"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

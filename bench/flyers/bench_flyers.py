@@ -48,13 +48,29 @@ def kanazawa_booths(count: int) -> list[Booth]:
     booths = []
     for number, day in enumerate(chosen[:count]):
         venue = venues[(number * step) % len(venues)]
-        booths.append(Booth(
-            id=1000 + number, date=day, start=dt.time(10), end=dt.time(17), day_type=day_type(day).value,
-            state="published", venue_id=venue.venue_id, venue_name=venue.name, venue_name_en="",
-            address=venue.address, lat=venue.lat, lon=venue.lon, wheelchair=number % 2 == 0,
-            barrier_free_toilet=number % 3 == 0, accessible_route=True, priority_parking=number % 2 == 1, phone="",
-            url="", remaining=10,
-        ))
+        booths.append(
+            Booth(
+                id=1000 + number,
+                date=day,
+                start=dt.time(10),
+                end=dt.time(17),
+                day_type=day_type(day).value,
+                state="published",
+                venue_id=venue.venue_id,
+                venue_name=venue.name,
+                venue_name_en="",
+                address=venue.address,
+                lat=venue.lat,
+                lon=venue.lon,
+                wheelchair=number % 2 == 0,
+                barrier_free_toilet=number % 3 == 0,
+                accessible_route=True,
+                priority_parking=number % 2 == 1,
+                phone="",
+                url="",
+                remaining=10,
+            )
+        )
     return booths
 
 
@@ -93,9 +109,11 @@ def run(files: list[FlyerFile], workers: int, out: Path | None) -> float:
         for file in files[:3]:
             (out / file.name).write_bytes(file.render())
     kinds = Counter(name.rsplit(".", 1)[1] for name, _size in sizes)
-    print(f"  {workers} process(es): {seconds:.1f} s for {kinds['pdf']} PDFs and {kinds['png']} PNGs "
-          f"({sum(size for _name, size in sizes) / 1e6:.1f} MB), {cpu:.1f} s of CPU, load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"  {workers} process(es): {seconds:.1f} s for {kinds['pdf']} PDFs and {kinds['png']} PNGs "
+        f"({sum(size for _name, size in sizes) / 1e6:.1f} MB), {cpu:.1f} s of CPU, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     return seconds
 
 

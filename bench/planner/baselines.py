@@ -121,8 +121,14 @@ def greedy(instance: Instance) -> Plan:
 
     def gain(venue: int) -> float:
         draw = instance.venues[venue].draw
-        return sum(value[p] * (phi(coverage[p] + draw, parameters.levels, parameters.decay)
-                               - phi(coverage[p], parameters.levels, parameters.decay)) for p in points[venue])
+        return sum(
+            value[p]
+            * (
+                phi(coverage[p] + draw, parameters.levels, parameters.decay)
+                - phi(coverage[p], parameters.levels, parameters.decay)
+            )
+            for p in points[venue]
+        )
 
     while plan.shortfall():
         free_dates: dict[Slot, int] = defaultdict(int)

@@ -30,8 +30,12 @@ DATA = ROOT / "data" / "kanazawa"
 def kanazawa_fy2027() -> PlanInput:
     facilities = facilities_from_files([DATA / "public_facilities.csv", DATA / "commercial_venues.csv"])
     demand, _notes = read_demand((DATA / "town_points.csv").read_bytes())
-    return PlanInput(tuple(facilities.candidates), tuple(facilities.application_points), tuple(demand),
-                     Parameters(start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31)))
+    return PlanInput(
+        tuple(facilities.candidates),
+        tuple(facilities.application_points),
+        tuple(demand),
+        Parameters(start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31)),
+    )
 
 
 def main() -> None:
@@ -42,19 +46,25 @@ def main() -> None:
     args = parser.parse_args()
 
     plan_input = kanazawa_fy2027()
-    print(f"Kanazawa FY2027: {len(plan_input.candidates)} candidates, {len(plan_input.application_points)} "
-          f"permanent application points, {len(plan_input.demand)} demand points")
+    print(
+        f"Kanazawa FY2027: {len(plan_input.candidates)} candidates, {len(plan_input.application_points)} "
+        f"permanent application points, {len(plan_input.demand)} demand points"
+    )
 
     seconds, result = [], None
     for run in range(args.runs):
         began = time.perf_counter()
         result = solve(plan_input)
         seconds.append(time.perf_counter() - began)
-        print(f"  run {run + 1}: {seconds[-1]:.2f} s, {result.status}, reach {result.objective:.3f}, "
-              f"bound {result.bound:.3f}, gap {result.gap:.2e}, {len(result.sessions)} sessions ({result.method})")
+        print(
+            f"  run {run + 1}: {seconds[-1]:.2f} s, {result.status}, reach {result.objective:.3f}, "
+            f"bound {result.bound:.3f}, gap {result.gap:.2e}, {len(result.sessions)} sessions ({result.method})"
+        )
     assert result is not None
-    print(f"solver: {statistics.median(seconds):.2f} s to the proven optimum (median of {args.runs}), "
-          f"status {result.status}, reach {result.objective:.3f}")
+    print(
+        f"solver: {statistics.median(seconds):.2f} s to the proven optimum (median of {args.runs}), "
+        f"status {result.status}, reach {result.objective:.3f}"
+    )
 
     instance = prepare(plan_input)
     index = {venue.candidate.venue_id: i for i, venue in enumerate(instance.venues)}
@@ -69,8 +79,10 @@ def main() -> None:
     greedy_seconds = time.perf_counter() - began
     baselines.check(greedy)
     greedy_reach = baselines.evaluate(instance, greedy.counts())
-    print(f"greedy: reach {greedy_reach:.3f} with {greedy.size} sessions (short by {greedy.shortfall()}) in "
-          f"{greedy_seconds:.1f} s")
+    print(
+        f"greedy: reach {greedy_reach:.3f} with {greedy.size} sessions (short by {greedy.shortfall()}) in "
+        f"{greedy_seconds:.1f} s"
+    )
 
     rng = random.Random(args.seed)
     began = time.perf_counter()
@@ -81,9 +93,11 @@ def main() -> None:
         restarts += tries
         short += plan.shortfall() > 0
         reaches.append(baselines.evaluate(instance, plan.counts()))
-    print(f"random: best of {args.random} reach {max(reaches):.3f} (median {statistics.median(reaches):.3f}, worst "
-          f"{min(reaches):.3f}; {restarts} restarts, {short} plans short of a quota) in "
-          f"{time.perf_counter() - began:.1f} s")
+    print(
+        f"random: best of {args.random} reach {max(reaches):.3f} (median {statistics.median(reaches):.3f}, worst "
+        f"{min(reaches):.3f}; {restarts} restarts, {short} plans short of a quota) in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
 
     print(f"optimum / greedy      = {optimum / greedy_reach:.4f}  (+{optimum / greedy_reach - 1:.2%})")
     print(f"optimum / best random = {optimum / max(reaches):.4f}  (+{optimum / max(reaches) - 1:.2%})")

@@ -45,17 +45,26 @@ def km_per_deg_lon(lat: float) -> float:
     return 111.32 * math.cos(math.radians(lat))
 
 
-KINDS = [("community_hall", 0.45), ("rental_hall", 0.25), ("welfare", 0.17), ("library", 0.07),
-         ("commercial", 0.06)]
+KINDS = [("community_hall", 0.45), ("rental_hall", 0.25), ("welfare", 0.17), ("library", 0.07), ("commercial", 0.06)]
 HOURS = {
-    "commercial": [("月火水木金土日祝", "10:00", "20:00"), ("月火水木金土日祝", "09:00", "21:00"),
-                   ("月火水木金土日", "10:00", "19:00")],
-    "community_hall": [("月火水木金", "09:00", "17:00"), ("月火水木金土", "09:00", "21:00"),
-                       ("月火水木金", "08:30", "17:15"), ("日月火水木金土", "09:00", "22:00")],
+    "commercial": [
+        ("月火水木金土日祝", "10:00", "20:00"),
+        ("月火水木金土日祝", "09:00", "21:00"),
+        ("月火水木金土日", "10:00", "19:00"),
+    ],
+    "community_hall": [
+        ("月火水木金", "09:00", "17:00"),
+        ("月火水木金土", "09:00", "21:00"),
+        ("月火水木金", "08:30", "17:15"),
+        ("日月火水木金土", "09:00", "22:00"),
+    ],
     "library": [("火水木金土日", "09:30", "19:00"), ("火水木金土日祝", "10:00", "18:00")],
     "welfare": [("月火水木金土", "08:30", "17:15"), ("月火水木金", "09:00", "16:30")],
-    "rental_hall": [("月火水木金土日祝", "09:00", "22:00"), ("火水木金土日", "09:00", "21:00"),
-                    ("月火水木金土日", "09:00", "17:00")],
+    "rental_hall": [
+        ("月火水木金土日祝", "09:00", "22:00"),
+        ("火水木金土日", "09:00", "21:00"),
+        ("月火水木金土日", "09:00", "17:00"),
+    ],
 }
 
 
@@ -90,15 +99,25 @@ def synthetic_city(venues: int, demand: int, seed: int, start: dt.date, end: dt.
         if rng.random() < 0.03:
             opens, closes = "13:00", "16:00"  # too short for a booth
         lat, lon = clustered(0.80, 1.6)
-        candidates.append(Candidate(
-            venue_id=f"S{i:05d}", name=f"会場{i}", kind=kind, lat=round(lat, 6), lon=round(lon, 6),
-            open_days=open_days, open_from=opens, open_until=closes,
-            blackout=frozenset(rng.sample(days, rng.randint(0, 5))),
-            cap=rng.randint(2, 4) if rng.random() < 0.10 else None,
-        ))
+        candidates.append(
+            Candidate(
+                venue_id=f"S{i:05d}",
+                name=f"会場{i}",
+                kind=kind,
+                lat=round(lat, 6),
+                lon=round(lon, 6),
+                open_days=open_days,
+                open_from=opens,
+                open_until=closes,
+                blackout=frozenset(rng.sample(days, rng.randint(0, 5))),
+                cap=rng.randint(2, 4) if rng.random() < 0.10 else None,
+            )
+        )
     offices = [ApplicationPoint("HALL", "市役所", *at(towns[0][0], towns[0][1]))]
-    offices += [ApplicationPoint(f"BR{i}", f"支所{i}", *at(x + 0.5, y + 0.5)) for i, (x, y, _s) in
-                enumerate(towns[1:6], start=1)]
+    offices += [
+        ApplicationPoint(f"BR{i}", f"支所{i}", *at(x + 0.5, y + 0.5))
+        for i, (x, y, _s) in enumerate(towns[1:6], start=1)
+    ]
     points = [DemandPoint(*map(lambda v: round(v, 6), clustered(0.85, 1.8)), 1.0, f"町{i}") for i in range(demand)]
     parameters = Parameters(start=start, end=end, time_limit_seconds=time_limit)
     return PlanInput(tuple(candidates), tuple(offices), tuple(points), parameters)
@@ -153,9 +172,17 @@ def child(venues: int, demand: int, seed: int, time_limit: float) -> None:
     mean_reach = sum(len(r) for r in instance.reached_by) / max(1, len(instance.reached_by))
     group_nonzeros = sum(len(g.venues) for g in instance.groups)
     venue_dates = sum(len(v.dates) for v in instance.venues)
-    emit("prepared", seconds=round(time.perf_counter() - began, 2), usable_venues=usable, groups=groups,
-         reached_points=reached, venues_per_point=round(mean_reach, 1), group_venue_pairs=group_nonzeros,
-         venue_dates=venue_dates, rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    emit(
+        "prepared",
+        seconds=round(time.perf_counter() - began, 2),
+        usable_venues=usable,
+        groups=groups,
+        reached_points=reached,
+        venues_per_point=round(mean_reach, 1),
+        group_venue_pairs=group_nonzeros,
+        venue_dates=venue_dates,
+        rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    )
     del instance
 
     sampler = StackSampler()
@@ -170,19 +197,36 @@ def child(venues: int, demand: int, seed: int, time_limit: float) -> None:
         gap = None
         if incumbent is not None and bound is not None and math.isfinite(bound) and incumbent > 0:
             gap = max(0.0, (bound - incumbent) / incumbent)
-        emit("progress", seconds=round(now, 2), stage=progress.stage, incumbent=incumbent,
-             bound=bound if bound is not None and math.isfinite(bound) else None, gap=gap,
-             rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        emit(
+            "progress",
+            seconds=round(now, 2),
+            stage=progress.stage,
+            incumbent=incumbent,
+            bound=bound if bound is not None and math.isfinite(bound) else None,
+            gap=gap,
+            rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        )
         if first_1pct is None and gap is not None and gap <= 0.01:
             first_1pct = {"seconds": round(now, 2), "stage": progress.stage, "gap": gap}
 
     result = solve(plan_input, on_progress=on_progress)
     seconds = time.perf_counter() - solve_began
     sampler.stopped.set()
-    emit("result", seconds=round(seconds, 2), status=result.status, objective=result.objective, bound=result.bound,
-         gap=result.gap, sessions=len(result.sessions), method=result.method, shortages=len(result.shortages),
-         first_1pct=first_1pct, peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-         where=sampler.samples.most_common(8), timeline=sampler.timeline[:40])
+    emit(
+        "result",
+        seconds=round(seconds, 2),
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        sessions=len(result.sessions),
+        method=result.method,
+        shortages=len(result.shortages),
+        first_1pct=first_1pct,
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        where=sampler.samples.most_common(8),
+        timeline=sampler.timeline[:40],
+    )
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -196,8 +240,19 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def run_size(venues: int, demand: int, seed: int, time_limit: float, wall: float) -> dict:
-    command = [sys.executable, __file__, "--child", "--venues", str(venues), "--demand", str(demand),
-               "--seed", str(seed), "--time-limit", str(time_limit)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--venues",
+        str(venues),
+        "--demand",
+        str(demand),
+        "--seed",
+        str(seed),
+        "--time-limit",
+        str(time_limit),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     events: list[dict] = []
     errors: collections.deque[str] = collections.deque(maxlen=30)
@@ -234,9 +289,15 @@ def run_size(venues: int, demand: int, seed: int, time_limit: float, wall: float
         time.sleep(0.5)
     process.wait()
     reader.join(timeout=5)
-    return {"venues": venues, "wall_seconds": round(time.perf_counter() - began, 1), "stopped": stopped,
-            "sampled_peak_rss_mb": round(peak), "events": events, "returncode": process.returncode,
-            "stderr": list(errors)}
+    return {
+        "venues": venues,
+        "wall_seconds": round(time.perf_counter() - began, 1),
+        "stopped": stopped,
+        "sampled_peak_rss_mb": round(peak),
+        "events": events,
+        "returncode": process.returncode,
+        "stderr": list(errors),
+    }
 
 
 def short(event: dict) -> str:
@@ -263,19 +324,25 @@ def report(outcome: dict) -> None:
         for item in items[:12]:
             bound = f"{item['bound']:.2f}" if item["bound"] is not None else "-"
             gap = f"{item['gap']:.3%}" if item["gap"] is not None else "-"
-            print(f"    {item['seconds']:8.2f} s  incumbent {item['incumbent']:.2f}  bound {bound}  gap {gap}  "
-                  f"rss {item['rss_mb']} MB")
+            print(
+                f"    {item['seconds']:8.2f} s  incumbent {item['incumbent']:.2f}  bound {bound}  gap {gap}  "
+                f"rss {item['rss_mb']} MB"
+            )
     if by_kind.get("result"):
         result = by_kind["result"][0]
         first = result["first_1pct"]
-        print(f"  result: {result['status']} in {result['seconds']} s, reach {result['objective']:.2f}, bound "
-              f"{result['bound']:.2f}, gap {result['gap']:.3%}, {result['sessions']} sessions, method "
-              f"{result['method']}, {result['shortages']} shortages")
+        print(
+            f"  result: {result['status']} in {result['seconds']} s, reach {result['objective']:.2f}, bound "
+            f"{result['bound']:.2f}, gap {result['gap']:.3%}, {result['sessions']} sessions, method "
+            f"{result['method']}, {result['shortages']} shortages"
+        )
         if first:
             print(f"  time to 1% gap: {first['seconds']} s ({first['stage']} stage)")
         elif result["gap"] <= 0.01:
-            print(f"  time to 1% gap: at most {result['seconds']} s (the gap closed below 1% through the bound, "
-                  "which progress reports only with an improving solution)")
+            print(
+                f"  time to 1% gap: at most {result['seconds']} s (the gap closed below 1% through the bound, "
+                "which progress reports only with an improving solution)"
+            )
         else:
             print(f"  time to 1% gap: not reached in {result['seconds']} s")
         print(f"  peak memory: {result['peak_rss_mb']} MB (ru_maxrss)")
@@ -284,15 +351,19 @@ def report(outcome: dict) -> None:
             print(f"    {count * 0.5:7.1f} s  {where}")
     else:
         how = "stopped" if outcome["stopped"] else f"exited with {outcome['returncode']}"
-        print(f"  {how} after {outcome['wall_seconds']} s without a result; peak memory "
-              f"{outcome['sampled_peak_rss_mb']} MB (VmHWM)")
+        print(
+            f"  {how} after {outcome['wall_seconds']} s without a result; peak memory "
+            f"{outcome['sampled_peak_rss_mb']} MB (VmHWM)"
+        )
         for line in outcome["stderr"][-12:]:
             print(f"    stderr: {line}")
         if progress:
             last = progress[-1]
             print(f"  last progress: {short(last)}")
-    print(f"  wall time (with generation and a separate prepare): {outcome['wall_seconds']} s, sampled peak "
-          f"{outcome['sampled_peak_rss_mb']} MB")
+    print(
+        f"  wall time (with generation and a separate prepare): {outcome['wall_seconds']} s, sampled peak "
+        f"{outcome['sampled_peak_rss_mb']} MB"
+    )
 
 
 def main() -> None:

@@ -46,7 +46,10 @@ def serve_portal(workers: int, **env: str) -> Iterator[Portal]:
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [outreach, "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"],
-            env={**os.environ, **env}, stdout=sink, stderr=subprocess.STDOUT)
+            env={**os.environ, **env},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     portal = Portal(f"http://127.0.0.1:{port}", workers, log)
     try:
         deadline = time.monotonic() + 30
@@ -89,8 +92,11 @@ def redis_url() -> Iterator[str]:
     assert server, "the tests need redis-server (scripts/check-system-deps.sh installs it)"
     port = free_port()
     directory = tempfile.mkdtemp(prefix="outreach-redis-")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:

@@ -10,18 +10,37 @@ from planner.tables import Plan, PlanVersion, Session, SessionState
 from tests.venues.factories import make_venue
 
 
-async def publish_booth(date: dt.date = dt.date(2027, 6, 5), *, venue: dict | None = None, capacity: int = 4,
-                        walk_in: int = 2, start: dt.time = dt.time(10), end: dt.time = dt.time(17),
-                        slot_minutes: int = 30, state: str = SessionState.published.value, **venue_values) -> dict:
+async def publish_booth(
+    date: dt.date = dt.date(2027, 6, 5),
+    *,
+    venue: dict | None = None,
+    capacity: int = 4,
+    walk_in: int = 2,
+    start: dt.time = dt.time(10),
+    end: dt.time = dt.time(17),
+    slot_minutes: int = 30,
+    state: str = SessionState.published.value,
+    **venue_values,
+) -> dict:
     """A published session at a venue with its slots; returns {"session", "venue", "slots"}."""
     venue = venue or await make_venue(**venue_values)
-    plan = (await Plan.insert(Plan(title="テスト計画", start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31))).returning(
-        Plan.id))[0]["id"]
+    plan = (
+        await Plan.insert(Plan(title="テスト計画", start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31))).returning(
+            Plan.id
+        )
+    )[0]["id"]
     version = (await PlanVersion.insert(PlanVersion(plan=plan, state="approved")).returning(PlanVersion.id))[0]["id"]
     day_type = "holiday" if date.weekday() >= 5 else "weekday"
-    session = (await Session.insert(Session(version=version, venue=venue["id"], date=date, start=start, end=end,
-                                            day_type=day_type, state=state)).returning(Session.id))[0]["id"]
-    await Slot.insert(*[Slot(session=session, start=a, end=b, capacity=capacity, walk_in=walk_in)
-                        for a, b in slot_times(date, start, end, slot_minutes)])
+    session = (
+        await Session.insert(
+            Session(version=version, venue=venue["id"], date=date, start=start, end=end, day_type=day_type, state=state)
+        ).returning(Session.id)
+    )[0]["id"]
+    await Slot.insert(
+        *[
+            Slot(session=session, start=a, end=b, capacity=capacity, walk_in=walk_in)
+            for a, b in slot_times(date, start, end, slot_minutes)
+        ]
+    )
     slots = await Slot.select().where(Slot.session == session).order_by(Slot.start)
     return {"session": session, "venue": venue, "slots": slots}

@@ -40,10 +40,13 @@ async def booked(slot_id: int) -> int:
 async def test_a_booking_takes_places_and_normalises_what_the_resident_typed():
     booth = await publish_booth()
     slot = booth["slots"][0]["id"]
-    details, created = await create_booking(request(slot, party_size=2, email="Taro@Example.JP",
-                                                    needs=Needs(wheelchair=True, interpreter="vi")))
+    details, created = await create_booking(
+        request(slot, party_size=2, email="Taro@Example.JP", needs=Needs(wheelchair=True, interpreter="vi"))
+    )
     assert created and details.state == "confirmed"
-    assert details.name_kana == "カナザワ タロウ" and details.phone == "09012345678" and details.email == "taro@example.jp"
+    assert (
+        details.name_kana == "カナザワ タロウ" and details.phone == "09012345678" and details.email == "taro@example.jp"
+    )
     assert len(details.code) == 16 and normalize_code(details.code.lower()) == details.code
     assert details.manage_url.endswith(f"/bookings/{details.code}?token={manage_token(details.code)}")
     assert await booked(slot) == 2
@@ -77,8 +80,9 @@ async def test_a_full_slot_is_refused_with_the_next_free_slots():
 async def test_concurrent_bookings_never_overbook():
     booth = await publish_booth(capacity=10)
     slot = booth["slots"][0]["id"]
-    results = await asyncio.gather(*(create_booking(request(slot, phone=f"090{n:08d}")) for n in range(30)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(create_booking(request(slot, phone=f"090{n:08d}")) for n in range(30)), return_exceptions=True
+    )
     made = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, SlotFull)]
     assert len(made) == 10 and len(refused) == 20
@@ -99,8 +103,7 @@ async def test_the_same_idempotency_key_gives_one_booking():
 async def test_concurrent_requests_with_one_key_make_one_booking():
     booth = await publish_booth()
     slot = booth["slots"][0]["id"]
-    results = await asyncio.gather(*(create_booking(request(slot), idempotency_key="double-click")
-                                     for _ in range(5)))
+    results = await asyncio.gather(*(create_booking(request(slot), idempotency_key="double-click") for _ in range(5)))
     assert len({details.code for details, _ in results}) == 1
     assert await booked(slot) == 1 and await Booking.count() == 1
 

@@ -44,8 +44,9 @@ async def staff(make_user):
 async def book(slot_id: int, name: str = "やまだ たろう", party_size: int = 1, phone: str = "090-1234-5678") -> str:
     """A booking made days before the booth; returns its code."""
     with clock.frozen(BEFORE):
-        details, _created = await create_booking(BookingRequest(slot_id=slot_id, name_kana=name, phone=phone,
-                                                                party_size=party_size))
+        details, _created = await create_booking(
+            BookingRequest(slot_id=slot_id, name_kana=name, phone=phone, party_size=party_size)
+        )
     return details.code
 
 
@@ -60,8 +61,11 @@ async def booked(slot_id: int) -> int:
 async def test_check_in_by_code_as_printed_typed_in_lower_case_or_scanned(staff):
     booth = await publish_booth(DAY)
     slot = booth["slots"][0]["id"]
-    printed, typed, scanned = (await book(slot, party_size=2), await book(slot, phone="09000000001"),
-                               await book(slot, phone="09000000002"))
+    printed, typed, scanned = (
+        await book(slot, party_size=2),
+        await book(slot, phone="09000000001"),
+        await book(slot, phone="09000000002"),
+    )
     with clock.frozen(at(10, 5)):
         first = await checkin.check_in_code(staff, booth["session"], display_code(printed))
         second = await checkin.check_in_code(staff, booth["session"], " " + display_code(typed).lower() + " ")
@@ -114,8 +118,9 @@ async def test_a_no_show_frees_its_places_exactly_once_even_when_tapped_on_sever
     booking_id = (await state_of(code))["id"]
     assert await booked(slot) == 3
     with clock.frozen(at(10, 8)):
-        results = await asyncio.gather(*(checkin.mark_no_show(staff, booth["session"], booking_id)
-                                         for _ in range(5)), return_exceptions=True)
+        results = await asyncio.gather(
+            *(checkin.mark_no_show(staff, booth["session"], booking_id) for _ in range(5)), return_exceptions=True
+        )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, InvalidTransition) for r in results if isinstance(r, Exception))
     assert await booked(slot) == 0
@@ -152,8 +157,11 @@ async def test_undo_puts_a_mistake_back_while_the_slot_has_room(staff):
 async def test_late_bookings_are_released_after_the_set_minutes_and_not_before(staff):
     booth = await publish_booth(DAY)
     first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]  # 10:00 and 10:30
-    late, on_time, later = await book(first, party_size=2), await book(first, phone="09000000001"), await book(
-        second, phone="09000000002")
+    late, on_time, later = (
+        await book(first, party_size=2),
+        await book(first, phone="09000000001"),
+        await book(second, phone="09000000002"),
+    )
     assert get_settings().no_show_after_minutes == 15
     with clock.frozen(at(10, 3)):
         await checkin.check_in_code(staff, booth["session"], on_time)
@@ -175,8 +183,7 @@ async def test_late_bookings_are_released_after_the_set_minutes_and_not_before(s
 async def test_the_release_waits_as_long_as_the_setting_says(staff, monkeypatch):
     booth = await publish_booth(DAY)
     code = await book(booth["slots"][0]["id"])
-    monkeypatch.setattr(checkin, "get_settings", lambda: dataclasses.replace(get_settings(),
-                                                                             no_show_after_minutes=30))
+    monkeypatch.setattr(checkin, "get_settings", lambda: dataclasses.replace(get_settings(), no_show_after_minutes=30))
     with clock.frozen(at(10, 20)):
         assert await checkin.release_late_bookings() == 0
     with clock.frozen(at(10, 31)):
@@ -240,7 +247,8 @@ async def test_a_move_racing_a_no_show_never_frees_places_twice(staff, monkeypat
         await bookings.move_booking(code, manage_token(code), later)
     for slot in booth["slots"]:
         active = await Booking.select(Booking.party_size).where(
-            (Booking.slot == slot["id"]) & Booking.state.is_in(["confirmed", "checked_in"]))
+            (Booking.slot == slot["id"]) & Booking.state.is_in(["confirmed", "checked_in"])
+        )
         assert await booked(slot["id"]) == sum(row["party_size"] for row in active)
     assert "confirmed booking" in str(refused.value)
     assert (await state_of(code))["slot"] == first

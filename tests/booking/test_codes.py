@@ -24,8 +24,17 @@ def test_codes_use_every_symbol_in_every_position_and_survive_typing():
 def test_the_idempotency_digest_is_the_same_text_as_before():
     """Keys stored before an upgrade must still match their retries: the digest is sha256 of the sorted JSON of
     the request as dataclasses.asdict gives it."""
-    request = validate(BookingRequest(slot_id=7, name_kana="かなざわ はなこ", phone="090-1111-2222",
-                                      email="Hanako@Example.jp", party_size=3, language="en",
-                                      needs=Needs(wheelchair=True, large_print=False, interpreter="vi"),
-                                      readiness={"photo_id": True, "guardian": False}, source="aeon-board"))
+    request = validate(
+        BookingRequest(
+            slot_id=7,
+            name_kana="かなざわ はなこ",
+            phone="090-1111-2222",
+            email="Hanako@Example.jp",
+            party_size=3,
+            language="en",
+            needs=Needs(wheelchair=True, large_print=False, interpreter="vi"),
+            readiness={"photo_id": True, "guardian": False},
+            source="aeon-board",
+        )
+    )
     assert request_digest(request) == key_digest(json.dumps(asdict(request), sort_keys=True, default=str))

@@ -32,8 +32,9 @@ def test_the_kanazawa_file_gives_the_2024_month_to_every_later_year():
 
 
 def test_the_latest_earlier_year_with_that_calendar_month_is_chosen(tmp_path):
-    path = write(tmp_path, HEADER + "2024-06,1,2,3,4\n2025-06,5,6,7,8\n2026-06,9,9,9,9\n2025-07,1,1,1,1\n",
-                 encoding="utf-8-sig")
+    path = write(
+        tmp_path, HEADER + "2024-06,1,2,3,4\n2025-06,5,6,7,8\n2026-06,9,9,9,9\n2025-07,1,1,1,1\n", encoding="utf-8-sig"
+    )
     assert same_month_stat("2026-06", path).month == "2025-06"
     assert same_month_stat("2030-06", path).month == "2026-06"
     assert same_month_stat("2025-06", path).month == "2024-06"
@@ -50,16 +51,19 @@ def test_counts_may_have_thousands_separators_and_spaces(tmp_path):
     assert read_counter_stats(path)["2025-06"].card_issued == 1203
 
 
-@pytest.mark.parametrize("text", [
-    "month,card_issued_at_window,applications_received,phone_calls\n2025-06,1,3,4\n",  # a column missing
-    HEADER + "2025-06,1,2,three,4\n",
-    HEADER + "2025-6,1,2,3,4\n",
-    HEADER + "2025-13,1,2,3,4\n",
-    HEADER + "2025-06,1,2,3\n",  # a value missing
-    HEADER + "2025-06,1,2,-3,4\n",
-    HEADER + "2025-06,1,2,3,4\n2025-06,1,2,3,4\n",  # a month twice
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "month,card_issued_at_window,applications_received,phone_calls\n2025-06,1,3,4\n",  # a column missing
+        HEADER + "2025-06,1,2,three,4\n",
+        HEADER + "2025-6,1,2,3,4\n",
+        HEADER + "2025-13,1,2,3,4\n",
+        HEADER + "2025-06,1,2,3\n",  # a value missing
+        HEADER + "2025-06,1,2,-3,4\n",
+        HEADER + "2025-06,1,2,3,4\n2025-06,1,2,3,4\n",  # a month twice
+        "",
+    ],
+)
 def test_a_file_that_is_not_counter_statistics_is_left_out_with_a_warning(tmp_path, caplog, text):
     path = write(tmp_path, text)
     with pytest.raises(ValueError):

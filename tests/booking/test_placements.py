@@ -42,12 +42,19 @@ def fixed_time():
 _phones = iter(f"090{n:08d}" for n in range(10_000_000, 20_000_000))
 
 
-async def book(booth: dict, source: str = "", *, party_size: int = 1, slot_index: int = 0,
-               made_at: dt.datetime | None = None) -> str:
+async def book(
+    booth: dict, source: str = "", *, party_size: int = 1, slot_index: int = 0, made_at: dt.datetime | None = None
+) -> str:
     """A booking through the service (a new phone each time), made at ``made_at``; returns its code."""
-    details, _ = await create_booking(BookingRequest(
-        slot_id=booth["slots"][slot_index]["id"], name_kana="カナザワ ハナコ", phone=next(_phones),
-        party_size=party_size, source=source))
+    details, _ = await create_booking(
+        BookingRequest(
+            slot_id=booth["slots"][slot_index]["id"],
+            name_kana="カナザワ ハナコ",
+            phone=next(_phones),
+            party_size=party_size,
+            source=source,
+        )
+    )
     await Booking.update({Booking.created_at: made_at or BEFORE}).where(Booking.code == details.code)
     return details.code
 
@@ -60,10 +67,10 @@ def at(day: int, hour: int = 12) -> dt.datetime:
 async def publicity():
     """Two booths, four placements (one deactivated, one without bookings) and bookings from each kind of source."""
     venue = await make_venue(name="イオン金沢店")
-    aeon = await create_placement(STAFF, PlacementInput(name="イオン金沢店 掲示板", kind="poster", code="aeon",
-                                                        venue=venue["id"]))
-    news = await create_placement(STAFF, PlacementInput(name="公民館だより 10月号", kind="newsletter",
-                                                        code="news-10"))
+    aeon = await create_placement(
+        STAFF, PlacementInput(name="イオン金沢店 掲示板", kind="poster", code="aeon", venue=venue["id"])
+    )
+    news = await create_placement(STAFF, PlacementInput(name="公民館だより 10月号", kind="newsletter", code="news-10"))
     line = await create_placement(STAFF, PlacementInput(name="LINE 公式アカウント", kind="social", code="line"))
     retired = await create_placement(STAFF, PlacementInput(name="古いポスター", kind="poster", code="old.poster"))
     unused = await create_placement(STAFF, PlacementInput(name="市役所ウェブサイト", kind="web", code="web"))
@@ -83,8 +90,15 @@ async def publicity():
     await book(first, "", made_at=at(11))  # typed the address: direct
     await book(second, "イオン", made_at=at(12))  # nothing of the code survives the sanitising: direct
     await book(first, "flyer-2026", made_at=at(13))  # a code nobody registered
-    return {"aeon": aeon, "news": news, "line": line, "retired": retired, "unused": unused, "first": first,
-            "second": second}
+    return {
+        "aeon": aeon,
+        "news": news,
+        "line": line,
+        "retired": retired,
+        "unused": unused,
+        "first": first,
+        "second": second,
+    }
 
 
 async def test_report_counts_bookings_people_and_cancellations_per_placement(publicity):
@@ -141,14 +155,24 @@ async def test_an_empty_report():
 
 async def test_create_edit_and_deactivate_write_the_audit_log():
     venue = await make_venue()
-    created = await create_placement(STAFF, PlacementInput(name="  公民館だより   11月号 ", kind="newsletter",
-                                                           code="news-11", venue=venue["id"]))
+    created = await create_placement(
+        STAFF, PlacementInput(name="  公民館だより   11月号 ", kind="newsletter", code="news-11", venue=venue["id"])
+    )
     assert (created["name"], created["code"], created["venue.name"], created["active"]) == (
-        "公民館だより 11月号", "news-11", venue["name"], True)
-    updated = await update_placement(STAFF, created["id"], PlacementInput(name="公民館だより 11月号", kind="poster",
-                                                                         code="ignored", notes="A4 両面"))
-    assert (updated["kind"], updated["code"], updated["venue"], updated["notes"]) == ("poster", "news-11", None,
-                                                                                       "A4 両面")
+        "公民館だより 11月号",
+        "news-11",
+        venue["name"],
+        True,
+    )
+    updated = await update_placement(
+        STAFF, created["id"], PlacementInput(name="公民館だより 11月号", kind="poster", code="ignored", notes="A4 両面")
+    )
+    assert (updated["kind"], updated["code"], updated["venue"], updated["notes"]) == (
+        "poster",
+        "news-11",
+        None,
+        "A4 両面",
+    )
     await set_active(STAFF, created["id"], False)
     await set_active(STAFF, created["id"], False)  # twice: one entry
     assert [p["id"] for p in await list_placements(active=False)] == [created["id"]]

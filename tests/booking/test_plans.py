@@ -45,25 +45,37 @@ async def plan_of(sql: str, args: list) -> str:
 
 
 async def plan_of_contact_count(session_id: int) -> str:
-    return await plan_of("SELECT " + _CONTACT_COUNT.format(session="{}"),
-                         _contact_args("09012345678", "hanako@example.jp", None, session_id))
+    return await plan_of(
+        "SELECT " + _CONTACT_COUNT.format(session="{}"),
+        _contact_args("09012345678", "hanako@example.jp", None, session_id),
+    )
 
 
 async def plan_of_cancellation() -> str:
     """PostgreSQL: the one-statement cancellation; SQLite: the update its transaction runs."""
     if is_sqlite():
-        return await plan_of("UPDATE resident_booking SET state = {}, updated_at = {} WHERE code = {} AND state = {}",
-                             ["cancelled", "2027-06-01", "ABCD2345EFGH6789", "confirmed"])
+        return await plan_of(
+            "UPDATE resident_booking SET state = {}, updated_at = {} WHERE code = {} AND state = {}",
+            ["cancelled", "2027-06-01", "ABCD2345EFGH6789", "confirmed"],
+        )
     return await plan_of(_CANCEL, ["cancelled", "2027-06-01T09:00:00+09:00", "ABCD2345EFGH6789", "confirmed"])
 
 
 async def fill(booth: dict, bookings: int) -> None:
     slot = booth["slots"][0]["id"]
-    rows = [Booking(code=f"PLAN{n:012d}", slot=slot, session=booth["session"], name_kana="カナザワ タロウ",
-                    phone=f"090{n:08d}" if n % 3 else "", email=f"r{n}@example.jp" if n % 2 else "")
-            for n in range(bookings)]
+    rows = [
+        Booking(
+            code=f"PLAN{n:012d}",
+            slot=slot,
+            session=booth["session"],
+            name_kana="カナザワ タロウ",
+            phone=f"090{n:08d}" if n % 3 else "",
+            email=f"r{n}@example.jp" if n % 2 else "",
+        )
+        for n in range(bookings)
+    ]
     for start in range(0, len(rows), 500):  # a statement takes at most 32,767 arguments on PostgreSQL
-        await Booking.insert(*rows[start:start + 500])
+        await Booking.insert(*rows[start : start + 500])
 
 
 def indexes_read(plan: str) -> set[str]:

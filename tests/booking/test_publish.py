@@ -97,11 +97,11 @@ async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, 
     assert sessions and all(s["state"] == "published" for s in sessions)
     slots = await Slot.select().where(Slot.session.is_in([s["id"] for s in sessions]))
     settings = get_settings()
-    per_session = len(slot_times(sessions[0]["date"], sessions[0]["start"], sessions[0]["end"],
-                                 settings.slot_minutes))
+    per_session = len(slot_times(sessions[0]["date"], sessions[0]["start"], sessions[0]["end"], settings.slot_minutes))
     assert len(slots) == per_session * len(sessions)
-    assert {(s["capacity"], s["walk_in"]) for s in slots} == {split_capacity(settings.slot_capacity,
-                                                                             settings.walk_in_share)}
+    assert {(s["capacity"], s["walk_in"]) for s in slots} == {
+        split_capacity(settings.slot_capacity, settings.walk_in_share)
+    }
     assert await outbox.send_pending() == 2  # the submitter and the lead are told
     recipients = sorted(r for to, _content in inbox.messages[1:] for r in to)
     assert recipients == sorted([f"{staff.username}@example.jp", f"{people[Role.contractor_lead].username}@example.jp"])
@@ -119,7 +119,8 @@ async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp): 
     assert await outbox.send_pending() == 0  # not due yet: backing off
     server.start()
     await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)}).where(
-        OutboxMessage.id == row["id"])
+        OutboxMessage.id == row["id"]
+    )
     assert await outbox.send_pending() == 1
     assert await outbox.send_pending() == 0
     assert len(inbox.messages) == 1
@@ -163,8 +164,10 @@ async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_repla
 
     old_states = {row["id"]: row["state"] for row in await Session.select().where(Session.version == version["id"])}
     assert sorted(old_states.values()).count("cancelled") == 1
-    assert old_states[[b["id"] for b in booths if (b["venue"], b["date"]) == (cancelled["venue"],
-                                                                                cancelled["date"])][0]] == "cancelled"
+    assert (
+        old_states[[b["id"] for b in booths if (b["venue"], b["date"]) == (cancelled["venue"], cancelled["date"])][0]]
+        == "cancelled"
+    )
     new_states = [row["state"] for row in await Session.select().where(Session.version == change_id)]
     assert new_states == ["published"] * len(booths)
     slots_after = await Slot.select()
@@ -196,7 +199,7 @@ async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbo
     change = await services.get_version(change_id)
     await workflow.approve(reviewer, change_id, change["revision"])
     after = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
-    (cancellation,) = after[len(partner_mail):]  # one message only: the dropped booth (the others continue)
+    (cancellation,) = after[len(partner_mail) :]  # one message only: the dropped booth (the others continue)
     assert dropped["date"].isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
 
 
@@ -216,12 +219,15 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
     doomed, other = booths[0], booths[1]
     doomed_slot = (await Slot.select().where(Slot.session == doomed["id"]).order_by(Slot.start).first())["id"]
     other_slot = (await Slot.select().where(Slot.session == other["id"]).order_by(Slot.start).first())["id"]
-    told, _ = await create_booking(BookingRequest(slot_id=doomed_slot, name_kana="ミナト ハナ", email="hana@example.jp",
-                                                  language="en"))
-    phone_only, _ = await create_booking(BookingRequest(slot_id=doomed_slot, name_kana="ミナト ジロウ",
-                                                        phone="0761234567"))
-    unaffected, _ = await create_booking(BookingRequest(slot_id=other_slot, name_kana="カワ タロウ",
-                                                        email="kawa@example.jp"))
+    told, _ = await create_booking(
+        BookingRequest(slot_id=doomed_slot, name_kana="ミナト ハナ", email="hana@example.jp", language="en")
+    )
+    phone_only, _ = await create_booking(
+        BookingRequest(slot_id=doomed_slot, name_kana="ミナト ジロウ", phone="0761234567")
+    )
+    unaffected, _ = await create_booking(
+        BookingRequest(slot_id=other_slot, name_kana="カワ タロウ", email="kawa@example.jp")
+    )
     await outbox.send_pending()
     smtp.inbox.messages.clear()
 
@@ -230,8 +236,9 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
 
     change_id = await workflow.start_change(staff, version["plan"])
     draft = {s["origin"]: s for s in await services.sessions_of(change_id)}
-    await add_blackout(staff, doomed["venue"] and draft[doomed["id"]]["venue.venue_id"],
-                       BlackoutCreate(doomed["date"], "館の都合"))
+    await add_blackout(
+        staff, doomed["venue"] and draft[doomed["id"]]["venue.venue_id"], BlackoutCreate(doomed["date"], "館の都合")
+    )
     await services.remove_session(staff, draft[doomed["id"]]["id"])
     await services.request_replan(staff, change_id)
     await services.run_solve(change_id, progress_interval=0.05)
@@ -254,8 +261,9 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
     assert not any(to == ["kawa@example.jp"] for to, _ in smtp.inbox.messages)
     await outbox.send_pending()
     assert len([m for m in smtp.inbox.messages if b"choose a new time" in m[1]]) == 1  # never twice
-    target = (await Slot.select().where(Slot.session == new_other[0]["id"]).order_by(Slot.start, ascending=False)
-              .first())["id"]
+    target = (
+        await Slot.select().where(Slot.session == new_other[0]["id"]).order_by(Slot.start, ascending=False).first()
+    )["id"]
     moved = await move_booking(told.code, manage_token(told.code), target)
     assert moved.slot_id == target and moved.booth.state == "published"
 
@@ -272,10 +280,11 @@ async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_
     await workflow.submit(staff, version["id"])
     version = await services.get_version(version["id"])
     await workflow.approve(reviewer, version["id"], version["revision"])
-    booth = (await Session.select().where(Session.version == version["id"]).order_by(Session.date).first())
+    booth = await Session.select().where(Session.version == version["id"]).order_by(Session.date).first()
     slot = (await Slot.select().where(Slot.session == booth["id"]).order_by(Slot.start))[3]
-    booking, _ = await create_booking(BookingRequest(slot_id=slot["id"], name_kana="ウツリ ハナ",
-                                                     email="utsuri@example.jp"))
+    booking, _ = await create_booking(
+        BookingRequest(slot_id=slot["id"], name_kana="ウツリ ハナ", email="utsuri@example.jp")
+    )
     change_id = await workflow.start_change(staff, version["plan"])
     copy = [s for s in await services.sessions_of(change_id) if s["origin"] == booth["id"]][0]
     for days in range(1, 60):  # the first later date the model's rules allow

@@ -20,42 +20,99 @@ def english():
         yield
 
 
-def booth(session_id: int, venue: str, *, applications: int | None = 14, forecast: int = 14,
-          by_hour: dict[int, int] | None = None, bookings: int = 4, no_shows: int = 0, people: int | None = None,
-          walk_in_people: int = 0, places: int = 8, kind: str = "community_hall", day_type: str = "holiday",
-          date: dt.date = DAY, venue_id: int | None = None, start: int = 10, end: int = 17) -> BoothRow:
+def booth(
+    session_id: int,
+    venue: str,
+    *,
+    applications: int | None = 14,
+    forecast: int = 14,
+    by_hour: dict[int, int] | None = None,
+    bookings: int = 4,
+    no_shows: int = 0,
+    people: int | None = None,
+    walk_in_people: int = 0,
+    places: int = 8,
+    kind: str = "community_hall",
+    day_type: str = "holiday",
+    date: dt.date = DAY,
+    venue_id: int | None = None,
+    start: int = 10,
+    end: int = 17,
+) -> BoothRow:
     hours = float(end - start)
     reported = applications is not None
     if by_hour is None and reported:
         by_hour = {h: applications // int(hours) for h in range(start, end)}
     people = bookings if people is None else people
-    figures = Figures(booths=1, slots=1, places=places, bookings=bookings, people=people,
-                      checked_in=bookings - no_shows, checked_in_people=people - no_shows, no_shows=no_shows,
-                      no_show_people=no_shows, walk_ins=1 if walk_in_people else 0, walk_in_people=walk_in_people,
-                      applications=applications or 0, forecast=forecast, hours=hours, reported=int(reported),
-                      reported_forecast=forecast if reported else 0, reported_hours=hours if reported else 0.0)
-    return BoothRow(session_id=session_id, date=date, start=dt.time(start), end=dt.time(end), day_type=day_type,
-                    venue_id=venue_id or session_id, venue_name=venue, venue_kind=kind, figures=figures,
-                    has_result=reported, applications_by_hour=by_hour or {})
+    figures = Figures(
+        booths=1,
+        slots=1,
+        places=places,
+        bookings=bookings,
+        people=people,
+        checked_in=bookings - no_shows,
+        checked_in_people=people - no_shows,
+        no_shows=no_shows,
+        no_show_people=no_shows,
+        walk_ins=1 if walk_in_people else 0,
+        walk_in_people=walk_in_people,
+        applications=applications or 0,
+        forecast=forecast,
+        hours=hours,
+        reported=int(reported),
+        reported_forecast=forecast if reported else 0,
+        reported_hours=hours if reported else 0.0,
+    )
+    return BoothRow(
+        session_id=session_id,
+        date=date,
+        start=dt.time(start),
+        end=dt.time(end),
+        day_type=day_type,
+        venue_id=venue_id or session_id,
+        venue_name=venue,
+        venue_kind=kind,
+        figures=figures,
+        has_result=reported,
+        applications_by_hour=by_hour or {},
+    )
 
 
 def daily(*booths: BoothRow, office: OfficeFigures | None = None) -> DailyReport:
-    return DailyReport(date=DAY, booths=booths, totals=Figures.total(b.figures for b in booths),
-                       hours=hour_totals(booths), office=office)
+    return DailyReport(
+        date=DAY,
+        booths=booths,
+        totals=Figures.total(b.figures for b in booths),
+        hours=hour_totals(booths),
+        office=office,
+    )
 
 
 def monthly(*booths: BoothRow, previous: Figures | None = None) -> MonthlyReport:
     def groups(key) -> tuple[GroupRow, ...]:
         keys = sorted({key(b) for b in booths})
-        return tuple(GroupRow(key=k, label=k, figures=Figures.total(b.figures for b in booths if key(b) == k))
-                     for k in keys)
+        return tuple(
+            GroupRow(key=k, label=k, figures=Figures.total(b.figures for b in booths if key(b) == k)) for k in keys
+        )
 
     return MonthlyReport(
-        month="2027-06", first=dt.date(2027, 6, 1), last=dt.date(2027, 6, 30), booths=booths,
-        totals=Figures.total(b.figures for b in booths), hours=hour_totals(booths),
-        by_venue=groups(lambda b: b.venue_name), by_kind=groups(lambda b: b.venue_kind),
-        by_day_type=groups(lambda b: b.day_type), by_placement=(), days=(), office=OfficeFigures(),
-        previous_month="2027-05", previous_totals=previous or Figures(), previous_office=OfficeFigures(), counter_stat=None)
+        month="2027-06",
+        first=dt.date(2027, 6, 1),
+        last=dt.date(2027, 6, 30),
+        booths=booths,
+        totals=Figures.total(b.figures for b in booths),
+        hours=hour_totals(booths),
+        by_venue=groups(lambda b: b.venue_name),
+        by_kind=groups(lambda b: b.venue_kind),
+        by_day_type=groups(lambda b: b.day_type),
+        by_placement=(),
+        days=(),
+        office=OfficeFigures(),
+        previous_month="2027-05",
+        previous_totals=previous or Figures(),
+        previous_office=OfficeFigures(),
+        counter_stat=None,
+    )
 
 
 def test_a_day_without_booths_says_so():
@@ -79,9 +136,13 @@ def test_best_and_worst_are_ranked_by_applications_per_hour_then_forecast_and_ar
     assert (best.venue_name, worst.venue_name) == ("イオン金沢店", "福祉センター")  # 25% of forecast loses the tie
     text = ra.draft_daily(report)
     assert text == ra.draft_daily(report)
-    assert ("• Best booth: イオン金沢店 on Sat, Jun 5 (Commercial facility, Holiday): 35 applications, 5.0 per hour, "
-            "175% of the forecast of 20.") in text
-    assert "• Weakest booth: 福祉センター on Sat, Jun 5 (Welfare facility, Weekday): 7 applications, 1.0 per hour" in text
+    assert (
+        "• Best booth: イオン金沢店 on Sat, Jun 5 (Commercial facility, Holiday): 35 applications, 5.0 per hour, "
+        "175% of the forecast of 20."
+    ) in text
+    assert (
+        "• Weakest booth: 福祉センター on Sat, Jun 5 (Welfare facility, Weekday): 7 applications, 1.0 per hour" in text
+    )
     assert "福祉センター on Sat, Jun 5 reached only 25% of the forecast" in text
 
 
@@ -94,8 +155,10 @@ def test_a_weak_last_hour_suggests_ending_earlier_and_a_weak_first_hour_starting
     late = booth(1, "イオン金沢店", applications=25, by_hour={10: 4, 11: 5, 12: 4, 13: 4, 14: 4, 15: 3, 16: 1})
     early = booth(2, "長坂公民館", applications=21, by_hour={10: 0, 11: 4, 12: 4, 13: 4, 14: 3, 15: 3, 16: 3})
     text = ra.draft_daily(daily(late, early))
-    assert ("Weak slot 16:00–17:00 at イオン金沢店 (1 applications): consider ending earlier or moving that hour to a "
-            "busier day or venue.") in text
+    assert (
+        "Weak slot 16:00–17:00 at イオン金沢店 (1 applications): consider ending earlier or moving that hour to a "
+        "busier day or venue."
+    ) in text
     assert "Weak slot 10:00–11:00 at 長坂公民館 (0 applications): consider starting later" in text
 
 
@@ -133,15 +196,18 @@ def test_a_venue_weak_twice_in_a_month_is_proposed_for_replacement():
     once = booth(3, "長坂公民館", applications=5, forecast=12, venue_id=7, date=dt.date(2027, 6, 15))
     fine = booth(4, "イオン金沢店", applications=6, forecast=12, venue_id=8, date=dt.date(2027, 6, 16))  # 50 %
     text = ra.draft_monthly(monthly(first, second, once, fine))
-    assert ("福祉センター was below 50% of the forecast 2 times this month: consider replacing the venue in the "
-            "plan.") in text
+    assert (
+        "福祉センター was below 50% of the forecast 2 times this month: consider replacing the venue in the plan."
+    ) in text
     assert "長坂公民館 on Tue, Jun 15 reached only 42% of the forecast" in text
     assert "イオン金沢店 on Wed, Jun 16 reached only" not in text
 
 
 def test_trends_against_the_previous_month():
-    report = monthly(booth(1, "イオン金沢店", applications=28, bookings=6),
-                     previous=Figures(booths=2, applications=20, bookings=6, reported=2, reported_hours=14.0))
+    report = monthly(
+        booth(1, "イオン金沢店", applications=28, bookings=6),
+        previous=Figures(booths=2, applications=20, bookings=6, reported=2, reported_hours=14.0),
+    )
     lines = ra.trend_lines(report)
     assert lines[0] == "Booths: 1 against 2 (down −50%)."
     assert lines[1] == "Applications at booths: 28 against 20 (up +40%)."

@@ -54,23 +54,50 @@ def kanazawa_stats(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 async def add_booking(booth: dict, state: str, party_size: int = 1, *, slot: int = 0, source: str = "") -> None:
     """A booking row in ``state`` (places are not counted here: the reports read states, not slot counters)."""
-    await Booking.insert(Booking(code=secrets.token_hex(8).upper(), slot=booth["slots"][slot]["id"],
-                                 session=booth["session"], party_size=party_size, name_kana="テスト タロウ",
-                                 phone="09012345678", state=state, source=source))
+    await Booking.insert(
+        Booking(
+            code=secrets.token_hex(8).upper(),
+            slot=booth["slots"][slot]["id"],
+            session=booth["session"],
+            party_size=party_size,
+            name_kana="テスト タロウ",
+            phone="09012345678",
+            state=state,
+            source=source,
+        )
+    )
 
 
 async def add_walk_ins(booth: dict, *parties: tuple[int, str]) -> None:
     if not parties:
         return
-    await WalkIn.insert(*[WalkIn(session=booth["session"], number=n, party_size=size, state=state)
-                          for n, (size, state) in enumerate(parties, start=1)])
+    await WalkIn.insert(
+        *[
+            WalkIn(session=booth["session"], number=n, party_size=size, state=state)
+            for n, (size, state) in enumerate(parties, start=1)
+        ]
+    )
 
 
-async def add_result(booth: dict, applications: int, by_hour: dict[str, int] | None = None, *, photos: int = 0,
-                     inquiries: int = 0, notes: str = "") -> None:
-    await BoothResult.insert(BoothResult(session=booth["session"], applications=applications,
-                                         applications_by_hour=by_hour or {}, photos=photos, inquiries=inquiries,
-                                         notes=notes))
+async def add_result(
+    booth: dict,
+    applications: int,
+    by_hour: dict[str, int] | None = None,
+    *,
+    photos: int = 0,
+    inquiries: int = 0,
+    notes: str = "",
+) -> None:
+    await BoothResult.insert(
+        BoothResult(
+            session=booth["session"],
+            applications=applications,
+            applications_by_hour=by_hour or {},
+            photos=photos,
+            inquiries=inquiries,
+            notes=notes,
+        )
+    )
 
 
 async def set_forecast(booth: dict, expected: int) -> None:
@@ -98,8 +125,11 @@ async def build_day() -> dict:
     await add_result(cancelled, 30)
     later = await publish_booth(DAY + dt.timedelta(days=1), name="翌日会場")
     await add_booking(later, "checked_in", 2)
-    await OfficeCount.insert(OfficeCount(date=DAY, card_handovers=40, certificates=21, pin_resets=5,
-                                         card_changes=3, applications=33, phone_calls=17))
+    await OfficeCount.insert(
+        OfficeCount(
+            date=DAY, card_handovers=40, certificates=21, pin_resets=5, card_changes=3, applications=33, phone_calls=17
+        )
+    )
     return {"mall": mall, "hall": hall}
 
 
@@ -110,8 +140,7 @@ async def test_the_daily_report_counts_exactly_what_happened_on_the_day():
     assert [row.venue_name for row in report.booths] == ["イオン金沢店", "長坂公民館"]
     mall, hall = report.booths
     assert mall.session_id == booths["mall"]["session"]
-    assert (mall.venue_kind, mall.day_type, mall.start, mall.end) == ("commercial", "holiday", dt.time(10),
-                                                                       dt.time(17))
+    assert (mall.venue_kind, mall.day_type, mall.start, mall.end) == ("commercial", "holiday", dt.time(10), dt.time(17))
     f = mall.figures
     assert (f.slots, f.places) == (14, 56)
     assert (f.bookings, f.people) == (4, 6)  # the cancelled party of 3 is not a booking
@@ -140,7 +169,10 @@ async def test_the_daily_report_counts_exactly_what_happened_on_the_day():
     assert report.office is not None
     assert (report.office.card_handovers, report.office.applications, report.office.phone_calls) == (40, 33, 17)
     assert [(row.code, row.bookings, row.people, row.checked_in) for row in report.by_placement] == [
-        ("aeon", 2, 3, 2), ("koho", 2, 3, 1), ("", 1, 1, 0)]
+        ("aeon", 2, 3, 2),
+        ("koho", 2, 3, 1),
+        ("", 1, 1, 0),
+    ]
     assert report.key == "daily:2027-06-05"
 
 
@@ -153,8 +185,10 @@ async def test_a_day_without_booths_or_counts_is_empty():
 async def test_months_and_days_list_the_days_with_booths_newest_first():
     await build_day()
     await publish_booth(dt.date(2027, 7, 3))
-    assert await months_and_days() == [("2027-07", [dt.date(2027, 7, 3)]),
-                                       ("2027-06", [dt.date(2027, 6, 6), dt.date(2027, 6, 5)])]
+    assert await months_and_days() == [
+        ("2027-07", [dt.date(2027, 7, 3)]),
+        ("2027-06", [dt.date(2027, 6, 6), dt.date(2027, 6, 5)]),
+    ]
 
 
 def test_a_month_must_be_a_real_month():
@@ -170,14 +204,28 @@ def test_a_month_must_be_a_real_month():
 MONTH = "2027-06"
 # (day, kind, venue index, forecast, applications by hour 10..16, bookings (state, party, source), walk-in sizes)
 PLAN = [
-    (5, "commercial", 0, 30, [5, 6, 6, 5, 4, 4, 3], [("checked_in", 2, "aeon"), ("checked_in", 1, "aeon"),
-                                                     ("no_show", 1, "")], [1, 2, 1]),
+    (
+        5,
+        "commercial",
+        0,
+        30,
+        [5, 6, 6, 5, 4, 4, 3],
+        [("checked_in", 2, "aeon"), ("checked_in", 1, "aeon"), ("no_show", 1, "")],
+        [1, 2, 1],
+    ),
     (6, "commercial", 1, 30, [4, 5, 5, 4, 4, 3, 3], [("checked_in", 1, "aeon"), ("checked_in", 2, "line")], [2]),
     (8, "community_hall", 2, 12, [1, 2, 2, 1, 1, 1, 0], [("checked_in", 1, "koho"), ("no_show", 1, "koho")], []),
     (10, "library", 3, 12, [2, 2, 1, 2, 1, 2, 1], [("checked_in", 1, "")], [1]),
     (12, "commercial", 0, 30, [6, 7, 6, 6, 5, 5, 4], [("checked_in", 3, "aeon"), ("cancelled", 2, "aeon")], [1, 1]),
-    (13, "welfare", 4, 12, [1, 1, 1, 1, 0, 0, 0], [("no_show", 2, ""), ("no_show", 1, "koho"),
-                                                  ("checked_in", 1, "")], []),
+    (
+        13,
+        "welfare",
+        4,
+        12,
+        [1, 1, 1, 1, 0, 0, 0],
+        [("no_show", 2, ""), ("no_show", 1, "koho"), ("checked_in", 1, "")],
+        [],
+    ),
     (15, "community_hall", 2, 12, [1, 1, 0, 1, 0, 1, 1], [("checked_in", 1, "koho")], []),
     (17, "library", 3, 12, [2, 3, 2, 2, 2, 2, 1], [("checked_in", 2, "line")], [1]),
     (19, "commercial", 1, 30, [5, 5, 6, 5, 5, 4, 0], [("checked_in", 1, "aeon"), ("checked_in", 1, "")], [3]),
@@ -191,10 +239,12 @@ VENUE_NAMES = ["イオン金沢店", "アピタ金沢店", "長坂公民館", "�
 async def build_month() -> dict:
     """Twelve booths in June 2027 with varied results, three placements (one that brings nothing), office counts;
     three quieter booths in May."""
-    await Placement.insert(Placement(code="aeon", name="イオン掲示板", kind="poster"),
-                           Placement(code="koho", name="広報かなざわ6月号", kind="newsletter"),
-                           Placement(code="line", name="LINE配信", kind="social"),
-                           Placement(code="idle", name="駅前掲示板", kind="poster"))
+    await Placement.insert(
+        Placement(code="aeon", name="イオン掲示板", kind="poster"),
+        Placement(code="koho", name="広報かなざわ6月号", kind="newsletter"),
+        Placement(code="line", name="LINE配信", kind="social"),
+        Placement(code="idle", name="駅前掲示板", kind="poster"),
+    )
     venues = []
     for index, name in enumerate(VENUE_NAMES):
         kind = next(p[1] for p in PLAN if p[2] == index)
@@ -214,12 +264,33 @@ async def build_month() -> dict:
     superseded = await publish_booth(dt.date(2027, 6, 9), venue=venues[0], state=SessionState.superseded.value)
     await add_result(superseded, 99)
     await OfficeCount.insert(
-        OfficeCount(date=dt.date(2027, 6, 1), card_handovers=50, certificates=30, pin_resets=4, card_changes=2,
-                    applications=45, phone_calls=30),
-        OfficeCount(date=dt.date(2027, 6, 2), card_handovers=60, certificates=35, pin_resets=6, card_changes=1,
-                    applications=55, phone_calls=28),
-        OfficeCount(date=dt.date(2027, 5, 31), card_handovers=70, certificates=40, pin_resets=1, card_changes=1,
-                    applications=80, phone_calls=20),
+        OfficeCount(
+            date=dt.date(2027, 6, 1),
+            card_handovers=50,
+            certificates=30,
+            pin_resets=4,
+            card_changes=2,
+            applications=45,
+            phone_calls=30,
+        ),
+        OfficeCount(
+            date=dt.date(2027, 6, 2),
+            card_handovers=60,
+            certificates=35,
+            pin_resets=6,
+            card_changes=1,
+            applications=55,
+            phone_calls=28,
+        ),
+        OfficeCount(
+            date=dt.date(2027, 5, 31),
+            card_handovers=70,
+            certificates=40,
+            pin_resets=1,
+            card_changes=1,
+            applications=80,
+            phone_calls=20,
+        ),
     )
     return {"venues": venues}
 
@@ -246,9 +317,18 @@ async def test_the_monthly_report_on_a_generated_month(kanazawa_stats):
     t = report.totals
     assert t.booths == 12 and t.reported == 12
     assert (t.applications, t.bookings, t.people, t.checked_in, t.no_shows) == (
-        want["applications"], want["bookings"], want["people"], want["checked_in"], want["no_shows"])
-    assert (t.walk_ins, t.walk_in_people, t.forecast, t.cancelled) == (want["walk_ins"], want["walk_in_people"],
-                                                                       want["forecast"], 1)
+        want["applications"],
+        want["bookings"],
+        want["people"],
+        want["checked_in"],
+        want["no_shows"],
+    )
+    assert (t.walk_ins, t.walk_in_people, t.forecast, t.cancelled) == (
+        want["walk_ins"],
+        want["walk_in_people"],
+        want["forecast"],
+        1,
+    )
     assert t.actual_vs_forecast == pytest.approx(want["applications"] / want["forecast"])
     assert t.applications_per_hour == pytest.approx(want["applications"] / (12 * 7))
 
@@ -261,27 +341,34 @@ async def test_the_monthly_report_on_a_generated_month(kanazawa_stats):
     assert report.by_kind[0].key == "commercial"  # most applications first
     assert sum(g.figures.applications for g in report.by_kind) == t.applications
     day_types = {g.key: g.figures.booths for g in report.by_day_type}
-    assert day_types == {"holiday": sum(1 for p in PLAN if dt.date(2027, 6, p[0]).weekday() >= 5),
-                         "weekday": sum(1 for p in PLAN if dt.date(2027, 6, p[0]).weekday() < 5)}
+    assert day_types == {
+        "holiday": sum(1 for p in PLAN if dt.date(2027, 6, p[0]).weekday() >= 5),
+        "weekday": sum(1 for p in PLAN if dt.date(2027, 6, p[0]).weekday() < 5),
+    }
     venues = {g.label: g.figures for g in report.by_venue}
     assert venues["イオン金沢店"].booths == 3 and venues["ふれあい福祉センター"].booths == 2
 
     placements = {row.code: (row.bookings, row.people, row.checked_in) for row in report.by_placement}
-    assert placements == {"aeon": (6, 10, 6), "line": (4, 8, 3), "koho": (4, 4, 2), "idle": (0, 0, 0),
-                          "": (6, 7, 4)}
+    assert placements == {"aeon": (6, 10, 6), "line": (4, 8, 3), "koho": (4, 4, 2), "idle": (0, 0, 0), "": (6, 7, 4)}
     for code, figures in placements.items():  # the same, counted from the plan of the month
         rows = [b for p in PLAN for b in p[5] if b[2] == code and b[0] != "cancelled"]
         assert figures == (len(rows), sum(b[1] for b in rows), sum(1 for b in rows if b[0] == "checked_in"))
     assert [row.code for row in report.by_placement] == ["aeon", "line", "koho", "idle", ""]
 
     assert report.previous_month == "2027-05"
-    assert (report.previous_totals.booths, report.previous_totals.applications,
-            report.previous_totals.bookings) == (3, 60, 3)
+    assert (report.previous_totals.booths, report.previous_totals.applications, report.previous_totals.bookings) == (
+        3,
+        60,
+        3,
+    )
     assert (report.office.days, report.office.applications, report.office.card_handovers) == (2, 100, 110)
     assert (report.previous_office.days, report.previous_office.applications) == (1, 80)
     assert report.counter_stat is not None
     assert (report.counter_stat.month, report.counter_stat.card_issued, report.counter_stat.applications) == (
-        "2024-06", 1203, 981)
+        "2024-06",
+        1203,
+        981,
+    )
     assert [d.date.day for d in report.days] == sorted({1, 2} | {p[0] for p in PLAN})
     assert sum(n for _hour, n in report.hours) == t.applications
     assert report.hours[0] == (10, sum(p[4][0] for p in PLAN))
@@ -303,13 +390,16 @@ async def test_the_monthly_draft_names_the_best_and_the_worst_booth_and_proposes
     assert "ふれあい福祉センター was below 50% of the forecast 2 times this month: consider replacing the venue" in text
     assert "Weak slot 16:00–17:00 at アピタ金沢店 (0 applications): consider ending earlier" in text
     assert "Placements that brought no booking this month: 駅前掲示板" in text
-    assert "In the same month of 2024 the counters received 981 applications; this month's counts (2 days entered)" in text
+    assert (
+        "In the same month of 2024 the counters received 981 applications; this month's counts (2 days entered)" in text
+    )
     applications = expected_totals()["applications"]
     change = (applications - 60) / 60
     assert f"Applications at booths: {applications} against 60 (up {change:+.0%})" in text
 
 
 # --- the documents ----------------------------------------------------------------------------------------------------
+
 
 def pdf_text(pdf: bytes) -> str:
     result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
@@ -320,15 +410,40 @@ async def test_the_daily_pdf_shows_the_figures_the_wareki_date_and_the_analysis(
     await build_day()
     report = await daily_report(DAY)
     text = pdf_text(daily_report_pdf(report, "改善提案：16時台の枠を見直す。"))
-    for words in ("日次実績報告書", "2027年6月5日（土）", "令和9年6月5日", "ブース別実績", "時間帯別申請件数", "窓口実績",
-                  "分析・改善提案", "改善提案：16時台の枠を見直す。", "イオン金沢店", "長坂公民館", "午後に雨"):
+    for words in (
+        "日次実績報告書",
+        "2027年6月5日（土）",
+        "令和9年6月5日",
+        "ブース別実績",
+        "時間帯別申請件数",
+        "窓口実績",
+        "分析・改善提案",
+        "改善提案：16時台の枠を見直す。",
+        "イオン金沢店",
+        "長坂公民館",
+        "午後に雨",
+    ):
         assert words in text, words
     assert "中止会場" not in text and "翌日会場" not in text
     lines = [line.split() for line in text.splitlines()]
     assert ["2", "5", "7", "3", "1", "20%", "3", "4", "12", "7", "4", "30", "60%", "1.7"] in lines  # 実施概要
     mall = next(words for words in lines if "イオン金沢店" in words and "10:00–17:00" in words)
-    assert mall[mall.index("10:00–17:00") + 1:] == ["14", "4", "6", "2", "1", "25%", "3", "4", "12", "7", "4", "20",
-                                                    "60%", "1.7"]
+    assert mall[mall.index("10:00–17:00") + 1 :] == [
+        "14",
+        "4",
+        "6",
+        "2",
+        "1",
+        "25%",
+        "3",
+        "4",
+        "12",
+        "7",
+        "4",
+        "20",
+        "60%",
+        "1.7",
+    ]
     hours = next(words for words in lines if words and words[0] == "申請件数" and len(words) == 9)
     assert hours[1:] == ["3", "4", "0", "0", "0", "0", "5", "12"]
 
@@ -340,9 +455,19 @@ async def test_the_monthly_pdf_renders_quickly_with_every_section(kanazawa_stats
     pdf = monthly_report_pdf(report, "月次の分析（編集済み）")
     seconds = time.perf_counter() - started
     text = pdf_text(pdf)
-    for words in ("月次実施報告書", "2027年6月", "令和9年6月", "前月との比較", "会場種別", "広報（掲示・配布場所）別の予約",
-                  "イオン掲示板", "2024年同月との比較", "2024年6月（令和6年6月）の窓口統計", "月次の分析（編集済み）",
-                  "グラフ"):
+    for words in (
+        "月次実施報告書",
+        "2027年6月",
+        "令和9年6月",
+        "前月との比較",
+        "会場種別",
+        "広報（掲示・配布場所）別の予約",
+        "イオン掲示板",
+        "2024年同月との比較",
+        "2024年6月（令和6年6月）の窓口統計",
+        "月次の分析（編集済み）",
+        "グラフ",
+    ):
         assert words in text, words
     assert seconds < 5, f"monthly PDF took {seconds:.1f} s"
 
@@ -360,7 +485,14 @@ async def test_the_daily_workbook_has_its_sheets_numbers_charts_and_analysis():
     assert len(booths._charts) == 2
     hours = workbook["時間帯別"]
     assert [(row[0].value, row[1].value) for row in hours.iter_rows(min_row=2)] == [
-        ("10時台", 3), ("11時台", 4), ("12時台", 0), ("13時台", 0), ("14時台", 0), ("15時台", 0), ("16時台", 5)]
+        ("10時台", 3),
+        ("11時台", 4),
+        ("12時台", 0),
+        ("13時台", 0),
+        ("14時台", 0),
+        ("15時台", 0),
+        ("16時台", 5),
+    ]
     assert len(hours._charts) == 1
     office = workbook["窓口実績"]
     assert [cell.value for cell in office[2]] == [40, 21, 5, 3, 33, 17]
@@ -418,12 +550,24 @@ async def test_without_counter_statistics_the_monthly_report_compares_with_no_ea
 
 async def test_the_same_month_of_the_latest_earlier_year_in_the_file_is_compared(monkeypatch, tmp_path):
     use_counter_stats(monkeypatch, counter_file(tmp_path))
-    await OfficeCount.insert(OfficeCount(date=dt.date(2026, 6, 3), card_handovers=70, certificates=40, pin_resets=1,
-                                         card_changes=1, applications=60, phone_calls=20))
+    await OfficeCount.insert(
+        OfficeCount(
+            date=dt.date(2026, 6, 3),
+            card_handovers=70,
+            certificates=40,
+            pin_resets=1,
+            card_changes=1,
+            applications=60,
+            phone_calls=20,
+        )
+    )
     report = await monthly_report("2026-06")
     assert report.counter_stat is not None
     assert (report.counter_stat.month, report.counter_stat.year, report.counter_stat.applications) == (
-        "2025-06", 2025, 1200)
+        "2025-06",
+        2025,
+        1200,
+    )
     text = pdf_text(monthly_report_pdf(report, "分析"))
     assert "2025年同月との比較" in text and "2025年6月（令和7年6月）の窓口統計" in text and "2024年同月" not in text
     office = load_workbook(io.BytesIO(monthly_report_xlsx(report, "分析")))["窓口実績"]

@@ -77,10 +77,16 @@ async def test_the_hours_must_add_up_to_the_total_and_lie_within_the_booth(staff
 
 async def test_saving_again_corrects_the_one_row_and_audits_counts_without_the_notes(staff):
     booth = await publish_booth(DAY)
-    await results.save_results(booth["session"], {"applications": "12", "photos": "5", "inquiries": "20",
-                                                  "notes": "田中様より駐車場の問い合わせ"}, staff)
-    await results.save_results(booth["session"], {"applications": "14", "photos": "", "inquiries": "20",
-                                                  "notes": "田中様より駐車場の問い合わせ"}, staff)
+    await results.save_results(
+        booth["session"],
+        {"applications": "12", "photos": "5", "inquiries": "20", "notes": "田中様より駐車場の問い合わせ"},
+        staff,
+    )
+    await results.save_results(
+        booth["session"],
+        {"applications": "14", "photos": "", "inquiries": "20", "notes": "田中様より駐車場の問い合わせ"},
+        staff,
+    )
     rows = await BoothResult.select()
     assert len(rows) == 1
     assert (rows[0]["applications"], rows[0]["photos"], rows[0]["inquiries"]) == (14, 0, 20)
@@ -118,8 +124,11 @@ async def test_office_counts_are_one_row_per_day_and_blank_is_zero(staff):
     rows = await OfficeCount.select()
     assert len(rows) == 1
     assert (rows[0]["card_handovers"], rows[0]["pin_resets"], rows[0]["certificates"]) == (31, 2, 0)
-    last = (await AuditEvent.select().where(AuditEvent.action == "office.counts_saved").order_by(
-        AuditEvent.id, ascending=False))[0]
+    last = (
+        await AuditEvent.select()
+        .where(AuditEvent.action == "office.counts_saved")
+        .order_by(AuditEvent.id, ascending=False)
+    )[0]
     assert "card_handovers" in str(last["changes"]) and "phone_calls" not in str(last["changes"])
     with pytest.raises(ValidationFailed) as caught:
         await results.save_office_counts(DAY, {"card_handovers": "-3", "certificates": "x"}, staff)
@@ -131,8 +140,17 @@ async def test_office_counts_are_one_row_per_day_and_blank_is_zero(staff):
 
 async def _book(booth: dict, state: str, party: int = 1, n: list[int] = [0]) -> None:  # noqa: B006
     n[0] += 1
-    await Booking.insert(Booking(code=f"TEST{n[0]:012d}", slot=booth["slots"][0]["id"], session=booth["session"],
-                                 party_size=party, name_kana="テスト", phone="0900000000", state=state))
+    await Booking.insert(
+        Booking(
+            code=f"TEST{n[0]:012d}",
+            slot=booth["slots"][0]["id"],
+            session=booth["session"],
+            party_size=party,
+            name_kana="テスト",
+            phone="0900000000",
+            state=state,
+        )
+    )
 
 
 async def test_the_day_overview_counts_bookings_check_ins_no_shows_and_walk_ins(staff):
@@ -141,8 +159,10 @@ async def test_the_day_overview_counts_bookings_check_ins_no_shows_and_walk_ins(
     await publish_booth(DAY, state=SessionState.cancelled.value)  # not shown
     for state, party in (("confirmed", 2), ("checked_in", 1), ("checked_in", 3), ("no_show", 1), ("cancelled", 2)):
         await _book(booth, state, party)
-    await WalkIn.insert(WalkIn(session=booth["session"], number=1, party_size=1, state="served"),
-                        WalkIn(session=booth["session"], number=2, party_size=2, state="waiting"))
+    await WalkIn.insert(
+        WalkIn(session=booth["session"], number=1, party_size=1, state="served"),
+        WalkIn(session=booth["session"], number=2, party_size=2, state="waiting"),
+    )
     await results.save_results(booth["session"], {"applications": "9"}, staff)
     await results.save_office_counts(DAY, {"applications": "40"}, staff)
     day = await results.day_overview(DAY)
@@ -164,7 +184,10 @@ async def test_the_list_of_days_is_newest_first_with_what_is_entered(staff):
     await results.save_office_counts(DAY, {}, staff)
     days = await results.booth_days(dt.date(2027, 5, 1), dt.date(2027, 6, 30))
     assert [(d.date, d.booths, d.with_results, d.office_counts) for d in days] == [
-        (dt.date(2027, 6, 20), 1, 0, False), (DAY, 2, 0, True), (dt.date(2027, 5, 15), 1, 1, False)]
+        (dt.date(2027, 6, 20), 1, 0, False),
+        (DAY, 2, 0, True),
+        (dt.date(2027, 5, 15), 1, 1, False),
+    ]
     assert days[-1].complete and not days[1].complete
 
 
@@ -174,11 +197,28 @@ async def test_a_booth_continued_by_a_change_keeps_its_results(staff):
     old = await publish_booth(DAY)
     await results.save_results(old["session"], {"applications": "5"}, staff)
     row = await Session.select().where(Session.id == old["session"]).first()
-    version = (await PlanVersion.insert(PlanVersion(plan=(await PlanVersion.select(PlanVersion.plan).where(
-        PlanVersion.id == row["version"]).first())["plan"], state="approved")).returning(PlanVersion.id))[0]["id"]
-    new_id = (await Session.insert(Session(**{**{k: v for k, v in row.items() if k not in ("id", "version")},
-                                              "version": version, "state": SessionState.planned.value,
-                                              "origin": old["session"]})).returning(Session.id))[0]["id"]
+    version = (
+        await PlanVersion.insert(
+            PlanVersion(
+                plan=(await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == row["version"]).first())[
+                    "plan"
+                ],
+                state="approved",
+            )
+        ).returning(PlanVersion.id)
+    )[0]["id"]
+    new_id = (
+        await Session.insert(
+            Session(
+                **{
+                    **{k: v for k, v in row.items() if k not in ("id", "version")},
+                    "version": version,
+                    "state": SessionState.planned.value,
+                    "origin": old["session"],
+                }
+            )
+        ).returning(Session.id)
+    )[0]["id"]
     async with write_transaction():
         await publish_version(PlanApproved(version_id=version, actor_id=None))
     day = await results.day_overview(DAY)

@@ -64,8 +64,11 @@ def personal_values() -> list[str]:
 async def with_partner(venue: dict, actor) -> dict:
     """Give a venue a partner through the staff edit (which writes the change into the audit log)."""
     values = {f.name: venue[f.name] for f in fields(VenueUpdate)}
-    values.update(partner_name=PARTNER_NAME, partner_email=PARTNER_EMAIL,
-                  notes=f"鍵の受け取りは{PARTNER_NAME}さん（{PARTNER_EMAIL}）へ。")
+    values.update(
+        partner_name=PARTNER_NAME,
+        partner_email=PARTNER_EMAIL,
+        notes=f"鍵の受け取りは{PARTNER_NAME}さん（{PARTNER_EMAIL}）へ。",
+    )
     return await update_venue(actor, venue["venue_id"], VenueUpdate(**values))
 
 
@@ -80,10 +83,18 @@ async def scenario() -> dict:
         codes = []
         for n, (typed, _stored, phone, _digits, email) in enumerate(RESIDENTS):
             for booth in (old, recent):
-                details, _created = await create_booking(BookingRequest(
-                    slot_id=booth["slots"][n % 2]["id"], name_kana=typed, phone=phone, email=email, party_size=n + 1,
-                    needs=Needs(wheelchair=n == 0, interpreter="vi" if n == 3 else ""),
-                    readiness={"photo_id": True}), idempotency_key=f"key-{n}-{booth['session']}")
+                details, _created = await create_booking(
+                    BookingRequest(
+                        slot_id=booth["slots"][n % 2]["id"],
+                        name_kana=typed,
+                        phone=phone,
+                        email=email,
+                        party_size=n + 1,
+                        needs=Needs(wheelchair=n == 0, interpreter="vi" if n == 3 else ""),
+                        readiness={"photo_id": True},
+                    ),
+                    idempotency_key=f"key-{n}-{booth['session']}",
+                )
                 codes.append(details.code)
         await cancel_booking(codes[2], manage_token(codes[2]))
         await cancel_booking(codes[3], manage_token(codes[3]))
@@ -98,13 +109,17 @@ async def scenario() -> dict:
 async def counts_by_booth() -> dict:
     """What the reports count: bookings per booth, slot, state, source and language; people per booth and state;
     each slot's booked places."""
-    rows = await Booking.select(Booking.session, Booking.slot, Booking.state, Booking.party_size, Booking.source,
-                                Booking.language)
+    rows = await Booking.select(
+        Booking.session, Booking.slot, Booking.state, Booking.party_size, Booking.source, Booking.language
+    )
     people: Counter = Counter()
     for r in rows:
         people[(r["session"], r["state"])] += r["party_size"]
-    return {"bookings": Counter((r["session"], r["slot"], r["state"], r["source"], r["language"]) for r in rows),
-            "people": people, "booked": {r["id"]: r["booked"] for r in await Slot.select(Slot.id, Slot.booked)}}
+    return {
+        "bookings": Counter((r["session"], r["slot"], r["state"], r["source"], r["language"]) for r in rows),
+        "people": people,
+        "booked": {r["id"]: r["booked"] for r in await Slot.select(Slot.id, Slot.booked)},
+    }
 
 
 async def database_text() -> list[tuple[str, str, str]]:
@@ -123,11 +138,16 @@ async def database_text() -> list[tuple[str, str, str]]:
 
 
 def leaks(texts: list[tuple[str, str, str]], values: list[str]) -> list[tuple[str, str, str]]:
-    return [(table, column, value) for table, column, text in texts for value in values
-            if value.lower() in text.lower() or value.replace(" ", "") in text.replace(" ", "").replace("\u3000", "")]
+    return [
+        (table, column, value)
+        for table, column, text in texts
+        for value in values
+        if value.lower() in text.lower() or value.replace(" ", "") in text.replace(" ", "").replace("\u3000", "")
+    ]
 
 
 # --- the scheduled purge ------------------------------------------------------------------------------------------
+
 
 async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_count():
     world = await scenario()
@@ -138,8 +158,12 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
 
     result = await retention.purge_expired(PURGE_AT, 30)
 
-    assert result.counts == {"bookings_anonymised": 4, "resident_messages_deleted": resident_mail,
-                             "free_texts_scrubbed": 0, "audit_entries_scrubbed": 0}
+    assert result.counts == {
+        "bookings_anonymised": 4,
+        "resident_messages_deleted": resident_mail,
+        "free_texts_scrubbed": 0,
+        "audit_entries_scrubbed": 0,
+    }
     assert result.cutoff == dt.date(2027, 7, 1) and result.run_id is not None
     assert await counts_by_booth() == before
     old = await Booking.select().where(Booking.session == world["old"]["session"])
@@ -157,8 +181,16 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
     assert event["object_id"] == str(result.run_id) and "bookings_anonymised=4" in event["summary"]
 
     again = await retention.purge_expired(PURGE_AT, 30)
-    assert again.counts == {"bookings_anonymised": 0, "resident_messages_deleted": 0, "free_texts_scrubbed": 0,
-                            "audit_entries_scrubbed": 0} and again.total == 0
+    assert (
+        again.counts
+        == {
+            "bookings_anonymised": 0,
+            "resident_messages_deleted": 0,
+            "free_texts_scrubbed": 0,
+            "audit_entries_scrubbed": 0,
+        }
+        and again.total == 0
+    )
     assert await counts_by_booth() == before
 
 
@@ -167,8 +199,11 @@ async def test_the_scheduled_purge_cuts_the_names_it_erases_out_of_staff_notes()
     typed (a booth's results here) — the end-of-contract run would no longer know it."""
     world = await scenario()
     _typed, name, phone_typed, _digits, _email = RESIDENTS[0]
-    await BoothResult.insert(BoothResult(session=world["old"]["session"], applications=3,
-                                         notes=f"{name}様 車椅子で来場 {phone_typed} 折り返し済み"))
+    await BoothResult.insert(
+        BoothResult(
+            session=world["old"]["session"], applications=3, notes=f"{name}様 車椅子で来場 {phone_typed} 折り返し済み"
+        )
+    )
     result = await retention.purge_expired(PURGE_AT, 30)
     assert result.counts["free_texts_scrubbed"] == 1
     notes = (await BoothResult.select(BoothResult.notes).first())["notes"]
@@ -198,6 +233,7 @@ async def test_a_dry_run_counts_and_changes_nothing():
 
 
 # --- the end of the contract --------------------------------------------------------------------------------------
+
 
 async def test_after_the_end_of_contract_deletion_no_name_phone_or_email_is_anywhere(var_dir):
     world = await scenario()
@@ -257,7 +293,8 @@ async def database_bytes(database: str) -> bytes:
     rows = await Booking.raw(
         "SELECT pg_read_binary_file(pg_relation_filepath(c.oid)) AS data FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'pg_toast') "
-        "AND c.relkind IN ('r', 't', 'i') AND pg_relation_filepath(c.oid) IS NOT NULL")
+        "AND c.relkind IN ('r', 't', 'i') AND pg_relation_filepath(c.oid) IS NOT NULL"
+    )
     return b"".join(bytes(row["data"]) for row in rows if row["data"])
 
 
@@ -271,9 +308,11 @@ async def test_the_deleted_rows_are_not_left_in_the_database_files(database):
 
 # --- the deletion report ------------------------------------------------------------------------------------------
 
+
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True,
-                          timeout=60).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def pdf_info(path: Path) -> str:

@@ -23,6 +23,7 @@ async def rush(url: str, bodies: list[dict], headers: list[dict]) -> list[httpx.
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
     go = asyncio.Event()
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+
         async def attempt(body: dict, header: dict) -> httpx.Response:
             await go.wait()
             return await client.post("/api/bookings", json=body, headers=header)
@@ -46,8 +47,10 @@ def assert_clean_server_log(output: str) -> None:
 async def test_300_simultaneous_attempts_on_20_places_give_exactly_20_bookings(busy_portal):
     booth = await publish_booth(capacity=CAPACITY)
     slot = booth["slots"][0]["id"]
-    bodies = [{"slot_id": slot, "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}", "party_size": 1}
-              for n in range(ATTEMPTS)]
+    bodies = [
+        {"slot_id": slot, "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}", "party_size": 1}
+        for n in range(ATTEMPTS)
+    ]
     responses = await rush(busy_portal.url, bodies, [{"Idempotency-Key": f"rush-{n}"} for n in range(ATTEMPTS)])
 
     statuses = Counter(r.status_code for r in responses)
@@ -68,8 +71,11 @@ async def test_300_simultaneous_repeats_of_one_idempotency_key_give_one_booking(
     responses = await rush(busy_portal.url, [body] * ATTEMPTS, [{"Idempotency-Key": "one-tap"}] * ATTEMPTS)
 
     statuses = Counter(r.status_code for r in responses)
-    assert statuses == {201: ATTEMPTS}, (busy_portal.workers, statuses, [r.text for r in responses
-                                                                         if r.status_code != 201][:3])
+    assert statuses == {201: ATTEMPTS}, (
+        busy_portal.workers,
+        statuses,
+        [r.text for r in responses if r.status_code != 201][:3],
+    )
     assert len({r.json()["code"] for r in responses}) == 1
     assert sum(1 for r in responses if r.headers.get("Idempotent-Replayed") == "true") == ATTEMPTS - 1
     assert await slot_state(slot) == (1, 1)
@@ -82,8 +88,10 @@ async def test_a_rush_from_one_address_stops_at_the_rate_limit_counted_across_wo
     limit, attempts = 25, 120
     booth = await publish_booth(capacity=500)
     slot = booth["slots"][0]["id"]
-    bodies = [{"slot_id": slot, "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}", "party_size": 1}
-              for n in range(attempts)]
+    bodies = [
+        {"slot_id": slot, "name_kana": "カナザワ タロウ", "phone": f"090{n:08d}", "party_size": 1}
+        for n in range(attempts)
+    ]
     workers = 1 if is_sqlite() else POSTGRES_WORKERS
     with serve_portal(workers, BOOKING_RATE_LIMIT=str(limit), DB_POOL="1", REDIS_URL=redis_url) as portal:
         responses = await rush(portal.url, bodies, [{"Idempotency-Key": f"limited-{n}"} for n in range(attempts)])
@@ -115,8 +123,9 @@ async def test_bookings_keep_flowing_while_the_booth_list_is_read_again(database
             async def book(n: int) -> int:
                 await go.wait()
                 body = {"slot_id": slot, "name_kana": "カナザワ タロウ", "phone": f"080{n:08d}", "party_size": 1}
-                return (await client.post("/api/bookings", json=body,
-                                          headers={"Idempotency-Key": f"flowing-{n}"})).status_code
+                return (
+                    await client.post("/api/bookings", json=body, headers={"Idempotency-Key": f"flowing-{n}"})
+                ).status_code
 
             async def read() -> int:
                 await go.wait()

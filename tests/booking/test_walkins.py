@@ -32,8 +32,9 @@ async def staff(make_user):
 
 async def book(slot_id: int, party_size: int = 1, phone: str = "090-1234-5678") -> str:
     with clock.frozen(BEFORE):
-        details, _created = await create_booking(BookingRequest(slot_id=slot_id, name_kana="やまだ たろう",
-                                                                phone=phone, party_size=party_size))
+        details, _created = await create_booking(
+            BookingRequest(slot_id=slot_id, name_kana="やまだ たろう", phone=phone, party_size=party_size)
+        )
     return details.code
 
 
@@ -41,13 +42,13 @@ async def test_twenty_walk_ins_registered_at_once_get_the_numbers_1_to_20(staff)
     booth = await publish_booth(DAY)
     other = await publish_booth(DAY)
     with clock.frozen(at(10, 30)):
-        tickets = await asyncio.gather(*(walkins.register_walk_in(staff, booth["session"], 1 + n % 3)
-                                         for n in range(20)))
+        tickets = await asyncio.gather(
+            *(walkins.register_walk_in(staff, booth["session"], 1 + n % 3) for n in range(20))
+        )
         elsewhere = await walkins.register_walk_in(staff, other["session"], 2)
     assert sorted(t.number for t in tickets) == list(range(1, 21))
     assert elsewhere.number == 1  # every booth counts from 1
-    numbers = [row["number"] for row in await WalkIn.select(WalkIn.number).where(
-        WalkIn.session == booth["session"])]
+    numbers = [row["number"] for row in await WalkIn.select(WalkIn.number).where(WalkIn.session == booth["session"])]
     assert sorted(numbers) == list(range(1, 21))
     assert await AuditEvent.count().where(AuditEvent.action == "walk_in.registered") == 21
 
@@ -90,8 +91,16 @@ async def test_call_serve_and_left(staff):
 
 def slots(*rows: tuple[int, int, int, int]) -> list[_SlotRow]:
     """Slots of 30 minutes from 10:00: (minute offset, capacity, walk_in, booked)."""
-    return [_SlotRow(at(10) + dt.timedelta(minutes=offset), at(10) + dt.timedelta(minutes=offset + 30), capacity,
-                     walk_in, booked_places) for offset, capacity, walk_in, booked_places in rows]
+    return [
+        _SlotRow(
+            at(10) + dt.timedelta(minutes=offset),
+            at(10) + dt.timedelta(minutes=offset + 30),
+            capacity,
+            walk_in,
+            booked_places,
+        )
+        for offset, capacity, walk_in, booked_places in rows
+    ]
 
 
 def test_the_estimated_wait_follows_the_documented_formula():
@@ -110,8 +119,12 @@ async def test_live_status_counts_places_the_queue_and_the_wait(staff):
     booth = await publish_booth(DAY, start=dt.time(10), end=dt.time(12), capacity=4, walk_in=2)
     session = booth["session"]
     first, second, third, _fourth = (s["id"] for s in booth["slots"])
-    codes = [await book(first, 2), await book(first, 2, "09000000001"), await book(second, 1, "09000000002"),
-             await book(third, 3, "09000000003")]
+    codes = [
+        await book(first, 2),
+        await book(first, 2, "09000000001"),
+        await book(second, 1, "09000000002"),
+        await book(third, 3, "09000000003"),
+    ]
     with clock.frozen(at(9, 30)):
         before = await walkins.live_status(session)
     assert before.phase == "before" and before.open_places == 16 - 8 and before.due_parties == 4
@@ -131,8 +144,11 @@ async def test_live_status_counts_places_the_queue_and_the_wait(staff):
     assert live.now_serving == 1
     # 10:16, 5 people ahead: the 10:00 slot has 4 + 2 - 2 = 4 free per 30 minutes, 1.87 in its last 14 minutes;
     # the 10:30 slot 5 per 30 minutes takes the other 3.13 in 18.8 minutes: 32.8, rounded up to 35
-    assert live.wait_minutes == estimate_wait(slots((0, 4, 2, 2), (30, 4, 2, 1), (60, 4, 2, 3), (90, 4, 2, 0)), 5,
-                                              at(10, 16)) == 35
+    assert (
+        live.wait_minutes
+        == estimate_wait(slots((0, 4, 2, 2), (30, 4, 2, 1), (60, 4, 2, 3), (90, 4, 2, 0)), 5, at(10, 16))
+        == 35
+    )
     with clock.frozen(at(12, 0)):
         assert (await walkins.live_status(session)).phase == "closed"
     assert (await Booking.select(Booking.state).where(Booking.code == codes[1]).first())["state"] == "no_show"

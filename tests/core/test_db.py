@@ -52,8 +52,9 @@ async def test_sqlite_writers_of_one_process_take_turns_in_the_order_they_asked(
     order: list[int] = []
 
     async def write(n: int) -> None:
-        async with SafeSQLiteTransaction(engine=engine, transaction_type=TransactionType.immediate,
-                                         allow_nested=True) as transaction:
+        async with SafeSQLiteTransaction(
+            engine=engine, transaction_type=TransactionType.immediate, allow_nested=True
+        ) as transaction:
             await transaction.connection.execute("INSERT INTO written VALUES (?)", (n,))
             await asyncio.sleep(0.005)  # holds the write lock a while, as a booking's statements do
             order.append(n)

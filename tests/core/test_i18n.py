@@ -24,10 +24,30 @@ def test_catalog_template_is_up_to_date_with_the_code(tmp_path):
     """A message added to the code but not extracted (run `make messages`) fails here."""
     out = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_",
-         "-k", "gettext", "-k", "ngettext:1,2", "--no-location",
-         "--ignore-dirs=.* _* .venv node_modules tests var data static bench scripts", "-o", str(out), "."],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "--ignore-dirs=.* _* .venv node_modules tests var data static bench scripts",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     fresh = {m.id for m in read_po(out.open("rb")) if m.id}
     committed = {m.id for m in read_po((LOCALE / "messages.pot").open("rb")) if m.id}

@@ -13,8 +13,15 @@ def test_codes_and_tokens_are_redacted_from_request_lines():
 
 
 def test_the_uvicorn_access_log_uses_the_filter():
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", "/bookings/7KQ2M9XD4TRBW8HN?token=secret", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/bookings/7KQ2M9XD4TRBW8HN?token=secret", "1.1", 200),
+        None,
+    )
     RedactSecrets().filter(record)
     assert "secret" not in record.getMessage() and "7KQ2M9XD4TRBW8HN" not in record.getMessage()
     assert uvicorn_log_config()["handlers"]["access"]["filters"] == ["redact_secrets"]
@@ -27,8 +34,9 @@ async def test_without_smtp_the_console_shows_messages_without_addresses_or_toke
     from core.settings import get_settings
 
     monkeypatch.setattr(outbox, "get_settings", lambda: dataclasses.replace(get_settings(), smtp_url=None))
-    await outbox.queue_email("hanako@example.jp", "予約", "http://x/bookings/7KQ2M9XD4TRBW8HN?token=s3cret",
-                             kind="booking.confirmed")
+    await outbox.queue_email(
+        "hanako@example.jp", "予約", "http://x/bookings/7KQ2M9XD4TRBW8HN?token=s3cret", kind="booking.confirmed"
+    )
     with caplog.at_level(logging.INFO, logger="outreach.outbox"):
         assert await outbox.send_pending() == 1
     shown = caplog.text

@@ -40,20 +40,36 @@ def mail_server_down(monkeypatch):
 
 async def test_the_list_masks_residents_addresses_and_filters_by_status():
     await message("sent", recipient="taro@example.jp", kind="booking.confirmed")
-    await message("failed", recipient="partner@example.jp", kind="venue.partner",
-                  last_error="550 <partner@example.jp> mailbox unavailable")
-    await message("failed", recipient="hanako@example.jp", kind="booking.reminder",
-                  last_error="550 <hanako@example.jp> mailbox unavailable")
+    await message(
+        "failed",
+        recipient="partner@example.jp",
+        kind="venue.partner",
+        last_error="550 <partner@example.jp> mailbox unavailable",
+    )
+    await message(
+        "failed",
+        recipient="hanako@example.jp",
+        kind="booking.reminder",
+        last_error="550 <hanako@example.jp> mailbox unavailable",
+    )
     await message("queued", recipient="lead@example.jp", kind="plan.submitted")
     entries = await outbox_admin.list_messages()
-    assert [e.recipient for e in entries] == ["lead@example.jp", "h***@example.jp", "partner@example.jp",
-                                              "t***@example.jp"]  # newest first
+    assert [e.recipient for e in entries] == [
+        "lead@example.jp",
+        "h***@example.jp",
+        "partner@example.jp",
+        "t***@example.jp",
+    ]  # newest first
     assert "hanako" not in entries[1].last_error and "h***@example.jp" in entries[1].last_error
     assert "partner@example.jp" in entries[2].last_error
     assert [e.status for e in await outbox_admin.list_messages("failed")] == ["failed", "failed"]
     assert await outbox_admin.status_counts() == {"queued": 1, "sent": 1, "failed": 2}
-    assert [(e.can_resend, e.can_retry) for e in entries] == [(False, True), (True, False), (True, False),
-                                                              (True, False)]
+    assert [(e.can_resend, e.can_retry) for e in entries] == [
+        (False, True),
+        (True, False),
+        (True, False),
+        (True, False),
+    ]
     assert entries[0].next_attempt_at is not None and entries[1].next_attempt_at is None
 
 
@@ -66,7 +82,8 @@ async def test_resending_queues_a_copy_and_leaves_the_original_as_it_was(make_us
     assert await OutboxMessage.select().where(OutboxMessage.id == original["id"]).first() == original
     copy = await OutboxMessage.select().where(OutboxMessage.id == new_id).first()
     assert {k: copy[k] for k in ("recipient", "subject", "body", "kind")} == {
-        k: original[k] for k in ("recipient", "subject", "body", "kind")}
+        k: original[k] for k in ("recipient", "subject", "body", "kind")
+    }
     assert (copy["status"], copy["attempts"], copy["last_error"], copy["sent_at"]) == ("queued", 0, "", None)
     (event,) = await AuditEvent.select().where(AuditEvent.action == "outbox.resent")
     assert (event["actor_name"], event["object_id"]) == (actor.username, str(new_id))
@@ -97,13 +114,14 @@ async def test_a_message_is_marked_failed_after_the_last_attempt(mail_server_dow
     assert await send_pending() == 0
     row = await OutboxMessage.select().first()
     assert (row["status"], row["attempts"]) == ("queued", 1) and row["last_error"]
-    await OutboxMessage.update({OutboxMessage.attempts: MAX_ATTEMPTS - 1,
-                                OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC)}).where(
-        OutboxMessage.id == row["id"])
+    await OutboxMessage.update(
+        {OutboxMessage.attempts: MAX_ATTEMPTS - 1, OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC)}
+    ).where(OutboxMessage.id == row["id"])
     assert await send_pending() == 0
     row = await OutboxMessage.select().first()
     assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
     await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC)}).where(
-        OutboxMessage.id == row["id"])
+        OutboxMessage.id == row["id"]
+    )
     assert await send_pending() == 0  # a failed message is not tried again by itself
     assert (await OutboxMessage.select().first())["attempts"] == MAX_ATTEMPTS

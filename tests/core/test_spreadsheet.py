@@ -7,8 +7,9 @@ import pytest
 from core.spreadsheet import escape_formula, unescape_formula
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+81-76-220-2111", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "\r=1",
-                                  "-abc", "--", "-1+1"])
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "+81-76-220-2111", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "\r=1", "-abc", "--", "-1+1"]
+)
 def test_formulas_get_a_quote_and_lose_it_again(cell: str) -> None:
     for keep_numbers in (False, True):
         escaped = escape_formula(cell, keep_numbers=keep_numbers)

@@ -11,8 +11,10 @@ async def test_creating_a_staff_account_is_audited_with_who_created_it():
     admin = await create_user("the-admin", PASSWORD, Role.admin)
     created = await create_user("new-reviewer", PASSWORD, Role.city_reviewer, created_by=admin)
     events = await AuditEvent.select().where(AuditEvent.action == "user.created").order_by(AuditEvent.id)
-    assert [(e["actor_name"], e["object_id"]) for e in events] == [("system", str(admin.id)),
-                                                                    ("the-admin", str(created.id))]
+    assert [(e["actor_name"], e["object_id"]) for e in events] == [
+        ("system", str(admin.id)),
+        ("the-admin", str(created.id)),
+    ]
     assert events[1]["actor_id"] == admin.id and events[1]["summary"] == "new-reviewer"
     assert events[1]["object_type"] == "staff_user"
 

@@ -14,8 +14,16 @@ import pytest
 from playwright.async_api import async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def free_port() -> int:
@@ -29,8 +37,12 @@ def live_server(database):  # noqa: ARG001 - the database is migrated first
     """The portal served by `outreach serve` on a free port; stopped after the test."""
     port = free_port()
     outreach = str(Path(sys.executable).parent / "outreach")
-    process = subprocess.Popen([outreach, "serve", "--port", str(port), "--no-migrate"], env=dict(os.environ),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [outreach, "serve", "--port", str(port), "--no-migrate"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -22,8 +22,9 @@ async def violations(page) -> list[dict]:
     # Evaluated through the DevTools protocol: an inline <script> tag would be refused by the pages' CSP.
     await page.evaluate(AXE.read_text(encoding="utf-8"))
     result = await page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]
+    ]
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
@@ -45,8 +46,16 @@ async def test_back_office_pages_have_no_accessibility_violations(page, live_ser
     await page.click("form.form button[type=submit]")
     await page.wait_for_url("**/staff/venues")
 
-    for path in ["/staff/venues", "/staff/venues/v/COM-001", "/staff/venues/v/COM-001/edit", "/staff/venues/map",
-                 "/staff/venues/import", "/staff/audit", "/staff/users", "/staff/venues/v/NOPE"]:
+    for path in [
+        "/staff/venues",
+        "/staff/venues/v/COM-001",
+        "/staff/venues/v/COM-001/edit",
+        "/staff/venues/map",
+        "/staff/venues/import",
+        "/staff/audit",
+        "/staff/users",
+        "/staff/venues/v/NOPE",
+    ]:
         await page.goto(live_server + path)
         found[path] = await violations(page)
 
@@ -77,12 +86,22 @@ async def test_plan_pages_have_no_accessibility_violations(page, live_server, la
     from tests.venues.factories import make_venue
 
     for n in range(3):
-        await make_venue(venue_id=f"A{n}", name=f"第{n}公民館", lat=36.5 + 0.03 * n, lon=136.6,
-                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+        await make_venue(
+            venue_id=f"A{n}",
+            name=f"第{n}公民館",
+            lat=36.5 + 0.03 * n,
+            lon=136.6,
+            open_days="月火水木金土日",
+            open_from="09:00",
+            open_until="17:00",
+        )
     await DemandPoint.insert(*[DemandPoint(name=f"町{n}", lat=36.5 + 0.03 * n, lon=136.601) for n in range(3)])
     admin = await create_user("a11y-plans", PASSWORD, Role.contractor_lead)
-    version_id = await services.create_plan(admin, "計画", Parameters(
-        start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1))
+    version_id = await services.create_plan(
+        admin,
+        "計画",
+        Parameters(start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1),
+    )
     await services.run_solve(version_id)
     plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     session = (await services.sessions_of(version_id))[0]
@@ -93,8 +112,13 @@ async def test_plan_pages_have_no_accessibility_violations(page, live_server, la
     await page.click("form.form button[type=submit]")
     await page.wait_for_url("**/staff/venues")
     found = {}
-    for path in ["/staff/plans", "/staff/plans/new", f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/map",
-                 f"/staff/sessions/{session['id']}"]:
+    for path in [
+        "/staff/plans",
+        "/staff/plans/new",
+        f"/staff/plans/{plan_id}",
+        f"/staff/plans/{plan_id}/map",
+        f"/staff/sessions/{session['id']}",
+    ]:
         await page.goto(live_server + path)
         found[path] = await violations(page)
     await page.goto(live_server + f"/staff/sessions/{session['id']}")

@@ -32,14 +32,33 @@ KATAMACHI = (36.5615, 136.6525)
 async def booths() -> dict[str, dict]:
     """Town points, and three booths in 2027: one in 片町 and two farther away (the nearest is not the earliest)."""
     await import_places(DATA / "town_points.csv")
-    far = await publish_booth(dt.date(2027, 6, 5), venue=await make_venue(
-        name="森本公民館", name_en="Morimoto Community Hall", address="石川県金沢市吉原町", lat=36.63, lon=136.71))
-    near = await publish_booth(dt.date(2027, 6, 19), venue=await make_venue(
-        name="片町きらら", name_en="Katamachi Kirara", address="石川県金沢市片町二丁目", lat=KATAMACHI[0],
-        lon=KATAMACHI[1], wheelchair=True))
-    middle = await publish_booth(dt.date(2027, 6, 12), venue=await make_venue(
-        name="金沢駅西公民館", name_en="Kanazawa Station West Hall", address="石川県金沢市広岡", lat=36.579,
-        lon=136.645))
+    far = await publish_booth(
+        dt.date(2027, 6, 5),
+        venue=await make_venue(
+            name="森本公民館", name_en="Morimoto Community Hall", address="石川県金沢市吉原町", lat=36.63, lon=136.71
+        ),
+    )
+    near = await publish_booth(
+        dt.date(2027, 6, 19),
+        venue=await make_venue(
+            name="片町きらら",
+            name_en="Katamachi Kirara",
+            address="石川県金沢市片町二丁目",
+            lat=KATAMACHI[0],
+            lon=KATAMACHI[1],
+            wheelchair=True,
+        ),
+    )
+    middle = await publish_booth(
+        dt.date(2027, 6, 12),
+        venue=await make_venue(
+            name="金沢駅西公民館",
+            name_en="Kanazawa Station West Hall",
+            address="石川県金沢市広岡",
+            lat=36.579,
+            lon=136.645,
+        ),
+    )
     return {"near": near, "middle": middle, "far": far}
 
 
@@ -68,10 +87,13 @@ async def violations(page) -> list[dict]:
     check it); its <iframe> element on the host page is checked here."""
     await page.evaluate(AXE.read_text(encoding="utf-8"))
     result = await page.evaluate(
-        "tags => axe.run(document, {iframes: false, runOnly: {type: 'tag', values: tags}})", TAGS)
+        "tags => axe.run(document, {iframes: false, runOnly: {type: 'tag', values: tags}})", TAGS
+    )
     undecided = [v for v in result["incomplete"] if v["id"] != "color-contrast"]
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] + undecided]
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] + undecided
+    ]
 
 
 async def focus_is_visible(page) -> bool:
@@ -126,8 +148,12 @@ async def test_a_resident_books_moves_and_cancels_in_japanese(page, live_server,
 
     code = code_from(page.url)
     row = await booking_row(code)
-    assert (row["state"], row["slot"], row["session"], row["party_size"]) == ("confirmed", chosen["id"],
-                                                                               near["session"], 2)
+    assert (row["state"], row["slot"], row["session"], row["party_size"]) == (
+        "confirmed",
+        chosen["id"],
+        near["session"],
+        2,
+    )
     assert row["name_kana"] == "カナザワ ハナコ" and row["email"] == "hanako@example.jp" and row["language"] == "ja"
     assert await booked(chosen) == 2
     assert await page.locator(".notice--success[role=status]").count() == 1
@@ -157,8 +183,12 @@ async def test_a_resident_books_moves_and_cancels_in_japanese(page, live_server,
     await page.click("form[action*='/move'] button[type=submit]")
     await page.wait_for_url("**/bookings/*moved=1")
     row = await booking_row(code)
-    assert (row["state"], row["slot"], row["session"], row["party_size"]) == ("confirmed", target["id"],
-                                                                               middle["session"], 2)
+    assert (row["state"], row["slot"], row["session"], row["party_size"]) == (
+        "confirmed",
+        target["id"],
+        middle["session"],
+        2,
+    )
     assert (await booked(chosen), await booked(target)) == (0, 2)
     assert await page.locator("#moved[role=status]").count() == 1
     facts = await page.locator(".facts").inner_text()
@@ -204,8 +234,12 @@ async def test_a_resident_books_and_cancels_in_english(page, live_server):
     await page.wait_for_url("**/bookings/*new=1")
     code = code_from(page.url)
     row = await booking_row(code)
-    assert (row["state"], row["slot"], row["party_size"], row["language"]) == ("confirmed", near["slots"][0]["id"],
-                                                                               1, "en")
+    assert (row["state"], row["slot"], row["party_size"], row["language"]) == (
+        "confirmed",
+        near["slots"][0]["id"],
+        1,
+        "en",
+    )
     assert row["phone"] == "09011112222" and await booked(near["slots"][0]) == 1
     assert "Your booking is confirmed." in await page.locator(".notice--success").inner_text()
     facts = await page.locator(".facts").inner_text()
@@ -260,7 +294,11 @@ async def test_a_resident_books_with_the_keyboard_alone(page, live_server):
 
     row = await booking_row(code_from(page.url))
     assert (row["slot"], row["party_size"], row["name_kana"], row["email"]) == (
-        near["slots"][1]["id"], 2, "ノト タロウ", "taro@example.jp")
+        near["slots"][1]["id"],
+        2,
+        "ノト タロウ",
+        "taro@example.jp",
+    )
     assert row["readiness"] and json.loads(row["readiness"])["photo_id"] is True
     assert await page.locator(".code").count() == 1
     assert page.outside == []  # type: ignore[attr-defined]
@@ -286,9 +324,12 @@ async def test_public_pages_are_accessible_and_fit_a_small_phone(page, live_serv
         if width > 360:
             overflow[name] = width
         if targets:
-            sizes = await page.eval_on_selector_all(targets, """nodes => nodes.map(n => {
+            sizes = await page.eval_on_selector_all(
+                targets,
+                """nodes => nodes.map(n => {
                 const r = n.getBoundingClientRect();
-                return [n.outerHTML.slice(0, 60), Math.round(r.width), Math.round(r.height)]; })""")
+                return [n.outerHTML.slice(0, 60), Math.round(r.width), Math.round(r.height)]; })""",
+            )
             assert sizes, f"{name}: nothing matches {targets}"
             if too_small := [s for s in sizes if s[1] < 44 or s[2] < 44]:
                 small[name] = too_small
@@ -308,8 +349,10 @@ async def test_public_pages_are_accessible_and_fit_a_small_phone(page, live_serv
     await page.goto(live_server + f"/booths/{near['session']}/book?slot={near['slots'][0]['id']}")
     fields = ".booking-form input:not([type=hidden]):not([type=radio]):not([type=checkbox]), .booking-form select"
     await check("booking form", f"label.slot-choice, label.checkbox, {fields}, form.booking-form button[type=submit]")
-    boxes = await page.eval_on_selector_all(".booking-form input[type=checkbox], .booking-form input[type=radio]",
-                                            "inputs => inputs.map(i => Math.round(i.getBoundingClientRect().width))")
+    boxes = await page.eval_on_selector_all(
+        ".booking-form input[type=checkbox], .booking-form input[type=radio]",
+        "inputs => inputs.map(i => Math.round(i.getBoundingClientRect().width))",
+    )
     assert set(boxes) == {20}, boxes  # a label that wraps does not squeeze its box
     await page.click("form.booking-form button[type=submit]")  # neither a name nor a way to reach the resident
     await page.wait_for_selector("#form-errors")
@@ -330,8 +373,10 @@ async def test_public_pages_are_accessible_and_fit_a_small_phone(page, live_serv
     await page.click("form.booking-form button[type=submit]")
     await page.wait_for_url("**/bookings/*new=1")
     code = code_from(page.url)
-    await check("confirmation", ".actions .button, form[action*='/move'] button[type=submit], "
-                                "form[action*='/move'] label.slot-choice")
+    await check(
+        "confirmation",
+        ".actions .button, form[action*='/move'] button[type=submit], form[action*='/move'] label.slot-choice",
+    )
     await page.goto(live_server + f"/bookings/{code}?token={manage_token(code)}&booth={booth['far']['session']}")
     await check("manage (another booth)", "form.filters button[type=submit]")
     await page.goto(live_server + f"/bookings/{code}/cancel?token={manage_token(code)}")

@@ -40,17 +40,33 @@ async def booth_around_now() -> dict:
     """Today's booth with four 30-minute slots, the first started 20 minutes ago (whatever the time of day)."""
     now = dt.datetime.now(clock.JST).replace(second=0, microsecond=0)
     first = now - dt.timedelta(minutes=20)
-    booth = await publish_booth(now.date(), start=dt.time(0), end=dt.time(0, 30), capacity=4, walk_in=2,
-                                venue=await make_venue(name="片町きらら", address="石川県金沢市片町二丁目"))
+    booth = await publish_booth(
+        now.date(),
+        start=dt.time(0),
+        end=dt.time(0, 30),
+        capacity=4,
+        walk_in=2,
+        venue=await make_venue(name="片町きらら", address="石川県金沢市片町二丁目"),
+    )
     await Slot.delete().where(Slot.session == booth["session"])  # replaced by slots around the current time
     starts = [first + SLOT * n for n in range(4)]
     same_day = [s for s in starts if s.date() == now.date()] or [now]
-    await Session.update({Session.start: same_day[0].time(),
-                          Session.end: min((same_day[-1] + SLOT).time(), dt.time(23, 59)) if (
-                              same_day[-1] + SLOT).date() == now.date() else dt.time(23, 59)}).where(
-        Session.id == booth["session"])
-    slots = [(await Slot.insert(Slot(session=booth["session"], start=s, end=s + SLOT, capacity=4, walk_in=2))
-              .returning(Slot.id))[0]["id"] for s in starts]
+    await Session.update(
+        {
+            Session.start: same_day[0].time(),
+            Session.end: min((same_day[-1] + SLOT).time(), dt.time(23, 59))
+            if (same_day[-1] + SLOT).date() == now.date()
+            else dt.time(23, 59),
+        }
+    ).where(Session.id == booth["session"])
+    slots = [
+        (
+            await Slot.insert(Slot(session=booth["session"], start=s, end=s + SLOT, capacity=4, walk_in=2)).returning(
+                Slot.id
+            )
+        )[0]["id"]
+        for s in starts
+    ]
     return {"session": booth["session"], "slots": slots}
 
 
@@ -58,8 +74,18 @@ async def booked_days_ago(session: int, slot: int, name: str, party_size: int, p
     """A booking made days before (the booking form closes before a slot starts, so it is written directly)."""
     code = new_code()
     earlier = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
-    await Booking.insert(Booking(code=code, slot=slot, session=session, party_size=party_size, name_kana=name,
-                                 phone=phone, created_at=earlier, updated_at=earlier))
+    await Booking.insert(
+        Booking(
+            code=code,
+            slot=slot,
+            session=session,
+            party_size=party_size,
+            name_kana=name,
+            phone=phone,
+            created_at=earlier,
+            updated_at=earlier,
+        )
+    )
     await Slot.update({Slot.booked: Slot.booked + party_size}).where(Slot.id == slot)
     return code
 
@@ -140,19 +166,47 @@ async def test_a_booth_day_check_in_a_no_show_released_to_a_walk_in(page, live_s
     # no-show (50 %), one walk-in party of 2, the results and the counts; the PDF and the Excel say the same.
     await page.goto(live_server + f"/staff/reports/daily/{today.isoformat()}")
     row = page.locator(f"#booths tr[data-session='{session}']")
-    figures = {name: (await row.locator(f"td[data-column={name}]").inner_text()).strip() for name in (
-        "bookings", "people", "checked_in", "no_shows", "no_show_rate", "walk_ins", "walk_in_people",
-        "applications", "photos", "inquiries")}
-    assert figures == {"bookings": "2", "people": "5", "checked_in": "1", "no_shows": "1", "no_show_rate": "50%",
-                       "walk_ins": "1", "walk_in_people": "2", "applications": "3", "photos": "2",
-                       "inquiries": "4"}
+    figures = {
+        name: (await row.locator(f"td[data-column={name}]").inner_text()).strip()
+        for name in (
+            "bookings",
+            "people",
+            "checked_in",
+            "no_shows",
+            "no_show_rate",
+            "walk_ins",
+            "walk_in_people",
+            "applications",
+            "photos",
+            "inquiries",
+        )
+    }
+    assert figures == {
+        "bookings": "2",
+        "people": "5",
+        "checked_in": "1",
+        "no_shows": "1",
+        "no_show_rate": "50%",
+        "walk_ins": "1",
+        "walk_in_people": "2",
+        "applications": "3",
+        "photos": "2",
+        "inquiries": "4",
+    }
     office = page.locator("td[data-column=card_handovers]")
     assert (await office.inner_text()).strip() == "12"
     assert await violations(page) == []
     report = await daily_report(today)
     shown = next(b for b in report.booths if b.session_id == session)
-    assert (shown.figures.bookings, shown.figures.people, shown.figures.checked_in, shown.figures.no_shows,
-            shown.figures.walk_ins, shown.figures.walk_in_people, shown.figures.applications) == (2, 5, 1, 1, 1, 2, 3)
+    assert (
+        shown.figures.bookings,
+        shown.figures.people,
+        shown.figures.checked_in,
+        shown.figures.no_shows,
+        shown.figures.walk_ins,
+        shown.figures.walk_in_people,
+        shown.figures.applications,
+    ) == (2, 5, 1, 1, 1, 2, 3)
     async with page.expect_download() as download:
         await page.click("#download-xlsx")
     workbook = load_workbook(io.BytesIO(Path(await (await download.value).path()).read_bytes()))
@@ -160,8 +214,9 @@ async def test_a_booth_day_check_in_a_no_show_released_to_a_walk_in(page, live_s
     assert "片町きらら" in cells and 12 in cells
     pdf = await page.request.get(live_server + f"/staff/reports/daily/{today.isoformat()}/report.pdf")
     assert pdf.ok and pdf.headers["content-type"].startswith("application/pdf")
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=await pdf.body(), capture_output=True,
-                          check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=await pdf.body(), capture_output=True, check=True
+    ).stdout.decode()
     assert "日次実績報告書" in text and "片町きらら" in text
     assert "ヤマダ" not in text and "スズキ" not in text  # reports carry counts, never names
     assert page.outside == []  # type: ignore[attr-defined]
@@ -184,9 +239,15 @@ async def test_check_in_by_scanning_the_slip_with_the_camera(live_server, tmp_pa
     await create_user("scan-staff", PASSWORD, Role.contractor_staff)
     camera = fake_camera(tmp_path / "slip.y4m", code)  # the QR code holds the booking code only (portal.qr)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera}"])
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS
+            + [
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera}",
+            ],
+        )
         context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
         await context.grant_permissions(["camera"], origin=live_server)
         page = await context.new_page()

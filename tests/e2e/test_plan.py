@@ -11,8 +11,15 @@ from tests.venues.factories import make_venue
 
 async def test_create_a_plan_and_see_it_solved(page, live_server):
     for n in range(4):
-        await make_venue(venue_id=f"P{n}", name=f"テスト{n}公民館", lat=36.50 + 0.03 * n, lon=136.60,
-                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+        await make_venue(
+            venue_id=f"P{n}",
+            name=f"テスト{n}公民館",
+            lat=36.50 + 0.03 * n,
+            lon=136.60,
+            open_days="月火水木金土日",
+            open_from="09:00",
+            open_until="17:00",
+        )
     await DemandPoint.insert(*[DemandPoint(name=f"町{n}", lat=36.50 + 0.03 * n, lon=136.601) for n in range(4)])
     await create_user("e2e-lead", PASSWORD, Role.contractor_lead)
 

@@ -23,14 +23,29 @@ async def sign_in(page, live_server, username):
 
 async def test_review_round_trip_until_the_booths_are_bookable(browser, live_server):
     for n in range(4):
-        await make_venue(venue_id=f"R{n}", name=f"審査{n}公民館", lat=36.50 + 0.03 * n, lon=136.60,
-                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+        await make_venue(
+            venue_id=f"R{n}",
+            name=f"審査{n}公民館",
+            lat=36.50 + 0.03 * n,
+            lon=136.60,
+            open_days="月火水木金土日",
+            open_from="09:00",
+            open_until="17:00",
+        )
     await DemandPoint.insert(*[DemandPoint(name=f"町{n}", lat=36.50 + 0.03 * n, lon=136.601) for n in range(4)])
     staff = await create_user("e2e-contractor", PASSWORD, Role.contractor_staff)
     await create_user("e2e-reviewer", PASSWORD, Role.city_reviewer)
-    version_id = await services.create_plan(staff, "審査の計画", services.Parameters(
-        start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1,
-        min_gap_days=7))
+    version_id = await services.create_plan(
+        staff,
+        "審査の計画",
+        services.Parameters(
+            start=dt.date(2027, 6, 1),
+            end=dt.date(2027, 6, 30),
+            weekday_per_month=2,
+            holiday_per_month=1,
+            min_gap_days=7,
+        ),
+    )
     await services.run_solve(version_id)
     plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     url = f"{live_server}/staff/plans/{plan_id}"

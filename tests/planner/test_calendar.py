@@ -36,10 +36,23 @@ def test_every_national_holiday_2024_to_2030_matches_the_reference_file() -> Non
     assert sorted(set(HOLIDAYS) - computed) == []  # no holiday missed
 
 
-@pytest.mark.parametrize("date", [dt.date(2024, 2, 12), dt.date(2024, 5, 6), dt.date(2024, 8, 12),
-                                  dt.date(2024, 9, 23), dt.date(2024, 11, 4), dt.date(2025, 2, 24),
-                                  dt.date(2025, 5, 6), dt.date(2025, 11, 24), dt.date(2026, 5, 6),
-                                  dt.date(2027, 3, 22), dt.date(2029, 4, 30), dt.date(2030, 11, 4)])
+@pytest.mark.parametrize(
+    "date",
+    [
+        dt.date(2024, 2, 12),
+        dt.date(2024, 5, 6),
+        dt.date(2024, 8, 12),
+        dt.date(2024, 9, 23),
+        dt.date(2024, 11, 4),
+        dt.date(2025, 2, 24),
+        dt.date(2025, 5, 6),
+        dt.date(2025, 11, 24),
+        dt.date(2026, 5, 6),
+        dt.date(2027, 3, 22),
+        dt.date(2029, 4, 30),
+        dt.date(2030, 11, 4),
+    ],
+)
 def test_substitute_holidays_are_holidays(date: dt.date) -> None:
     assert HOLIDAYS[date] == "振替休日"
     assert date.weekday() < 5
@@ -62,15 +75,18 @@ def test_day_type_is_holiday_exactly_on_saturdays_sundays_and_national_holidays(
         assert day_type(date) == expected, date
 
 
-@pytest.mark.parametrize(("date", "expected"), [
-    (dt.date(2027, 4, 1), DayType.weekday),   # Thursday
-    (dt.date(2027, 4, 3), DayType.holiday),   # Saturday
-    (dt.date(2027, 4, 4), DayType.holiday),   # Sunday
-    (dt.date(2027, 4, 29), DayType.holiday),  # 昭和の日, Thursday
-    (dt.date(2027, 4, 30), DayType.weekday),  # Friday between 昭和の日 and Golden Week
-    (dt.date(2024, 11, 4), DayType.holiday),  # 振替休日, Monday
-    (dt.date(2026, 9, 22), DayType.holiday),  # 国民の休日, Tuesday
-])
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (dt.date(2027, 4, 1), DayType.weekday),  # Thursday
+        (dt.date(2027, 4, 3), DayType.holiday),  # Saturday
+        (dt.date(2027, 4, 4), DayType.holiday),  # Sunday
+        (dt.date(2027, 4, 29), DayType.holiday),  # 昭和の日, Thursday
+        (dt.date(2027, 4, 30), DayType.weekday),  # Friday between 昭和の日 and Golden Week
+        (dt.date(2024, 11, 4), DayType.holiday),  # 振替休日, Monday
+        (dt.date(2026, 9, 22), DayType.holiday),  # 国民の休日, Tuesday
+    ],
+)
 def test_day_type_examples(date: dt.date, expected: DayType) -> None:
     assert day_type(date) == expected
 
@@ -78,8 +94,7 @@ def test_day_type_examples(date: dt.date, expected: DayType) -> None:
 def test_year_end_closure_is_december_29_to_january_3() -> None:
     for year in range(2024, 2031):
         closed = {d for d in dates(dt.date(year, 1, 1), dt.date(year, 12, 31)) if is_year_end_closure(d)}
-        expected = ({dt.date(year, 1, day) for day in (1, 2, 3)}
-                    | {dt.date(year, 12, day) for day in (29, 30, 31)})
+        expected = {dt.date(year, 1, day) for day in (1, 2, 3)} | {dt.date(year, 12, day) for day in (29, 30, 31)}
         assert closed == expected
     assert not is_year_end_closure(dt.date(2027, 12, 28))
     assert not is_year_end_closure(dt.date(2028, 1, 4))

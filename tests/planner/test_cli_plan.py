@@ -20,12 +20,34 @@ def test_plan_command_on_kanazawa_writes_plan_json_excel_and_pdf(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"  # proves no database is touched
     result = subprocess.run(
-        [OUTREACH, "plan", "--facilities", str(DATA / "public_facilities.csv"),
-         "--facilities", str(DATA / "commercial_venues.csv"), "--demand", str(DATA / "town_points.csv"),
-         "--start", "2027-04-01", "--end", "2027-09-30", "--time-limit", "120",
-         "--seasonality", str(DATA / "window_stats_2024.csv"),
-         "--out", str(out), "--xlsx", str(xlsx), "--pdf", str(pdf)],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            OUTREACH,
+            "plan",
+            "--facilities",
+            str(DATA / "public_facilities.csv"),
+            "--facilities",
+            str(DATA / "commercial_venues.csv"),
+            "--demand",
+            str(DATA / "town_points.csv"),
+            "--start",
+            "2027-04-01",
+            "--end",
+            "2027-09-30",
+            "--time-limit",
+            "120",
+            "--seasonality",
+            str(DATA / "window_stats_2024.csv"),
+            "--out",
+            str(out),
+            "--xlsx",
+            str(xlsx),
+            "--pdf",
+            str(pdf),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     plan = json.loads(out.read_text(encoding="utf-8"))
@@ -35,8 +57,18 @@ def test_plan_command_on_kanazawa_writes_plan_json_excel_and_pdf(tmp_path):
     assert plan["objective"]["bound"] >= plan["objective"]["value"] > 0 and plan["objective"]["gap"] <= 1e-6
     assert len(plan["sessions"]) == 72  # 6 weekday + 6 holiday sessions in each of six months
     for session in plan["sessions"]:
-        assert set(session) >= {"date", "day_type", "venue_id", "venue_name", "lat", "lon", "start", "end",
-                                "expected_applicants", "reason"}
+        assert set(session) >= {
+            "date",
+            "day_type",
+            "venue_id",
+            "venue_name",
+            "lat",
+            "lon",
+            "start",
+            "end",
+            "expected_applicants",
+            "reason",
+        }
         assert session["start"] >= "10:00" and session["end"] <= "17:00" and session["reason"]
     assert not any(s["venue_id"] == "AA0000001051" for s in plan["sessions"])  # City Hall is not a booth venue
     assert load_workbook(xlsx).sheetnames[0] == "実施計画"
@@ -45,16 +77,38 @@ def test_plan_command_on_kanazawa_writes_plan_json_excel_and_pdf(tmp_path):
 
 def test_plan_command_explains_an_impossible_request(tmp_path):
     facilities = tmp_path / "one.csv"
-    facilities.write_text("ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\n"
-                          "S1,日曜公民館,36.56,136.65,日,09:00,17:00\n", encoding="utf-8")
+    facilities.write_text(
+        "ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\nS1,日曜公民館,36.56,136.65,日,09:00,17:00\n",
+        encoding="utf-8",
+    )
     demand = tmp_path / "demand.csv"
     demand.write_text("lat,lon\n36.561,136.651\n", encoding="utf-8")
     out = tmp_path / "plan.json"
     result = subprocess.run(
-        [OUTREACH, "plan", "--facilities", str(facilities), "--demand", str(demand), "--start", "2027-08-01",
-         "--end", "2027-08-31", "--weekday-per-month", "0", "--holiday-per-month", "6", "--min-gap-days", "1",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "OUTREACH_LANG": "en"},
+        [
+            OUTREACH,
+            "plan",
+            "--facilities",
+            str(facilities),
+            "--demand",
+            str(demand),
+            "--start",
+            "2027-08-01",
+            "--end",
+            "2027-08-31",
+            "--weekday-per-month",
+            "0",
+            "--holiday-per-month",
+            "6",
+            "--min-gap-days",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "OUTREACH_LANG": "en"},
     )
     assert result.returncode == 0, result.stderr
     assert "2027-08: 6 holiday sessions asked, only 5 holiday dates" in result.stderr

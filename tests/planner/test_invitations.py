@@ -37,7 +37,6 @@ from tests.venues.factories import make_venue
 from venues.tables import Venue
 
 
-
 # --- a strict, independent RFC 5545 reader -------------------------------------------------------------------------
 
 NAME = re.compile(r"[A-Za-z0-9-]+")
@@ -89,7 +88,7 @@ def parse_content_line(line: str) -> tuple[str, dict[str, list[str]], str]:
             pos += 1
         params[key] = values
     assert line[pos] == ":", f"no ':' after the parameters of {line!r}"
-    return name, params, line[pos + 1:]
+    return name, params, line[pos + 1 :]
 
 
 def parse_ics(data: str | bytes) -> Component:
@@ -135,6 +134,7 @@ def unescape(text: str) -> str:
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
+
 def partner_of(venue_id: str) -> str:
     return f"partner-{venue_id.lower()}@example.jp"
 
@@ -148,9 +148,12 @@ async def approved_plan(people, *, partners: bool = True) -> dict:  # noqa: F811
     if partners:
         for venue in await Venue.select(Venue.venue_id).where(Venue.kind == "community_hall"):
             if venue["venue_id"] != skipped:
-                await Venue.update({Venue.partner_email: partner_of(venue["venue_id"]),
-                                    Venue.partner_name: f"{venue['venue_id']} 館長"}).where(
-                    Venue.venue_id == venue["venue_id"])
+                await Venue.update(
+                    {
+                        Venue.partner_email: partner_of(venue["venue_id"]),
+                        Venue.partner_name: f"{venue['venue_id']} 館長",
+                    }
+                ).where(Venue.venue_id == venue["venue_id"])
     await workflow.submit(staff, version["id"])
     version = await services.get_version(version["id"])
     await workflow.approve(reviewer, version["id"], version["revision"])
@@ -164,8 +167,11 @@ async def approve_change(people, change_id: int) -> None:  # noqa: F811
 
 
 async def partner_mail(after: int = 0) -> list[dict]:
-    return await OutboxMessage.select().where((OutboxMessage.kind == invitations.KIND)
-                                              & (OutboxMessage.id > after)).order_by(OutboxMessage.id)
+    return (
+        await OutboxMessage.select()
+        .where((OutboxMessage.kind == invitations.KIND) & (OutboxMessage.id > after))
+        .order_by(OutboxMessage.id)
+    )
 
 
 async def last_id() -> int:
@@ -197,7 +203,10 @@ def check_itip(ics: str, method: str) -> Component:
     attendee_params, attendee = event.one("ATTENDEE")
     assert attendee.lower().startswith("mailto:")
     assert {k: v for k, v in attendee_params.items() if k != "CN"} == {
-        "ROLE": ["REQ-PARTICIPANT"], "PARTSTAT": ["NEEDS-ACTION"], "RSVP": ["TRUE"]}
+        "ROLE": ["REQ-PARTICIPANT"],
+        "PARTSTAT": ["NEEDS-ACTION"],
+        "RSVP": ["TRUE"],
+    }
     assert event.value("SUMMARY") and event.value("LOCATION")
 
     parsed = icalendar.Calendar.from_ical(ics)  # the other reader
@@ -220,51 +229,84 @@ def answer_links(body: str) -> dict[str, str]:
 
 # --- the .ics itself -----------------------------------------------------------------------------------------------
 
+
 def test_the_invitation_is_an_itip_request_with_its_time_zone():
     ics = invitations.invitation_ics(
-        method="REQUEST", uid="booth-7@outreach.example.jp", sequence=0,
+        method="REQUEST",
+        uid="booth-7@outreach.example.jp",
+        sequence=0,
         stamp=dt.datetime(2027, 5, 1, 3, 0, tzinfo=dt.UTC),
         start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=invitations.TOKYO),
-        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO), summary="マイナンバーカード出張申請窓口（第0公民館）",
-        location="第0公民館, 石川県金沢市テスト町1", description="承諾: https://x.example/a?token=1\n辞退; 2, 3",
-        organizer_email="outreach@localhost", organizer_name="マイナンバーカード出張申請サポート",
-        attendee_email="kanchou@example.jp", attendee_name="第0公民館, 館長")
+        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO),
+        summary="マイナンバーカード出張申請窓口（第0公民館）",
+        location="第0公民館, 石川県金沢市テスト町1",
+        description="承諾: https://x.example/a?token=1\n辞退; 2, 3",
+        organizer_email="outreach@localhost",
+        organizer_name="マイナンバーカード出張申請サポート",
+        attendee_email="kanchou@example.jp",
+        attendee_name="第0公民館, 館長",
+    )
     event = check_itip(ics, "REQUEST")
     assert event.one("DTSTART")[1] == "20270605T100000" and event.one("DTEND")[1] == "20270605T160000"
     assert event.value("DTSTAMP") == "20270501T030000Z"
     assert event.one("ATTENDEE")[0]["CN"] == ["第0公民館, 館長"]  # quoted: the comma is not a list separator
     assert unescape(event.value("DESCRIPTION")) == "承諾: https://x.example/a?token=1\n辞退; 2, 3"
     cancel = invitations.invitation_ics(
-        method="CANCEL", uid="booth-7@outreach.example.jp", sequence=2, stamp=dt.datetime(2027, 5, 2, tzinfo=dt.UTC),
+        method="CANCEL",
+        uid="booth-7@outreach.example.jp",
+        sequence=2,
+        stamp=dt.datetime(2027, 5, 2, tzinfo=dt.UTC),
         start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=invitations.TOKYO),
-        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO), summary="s", location="l", description="d",
-        organizer_email="outreach@localhost", organizer_name="o", attendee_email="kanchou@example.jp",
-        attendee_name="a")
+        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO),
+        summary="s",
+        location="l",
+        description="d",
+        organizer_email="outreach@localhost",
+        organizer_name="o",
+        attendee_email="kanchou@example.jp",
+        attendee_name="a",
+    )
     assert check_itip(cancel, "CANCEL").value("SEQUENCE") == "2"
     with pytest.raises(ValueError):
-        invitations.invitation_ics(method="PUBLISH", uid="u", sequence=0, stamp=dt.datetime.now(dt.UTC),
-                                   start=dt.datetime.now(dt.UTC), end=dt.datetime.now(dt.UTC), summary="", location="",
-                                   description="", organizer_email="o@x", organizer_name="", attendee_email="a@x",
-                                   attendee_name="")
+        invitations.invitation_ics(
+            method="PUBLISH",
+            uid="u",
+            sequence=0,
+            stamp=dt.datetime.now(dt.UTC),
+            start=dt.datetime.now(dt.UTC),
+            end=dt.datetime.now(dt.UTC),
+            summary="",
+            location="",
+            description="",
+            organizer_email="o@x",
+            organizer_name="",
+            attendee_email="a@x",
+            attendee_name="",
+        )
 
 
 def test_the_strict_reader_refuses_what_rfc_5545_forbids():
     good = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
     assert parse_ics(good).value("VERSION") == "2.0"
-    for bad in (good.replace("\r\n", "\n"), good.replace("END:VCALENDAR", "END:VEVENT"),
-                "BEGIN:VCALENDAR\r\nX-LONG:" + "x" * 80 + "\r\nEND:VCALENDAR\r\n",
-                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n",
-                "BEGIN:VCALENDAR\r\nBAD LINE\r\nEND:VCALENDAR\r\n"):
+    for bad in (
+        good.replace("\r\n", "\n"),
+        good.replace("END:VCALENDAR", "END:VEVENT"),
+        "BEGIN:VCALENDAR\r\nX-LONG:" + "x" * 80 + "\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nBAD LINE\r\nEND:VCALENDAR\r\n",
+    ):
         with pytest.raises(AssertionError):
             parse_ics(bad)
 
 
 # --- approval ------------------------------------------------------------------------------------------------------
 
+
 async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(city, people):  # noqa: F811
     version = await approved_plan(people)
-    booths = await Session.select(Session.id, Session.date, Session.start, Session.venue.venue_id,
-                                  Session.venue.name).where(Session.version == version["id"])
+    booths = await Session.select(
+        Session.id, Session.date, Session.start, Session.venue.venue_id, Session.venue.name
+    ).where(Session.version == version["id"])
     invited = [b for b in booths if b["venue.venue_id"] != version["no_partner"]]
     assert 0 < len(invited) < len(booths)
     mail = await partner_mail()
@@ -282,13 +324,15 @@ async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(c
         message, event = by_uid[uid]
         assert message["recipient"] == partner_of(booth["venue.venue_id"])
         assert event.value("SEQUENCE") == "0" and event.one("DTSTART")[1] == (
-            booth["date"].strftime("%Y%m%d") + booth["start"].strftime("T%H%M%S"))
+            booth["date"].strftime("%Y%m%d") + booth["start"].strftime("T%H%M%S")
+        )
         assert event.value("ATTENDEE").lower() == f"mailto:{message['recipient']}"
         assert booth["venue.name"] in unescape(event.value("LOCATION"))
         links = answer_links(message["body"])
         assert set(links) == {"accept", "decline"}
-        assert all(link in unescape(event.value("DESCRIPTION")).replace("http://127.0.0.1:8000", "")
-                   for link in links.values())
+        assert all(
+            link in unescape(event.value("DESCRIPTION")).replace("http://127.0.0.1:8000", "") for link in links.values()
+        )
         assert "実施します" in message["body"]  # in the partner's language: Japanese
         assert (rows[booth["id"]]["response"], rows[booth["id"]]["sequence"]) == ("needs-action", 0)
 
@@ -296,8 +340,11 @@ async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(c
 async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calendar(city, people, smtp):  # noqa: F811
     await approved_plan(people)
     await outbox.send_pending()
-    invites = [(to, email.message_from_bytes(content, policy=email.policy.default))
-               for to, content in smtp.inbox.messages if to[0].startswith("partner-")]
+    invites = [
+        (to, email.message_from_bytes(content, policy=email.policy.default))
+        for to, content in smtp.inbox.messages
+        if to[0].startswith("partner-")
+    ]
     assert invites and len(invites) == await Invitation.count()
     for to, message in invites:
         assert message.get_content_type() == "multipart/mixed"
@@ -316,8 +363,16 @@ async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calen
 
 async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the_same_uid(city, people):  # noqa: F811
     version = await approved_plan(people)
-    spare = await make_venue(venue_id="H9", name="予備公民館", lat=36.62, lon=136.61, open_days="月火水木金土日",
-                             open_from="09:00", open_until="17:00", partner_email="spare@example.jp")
+    spare = await make_venue(
+        venue_id="H9",
+        name="予備公民館",
+        lat=36.62,
+        lon=136.61,
+        open_days="月火水木金土日",
+        open_from="09:00",
+        open_until="17:00",
+        partner_email="spare@example.jp",
+    )
     staff = people[Role.contractor_staff]
     before = {row["session"]: row for row in await Invitation.select()}
     first_mail = await last_id()
@@ -327,8 +382,9 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     assert len(draft) >= 3, "the plan needs three booths at venues with partners"
     moved, dropped, swapped = draft[:3]
     old_token = invitations.answer_token(before[moved["origin"]]["id"], before[moved["origin"]]["uid"], 0, "accept")
-    dropped_token = invitations.answer_token(before[dropped["origin"]]["id"], before[dropped["origin"]]["uid"], 0,
-                                             "decline")
+    dropped_token = invitations.answer_token(
+        before[dropped["origin"]]["id"], before[dropped["origin"]]["uid"], 0, "decline"
+    )
     for day in range(1, 31):  # move one booth to any date the rules allow
         try:
             await services.move_session(staff, moved["id"], dt.date(2027, 6, day))
@@ -349,12 +405,14 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     moved_uid = before[moved["origin"]]["uid"]
     (update,) = [(m, e) for m, e in events if e.value("UID") == moved_uid]
     assert update[0]["calendar_method"] == "REQUEST" and int(update[1].value("SEQUENCE")) > 0
-    moved_now = await Session.select().where((Session.version == change_id) & (Session.origin == moved["origin"])
-                                             ).first()
+    moved_now = (
+        await Session.select().where((Session.version == change_id) & (Session.origin == moved["origin"])).first()
+    )
     assert update[1].one("DTSTART")[1].startswith(moved_now["date"].strftime("%Y%m%d"))
     with using_locale("ja"):  # partners read Japanese
-        subject = _("[outreach] Changed: booth at {venue} on {date}").format(venue=moved["venue.name"],
-                                                                           date=moved_now["date"].isoformat())
+        subject = _("[outreach] Changed: booth at {venue} on {date}").format(
+            venue=moved["venue.name"], date=moved_now["date"].isoformat()
+        )
     assert update[0]["subject"] == subject and update[0]["recipient"] == before[moved["origin"]]["partner_email"]
 
     dropped_uid = before[dropped["origin"]]["uid"]
@@ -369,8 +427,11 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     rows = await Invitation.select().order_by(Invitation.id)
     assert Counter(r["state"] for r in rows) == Counter({"sent": len(before) - 1, "cancelled": 2})
     current = {r["uid"]: r for r in rows if r["state"] == "sent"}
-    assert moved_uid in current and dropped_uid not in current and current[swapped_uid]["partner_email"] == \
-        "spare@example.jp"
+    assert (
+        moved_uid in current
+        and dropped_uid not in current
+        and current[swapped_uid]["partner_email"] == "spare@example.jp"
+    )
     new_sessions = {s["id"] for s in await Session.select(Session.id).where(Session.version == change_id)}
     assert all(r["session"] in new_sessions for r in current.values())  # invitations follow their booths
     with pytest.raises(Conflict, match="変更されました"):  # the link of the first email no longer answers
@@ -415,11 +476,11 @@ async def test_an_smtp_outage_loses_and_doubles_no_invitation(city, people, smtp
         event = event_of(m["calendar"])[1]
         expected[(m["recipient"], event.value("UID"), event.value("SEQUENCE"), m["calendar_method"])] += 1
     assert seen == expected and set(seen.values()) == {1}  # each invitation and cancellation exactly once
-    assert Counter(method for *_rest, method in seen) == Counter(
-        {"REQUEST": await Invitation.count(), "CANCEL": 1})
+    assert Counter(method for *_rest, method in seen) == Counter({"REQUEST": await Invitation.count(), "CANCEL": 1})
 
 
 # --- answers -------------------------------------------------------------------------------------------------------
+
 
 async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, people, client):  # noqa: F811
     await approved_plan(people)
@@ -435,8 +496,11 @@ async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, 
     assert (await Invitation.select().where(Invitation.id == invitation["id"]).first())["response"] == "needs-action"
 
     tampered = links["accept"][:-2] + ("AA" if not links["accept"].endswith("AA") else "BB")
-    for url in (tampered, links["accept"].replace("/accept?", "/decline?"), f"/invitations/{invitation['id'] + 999}"
-                f"/accept?token=x"):
+    for url in (
+        tampered,
+        links["accept"].replace("/accept?", "/decline?"),
+        f"/invitations/{invitation['id'] + 999}/accept?token=x",
+    ):
         assert (await client.get(url)).status_code == 404
         response = await client.post(url, data={"_csrf_token": csrf_token(page.text)})
         assert response.status_code == 404
@@ -444,8 +508,9 @@ async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, 
 
     refused = await client.post(links["accept"], data={"note": "駐車場は北側へ"})  # no CSRF token: refused
     assert refused.status_code == 403
-    answer = await client.post(links["accept"], data={"note": "駐車場は北側へ", "_csrf_token": csrf_token(page.text)},
-                               follow_redirects=False)
+    answer = await client.post(
+        links["accept"], data={"note": "駐車場は北側へ", "_csrf_token": csrf_token(page.text)}, follow_redirects=False
+    )
     assert answer.status_code == 303
     done = await client.get(answer.headers["location"])
     assert done.status_code == 200 and BeautifulSoup(done.text, "html.parser").find(id="answer-recorded")
@@ -471,23 +536,28 @@ async def test_a_decline_notifies_the_contractor_and_staff_see_every_answer(city
     before = await last_id()
     links = answer_links(declined_mail["body"])
     page = await client.get(links["decline"])
-    response = await client.post(links["decline"], data={"note": "館内工事のため", "_csrf_token": csrf_token(page.text)},
-                                 follow_redirects=False)
+    response = await client.post(
+        links["decline"], data={"note": "館内工事のため", "_csrf_token": csrf_token(page.text)}, follow_redirects=False
+    )
     assert response.status_code == 303
     accept_path = answer_links(accepted_mail["body"])["accept"]
     _path, query = accept_path.split("?")
     invitation_id = int(accept_path.split("/")[2])
     await invitations.answer_invitation(invitation_id, "accept", query.removeprefix("token="))
 
-    notices = await OutboxMessage.select().where((OutboxMessage.id > before)
-                                                 & (OutboxMessage.kind == invitations.DECLINE_KIND))
+    notices = await OutboxMessage.select().where(
+        (OutboxMessage.id > before) & (OutboxMessage.kind == invitations.DECLINE_KIND)
+    )
     staff, lead = people[Role.contractor_staff], people[Role.contractor_lead]
-    assert sorted(n["recipient"] for n in notices) == sorted([f"{staff.username}@example.jp",
-                                                              f"{lead.username}@example.jp"])
-    assert all("館内工事のため" in n["body"] and f"/staff/plans/{version['plan']}/invitations" in n["body"]
-               for n in notices)
-    others = await OutboxMessage.count().where((OutboxMessage.id > before)
-                                               & (OutboxMessage.kind != invitations.DECLINE_KIND))
+    assert sorted(n["recipient"] for n in notices) == sorted(
+        [f"{staff.username}@example.jp", f"{lead.username}@example.jp"]
+    )
+    assert all(
+        "館内工事のため" in n["body"] and f"/staff/plans/{version['plan']}/invitations" in n["body"] for n in notices
+    )
+    others = await OutboxMessage.count().where(
+        (OutboxMessage.id > before) & (OutboxMessage.kind != invitations.DECLINE_KIND)
+    )
     assert others == 0  # an accept tells nobody
 
     assert (await sign_in(client, people[Role.city_reviewer].username)).status_code == 303

@@ -21,8 +21,9 @@ def test_kanazawa_fy2027_is_solved_to_optimality_with_twelve_sessions_a_month() 
     permanent = {p.venue_id for p in facilities.application_points}
     assert candidates and permanent and not set(candidates) & permanent
 
-    result = solve(PlanInput(tuple(facilities.candidates), tuple(facilities.application_points), tuple(demand),
-                             parameters))
+    result = solve(
+        PlanInput(tuple(facilities.candidates), tuple(facilities.application_points), tuple(demand), parameters)
+    )
 
     assert result.status == "optimal"
     assert result.gap <= 1e-6
@@ -37,5 +38,6 @@ def test_kanazawa_fy2027_is_solved_to_optimality_with_twelve_sessions_a_month() 
         assert candidates[session.venue_id].kind not in ("city_hall", "civic_center")
         assert session.reason.strip()
         assert session.expected_applicants > 0
-        assert not ((session.date.month, session.date.day) >= (12, 29) or (session.date.month, session.date.day)
-                    <= (1, 3))
+        assert not (
+            (session.date.month, session.date.day) >= (12, 29) or (session.date.month, session.date.day) <= (1, 3)
+        )

@@ -38,36 +38,69 @@ BACKGROUND = [(36.55 + i * 0.004, 136.62 + j * 0.005) for i in range(20) for j i
 
 def make_session(date: dt.date, venue_id: str, *, locked: bool = False) -> PlannedSession:
     name, address, kind, lat, lon, expected = VENUES[venue_id]
-    return PlannedSession(date=date, day_type=day_type(date), venue_id=venue_id, venue_name=name, lat=lat, lon=lon,
-                          start=dt.time(10), end=dt.time(17), expected_applicants=expected,
-                          reason=f"{name}の周辺に届く。", locked=locked, venue_address=address, venue_kind=kind,
-                          staff=5)
+    return PlannedSession(
+        date=date,
+        day_type=day_type(date),
+        venue_id=venue_id,
+        venue_name=name,
+        lat=lat,
+        lon=lon,
+        start=dt.time(10),
+        end=dt.time(17),
+        expected_applicants=expected,
+        reason=f"{name}の周辺に届く。",
+        locked=locked,
+        venue_address=address,
+        venue_kind=kind,
+        staff=5,
+    )
 
 
 @pytest.fixture
 def plan() -> PlanResult:
-    parameters = Parameters(start=dt.date(2027, 4, 1), end=dt.date(2027, 5, 31), weekday_per_month=2,
-                            holiday_per_month=2, seasonality={4: 0.66, 5: 0.66})
+    parameters = Parameters(
+        start=dt.date(2027, 4, 1),
+        end=dt.date(2027, 5, 31),
+        weekday_per_month=2,
+        holiday_per_month=2,
+        seasonality={4: 0.66, 5: 0.66},
+    )
     return PlanResult(
-        status="optimal", objective=123.456, bound=123.456, solve_seconds=0.42, parameters=parameters,
+        status="optimal",
+        objective=123.456,
+        bound=123.456,
+        solve_seconds=0.42,
+        parameters=parameters,
         sessions=[make_session(date, venue) for date, venue in reversed(PLAN)],  # order must not matter
         quotas={"2027-04": {"weekday": 2, "holiday": 2}, "2027-05": {"weekday": 2, "holiday": 2}},
-        shortages=[Shortage(month="2027-05", day_type=DayType.holiday, asked=2, possible=1, open_dates=1,
-                            message="2027-05 休日: 2 回のところ 1 回しか置けません。")],
+        shortages=[
+            Shortage(
+                month="2027-05",
+                day_type=DayType.holiday,
+                asked=2,
+                possible=1,
+                open_dates=1,
+                message="2027-05 休日: 2 回のところ 1 回しか置けません。",
+            )
+        ],
         notes=["金沢広域急病センター: 実施時間帯に4時間以上開いていません。"],
     )
 
 
 # --- 和暦 and the shared content -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("date", "expected"), [
-    (dt.date(2019, 4, 30), "平成31年4月30日"),
-    (dt.date(2019, 5, 1), "令和元年5月1日"),
-    (dt.date(2020, 1, 1), "令和2年1月1日"),
-    (dt.date(2027, 4, 4), "令和9年4月4日"),
-    (dt.date(1989, 1, 7), "昭和64年1月7日"),
-    (dt.date(1989, 1, 8), "平成元年1月8日"),
-])
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (dt.date(2019, 4, 30), "平成31年4月30日"),
+        (dt.date(2019, 5, 1), "令和元年5月1日"),
+        (dt.date(2020, 1, 1), "令和2年1月1日"),
+        (dt.date(2027, 4, 4), "令和9年4月4日"),
+        (dt.date(1989, 1, 7), "昭和64年1月7日"),
+        (dt.date(1989, 1, 8), "平成元年1月8日"),
+    ],
+)
 def test_wareki_on_era_boundaries(date, expected):
     assert report.wareki(date) == expected
 
@@ -84,7 +117,11 @@ def test_session_rows_are_numbered_in_date_order(plan):
     assert [r.date for r in rows] == [date for date, _ in PLAN]
     first = rows[0]
     assert (first.date_text, first.wareki_text, first.weekday, first.day_type) == (
-        "2027年4月4日", "令和9年4月4日", "日", "休日")
+        "2027年4月4日",
+        "令和9年4月4日",
+        "日",
+        "休日",
+    )
     assert first.time_text == "10:00–17:00"
     assert first.venue_kind == "商業施設"
     showa_day = rows[2]
@@ -95,8 +132,9 @@ def test_session_rows_are_numbered_in_date_order(plan):
 
 def test_monthly_summary_counts_sessions_against_quotas(plan):
     months, total = report.monthly_summary(plan)
-    assert [(m.month, m.weekday, m.weekday_quota, m.holiday, m.holiday_quota, m.expected_applicants)
-            for m in months] == [("2027-04", 1, 2, 2, 2, 14 + 9 + 9), ("2027-05", 1, 2, 1, 2, 14 + 9)]
+    assert [
+        (m.month, m.weekday, m.weekday_quota, m.holiday, m.holiday_quota, m.expected_applicants) for m in months
+    ] == [("2027-04", 1, 2, 2, 2, 14 + 9 + 9), ("2027-05", 1, 2, 1, 2, 14 + 9)]
     assert (total.label, total.weekday, total.holiday, total.sessions, total.quota) == ("合計", 2, 3, 5, 8)
     assert total.expected_applicants == sum(VENUES[v][5] for _, v in PLAN)
     assert total.staff_days == 25
@@ -119,6 +157,7 @@ def test_parameters_and_result_in_japanese(plan):
 
 # --- the map ---------------------------------------------------------------------------------------------------
 
+
 def test_map_png_has_the_size_markers_and_background(plan):
     png = plan_map_png(plan, background=BACKGROUND, title="テスト")
     image = Image.open(io.BytesIO(png))
@@ -130,7 +169,7 @@ def test_map_png_has_the_size_markers_and_background(plan):
     white = sum(count for count, colour in colours if colour == (255, 255, 255))
     assert white < WIDTH * HEIGHT * 0.98
     for hex_colour in month_colours(["2027-04", "2027-05"]).values():  # each month's marker colour is drawn
-        target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        target = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
         assert any(count > 20 and max(abs(a - b) for a, b in zip(colour, target)) <= 4 for count, colour in colours)
 
 
@@ -141,6 +180,7 @@ def test_map_of_an_empty_plan_still_renders(plan):
 
 
 # --- the workbook ---------------------------------------------------------------------------------------------
+
 
 def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
     workbook = load_workbook(io.BytesIO(write_plan_xlsx(plan, background=BACKGROUND)))
@@ -155,13 +195,25 @@ def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
     column = {name: i for i, name in enumerate(header)}
     rows = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == len(PLAN)
-    expected = [(1, dt.date(2027, 4, 4), "日", "休日", "イオンもりの里店", 5, 14),
-                (2, dt.date(2027, 4, 8), "木", "平日", "三馬公民館", 5, 9),
-                (3, dt.date(2027, 4, 29), "木・祝（昭和の日）", "休日", "花園公民館", 5, 9),
-                (4, dt.date(2027, 5, 3), "月・祝（憲法記念日）", "休日", "イオンもりの里店", 5, 14),
-                (5, dt.date(2027, 5, 12), "水", "平日", "三馬公民館", 5, 9)]
-    got = [(r[column["回"]], r[column["日付"]].date(), r[column["曜日"]], r[column["平日/休日"]], r[column["会場"]],
-            r[column["従事者数"]], r[column["見込み件数"]]) for r in rows]
+    expected = [
+        (1, dt.date(2027, 4, 4), "日", "休日", "イオンもりの里店", 5, 14),
+        (2, dt.date(2027, 4, 8), "木", "平日", "三馬公民館", 5, 9),
+        (3, dt.date(2027, 4, 29), "木・祝（昭和の日）", "休日", "花園公民館", 5, 9),
+        (4, dt.date(2027, 5, 3), "月・祝（憲法記念日）", "休日", "イオンもりの里店", 5, 14),
+        (5, dt.date(2027, 5, 12), "水", "平日", "三馬公民館", 5, 9),
+    ]
+    got = [
+        (
+            r[column["回"]],
+            r[column["日付"]].date(),
+            r[column["曜日"]],
+            r[column["平日/休日"]],
+            r[column["会場"]],
+            r[column["従事者数"]],
+            r[column["見込み件数"]],
+        )
+        for r in rows
+    ]
     assert got == expected
     assert rows[0][column["和暦"]] == "令和9年4月4日"
     assert sheet.cell(row=2, column=2).is_date and "年" in sheet.cell(row=2, column=2).number_format
@@ -183,6 +235,7 @@ def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
 
 
 # --- the PDF -------------------------------------------------------------------------------------------------
+
 
 def test_report_html_lists_every_session_and_escapes_names(plan):
     plan.sessions.append(replace(make_session(dt.date(2027, 5, 20), "V3"), venue_name="<b>会場</b>"))
@@ -213,8 +266,22 @@ def test_pdf_text_has_venues_headers_and_wareki(pdf):
     text = subprocess.run([_poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for name, *_ in VENUES.values():
         assert name in text
-    for header in ("実施計画", "日付", "曜日", "平日/休日", "会場", "所在地", "実施時間", "従事者数", "見込み件数",
-                   "選定理由", "月別集計", "計画の条件", "回数が不足する月", "備考"):
+    for header in (
+        "実施計画",
+        "日付",
+        "曜日",
+        "平日/休日",
+        "会場",
+        "所在地",
+        "実施時間",
+        "従事者数",
+        "見込み件数",
+        "選定理由",
+        "月別集計",
+        "計画の条件",
+        "回数が不足する月",
+        "備考",
+    ):
         assert header in text
     assert "令和9年4月4日" in text and "令和9年5月12日" in text
     assert "昭和の日" in text
@@ -222,8 +289,9 @@ def test_pdf_text_has_venues_headers_and_wareki(pdf):
 
 
 def test_pdf_pages_are_a4(pdf):
-    info = subprocess.run([_poppler("pdfinfo"), "-f", "1", "-l", "99", "-box", str(pdf)], capture_output=True,
-                          text=True, check=True).stdout
+    info = subprocess.run(
+        [_poppler("pdfinfo"), "-f", "1", "-l", "99", "-box", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     boxes = [line.split(":", 1)[1].split() for line in info.splitlines() if "MediaBox" in line]
     assert len(boxes) >= 4  # cover, sessions, monthly summary, map, parameters
     for box in boxes:

@@ -102,9 +102,12 @@ async def test_add_session_is_checked_and_locked(city, staff):
     busy = sessions[0]["date"]
     with pytest.raises(ValidationFailed):
         await services.add_session(staff, version["id"], "H4", busy)
-    free = next(dt.date(2027, 6, d) for d in range(1, 31)
-                if dt.date(2027, 6, d) not in {s["date"] for s in sessions}
-                and all(abs((dt.date(2027, 6, d) - s["date"]).days) >= 7 for s in sessions if s["venue.venue_id"] == "H4"))
+    free = next(
+        dt.date(2027, 6, d)
+        for d in range(1, 31)
+        if dt.date(2027, 6, d) not in {s["date"] for s in sessions}
+        and all(abs((dt.date(2027, 6, d) - s["date"]).days) >= 7 for s in sessions if s["venue.venue_id"] == "H4")
+    )
     session_id = await services.add_session(staff, version["id"], "H4", free)
     added = await Session.select().where(Session.id == session_id).first()
     assert added["locked"] and added["reason"]
@@ -123,17 +126,27 @@ async def test_result_of_a_stored_version_round_trips_to_plan_json(city, staff):
     result = await services.result_of(version)
     data = result.as_json()
     assert data["status"] == "optimal" and len(data["sessions"]) == 5
-    assert set(data["sessions"][0]) >= {"date", "day_type", "venue_id", "venue_name", "lat", "lon", "start", "end",
-                                        "expected_applicants", "reason"}
+    assert set(data["sessions"][0]) >= {
+        "date",
+        "day_type",
+        "venue_id",
+        "venue_name",
+        "lat",
+        "lon",
+        "start",
+        "end",
+        "expected_applicants",
+        "reason",
+    }
 
 
 async def test_a_solver_that_died_is_reported_and_the_plan_can_be_replanned(city, staff):
     import time
 
     version_id = await services.create_plan(staff, "計画", JUNE)
-    await PlanVersion.update({PlanVersion.solve_state: "running",
-                              PlanVersion.progress: {"heartbeat": time.time() - 3600}}).where(
-        PlanVersion.id == version_id)
+    await PlanVersion.update(
+        {PlanVersion.solve_state: "running", PlanVersion.progress: {"heartbeat": time.time() - 3600}}
+    ).where(PlanVersion.id == version_id)
     version = await services.get_version(version_id)
     assert version["solve_state"] == "failed" and "Re-plan" in version["error"]
     await services.request_replan(staff, version_id)

@@ -40,8 +40,12 @@ async def test_submit_then_approve(city, people):  # noqa: F811
     await workflow.approve(people[Role.city_reviewer], version["id"], version["revision"], "承認します")
     approved = await services.get_version(version["id"])
     assert approved["state"] == "approved" and approved["decided_by"] == people[Role.city_reviewer].id
-    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.object_type == "plan_version").order_by(AuditEvent.id)]
+    actions = [
+        e["action"]
+        for e in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "plan_version")
+        .order_by(AuditEvent.id)
+    ]
     assert actions[-2:] == ["plan.submitted", "plan.approved"]
 
 
@@ -144,8 +148,9 @@ async def test_two_reviewers_at_once_one_wins_the_other_is_told(city, people, ma
     assert "reload" in failures[0].message
     final = await services.get_version(version["id"])
     assert final["state"] in ("approved", "returned")
-    assert await PlanVersion.count().where(PlanVersion.plan == version["plan"]) == (2 if final["state"] ==
-                                                                                   "returned" else 1)
+    assert await PlanVersion.count().where(PlanVersion.plan == version["plan"]) == (
+        2 if final["state"] == "returned" else 1
+    )
 
 
 async def test_a_decision_on_a_stale_revision_is_refused(city, people):  # noqa: F811
@@ -165,4 +170,5 @@ async def test_comments_only_while_submitted_and_only_by_reviewers(city, people)
         await workflow.comment_session(people[Role.contractor_staff], session["id"], "自分で")
     await workflow.comment_session(people[Role.city_reviewer], session["id"], "ここは良い")
     assert (await Session.select(Session.reviewer_comment).where(Session.id == session["id"]).first())[
-        "reviewer_comment"] == "ここは良い"
+        "reviewer_comment"
+    ] == "ここは良い"

@@ -27,8 +27,9 @@ FORECAST = 14.0  # 2 applicants per hour × 7 hours × draw 1 (a community hall)
 
 
 def booths(n: int, observed: int, venue: int = 1, kind: str = "community_hall", day: str = "holiday"):
-    return [yields.Observation(venue=venue, kind=kind, day_type=day, forecast=FORECAST, observed=observed)
-            for _ in range(n)]
+    return [
+        yields.Observation(venue=venue, kind=kind, day_type=day, forecast=FORECAST, observed=observed) for _ in range(n)
+    ]
 
 
 def learned(observations, venue: int = 1, kind: str = "community_hall", day: str = "holiday") -> float:
@@ -76,8 +77,12 @@ def test_kinds_and_day_types_learn_separately():
 
 
 def test_the_planner_multiplies_the_base_forecast_by_both_factors():
-    parameters = Parameters(start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30),
-                            kind_day_factors={"community_hall:holiday": 1.5}, venue_factors={"H0": 1.2})
+    parameters = Parameters(
+        start=dt.date(2027, 6, 1),
+        end=dt.date(2027, 6, 30),
+        kind_day_factors={"community_hall:holiday": 1.5},
+        venue_factors={"H0": 1.2},
+    )
     assert yields.multiplier(parameters, "community_hall", "holiday", "H0") == pytest.approx(1.8)
     assert yields.multiplier(parameters, "community_hall", "weekday", "H0") == pytest.approx(1.2)
     assert yields.multiplier(parameters, "library", "holiday", "H1") == 1.0
@@ -85,30 +90,50 @@ def test_the_planner_multiplies_the_base_forecast_by_both_factors():
 
 # --- with the database -----------------------------------------------------------------------------------------
 
+
 async def held_booths(venue: dict, dates: list[dt.date], applications: int) -> None:
     """Last year's booths at a venue with their results."""
-    plan = (await Plan.insert(Plan(title="昨年度", start=dt.date(2026, 4, 1), end=dt.date(2027, 3, 31))).returning(
-        Plan.id))[0]["id"]
-    version = (await PlanVersion.insert(PlanVersion(plan=plan, state="approved", parameters={
-        "start": "2026-04-01", "end": "2027-03-31", "base_rate_per_hour": 2.0})).returning(PlanVersion.id))[0]["id"]
+    plan = (
+        await Plan.insert(Plan(title="昨年度", start=dt.date(2026, 4, 1), end=dt.date(2027, 3, 31))).returning(Plan.id)
+    )[0]["id"]
+    version = (
+        await PlanVersion.insert(
+            PlanVersion(
+                plan=plan,
+                state="approved",
+                parameters={"start": "2026-04-01", "end": "2027-03-31", "base_rate_per_hour": 2.0},
+            )
+        ).returning(PlanVersion.id)
+    )[0]["id"]
     for date in dates:
-        session = (await Session.insert(Session(
-            version=version, venue=venue["id"], date=date, start=dt.time(10), end=dt.time(17),
-            day_type="holiday" if date.weekday() >= 5 else "weekday", state=SessionState.published.value,
-            expected_applicants=999,  # whatever was stored is not trusted: the forecast is recomputed
-        )).returning(Session.id))[0]["id"]
+        session = (
+            await Session.insert(
+                Session(
+                    version=version,
+                    venue=venue["id"],
+                    date=date,
+                    start=dt.time(10),
+                    end=dt.time(17),
+                    day_type="holiday" if date.weekday() >= 5 else "weekday",
+                    state=SessionState.published.value,
+                    expected_applicants=999,  # whatever was stored is not trusted: the forecast is recomputed
+                )
+            ).returning(Session.id)
+        )[0]["id"]
         await BoothResult.insert(BoothResult(session=session, applications=applications))
 
 
 async def test_recomputing_from_stored_results_is_idempotent(city):
     await held_booths(city[0], [dt.date(2026, 10, 3), dt.date(2026, 10, 5)], 28)
     first = await results.recompute_yields()
-    rows = await YieldFactor.select(YieldFactor.key, YieldFactor.factor, YieldFactor.observed, YieldFactor.expected,
-                                    YieldFactor.samples).order_by(YieldFactor.key)
+    rows = await YieldFactor.select(
+        YieldFactor.key, YieldFactor.factor, YieldFactor.observed, YieldFactor.expected, YieldFactor.samples
+    ).order_by(YieldFactor.key)
     again = await results.recompute_yields()
     assert first == again
-    assert rows == await YieldFactor.select(YieldFactor.key, YieldFactor.factor, YieldFactor.observed,
-                                            YieldFactor.expected, YieldFactor.samples).order_by(YieldFactor.key)
+    assert rows == await YieldFactor.select(
+        YieldFactor.key, YieldFactor.factor, YieldFactor.observed, YieldFactor.expected, YieldFactor.samples
+    ).order_by(YieldFactor.key)
     holiday = next(r for r in rows if r["key"] == "kind_day:community_hall:holiday")
     assert (holiday["samples"], holiday["observed"], holiday["expected"]) == (1, 28, FORECAST)
 
@@ -132,8 +157,11 @@ async def test_a_new_plan_expects_more_applicants_where_results_beat_the_forecas
         assert session["expected_applicants"] > max(s["expected_applicants"] for s in elsewhere)
     kind_day, venue_factors = await yields.planner_factors()
     for session in after:
-        expected = FORECAST * kind_day[f"community_hall:{session['day_type']}"] * venue_factors.get(
-            session["venue.venue_id"], 1.0)
+        expected = (
+            FORECAST
+            * kind_day[f"community_hall:{session['day_type']}"]
+            * venue_factors.get(session["venue.venue_id"], 1.0)
+        )
         assert session["expected_applicants"] == round(expected)
     # The database-free planner (`outreach plan`) keeps the plain forecast.
     plain = solve(await services.plan_input(JUNE))
@@ -151,8 +179,16 @@ async def test_the_yields_command_recomputes_and_prints_the_table(city):
     await held_booths(city[4], [dt.date(2026, 10, 3), dt.date(2026, 10, 10)], 28)
     env = {**os.environ, "OUTREACH_LANG": "ja"}
     command = [str(Path(sys.executable).parent / "outreach"), "yields"]
-    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120, env=env,
-                                   stdin=subprocess.DEVNULL, check=False)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     lines = {line.split("\t")[0]: line.split("\t") for line in done.stdout.splitlines() if "\t" in line}
     holiday = lines["kind_day:community_hall:holiday"]

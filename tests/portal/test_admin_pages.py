@@ -14,15 +14,25 @@ from tests.conftest import post_form
 
 async def test_an_admin_creating_an_account_is_in_the_audit_log(client, signed_in):
     admin = await signed_in(Role.admin)
-    response = await post_form(client, "/staff/users", "/staff/users",
-                               {"username": "newbie", "role": "city_reviewer", "password": "a-long-password"},
-                               follow_redirects=False)
+    response = await post_form(
+        client,
+        "/staff/users",
+        "/staff/users",
+        {"username": "newbie", "role": "city_reviewer", "password": "a-long-password"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
-    event = await AuditEvent.select().where(
-        (AuditEvent.action == "user.created") & (AuditEvent.summary == "newbie")).first()
+    event = (
+        await AuditEvent.select()
+        .where((AuditEvent.action == "user.created") & (AuditEvent.summary == "newbie"))
+        .first()
+    )
     assert (event["actor_id"], event["actor_name"], event["object_type"]) == (admin.id, admin.username, "staff_user")
-    row = next(tr for tr in BeautifulSoup((await client.get("/staff/audit")).text, "html.parser").select("tbody tr")
-               if "newbie" in tr.get_text())
+    row = next(
+        tr
+        for tr in BeautifulSoup((await client.get("/staff/audit")).text, "html.parser").select("tbody tr")
+        if "newbie" in tr.get_text()
+    )
     cells = [td.get_text(" ", strip=True) for td in row.select("td")]
     assert cells[2].startswith("職員アカウントを作成") and cells[3].startswith("職員アカウント")
     assert "user.created" not in row.get_text() and "staff_user" not in row.get_text()
@@ -38,12 +48,18 @@ async def test_unknown_actions_are_shown_as_recorded(client, signed_in):
 
 async def test_audit_export_writes_formulas_as_text(client, signed_in):
     await signed_in(Role.city_reviewer)
-    await record_event(None, "venue.updated", "venue", "=HYPERLINK(\"http://evil.example\")", "+81-76-220-2111",
-                       {"name": {"before": "a", "after": "@SUM(A1)"}})
+    await record_event(
+        None,
+        "venue.updated",
+        "venue",
+        '=HYPERLINK("http://evil.example")',
+        "+81-76-220-2111",
+        {"name": {"before": "a", "after": "@SUM(A1)"}},
+    )
     response = await client.get("/staff/audit/export.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert rows[0][0] == "occurred_at"
     (event,) = [row for row in rows[1:] if row[2] == "venue.updated"]
-    assert event[4] == "'=HYPERLINK(\"http://evil.example\")" and event[5] == "'+81-76-220-2111"
+    assert event[4] == '\'=HYPERLINK("http://evil.example")' and event[5] == "'+81-76-220-2111"
     assert event[6].startswith("{") and "@SUM(A1)" in event[6]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

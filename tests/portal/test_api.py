@@ -75,13 +75,15 @@ async def test_booking_through_the_api_with_an_idempotency_key(client):
 async def test_bad_bookings_get_field_errors_in_the_callers_language(client):
     booth = await publish_booth()
     slot = booth["slots"][0]["id"]
-    response = await client.post("/api/bookings", json=body(slot, name_kana="", phone=None, email="bad"),
-                                 headers={"Accept-Language": "en"})
+    response = await client.post(
+        "/api/bookings", json=body(slot, name_kana="", phone=None, email="bad"), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert set(errors) == {"name_kana", "email"} and "katakana" in errors["name_kana"]
-    japanese = await client.post("/api/bookings", json=body(slot, phone="", email=""),
-                                 headers={"Accept-Language": "ja"})
+    japanese = await client.post(
+        "/api/bookings", json=body(slot, phone="", email=""), headers={"Accept-Language": "ja"}
+    )
     assert japanese.status_code == 422 and "電話" in japanese.json()["errors"]["contact"]
     wrong_type = await client.post("/api/bookings", json={"slot_id": "one"})
     assert wrong_type.status_code == 422 and wrong_type.json()["errors"]
@@ -94,8 +96,10 @@ async def test_booking_requests_are_rate_limited():
     app = create_app(dataclasses.replace(get_settings(), booking_rate_limit=3))
     booth = await publish_booth()
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as limited:
-        responses = [await limited.post("/api/bookings", json=body(booth["slots"][n]["id"], phone=f"0900000000{n}"))
-                     for n in range(4)]
+        responses = [
+            await limited.post("/api/bookings", json=body(booth["slots"][n]["id"], phone=f"0900000000{n}"))
+            for n in range(4)
+        ]
         assert [r.status_code for r in responses] == [201, 201, 201, 429]
         assert 1 <= int(responses[-1].headers["retry-after"]) <= 60
         assert "1分ほど待って" in responses[-1].json()["detail"]  # the Japanese default
@@ -104,7 +108,12 @@ async def test_booking_requests_are_rate_limited():
 
 async def test_the_openapi_description_names_the_contract(client):
     schema = (await client.get("/schema/openapi.json")).json()
-    assert {"/api/sessions", "/api/sessions/{session_id}", "/api/bookings", "/api/bookings/{code}",
-            "/api/bookings/{code}/cancel"} <= set(schema["paths"])
+    assert {
+        "/api/sessions",
+        "/api/sessions/{session_id}",
+        "/api/bookings",
+        "/api/bookings/{code}",
+        "/api/bookings/{code}/cancel",
+    } <= set(schema["paths"])
     post = schema["paths"]["/api/bookings"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])

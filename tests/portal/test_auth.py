@@ -17,8 +17,13 @@ from venues.tables import BlackoutDate
 # Every back-office route; {venue}, {blackout} and {token} are replaced by a real venue, one of its blackout dates
 # and an upload of the signed-in user.  EDIT_ROUTES give the status a role that may edit gets for a form that
 # carries only the CSRF token (422: the form is incomplete; 303: done, back to the page).
-READ_ROUTES = ["/staff/venues", "/staff/venues/map", "/staff/venues/map.html", "/staff/venues/export.csv",
-               "/staff/venues/v/{venue}"]
+READ_ROUTES = [
+    "/staff/venues",
+    "/staff/venues/map",
+    "/staff/venues/map.html",
+    "/staff/venues/export.csv",
+    "/staff/venues/v/{venue}",
+]
 EDIT_ROUTES = [
     ("GET", "/staff/venues/v/{venue}/edit", 200),
     ("POST", "/staff/venues/v/{venue}/edit", 422),
@@ -168,8 +173,9 @@ async def test_sign_in_form_itself_needs_the_csrf_token(client, make_user):
         (Role.admin, True, True, True),
     ],
 )
-async def test_each_role_gets_403_exactly_where_it_should(client, make_user, venue, role, can_edit, can_audit,
-                                                           can_admin):
+async def test_each_role_gets_403_exactly_where_it_should(
+    client, make_user, venue, role, can_edit, can_audit, can_admin
+):
     from portal.import_pages import save_upload
 
     actor = await make_user(role)
@@ -190,8 +196,11 @@ async def test_each_role_gets_403_exactly_where_it_should(client, make_user, ven
         assert (await client.get(path)).status_code == (200 if can_audit else 403), path
     for path in ADMIN_ROUTES:
         assert (await client.get(path)).status_code == (200 if can_admin else 403), path
-    created = await client.post("/staff/users", data={"_csrf_token": token, "username": "x", "role": "admin",
-                                                       "password": "long-enough-pw"}, follow_redirects=False)
+    created = await client.post(
+        "/staff/users",
+        data={"_csrf_token": token, "username": "x", "role": "admin", "password": "long-enough-pw"},
+        follow_redirects=False,
+    )
     assert created.status_code == (303 if can_admin else 403)
 
 
@@ -207,8 +216,10 @@ async def test_no_back_office_route_answers_a_signed_out_visitor(client, app):
     assert "/staff/venues/import/{token:str}" in paths and len(paths) > 10
     for path in paths:
         url = fill_path(path)
-        for response in (await client.get(url, follow_redirects=False),
-                         await client.post(url, data={"_csrf_token": token}, follow_redirects=False)):
+        for response in (
+            await client.get(url, follow_redirects=False),
+            await client.post(url, data={"_csrf_token": token}, follow_redirects=False),
+        ):
             assert not 200 <= response.status_code < 300, (response.request.method, path, response.status_code)
             assert response.status_code < 500, (response.request.method, path, response.status_code)
 
@@ -233,13 +244,16 @@ async def test_admin_creates_an_account_that_can_sign_in(client, make_user, app)
     admin = await make_user(Role.admin)
     await sign_in(client, admin.username)
     token = csrf_token((await client.get("/staff/users")).text)
-    short = await client.post("/staff/users", data={"_csrf_token": token, "username": "newbie", "role": "city_reviewer",
-                                                    "password": "short"})
+    short = await client.post(
+        "/staff/users", data={"_csrf_token": token, "username": "newbie", "role": "city_reviewer", "password": "short"}
+    )
     assert short.status_code == 422
     error = BeautifulSoup(short.text, "html.parser").find(id="u-password-error")
     assert error is not None
-    created = await client.post("/staff/users", data={"_csrf_token": token, "username": "newbie",
-                                                      "role": "city_reviewer", "password": "a-long-password"})
+    created = await client.post(
+        "/staff/users",
+        data={"_csrf_token": token, "username": "newbie", "role": "city_reviewer", "password": "a-long-password"},
+    )
     assert created.status_code == 200 and "newbie" in created.text
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as other:
         assert (await sign_in(other, "newbie", "a-long-password")).status_code == 303
@@ -248,9 +262,16 @@ async def test_admin_creates_an_account_that_can_sign_in(client, make_user, app)
 async def test_sign_in_does_not_redirect_to_another_site(client, make_user):
     actor = await make_user(Role.admin)
     page = await client.get("/staff/login?next=//evil.example/")
-    response = await client.post("/staff/login", data={"username": actor.username, "password": PASSWORD,
-                                                       "_csrf_token": csrf_token(page.text),
-                                                       "next": "//evil.example/"}, follow_redirects=False)
+    response = await client.post(
+        "/staff/login",
+        data={
+            "username": actor.username,
+            "password": PASSWORD,
+            "_csrf_token": csrf_token(page.text),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/staff/venues"
 
 

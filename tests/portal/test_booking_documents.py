@@ -40,16 +40,43 @@ DPI = 150
 
 def make_booking(**changes) -> BookingDetails:
     booth = Booth(
-        id=12, date=START.date(), start=dt.time(10), end=dt.time(17), day_type="holiday", state="published",
-        venue_id="172014-0042", venue_name="イオン金沢店", venue_name_en="AEON Kanazawa",
-        address="石川県金沢市福久2丁目58", lat=36.6190, lon=136.6820, wheelchair=True, barrier_free_toilet=True,
-        accessible_route=True, priority_parking=True, phone="076-257-1000", url="https://www.example.jp/kanazawa",
-        remaining=5, slots=(BoothSlot(id=34, start=START, end=END, capacity=6, remaining=3),),
+        id=12,
+        date=START.date(),
+        start=dt.time(10),
+        end=dt.time(17),
+        day_type="holiday",
+        state="published",
+        venue_id="172014-0042",
+        venue_name="イオン金沢店",
+        venue_name_en="AEON Kanazawa",
+        address="石川県金沢市福久2丁目58",
+        lat=36.6190,
+        lon=136.6820,
+        wheelchair=True,
+        barrier_free_toilet=True,
+        accessible_route=True,
+        priority_parking=True,
+        phone="076-257-1000",
+        url="https://www.example.jp/kanazawa",
+        remaining=5,
+        slots=(BoothSlot(id=34, start=START, end=END, capacity=6, remaining=3),),
     )
     booking = BookingDetails(
-        code=CODE, state="confirmed", party_size=2, name_kana=NAME, phone=PHONE, email=EMAIL, language="ja",
-        needs=Needs(wheelchair=True, interpreter="vi"), source="flyer-2027-06", slot_id=34, slot_start=START,
-        slot_end=END, booth=booth, manage_url=MANAGE_URL, created_at=dt.datetime(2027, 5, 20, 9, 15, tzinfo=TOKYO),
+        code=CODE,
+        state="confirmed",
+        party_size=2,
+        name_kana=NAME,
+        phone=PHONE,
+        email=EMAIL,
+        language="ja",
+        needs=Needs(wheelchair=True, interpreter="vi"),
+        source="flyer-2027-06",
+        slot_id=34,
+        slot_start=START,
+        slot_end=END,
+        booth=booth,
+        manage_url=MANAGE_URL,
+        created_at=dt.datetime(2027, 5, 20, 9, 15, tzinfo=TOKYO),
     )
     return replace(booking, **changes)
 
@@ -62,18 +89,22 @@ def poppler(tool: str) -> str:
 
 # --- 和暦 -------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("date", "expected"), [
-    (dt.date(2019, 4, 30), "平成31年4月30日"),
-    (dt.date(2019, 5, 1), "令和元年5月1日"),
-    (dt.date(2027, 6, 5), "令和9年6月5日"),
-    (dt.date(1989, 1, 7), "昭和64年1月7日"),
-    (dt.date(1989, 1, 8), "平成元年1月8日"),
-    (dt.date(1926, 12, 25), "昭和元年12月25日"),
-    (dt.date(1926, 12, 24), "大正15年12月24日"),
-    (dt.date(1912, 7, 30), "大正元年7月30日"),
-    (dt.date(1912, 7, 29), "明治45年7月29日"),
-    (dt.date(1873, 1, 1), "明治6年1月1日"),
-])
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (dt.date(2019, 4, 30), "平成31年4月30日"),
+        (dt.date(2019, 5, 1), "令和元年5月1日"),
+        (dt.date(2027, 6, 5), "令和9年6月5日"),
+        (dt.date(1989, 1, 7), "昭和64年1月7日"),
+        (dt.date(1989, 1, 8), "平成元年1月8日"),
+        (dt.date(1926, 12, 25), "昭和元年12月25日"),
+        (dt.date(1926, 12, 24), "大正15年12月24日"),
+        (dt.date(1912, 7, 30), "大正元年7月30日"),
+        (dt.date(1912, 7, 29), "明治45年7月29日"),
+        (dt.date(1873, 1, 1), "明治6年1月1日"),
+    ],
+)
 def test_wareki_on_era_boundaries(date, expected):
     assert wareki(date) == expected
 
@@ -87,6 +118,7 @@ def test_wareki_year_and_unsupported_dates():
 
 
 # --- QR codes ---------------------------------------------------------------------------------------------------
+
 
 def decode(image: Image.Image) -> list[zxingcpp.Barcode]:
     return [code for code in zxingcpp.read_barcodes(image) if code.format == zxingcpp.BarcodeFormat.QRCode]
@@ -112,6 +144,7 @@ def test_qr_svg_is_inline_markup_and_data_uri_is_the_png():
 
 
 # --- the calendar entry: a strict reader, independent of the icalendar package -----------------------------------
+
 
 @dataclass
 class Component:
@@ -245,8 +278,9 @@ def test_cancelled_booking_keeps_its_uid_and_is_marked_cancelled():
     [event] = root.walk("VEVENT")
     assert event.first("STATUS")[1] == "CANCELLED"
     assert event.first("UID")[1] == f"booking-{CODE}@outreach"
-    assert int(event.first("SEQUENCE")[1]) > int(strict_ics(booking_ics(make_booking())).walk("VEVENT")[0]
-                                                 .first("SEQUENCE")[1])
+    assert int(event.first("SEQUENCE")[1]) > int(
+        strict_ics(booking_ics(make_booking())).walk("VEVENT")[0].first("SEQUENCE")[1]
+    )
     assert event.walk("VALARM") == []  # no reminder for a booking that is off
 
 
@@ -271,6 +305,7 @@ def test_google_calendar_url_has_utc_times_title_and_place():
 
 # --- the 予約票 PDF --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RenderedSlip:
     pdf: Path
@@ -289,8 +324,9 @@ def render_slip(details: BookingDetails, locale: str, directory: Path) -> Render
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
     text = subprocess.run([poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     prefix = directory / f"slip-{locale}-{details.state}"
-    subprocess.run([poppler("pdftoppm"), "-r", str(DPI), "-png", "-f", "1", "-l", "1", str(pdf), str(prefix)],
-                   check=True)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", str(DPI), "-png", "-f", "1", "-l", "1", str(pdf), str(prefix)], check=True
+    )
     [png] = directory.glob(f"{prefix.name}-*.png")
     return RenderedSlip(pdf=pdf, pages=pages, text=text, page_png=png)
 
@@ -307,13 +343,23 @@ def slip_en(tmp_path_factory) -> RenderedSlip:
 
 def test_slip_is_one_a4_page_with_code_venue_and_wareki(slip_ja):
     assert slip_ja.pages == 1
-    info = subprocess.run([poppler("pdfinfo"), "-box", str(slip_ja.pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        [poppler("pdfinfo"), "-box", str(slip_ja.pdf)], capture_output=True, text=True, check=True
+    ).stdout
     box = re.search(r"^MediaBox:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", info, re.MULTILINE).groups()
     assert (round(float(box[2]) - float(box[0])), round(float(box[3]) - float(box[1]))) == (595, 842)  # A4 portrait
     text = slip_ja.text
-    for expected in (PRINTED_CODE, "イオン金沢店", "石川県金沢市福久2丁目58", "令和9年", "2027年6月5日（土）", "10:00～10:30",
-                     NAME, "ベトナム語", MANAGE_URL.split("?")[0]):
+    for expected in (
+        PRINTED_CODE,
+        "イオン金沢店",
+        "石川県金沢市福久2丁目58",
+        "令和9年",
+        "2027年6月5日（土）",
+        "10:00～10:30",
+        NAME,
+        "ベトナム語",
+        MANAGE_URL.split("?")[0],
+    ):
         assert expected in text, expected
     for contact in (PHONE, EMAIL):  # the slip shows the name, never the contact data
         assert contact not in text
@@ -324,24 +370,33 @@ def test_slip_qr_encodes_only_the_code_and_is_at_least_40mm(slip_ja):
     assert [code.text for code in found] == [CODE]
     position = found[0].position
     width_px = math.dist((position.top_left.x, position.top_left.y), (position.top_right.x, position.top_right.y))
-    height_px = math.dist((position.top_left.x, position.top_left.y),
-                          (position.bottom_left.x, position.bottom_left.y))
+    height_px = math.dist((position.top_left.x, position.top_left.y), (position.bottom_left.x, position.bottom_left.y))
     assert width_px / DPI * 25.4 >= 40 and height_px / DPI * 25.4 >= 40
 
 
 def test_slip_in_english(slip_en):
     assert slip_en.pages == 1
-    for expected in ("Booking slip", "Booking code", PRINTED_CODE, "AEON Kanazawa", "Saturday, June 5, 2027",
-                     "What to bring", "Vietnamese"):
+    for expected in (
+        "Booking slip",
+        "Booking code",
+        PRINTED_CODE,
+        "AEON Kanazawa",
+        "Saturday, June 5, 2027",
+        "What to bring",
+        "Vietnamese",
+    ):
         assert expected in slip_en.text, expected
     assert "令和" not in slip_en.text
     assert [code.text for code in decode(Image.open(slip_en.page_png))] == [CODE]
 
 
 def test_cancelled_slip_says_so_on_one_page(tmp_path):
-    long_venue = replace(make_booking().booth, venue_name_en="",
-                         venue_name="金沢市西部地域福祉センター（ふれあい健康センター）多目的ホール",
-                         address="石川県金沢市西念三丁目1番1号 金沢市西部地域福祉センター2階 大会議室")
+    long_venue = replace(
+        make_booking().booth,
+        venue_name_en="",
+        venue_name="金沢市西部地域福祉センター（ふれあい健康センター）多目的ホール",
+        address="石川県金沢市西念三丁目1番1号 金沢市西部地域福祉センター2階 大会議室",
+    )
     details = make_booking(state="cancelled", booth=long_venue, needs=Needs(True, True, "pt-BR"))
     slip = render_slip(details, "en", tmp_path)
     assert slip.pages == 1

@@ -34,8 +34,9 @@ def in_english(client):
 
 async def book(slot_id: int, name: str, party_size: int = 1, phone: str = "090-1234-5678", **values) -> str:
     with clock.frozen(BEFORE):
-        details, _created = await create_booking(BookingRequest(slot_id=slot_id, name_kana=name, phone=phone,
-                                                                party_size=party_size, **values))
+        details, _created = await create_booking(
+            BookingRequest(slot_id=slot_id, name_kana=name, phone=phone, party_size=party_size, **values)
+        )
     return details.code
 
 
@@ -86,7 +87,11 @@ async def test_the_booth_page_lists_bookings_by_slot_with_names_and_audits_every
     page = soup(response)
     assert [h.get_text() for h in page.select("h3.slot-heading")] == ["10:00–10:30", "10:30–11:00"]
     rows = page.select("tr.checkin-row")
-    assert [r.select_one(".checkin-row__name").get_text() for r in rows] == ["ヤマダ タロウ", "スズキ ハナコ", "タナカ ジロウ"]
+    assert [r.select_one(".checkin-row__name").get_text() for r in rows] == [
+        "ヤマダ タロウ",
+        "スズキ ハナコ",
+        "タナカ ジロウ",
+    ]
     yamada = rows[0]
     assert yamada["data-code"] == day["codes"]["yamada"][-4:] and yamada["data-state"] == "confirmed"
     assert "Wheelchair" in yamada.get_text() and "Vietnamese" in yamada.get_text()
@@ -105,8 +110,9 @@ async def test_check_in_by_code_redirects_with_the_name_and_party_size(client, s
     url = f"/staff/checkin/{day['session']}"
     code = day["codes"]["yamada"]
     with clock.frozen(at(10, 2)):
-        response = await post_form(client, url, f"{url}/check-in", {"code": display_code(code).lower()},
-                                   follow_redirects=False)
+        response = await post_form(
+            client, url, f"{url}/check-in", {"code": display_code(code).lower()}, follow_redirects=False
+        )
         assert response.status_code == 303 and response.headers["location"].startswith(url + "?done=checked_in")
         page = soup(await client.get(response.headers["location"]))
     assert page.select_one("#done-message").get_text() == "Checked in: ヤマダ タロウ (party of 2)."
@@ -122,10 +128,18 @@ async def test_a_refused_code_is_explained_next_to_the_field(client, signed_in, 
     url = f"/staff/checkin/{day['session']}"
     other = await publish_booth(DAY + dt.timedelta(days=3), venue=await make_venue(name="森本公民館"))
     elsewhere = await book(other["slots"][0]["id"], "さとう いちろう", phone="09000000009")
-    codes = {"unknown": "0000-0000-0000-0000", "twice": day["codes"]["suzuki"], "other_booth": elsewhere,
-             "malformed": "ABC"}
-    expected = {"unknown": (404, "No booking has this code"), "twice": (409, "already checked in at 10:01"),
-                "other_booth": (409, "another booth: 森本公民館"), "malformed": (422, "16-character")}
+    codes = {
+        "unknown": "0000-0000-0000-0000",
+        "twice": day["codes"]["suzuki"],
+        "other_booth": elsewhere,
+        "malformed": "ABC",
+    }
+    expected = {
+        "unknown": (404, "No booking has this code"),
+        "twice": (409, "already checked in at 10:01"),
+        "other_booth": (409, "another booth: 森本公民館"),
+        "malformed": (422, "16-character"),
+    }
     with clock.frozen(at(10, 1)):
         if case == "twice":
             await post_form(client, url, f"{url}/check-in", {"code": codes[case]})
@@ -161,8 +175,11 @@ async def test_late_bookings_show_as_no_shows_when_the_page_is_opened(client, si
     with clock.frozen(at(10, 16)):
         page = soup(await client.get(f"/staff/checkin/{day['session']}"))
     states = {r["data-code"]: r["data-state"] for r in page.select("tr.checkin-row")}
-    assert states == {day["codes"]["yamada"][-4:]: "no_show", day["codes"]["suzuki"][-4:]: "no_show",
-                      day["codes"]["tanaka"][-4:]: "confirmed"}
+    assert states == {
+        day["codes"]["yamada"][-4:]: "no_show",
+        day["codes"]["suzuki"][-4:]: "no_show",
+        day["codes"]["tanaka"][-4:]: "confirmed",
+    }
     assert page.select_one("#live [data-live=released_places]").get_text() == "3"
 
 

@@ -30,8 +30,9 @@ async def test_a_wrong_method_gets_a_translated_page(client, signed_in):
 
 async def test_go_back_leads_to_the_page_the_visitor_came_from(client, signed_in):
     await signed_in(Role.contractor_staff)
-    came_from = await client.get("/staff/venues/v/NOPE",
-                                 headers={"referer": "http://testserver.local/staff/venues?kind=library"})
+    came_from = await client.get(
+        "/staff/venues/v/NOPE", headers={"referer": "http://testserver.local/staff/venues?kind=library"}
+    )
     back = BeautifulSoup(came_from.text, "html.parser").find("a", string=lambda text: text and "戻る" in text)
     assert back["href"] == "/staff/venues?kind=library"
     elsewhere = await client.get("/staff/venues/v/NOPE", headers={"referer": "https://evil.example/staff/audit"})

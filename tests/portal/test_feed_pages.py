@@ -73,23 +73,23 @@ class Component:
 def parse_content_line(line: str) -> Prop:
     match = NAME.match(line)
     assert match, f"no property name: {line!r}"
-    name, rest = match.group(0).upper(), line[match.end():]
+    name, rest = match.group(0).upper(), line[match.end() :]
     params: dict[str, list[str]] = {}
     while rest.startswith(";"):
         match = NAME.match(rest, 1)
-        assert match and rest[match.end():match.end() + 1] == "=", f"bad parameter in {line!r}"
-        param, rest = match.group(0).upper(), rest[match.end() + 1:]
+        assert match and rest[match.end() : match.end() + 1] == "=", f"bad parameter in {line!r}"
+        param, rest = match.group(0).upper(), rest[match.end() + 1 :]
         values = []
         while True:
             if rest.startswith('"'):
                 match = QSAFE_CHAR.match(rest, 1)
-                assert rest[match.end():match.end() + 1] == '"', f"unterminated quoted value in {line!r}"
+                assert rest[match.end() : match.end() + 1] == '"', f"unterminated quoted value in {line!r}"
                 values.append(match.group(0))
-                rest = rest[match.end() + 1:]
+                rest = rest[match.end() + 1 :]
             else:
                 match = SAFE_CHAR.match(rest)
                 values.append(match.group(0))
-                rest = rest[match.end():]
+                rest = rest[match.end() :]
             if not rest.startswith(","):
                 break
             rest = rest[1:]
@@ -154,8 +154,10 @@ def strict_parse(data: bytes) -> Component:
 
 
 def test_the_strict_reader_refuses_what_rfc_5545_does_not_allow():
-    good = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
-            b"DTSTAMP:20270601T000000Z\r\nSUMMARY:a\\, b\r\n  c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    good = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+        b"DTSTAMP:20270601T000000Z\r\nSUMMARY:a\\, b\r\n  c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     assert strict_parse(good).sub("VEVENT")[0].one("SUMMARY").text() == "a, b c"
     for bad in (
         good.replace(b"\r\n", b"\n"),  # bare LF
@@ -172,6 +174,7 @@ def test_the_strict_reader_refuses_what_rfc_5545_does_not_allow():
 
 
 # --- the feed ------------------------------------------------------------------------------------------------------
+
 
 def feed_path(venue: dict, token: str) -> str:
     return f"/venues/{venue['venue_id']}/calendar.ics?token={token}"
@@ -258,8 +261,11 @@ async def test_a_wrong_missing_or_unissued_token_and_an_unknown_venue_are_404(cl
     unissued = await client.get(feed_path(venue, ""))
     assert unissued.status_code == 404
     token = await feed_token(venue["venue_id"])
-    for path in (feed_path(venue, token[:-1] + ("A" if token[-1] != "A" else "B")),
-                 f"/venues/{venue['venue_id']}/calendar.ics", feed_path({"venue_id": "NOPE"}, token)):
+    for path in (
+        feed_path(venue, token[:-1] + ("A" if token[-1] != "A" else "B")),
+        f"/venues/{venue['venue_id']}/calendar.ics",
+        feed_path({"venue_id": "NOPE"}, token),
+    ):
         response = await client.get(path)
         assert response.status_code == 404, path
         assert "BEGIN:VCALENDAR" not in response.text
@@ -293,8 +299,10 @@ async def test_staff_rotate_the_token_and_the_old_address_stops_working(client, 
     assert await AuditEvent.count().where(AuditEvent.action == "venue.feed_token_rotated") == 1
 
 
-@pytest.mark.parametrize("role, sees", [(Role.contractor_staff, True), (Role.contractor_lead, True),
-                                        (Role.admin, True), (Role.city_reviewer, False)])
+@pytest.mark.parametrize(
+    "role, sees",
+    [(Role.contractor_staff, True), (Role.contractor_lead, True), (Role.admin, True), (Role.city_reviewer, False)],
+)
 async def test_only_venue_editors_see_the_address_and_may_rotate(client, signed_in, role, sees):
     await signed_in(role)
     venue = await make_venue()

@@ -45,13 +45,34 @@ PHONE = "076-220-2000"
 NOW = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 
 
-def make_booth(booth_id: int = 12, day: dt.date = dt.date(2027, 6, 5), name: str = "イオン金沢店",
-               lat: float = 36.6190, lon: float = 136.6820, **changes) -> Booth:
+def make_booth(
+    booth_id: int = 12,
+    day: dt.date = dt.date(2027, 6, 5),
+    name: str = "イオン金沢店",
+    lat: float = 36.6190,
+    lon: float = 136.6820,
+    **changes,
+) -> Booth:
     values = dict(
-        id=booth_id, date=day, start=dt.time(10), end=dt.time(17), day_type="holiday" if day.weekday() >= 5 else
-        "weekday", state="published", venue_id=f"V{booth_id}", venue_name=name, venue_name_en="AEON Kanazawa",
-        address="石川県金沢市福久2丁目58", lat=lat, lon=lon, wheelchair=True, barrier_free_toilet=False,
-        accessible_route=True, priority_parking=True, phone="", url="", remaining=3,
+        id=booth_id,
+        date=day,
+        start=dt.time(10),
+        end=dt.time(17),
+        day_type="holiday" if day.weekday() >= 5 else "weekday",
+        state="published",
+        venue_id=f"V{booth_id}",
+        venue_name=name,
+        venue_name_en="AEON Kanazawa",
+        address="石川県金沢市福久2丁目58",
+        lat=lat,
+        lon=lon,
+        wheelchair=True,
+        barrier_free_toilet=False,
+        accessible_route=True,
+        priority_parking=True,
+        phone="",
+        url="",
+        remaining=3,
     )
     values.update(changes)
     return Booth(**values)
@@ -66,16 +87,16 @@ def poppler(tool: str) -> str:
 def pdf_pages(content: bytes, directory: Path) -> int:
     pdf = directory / "flyer.pdf"
     pdf.write_bytes(content)
-    info = subprocess.run([poppler("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True,
-                          timeout=60).stdout
+    info = subprocess.run([poppler("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 def pdf_text(content: bytes, directory: Path) -> str:
     pdf = directory / "text.pdf"
     pdf.write_bytes(content)
-    return subprocess.run([poppler("pdftotext"), "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
+    return subprocess.run(
+        [poppler("pdftotext"), "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def squeezed(text: str) -> str:
@@ -87,8 +108,11 @@ def page_image(content: bytes, directory: Path) -> Image.Image:
     pdf = directory / "page.pdf"
     pdf.write_bytes(content)
     prefix = directory / "page"
-    subprocess.run([poppler("pdftoppm"), "-r", str(DPI), "-png", "-f", "1", "-l", "1", str(pdf), str(prefix)],
-                   check=True, timeout=60)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", str(DPI), "-png", "-f", "1", "-l", "1", str(pdf), str(prefix)],
+        check=True,
+        timeout=60,
+    )
     return Image.open(next(directory.glob("page-*.png")))
 
 
@@ -99,8 +123,10 @@ def qr_codes(image: Image.Image) -> list[zxingcpp.Barcode]:
 def side_px(code: zxingcpp.Barcode) -> float:
     """The narrower side of the decoded symbol, in pixels."""
     p = code.position
-    return min(math.dist((p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y)),
-               math.dist((p.top_left.x, p.top_left.y), (p.bottom_left.x, p.bottom_left.y)))
+    return min(
+        math.dist((p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y)),
+        math.dist((p.top_left.x, p.top_left.y), (p.bottom_left.x, p.bottom_left.y)),
+    )
 
 
 def assert_one_qr_on_page(content: bytes, directory: Path, expected: str) -> None:
@@ -112,6 +138,7 @@ def assert_one_qr_on_page(content: bytes, directory: Path, expected: str) -> Non
 
 
 # --- pure rendering -------------------------------------------------------------------------------------------------
+
 
 def test_placement_codes():
     assert is_placement("hall-7") and is_placement("a.b_C-9") and is_placement("x" * 64)
@@ -129,8 +156,17 @@ def test_booth_flyer_pdf_is_one_a4_page_with_date_place_phone_and_qr(tmp_path):
     assert pdf_pages(content, tmp_path) == 1
     assert_one_qr_on_page(content, tmp_path, url)
     text = pdf_text(content, tmp_path)
-    for expected in ("イオン金沢店", "AEON Kanazawa", "石川県金沢市福久2丁目58", "2027年6月5日（土）", "令和9年",
-                     "10:00～17:00", "Saturday, June 5, 2027", PHONE, url):
+    for expected in (
+        "イオン金沢店",
+        "AEON Kanazawa",
+        "石川県金沢市福久2丁目58",
+        "2027年6月5日（土）",
+        "令和9年",
+        "10:00～17:00",
+        "Saturday, June 5, 2027",
+        PHONE,
+        url,
+    ):
         assert expected in text, expected
     with using_locale("ja"):
         assert squeezed(gettext("My Number Card")) in squeezed(text)
@@ -156,20 +192,34 @@ def test_booth_flyer_png_is_square_with_a_large_qr():
 
 
 def test_monthly_poster_lists_every_booth_given_and_links_to_the_booth_list(tmp_path):
-    booths = [make_booth(1, dt.date(2027, 6, 5), "森本公民館", 36.62, 136.69),
-              make_booth(2, dt.date(2027, 6, 16), "金沢市立玉川図書館", 36.56, 136.65),
-              make_booth(3, dt.date(2027, 6, 26), "森本公民館", 36.62, 136.69)]
+    booths = [
+        make_booth(1, dt.date(2027, 6, 5), "森本公民館", 36.62, 136.69),
+        make_booth(2, dt.date(2027, 6, 16), "金沢市立玉川図書館", 36.56, 136.65),
+        make_booth(3, dt.date(2027, 6, 26), "森本公民館", 36.62, 136.69),
+    ]
     content = monthly_poster_pdf("2027-06", booths, BASE, placement="station-board", phone=PHONE)
     assert pdf_pages(content, tmp_path) == 1
     assert_one_qr_on_page(content, tmp_path, f"{BASE}/?src=station-board")
     text = pdf_text(content, tmp_path)
-    for expected in ("2027年6月", "June 2027", "6月5日", "6月16日", "6月26日", "森本公民館", "金沢市立玉川図書館", PHONE):
+    for expected in (
+        "2027年6月",
+        "June 2027",
+        "6月5日",
+        "6月16日",
+        "6月26日",
+        "森本公民館",
+        "金沢市立玉川図書館",
+        PHONE,
+    ):
         assert expected in text, expected
 
 
 def test_overview_numbers_booths_as_in_the_table_and_shares_a_circle_per_venue():
-    booths = [make_booth(1, lat=36.62, lon=136.69), make_booth(2, lat=36.56, lon=136.65),
-              make_booth(3, lat=36.62, lon=136.69)]
+    booths = [
+        make_booth(1, lat=36.62, lon=136.69),
+        make_booth(2, lat=36.56, lon=136.65),
+        make_booth(3, lat=36.62, lon=136.69),
+    ]
     svg = BeautifulSoup(overview_svg(booths), "html.parser").find("svg")
     labels = sorted(text.get_text() for text in svg.find_all("text"))
     assert "1,3" in labels and "2" in labels and "N" in labels
@@ -177,12 +227,21 @@ def test_overview_numbers_booths_as_in_the_table_and_shares_a_circle_per_venue()
 
 
 def test_month_files_name_each_booth_by_date_and_venue():
-    booths = [make_booth(1, dt.date(2027, 6, 5), "森本公民館"), make_booth(2, dt.date(2027, 6, 5), "A/B:会館?"),
-              make_booth(3, dt.date(2027, 6, 5), "森本公民館")]
+    booths = [
+        make_booth(1, dt.date(2027, 6, 5), "森本公民館"),
+        make_booth(2, dt.date(2027, 6, 5), "A/B:会館?"),
+        make_booth(3, dt.date(2027, 6, 5), "森本公民館"),
+    ]
     names = [f.name for f in month_files("2027-06", booths, BASE)]
-    assert names == ["2027-06-05_森本公民館.pdf", "2027-06-05_森本公民館.png", "2027-06-05_A_B_会館_.pdf",
-                     "2027-06-05_A_B_会館_.png", "2027-06-05_森本公民館_3.pdf", "2027-06-05_森本公民館_3.png",
-                     "2027-06_poster.pdf"]
+    assert names == [
+        "2027-06-05_森本公民館.pdf",
+        "2027-06-05_森本公民館.png",
+        "2027-06-05_A_B_会館_.pdf",
+        "2027-06-05_A_B_会館_.png",
+        "2027-06-05_森本公民館_3.pdf",
+        "2027-06-05_森本公民館_3.png",
+        "2027-06_poster.pdf",
+    ]
     for hostile in ("../..", "..", "a\\b", "con\x00.pdf"):
         name = safe_file_name(hostile)
         assert name and "/" not in name and "\\" not in name and "\x00" not in name and not name.startswith(".")
@@ -191,12 +250,15 @@ def test_month_files_name_each_booth_by_date_and_venue():
 
 # --- public URLs ----------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 async def booths():
     """Two June booths, one in July, one in May (past at NOW), and June sessions residents must not see."""
     with clock.frozen(NOW):
-        june = [await publish_booth(dt.date(2027, 6, 5), name="森本公民館"),
-                await publish_booth(dt.date(2027, 6, 16), name="玉川図書館")]
+        june = [
+            await publish_booth(dt.date(2027, 6, 5), name="森本公民館"),
+            await publish_booth(dt.date(2027, 6, 16), name="玉川図書館"),
+        ]
         july = await publish_booth(dt.date(2027, 7, 3), name="七月の会場")
         may = await publish_booth(dt.date(2027, 5, 22), name="五月の会場")
         planned = await publish_booth(dt.date(2027, 6, 9), name="未公開の会場", state=SessionState.planned.value)
@@ -259,6 +321,7 @@ async def test_month_poster_of_an_unknown_or_past_month_is_404(client, booths):
 
 # --- the staff page and the ZIP job ---------------------------------------------------------------------------------
 
+
 async def test_flyer_page_is_for_venue_editors(client, signed_in, booths):
     assert (await client.get("/staff/flyers", follow_redirects=False)).status_code in (302, 303)
     await signed_in(Role.city_reviewer)
@@ -308,8 +371,13 @@ async def test_month_zip_job_end_to_end(client, signed_in, booths):
     assert download.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         names = sorted(archive.namelist())
-        assert names == ["2027-06-05_森本公民館.pdf", "2027-06-05_森本公民館.png", "2027-06-16_玉川図書館.pdf",
-                         "2027-06-16_玉川図書館.png", "2027-06_poster.pdf"]
+        assert names == [
+            "2027-06-05_森本公民館.pdf",
+            "2027-06-05_森本公民館.png",
+            "2027-06-16_玉川図書館.pdf",
+            "2027-06-16_玉川図書館.png",
+            "2027-06_poster.pdf",
+        ]
         for name in names:
             data = archive.read(name)
             assert data.startswith(b"%PDF" if name.endswith(".pdf") else b"\x89PNG\r\n\x1a\n"), name
@@ -325,8 +393,15 @@ async def test_unknown_jobs_and_months(client, signed_in, booths):
 
 
 def test_a_job_whose_worker_stopped_reads_as_failed(var_dir):
-    job = flyer_jobs.FlyerJob(id="stalledjob0000000", month="2027-06", state="running", done=1, total=5,
-                              file_name="flyers-2027-06.zip", updated_at=0.0)
+    job = flyer_jobs.FlyerJob(
+        id="stalledjob0000000",
+        month="2027-06",
+        state="running",
+        done=1,
+        total=5,
+        file_name="flyers-2027-06.zip",
+        updated_at=0.0,
+    )
     flyer_jobs._write(job)
     assert flyer_jobs.read_job(job.id).state == "failed"
     assert flyer_jobs.read_job("../../secret_key") is None

@@ -37,8 +37,9 @@ async def test_hostile_venue_text_stays_text_in_popup_and_tooltip(client, signed
     assert popup.strong.get_text() == HOSTILE_NAME
     assert "金沢市${location}1-1" in popup.get_text()
     assert popup.a["href"] == "/staff/venues/v/map%60%24%7B1%7D"
-    tooltip = next(BeautifulSoup(body, "html.parser") for body in literals if "<strong>" not in body
-                   and "公民館" in body)
+    tooltip = next(
+        BeautifulSoup(body, "html.parser") for body in literals if "<strong>" not in body and "公民館" in body
+    )
     assert tooltip.get_text(strip=True) == HOSTILE_NAME
 
 

@@ -13,8 +13,13 @@ from tests.conftest import post_form
 
 
 async def message(status: str, **values) -> int:
-    defaults = dict(recipient="partner@example.jp", subject="【outreach】会場のお知らせ", body="本文", kind="venue.partner",
-                    status=status)
+    defaults = dict(
+        recipient="partner@example.jp",
+        subject="【outreach】会場のお知らせ",
+        body="本文",
+        kind="venue.partner",
+        status=status,
+    )
     defaults.update(values)
     return (await OutboxMessage.insert(OutboxMessage(**defaults)).returning(OutboxMessage.id))[0]["id"]
 
@@ -24,8 +29,10 @@ def rows(response) -> dict[int, BeautifulSoup]:
     return {int(tr["data-id"]): tr for tr in page.select("table.outbox tbody tr[data-id]")}
 
 
-@pytest.mark.parametrize("role, allowed", [(Role.contractor_staff, False), (Role.city_reviewer, False),
-                                           (Role.contractor_lead, True), (Role.admin, True)])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [(Role.contractor_staff, False), (Role.city_reviewer, False), (Role.contractor_lead, True), (Role.admin, True)],
+)
 async def test_only_leads_and_admins_see_the_outbox(client, signed_in, role, allowed):
     await signed_in(role)
     failed = await message("failed")
@@ -40,8 +47,13 @@ async def test_only_leads_and_admins_see_the_outbox(client, signed_in, role, all
 
 async def test_the_list_masks_residents_and_filters_by_status(client, signed_in):
     await signed_in(Role.contractor_lead)
-    resident = await message("sent", recipient="taro@example.jp", kind="booking.confirmed",
-                             sent_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC), attempts=1)
+    resident = await message(
+        "sent",
+        recipient="taro@example.jp",
+        kind="booking.confirmed",
+        sent_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC),
+        attempts=1,
+    )
     partner = await message("failed", last_error="Connection refused", attempts=20)
     queued = await message("queued", recipient="lead@example.jp", kind="plan.submitted")
     listed = rows(await client.get("/staff/outbox"))
@@ -61,8 +73,9 @@ async def test_resend_adds_a_queued_copy_and_keeps_the_sent_original(client, sig
     await signed_in(Role.admin)
     original = await message("sent", sent_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC), attempts=1)
     before = await OutboxMessage.select().where(OutboxMessage.id == original).first()
-    response = await post_form(client, "/staff/outbox", f"/staff/outbox/{original}/resend", {"status": "sent"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/staff/outbox", f"/staff/outbox/{original}/resend", {"status": "sent"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/staff/outbox?status=sent&done=resent"
     assert await OutboxMessage.select().where(OutboxMessage.id == original).first() == before
     (copy,) = await OutboxMessage.select().where(OutboxMessage.id != original)

@@ -40,8 +40,15 @@ async def book_from(client, booth_href: str, slot_index: int = 0, phone: str = "
     form_page = await client.get(slot_href)
     form = soup(form_page).select_one("form.booking-form")
     data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
-    data.update({"slot": form.select_one("input[name=slot][checked]")["value"], "name_kana": "かなざわ はなこ",
-                 "phone": phone, "party_size": "2", "language": "ja"})
+    data.update(
+        {
+            "slot": form.select_one("input[name=slot][checked]")["value"],
+            "name_kana": "かなざわ はなこ",
+            "phone": phone,
+            "party_size": "2",
+            "language": "ja",
+        }
+    )
     return await client.post(form["action"], data=data, follow_redirects=False)
 
 
@@ -58,13 +65,19 @@ async def test_staff_create_a_placement_and_see_its_qr_targets_and_flyer_links(c
     assert page.select_one("#home-url")["href"] == "http://127.0.0.1:8000/?src=aeon"
     assert page.select_one(".qr svg") is not None
     targets = [a["href"] for a in page.select("#booth-targets td a[href*='/booths/']")]
-    assert targets == [f"http://127.0.0.1:8000/booths/{booth['session']}?src=aeon",
-                       f"http://127.0.0.1:8000/booths/{other['session']}?src=aeon"]
+    assert targets == [
+        f"http://127.0.0.1:8000/booths/{booth['session']}?src=aeon",
+        f"http://127.0.0.1:8000/booths/{other['session']}?src=aeon",
+    ]
     flyers = [a["href"] for a in page.select("#booth-targets a[href$='placement=aeon']")]
-    assert flyers == [f"/sessions/{booth['session']}/flyer.pdf?placement=aeon",
-                      f"/sessions/{other['session']}/flyer.pdf?placement=aeon"]
+    assert flyers == [
+        f"/sessions/{booth['session']}/flyer.pdf?placement=aeon",
+        f"/sessions/{other['session']}/flyer.pdf?placement=aeon",
+    ]
     assert [a["href"] for a in page.select("#monthly-flyers a")] == [
-        "/flyers/2027-06.pdf?placement=aeon", "/flyers/2027-07.pdf?placement=aeon"]
+        "/flyers/2027-06.pdf?placement=aeon",
+        "/flyers/2027-07.pdf?placement=aeon",
+    ]
     assert page.select_one("#booth-targets .tag") is not None  # the first booth is at the poster's venue
     listing = soup(await client.get("/staff/placements"))
     assert [a.get_text() for a in listing.select("table.data-table tbody td a")] == ["イオン金沢店 掲示板"]
@@ -103,9 +116,13 @@ async def test_edit_keeps_the_code_and_deactivate(client, signed_in):
     assert edit_page.find(id="p-code").has_attr("readonly")
     bad = await post_form(client, f"{url}/edit", f"{url}/edit", {"name": "", "kind": "newsletter", "code": "news"})
     assert bad.status_code == 422 and soup(bad).find(id="p-name-error")
-    done = await post_form(client, f"{url}/edit", f"{url}/edit",
-                           {"name": "公民館だより 10月号", "kind": "newsletter", "code": "changed", "venue": ""},
-                           follow_redirects=False)
+    done = await post_form(
+        client,
+        f"{url}/edit",
+        f"{url}/edit",
+        {"name": "公民館だより 10月号", "kind": "newsletter", "code": "changed", "venue": ""},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     saved = await Placement.select().where(Placement.id == placement["id"]).first()
     assert (saved["name"], saved["code"]) == ("公民館だより 10月号", "news")
@@ -191,9 +208,17 @@ async def test_results_filter_by_period_and_show_date_errors_next_to_the_fields(
     assert reversed_.find(id="r-date_to-error")
     booth = await publish_booth(dt.date(2027, 6, 5))
     await create_placement(None, PlacementInput(name="LINE", kind="social", code="line"))
-    await Booking.insert(Booking(code="TESTCODE00000001", slot=booth["slots"][0]["id"], session=booth["session"],
-                                 name_kana="カナ", phone="09000000000", source="line",
-                                 created_at=dt.datetime(2027, 5, 10, 12, tzinfo=clock.JST)))
+    await Booking.insert(
+        Booking(
+            code="TESTCODE00000001",
+            slot=booth["slots"][0]["id"],
+            session=booth["session"],
+            name_kana="カナ",
+            phone="09000000000",
+            source="line",
+            created_at=dt.datetime(2027, 5, 10, 12, tzinfo=clock.JST),
+        )
+    )
     in_may = soup(await client.get("/staff/publicity", params={"date_from": "2027-05-01", "date_to": "2027-05-31"}))
     assert in_may.select_one("#placement-results tr[data-code=line] [data-column=bookings]").get_text() == "1"
     in_april = soup(await client.get("/staff/publicity", params={"date_from": "2027-04-01", "date_to": "2027-04-30"}))
@@ -206,12 +231,19 @@ async def test_results_filter_by_period_and_show_date_errors_next_to_the_fields(
 async def test_results_download_as_csv_safe_for_excel(client, signed_in):
     await signed_in(Role.contractor_staff)
     booth = await publish_booth(dt.date(2027, 6, 5), name="テスト公民館")
-    await create_placement(None, PlacementInput(name="=HYPERLINK(\"http://evil.example\")", kind="web",
-                                                code="web"))
+    await create_placement(None, PlacementInput(name='=HYPERLINK("http://evil.example")', kind="web", code="web"))
     for index, source in enumerate(["web", "web", "", "-cmd"]):
-        await Booking.insert(Booking(code=f"TESTCODE0000000{index}", slot=booth["slots"][0]["id"],
-                                     session=booth["session"], name_kana="カナ", phone=f"0900000000{index}",
-                                     party_size=2, source=source))
+        await Booking.insert(
+            Booking(
+                code=f"TESTCODE0000000{index}",
+                slot=booth["slots"][0]["id"],
+                session=booth["session"],
+                name_kana="カナ",
+                phone=f"0900000000{index}",
+                party_size=2,
+                source=source,
+            )
+        )
     page = soup(await client.get("/staff/publicity", params={"date_from": "2020-01-01"}))
     href = page.select_one("#csv-placements")["href"]
     assert "date_from=2020-01-01" in href
@@ -221,12 +253,12 @@ async def test_results_download_as_csv_safe_for_excel(client, signed_in):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows[0]) == 9
     by_code = {row[0]: row for row in rows[1:]}
-    assert by_code["web"][1] == "'=HYPERLINK(\"http://evil.example\")" and by_code["web"][3:5] == ["2", "4"]
+    assert by_code["web"][1] == '\'=HYPERLINK("http://evil.example")' and by_code["web"][3:5] == ["2", "4"]
     assert by_code["'-cmd"][3] == "1"  # a code that is no placement, escaped like any formula
     assert by_code[""][3] == "1"
     booths = await client.get(page.select_one("#csv-booths")["href"])
     matrix = list(csv.reader(io.StringIO(booths.content.decode("utf-8-sig"))))
     assert matrix[1][:3] == ["2027-06-05", "10:00", "テスト公民館"] and matrix[1][-1] == "4"
-    assert matrix[0][3] == "'=HYPERLINK(\"http://evil.example\")"
+    assert matrix[0][3] == '\'=HYPERLINK("http://evil.example")'
     sjis = await client.get("/staff/publicity/placements.csv", params={"encoding": "cp932"})
     assert "shift_jis" in sjis.headers["content-type"] and sjis.content.decode("cp932")

@@ -21,11 +21,23 @@ from tests.venues.factories import make_venue
 @pytest.fixture
 async def city():
     for n in range(5):
-        await make_venue(venue_id=f"H{n}", name=f"第{n}公民館", lat=36.50 + 0.03 * n, lon=136.60,
-                         open_days="月火水木金土日", open_from="09:00", open_until="17:00")
+        await make_venue(
+            venue_id=f"H{n}",
+            name=f"第{n}公民館",
+            lat=36.50 + 0.03 * n,
+            lon=136.60,
+            open_days="月火水木金土日",
+            open_from="09:00",
+            open_until="17:00",
+        )
     await make_venue(venue_id="C0", name="中央市民センター", kind="civic_center", lat=36.50, lon=136.60)
-    await DemandPoint.insert(*[DemandPoint(name=f"町{n}-{k}", lat=36.50 + 0.03 * n + 0.002 * k, lon=136.601)
-                               for n in range(5) for k in range(4)])
+    await DemandPoint.insert(
+        *[
+            DemandPoint(name=f"町{n}-{k}", lat=36.50 + 0.03 * n + 0.002 * k, lon=136.601)
+            for n in range(5)
+            for k in range(4)
+        ]
+    )
 
 
 async def wait_until_solved(plan_id: int, seconds: float = 90) -> dict:
@@ -38,9 +50,17 @@ async def wait_until_solved(plan_id: int, seconds: float = 90) -> dict:
 
 
 async def create_plan(client) -> int:
-    form = {"title": "六月の計画", "start": "2027-06-01", "end": "2027-06-30", "weekday_per_month": "3",
-            "holiday_per_month": "2", "teams": "1", "min_gap_days": "7", "time_limit_seconds": "30",
-            "month_overrides": ""}
+    form = {
+        "title": "六月の計画",
+        "start": "2027-06-01",
+        "end": "2027-06-30",
+        "weekday_per_month": "3",
+        "holiday_per_month": "2",
+        "teams": "1",
+        "min_gap_days": "7",
+        "time_limit_seconds": "30",
+        "month_overrides": "",
+    }
     response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form, follow_redirects=False)
     assert response.status_code == 303, response.text
     return int(response.headers["location"].rsplit("/", 1)[1])
@@ -108,8 +128,9 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     for other in sessions[:2]:
         await post_form(client, f"/staff/sessions/{other['id']}", f"/staff/sessions/{other['id']}/remove", {})
     assert len(await services.sessions_of(version["id"])) == 3
-    response = await post_form(client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {},
-                               follow_redirects=False)
+    response = await post_form(
+        client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}, follow_redirects=False
+    )
     assert response.status_code == 303
     await wait_until_solved(plan_id)
     after = await services.sessions_of(version["id"])
@@ -118,8 +139,17 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
 
 async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     await signed_in(Role.contractor_staff)
-    form = {"title": "", "start": "2027-06-30", "end": "2027-06-01", "weekday_per_month": "x", "teams": "1",
-            "min_gap_days": "14", "time_limit_seconds": "60", "holiday_per_month": "6", "month_overrides": "8月 4"}
+    form = {
+        "title": "",
+        "start": "2027-06-30",
+        "end": "2027-06-01",
+        "weekday_per_month": "x",
+        "teams": "1",
+        "min_gap_days": "14",
+        "time_limit_seconds": "60",
+        "holiday_per_month": "6",
+        "month_overrides": "8月 4",
+    }
     response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form)
     assert response.status_code == 422
     page = soup(response)
@@ -130,9 +160,17 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
 
 async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signed_in, city, make_user):
     staff = await make_user(Role.contractor_staff)
-    version_id = await services.create_plan(staff, "計画", services.Parameters(
-        start=dt.date(2027, 6, 1), end=dt.date(2027, 6, 30), weekday_per_month=2, holiday_per_month=1,
-        time_limit_seconds=20))
+    version_id = await services.create_plan(
+        staff,
+        "計画",
+        services.Parameters(
+            start=dt.date(2027, 6, 1),
+            end=dt.date(2027, 6, 30),
+            weekday_per_month=2,
+            holiday_per_month=1,
+            time_limit_seconds=20,
+        ),
+    )
     await services.run_solve(version_id)
     plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     await signed_in(Role.city_reviewer)

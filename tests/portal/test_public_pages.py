@@ -27,9 +27,16 @@ async def book(client, booth: dict, slot_index: int = 0, **fields):
     form_page = await client.get(f"/booths/{booth['session']}/book", params={"slot": booth["slots"][slot_index]["id"]})
     assert form_page.status_code == 200
     page = soup(form_page)
-    data = {"_csrf_token": csrf_token(form_page.text), "form_token": page.find("input", {"name": "form_token"})["value"],
-            "slot": str(booth["slots"][slot_index]["id"]), "name_kana": "かなざわ はなこ", "phone": "090-1234-5678",
-            "party_size": "1", "language": "ja", "src": ""}
+    data = {
+        "_csrf_token": csrf_token(form_page.text),
+        "form_token": page.find("input", {"name": "form_token"})["value"],
+        "slot": str(booth["slots"][slot_index]["id"]),
+        "name_kana": "かなざわ はなこ",
+        "phone": "090-1234-5678",
+        "party_size": "1",
+        "language": "ja",
+        "src": "",
+    }
     data.update(fields)
     return await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
 
@@ -85,15 +92,22 @@ async def test_booking_form_confirms_and_the_manage_page_moves_and_cancels(clien
     # move to the third slot
     move_page = await client.get(manage_url)
     target = booth["slots"][2]["id"]
-    moved = await client.post(f"/bookings/{code}/move", params={"token": token},
-                              data={"_csrf_token": csrf_token(move_page.text), "slot": str(target)},
-                              follow_redirects=False)
+    moved = await client.post(
+        f"/bookings/{code}/move",
+        params={"token": token},
+        data={"_csrf_token": csrf_token(move_page.text), "slot": str(target)},
+        follow_redirects=False,
+    )
     assert moved.status_code == 303
     assert (await Booking.select(Booking.slot).where(Booking.code == code).first())["slot"] == target
     # cancel, after the confirmation page
     confirm = await client.get(f"/bookings/{code}/cancel", params={"token": token})
-    cancelled = await client.post(f"/bookings/{code}/cancel", params={"token": token},
-                                  data={"_csrf_token": csrf_token(confirm.text)}, follow_redirects=False)
+    cancelled = await client.post(
+        f"/bookings/{code}/cancel",
+        params={"token": token},
+        data={"_csrf_token": csrf_token(confirm.text)},
+        follow_redirects=False,
+    )
     assert cancelled.status_code == 303
     assert (await Slot.select(Slot.booked).where(Slot.id == target).first())["booked"] == 0
     after = soup(await client.get(manage_url))
@@ -115,9 +129,14 @@ async def test_form_errors_are_shown_next_to_the_fields_and_nothing_is_booked(cl
 async def test_a_resubmitted_form_makes_one_booking(client):
     booth = await publish_booth()
     form_page = await client.get(f"/booths/{booth['session']}/book", params={"slot": booth["slots"][0]["id"]})
-    data = {"_csrf_token": csrf_token(form_page.text),
-            "form_token": soup(form_page).find("input", {"name": "form_token"})["value"],
-            "slot": str(booth["slots"][0]["id"]), "name_kana": "タナカ", "phone": "0761234567", "party_size": "1"}
+    data = {
+        "_csrf_token": csrf_token(form_page.text),
+        "form_token": soup(form_page).find("input", {"name": "form_token"})["value"],
+        "slot": str(booth["slots"][0]["id"]),
+        "name_kana": "タナカ",
+        "phone": "0761234567",
+        "party_size": "1",
+    }
     first = await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
     second = await client.post(f"/booths/{booth['session']}/book", data=data, follow_redirects=False)
     assert first.headers["location"] == second.headers["location"]
@@ -138,20 +157,25 @@ async def test_a_booking_is_found_again_by_code_and_phone(client):
     response = await book(client, booth)
     code = urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
     form = await client.get("/bookings/find")
-    found = await client.post("/bookings/find", data={"_csrf_token": csrf_token(form.text),
-                                                      "code": code.lower(), "contact": "09012345678"},
-                              follow_redirects=False)
+    found = await client.post(
+        "/bookings/find",
+        data={"_csrf_token": csrf_token(form.text), "code": code.lower(), "contact": "09012345678"},
+        follow_redirects=False,
+    )
     assert found.status_code == 303 and found.headers["location"] == response.headers["location"].replace("&new=1", "")
-    wrong = await client.post("/bookings/find", data={"_csrf_token": csrf_token(form.text), "code": code,
-                                                      "contact": "0000000000"})
+    wrong = await client.post(
+        "/bookings/find", data={"_csrf_token": csrf_token(form.text), "code": code, "contact": "0000000000"}
+    )
     assert wrong.status_code == 422
     assert (await client.get(f"/bookings/{code}", params={"token": "guess"})).status_code == 404
 
 
 async def test_every_public_form_needs_its_csrf_token(client):
     booth = await publish_booth()
-    response = await client.post(f"/booths/{booth['session']}/book", data={
-        "slot": str(booth["slots"][0]["id"]), "name_kana": "タナカ", "phone": "0761234567", "party_size": "1"})
+    response = await client.post(
+        f"/booths/{booth['session']}/book",
+        data={"slot": str(booth["slots"][0]["id"]), "name_kana": "タナカ", "phone": "0761234567", "party_size": "1"},
+    )
     assert response.status_code == 403
     assert await Booking.count() == 0
     assert (await client.post("/bookings/find", data={"code": "x", "contact": "y"})).status_code == 403
@@ -175,8 +199,10 @@ def test_the_served_portal_puts_its_start_up_objects_out_of_the_collectors_way()
     import subprocess
     import sys
 
-    script = ("import asyncio, gc; from portal.app import create_served_app; app = create_served_app(); "
-              "[asyncio.run(hook()) for hook in app.on_startup if hook.__name__ == 'freeze_startup_objects']; "
-              "print(gc.get_freeze_count())")
+    script = (
+        "import asyncio, gc; from portal.app import create_served_app; app = create_served_app(); "
+        "[asyncio.run(hook()) for hook in app.on_startup if hook.__name__ == 'freeze_startup_objects']; "
+        "print(gc.get_freeze_count())"
+    )
     frozen = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(frozen.stdout.split()[-1]) > 10_000  # modules, app, templates, catalogs: not walked by gen-2 sweeps

@@ -17,15 +17,18 @@ from tests.booking.factories import publish_booth
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 PAST_BOOTH = dt.date(2024, 5, 11)  # long before today: past any retention period
-RESIDENTS = [("ハヤシ トモコ", "09024681012", "tomoko.hayashi@resident.example.jp"),
-             ("モリタ ジュンペイ", "08011235813", "junpei.morita@resident.example.jp")]
+RESIDENTS = [
+    ("ハヤシ トモコ", "09024681012", "tomoko.hayashi@resident.example.jp"),
+    ("モリタ ジュンペイ", "08011235813", "junpei.morita@resident.example.jp"),
+]
 
 
 def outreach(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
     """The command against the test database, stdin not a terminal (as from cron), with a time limit."""
     env = {**os.environ, "OUTREACH_LANG": lang}
-    return subprocess.run([OUTREACH, *args], check=False, capture_output=True, text=True, timeout=120, env=env,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [OUTREACH, *args], check=False, capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL
+    )
 
 
 def personal(result: subprocess.CompletedProcess) -> list[str]:
@@ -38,18 +41,20 @@ async def bookings() -> dict:
     with clock.frozen(dt.datetime(2024, 5, 1, 9, tzinfo=clock.JST)):
         past = await publish_booth(PAST_BOOTH)
         for n, (name, phone, email) in enumerate(RESIDENTS):
-            await create_booking(BookingRequest(slot_id=past["slots"][n]["id"], name_kana=name, phone=phone,
-                                                email=email))
+            await create_booking(
+                BookingRequest(slot_id=past["slots"][n]["id"], name_kana=name, phone=phone, email=email)
+            )
     coming = await publish_booth(dt.date.today() + dt.timedelta(days=20))
     for n, (name, phone, email) in enumerate(RESIDENTS):
-        await create_booking(BookingRequest(slot_id=coming["slots"][n]["id"], name_kana=name, phone=phone,
-                                            email=email))
+        await create_booking(BookingRequest(slot_id=coming["slots"][n]["id"], name_kana=name, phone=phone, email=email))
     return {"past": past["session"], "coming": coming["session"]}
 
 
 async def names(session: int) -> list[str]:
-    return [row["name_kana"] for row in await Booking.select(Booking.name_kana).where(
-        Booking.session == session).order_by(Booking.id)]
+    return [
+        row["name_kana"]
+        for row in await Booking.select(Booking.name_kana).where(Booking.session == session).order_by(Booking.id)
+    ]
 
 
 async def test_the_scheduled_purge_from_cron_and_its_dry_run():
@@ -77,8 +82,7 @@ async def test_the_end_of_contract_deletion_is_refused_without_a_name_and_a_conf
     for args, hint in ((("--yes",), "--by"), (("--by", "佐藤 一郎"), "--yes"), (("--by", " ", "--yes"), "--by")):
         refused = outreach("purge", "--end-of-contract", *args)
         assert refused.returncode == 2 and hint in refused.stderr, refused.stderr
-    for args in (("--report", "x.pdf"), ("--end-of-contract", "--days", "3", "--by", "x", "--yes"),
-                 ("--days", "-1")):
+    for args in (("--report", "x.pdf"), ("--end-of-contract", "--days", "3", "--by", "x", "--yes"), ("--days", "-1")):
         assert outreach("purge", *args).returncode == 2
     assert await names(booths["coming"]) == [r[0] for r in RESIDENTS] and await PurgeRun.count() == 0
 

@@ -137,8 +137,9 @@ async def test_a_too_long_analysis_is_refused_next_to_the_field(client, signed_i
     assert await ReportNote.count() == 0
 
 
-async def test_the_monthly_preview_compares_with_the_previous_month_and_saves_its_analysis(client, signed_in,
-                                                                                            monkeypatch):
+async def test_the_monthly_preview_compares_with_the_previous_month_and_saves_its_analysis(
+    client, signed_in, monkeypatch
+):
     use_counter_stats(monkeypatch, KANAZAWA_STATS)
     await signed_in(Role.contractor_lead)
     await build_month()
@@ -154,13 +155,22 @@ async def test_the_monthly_preview_compares_with_the_previous_month_and_saves_it
     assert cells(page.select_one("#office tr[data-row='month']"))["applications"] == "100"
     assert page.select_one("#placements tr[data-code='idle'] td[data-column=bookings]").get_text() == "0"
     ids = [svg["id"] for svg in page.select(".report-charts svg")]
-    assert ids == ["chart-days", "chart-hours", "chart-venues", "chart-kinds", "chart-no-shows", "chart-placements",
-                   "chart-previous", "chart-office"]
+    assert ids == [
+        "chart-days",
+        "chart-hours",
+        "chart-venues",
+        "chart-kinds",
+        "chart-no-shows",
+        "chart-placements",
+        "chart-previous",
+        "chart-office",
+    ]
     with using_locale("ja"):
         assert page.select_one("textarea#analysis-text").get_text() == draft_monthly(report)
 
-    response = await post_form(client, MONTHLY, MONTHLY + "/analysis", {"analysis": "6月の分析：商業施設が好調。"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, MONTHLY, MONTHLY + "/analysis", {"analysis": "6月の分析：商業施設が好調。"}, follow_redirects=False
+    )
     assert response.status_code == 303
     pdf = await client.get(MONTHLY + "/report.pdf")
     assert "6月の分析：商業施設が好調。" in pdf_text(pdf.content)
@@ -179,8 +189,14 @@ async def test_a_city_reviewer_reads_and_downloads_but_cannot_edit(client, signe
     assert refused.status_code == 403 and await ReportNote.count() == 0
     refused = await client.post(MONTHLY + "/analysis", data={"analysis": "x", "_csrf_token": csrf_token(page.text)})
     assert refused.status_code == 403 and await ReportNote.count() == 0
-    for url in (DAILY + "/report.pdf", DAILY + "/report.xlsx", MONTHLY, MONTHLY + "/report.pdf",
-                MONTHLY + "/report.xlsx", "/staff/reports"):
+    for url in (
+        DAILY + "/report.pdf",
+        DAILY + "/report.xlsx",
+        MONTHLY,
+        MONTHLY + "/report.pdf",
+        MONTHLY + "/report.xlsx",
+        "/staff/reports",
+    ):
         assert (await client.get(url)).status_code == 200, url
 
 
@@ -190,8 +206,7 @@ async def test_every_contractor_role_and_admin_may_edit(client, signed_in, role)
     await signed_in(role)
     page = soup(await client.get(MONTHLY))
     assert page.select_one("textarea#analysis-text") is not None
-    response = await post_form(client, MONTHLY, MONTHLY + "/analysis", {"analysis": role.value},
-                               follow_redirects=False)
+    response = await post_form(client, MONTHLY, MONTHLY + "/analysis", {"analysis": role.value}, follow_redirects=False)
     assert response.status_code == 303
     assert (await ReportNote.select().first())["analysis"] == role.value
 
@@ -210,8 +225,12 @@ async def test_a_form_without_its_csrf_token_is_refused(client, signed_in):
 
 async def test_days_and_months_that_do_not_exist_are_not_found(client, signed_in):
     await signed_in(Role.contractor_staff)
-    for url in ("/staff/reports/daily/2027-02-30", "/staff/reports/daily/tomorrow", "/staff/reports/monthly/2027-13",
-                "/staff/reports/monthly/2027-6/report.pdf"):
+    for url in (
+        "/staff/reports/daily/2027-02-30",
+        "/staff/reports/daily/tomorrow",
+        "/staff/reports/monthly/2027-13",
+        "/staff/reports/monthly/2027-6/report.pdf",
+    ):
         assert (await client.get(url)).status_code == 404, url
 
 
@@ -220,16 +239,27 @@ async def test_a_day_without_booths_still_has_a_report_that_says_so(client, sign
     page = soup(await client.get("/staff/reports/daily/2027-06-10"))
     assert page.select_one("#no-booths") is not None
     with using_locale("ja"):
-        assert page.select_one("textarea#analysis-text").get_text() == draft_daily(await daily_report(
-            dt.date(2027, 6, 10)))
+        assert page.select_one("textarea#analysis-text").get_text() == draft_daily(
+            await daily_report(dt.date(2027, 6, 10))
+        )
 
 
-async def test_the_monthly_preview_names_the_year_of_the_counter_statistics_it_compares_with(client, signed_in,
-                                                                                             monkeypatch, tmp_path):
+async def test_the_monthly_preview_names_the_year_of_the_counter_statistics_it_compares_with(
+    client, signed_in, monkeypatch, tmp_path
+):
     use_counter_stats(monkeypatch, counter_file(tmp_path))  # June of 2024 and of 2025
     await signed_in(Role.city_reviewer)
-    await OfficeCount.insert(OfficeCount(date=dt.date(2026, 6, 3), card_handovers=70, certificates=40, pin_resets=1,
-                                         card_changes=1, applications=60, phone_calls=20))
+    await OfficeCount.insert(
+        OfficeCount(
+            date=dt.date(2026, 6, 3),
+            card_handovers=70,
+            certificates=40,
+            pin_resets=1,
+            card_changes=1,
+            applications=60,
+            phone_calls=20,
+        )
+    )
     page = soup(await client.get("/staff/reports/monthly/2026-06"))
     row = page.select_one("#office tr[data-row='counter']")
     assert row["data-month"] == "2025-06" and cells(row)["applications"] == "1200"
@@ -251,8 +281,9 @@ async def test_the_monthly_preview_without_counter_statistics_has_no_comparison(
     assert "2024" not in page.select_one("#office").get_text()
 
 
-async def test_a_malformed_counter_statistics_file_does_not_break_the_monthly_pages(client, signed_in, monkeypatch,
-                                                                                  tmp_path):
+async def test_a_malformed_counter_statistics_file_does_not_break_the_monthly_pages(
+    client, signed_in, monkeypatch, tmp_path
+):
     use_counter_stats(monkeypatch, counter_file(tmp_path, "month;applications\n2025-06;12\n"))
     await signed_in(Role.contractor_staff)
     await build_month()

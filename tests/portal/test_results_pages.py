@@ -66,9 +66,21 @@ async def test_staff_enter_a_booths_results_and_see_them_confirmed(client, signe
     for field in form.select("input:not([type=hidden]), textarea"):
         assert page.select_one(f"label[for={field['id']}]") is not None, field["name"]
     assert page.select_one("#office form") is not None
-    response = await post_form(client, day_url(TODAY), form["action"],
-                               {"applications": "", "hour_10": "2", "hour_11": "5", "hour_12": "1", "photos": "6",
-                                "inquiries": "15", "notes": "雨で来場が少なめ"}, follow_redirects=False)
+    response = await post_form(
+        client,
+        day_url(TODAY),
+        form["action"],
+        {
+            "applications": "",
+            "hour_10": "2",
+            "hour_11": "5",
+            "hour_12": "1",
+            "photos": "6",
+            "inquiries": "15",
+            "notes": "雨で来場が少なめ",
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"{day_url(TODAY)}?saved=booth-{booth['session']}")
     confirmed = soup(await client.get(response.headers["location"]))
@@ -85,8 +97,12 @@ async def test_wrong_counts_are_shown_next_to_their_fields_and_nothing_is_saved(
     await signed_in(Role.contractor_lead)
     booth = await publish_booth(TODAY)
     key = f"booth-{booth['session']}"
-    response = await post_form(client, day_url(TODAY), f"{day_url(TODAY)}/booths/{booth['session']}",
-                               {"applications": "-2", "photos": "たくさん", "inquiries": "3"})
+    response = await post_form(
+        client,
+        day_url(TODAY),
+        f"{day_url(TODAY)}/booths/{booth['session']}",
+        {"applications": "-2", "photos": "たくさん", "inquiries": "3"},
+    )
     assert response.status_code == 422
     page = soup(response)
     summary = page.select_one("#error-summary[role=alert]")
@@ -104,8 +120,9 @@ async def test_wrong_counts_are_shown_next_to_their_fields_and_nothing_is_saved(
 async def test_the_hour_counts_must_add_up(client, signed_in):
     await signed_in(Role.contractor_staff)
     booth = await publish_booth(TODAY)
-    response = await post_form(client, day_url(TODAY), f"{day_url(TODAY)}/booths/{booth['session']}",
-                               {"applications": "10", "hour_10": "3"})
+    response = await post_form(
+        client, day_url(TODAY), f"{day_url(TODAY)}/booths/{booth['session']}", {"applications": "10", "hour_10": "3"}
+    )
     assert response.status_code == 422
     error = soup(response).select_one(f"#booth-{booth['session']}-applications-error")
     assert "3" in error.get_text() and "10" in error.get_text()
@@ -114,8 +131,9 @@ async def test_the_hour_counts_must_add_up(client, signed_in):
 async def test_in_office_counts_are_entered_and_corrected_on_the_day_page(client, signed_in):
     await signed_in(Role.admin)
     url = day_url(TODAY)
-    response = await post_form(client, url, f"{url}/office", {"card_handovers": "25", "phone_calls": "9"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, url, f"{url}/office", {"card_handovers": "25", "phone_calls": "9"}, follow_redirects=False
+    )
     assert response.status_code == 303 and "saved=office" in response.headers["location"]
     response = await post_form(client, url, f"{url}/office", {"card_handovers": "26", "phone_calls": "-1"})
     assert response.status_code == 422
@@ -137,8 +155,9 @@ async def test_future_days_show_no_forms(client, signed_in):
 
 async def test_city_reviewers_read_the_results_but_cannot_change_them(client, signed_in):
     booth = await publish_booth(TODAY, name="緑が丘公民館")
-    await BoothResult.insert(BoothResult(session=booth["session"], applications=11, photos=4, inquiries=7,
-                                         applications_by_hour={"10": 11}))
+    await BoothResult.insert(
+        BoothResult(session=booth["session"], applications=11, photos=4, inquiries=7, applications_by_hour={"10": 11})
+    )
     await signed_in(Role.city_reviewer)
     response = await client.get(day_url(TODAY))
     assert response.status_code == 200
@@ -147,8 +166,9 @@ async def test_city_reviewers_read_the_results_but_cannot_change_them(client, si
     assert section.select("form") == []
     assert "11" in section.get_text() and "緑が丘公民館" in section.get_text()
     token = csrf_token((await client.get("/staff/venues")).text)
-    response = await client.post(f"{day_url(TODAY)}/booths/{booth['session']}",
-                                 data={"applications": "99", "_csrf_token": token})
+    response = await client.post(
+        f"{day_url(TODAY)}/booths/{booth['session']}", data={"applications": "99", "_csrf_token": token}
+    )
     assert response.status_code == 403
     assert (await BoothResult.select().first())["applications"] == 11
 

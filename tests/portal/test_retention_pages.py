@@ -36,11 +36,13 @@ async def test_a_city_reviewer_sees_every_run_and_downloads_the_deletion_report(
     assert "system" in first.get_text() and first.find("a") is None
     assert [li.get_text(" ", strip=True) for li in first.select("ul.counts li")] == [
         f"{retention.count_label('bookings_anonymised')}: 4",
-        f"{retention.count_label('resident_messages_deleted')}: {scheduled.counts['resident_messages_deleted']}"]
+        f"{retention.count_label('resident_messages_deleted')}: {scheduled.counts['resident_messages_deleted']}",
+    ]
     last = rows[final.run_id]
     assert "佐藤 一郎" in last.get_text()
     assert f"{retention.count_label('venue_contacts_erased')}: 1" in [
-        li.get_text(" ", strip=True) for li in last.select("ul.counts li")]
+        li.get_text(" ", strip=True) for li in last.select("ul.counts li")
+    ]
     link = last.find("a", href=f"/staff/retention/{final.run_id}/report.pdf")
     assert link is not None
 
@@ -59,10 +61,20 @@ async def test_only_pdf_files_under_var_are_served(client, signed_in, var_dir, t
     link.unlink(missing_ok=True)
     link.symlink_to(outside)
     runs = []
-    for report_file in (str(outside), "/etc/passwd", str(var_dir / "secret_key"), str(link),
-                        str(var_dir / "reports" / ".." / ".." / outside.name)):
-        runs.append((await PurgeRun.insert(PurgeRun(kind="end_of_contract", actor="x", counts={},
-                                                    report_file=report_file)).returning(PurgeRun.id))[0]["id"])
+    for report_file in (
+        str(outside),
+        "/etc/passwd",
+        str(var_dir / "secret_key"),
+        str(link),
+        str(var_dir / "reports" / ".." / ".." / outside.name),
+    ):
+        runs.append(
+            (
+                await PurgeRun.insert(
+                    PurgeRun(kind="end_of_contract", actor="x", counts={}, report_file=report_file)
+                ).returning(PurgeRun.id)
+            )[0]["id"]
+        )
     await signed_in(Role.admin)
     page = soup(await client.get("/staff/retention"))
     assert page.select("#runs a[href$='report.pdf']") == []

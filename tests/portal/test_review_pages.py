@@ -21,8 +21,10 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
     await services.run_solve(version_id)
     plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     url = f"/staff/plans/{plan_id}"
-    async with AsyncTestClient(app=app, base_url="http://t.local") as contractor, \
-            AsyncTestClient(app=app, base_url="http://t.local") as city_client:
+    async with (
+        AsyncTestClient(app=app, base_url="http://t.local") as contractor,
+        AsyncTestClient(app=app, base_url="http://t.local") as city_client,
+    ):
         await sign_in(contractor, staff.username, PASSWORD)
         await sign_in(city_client, reviewer.username, PASSWORD)
         assert (await post_form(contractor, url, f"{url}/submit", {}, follow_redirects=False)).status_code == 303
@@ -32,12 +34,17 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
         await post_form(city_client, url, f"{url}/sessions/{session['id']}/comment", {"comment": "この日は混みます"})
         form = page.select_one(f"form[action='{url}/decide']")
         revision = form.select_one("input[name=revision]")["value"]
-        no_comment = await post_form(city_client, url, f"{url}/decide",
-                                     {"version": str(version_id), "revision": revision, "decision": "return"})
+        no_comment = await post_form(
+            city_client, url, f"{url}/decide", {"version": str(version_id), "revision": revision, "decision": "return"}
+        )
         assert no_comment.status_code == 422 and soup(no_comment).find(id="decide-error")
-        returned = await post_form(city_client, url, f"{url}/decide", {
-            "version": str(version_id), "revision": revision, "decision": "return", "comment": "日程を見直して"},
-            follow_redirects=False)
+        returned = await post_form(
+            city_client,
+            url,
+            f"{url}/decide",
+            {"version": str(version_id), "revision": revision, "decision": "return", "comment": "日程を見直して"},
+            follow_redirects=False,
+        )
         assert returned.status_code == 303
         fix = soup(await contractor.get(url))
         assert "日程を見直して" in fix.find(id="returned-comment").get_text()
@@ -49,8 +56,12 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
             date = dt.date(2027, 6, day)
             if date in taken:
                 continue
-            response = await post_form(contractor, f"/staff/sessions/{moved['id']}",
-                                       f"/staff/sessions/{moved['id']}/move", {"date": date.isoformat()})
+            response = await post_form(
+                contractor,
+                f"/staff/sessions/{moved['id']}",
+                f"/staff/sessions/{moved['id']}/move",
+                {"date": date.isoformat()},
+            )
             if response.status_code == 200:
                 break
         await post_form(contractor, url, f"{url}/submit", {})
@@ -59,10 +70,17 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
         assert [row["class"][1] for row in changes] == ["change--moved"]
         assert "この日は混みます" in changes[0].get_text()
         form = review.select_one(f"form[action='{url}/decide']")
-        approved = await post_form(city_client, url, f"{url}/decide", {
-            "version": form.select_one("input[name=version]")["value"],
-            "revision": form.select_one("input[name=revision]")["value"], "decision": "approve"},
-            follow_redirects=False)
+        approved = await post_form(
+            city_client,
+            url,
+            f"{url}/decide",
+            {
+                "version": form.select_one("input[name=version]")["value"],
+                "revision": form.select_one("input[name=revision]")["value"],
+                "decision": "approve",
+            },
+            follow_redirects=False,
+        )
         assert approved.status_code == 303
         assert (await services.latest_version(plan_id))["state"] == "approved"
         final = soup(await contractor.get(url))
@@ -79,8 +97,9 @@ async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, ma
     await signed_in(Role.city_reviewer)
     token = csrf_token((await client.get(url)).text)
     assert (await client.post(f"{url}/submit", data={"_csrf_token": token})).status_code == 403
-    stale = await client.post(f"{url}/decide", data={"_csrf_token": token, "version": str(version_id),
-                                                     "revision": "0", "decision": "approve"})
+    stale = await client.post(
+        f"{url}/decide", data={"_csrf_token": token, "version": str(version_id), "revision": "0", "decision": "approve"}
+    )
     assert stale.status_code == 409  # a draft cannot be approved
     assert soup(stale).find(role="alert").get_text(strip=True)
 
@@ -107,8 +126,9 @@ async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, sign
     exported = await client.get(f"/staff/audit/export.csv?plan={plan_id}&user={staff.username}&since={today}")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [r[2] for r in rows[1:]] == ["plan.submitted", "session.locked", "plan.solved", "plan.created"]
-    assert soup(await client.get(f"/staff/audit?plan={plan_id}&user={lead.username}")).select(
-        "tbody tr td")[0].get_text(strip=True) in ("記録はありません。", "No entries.")
+    assert soup(await client.get(f"/staff/audit?plan={plan_id}&user={lead.username}")).select("tbody tr td")[
+        0
+    ].get_text(strip=True) in ("記録はありません。", "No entries.")
     yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
     assert "記録はありません" in (await client.get(f"/staff/audit?plan={plan_id}&until={yesterday}")).text
 

@@ -35,8 +35,16 @@ async def test_edit_form_shows_every_error_next_to_its_field_and_keeps_the_input
     await signed_in(Role.contractor_staff)
     venue = await make_venue()
     url = f"/staff/venues/v/{venue['venue_id']}/edit"
-    form = {"name": "新しい名前", "kind": "community_hall", "lat": "3656", "lon": "136.65", "open_days": ["月", "祝"],
-            "open_from": "9時", "open_until": "17:00", "partner_email": "nobody"}
+    form = {
+        "name": "新しい名前",
+        "kind": "community_hall",
+        "lat": "3656",
+        "lon": "136.65",
+        "open_days": ["月", "祝"],
+        "open_from": "9時",
+        "open_until": "17:00",
+        "partner_email": "nobody",
+    }
     response = await post_form(client, url, url, form)
     assert response.status_code == 422
     page = soup(response)
@@ -53,9 +61,18 @@ async def test_edit_saves_partner_contact_and_writes_the_audit_log(client, signe
     actor = await signed_in(Role.contractor_lead)
     venue = await make_venue()
     url = f"/staff/venues/v/{venue['venue_id']}/edit"
-    form = {"name": venue["name"], "kind": "community_hall", "lat": "36.57", "lon": "136.65",
-            "open_days": ["月", "火", "土"], "open_from": "09:00", "open_until": "21:00", "wheelchair": "on",
-            "partner_name": "館長 山田", "partner_email": "yamada@example.jp"}
+    form = {
+        "name": venue["name"],
+        "kind": "community_hall",
+        "lat": "36.57",
+        "lon": "136.65",
+        "open_days": ["月", "火", "土"],
+        "open_from": "09:00",
+        "open_until": "21:00",
+        "wheelchair": "on",
+        "partner_name": "館長 山田",
+        "partner_email": "yamada@example.jp",
+    }
     response = await post_form(client, url, url, form, follow_redirects=False)
     assert response.status_code == 303
     saved = await Venue.select().where(Venue.id == venue["id"]).first()
@@ -138,9 +155,11 @@ async def test_upload_preview_then_import_the_real_kanazawa_file(client, signed_
 async def test_preview_of_a_bad_file_lists_each_problem_and_imports_only_when_confirmed(client, signed_in):
     await signed_in(Role.contractor_staff)
     header = "ID,名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\r\n"
-    rows = ("K1,弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\r\n"
-            "K2,泉公民館,金沢市泉1丁目,365512,136.6402,月火水木金,09:00,17:00\r\n"
-            "K3,額公民館,金沢市額1丁目,36.5101,136.6201,月;火;水,9時,17時\r\n")
+    rows = (
+        "K1,弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\r\n"
+        "K2,泉公民館,金沢市泉1丁目,365512,136.6402,月火水木金,09:00,17:00\r\n"
+        "K3,額公民館,金沢市額1丁目,36.5101,136.6201,月;火;水,9時,17時\r\n"
+    )
     preview = await upload(client, (header + rows).encode("cp932"))
     page = soup(preview)
     errors = [[td.get_text(strip=True) for td in tr.select("td")] for tr in page.select("tr.problem--error")]
@@ -157,8 +176,9 @@ async def test_preview_of_a_bad_file_lists_each_problem_and_imports_only_when_co
 
 async def test_kind_can_be_overridden_in_the_preview(client, signed_in):
     await signed_in(Role.contractor_staff)
-    content = ("ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\r\n"
-               "X1,ふれあいプラザ,36.56,136.65,月火水木金,09:00,17:00\r\n").encode()
+    content = (
+        "ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間\r\nX1,ふれあいプラザ,36.56,136.65,月火水木金,09:00,17:00\r\n"
+    ).encode()
     page = soup(await upload(client, content))
     assert page.select_one("[data-count=excluded]").get_text() == "1"
     action = page.select_one("form[action^='/staff/venues/import/']")["action"]
@@ -250,11 +270,19 @@ async def test_history_names_actions_and_fields_in_the_users_language(client, si
     actor = await signed_in(Role.contractor_staff)
     venue = await make_venue()
     url = f"/staff/venues/v/{venue['venue_id']}/edit"
-    form = {"name": venue["name"], "kind": "library", "lat": "36.57", "lon": "136.65", "open_days": ["月"],
-            "open_from": "09:00", "open_until": "17:00"}
+    form = {
+        "name": venue["name"],
+        "kind": "library",
+        "lat": "36.57",
+        "lon": "136.65",
+        "open_days": ["月"],
+        "open_from": "09:00",
+        "open_until": "17:00",
+    }
     await post_form(client, url, url, form)
-    await post_form(client, f"/staff/venues/v/{venue['venue_id']}", f"/staff/venues/v/{venue['venue_id']}/deactivate",
-                    {})
+    await post_form(
+        client, f"/staff/venues/v/{venue['venue_id']}", f"/staff/venues/v/{venue['venue_id']}/deactivate", {}
+    )
     history = soup(await client.get(f"/staff/venues/v/{venue['venue_id']}")).select_one("ul.history").get_text()
     assert "会場を編集" in history and "会場を無効化" in history and "利用可能曜日" in history and "種別" in history
     assert "venue.updated" not in history and "open_days" not in history and actor.username in history

@@ -52,11 +52,18 @@ BASE_ROW: dict[str, str] = {
     "車椅子可": "可",
 }
 # Points a few km apart in Kanazawa, for files that need several valid rows.
-KANAZAWA_POINTS = [("36.5613", "136.6562"), ("36.5780", "136.6480"), ("36.5450", "136.6800"),
-                   ("36.5900", "136.6200"), ("36.5300", "136.6400"), ("36.6000", "136.6900")]
+KANAZAWA_POINTS = [
+    ("36.5613", "136.6562"),
+    ("36.5780", "136.6480"),
+    ("36.5450", "136.6800"),
+    ("36.5900", "136.6200"),
+    ("36.5300", "136.6400"),
+    ("36.6000", "136.6900"),
+]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
 
 def venue(**cells: str) -> dict[str, str]:
     """A row: BASE_ROW with some cells changed, e.g. ``venue(名称="泉野図書館", POIコード="1512")``."""
@@ -128,6 +135,7 @@ def kanazawa() -> ParseResult:
 
 # --- a valid row -----------------------------------------------------------------------------------
 
+
 def test_valid_row_gives_a_complete_record() -> None:
     result = parse_one()
     record = only_record(result)
@@ -145,6 +153,7 @@ def test_valid_row_gives_a_complete_record() -> None:
 
 
 # --- 1. encodings and line endings -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("encoding", "bom", "newline", "detected"),
@@ -197,6 +206,7 @@ def test_empty_file_is_a_file_error() -> None:
 
 # --- 2. columns: extra, missing, reordered, width variants -----------------------------------------
 
+
 def test_columns_are_found_by_name_in_any_order_with_extra_columns() -> None:
     columns = ["メモ", "経度", "緯度", "名称", "_id", "ID", "POIコード", "利用可能曜日", "開始時間", "終了時間"]
     rows = [venue(メモ="x", _id="1")]
@@ -208,9 +218,17 @@ def test_columns_are_found_by_name_in_any_order_with_extra_columns() -> None:
 
 def test_headers_with_spaces_and_full_width_characters_are_recognised() -> None:
     columns = [" 名称 ", "ＩＤ", "ＰＯＩコード", "緯度\u3000", "経度", "ＵＲＬ", "利用可能曜日", "開始時間", "終了時間"]
-    row = {" 名称 ": "広坂公民館", "ＩＤ": "T-009", "ＰＯＩコード": "１３０７", "緯度\u3000": "３６．５６１３",
-           "経度": "136.6562", "ＵＲＬ": "https://example.jp/", "利用可能曜日": "月～金", "開始時間": "９：００",
-           "終了時間": "１７：００"}
+    row = {
+        " 名称 ": "広坂公民館",
+        "ＩＤ": "T-009",
+        "ＰＯＩコード": "１３０７",
+        "緯度\u3000": "３６．５６１３",
+        "経度": "136.6562",
+        "ＵＲＬ": "https://example.jp/",
+        "利用可能曜日": "月～金",
+        "開始時間": "９：００",
+        "終了時間": "１７：００",
+    }
     result = parse_facility_list(make_csv([row], columns=columns))
     record = only_record(result)
     assert result.problems == []
@@ -238,8 +256,10 @@ def test_missing_coordinate_columns_are_file_errors() -> None:
 
 
 def test_duplicate_column_uses_the_first_and_warns() -> None:
-    data = "名称,緯度,経度,名称,POIコード,利用可能曜日,開始時間,終了時間\r\n" \
-           "広坂公民館,36.5613,136.6562,別の名前,1307,月,9:00,17:00\r\n".encode()
+    data = (
+        "名称,緯度,経度,名称,POIコード,利用可能曜日,開始時間,終了時間\r\n"
+        "広坂公民館,36.5613,136.6562,別の名前,1307,月,9:00,17:00\r\n".encode()
+    )
     result = parse_facility_list(data)
     assert only_record(result).name == "広坂公民館"
     assert summary(result.problems)[0] == (0, "名称", "名称", "column_duplicate", "warning")
@@ -267,6 +287,7 @@ def test_blank_lines_are_skipped_but_keep_row_numbers() -> None:
 
 
 # --- 3. opening days -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("cell", "days"),
@@ -310,18 +331,29 @@ def test_unreadable_open_days_warn_and_give_no_days() -> None:
 
 
 def test_empty_open_days_warn_for_candidates_only() -> None:
-    result = parse([venue(利用可能曜日=""),
-                    venue(ID="T-002", 名称="森本市民センター", POIコード="1304", 利用可能曜日="")])
+    result = parse(
+        [venue(利用可能曜日=""), venue(ID="T-002", 名称="森本市民センター", POIコード="1304", 利用可能曜日="")]
+    )
     assert [record.open_days for record in result.records] == ["", ""]
     assert summary(result.problems) == [(2, "利用可能曜日", "", "open_days_missing", "warning")]
 
 
 # --- 4. opening hours ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("cell", "time"),
-    [("9:00", "09:00"), ("09:00", "09:00"), ("０９：００", "09:00"), ("9時", "09:00"), ("9時30分", "09:30"),
-     ("0900", "09:00"), ("09:00:00", "09:00"), ("午前9時", "09:00"), ("9時半", "09:30")],
+    [
+        ("9:00", "09:00"),
+        ("09:00", "09:00"),
+        ("０９：００", "09:00"),
+        ("9時", "09:00"),
+        ("9時30分", "09:30"),
+        ("0900", "09:00"),
+        ("09:00:00", "09:00"),
+        ("午前9時", "09:00"),
+        ("9時半", "09:30"),
+    ],
 )
 def test_opening_time_forms(cell: str, time: str) -> None:
     result = parse_one(開始時間=cell)
@@ -344,8 +376,12 @@ def test_unreadable_time_warns_and_is_none(cell: str) -> None:
 
 
 def test_empty_hours_warn_for_candidates_only() -> None:
-    result = parse([venue(開始時間="", 終了時間=""),
-                    venue(ID="T-002", 名称="市役所本庁舎", POIコード="1302", 開始時間="", 終了時間="")])
+    result = parse(
+        [
+            venue(開始時間="", 終了時間=""),
+            venue(ID="T-002", 名称="市役所本庁舎", POIコード="1302", 開始時間="", 終了時間=""),
+        ]
+    )
     assert [(r.open_from, r.open_until) for r in result.records] == [(None, None), (None, None)]
     assert summary(result.problems) == [
         (2, "開始時間", "", "time_missing", "warning"),
@@ -361,13 +397,27 @@ def test_closing_before_opening_warns() -> None:
 
 # --- 5. kinds --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("cell", "kind"),
-    [("commercial", "commercial"), ("Community_Hall", "community_hall"), ("library", "library"),
-     ("rental_hall", "rental_hall"), ("商業施設", "commercial"), ("ショッピングセンター", "commercial"),
-     ("ｼｮｯﾋﾟﾝｸﾞｾﾝﾀｰ", "commercial"), ("公民館", "community_hall"), ("図書館", "library"),
-     ("福祉施設", "welfare"), ("ホール", "rental_hall"), ("貸館", "rental_hall"), ("貸館・ホール", "rental_hall"),
-     ("市役所", "city_hall"), ("市民センター", "civic_center"), ("civic_center", "civic_center")],
+    [
+        ("commercial", "commercial"),
+        ("Community_Hall", "community_hall"),
+        ("library", "library"),
+        ("rental_hall", "rental_hall"),
+        ("商業施設", "commercial"),
+        ("ショッピングセンター", "commercial"),
+        ("ｼｮｯﾋﾟﾝｸﾞｾﾝﾀｰ", "commercial"),
+        ("公民館", "community_hall"),
+        ("図書館", "library"),
+        ("福祉施設", "welfare"),
+        ("ホール", "rental_hall"),
+        ("貸館", "rental_hall"),
+        ("貸館・ホール", "rental_hall"),
+        ("市役所", "city_hall"),
+        ("市民センター", "civic_center"),
+        ("civic_center", "civic_center"),
+    ],
 )
 def test_kind_column_values(cell: str, kind: str) -> None:
     # a park by its POI code, so that only the column can make it a venue
@@ -396,10 +446,22 @@ def test_kind_column_can_exclude_a_row() -> None:
 
 @pytest.mark.parametrize(
     ("poi", "kind"),
-    [("1307", "community_hall"), ("1304", "civic_center"), ("1302", "city_hall"), ("1512", "library"),
-     ("1409", "welfare"), ("1499", "welfare"), ("1602", "welfare"), ("1016", "rental_hall"),
-     ("1305", "rental_hall"), ("1306", "rental_hall"), ("1399", "rental_hall"), ("1514", "rental_hall"),
-     ("１３０７", "community_hall"), ("1307.0", "community_hall")],
+    [
+        ("1307", "community_hall"),
+        ("1304", "civic_center"),
+        ("1302", "city_hall"),
+        ("1512", "library"),
+        ("1409", "welfare"),
+        ("1499", "welfare"),
+        ("1602", "welfare"),
+        ("1016", "rental_hall"),
+        ("1305", "rental_hall"),
+        ("1306", "rental_hall"),
+        ("1399", "rental_hall"),
+        ("1514", "rental_hall"),
+        ("１３０７", "community_hall"),
+        ("1307.0", "community_hall"),
+    ],
 )
 def test_poi_codes_of_venues(poi: str, kind: str) -> None:
     record = only_record(parse_one(名称="テスト施設", POIコード=poi))
@@ -408,9 +470,15 @@ def test_poi_codes_of_venues(poi: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     ("poi", "code"),
-    [("1003", "excluded_park"), ("1503", "excluded_school"), ("1504", "excluded_school"),
-     ("1110", "excluded_sports"), ("1106", "excluded_sports"), ("1601", "excluded_poi_code"),
-     ("801", "excluded_poi_code")],
+    [
+        ("1003", "excluded_park"),
+        ("1503", "excluded_school"),
+        ("1504", "excluded_school"),
+        ("1110", "excluded_sports"),
+        ("1106", "excluded_sports"),
+        ("1601", "excluded_poi_code"),
+        ("801", "excluded_poi_code"),
+    ],
 )
 def test_other_poi_codes_are_excluded(poi: str, code: str) -> None:
     result = parse_one(名称="広坂公民館", POIコード=poi)  # the POI code wins over the name
@@ -421,17 +489,38 @@ def test_other_poi_codes_are_excluded(poi: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("広坂公民館", "community_hall"), ("東部コミュニティセンター", "community_hall"), ("北地区会館", "community_hall"),
-     ("西町集会所", "community_hall"), ("みなみ交流センター", "community_hall"),
-     ("駅西市民センター", "civic_center"), ("山側支所", "civic_center"), ("駅前出張所", "civic_center"),
-     ("金沢市役所", "city_hall"), ("市役所本庁舎", "city_hall"), ("泉野図書館", "library"), ("地区図書室", "library"),
-     ("老人福祉センター", "welfare"), ("高齢者サロン", "welfare"), ("介護予防プラザ", "welfare"),
-     ("障害者支援センター", "welfare"), ("金沢市文化ホール", "rental_hall"), ("ものづくり会館", "rental_hall"),
-     ("北部文化センター", "rental_hall"), ("職員研修センター", "rental_hall"), ("イオン金沢店", "commercial"),
-     ("ｲｵﾝﾓｰﾙ新小松", "commercial"), ("ショッピングプラザ", "commercial"), ("駅前モール", "commercial"),
-     ("商業ビル", "commercial"), ("スーパーまるなか", "commercial"),
-     # order: 公民館 wins, 市民センター before the generic センター words, 地区会館 before 会館
-     ("公民館図書室", "community_hall"), ("福祉会館", "welfare"), ("市民センター図書室", "civic_center")],
+    [
+        ("広坂公民館", "community_hall"),
+        ("東部コミュニティセンター", "community_hall"),
+        ("北地区会館", "community_hall"),
+        ("西町集会所", "community_hall"),
+        ("みなみ交流センター", "community_hall"),
+        ("駅西市民センター", "civic_center"),
+        ("山側支所", "civic_center"),
+        ("駅前出張所", "civic_center"),
+        ("金沢市役所", "city_hall"),
+        ("市役所本庁舎", "city_hall"),
+        ("泉野図書館", "library"),
+        ("地区図書室", "library"),
+        ("老人福祉センター", "welfare"),
+        ("高齢者サロン", "welfare"),
+        ("介護予防プラザ", "welfare"),
+        ("障害者支援センター", "welfare"),
+        ("金沢市文化ホール", "rental_hall"),
+        ("ものづくり会館", "rental_hall"),
+        ("北部文化センター", "rental_hall"),
+        ("職員研修センター", "rental_hall"),
+        ("イオン金沢店", "commercial"),
+        ("ｲｵﾝﾓｰﾙ新小松", "commercial"),
+        ("ショッピングプラザ", "commercial"),
+        ("駅前モール", "commercial"),
+        ("商業ビル", "commercial"),
+        ("スーパーまるなか", "commercial"),
+        # order: 公民館 wins, 市民センター before the generic センター words, 地区会館 before 会館
+        ("公民館図書室", "community_hall"),
+        ("福祉会館", "welfare"),
+        ("市民センター図書室", "civic_center"),
+    ],
 )
 def test_kind_inferred_from_the_name_without_poi_code(name: str, kind: str) -> None:
     record = only_record(parse_one(名称=name, POIコード=""))
@@ -440,9 +529,15 @@ def test_kind_inferred_from_the_name_without_poi_code(name: str, kind: str) -> N
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("松村なごみ小公園", "excluded_park"), ("平和町2丁目小緑地", "excluded_park"), ("泉野おあしす広場", "excluded_park"),
-     ("中村町小学校", "excluded_school"), ("泉中学校", "excluded_school"), ("工業高等学校", "excluded_school"),
-     ("金沢城", "excluded_kind_unknown")],
+    [
+        ("松村なごみ小公園", "excluded_park"),
+        ("平和町2丁目小緑地", "excluded_park"),
+        ("泉野おあしす広場", "excluded_park"),
+        ("中村町小学校", "excluded_school"),
+        ("泉中学校", "excluded_school"),
+        ("工業高等学校", "excluded_school"),
+        ("金沢城", "excluded_kind_unknown"),
+    ],
 )
 def test_names_that_are_not_venues_are_excluded(name: str, code: str) -> None:
     result = parse_one(名称=name, POIコード="")
@@ -467,7 +562,9 @@ def test_kind_overrides_win_and_can_include_an_excluded_row() -> None:
     rows = [venue(名称="大桑運動広場", POIコード="1106"), venue(ID="T-002", 会場種別="library"), venue(ID="T-003")]
     result = parse(rows, kind_overrides={2: "rental_hall", 3: "welfare"})
     assert [(r.row_number, r.kind, r.kind_source) for r in result.records] == [
-        (2, "rental_hall", "override"), (3, "welfare", "override"), (4, "community_hall", "poi"),
+        (2, "rental_hall", "override"),
+        (3, "welfare", "override"),
+        (4, "community_hall", "poi"),
     ]
     assert result.problems == []
 
@@ -488,13 +585,21 @@ def test_kind_constants_and_labels() -> None:
     assert not set(CANDIDATE_KINDS) & set(PERMANENT_KINDS)
     with using_locale("ja"):
         assert [kind_label(kind) for kind in VENUE_KINDS] == [
-            "商業施設", "公民館", "図書館", "福祉施設", "貸館・ホール", "市役所", "市民センター"]
+            "商業施設",
+            "公民館",
+            "図書館",
+            "福祉施設",
+            "貸館・ホール",
+            "市役所",
+            "市民センター",
+        ]
     with using_locale("en"):
         assert kind_label("community_hall") == "Community hall"
     assert kind_label("something_else") == "something_else"
 
 
 # --- 6. coordinates --------------------------------------------------------------------------------
+
 
 def test_missing_coordinates_are_errors() -> None:
     result = parse_one(緯度="", 経度="")
@@ -592,6 +697,7 @@ def test_excluded_and_skipped_rows_get_no_warnings() -> None:
 
 # --- 7. names and IDs ------------------------------------------------------------------------------
 
+
 def test_missing_name_is_an_error() -> None:
     result = parse([venue(名称=""), venue(ID="T-002", 名称="", POIコード="")])
     assert summary(result.problems) == [
@@ -630,6 +736,7 @@ def test_identical_rows_without_an_id_are_a_duplicate_on_the_later_row() -> None
 
 # --- other cells -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", ["https://www.city.kanazawa.ishikawa.jp/", "http://example.jp/a?b=1", "HTTPS://EX.JP"])
 def test_web_addresses_are_kept(url: str) -> None:
     result = parse_one(URL=url)
@@ -637,8 +744,16 @@ def test_web_addresses_are_kept(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(document.domain)", "JavaScript:alert(1)", "data:text/html,<script>x</script>",
-            "vbscript:msgbox", "www.example.jp", "//evil.example/", "https://"],
+    "url",
+    [
+        "javascript:alert(document.domain)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "vbscript:msgbox",
+        "www.example.jp",
+        "//evil.example/",
+        "https://",
+    ],
 )
 def test_other_urls_are_left_out_with_a_warning(url: str) -> None:
     result = parse_one(URL=url)
@@ -647,18 +762,42 @@ def test_other_urls_are_left_out_with_a_warning(url: str) -> None:
 
 
 def test_address_is_joined_from_parts_and_town_derived() -> None:
-    record = only_record(parse_one(所在地_連結表記="", 所在地_都道府県="石川県", 所在地_市区町村="金沢市",
-                                   所在地_町字="", 所在地_番地以下="1-1-1"))
+    record = only_record(
+        parse_one(
+            所在地_連結表記="",
+            所在地_都道府県="石川県",
+            所在地_市区町村="金沢市",
+            所在地_町字="",
+            所在地_番地以下="1-1-1",
+        )
+    )
     assert record.address == "石川県金沢市1-1-1"
-    derived = only_record(parse_one(所在地_連結表記="石川県金沢市大浦町ヌ93-1", 所在地_町字="",
-                                    所在地_都道府県="石川県", 所在地_市区町村="金沢市"))
+    derived = only_record(
+        parse_one(
+            所在地_連結表記="石川県金沢市大浦町ヌ93-1",
+            所在地_町字="",
+            所在地_都道府県="石川県",
+            所在地_市区町村="金沢市",
+        )
+    )
     assert derived.town == "大浦町ヌ"
 
 
 @pytest.mark.parametrize(
     ("cell", "value"),
-    [("", False), ("1", True), ("○", True), ("可", True), ("有", True), ("多目的トイレ有り", True),
-     ("スロープ有、エレベータ無", True), ("段差無し;階段無し", True), ("×", False), ("無", False), ("不可", False)],
+    [
+        ("", False),
+        ("1", True),
+        ("○", True),
+        ("可", True),
+        ("有", True),
+        ("多目的トイレ有り", True),
+        ("スロープ有、エレベータ無", True),
+        ("段差無し;階段無し", True),
+        ("×", False),
+        ("無", False),
+        ("不可", False),
+    ],
 )
 def test_accessibility_cells(cell: str, value: bool) -> None:
     result = parse_one(車椅子可=cell, バリアフリートイレ=cell)
@@ -680,7 +819,9 @@ def test_postal_code_and_kana_are_normalised() -> None:
 
 
 def test_problems_are_in_row_order() -> None:
-    rows = [venue(ID="", 緯度=lat, 経度=lon) | {"名称": f"施設{i}公民館"} for i, (lat, lon) in enumerate(KANAZAWA_POINTS)]
+    rows = [
+        venue(ID="", 緯度=lat, 経度=lon) | {"名称": f"施設{i}公民館"} for i, (lat, lon) in enumerate(KANAZAWA_POINTS)
+    ]
     rows.append(venue(ID="", 名称="遠い公民館", 緯度="36.6953", 経度="137.2113"))
     result = parse(rows)
     numbers = [problem.row_number for problem in result.problems]
@@ -689,6 +830,7 @@ def test_problems_are_in_row_order() -> None:
 
 
 # --- translation -----------------------------------------------------------------------------------
+
 
 def test_problem_message_follows_the_locale() -> None:
     result = parse([venue(緯度="36561437"), venue(ID="T-002", 名称=""), venue(ID="T-003", 利用可能曜日="")])
@@ -706,9 +848,26 @@ def test_problem_message_follows_the_locale() -> None:
 
 
 def test_every_problem_code_has_a_japanese_text() -> None:
-    samples = {"value": "v", "column": "緯度", "detail": "d", "first_row": "2", "choices": "c", "suggested": "1",
-               "lat": "1", "lon": "2", "km": "3", "cells": "4", "columns": "3", "venue_id": "X-1", "ignored": "i",
-               "days": "月", "opens": "9", "closes": "8", "poi_code": "1", "word": "w"}
+    samples = {
+        "value": "v",
+        "column": "緯度",
+        "detail": "d",
+        "first_row": "2",
+        "choices": "c",
+        "suggested": "1",
+        "lat": "1",
+        "lon": "2",
+        "km": "3",
+        "cells": "4",
+        "columns": "3",
+        "venue_id": "X-1",
+        "ignored": "i",
+        "days": "月",
+        "opens": "9",
+        "closes": "8",
+        "poi_code": "1",
+        "word": "w",
+    }
     for code in PROBLEM_CODES:
         problem = Problem(2, "緯度", "v", code, "warning", samples)
         with using_locale("ja"):
@@ -720,6 +879,7 @@ def test_every_problem_code_has_a_japanese_text() -> None:
 
 
 # --- 8. the real Kanazawa files --------------------------------------------------------------------
+
 
 def test_kanazawa_public_facilities(kanazawa: ParseResult) -> None:
     assert kanazawa.encoding == "utf-8-sig"
@@ -762,6 +922,7 @@ def test_kanazawa_commercial_venues() -> None:
 
 # --- export ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 def test_export_round_trip_of_the_real_file(kanazawa: ParseResult, encoding: str) -> None:
     exported = export_facility_list(kanazawa.records, encoding=encoding)
@@ -796,8 +957,9 @@ def test_export_format(kanazawa: ParseResult) -> None:
 
 
 def test_export_writes_modelled_fields_from_the_record() -> None:
-    record = only_record(parse_one(利用可能曜日="祝・月～金", 開始時間="9時", 終了時間="", 車椅子可="×",
-                                   優先駐車場="○"))
+    record = only_record(
+        parse_one(利用可能曜日="祝・月～金", 開始時間="9時", 終了時間="", 車椅子可="×", 優先駐車場="○")
+    )
     changed = dataclasses.replace(record, name="新しい名前", raw={**record.raw, "説明": "説明文"})
     [row] = exported_rows([changed])
     assert row["名称"] == "新しい名前" and row["説明"] == "説明文"
@@ -821,8 +983,13 @@ def test_cp932_export_replaces_characters_it_cannot_hold() -> None:
 
 def test_export_writes_cells_excel_would_run_as_formulas_as_text() -> None:
     record = dataclasses.replace(
-        only_record(parse_one()), name="=HYPERLINK(\"http://evil.example\",\"広坂公民館\")", phone="+81-76-220-2111",
-        notes="-2+3+cmd|' /C calc'!A0", hours_note="@SUM(A1)", address="-", name_en="-12.5",
+        only_record(parse_one()),
+        name='=HYPERLINK("http://evil.example","広坂公民館")',
+        phone="+81-76-220-2111",
+        notes="-2+3+cmd|' /C calc'!A0",
+        hours_note="@SUM(A1)",
+        address="-",
+        name_en="-12.5",
         raw={"説明": "=1+1", "高度の値": "-3.5", "外部識別子": "-"},
     )
     [row] = exported_rows([record])

@@ -57,8 +57,11 @@ async def test_rotating_replaces_the_token_and_audits_without_naming_it(make_use
     new = await rotate_feed_token(actor, venue["venue_id"])
     assert new != old and await stored_token(venue) == new
     (event,) = await AuditEvent.select().where(AuditEvent.action == "venue.feed_token_rotated")
-    assert (event["actor_name"], event["object_type"], event["object_id"]) == (actor.username, "venue",
-                                                                                venue["venue_id"])
+    assert (event["actor_name"], event["object_type"], event["object_id"]) == (
+        actor.username,
+        "venue",
+        venue["venue_id"],
+    )
     assert old not in str(event) and new not in str(event)
     with pytest.raises(NotFound):
         await rotate_feed_token(actor, "NO-SUCH-VENUE")
@@ -70,8 +73,14 @@ async def test_only_the_current_token_of_an_existing_venue_opens_the_feed(make_u
         await check_feed_token(venue["venue_id"], "")
     token = await feed_token(venue["venue_id"])
     assert (await check_feed_token(venue["venue_id"], token))["id"] == venue["id"]
-    for wrong in (None, "", token[:-1], token + "x", token.upper() if token.upper() != token else token.lower(),
-                  "日本語のトークン"):
+    for wrong in (
+        None,
+        "",
+        token[:-1],
+        token + "x",
+        token.upper() if token.upper() != token else token.lower(),
+        "日本語のトークン",
+    ):
         with pytest.raises(NotFound):
             await check_feed_token(venue["venue_id"], wrong)
     with pytest.raises(NotFound) as unknown:
@@ -87,24 +96,41 @@ async def test_only_the_current_token_of_an_existing_venue_opens_the_feed(make_u
 
 # --- the booths of a feed ----------------------------------------------------------------------------------------
 
+
 async def new_plan() -> int:
-    return (await Plan.insert(Plan(title="テスト計画", start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31))).returning(
-        Plan.id))[0]["id"]
+    return (
+        await Plan.insert(Plan(title="テスト計画", start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31))).returning(
+            Plan.id
+        )
+    )[0]["id"]
 
 
 async def approve(plan: int, sessions: list[dict]) -> dict[str, int]:
     """A new approved version of ``plan`` with these sessions (``origin`` for the booths it continues), published
     as an approval publishes it; returns the session id of each by its ``key``."""
     number = await PlanVersion.count().where(PlanVersion.plan == plan) + 1
-    version = (await PlanVersion.insert(PlanVersion(plan=plan, number=number, state="approved",
-                                                    decided_at=clock.now())).returning(PlanVersion.id))[0]["id"]
+    version = (
+        await PlanVersion.insert(
+            PlanVersion(plan=plan, number=number, state="approved", decided_at=clock.now())
+        ).returning(PlanVersion.id)
+    )[0]["id"]
     ids = {}
     for s in sessions:
         date = s["date"]
-        ids[s["key"]] = (await Session.insert(Session(
-            version=version, venue=s["venue"]["id"], date=date, start=dt.time(10), end=dt.time(16),
-            day_type="holiday" if date.weekday() >= 5 else "weekday", origin=s.get("origin"),
-            state=SessionState.planned.value)).returning(Session.id))[0]["id"]
+        ids[s["key"]] = (
+            await Session.insert(
+                Session(
+                    version=version,
+                    venue=s["venue"]["id"],
+                    date=date,
+                    start=dt.time(10),
+                    end=dt.time(16),
+                    day_type="holiday" if date.weekday() >= 5 else "weekday",
+                    origin=s.get("origin"),
+                    state=SessionState.planned.value,
+                )
+            ).returning(Session.id)
+        )[0]["id"]
     await publish_version(PlanApproved(version_id=version, actor_id=None))
     return ids
 
@@ -119,12 +145,14 @@ async def test_the_feed_holds_this_venues_current_and_recently_cancelled_booths(
     shown = [
         (await publish_booth(TODAY + dt.timedelta(days=5), venue=venue))["session"],
         (await publish_booth(window, venue=venue, state=SessionState.held.value))["session"],
-        (await publish_booth(TODAY + dt.timedelta(days=9), venue=venue,
-                             state=SessionState.cancelled.value))["session"],
+        (await publish_booth(TODAY + dt.timedelta(days=9), venue=venue, state=SessionState.cancelled.value))["session"],
     ]
-    for date, state in ((window - dt.timedelta(days=1), SessionState.held.value),
-                        (window - dt.timedelta(days=2), SessionState.cancelled.value),
-                        (TODAY, SessionState.superseded.value), (TODAY, SessionState.planned.value)):
+    for date, state in (
+        (window - dt.timedelta(days=1), SessionState.held.value),
+        (window - dt.timedelta(days=2), SessionState.cancelled.value),
+        (TODAY, SessionState.superseded.value),
+        (TODAY, SessionState.planned.value),
+    ):
         await publish_booth(date, venue=venue, state=state)
     await publish_booth(TODAY + dt.timedelta(days=5), venue=elsewhere)
     booths = await venue_feed_booths(venue["id"])
@@ -142,8 +170,10 @@ async def test_a_change_keeps_the_uid_and_raises_the_sequence_and_a_cancellation
     assert [before[first[k]].sequence for k in "ab"] == [0, 0]
     uid_a, uid_b = before[first["a"]].uid, before[first["b"]].uid
     assert uid_a == f"booth-{first['a']}@127.0.0.1" and uid_a != uid_b
-    assert before[first["a"]].stamp == (await PlanVersion.select(PlanVersion.decided_at).where(
-        PlanVersion.plan == plan).first())["decided_at"]
+    assert (
+        before[first["a"]].stamp
+        == (await PlanVersion.select(PlanVersion.decided_at).where(PlanVersion.plan == plan).first())["decided_at"]
+    )
 
     # A change: booth a continues (same date and venue), booth b is dropped.
     second = await approve(plan, [booth("a", venue, dt.date(2027, 6, 12), origin=first["a"])])
@@ -164,12 +194,15 @@ async def test_a_change_keeps_the_uid_and_raises_the_sequence_and_a_cancellation
 async def test_a_booth_counts_active_bookings_and_people_but_names_no_one():
     published = await publish_booth(TODAY + dt.timedelta(days=4), capacity=4, walk_in=2)
     slots = [slot["id"] for slot in published["slots"]]
-    kept, _ = await create_booking(BookingRequest(slot_id=slots[0], name_kana="カナザワ タロウ", phone="09012345678",
-                                                  party_size=3))
-    await create_booking(BookingRequest(slot_id=slots[1], name_kana="ノト ハナコ", email="hanako@example.jp",
-                                        party_size=1))
-    gone, _ = await create_booking(BookingRequest(slot_id=slots[2], name_kana="カガ ジロウ", phone="09000000000",
-                                                  party_size=2))
+    kept, _ = await create_booking(
+        BookingRequest(slot_id=slots[0], name_kana="カナザワ タロウ", phone="09012345678", party_size=3)
+    )
+    await create_booking(
+        BookingRequest(slot_id=slots[1], name_kana="ノト ハナコ", email="hanako@example.jp", party_size=1)
+    )
+    gone, _ = await create_booking(
+        BookingRequest(slot_id=slots[2], name_kana="カガ ジロウ", phone="09000000000", party_size=2)
+    )
     await cancel_booking(gone.code, manage_token(gone.code))
     (feed_booth,) = await venue_feed_booths(published["venue"]["id"])
     assert (feed_booth.bookings, feed_booth.people) == (2, 4)

@@ -50,8 +50,12 @@ def test_the_kanazawa_file_is_read_and_its_two_rows_without_coordinates_are_repo
 
 
 def test_names_from_name_columns_cp932_and_every_bad_row_reported(tmp_path):
-    path = write(tmp_path, "名称,緯度,経度\n片町一丁目,36.559958,136.653255\n,36.5,136.6\n広坂一丁目,北,東\n"
-                           "尾張町一丁目,nan,136.66\n武蔵町,36.5700,136.6550\n", "cp932")
+    path = write(
+        tmp_path,
+        "名称,緯度,経度\n片町一丁目,36.559958,136.653255\n,36.5,136.6\n広坂一丁目,北,東\n"
+        "尾張町一丁目,nan,136.66\n武蔵町,36.5700,136.6550\n",
+        "cp932",
+    )
     from core.i18n import using_locale
 
     with using_locale("en"):
@@ -61,7 +65,9 @@ def test_names_from_name_columns_cp932_and_every_bad_row_reported(tmp_path):
     bom = write(tmp_path, "\ufeffname,lat,lon\n片町二丁目,36.560673,136.650627\n", name="bom.csv")
     assert [row.name for row in read_places(bom)[0]] == ["片町二丁目"]
     assert read_places(write(tmp_path, "town,x,y\n片町,1,2\n", name="no-coordinates.csv")) == (
-        [], ["ファイルに lat と lon の列がありません。"])  # in the default language
+        [],
+        ["ファイルに lat と lon の列がありません。"],
+    )  # in the default language
 
 
 async def test_import_replaces_the_places_and_fills_postal_codes_and_readings(tmp_path, kanazawa):
@@ -72,8 +78,12 @@ async def test_import_replaces_the_places_and_fills_postal_codes_and_readings(tm
     assert koaza["kana"] == "アオダニマチイ" and koaza["postal_code"]
     assert await AuditEvent.count().where(AuditEvent.action == "places.imported") == 1
     # A file of names only (no town/koaza columns) still gets the postal codes; an import replaces everything.
-    path = write(tmp_path, "name,lat,lon\n片町二丁目,36.560673,136.650627\n香林坊一丁目,36.5616,136.6537\n"
-                           "相合谷町イ,36.498796,136.711451\n", "cp932")
+    path = write(
+        tmp_path,
+        "name,lat,lon\n片町二丁目,36.560673,136.650627\n香林坊一丁目,36.5616,136.6537\n"
+        "相合谷町イ,36.498796,136.711451\n",
+        "cp932",
+    )
     assert await import_places(path) == 3
     assert await Place.select(Place.name, Place.postal_code, Place.kana).order_by(Place.id) == [
         {"name": "片町二丁目", "postal_code": "920-0981", "kana": "カタマチニチョウメ"},

@@ -32,8 +32,9 @@ async def staff(make_user):
 async def test_real_kanazawa_file_imports_the_venues_and_application_points(staff):
     outcome = await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
     assert len(outcome.created) == 116 and outcome.skipped_rows == 1106 - 116
-    counts = {kind: await Venue.count().where(Venue.kind == kind) for kind in ("community_hall", "civic_center",
-                                                                                   "city_hall")}
+    counts = {
+        kind: await Venue.count().where(Venue.kind == kind) for kind in ("community_hall", "civic_center", "city_hall")
+    }
     assert counts == {"community_hall": 62, "civic_center": 14, "city_hall": 1}
     city_hall = await services.get_venue("AA0000001051")
     assert city_hall["kind"] == "city_hall" and city_hall["lat"] == pytest.approx(36.561437)
@@ -51,8 +52,11 @@ async def test_reimporting_the_same_file_changes_nothing(staff):
 async def test_reimport_updates_in_place_and_keeps_what_staff_manage(staff):
     await services.import_facility_list(staff, parse_facility_list(KANAZAWA))
     hall = (await services.list_venues(VenueFilter(kind="community_hall")))[0]
-    await services.update_venue(staff, hall["venue_id"], update_of(hall, partner_name="館長 山田", partner_email="kan@example.jp",
-                                                                  kind="rental_hall"))
+    await services.update_venue(
+        staff,
+        hall["venue_id"],
+        update_of(hall, partner_name="館長 山田", partner_email="kan@example.jp", kind="rental_hall"),
+    )
     await services.add_blackout(staff, hall["venue_id"], BlackoutCreate(dt.date(2027, 5, 3), "館行事"))
     changed = KANAZAWA.replace(hall["name"].encode(), (hall["name"] + "（新館）").encode(), 1)
     outcome = await services.import_facility_list(staff, parse_facility_list(changed))
@@ -78,8 +82,9 @@ async def test_a_file_with_errors_imports_nothing_unless_confirmed(staff):
 async def test_edit_is_validated_and_audited(staff):
     venue = await make_venue()
     with pytest.raises(ValidationFailed) as refused:
-        await services.update_venue(staff, venue["venue_id"], update_of(venue, lat=3656.0, open_from="9時",
-                                                                         partner_email="not-an-email"))
+        await services.update_venue(
+            staff, venue["venue_id"], update_of(venue, lat=3656.0, open_from="9時", partner_email="not-an-email")
+        )
     assert set(refused.value.fields) == {"lat", "open_from", "partner_email"}
     await services.update_venue(staff, venue["venue_id"], update_of(venue, open_days="祝土日", open_until="16:00"))
     saved = await services.get_venue(venue["venue_id"])
@@ -105,8 +110,12 @@ async def test_blackout_dates_are_added_once_and_removed(staff):
     (blackout,) = await services.list_blackouts(venue["id"])
     await services.remove_blackout(staff, venue["venue_id"], blackout["id"])
     assert await services.list_blackouts(venue["id"]) == []
-    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.object_type == "venue").order_by(AuditEvent.id)]
+    actions = [
+        e["action"]
+        for e in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "venue")
+        .order_by(AuditEvent.id)
+    ]
     assert actions == ["venue.blackout_added", "venue.blackout_removed"]
 
 
@@ -131,7 +140,6 @@ async def test_export_gives_back_a_file_that_reimports_unchanged(staff):
         assert outcome.created == [] and outcome.updated == [], encoding
 
 
-
 async def test_a_small_upload_far_from_the_registered_venues_is_doubted(staff):
     await services.import_facility_list(staff, parse_facility_list((DATA / "commercial_venues.csv").read_bytes()))
     tokyo = "ID,名称,緯度,経度\nT1,東京の公民館,35.6812,139.7671\n".encode()
@@ -142,7 +150,9 @@ async def test_a_small_upload_far_from_the_registered_venues_is_doubted(staff):
 
 async def test_identical_rows_without_an_id_import_one_venue_and_report_the_other(staff):
     row = "弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\n"
-    result = parse_facility_list(("名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\n" + row + row).encode())
+    result = parse_facility_list(
+        ("名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\n" + row + row).encode()
+    )
     assert [p.code for p in result.errors] == ["id_duplicate"]
     with pytest.raises(ValidationFailed):
         await services.import_facility_list(staff, result)
@@ -170,4 +180,3 @@ async def test_name_search_ignores_letter_case():
     await make_venue(venue_id="C", name="泉野図書館")
     found = await services.list_venues(VenueFilter(query="Aeon"))
     assert sorted(v["venue_id"] for v in found) == ["A", "B"]
-
