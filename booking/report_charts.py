@@ -328,7 +328,7 @@ def line_chart(
                 f'<text x="{x(i):.1f}" y="{top + plot_h + 18:.1f}" font-size="{LABEL}" '
                 f'text-anchor="middle">{escape(_short(category))}</text>'
             )
-    for s, (name, vs) in enumerate(series):
+    for s, (_name, vs) in enumerate(series):
         colour = COLOURS[s % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
@@ -502,7 +502,8 @@ def monthly_charts(report: MonthlyReport) -> list[Chart]:
                 "chart-office",
                 _("In-office counts against the same month of {year}").format(year=stat.year),
                 _(
-                    "This month's counts at the city's counters beside the counter statistics of the same month of {year}."
+                    "This month's counts at the city's counters beside the counter statistics "
+                    "of the same month of {year}."
                 ).format(year=stat.year),
                 [_("Cards handed over"), _("Certificates issued or renewed"), _("Applications"), _("Phone calls")],
                 [

@@ -35,7 +35,7 @@ DIRECT = ""
 """The placement key of bookings made without a placement code."""
 
 
-# --- figures ---------------------------------------------------------------------------------------------------------
+# --- figures ----------------------------------------------------------------------------------------------------------
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -267,7 +267,7 @@ def _hours_between(start: dt.time, end: dt.time) -> float:
     return (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)).total_seconds() / 3600
 
 
-# --- loading ------------------------------------------------------------------------------------------------------------
+# --- loading ----------------------------------------------------------------------------------------------------------
 
 
 def _counted(column_date, column_state, first: dt.date, last: dt.date):
@@ -493,7 +493,7 @@ def _grouped(rows: Iterable[BoothRow], key, label, kind=lambda row: "") -> tuple
     return tuple(result)
 
 
-# --- the reports ----------------------------------------------------------------------------------------------------------
+# --- the reports ------------------------------------------------------------------------------------------------------
 
 
 async def daily_report(date: dt.date) -> DailyReport:

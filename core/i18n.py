@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -53,7 +53,7 @@ def using_locale(code: str | None) -> Iterator[None]:
         _current_locale.reset(token)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(code: str) -> _gettext.NullTranslations:
     """Compiled catalog for a locale, read from its ``messages.po`` once per process."""
     po_path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"

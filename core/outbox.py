@@ -82,7 +82,7 @@ async def send_pending(limit: int = 50) -> int:
     """Send the messages that are due; returns how many were sent. Safe to run from several processes: a message
     is claimed by a conditional update before it is sent."""
     settings = get_settings()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     due = (
         await OutboxMessage.select()
         .where((OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now))
@@ -91,7 +91,7 @@ async def send_pending(limit: int = 50) -> int:
     )
     sent = 0
     for row in due:
-        claim = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)  # hide it from other senders meanwhile
+        claim = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # hide it from other senders meanwhile
         claimed = (
             await OutboxMessage.update({OutboxMessage.next_attempt_at: claim})
             .where(
@@ -124,7 +124,7 @@ async def send_pending(limit: int = 50) -> int:
                 {
                     OutboxMessage.attempts: attempts,
                     OutboxMessage.last_error: str(exc)[:500],
-                    OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc) + delay,
+                    OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC) + delay,
                     OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "queued",
                 }
             ).where(OutboxMessage.id == row["id"])
@@ -134,7 +134,7 @@ async def send_pending(limit: int = 50) -> int:
             {
                 OutboxMessage.status: "sent",
                 OutboxMessage.attempts: row["attempts"] + 1,
-                OutboxMessage.sent_at: dt.datetime.now(dt.timezone.utc),
+                OutboxMessage.sent_at: dt.datetime.now(dt.UTC),
             }
         ).where(OutboxMessage.id == row["id"])
         sent += 1
@@ -146,6 +146,6 @@ async def run_sender(interval: float = 5.0) -> None:
     while True:
         try:
             await send_pending()
-        except Exception:  # noqa: BLE001 - the sender must survive a database hiccup and try again
+        except Exception:  # the sender must survive a database hiccup and try again
             log.exception("outbox sender failed; retrying")
         await asyncio.sleep(interval)

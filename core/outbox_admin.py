@@ -110,7 +110,7 @@ async def list_messages(status: str | None = None, limit: int = 200) -> list[Out
 async def status_counts() -> dict[str, int]:
     """How many messages are in each status (every status present, zero when none)."""
     rows = await OutboxMessage.select(OutboxMessage.status, Count(alias="n")).group_by(OutboxMessage.status)
-    counts = {status: 0 for status in STATUSES}
+    counts = dict.fromkeys(STATUSES, 0)
     counts.update({row["status"]: int(row["n"]) for row in rows})
     return counts
 
@@ -147,7 +147,7 @@ async def retry_now(actor: Actor, message_id: int) -> None:
     async with write_transaction():
         row = await _message(message_id)
         due = (
-            await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)})
+            await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC)})
             .where((OutboxMessage.id == message_id) & (OutboxMessage.status == "queued"))
             .returning(OutboxMessage.id)
         )

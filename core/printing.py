@@ -1,5 +1,5 @@
-"""Printed documents (実施計画書, 報告書, 削除報告書): the Jinja2 environment of a template folder and the A4 PDF it prints
-to with WeasyPrint, in one place."""
+"""Printed documents (実施計画書, 報告書, 削除報告書): the Jinja2 environment of a template folder and the A4
+PDF it prints to with WeasyPrint, in one place."""
 
 from __future__ import annotations
 

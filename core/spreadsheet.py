@@ -39,7 +39,7 @@ def unescape_formula(cell: str) -> str:
     return cell
 
 
-# --- the Excel forms ---------------------------------------------------------------------------------------------------
+# --- the Excel forms --------------------------------------------------------------------------------------------------
 
 FONT_NAME = "游ゴシック"  # what Excel on Japanese Windows shows; other programs substitute their own
 THIN = Side(style="thin", color="808080")

@@ -116,13 +116,13 @@ async def authenticate(username: str, password: str) -> Actor | None:
         return None
     if not verify_password(row["password_hash"], password):
         return None
-    await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.timezone.utc)}).where(StaffUser.id == row["id"])
+    await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.UTC)}).where(StaffUser.id == row["id"])
     return actor_from_row(row)
 
 
 async def get_actor(user_id: int) -> Actor | None:
     """The active actor with this id, or None (e.g. the account was deactivated since sign-in)."""
-    row = await StaffUser.select().where((StaffUser.id == user_id) & (StaffUser.active == True)).first()  # noqa: E712
+    row = await StaffUser.select().where((StaffUser.id == user_id) & (StaffUser.active == True)).first()
     return actor_from_row(row) if row else None
 
 

@@ -53,7 +53,7 @@ async def booth_identities(
     ``origins``: the sessions' own origins when the caller has read them already, which saves the first query)."""
     wanted = list(dict.fromkeys(session_ids))
     current = {sid: sid for sid in wanted}  # session -> the earliest session found so far on its chain
-    hops = {sid: 0 for sid in wanted}
+    hops = dict.fromkeys(wanted, 0)
     open_ids = set(wanted)
     known = dict(origins) if origins is not None and set(wanted) <= set(origins) else None
     for _step in range(MAX_CHAIN):

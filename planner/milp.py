@@ -150,7 +150,7 @@ class Model:
         if on_progress is not None:
             last = [0.0]
 
-            def report(kind, _message, data_out, _data_in, _user):  # noqa: ANN001 - HiGHS callback signature
+            def report(kind, _message, data_out, _data_in, _user):
                 now = time.perf_counter() - began
                 improving = kind == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
                 if not improving and now - last[0] < 0.5:  # the interrupt callback comes often: report twice a second

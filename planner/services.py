@@ -109,7 +109,7 @@ async def seasonality() -> dict[int, float]:
 async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = ()) -> PlanInput:
     """The model's input from the registry: active candidate venues (with blackout dates and caps), the active
     permanent application points and the demand points."""
-    venues = await Venue.select().where(Venue.active == True)  # noqa: E712
+    venues = await Venue.select().where(Venue.active == True)
     blackouts: dict[int, set[dt.date]] = defaultdict(set)
     for row in await BlackoutDate.select(BlackoutDate.venue, BlackoutDate.date):
         blackouts[row["venue"]].add(row["date"])
@@ -199,7 +199,7 @@ async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
 async def _locked_sessions(version_id: int) -> list[LockedSession]:
     rows = await Session.select(Session.venue.venue_id, Session.date).where(
         (Session.version == version_id) & (Session.locked == True)
-    )  # noqa: E712
+    )
     return [LockedSession(row["venue.venue_id"], row["date"]) for row in rows]
 
 
@@ -292,7 +292,7 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
                 PlanVersion.shortages: [s.as_json() for s in result.shortages],
                 PlanVersion.notes: result.notes,
                 PlanVersion.progress: {},
-                PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
+                PlanVersion.updated_at: dt.datetime.now(dt.UTC),
             }
         ).where(PlanVersion.id == version_id)
         plan = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first()
@@ -460,7 +460,7 @@ async def refresh(version_id: int) -> None:
                 PlanVersion.bound: bound,
                 PlanVersion.gap: (bound - objective) / objective if objective > 0 else None,
                 PlanVersion.status: "optimal" if bound - objective <= 1e-6 * max(1.0, bound) else "feasible",
-                PlanVersion.updated_at: dt.datetime.now(dt.timezone.utc),
+                PlanVersion.updated_at: dt.datetime.now(dt.UTC),
             }
         ).where(PlanVersion.id == version_id)
 

@@ -123,8 +123,8 @@ def solve_counts(
     """Sessions per venue, month and day type (integer), with the date-level rules over continuous date variables
     (each venue's sessions of a month must fit its open dates and the teams per day, fractionally; with ``gap_rows``
     also the minimum gap). That is a relaxation of the full model, so its optimum bounds every plan's reach; with
-    ``integer_dates`` it is the full model itself. With ``penalise``, a quota may fall short at a cost larger than any reach, so the
-    solver meets every quota it can and the rest are reported as shortages."""
+    ``integer_dates`` it is the full model itself. With ``penalise``, a quota may fall short at a cost larger than any
+    reach, so the solver meets every quota it can and the rest are reported as shortages."""
     parameters = instance.parameters
     gap = parameters.min_gap_days
     model = Model()
@@ -168,7 +168,7 @@ def solve_counts(
     count_terms: list[list[tuple[int, float]]] = []
     per_slot: dict[Slot, list[int]] = defaultdict(list)
     by_date: dict[dt.date, list[int]] = defaultdict(list)
-    for index, (venue, by_slot) in enumerate(zip(instance.venues, venue_slots, strict=True)):
+    for index, (_venue, by_slot) in enumerate(zip(instance.venues, venue_slots, strict=True)):
         locked = instance.locked.get(index, set())
         terms = []
         per_month: dict[str, list[int]] = defaultdict(list)
@@ -301,7 +301,7 @@ def _spread_objective(
             key = (slot[0], date.isocalendar()[1])
             week_days[key] += 1
             month_days[slot[0]] += 1
-    for (index, date), column in x.items():
+    for (_index, date), column in x.items():
         weeks[(month_key(date), date.isocalendar()[1])].append(column)
     for key, columns in weeks.items():
         month = key[0]

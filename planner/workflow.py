@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.audit import record_event
-from core.events import PlanApproved, publish
-from core.outbox import queue_email
-from core.settings import get_settings
-from core.tables import StaffUser
 from core.db import write_transaction
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.events import PlanApproved, publish
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.tables import Role
+from core.outbox import queue_email
+from core.settings import get_settings
+from core.tables import Role, StaffUser
 from core.users import Actor
 from planner.services import get_version, plan_scope, session_detail, sessions_of
 from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
@@ -34,7 +33,7 @@ REVIEWER_ROLES = (Role.city_reviewer,)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def version_state_text(state: str) -> str:
@@ -369,7 +368,7 @@ async def history(plan_id: int) -> list[dict[str, Any]]:
 async def emails_of_role(*roles: Role) -> list[str]:
     rows = await StaffUser.select(StaffUser.email).where(
         StaffUser.role.is_in([r.value for r in roles]) & (StaffUser.active == True) & (StaffUser.email != "")
-    )  # noqa: E712
+    )
     return [row["email"] for row in rows]
 
 

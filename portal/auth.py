@@ -62,7 +62,7 @@ async def load_actor(connection: ASGIConnection) -> Actor | None:
 def requires(*roles: Role):
     """A guard: the request must come from a signed-in staff member with one of ``roles``."""
 
-    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:  # noqa: ARG001
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         actor = await load_actor(connection)
         if actor is None:
             raise NotAuthorizedException(detail=_("Please sign in."))

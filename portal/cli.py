@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import contextlib
+import datetime as dt
 import io
 import os
 import secrets
@@ -16,7 +16,6 @@ from typing import Any
 import click
 
 import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
-
 from core.i18n import gettext as _
 from core.i18n import set_locale
 from core.settings import ROOT
@@ -367,15 +366,14 @@ def demo() -> None:
         )
 
 
-from portal.plan_command import demand as demand_group  # noqa: E402 - the commands join the group here
-from portal.plan_command import plan as plan_command  # noqa: E402
-from portal.plan_command import outbox as outbox_group  # noqa: E402
-from portal.plan_command import plans as plans_group  # noqa: E402
-from portal.place_command import places as places_group  # noqa: E402
-
 from portal.booking_command import remind as remind_command  # noqa: E402
-from portal.yields_command import yields as yields_command  # noqa: E402
+from portal.place_command import places as places_group  # noqa: E402
+from portal.plan_command import demand as demand_group  # noqa: E402 - the commands join the group here
+from portal.plan_command import outbox as outbox_group  # noqa: E402
+from portal.plan_command import plan as plan_command  # noqa: E402
+from portal.plan_command import plans as plans_group  # noqa: E402
 from portal.purge_command import purge as purge_command  # noqa: E402
+from portal.yields_command import yields as yields_command  # noqa: E402
 
 main.add_command(remind_command)
 main.add_command(yields_command)

@@ -133,7 +133,7 @@ async def _build(job: FlyerJob, files: list[FlyerFile]) -> None:
         partial.unlink(missing_ok=True)
         _write(FlyerJob(**{**asdict(job), "state": "failed", "updated_at": time.time(), "error": "stopped"}))
         raise
-    except Exception as exc:  # noqa: BLE001 - the job reports every failure through its progress file
+    except Exception as exc:  # the job reports every failure through its progress file
         logger.exception("flyer job %s failed", job.id)
         partial.unlink(missing_ok=True)
         _write(FlyerJob(**{**asdict(job), "state": "failed", "updated_at": time.time(), "error": type(exc).__name__}))

@@ -83,7 +83,7 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
     """The kinds chosen in the preview (``kind_<row>`` fields) that differ from what the file itself says."""
     file_kinds = {record.row_number: record.kind for record in parsed.records}
     overrides: dict[int, str] = {}
-    for key in form.keys():
+    for key in form:
         if key.startswith("kind_") and key[5:].isdigit():
             row, value = int(key[5:]), form.get(key)
             if value in (*VENUE_KINDS, EXCLUDED) and value != file_kinds.get(row, EXCLUDED):

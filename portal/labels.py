@@ -165,7 +165,7 @@ def solve_label(version: dict) -> str:
     return _(SOLVE_STATE_LABELS[state]) if state in SOLVE_STATE_LABELS else state
 
 
-def weekday_label(date) -> str:  # noqa: ANN001 - a datetime.date
+def weekday_label(date) -> str:
     """月, 火, ... (Mon, Tue, ...) for a date, with 祝 on national holidays."""
     label = _(WEEKDAY_LABELS[date.weekday()])
     return label + ("・" + _("national holiday") if is_national_holiday(date) else "")

@@ -147,7 +147,7 @@ async def candidate_venues() -> list[dict[str, Any]]:
         await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
         .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
         .order_by(Venue.name)
-    )  # noqa: E712
+    )
 
 
 class PlanController(Controller):

@@ -11,15 +11,15 @@ from litestar import Request
 from litestar.response import Template
 
 from core.i18n import LOCALES, get_locale, gettext, ngettext
-from core.wareki import wareki
 from core.settings import get_settings
 from core.users import role_label
+from core.wareki import wareki
 from portal.labels import (
     action_label,
     booking_state_label,
-    language_name,
     change_label,
     field_label,
+    language_name,
     object_type_label,
     solve_label,
     version_state_label,

@@ -22,8 +22,8 @@ from portal.security import map_frame_policy
 from portal.templating import page
 from portal.urls import venue_url
 from venues import services
-from venues.feeds import feed_token
 from venues.facility_list import VENUE_KINDS
+from venues.feeds import feed_token
 from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
 
 
@@ -168,7 +168,7 @@ class VenueController(Controller):
             venue = await services.get_venue(venue_id)
             values = {
                 **venue,
-                **{key: form.get(key) for key in form.keys()},
+                **{key: form.get(key) for key in form},
                 "open_days": "".join(form.getall("open_days", [])),
             }
             for box in ("wheelchair", "barrier_free_toilet", "accessible_route", "priority_parking"):

@@ -84,6 +84,14 @@ async def clean_tables(database):
 
 
 @pytest.fixture
+async def city():
+    """Five community halls a few km apart, a civic centre and residents around each hall (the planner's city)."""
+    from tests.planner.factories import make_city
+
+    return await make_city()
+
+
+@pytest.fixture
 def var_dir() -> Path:
     return _VAR
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from booking.tables import Slot
 from core.tables import StaffUser
-from planner.tables import Session
 from core.users import authenticate
+from planner.tables import Session
 from tests.conftest import DATA
 from venues.tables import Venue
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from core.i18n import N_, gettext as _
+from core.i18n import N_
+from core.i18n import gettext as _
 
 VENUE_KINDS: tuple[str, ...] = (
     "commercial",

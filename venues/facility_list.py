@@ -23,7 +23,6 @@ import jaconv
 
 from core.geo import haversine_km
 from core.spreadsheet import unescape_formula
-
 from venues.facility_cells import (
     LAT_RANGE,
     LON_RANGE,
@@ -217,7 +216,7 @@ class _Row:
 
 def _derived_id(name: str, address: str) -> str:
     """A stable ID for a row without one: ``X-`` and a short hash of its name and address."""
-    digest = hashlib.sha1(f"{nfkc(name).strip()}|{nfkc(address).strip()}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha1(f"{nfkc(name).strip()}|{nfkc(address).strip()}".encode()).hexdigest()
     return f"X-{digest[:10]}"
 
 

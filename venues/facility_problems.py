@@ -8,10 +8,11 @@ application point, such as a park or a school; not an error).  Message ids are E
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from core.i18n import N_, gettext as _
+from core.i18n import N_
+from core.i18n import gettext as _
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "excluded")
 

@@ -49,11 +49,11 @@ async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]
     if filters.town:
         query = query.where(Venue.town == filters.town)
     if filters.wheelchair:
-        query = query.where(Venue.wheelchair == True)  # noqa: E712
+        query = query.where(Venue.wheelchair == True)
     if filters.barrier_free_toilet:
-        query = query.where(Venue.barrier_free_toilet == True)  # noqa: E712
+        query = query.where(Venue.barrier_free_toilet == True)
     if filters.priority_parking:
-        query = query.where(Venue.priority_parking == True)  # noqa: E712
+        query = query.where(Venue.priority_parking == True)
     if filters.active is not None:
         query = query.where(Venue.active == filters.active)
     if filters.query:
@@ -99,9 +99,9 @@ def validate_update(update: VenueUpdate) -> VenueUpdate:
         value = getattr(update, name)
         if value and not _TIME.match(value):
             errors[name] = _("Enter a time as HH:MM, for example 09:30.")
-    if update.open_from and update.open_until and "open_until" not in errors and "open_from" not in errors:
-        if update.open_until <= update.open_from:
-            errors["open_until"] = _("The closing time must be after the opening time.")
+    times_valid = "open_until" not in errors and "open_from" not in errors
+    if update.open_from and update.open_until and times_valid and update.open_until <= update.open_from:
+        errors["open_until"] = _("The closing time must be after the opening time.")
     if update.partner_email and not _EMAIL.match(update.partner_email.strip()):
         errors["partner_email"] = _("Enter an email address such as name@example.jp.")
     if update.session_cap is not None and update.session_cap < 0:
@@ -131,7 +131,7 @@ async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict
             await Venue.update(
                 {
                     **{getattr(Venue, key): value for key, value in values.items()},
-                    Venue.updated_at: dt.datetime.now(dt.timezone.utc),
+                    Venue.updated_at: dt.datetime.now(dt.UTC),
                 }
             ).where(Venue.venue_id == venue_id)
             await record_event(actor, "venue.updated", "venue", venue_id, before["name"], changes)
@@ -143,7 +143,7 @@ async def set_active(actor: Actor, venue_id: str, active: bool) -> dict[str, Any
     async with write_transaction():
         before = await get_venue(venue_id)
         if before["active"] != active:
-            await Venue.update({Venue.active: active, Venue.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
+            await Venue.update({Venue.active: active, Venue.updated_at: dt.datetime.now(dt.UTC)}).where(
                 Venue.venue_id == venue_id
             )
             action = "venue.reactivated" if active else "venue.deactivated"
@@ -219,7 +219,7 @@ async def import_facility_list(
             ).format(n=len({p.row_number for p in result.errors}))
         )
     outcome = ImportOutcome(skipped_rows=result.total_rows - len(result.records))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with write_transaction():
         existing = (
             {

@@ -618,7 +618,8 @@ def reads(
                 ("/ (home)", site, "/"),
             ):
                 read_load(target.url + path, c, warm, label)  # warm-up: caches, connection pools, code paths
-                run = measured(target, lambda: read_load(target.url + path, c, seconds, label))
+                url = target.url + path
+                run = measured(target, lambda url=url, c=c, label=label: read_load(url, c, seconds, label))
                 baseline = baseline or run
                 results.append((name, run, baseline))
                 print(

@@ -143,7 +143,7 @@ def greedy(instance: Instance) -> Plan:
             break  # stuck: the quotas left cannot be met by adding sessions
         best = max(options, key=lambda v: (gain(v), -v))
 
-        def urgency(date: dt.date) -> tuple[float, dt.date]:
+        def urgency(date: dt.date, free_dates: dict = free_dates) -> tuple[float, dt.date]:
             slot = (month_key(date), day_type(date))
             need = plan.quotas.get(slot, 0) - plan.per_slot[slot]
             return (-need / max(1, free_dates[slot]), date)

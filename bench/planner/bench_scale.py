@@ -118,7 +118,7 @@ def synthetic_city(venues: int, demand: int, seed: int, start: dt.date, end: dt.
         ApplicationPoint(f"BR{i}", f"支所{i}", *at(x + 0.5, y + 0.5))
         for i, (x, y, _s) in enumerate(towns[1:6], start=1)
     ]
-    points = [DemandPoint(*map(lambda v: round(v, 6), clustered(0.85, 1.8)), 1.0, f"町{i}") for i in range(demand)]
+    points = [DemandPoint(*(round(v, 6) for v in clustered(0.85, 1.8)), 1.0, f"町{i}") for i in range(demand)]
     parameters = Parameters(start=start, end=end, time_limit_seconds=time_limit)
     return PlanInput(tuple(candidates), tuple(offices), tuple(points), parameters)
 

@@ -74,7 +74,7 @@ def serve_portal(workers: int, **env: str) -> Iterator[Portal]:
 
 
 @pytest.fixture(scope="module")
-def busy_portal(database) -> Iterator[Portal]:  # noqa: ARG001 - the database is migrated first
+def busy_portal(database) -> Iterator[Portal]:
     """The portal with one worker on SQLite and several on PostgreSQL (each with its connection pool, as in
     production), the booking rate limit raised so that only capacity decides."""
     workers = 1 if is_sqlite() else POSTGRES_WORKERS

@@ -19,7 +19,6 @@ from core.settings import get_settings
 from core.tables import OutboxMessage, Role, StaffUser
 from planner import services, workflow
 from planner.tables import Session
-from tests.planner.factories import city  # noqa: F401 - the fixture is used
 from tests.planner.test_services import solved_version
 
 
@@ -27,7 +26,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001 - aiosmtpd's handler protocol
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, envelope.content))
         return "250 OK"
 
@@ -84,7 +83,7 @@ def test_slots_cover_the_window_and_keep_places_for_walk_ins():
     assert split_capacity(6, 0.25) == (4, 2)
 
 
-async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, people, smtp):  # noqa: F811
+async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, people, smtp):
     inbox = smtp.inbox
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
@@ -107,7 +106,7 @@ async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, 
     assert recipients == sorted([f"{staff.username}@example.jp", f"{people[Role.contractor_lead].username}@example.jp"])
 
 
-async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp):  # noqa: F811
+async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp):
     inbox, server = smtp.inbox, smtp
     staff = people[Role.contractor_staff]
     version = await solved_version(staff)
@@ -118,7 +117,7 @@ async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp): 
     assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
     assert await outbox.send_pending() == 0  # not due yet: backing off
     server.start()
-    await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.timezone.utc)}).where(
+    await OutboxMessage.update({OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC)}).where(
         OutboxMessage.id == row["id"]
     )
     assert await outbox.send_pending() == 1
@@ -127,7 +126,7 @@ async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp): 
     assert (await OutboxMessage.select().first())["status"] == "sent"
 
 
-async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_replacement(city, people):  # noqa: F811
+async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_replacement(city, people):
     from core.errors import InvalidTransition
     from venues.schemas import BlackoutCreate
     from venues.services import add_blackout
@@ -180,7 +179,7 @@ async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_repla
     assert len(taken_over) == 14 * (len(booths) - 1)  # the same slot rows (and their bookings) carry on
 
 
-async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbox(city, people):  # noqa: F811
+async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbox(city, people):
     from venues.tables import Venue
 
     await Venue.update({Venue.partner_email: "kanchou@example.jp"}, force=True)
@@ -203,7 +202,7 @@ async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbo
     assert dropped["date"].isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
 
 
-async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_booking(city, people, smtp):  # noqa: F811
+async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_booking(city, people, smtp):
     """Issue 4: a change after approval cancels a booth; its residents get an email with a link to choose another
     time, their booking is kept until they do, and moving it from that link works."""
     from booking.bookings import BookingRequest, create_booking, get_booking, move_booking
@@ -268,7 +267,7 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
     assert moved.slot_id == target and moved.booth.state == "published"
 
 
-async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_residents(city, people):  # noqa: F811
+async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_residents(city, people):
     import datetime as dt
 
     from booking.bookings import BookingRequest, create_booking, get_booking

@@ -519,7 +519,7 @@ async def test_the_monthly_workbook_compares_with_the_previous_month_and_2024(ka
     assert workbook["ブース別"].max_row == 13
 
 
-# --- the counter statistics (COUNTER_STATS_FILE) -----------------------------------------------------------------------
+# --- the counter statistics (COUNTER_STATS_FILE) ----------------------------------------------------------------------
 
 COUNTER_CSV = """month,card_issued_at_window,e_certificate_issued_or_renewed,applications_received,phone_calls
 2024-06,1203,690,981,540

@@ -107,7 +107,7 @@ async def test_a_rush_from_one_address_stops_at_the_rate_limit_counted_across_wo
     assert_clean_server_log(output)
 
 
-async def test_bookings_keep_flowing_while_the_booth_list_is_read_again(database):  # noqa: ARG001
+async def test_bookings_keep_flowing_while_the_booth_list_is_read_again(database):
     """Every booking needs its booth's details. With the public booth list read again for every request
     (PUBLIC_CACHE_SECONDS=0), residents reading the list at the same time, and more simultaneous bookings than a
     worker has pooled connections, every request still completes. (Bookings once waited for the list inside their

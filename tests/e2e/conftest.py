@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(database):  # noqa: ARG001 - the database is migrated first
+def live_server(database):
     """The portal served by `outreach serve` on a free port; stopped after the test."""
     port = free_port()
     outreach = str(Path(sys.executable).parent / "outreach")

@@ -1,10 +1,8 @@
-"""Test data of the planner: a one-month plan period and a small city (fixture ``city``: import it where used)."""
+"""Test data of the planner: a one-month plan period and a small city (the ``city`` fixture of tests/conftest)."""
 
 from __future__ import annotations
 
 import datetime as dt
-
-import pytest
 
 from planner.model import Parameters
 from planner.tables import DemandPoint
@@ -20,8 +18,7 @@ JUNE = Parameters(
 )
 
 
-@pytest.fixture
-async def city():
+async def make_city():
     """Five community halls a few km apart, a civic centre, and residents around each hall."""
     halls = []
     for n in range(5):

@@ -31,11 +31,9 @@ from planner.booth_uid import booth_uid
 from planner.tables import Invitation, Session
 from tests.booking.test_publish import people, smtp  # noqa: F401 - fixtures
 from tests.conftest import csrf_token, sign_in
-from tests.planner.factories import city  # noqa: F401 - the fixture is used
 from tests.planner.test_services import solved_version
 from tests.venues.factories import make_venue
 from venues.tables import Venue
-
 
 # --- a strict, independent RFC 5545 reader -------------------------------------------------------------------------
 

@@ -193,7 +193,7 @@ def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
     assert sheet.print_title_rows in ("1:1", "$1:$1")
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     column = {name: i for i, name in enumerate(header)}
-    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(PLAN)
     expected = [
         (1, dt.date(2027, 4, 4), "日", "休日", "イオンもりの里店", 5, 14),

@@ -11,7 +11,7 @@ from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from planner import services
 from planner.tables import PlanVersion, Session, SolveState
-from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
+from tests.planner.factories import JUNE
 from venues.tables import BlackoutDate
 
 

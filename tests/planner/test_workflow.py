@@ -13,7 +13,6 @@ from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from planner import services, workflow
 from planner.tables import PlanVersion, Session
-from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
 from tests.planner.test_services import solved_version
 
 
@@ -34,7 +33,7 @@ async def submitted(people) -> dict:
     return await services.get_version(version["id"])
 
 
-async def test_submit_then_approve(city, people):  # noqa: F811
+async def test_submit_then_approve(city, people):
     version = await submitted(people)
     assert version["state"] == "submitted" and version["submitted_by"] == people[Role.contractor_staff].id
     await workflow.approve(people[Role.city_reviewer], version["id"], version["revision"], "承認します")
@@ -50,7 +49,7 @@ async def test_submit_then_approve(city, people):  # noqa: F811
 
 
 @pytest.mark.parametrize("role", [Role.city_reviewer, Role.admin])
-async def test_only_contractors_submit(city, people, role):  # noqa: F811
+async def test_only_contractors_submit(city, people, role):
     version = await solved_version(people[Role.contractor_lead])
     with pytest.raises(PermissionDenied):
         await workflow.submit(people[role], version["id"])
@@ -58,7 +57,7 @@ async def test_only_contractors_submit(city, people, role):  # noqa: F811
 
 
 @pytest.mark.parametrize("role", [Role.contractor_staff, Role.contractor_lead, Role.admin])
-async def test_only_city_reviewers_decide(city, people, role):  # noqa: F811
+async def test_only_city_reviewers_decide(city, people, role):
     version = await submitted(people)
     with pytest.raises(PermissionDenied):
         await workflow.approve(people[role], version["id"], version["revision"])
@@ -67,7 +66,7 @@ async def test_only_city_reviewers_decide(city, people, role):  # noqa: F811
     assert (await services.get_version(version["id"]))["state"] == "submitted"
 
 
-async def test_forbidden_steps_are_refused_not_ignored(city, people):  # noqa: F811
+async def test_forbidden_steps_are_refused_not_ignored(city, people):
     reviewer = people[Role.city_reviewer]
     draft = await solved_version(people[Role.contractor_staff])
     with pytest.raises(InvalidTransition):
@@ -83,7 +82,7 @@ async def test_forbidden_steps_are_refused_not_ignored(city, people):  # noqa: F
         await services.remove_session(people[Role.contractor_staff], session["id"])  # nobody edits it in place
 
 
-async def test_return_needs_a_comment_and_makes_a_new_draft_with_the_comments(city, people):  # noqa: F811
+async def test_return_needs_a_comment_and_makes_a_new_draft_with_the_comments(city, people):
     reviewer = people[Role.city_reviewer]
     version = await submitted(people)
     session = (await services.sessions_of(version["id"]))[0]
@@ -100,7 +99,7 @@ async def test_return_needs_a_comment_and_makes_a_new_draft_with_the_comments(ci
     assert (await services.latest_version(version["plan"]))["id"] == new_id
 
 
-async def test_differences_between_versions(city, people):  # noqa: F811
+async def test_differences_between_versions(city, people):
     reviewer, staff = people[Role.city_reviewer], people[Role.contractor_staff]
     version = await submitted(people)
     before = await services.sessions_of(version["id"])
@@ -127,7 +126,7 @@ async def test_differences_between_versions(city, people):  # noqa: F811
     assert kinds == sorted(["moved", "removed"] + (["venue"] if swapped else []))
 
 
-async def test_double_submission_makes_one_submission(city, people):  # noqa: F811
+async def test_double_submission_makes_one_submission(city, people):
     staff = people[Role.contractor_staff]
     version = await solved_version(staff)
     await asyncio.gather(*(workflow.submit(staff, version["id"]) for _ in range(5)))
@@ -135,7 +134,7 @@ async def test_double_submission_makes_one_submission(city, people):  # noqa: F8
     assert await AuditEvent.count().where(AuditEvent.action == "plan.submitted") == 1
 
 
-async def test_two_reviewers_at_once_one_wins_the_other_is_told(city, people, make_user):  # noqa: F811
+async def test_two_reviewers_at_once_one_wins_the_other_is_told(city, people, make_user):
     version = await submitted(people)
     second_reviewer = await make_user(Role.city_reviewer)
     results = await asyncio.gather(
@@ -153,14 +152,14 @@ async def test_two_reviewers_at_once_one_wins_the_other_is_told(city, people, ma
     )
 
 
-async def test_a_decision_on_a_stale_revision_is_refused(city, people):  # noqa: F811
+async def test_a_decision_on_a_stale_revision_is_refused(city, people):
     version = await submitted(people)
     with pytest.raises(Conflict, match="changed since you opened it"):
         await workflow.approve(people[Role.city_reviewer], version["id"], version["revision"] - 1)
     assert (await services.get_version(version["id"]))["state"] == "submitted"
 
 
-async def test_comments_only_while_submitted_and_only_by_reviewers(city, people):  # noqa: F811
+async def test_comments_only_while_submitted_and_only_by_reviewers(city, people):
     version = await solved_version(people[Role.contractor_staff])
     session = (await services.sessions_of(version["id"]))[0]
     with pytest.raises(InvalidTransition):

@@ -20,7 +20,7 @@ from planner import services, yields
 from planner.model import Parameters
 from planner.solve import solve
 from planner.tables import Plan, PlanVersion, Session, SessionState, YieldFactor
-from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
+from tests.planner.factories import JUNE
 
 K = 20.0
 FORECAST = 14.0  # 2 applicants per hour × 7 hours × draw 1 (a community hall), no seasonality

@@ -9,10 +9,10 @@ from core.tables import Role
 from planner import services
 from planner.tables import PlanVersion
 from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
-from tests.planner.factories import JUNE, city  # noqa: F401 - the fixture is used
+from tests.planner.factories import JUNE
 
 
-async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_user):  # noqa: F811
+async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_user):
     from litestar.testing import AsyncTestClient
 
     staff = await make_user(Role.contractor_staff)
@@ -88,7 +88,7 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
         assert not final.select(f"form[action='{url}/submit']") and not final.select("a[href^='/staff/sessions/']")
 
 
-async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, make_user):  # noqa: F811
+async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, make_user):
     staff = await make_user(Role.contractor_staff)
     version_id = await services.create_plan(staff, "六月", JUNE)
     await services.run_solve(version_id)
@@ -104,7 +104,7 @@ async def test_forbidden_review_steps_get_403_or_409(client, signed_in, city, ma
     assert soup(stale).find(role="alert").get_text(strip=True)
 
 
-async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, signed_in, city, make_user):  # noqa: F811
+async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, signed_in, city, make_user):
     import csv
     import io
 
@@ -133,7 +133,7 @@ async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, sign
     assert "記録はありません" in (await client.get(f"/staff/audit?plan={plan_id}&until={yesterday}")).text
 
 
-async def test_history_shows_who_approved_which_version_when(client, signed_in, city, make_user):  # noqa: F811
+async def test_history_shows_who_approved_which_version_when(client, signed_in, city, make_user):
     from planner import workflow
 
     staff = await make_user(Role.contractor_staff)

@@ -11,8 +11,9 @@ import codecs
 import csv
 import dataclasses
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pytest
 
@@ -947,7 +948,7 @@ def test_export_format(kanazawa: ParseResult) -> None:
     original_header = PUBLIC_FACILITIES.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
     assert original_header[0] == "_id"
     assert tuple(header) == EXPORT_COLUMNS == tuple(original_header[1:]) + ("会場種別",)
-    assert STANDARD_COLUMNS == tuple(original_header[1:])
+    assert tuple(original_header[1:]) == STANDARD_COLUMNS
     first = exported_rows(kanazawa.records[:1])[0]
     record = kanazawa.records[0]
     assert first["会場種別"] == record.kind == "rental_hall"
