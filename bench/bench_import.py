@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 
 async def main() -> None:
-    from portal.cli import migrate
+    from cli.runtime import migrate
     from venues.facility_list import parse_facility_list
     from venues.services import import_facility_list
     from venues.tables import Venue

@@ -67,3 +67,16 @@ def dates(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 def month_key(date: dt.date) -> str:
     """``YYYY-MM``."""
     return f"{date.year:04d}-{date.month:02d}"
+
+
+FISCAL_YEAR_FIRST_MONTH = 4  # 年度: April to March
+
+
+def fiscal_year(date: dt.date) -> int:
+    """The fiscal year (年度) containing ``date``, named by the year it starts in (2027-03-31 is in FY2026)."""
+    return date.year if date.month >= FISCAL_YEAR_FIRST_MONTH else date.year - 1
+
+
+def fiscal_year_period(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of fiscal year ``year`` (1 April to 31 March)."""
+    return dt.date(year, FISCAL_YEAR_FIRST_MONTH, 1), dt.date(year + 1, FISCAL_YEAR_FIRST_MONTH, 1) - dt.timedelta(1)

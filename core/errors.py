@@ -1,4 +1,4 @@
-"""Domain errors, raised by services and mapped to HTTP/HTML responses in one place (portal.errors)."""
+"""Domain errors, raised by services and mapped to HTTP/HTML responses in one place (portal.web.errors)."""
 
 from __future__ import annotations
 

@@ -63,6 +63,7 @@ class Settings:
     retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
     counter_stats_file: Path | None = None  # the city's monthly counter statistics (窓口統計) CSV; None: no comparison
+    cli_language: str | None = None  # OUTREACH_LANG, else LANG: the language of the command line's output
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -103,5 +104,6 @@ def get_settings() -> Settings:
         retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
         counter_stats_file=Path(os.environ["COUNTER_STATS_FILE"]) if os.environ.get("COUNTER_STATS_FILE") else None,
+        cli_language=os.environ.get("OUTREACH_LANG") or os.environ.get("LANG") or None,
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -126,6 +126,12 @@ async def get_actor(user_id: int) -> Actor | None:
     return actor_from_row(row) if row else None
 
 
+async def find_actor(username: str) -> Actor | None:
+    """The account with this username (active or not), or None."""
+    row = await StaffUser.select().where(StaffUser.username == username).first()
+    return actor_from_row(row) if row else None
+
+
 ROLE_LABELS = {
     Role.contractor_staff: N_("Contractor staff"),
     Role.contractor_lead: N_("Contractor lead"),

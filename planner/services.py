@@ -33,7 +33,7 @@ from planner.model import (
 from planner.reach import evaluate_reach
 from planner.solve import solve
 from planner.tables import DemandPoint as DemandPointRow
-from planner.tables import Plan, PlanVersion, Seasonality, Session, SolveState, VersionState
+from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
 from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
 from venues.tables import BlackoutDate, Venue
@@ -663,4 +663,17 @@ async def result_of(version: dict[str, Any]) -> PlanResult:
             for s in version["shortages"] or []
         ],
         notes=list(version["notes"] or []),
+    )
+
+
+async def plan_for_period(start: dt.date, end: dt.date) -> int | None:
+    """The id of the plan for exactly this period, if there is one."""
+    row = await Plan.select(Plan.id).where((Plan.start == start) & (Plan.end == end)).first()
+    return row["id"] if row else None
+
+
+async def published_count(version_id: int) -> int:
+    """How many of a version's sessions are published booths."""
+    return await Session.count().where(
+        (Session.version == version_id) & (Session.state == SessionState.published.value)
     )

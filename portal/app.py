@@ -22,30 +22,23 @@ from booking.booths import BoothCache
 from core.db import close_pool, start_pool
 from core.outbox import run_sender
 from core.settings import Settings, get_settings
-from portal.admin_pages import AuditController, UserController
-from portal.api import BookingApi, SessionApi
-from portal.auth import session_config
-from portal.booking_pages import BookingFormController, ManageController
-from portal.checkin_pages import CheckInController, start_release_loop, stop_release_loop
-from portal.errors import EXCEPTION_HANDLERS
-from portal.feed_pages import FeedCache, VenueFeedController, venue_feed
-from portal.flyer_pages import FlyerController, booth_flyer, booth_flyer_image, month_poster
-from portal.health import healthz
-from portal.import_pages import ImportController
-from portal.invitation_pages import InvitationAnswerController, PlanInvitationController
-from portal.locale import LocaleMiddleware
-from portal.outbox_pages import OutboxController
-from portal.placement_pages import PlacementController, PublicityResultsController
-from portal.plan_pages import PlanController, SessionController
-from portal.public import booth_page, favicon, home, map_frame
-from portal.report_pages import ReportController
-from portal.results_pages import DayController, YieldController
-from portal.retention_pages import RetentionController
-from portal.security import SecurityHeadersMiddleware
-from portal.staff_auth import SignInController, set_language
-from portal.templating import build_environment
-from portal.throttle import ThrottleMiddleware
-from portal.venue_pages import VenueController
+from portal.api.bookings import BookingApi
+from portal.api.health import healthz
+from portal.api.sessions import SessionApi
+from portal.public.booking import BookingFormController, ManageController
+from portal.public.feeds import FeedCache, venue_feed
+from portal.public.flyers import booth_flyer, booth_flyer_image, month_poster
+from portal.public.home import booth_page, favicon, home, map_frame
+from portal.public.invitations import InvitationAnswerController
+from portal.public.language import set_language
+from portal.staff import SignInController, staff_router
+from portal.staff.checkin import start_release_loop, stop_release_loop
+from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.guards import session_config
+from portal.web.locale import LocaleMiddleware
+from portal.web.security import SecurityHeadersMiddleware
+from portal.web.templating import build_environment
+from portal.web.throttle import ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -88,31 +81,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             month_poster,
             BookingFormController,
             ManageController,
-            favicon,
-            healthz,
-            set_language,
-            SignInController,
-            VenueController,
-            VenueFeedController,
             venue_feed,
-            ImportController,
-            PlanController,
-            SessionController,
-            FlyerController,
-            PlanInvitationController,
             InvitationAnswerController,
-            PlacementController,
-            PublicityResultsController,
-            ReportController,
-            DayController,
-            YieldController,
-            AuditController,
-            UserController,
-            OutboxController,
-            RetentionController,
-            CheckInController,
+            favicon,
+            set_language,
+            healthz,
             SessionApi,
             BookingApi,
+            SignInController,
+            staff_router(),
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

@@ -65,7 +65,7 @@ def all_tables():
 @pytest.fixture(scope="session", autouse=True)
 async def database():
     """Create (PostgreSQL) and migrate the test database once per run."""
-    from portal.cli import migrate
+    from cli.runtime import migrate
 
     if _PG_ADMIN_URL:
         await _create_pg_database()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from portal.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 
 def test_every_environment_variable_is_documented():
-    sources = "".join(p.read_text() for p in [*ROOT.glob("core/*.py"), *ROOT.glob("portal/*.py")])
+    sources = "".join(p.read_text() for p in [*ROOT.glob("core/*.py")])
     variables = set(re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z_]+)"', sources))
     assert {"DATABASE_URL", "SECRET_KEY", "BASE_URL", "SMTP_URL", "REDIS_URL"} <= variables
     assert [name for name in sorted(variables) if f"`{name}`" not in README] == []

@@ -59,10 +59,10 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
     from booking.services import slot_times
     from booking.tables import Slot
     from booking.venue_booths import venue_feed_booths
+    from cli.runtime import migrate
     from core.i18n import using_locale
     from planner.tables import Plan, PlanVersion, Session
-    from portal.cli import migrate
-    from portal.venue_feed import venue_feed_ics
+    from portal.documents.venue_feed import venue_feed_ics
     from venues.feeds import check_feed_token, feed_token
     from venues.tables import Venue
 

@@ -26,7 +26,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 from booking.schemas import Booth  # noqa: E402
 from core.calendar import day_type, is_year_end_closure  # noqa: E402
 from planner.inputs import facilities_from_files  # noqa: E402
-from portal.flyers import FlyerFile, extent_of, month_files  # noqa: E402
+from portal.documents.flyers import FlyerFile, extent_of, month_files  # noqa: E402
 
 DATA = ROOT / "data" / "kanazawa"
 BASE_URL = "https://yoyaku.example.jp"

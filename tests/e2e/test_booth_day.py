@@ -26,7 +26,7 @@ from core import clock
 from core.tables import Role
 from core.users import create_user
 from planner.tables import Session
-from portal.qr import qr_png
+from portal.documents.qr import qr_png
 from tests.booking.factories import publish_booth
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -237,7 +237,7 @@ async def test_check_in_by_scanning_the_slip_with_the_camera(live_server, tmp_pa
     booth = await booth_around_now()
     code = await booked_days_ago(booth["session"], booth["slots"][2], "タナカ ジロウ", 1, "09055556666")
     await create_user("scan-staff", PASSWORD, Role.contractor_staff)
-    camera = fake_camera(tmp_path / "slip.y4m", code)  # the QR code holds the booking code only (portal.qr)
+    camera = fake_camera(tmp_path / "slip.y4m", code)  # the QR code holds the booking code only (portal.documents.qr)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM,

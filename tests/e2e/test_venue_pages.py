@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.tables import Role
 from core.users import create_user
 from tests.conftest import PASSWORD
-from tests.portal.test_maps import HOSTILE_NAME
+from tests.portal.documents.test_maps import HOSTILE_NAME
 from tests.venues.factories import make_venue
 
 

@@ -1,0 +1,1 @@
+"""The ``outreach`` command: one module per command group, registered explicitly in ``cli.main``."""

@@ -1,0 +1,36 @@
+"""The ``outreach`` command (DESIGN §5): the group and its commands, each from its own module, registered here."""
+
+from __future__ import annotations
+
+import click
+
+import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
+from cli.db import db
+from cli.demand import demand
+from cli.demo import demo
+from cli.outbox import outbox
+from cli.places import places
+from cli.plan import plan
+from cli.plans import plans
+from cli.purge import purge
+from cli.remind import remind
+from cli.serve import serve
+from cli.users import users
+from cli.venues import venues
+from cli.yields import yields
+from core.i18n import set_locale
+from core.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """outreach — マイナンバーカード出張申請サポート: plan, publish and run pop-up application booths."""
+    set_locale(get_settings().cli_language)
+
+
+for command in (serve, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):
+    main.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

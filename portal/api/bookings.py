@@ -1,0 +1,82 @@
+"""The public JSON API of bookings (DESIGN §5): book, read, move and cancel by code and token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from booking.bookings import BookingRequest, cancel_booking, create_booking, get_booking, move_booking
+from booking.schemas import Needs
+from portal.api.schemas import BookingIn, BookingOut, MoveIn, NeedsIn, booking_out
+
+
+def booking_request(data: JSONBody[BookingIn], language: str | None) -> BookingRequest:
+    needs = data.needs or NeedsIn()
+    return BookingRequest(
+        slot_id=data.slot_id,
+        name_kana=data.name_kana,
+        phone=data.phone or "",
+        email=data.email or "",
+        party_size=data.party_size,
+        language=data.language or language or "ja",
+        needs=Needs(needs.wheelchair, needs.large_print, needs.interpreter),
+        readiness=data.readiness or {},
+        source=data.source or "",
+    )
+
+
+class BookingApi(Controller):
+    """Bookings: make one (idempotent with the Idempotency-Key header), read, move or cancel it with its token."""
+
+    path = "/api/bookings"
+    tags = ["bookings"]
+
+    @post("/", summary="Book places in a slot", status_code=201)
+    async def create(
+        self,
+        request: Request,
+        data: JSONBody[BookingIn],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)] = None,
+    ) -> Response[BookingOut]:
+        from core.i18n import get_locale
+
+        details, created = await create_booking(
+            booking_request(data, get_locale()), idempotency_key, booths=request.app.state.booths
+        )
+        return Response(
+            booking_out(details), status_code=201, headers={} if created else {"Idempotent-Replayed": "true"}
+        )
+
+    @get("/{code:str}", summary="A booking, with its token")
+    async def read(
+        self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
+    ) -> BookingOut:
+        return booking_out(await get_booking(code, token, request.app.state.booths))
+
+    @post("/{code:str}/cancel", summary="Cancel a booking", status_code=200)
+    async def cancel(
+        self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
+    ) -> BookingOut:
+        details = await cancel_booking(code, token, request.app.state.booths)
+        return booking_out(details)
+
+    @post("/{code:str}/move", summary="Move a booking to another slot", status_code=200)
+    async def move(
+        self,
+        request: Request,
+        code: FromPath[str],
+        data: JSONBody[MoveIn],
+        token: Annotated[str | None, QueryParameter(name="token")] = None,
+    ) -> BookingOut:
+        details = await move_booking(code, token, data.slot_id)
+        return booking_out(details)
+
+
+def json_error(status_code: int, detail: str, **extra: Any) -> Response:
+    return Response(
+        content={"status_code": status_code, "detail": detail, **extra},
+        status_code=status_code,
+        media_type=MediaType.JSON,
+    )

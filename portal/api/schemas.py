@@ -1,0 +1,181 @@
+"""The API's request and response types (hand-written msgspec Structs) and how domain objects become them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from booking.codes import manage_token
+from booking.schemas import BookingDetails, Booth, BoothSlot
+from booking.walkins import LiveStatus
+from core.settings import get_settings
+
+
+class VenueOut(msgspec.Struct):
+    id: str
+    name: str
+    name_en: str
+    address: str
+    lat: float
+    lon: float
+    wheelchair: bool
+    barrier_free_toilet: bool
+    accessible_route: bool
+    priority_parking: bool
+
+
+class SlotOut(msgspec.Struct):
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    remaining: int
+
+
+class LiveOut(msgspec.Struct):
+    """A booth's situation on its day (booking.walkins.LiveStatus): places, walk-in queue and estimated wait."""
+
+    as_of: dt.datetime
+    phase: str  # before | open | closed
+    open_places: int  # places not booked in the slots that have not started
+    due_parties: int  # booked parties still expected
+    released_places: int  # places of late parties given to walk-ins
+    waiting_parties: int  # walk-in parties waiting or called
+    waiting_people: int
+    wait_minutes: int | None  # estimated wait of a party joining the queue now; null: longer than the day
+    now_serving: int | None  # the last queue number called
+
+
+class SessionOut(msgspec.Struct, omit_defaults=True):
+    id: int
+    date: dt.date
+    start: str
+    end: str
+    day_type: str
+    state: str
+    venue_id: str
+    venue_name: str
+    lat: float
+    lon: float
+    venue: VenueOut
+    capacity: int
+    remaining: int
+    url: str
+    distance_km: float | None = None
+    slots: list[SlotOut] | None = None
+    live: LiveOut | None = None  # only for a booth held today, only in GET /api/sessions/{id}
+
+
+class NeedsIn(msgspec.Struct):
+    wheelchair: bool = False
+    large_print: bool = False
+    interpreter: str = ""
+
+
+class BookingIn(msgspec.Struct):
+    """A booking request: a phone or an email (at least one), never anything else about the person."""
+
+    slot_id: int
+    name_kana: str
+    party_size: int = 1
+    phone: str | None = None
+    email: str | None = None
+    language: str | None = None
+    needs: NeedsIn | None = None
+    readiness: dict[str, bool] | None = None
+    source: str | None = None
+
+
+class MoveIn(msgspec.Struct):
+    slot_id: int
+
+
+class BookingOut(msgspec.Struct):
+    code: str
+    token: str
+    manage_url: str
+    state: str
+    slot_id: int
+    session_id: int
+    start: dt.datetime
+    end: dt.datetime
+    party_size: int
+    name_kana: str
+    phone: str
+    email: str
+    language: str
+    needs: NeedsIn
+    venue_name: str
+    address: str
+
+
+def slot_out(slot: BoothSlot) -> SlotOut:
+    return SlotOut(id=slot.id, start=slot.start, end=slot.end, capacity=slot.capacity, remaining=slot.remaining)
+
+
+def session_out(booth: Booth, with_slots: bool = False) -> SessionOut:
+    return SessionOut(
+        id=booth.id,
+        date=booth.date,
+        start=booth.start.strftime("%H:%M"),
+        end=booth.end.strftime("%H:%M"),
+        day_type=booth.day_type,
+        state=booth.state,
+        venue_id=booth.venue_id,
+        venue_name=booth.venue_name,
+        lat=booth.lat,
+        lon=booth.lon,
+        venue=VenueOut(
+            id=booth.venue_id,
+            name=booth.venue_name,
+            name_en=booth.venue_name_en,
+            address=booth.address,
+            lat=booth.lat,
+            lon=booth.lon,
+            wheelchair=booth.wheelchair,
+            barrier_free_toilet=booth.barrier_free_toilet,
+            accessible_route=booth.accessible_route,
+            priority_parking=booth.priority_parking,
+        ),
+        capacity=sum(slot.capacity for slot in booth.slots),
+        remaining=booth.remaining,
+        url=f"{get_settings().base_url}/booths/{booth.id}",
+        distance_km=booth.distance_km,
+        slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
+    )
+
+
+def live_out(live: LiveStatus) -> LiveOut:
+    return LiveOut(
+        as_of=live.as_of,
+        phase=live.phase,
+        open_places=live.open_places,
+        due_parties=live.due_parties,
+        released_places=live.released_places,
+        waiting_parties=live.waiting_parties,
+        waiting_people=live.waiting_people,
+        wait_minutes=live.wait_minutes,
+        now_serving=live.now_serving,
+    )
+
+
+def booking_out(details: BookingDetails) -> BookingOut:
+    return BookingOut(
+        code=details.code,
+        token=manage_token(details.code),
+        manage_url=details.manage_url,
+        state=details.state,
+        slot_id=details.slot_id,
+        session_id=details.booth.id,
+        start=details.slot_start,
+        end=details.slot_end,
+        party_size=details.party_size,
+        name_kana=details.name_kana,
+        phone=details.phone,
+        email=details.email,
+        language=details.language,
+        needs=NeedsIn(details.needs.wheelchair, details.needs.large_print, details.needs.interpreter),
+        venue_name=details.booth.venue_name,
+        address=details.booth.address,
+    )

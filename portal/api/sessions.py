@@ -1,0 +1,76 @@
+"""The public JSON API of booths (DESIGN §5): published sessions, nearest first, and one session with its slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get
+from litestar.params import FromPath, QueryParameter
+
+from booking.booths import BoothFilter, filter_booths, with_distance
+from core.errors import ValidationFailed
+from core.i18n import gettext as _
+from core.settings import get_settings
+from portal.api.schemas import SessionOut, live_out, session_out
+
+
+def parse_near(near: str | None) -> tuple[float, float] | None:
+    """``near=LAT,LON`` → (lat, lon); a malformed value is a 422 naming the parameter."""
+    if not near:
+        return None
+    try:
+        lat, lon = (float(part) for part in near.split(","))
+    except ValueError:
+        lat = lon = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationFailed(
+            _("near must be LAT,LON in degrees, e.g. 36.56,136.65."),
+            {"near": _("near must be LAT,LON in degrees, e.g. 36.56,136.65.")},
+        )
+    return lat, lon
+
+
+class SessionApi(Controller):
+    """Published booths."""
+
+    path = "/api/sessions"
+    tags = ["sessions"]
+
+    @get("/", summary="Published upcoming sessions (booths)")
+    async def list_sessions(
+        self,
+        request: Request,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from", description="first date (YYYY-MM-DD)")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to", description="last date (YYYY-MM-DD)")] = None,
+        near: Annotated[str | None, QueryParameter(description="LAT,LON: nearest first, with distance_km")] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+        day_type: Annotated[str | None, QueryParameter(description="weekday or holiday")] = None,
+    ) -> Response[list[SessionOut]]:
+        point = parse_near(near)
+        cache = request.app.state.booths
+        booths = await cache.booths()
+
+        def encode() -> bytes:
+            chosen = filter_booths(booths, BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
+            if point:
+                chosen = with_distance(chosen, *point)
+            return msgspec.json.encode([session_out(b) for b in chosen[:limit]])
+
+        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, get_settings().base_url), encode)
+        return Response(content=body, media_type=MediaType.JSON)
+
+    @get("/{session_id:int}", summary="One session with its slots")
+    async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+        from core.errors import NotFound
+
+        cache = request.app.state.booths
+        booth = await cache.booth(session_id)
+        if booth is None:
+            raise NotFound(_("This booth does not exist."))
+        out = session_out(booth, with_slots=True)
+        live = cache.live().get(booth.id)
+        if live is not None:
+            out.live = live_out(live)
+        return out

@@ -1,0 +1,107 @@
+"""A resident's booking as a calendar entry: an iCalendar file and an "add to Google Calendar" link.
+
+Pure functions of the booking, in the current locale (core.i18n). The entry never carries the resident's name, phone
+or email: calendars get shared and synced, personal data stays out of them (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event
+
+from booking.codes import display_code
+from booking.schemas import BookingDetails
+from core.i18n import get_locale
+from core.i18n import gettext as _
+from portal.documents.slip import party_text, what_to_bring
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+PRODID = "-//outreach//booking//JA"
+GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
+
+
+def booking_uid(code: str) -> str:
+    """The entry's UID, the same every time the booking is exported, so calendars update rather than duplicate."""
+    return f"booking-{code}@outreach"
+
+
+def event_title(details: BookingDetails) -> str:
+    """The entry's title: マイナンバーカード申請サポート予約, marked when the booking is cancelled."""
+    title = _("My Number Card application support (booking)")
+    return _("Cancelled: {title}").format(title=title) if details.state == "cancelled" else title
+
+
+def event_location(details: BookingDetails) -> str:
+    """The venue's name and address, as calendar apps show and geocode them."""
+    booth = details.booth
+    return f"{booth.display_name(get_locale())}, {booth.address}"
+
+
+def event_description(details: BookingDetails, *, checklist: bool = True) -> str:
+    """The entry's notes: booking code, party size, what to bring (optional) and the page to check or cancel."""
+    lines = [
+        _("Booking code: {code}").format(code=display_code(details.code)),
+        _("Number of people: {people}").format(people=party_text(details.party_size)),
+    ]
+    if checklist:
+        lines += ["", _("What to bring:"), *(f"- {item}" for item in what_to_bring())]
+    lines += ["", _("Check or cancel your booking: {url}").format(url=details.manage_url)]
+    return "\n".join(lines)
+
+
+def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) -> bytes:
+    """The booking as an iCalendar file (one VEVENT in Asia/Tokyo with its VTIMEZONE and a reminder a day before).
+
+    DTSTAMP is ``stamp``, else the booking's creation time, else now. A cancelled booking keeps its UID and comes
+    with STATUS:CANCELLED and a higher SEQUENCE, so a calendar that imported it marks it cancelled.
+    """
+    cancelled = details.state == "cancelled"
+    stamp = stamp or details.created_at or dt.datetime.now(dt.UTC)
+    title = event_title(details)
+
+    event = Event()
+    event.add("uid", booking_uid(details.code))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("sequence", 1 if cancelled else 0)
+    event.add("dtstart", details.slot_start.astimezone(TOKYO))
+    event.add("dtend", details.slot_end.astimezone(TOKYO))
+    event.add("summary", title)
+    event.add("location", event_location(details))
+    event.add("geo", (details.booth.lat, details.booth.lon))
+    event.add("description", event_description(details))
+    event.add("url", details.manage_url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", title)
+        alarm.add("trigger", dt.timedelta(days=-1))
+        event.add_component(alarm)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _utc_stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_calendar_url(details: BookingDetails) -> str:
+    """A link that opens Google Calendar with the booking filled in (times in UTC; no checklist, to keep it short)."""
+    query = {
+        "action": "TEMPLATE",
+        "text": event_title(details),
+        "dates": f"{_utc_stamp(details.slot_start)}/{_utc_stamp(details.slot_end)}",
+        "details": event_description(details, checklist=False),
+        "location": event_location(details),
+    }
+    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"

@@ -1,0 +1,123 @@
+"""Flyers as residents fetch them: the public PDF and PNG of a booth and the PDF poster of a month (DESIGN §5)."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import replace
+
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response
+
+from booking.booths import VISIBLE_STATES
+from booking.schemas import Booth
+from core.errors import NotFound, ValidationFailed
+from core.i18n import gettext as _
+from core.settings import get_settings
+from portal.documents import flyer_jobs
+from portal.documents.flyers import (
+    FLYER_PLACEMENT,
+    POSTER_PLACEMENT,
+    SOCIAL_PLACEMENT,
+    booth_booking_url,
+    booth_flyer_pdf,
+    booth_flyer_png,
+    by_month,
+    extent_of,
+    is_placement,
+    monthly_poster_pdf,
+)
+
+MONTH_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.pdf")
+PUBLIC_CACHE = "public, max-age=300"
+_rendered: OrderedDict[tuple, bytes] = OrderedDict()  # the last flyers rendered by this worker
+RENDERED_KEEP = 48
+
+
+def read_placement(value: str | None, default: str) -> str:
+    """The placement code of ``?placement=`` (default when absent); ValidationFailed (422) when malformed."""
+    if value is None:
+        return default
+    if not is_placement(value):
+        message = _("A placement code has 1 to 64 letters, digits, dots, hyphens or underscores.")
+        raise ValidationFailed(message, {"placement": message})
+    return value
+
+
+def _printed(booth: Booth) -> Booth:
+    """The booth without what changes with every booking (not printed): a key of the rendered flyers."""
+    return replace(booth, remaining=0, slots=(), distance_km=None)
+
+
+async def _render_once(key: tuple, function, *args) -> bytes:
+    """Render in the flyer threads, or reuse this worker's rendering of the same flyer."""
+    if key in _rendered:
+        _rendered.move_to_end(key)
+        return _rendered[key]
+    content = await flyer_jobs.render(function, *args)
+    _rendered[key] = content
+    while len(_rendered) > RENDERED_KEEP:
+        _rendered.popitem(last=False)
+    return content
+
+
+async def _public_booth(request: Request, session_id: int) -> Booth:
+    booth = await request.app.state.booths.booth(session_id)
+    if booth is None or booth.state not in VISIBLE_STATES:
+        raise NotFound(_("This booth does not exist."))
+    return booth
+
+
+def _download(content: bytes, media_type: str, file_name: str) -> Response:
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{file_name}"', "Cache-Control": PUBLIC_CACHE},
+    )
+
+
+@get("/sessions/{session_id:int}/flyer.pdf", name="booth_flyer_pdf", include_in_schema=False)
+async def booth_flyer(request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None) -> Response:
+    """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code."""
+    code = read_placement(placement, FLYER_PLACEMENT)
+    booth = await _public_booth(request, session_id)
+    settings = get_settings()
+    url = booth_booking_url(settings.base_url, booth.id, code)
+    content = await _render_once(
+        ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
+    )
+    return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
+
+
+@get("/sessions/{session_id:int}/flyer.png", name="booth_flyer_png", include_in_schema=False)
+async def booth_flyer_image(
+    request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None
+) -> Response:
+    """The booth's square image for social media (1080×1080 PNG) with its QR code."""
+    code = read_placement(placement, SOCIAL_PLACEMENT)
+    booth = await _public_booth(request, session_id)
+    url = booth_booking_url(get_settings().base_url, booth.id, code)
+    content = await _render_once(("png", _printed(booth), url), booth_flyer_png, booth, url)
+    return _download(content, "image/png", f"flyer-{booth.id}.png")
+
+
+@get("/flyers/{file_name:str}", name="month_poster_pdf", include_in_schema=False)
+async def month_poster(request: Request, file_name: FromPath[str], placement: FromQuery[str | None] = None) -> Response:
+    """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date)."""
+    code = read_placement(placement, POSTER_PLACEMENT)
+    matched = MONTH_FILE.fullmatch(file_name)
+    upcoming = await request.app.state.booths.booths()
+    booths = by_month(upcoming).get(matched.group(1), []) if matched else []
+    if not booths:
+        raise NotFound(_("There is no published booth in this month."))
+    month = matched.group(1)  # type: ignore[union-attr]
+    settings = get_settings()
+    extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
+    key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
+    content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)
+    return _download(content, "application/pdf", f"flyers-{month}.pdf")
+
+
+def _poster(month, booths, base_url, placement, phone, extent) -> bytes:
+    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent)

@@ -1,0 +1,210 @@
+"""Public pages for residents: upcoming booths as a list and on a map, near a place or the browser's location,
+and each booth's page with its readiness check and time slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import File, Response, Template
+
+from booking.booths import BoothFilter, filter_booths, with_distance
+from booking.placements import clean_code
+from booking.schemas import Booth
+from core.errors import NotFound
+from core.i18n import get_locale
+from core.i18n import gettext as _
+from core.settings import get_settings
+from portal.documents.maps import booth_map_html, live_text
+from portal.web.security import map_frame_policy
+from portal.web.templating import page
+from venues.places import find_places
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Search:
+    """The home page's query: a place typed by the resident or the browser's location, and the filters."""
+
+    q: str = ""
+    near: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    day: str = ""
+    wheelchair: bool = False
+    parking: bool = False
+    limit: int = PAGE_SIZE
+
+    def filter(self) -> BoothFilter:
+        return BoothFilter(
+            date_from=self.date_from,
+            date_to=self.date_to,
+            day_type=self.day if self.day in ("weekday", "holiday") else None,
+            wheelchair=self.wheelchair,
+            parking=self.parking,
+        )
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _point(near: str) -> tuple[float, float] | None:
+    try:
+        lat, lon = (float(part) for part in near.split(","))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+async def search_booths(request: Request, search: Search) -> tuple[list[Booth], dict]:
+    """The booths matching a search, nearest first when a place is known; and what the page says about it."""
+    booths = filter_booths(await request.app.state.booths.booths(), search.filter())
+    found: dict = {"place": None, "choices": [], "error": ""}
+    point = _point(search.near) if search.near else None
+    if search.q:
+        matches = await find_places(search.q)
+        if matches:
+            found["place"], found["choices"] = matches[0].name, [m.name for m in matches[1:6]]
+            point = (matches[0].lat, matches[0].lon)
+        else:
+            found["error"] = _(
+                "No town or postal code “{query}” was found. Try a town name such as 片町, or a 7-digit postal code."
+            ).format(query=search.q)
+    elif point is not None:
+        found["place"] = _("your location")
+    if point is not None:
+        booths = with_distance(booths, *point)
+    found["point"] = point
+    return booths, found
+
+
+def read_search(
+    q: str | None,
+    near: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    day: str | None,
+    wheelchair: str | None,
+    parking: str | None,
+    limit: int | None,
+) -> Search:
+    return Search(
+        q=(q or "").strip()[:100],
+        near=(near or "").strip(),
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        day=day or "",
+        wheelchair=bool(wheelchair),
+        parking=bool(parking),
+        limit=max(PAGE_SIZE, min(limit or PAGE_SIZE, 500)),
+    )
+
+
+@get("/", name="home", include_in_schema=False)
+async def home(
+    request: Request,
+    q: FromQuery[str | None] = None,
+    near: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+    wheelchair: FromQuery[str | None] = None,
+    parking: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+    src: FromQuery[str | None] = None,
+) -> Template | Response:
+    """Upcoming booths as a list and on a map, nearest first when a place is given; ``src`` (the placement code of
+    a poster's QR code) rides along in the booth links so that the booking counts for that placement.
+
+    The page a signed-out visitor sees depends only on the language, the query and the booths, so it is rendered
+    once per booth-cache read and served from the cache until the next (the home page takes the rush)."""
+    cache = request.app.state.booths
+    anonymous = request.state.get("actor") is None
+    key = ("home", get_locale(), request.url.query or "")
+    if anonymous:
+        await cache.booths()
+        html = cache.peek(key)
+        if html is not None:
+            return Response(content=html, media_type="text/html; charset=utf-8")
+    search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
+    booths, found = await search_booths(request, search)
+    context = dict(
+        search=search,
+        booths=booths[: search.limit],
+        total=len(booths),
+        found=found,
+        query_string=request.url.query or "",
+        src=clean_code(src),
+        live=cache.live(),
+        live_text=live_text,
+    )
+    if not anonymous:
+        return page(request, "public/home.html", **context)
+    template = request.app.template_engine.get_template("public/home.html")
+    html = cache.memo(key, lambda: template.render(request=request, actor=None, csrf_input="", **context))
+    return Response(content=html, media_type="text/html; charset=utf-8")
+
+
+@get("/map.html", name="booth_map_frame", include_in_schema=False)
+async def map_frame(
+    request: Request,
+    q: FromQuery[str | None] = None,
+    near: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+    wheelchair: FromQuery[str | None] = None,
+    parking: FromQuery[str | None] = None,
+    src: FromQuery[str | None] = None,
+) -> Response:
+    """The folium map of the same booths (a frame of the home page); its booth links keep the placement code."""
+    search = read_search(q, near, date_from, date_to, day, wheelchair, parking, None)
+    booths, found = await search_booths(request, search)
+    code = clean_code(src)
+    key = (
+        "map",
+        get_locale(),
+        tuple(b.id for b in booths),
+        tuple(b.remaining > 0 for b in booths),
+        found["point"],
+        code,
+    )
+    live = request.app.state.booths.live()  # read with the booths: the same for every key of this memo
+    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code, live))
+    return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
+
+
+@get("/booths/{session_id:int}", name="booth", include_in_schema=False)
+async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None) -> Template:
+    """A booth: venue, access, the readiness check, and its time slots with the places left; on its day, the live
+    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds."""
+    cache = request.app.state.booths
+    booth = await cache.booth(session_id)
+    if booth is None:
+        raise NotFound(_("This booth does not exist."))
+    return page(
+        request,
+        "public/booth.html",
+        booth=booth,
+        src=clean_code(src),
+        live=cache.live().get(booth.id),
+        live_text=live_text,
+    )
+
+
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> File:
+    """Browsers ask for /favicon.ico on every document (the map frame included)."""
+    return File(
+        Path(__file__).resolve().parents[2] / "static" / "img" / "favicon.svg",
+        media_type="image/svg+xml",
+        content_disposition_type="inline",
+    )

@@ -1,0 +1,59 @@
+"""The back office (業務画面), one module per area, all under one ``/staff`` router that admits signed-in staff only
+and gives every handler the ``actor`` who acts; areas that need a narrower role add their own guard."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from portal.staff.accounts import UserController
+from portal.staff.audit import AuditController
+from portal.staff.checkin import CheckInController
+from portal.staff.flyers import FlyerController
+from portal.staff.imports import ImportController
+from portal.staff.outbox import OutboxController
+from portal.staff.partners import PlanInvitationController
+from portal.staff.plans import PlanController, SessionController
+from portal.staff.publicity import PlacementController, PublicityResultsController
+from portal.staff.reports import ReportController
+from portal.staff.results import DayController, YieldController
+from portal.staff.retention import RetentionController
+from portal.staff.review import ReviewController
+from portal.staff.sign_in import SignInController
+from portal.staff.venues import VenueController, VenueFeedController
+from portal.web.guards import ALL_STAFF, provide_actor, requires
+
+STAFF = "/staff"
+
+
+def staff_router() -> Router:
+    """Every back-office page behind the staff guard (sign-in itself is outside it: see ``SignInController``)."""
+    return Router(
+        path=STAFF,
+        guards=[requires(*ALL_STAFF)],
+        dependencies={"actor": Provide(provide_actor)},
+        include_in_schema=False,
+        route_handlers=[
+            VenueController,
+            VenueFeedController,
+            ImportController,
+            PlanController,
+            SessionController,
+            ReviewController,
+            PlanInvitationController,
+            FlyerController,
+            PlacementController,
+            PublicityResultsController,
+            CheckInController,
+            DayController,
+            YieldController,
+            ReportController,
+            RetentionController,
+            OutboxController,
+            AuditController,
+            UserController,
+        ],
+    )
+
+
+__all__ = ["STAFF", "SignInController", "staff_router"]

@@ -1,0 +1,435 @@
+"""Back-office pages of the 実施計画: create a plan, watch the solver, read it as a calendar, a table and a map,
+edit sessions, re-plan, and download the 実施計画書 (Excel, PDF) and plan.json."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+
+from core import clock
+from core.calendar import day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.i18n import gettext as _
+from core.settings import get_settings
+from core.users import Actor
+from planner import services, workflow
+from planner.model import Parameters
+from planner.tables import Plan, SolveState
+from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
+from portal.jobs import spawn_solve
+from portal.web import forms
+from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.security import map_frame_policy
+from portal.web.templating import page
+from venues.facility_list import CANDIDATE_KINDS
+from venues.tables import Venue
+
+PLAN_EDITORS = VENUE_EDITORS
+WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
+
+
+def parameters_from_form(form: Any) -> tuple[str, Parameters]:
+    """The title and parameters of the new-plan form; field errors raise ValidationFailed."""
+    errors: dict[str, str] = {}
+    start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
+    end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
+    numbers = {}
+    for name, default in (
+        ("weekday_per_month", 6),
+        ("holiday_per_month", 6),
+        ("teams", 1),
+        ("min_gap_days", 14),
+        ("time_limit_seconds", 60),
+    ):
+        value = forms.optional_int(form, name, errors, _("Enter a whole number."))
+        numbers[name] = default if value is None else value
+    overrides: dict[str, dict[str, int]] = {}
+    for line in forms.text(form, "month_overrides").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            month, _sep, rest = line.partition(" ")
+            dt.date.fromisoformat(month + "-01")
+            entry = overrides.setdefault(month, {})
+            for part in rest.replace(",", " ").split():
+                key, _eq, number = part.partition("=")
+                if key not in ("weekday", "holiday"):
+                    raise ValueError(key)
+                entry[key] = int(number)
+        except ValueError:
+            errors["month_overrides"] = _("Write one month per line, e.g. 2027-08 weekday=4 holiday=6.")
+            break
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    parameters = Parameters(
+        start=start,
+        end=end,
+        month_overrides=overrides,  # type: ignore[arg-type]
+        **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
+    )
+    services.validate_parameters(parameters)
+    return forms.text(form, "title"), parameters
+
+
+def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Month calendars (weeks of days) with the sessions on their dates."""
+    parameters = services.parameters_from_row(version)
+    by_date: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for session in sessions:
+        by_date[session["date"]].append(session)
+    grids = []
+    year, month = parameters.start.year, parameters.start.month
+    cal = calendar.Calendar(firstweekday=WEEK_START)
+    while (year, month) <= (parameters.end.year, parameters.end.month):
+        weeks = []
+        for week in cal.monthdatescalendar(year, month):
+            weeks.append(
+                [
+                    {
+                        "date": day,
+                        "in_month": day.month == month,
+                        "in_period": parameters.start <= day <= parameters.end,
+                        "holiday": day_type(day).value == "holiday",
+                        "holiday_name": national_holiday_name(day),
+                        "closed": is_year_end_closure(day),
+                        "sessions": by_date.get(day, []),
+                    }
+                    for day in week
+                ]
+            )
+        grids.append({"year": year, "month": month, "weeks": weeks})
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return grids
+
+
+async def slot_counts(session_ids: list[int]) -> dict[int, int]:
+    """How many bookable slots each published session has."""
+    from booking.tables import Slot
+
+    if not session_ids:
+        return {}
+    counts: dict[int, int] = defaultdict(int)
+    for row in await Slot.select(Slot.session).where(Slot.session.is_in(session_ids)):
+        counts[row["session"]] += 1
+    return dict(counts)
+
+
+async def plan_context(plan_id: int) -> dict[str, Any]:
+    plan = await Plan.select().where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(_("That plan was not found."))
+    version = await services.latest_version(plan_id)
+    sessions = await services.sessions_of(version["id"])
+    return {
+        "plan": plan,
+        "version": version,
+        "sessions": sessions,
+        "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
+        "summary": services.month_summary(version, sessions),
+        "grids": month_grids(version, sessions),
+        "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value),
+    }
+
+
+async def candidate_venues() -> list[dict[str, Any]]:
+    return (
+        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
+        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+        .order_by(Venue.name)
+    )
+
+
+async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[str, Any]:
+    """The plan page: the latest version, its review state and, for a reviewer, what changed since the
+    version they last saw (which becomes this one)."""
+    context = await plan_context(plan_id)
+    version = context["version"]
+    is_reviewer = actor.role in workflow.REVIEWER_ROLES
+    changes, seen = [], None
+    if is_reviewer and version["state"] == "submitted":
+        # What changed since the version this reviewer last saw, or else since the approved plan (a change).
+        seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version["id"])
+        if seen and seen != version["id"]:
+            changes = await workflow.differences(seen, version["id"])
+        await workflow.mark_seen(actor, plan_id, version["id"])
+    previous = None
+    if version["based_on"]:
+        previous = await services.get_version(version["based_on"])
+    return {
+        **context,
+        "venues": await candidate_venues(),
+        "can_edit": actor.role in PLAN_EDITORS and version["state"] == "draft",
+        "can_submit": actor.role in workflow.CONTRACTOR_ROLES
+        and version["state"] == "draft"
+        and version["solve_state"] == "done",
+        "can_decide": is_reviewer and version["state"] == "submitted",
+        "can_change": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "approved",
+        "changes": changes,
+        "seen_version": seen,
+        "previous": previous,
+        "history": await workflow.history(plan_id),
+        **extra,
+    }
+
+
+class PlanController(Controller):
+    """Plans: every staff role may read them; contractor staff, leads and admins create and edit drafts."""
+
+    path = "/plans"
+    include_in_schema = False
+
+    @get("/", name="plan_list")
+    async def list(self, request: Request) -> Template:
+        plans = await Plan.select().order_by(Plan.start, ascending=False)
+        versions = {}
+        for plan in plans:
+            versions[plan["id"]] = await services.latest_version(plan["id"])
+        return page(
+            request,
+            "staff/plans/list.html",
+            plans=plans,
+            versions=versions,
+            can_edit=request.state.actor.role in PLAN_EDITORS,
+        )
+
+    @get("/new", name="plan_new", guards=[requires(*PLAN_EDITORS)])
+    async def new_form(self, request: Request) -> Template:
+        start, end = fiscal_year_period(fiscal_year(clock.today()) + 1)  # the next fiscal year
+        form = {
+            "title": _("Implementation plan FY{year}").format(year=start.year),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "weekday_per_month": 6,
+            "holiday_per_month": 6,
+            "teams": 1,
+            "min_gap_days": 14,
+            "time_limit_seconds": 60,
+            "month_overrides": "",
+        }
+        return page(request, "staff/plans/new.html", form=form, errors={})
+
+    @post("/new", guards=[requires(*PLAN_EDITORS)])
+    async def create(self, request: Request, actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        try:
+            title, parameters = parameters_from_form(form)
+            version_id = await services.create_plan(actor, title, parameters)
+        except ValidationFailed as exc:
+            return page(
+                request,
+                "staff/plans/new.html",
+                status_code=422,
+                form=dict(form),
+                errors=exc.fields,
+                message=exc.message,
+            )
+        spawn_solve(version_id)
+        version = await services.get_version(version_id)
+        return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
+
+    @get("/{plan_id:int}", name="plan_detail")
+    async def detail(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
+        return page(request, "staff/plans/detail.html", **await plan_page_context(plan_id, actor))
+
+    @get("/{plan_id:int}/progress.json")
+    async def progress(self, plan_id: FromPath[int]) -> Response:
+        version = await services.latest_version(plan_id)
+        return Response(
+            content={
+                "solve_state": version["solve_state"],
+                "progress": version["progress"],
+                "status": version["status"],
+                "objective": version["objective"],
+                "bound": version["bound"],
+                "error": version["error"],
+            }
+        )
+
+    @get("/{plan_id:int}/map", name="plan_map")
+    async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
+        context = await plan_context(plan_id)
+        months = sorted({(s["date"].year, s["date"].month) for s in context["sessions"]})
+        return page(
+            request,
+            "staff/plans/map.html",
+            **context,
+            month_legend=[(f"{y}-{m:02d}", month_colour(m)) for y, m in months],
+            coverage_legend=list(zip(COVERAGE_LEGEND, COVERAGE_COLOURS, strict=True)),
+        )
+
+    @get("/{plan_id:int}/map.html")
+    async def map_frame(self, plan_id: FromPath[int]) -> Response:
+        version = await services.latest_version(plan_id)
+        return Response(
+            content=await plan_map_html(version),
+            media_type="text/html; charset=utf-8",
+            headers=map_frame_policy(get_settings()),
+        )
+
+    @get("/{plan_id:int}/plan.json")
+    async def plan_json(self, plan_id: FromPath[int]) -> Response:
+        result = await services.result_of(await services.latest_version(plan_id))
+        return Response(
+            content=json.dumps(result.as_json(), ensure_ascii=False, indent=2).encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.json"'},
+        )
+
+    @get("/{plan_id:int}/plan.xlsx")
+    async def plan_xlsx(self, plan_id: FromPath[int]) -> Response:
+        from planner.report_xlsx import write_plan_xlsx
+
+        version = await services.latest_version(plan_id)
+        content = await asyncio.to_thread(
+            write_plan_xlsx, await services.result_of(version), background=await services.demand_points()
+        )
+        return Response(
+            content=content,
+            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    @get("/{plan_id:int}/plan.pdf")
+    async def plan_pdf(self, plan_id: FromPath[int]) -> Response:
+        from planner.report_pdf import write_plan_pdf
+
+        version = await services.latest_version(plan_id)
+        content = await asyncio.to_thread(
+            write_plan_pdf,
+            await services.result_of(version),  # seconds of work
+            background=await services.demand_points(),
+        )
+        return Response(
+            content=content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
+        )
+
+    @post("/{plan_id:int}/replan", guards=[requires(*PLAN_EDITORS)])
+    async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+        version = await services.latest_version(plan_id)
+        await services.request_replan(actor, version["id"])
+        spawn_solve(version["id"])
+        return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/sessions", guards=[requires(*PLAN_EDITORS)])
+    async def add(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template | Redirect:
+        form = await request.form()
+        errors: dict[str, str] = {}
+        date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
+        try:
+            if date is None:
+                raise ValidationFailed(errors["date"], errors)
+            version = await services.latest_version(plan_id)
+            await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
+        except DomainError as exc:
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await plan_page_context(plan_id, actor, add_error=exc.message, add_form=dict(form)),
+            )
+        return Redirect(path=f"/staff/plans/{plan_id}#sessions", status_code=303)
+
+
+class SessionController(Controller):
+    """One session of a draft plan: lock, move, swap the venue, remove."""
+
+    path = "/sessions"
+    include_in_schema = False
+    guards = [requires(*PLAN_EDITORS)]
+
+    async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
+        session = await services.session_detail(session_id)
+        version = await services.get_version(session["version"])
+        return page(
+            request,
+            "staff/plans/session.html",
+            status_code=status_code,
+            session=session,
+            version=version,
+            venues=await candidate_venues(),
+            **context,
+        )
+
+    @get("/{session_id:int}", name="session_edit")
+    async def edit(self, request: Request, session_id: FromPath[int]) -> Template:
+        return await self._render(request, session_id)
+
+    async def _edit(
+        self, request: Request, session_id: int, action: str, change: Callable[[Any], Awaitable[object]]
+    ) -> Template | Redirect:
+        """Apply one edit to a draft's session; a refused edit shows the session page with the reason."""
+        form = await request.form()
+        session = await services.session_detail(session_id)
+        version = await services.get_version(session["version"])
+        try:
+            await change(form)
+        except DomainError as exc:
+            return await self._render(
+                request,
+                session_id,
+                422 if isinstance(exc, ValidationFailed) else 409,
+                error=exc.message,
+                action=action,
+                form=dict(form),
+            )
+        anchor = "" if action == "remove" else f"#session-{session_id}"
+        return Redirect(path=f"/staff/plans/{version['plan']}{anchor}", status_code=303)
+
+    @post("/{session_id:int}/lock")
+    async def lock(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        return await self._edit(request, session_id, "lock", lambda form: services.set_locked(actor, session_id, True))
+
+    @post("/{session_id:int}/unlock")
+    async def unlock(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        return await self._edit(
+            request, session_id, "unlock", lambda form: services.set_locked(actor, session_id, False)
+        )
+
+    @post("/{session_id:int}/move")
+    async def move(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        async def move_to_date(form: Any) -> None:
+            errors: dict[str, str] = {}
+            date = forms.optional_date(form, "date", errors, _("Enter a date such as 2027-05-03."))
+            if date is None:
+                raise ValidationFailed(errors["date"], errors)
+            await services.move_session(actor, session_id, date)
+
+        return await self._edit(request, session_id, "move", move_to_date)
+
+    @post("/{session_id:int}/venue")
+    async def venue(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        return await self._edit(
+            request,
+            session_id,
+            "venue",
+            lambda form: services.swap_venue(actor, session_id, forms.text(form, "venue_id")),
+        )
+
+    @post("/{session_id:int}/remove")
+    async def remove(
+        self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        return await self._edit(request, session_id, "remove", lambda form: services.remove_session(actor, session_id))

@@ -1,0 +1,1 @@
+"""What every page shares: templating, error pages, security headers, throttling, locale, form helpers and guards."""

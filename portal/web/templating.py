@@ -1,0 +1,100 @@
+"""Jinja2 environment with the gettext catalogs of core.i18n, and the page helper every controller uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import babel.dates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request
+from litestar.response import Template
+
+from core.i18n import LOCALES, get_locale, gettext, ngettext
+from core.settings import get_settings
+from core.users import role_label
+from core.wareki import wareki
+from portal.web.labels import (
+    action_label,
+    booking_state_label,
+    change_label,
+    field_label,
+    language_name,
+    object_type_label,
+    solve_label,
+    version_state_label,
+    weekday_label,
+)
+from portal.web.urls import venue_url
+from venues.facility_cells import is_web_url
+from venues.facility_list import kind_label
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def format_date(value: Any, format: str = "long") -> str:
+    """A date in the current locale (e.g. 2026年11月24日 / November 24, 2026)."""
+    if value is None or value == "":
+        return ""
+    return babel.dates.format_date(value, format=format, locale=get_locale())
+
+
+def format_datetime(value: Any, format: str = "medium") -> str:
+    """A timestamp in Japan time, in the current locale."""
+    if value is None or value == "":
+        return ""
+    return babel.dates.format_datetime(
+        value, format=format, tzinfo=babel.dates.get_timezone("Asia/Tokyo"), locale=get_locale()
+    )
+
+
+def format_day(value: Any) -> str:
+    """A date with its weekday, Japanese style in Japanese: 2027年6月5日（土） / Sat, 5 June 2027."""
+    if value is None or value == "":
+        return ""
+    pattern = "y年M月d日（E）" if get_locale() == "ja" else "EEE, d MMMM y"
+    return babel.dates.format_date(value, format=pattern, locale=get_locale())
+
+
+def build_environment() -> Environment:
+    """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters and tests."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        current_locale=get_locale,
+        locales=LOCALES,
+        kind_label=kind_label,
+        role_label=role_label,
+        action_label=action_label,
+        object_type_label=object_type_label,
+        venue_url=venue_url,
+        version_state_label=version_state_label,
+        change_label=change_label,
+        solve_label=solve_label,
+        weekday_label=weekday_label,
+        booking_state_label=booking_state_label,
+        language_name=language_name,
+        settings=get_settings,
+    )
+    env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        field_label=field_label,
+        day=format_day,
+        wareki=wareki,
+        hm=lambda value: value.strftime("%H:%M") if value else "",
+    )
+    env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links
+    return env
+
+
+def page(request: Request, template_name: str, status_code: int = 200, **context: Any) -> Template:
+    """Render a page with the signed-in actor (if any) in its context."""
+    context.setdefault("actor", request.state.get("actor"))
+    return Template(template_name=template_name, context=context, status_code=status_code)
