@@ -117,4 +117,6 @@ async def retime_slots(session: dict, bookable: int, walk_in: int, minutes: int)
         )
 
 
-subscribe(PlanApproved, publish_version)
+def register_handlers() -> None:
+    """Booking's reactions to other apps' events (called by ``wiring.register``)."""
+    subscribe(PlanApproved, publish_version)

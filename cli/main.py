@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
+import wiring
 from cli.db import db
 from cli.demand import demand
 from cli.demo import demo
@@ -26,6 +26,7 @@ from core.settings import get_settings
 def main() -> None:
     """outreach — マイナンバーカード出張申請サポート: plan, publish and run pop-up application booths."""
     set_locale(get_settings().cli_language)
+    wiring.register()
 
 
 for command in (serve, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):

@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-import booking.services  # noqa: F401 - registers the handlers of domain events (publishing booths)
+import wiring
 from booking.booths import BoothCache
 from core.db import close_pool, start_pool
 from core.outbox import run_sender
@@ -63,6 +63,7 @@ async def stop_outbox_sender() -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal."""
     settings = settings or get_settings()
+    wiring.register()
     csrf = CSRFConfig(
         secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
         cookie_name="outreach_csrf",

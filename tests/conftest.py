@@ -64,9 +64,12 @@ def all_tables():
 
 @pytest.fixture(scope="session", autouse=True)
 async def database():
-    """Create (PostgreSQL) and migrate the test database once per run."""
+    """Create (PostgreSQL) and migrate the test database once per run; register the domain's handlers, as every
+    entry point does."""
+    import wiring
     from cli.runtime import migrate
 
+    wiring.register()
     if _PG_ADMIN_URL:
         await _create_pg_database()
     await migrate()

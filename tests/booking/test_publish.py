@@ -11,7 +11,6 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-import booking.services  # noqa: F401 - registers the publishing handler
 from booking.services import slot_times, split_capacity
 from booking.tables import Slot
 from core import outbox

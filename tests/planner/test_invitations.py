@@ -20,7 +20,6 @@ import icalendar
 import pytest
 from bs4 import BeautifulSoup
 
-import booking.services  # noqa: F401 - registers the publishing handler
 from core import outbox
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import gettext as _

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-import booking.services  # noqa: F401 - registers the publishing handler
 from booking.bookings import BookingRequest, cancel_booking, create_booking
 from booking.codes import manage_token
 from booking.services import publish_version
