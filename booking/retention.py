@@ -43,8 +43,9 @@ from core.db import engine, is_sqlite, write_transaction
 from core.errors import NotFound, ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext as _
+from core.roles import CONTRACTORS
 from core.settings import get_settings
-from core.tables import AuditEvent, OutboxMessage, Role, StaffUser
+from core.tables import AuditEvent, OutboxMessage, StaffUser
 from core.users import actor_from_row
 from planner.invitations import KIND as PARTNER_MAIL
 from planner.tables import Invitation, PlanVersion, Session
@@ -75,7 +76,6 @@ COUNT_LABELS: dict[str, str] = {
 }
 SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted", "free_texts_scrubbed", "audit_entries_scrubbed")
 END_OF_CONTRACT_COUNTS = tuple(COUNT_LABELS)
-CONTRACTOR_ROLES = (Role.contractor_staff.value, Role.contractor_lead.value)
 # Keys of audit changes whose values are personal data (a partner's contact, a resident's contact).
 PERSONAL_KEYS = frozenset(
     {"partner_name", "partner_email", "name_kana", "phone", "email", "recipient", "response_note", "note"}
@@ -402,7 +402,7 @@ async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int
     for row in invitations:
         scrubber.add(row["response_note"])
     staff = await StaffUser.select(StaffUser.id, StaffUser.email).where(
-        StaffUser.role.is_in(list(CONTRACTOR_ROLES))
+        StaffUser.role.is_in([role.value for role in CONTRACTORS])
         & (StaffUser.username != actor)
         & ((StaffUser.active == True) | (StaffUser.email != ""))
     )

@@ -16,20 +16,19 @@ from core.events import PlanApproved, publish
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.outbox import queue_email
+from core.roles import CONTRACTORS, REVIEWERS
 from core.settings import get_settings
 from core.tables import Role, StaffUser
 from core.users import Actor
 from planner.services import get_version, plan_scope, session_detail, sessions_of
 from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
 
-CONTRACTOR_ROLES = (Role.contractor_staff, Role.contractor_lead)
 STATE_TEXT = {
     "draft": N_("draft"),
     "submitted": N_("submitted"),
     "approved": N_("approved"),
     "returned": N_("returned"),
 }
-REVIEWER_ROLES = (Role.city_reviewer,)
 
 
 def _now() -> dt.datetime:
@@ -47,7 +46,7 @@ def _require(actor: Actor, roles: tuple[Role, ...], message: str) -> None:
 
 async def submit(actor: Actor, version_id: int) -> None:
     """Contractor staff or lead hand a solved draft to the city. Submitting twice makes one submission."""
-    _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads submit plans."))
+    _require(actor, CONTRACTORS, _("Only contractor staff and leads submit plans."))
     async with write_transaction():
         changed = (
             await PlanVersion.update(
@@ -120,7 +119,7 @@ async def _decide(actor: Actor, version_id: int, revision: int, state: VersionSt
 
 async def approve(actor: Actor, version_id: int, revision: int, comment: str = "") -> None:
     """A city reviewer approves the submitted version they saw (事前に本市と協議のうえ承諾)."""
-    _require(actor, REVIEWER_ROLES, _("Only city reviewers approve or return plans."))
+    _require(actor, REVIEWERS, _("Only city reviewers approve or return plans."))
     async with write_transaction():
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
         version = await get_version(version_id)
@@ -140,7 +139,7 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
 async def return_for_changes(actor: Actor, version_id: int, revision: int, comment: str) -> int:
     """A city reviewer returns the version with comments; a new draft version is made from it (its sessions and
     their comments carried along) for the contractor to fix. Returns the new version's id."""
-    _require(actor, REVIEWER_ROLES, _("Only city reviewers approve or return plans."))
+    _require(actor, REVIEWERS, _("Only city reviewers approve or return plans."))
     if not comment.strip():
         message = _("Say what should change: a comment is needed to return a plan.")
         raise ValidationFailed(message, {"comment": message})
@@ -199,7 +198,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
     """After approval, a change (a venue cancels a date, the city asks to move one) starts a new draft version:
     every published session is copied, locked, and remembers the booth it continues; the contractor removes or
     moves what must change and re-plans the rest, then submits the change for review. Returns the new version."""
-    _require(actor, CONTRACTOR_ROLES, _("Only contractor staff and leads change plans."))
+    _require(actor, CONTRACTORS, _("Only contractor staff and leads change plans."))
     async with write_transaction():
         latest = (
             await PlanVersion.select(PlanVersion.id)
@@ -258,7 +257,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
 
 async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
-    _require(actor, REVIEWER_ROLES, _("Only city reviewers comment on sessions."))
+    _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
     session = await session_detail(session_id)
     version = await get_version(session["version"])
     if version["state"] != VersionState.submitted.value:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from core.roles import ALL_STAFF
 from portal.staff.accounts import UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
@@ -21,7 +22,7 @@ from portal.staff.retention import RetentionController
 from portal.staff.review import ReviewController
 from portal.staff.sign_in import SignInController
 from portal.staff.venues import VenueController, VenueFeedController
-from portal.web.guards import ALL_STAFF, provide_actor, requires
+from portal.web.guards import provide_actor, requires
 
 STAFF = "/staff"
 

@@ -8,10 +8,11 @@ from litestar.response import Redirect, Template
 
 from core.errors import Conflict, ValidationFailed
 from core.i18n import gettext as _
+from core.roles import ADMINS
 from core.tables import Role, StaffUser
 from core.users import Actor, create_user
 from portal.web import forms
-from portal.web.guards import ADMINS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 

@@ -12,8 +12,9 @@ from litestar.params import FromQuery
 from litestar.response import Response, Template
 
 from core.audit import list_events
+from core.roles import AUDIT_READERS
 from core.spreadsheet import escape_formula
-from portal.web.guards import AUDIT_READERS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 

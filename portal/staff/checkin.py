@@ -24,10 +24,11 @@ from booking.checkin import BookingLine
 from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
+from core.roles import EDITORS
 from core.settings import get_settings
 from core.users import Actor
 from portal.web.errors import STATUS_FOR_DOMAIN_ERROR
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class CheckInController(Controller):
 
     path = "/checkin"
     include_in_schema = False
-    guards = [requires(*VENUE_EDITORS)]
+    guards = [requires(*EDITORS)]
     cache_control = CacheControlHeader(no_store=True)  # residents' names: never kept by a shared tablet's browser
 
     @get("/", name="checkin_list")

@@ -12,10 +12,11 @@ from litestar.response import File, Redirect, Response, Template
 from booking.booths import upcoming_booths
 from core.errors import NotFound
 from core.i18n import gettext as _
+from core.roles import EDITORS
 from core.settings import get_settings
 from portal.documents import flyer_jobs
 from portal.documents.flyers import by_month, extent_of, month_files, month_label
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 
@@ -36,7 +37,7 @@ class FlyerController(Controller):
 
     path = "/flyers"
     include_in_schema = False
-    guards = [requires(*VENUE_EDITORS)]
+    guards = [requires(*EDITORS)]
 
     @get("/", name="flyer_list")
     async def list(self, request: Request) -> Template:

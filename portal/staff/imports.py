@@ -19,9 +19,10 @@ from litestar.response import Template
 
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
+from core.roles import EDITORS
 from core.settings import get_settings
 from core.users import Actor
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 from venues import services
 from venues.facility_kinds import EXCLUDED
@@ -115,7 +116,7 @@ class ImportController(Controller):
 
     path = "/venues/import"
     include_in_schema = False
-    guards = [requires(*VENUE_EDITORS)]
+    guards = [requires(*EDITORS)]
 
     @get("/", name="venue_import")
     async def form(self, request: Request) -> Template:

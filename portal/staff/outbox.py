@@ -9,12 +9,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from core import outbox_admin
-from core.tables import Role
+from core.roles import OUTBOX_READERS
 from core.users import Actor
 from portal.web.guards import requires
 from portal.web.templating import page
 
-OUTBOX_READERS = (Role.contractor_lead, Role.admin)
 OUTBOX_PATH = "/staff/outbox"
 
 

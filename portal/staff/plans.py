@@ -20,6 +20,7 @@ from core import clock
 from core.calendar import day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import gettext as _
+from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
@@ -28,13 +29,12 @@ from planner.tables import Plan, SolveState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.jobs import spawn_solve
 from portal.web import forms
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.security import map_frame_policy
 from portal.web.templating import page
 from venues.facility_list import CANDIDATE_KINDS
 from venues.tables import Venue
 
-PLAN_EDITORS = VENUE_EDITORS
 WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
 
 
@@ -157,7 +157,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     version they last saw (which becomes this one)."""
     context = await plan_context(plan_id)
     version = context["version"]
-    is_reviewer = actor.role in workflow.REVIEWER_ROLES
+    is_reviewer = actor.role in REVIEWERS
     changes, seen = [], None
     if is_reviewer and version["state"] == "submitted":
         # What changed since the version this reviewer last saw, or else since the approved plan (a change).
@@ -171,12 +171,10 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     return {
         **context,
         "venues": await candidate_venues(),
-        "can_edit": actor.role in PLAN_EDITORS and version["state"] == "draft",
-        "can_submit": actor.role in workflow.CONTRACTOR_ROLES
-        and version["state"] == "draft"
-        and version["solve_state"] == "done",
+        "can_edit": actor.role in EDITORS and version["state"] == "draft",
+        "can_submit": actor.role in CONTRACTORS and version["state"] == "draft" and version["solve_state"] == "done",
         "can_decide": is_reviewer and version["state"] == "submitted",
-        "can_change": actor.role in workflow.CONTRACTOR_ROLES and version["state"] == "approved",
+        "can_change": actor.role in CONTRACTORS and version["state"] == "approved",
         "changes": changes,
         "seen_version": seen,
         "previous": previous,
@@ -202,10 +200,10 @@ class PlanController(Controller):
             "staff/plans/list.html",
             plans=plans,
             versions=versions,
-            can_edit=request.state.actor.role in PLAN_EDITORS,
+            can_edit=request.state.actor.role in EDITORS,
         )
 
-    @get("/new", name="plan_new", guards=[requires(*PLAN_EDITORS)])
+    @get("/new", name="plan_new", guards=[requires(*EDITORS)])
     async def new_form(self, request: Request) -> Template:
         start, end = fiscal_year_period(fiscal_year(clock.today()) + 1)  # the next fiscal year
         form = {
@@ -221,7 +219,7 @@ class PlanController(Controller):
         }
         return page(request, "staff/plans/new.html", form=form, errors={})
 
-    @post("/new", guards=[requires(*PLAN_EDITORS)])
+    @post("/new", guards=[requires(*EDITORS)])
     async def create(self, request: Request, actor: NamedDependency[Actor]) -> Template | Redirect:
         form = await request.form()
         try:
@@ -318,14 +316,14 @@ class PlanController(Controller):
             headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
         )
 
-    @post("/{plan_id:int}/replan", guards=[requires(*PLAN_EDITORS)])
+    @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
         await services.request_replan(actor, version["id"])
         spawn_solve(version["id"])
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
-    @post("/{plan_id:int}/sessions", guards=[requires(*PLAN_EDITORS)])
+    @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])
     async def add(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template | Redirect:
         form = await request.form()
         errors: dict[str, str] = {}
@@ -350,7 +348,7 @@ class SessionController(Controller):
 
     path = "/sessions"
     include_in_schema = False
-    guards = [requires(*PLAN_EDITORS)]
+    guards = [requires(*EDITORS)]
 
     async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
         session = await services.session_detail(session_id)

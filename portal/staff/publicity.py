@@ -19,19 +19,19 @@ from core import clock
 from core.audit import list_events
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
+from core.roles import ALL_STAFF, EDITORS
 from core.settings import get_settings
 from core.spreadsheet import escape_formula
 from core.users import Actor
 from portal.documents.qr import qr_svg
 from portal.web import forms
-from portal.web.guards import AUDIT_READERS, VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 from venues.schemas import VenueFilter
 from venues.services import list_venues
 
 PLACEMENTS = "/staff/placements"
 RESULTS = "/staff/publicity"
-RESULT_READERS = tuple(dict.fromkeys(VENUE_EDITORS + AUDIT_READERS))
 """Who may read the publicity results: the contractor's staff and the city's reviewers."""
 
 
@@ -170,7 +170,7 @@ class PlacementController(Controller):
 
     path = "/placements"
     include_in_schema = False
-    guards = [requires(*VENUE_EDITORS)]
+    guards = [requires(*EDITORS)]
 
     async def _form(
         self,
@@ -269,7 +269,7 @@ class PublicityResultsController(Controller):
 
     path = "/publicity"
     include_in_schema = False
-    guards = [requires(*RESULT_READERS)]
+    guards = [requires(*ALL_STAFF)]
 
     @get("/", name="publicity_results")
     async def results(
@@ -294,7 +294,7 @@ class PublicityResultsController(Controller):
             query_string=query,
             kind_label=services.kind_label,
             direct=DIRECT,
-            can_edit=request.state.actor.role in VENUE_EDITORS,
+            can_edit=request.state.actor.role in EDITORS,
         )
 
     @get("/placements.csv", name="publicity_results_csv")

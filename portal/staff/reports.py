@@ -23,15 +23,14 @@ from booking.report_pdf import daily_report_pdf, monthly_report_pdf
 from booking.report_xlsx import daily_report_xlsx, monthly_report_xlsx
 from core.errors import ValidationFailed
 from core.i18n import get_locale
+from core.roles import ALL_STAFF, EDITORS
 from core.users import Actor
 from portal.web import forms
-from portal.web.guards import ALL_STAFF, VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 REPORTS = "/staff/reports"
-REPORT_READERS = ALL_STAFF
 """Who may read and download the reports: every staff role, the city's reviewers included."""
-REPORT_EDITORS = VENUE_EDITORS
 """Who may edit and save the analysis: the contractor's staff and leads, and admins."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,11 +76,11 @@ class ReportController(Controller):
 
     path = "/reports"
     include_in_schema = False
-    guards = [requires(*REPORT_READERS)]
+    guards = [requires(*ALL_STAFF)]
 
     def _common(self, request: Request) -> dict[str, Any]:
         return {
-            "can_edit": request.state.actor.role in REPORT_EDITORS,
+            "can_edit": request.state.actor.role in EDITORS,
             "percent": percent,
             "per_hour": per_hour,
             "day_type_text": day_type_text,
@@ -131,7 +130,7 @@ class ReportController(Controller):
     ) -> Template:
         return await self._daily(request, day, redraft=redraft, saved=saved)
 
-    @post("/daily/{day:str}/analysis", guards=[requires(*REPORT_EDITORS)])
+    @post("/daily/{day:str}/analysis", guards=[requires(*EDITORS)])
     async def save_daily(
         self, request: Request, day: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
@@ -193,7 +192,7 @@ class ReportController(Controller):
     ) -> Template:
         return await self._monthly(request, month, redraft=redraft, saved=saved)
 
-    @post("/monthly/{month:str}/analysis", guards=[requires(*REPORT_EDITORS)])
+    @post("/monthly/{month:str}/analysis", guards=[requires(*EDITORS)])
     async def save_monthly(
         self, request: Request, month: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:

@@ -16,14 +16,14 @@ from booking import results as services
 from core import clock
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext as _
+from core.roles import EDITORS
 from core.settings import get_settings
 from core.users import Actor
 from planner.yields import factor_table
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 DAYS = "/staff/days"
-RESULT_EDITORS = VENUE_EDITORS
 """Who enters results and counts: contractor staff, leads and admins; city reviewers read them."""
 
 
@@ -83,7 +83,7 @@ class DayController(Controller):
             errors=errors or {},
             message=message,
             saved=saved or "",
-            can_edit=request.state.actor.role in RESULT_EDITORS,
+            can_edit=request.state.actor.role in EDITORS,
             office_fields=services.OFFICE_FIELDS,
             hour_field=services.hour_field,
             today=clock.today(),
@@ -115,7 +115,7 @@ class DayController(Controller):
     async def day(self, request: Request, day: FromPath[dt.date], saved: FromQuery[str | None] = None) -> Template:
         return await self._day(request, day, saved=saved)
 
-    @post("/{day:date}/booths/{session_id:int}", guards=[requires(*RESULT_EDITORS)])
+    @post("/{day:date}/booths/{session_id:int}", guards=[requires(*EDITORS)])
     async def save_booth(
         self, request: Request, day: FromPath[dt.date], session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
@@ -138,7 +138,7 @@ class DayController(Controller):
             )
         return Redirect(path=day_path(day, f"booth-{session_id}"), status_code=303)
 
-    @post("/{day:date}/office", guards=[requires(*RESULT_EDITORS)])
+    @post("/{day:date}/office", guards=[requires(*EDITORS)])
     async def save_office(
         self, request: Request, day: FromPath[dt.date], actor: NamedDependency[Actor]
     ) -> Template | Redirect:

@@ -15,8 +15,9 @@ from booking import retention
 from core import clock
 from core.errors import NotFound
 from core.i18n import gettext as _
+from core.roles import AUDIT_READERS
 from core.settings import get_settings
-from portal.web.guards import AUDIT_READERS, requires
+from portal.web.guards import requires
 from portal.web.templating import page
 
 RETENTION = "/staff/retention"

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
+from core.roles import CONTRACTORS, REVIEWERS
 from core.users import Actor
 from planner import services, workflow
 from portal.staff.plans import plan_page_context
@@ -24,18 +25,18 @@ class ReviewController(Controller):
     path = "/plans"
     include_in_schema = False
 
-    @post("/{plan_id:int}/submit", guards=[requires(*workflow.CONTRACTOR_ROLES)])
+    @post("/{plan_id:int}/submit", guards=[requires(*CONTRACTORS)])
     async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
         await workflow.submit(actor, version["id"])
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
-    @post("/{plan_id:int}/change", guards=[requires(*workflow.CONTRACTOR_ROLES)])
+    @post("/{plan_id:int}/change", guards=[requires(*CONTRACTORS)])
     async def change(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         await workflow.start_change(actor, plan_id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
-    @post("/{plan_id:int}/decide", guards=[requires(*workflow.REVIEWER_ROLES)])
+    @post("/{plan_id:int}/decide", guards=[requires(*REVIEWERS)])
     async def decide(
         self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
@@ -60,7 +61,7 @@ class ReviewController(Controller):
             )
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
-    @post("/{plan_id:int}/sessions/{session_id:int}/comment", guards=[requires(*workflow.REVIEWER_ROLES)])
+    @post("/{plan_id:int}/sessions/{session_id:int}/comment", guards=[requires(*REVIEWERS)])
     async def comment(
         self, request: Request, plan_id: FromPath[int], session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Redirect:

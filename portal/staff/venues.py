@@ -12,12 +12,13 @@ from litestar.response import Redirect, Response, Template
 from core.audit import list_events
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
+from core.roles import EDITORS
 from core.settings import get_settings
 from core.users import Actor
 from portal.documents.maps import venue_map_html
 from portal.public.feeds import venue_feed_urls
 from portal.web import forms
-from portal.web.guards import VENUE_EDITORS, requires
+from portal.web.guards import requires
 from portal.web.security import map_frame_policy
 from portal.web.templating import page
 from portal.web.urls import venue_url
@@ -135,7 +136,7 @@ class VenueController(Controller):
     @get("/v/{venue_id:str}", name="venue_detail")
     async def detail(self, request: Request, venue_id: FromPath[str]) -> Template:
         venue = await services.get_venue(venue_id)
-        can_edit = request.state.actor.role in VENUE_EDITORS
+        can_edit = request.state.actor.role in EDITORS
         feed = venue_feed_urls(venue_id, await feed_token(venue_id)) if can_edit else None  # issued on first view
         return page(
             request,
@@ -150,12 +151,12 @@ class VenueController(Controller):
             feed_rotated=request.query_params.get("feed") == "rotated",
         )
 
-    @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*VENUE_EDITORS)])
+    @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*EDITORS)])
     async def edit_form(self, request: Request, venue_id: FromPath[str]) -> Template:
         venue = await services.get_venue(venue_id)
         return page(request, "staff/venues/edit.html", venue=venue, form=venue, errors={}, kinds=VENUE_KINDS)
 
-    @post("/v/{venue_id:str}/edit", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/edit", guards=[requires(*EDITORS)])
     async def edit(
         self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
@@ -183,17 +184,17 @@ class VenueController(Controller):
             )
         return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/v/{venue_id:str}/deactivate", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/deactivate", guards=[requires(*EDITORS)])
     async def deactivate(self, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Redirect:
         await services.set_active(actor, venue_id, False)
         return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/v/{venue_id:str}/activate", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/activate", guards=[requires(*EDITORS)])
     async def activate(self, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Redirect:
         await services.set_active(actor, venue_id, True)
         return Redirect(path=venue_url(venue_id), status_code=303)
 
-    @post("/v/{venue_id:str}/blackouts", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/blackouts", guards=[requires(*EDITORS)])
     async def add_blackout(
         self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
@@ -217,7 +218,7 @@ class VenueController(Controller):
             feed=venue_feed_urls(venue_id, await feed_token(venue_id)),
         )
 
-    @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*VENUE_EDITORS)])
+    @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*EDITORS)])
     async def remove_blackout(
         self, venue_id: FromPath[str], blackout_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Redirect:
@@ -230,7 +231,7 @@ class VenueFeedController(Controller):
 
     path = "/venues/v"
     include_in_schema = False
-    guards = [requires(*VENUE_EDITORS)]
+    guards = [requires(*EDITORS)]
 
     @post("/{venue_id:str}/feed/rotate", name="venue_feed_rotate")
     async def rotate(self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]) -> Redirect:

@@ -18,10 +18,6 @@ from core.users import Actor, get_actor
 
 SESSION_USER_KEY = "uid"
 SESSION_VERSION_KEY = "ver"
-ALL_STAFF = (Role.contractor_staff, Role.contractor_lead, Role.city_reviewer, Role.admin)
-VENUE_EDITORS = (Role.contractor_staff, Role.contractor_lead, Role.admin)
-AUDIT_READERS = (Role.contractor_lead, Role.city_reviewer, Role.admin)
-ADMINS = (Role.admin,)
 
 
 def session_config(settings: Settings) -> CookieBackendConfig:
