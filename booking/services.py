@@ -4,16 +4,14 @@ change cancels are told (their booking is kept until they choose another time)."
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from booking.reminders import tell_booked_residents, tell_residents_of_changes
 from booking.tables import Booking, BoothResult, Slot, WalkIn
+from core.clock import JST
 from core.events import PlanApproved, subscribe
 from core.settings import get_settings
 from planner import invitations
 from planner.tables import PlanVersion, Session, SessionState
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 def slot_times(date: dt.date, start: dt.time, end: dt.time, minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:

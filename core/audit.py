@@ -6,11 +6,9 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from core.clock import JST
 from core.tables import AuditEvent
-
-JST = ZoneInfo("Asia/Tokyo")
 
 if TYPE_CHECKING:
     from core.users import Actor

@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+CITY_TIME_ZONE = "Asia/Tokyo"
+"""The city's time zone (IANA name): "today", booth times and calendar entries are Japan's."""
+JST = ZoneInfo(CITY_TIME_ZONE)
 _frozen: dt.datetime | None = None
 
 

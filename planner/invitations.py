@@ -14,13 +14,13 @@ import hmac
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import babel.dates
 from icalendar import Calendar, Event, vCalAddress
 
 from core import clock
 from core.audit import record_event
+from core.clock import JST
 from core.db import write_transaction
 from core.errors import Conflict, NotFound
 from core.i18n import DEFAULT_LOCALE, get_locale, using_locale
@@ -33,7 +33,6 @@ from planner.services import get_version, plan_scope
 from planner.tables import Invitation, InvitationResponse, InvitationState, Session, SessionState
 from planner.workflow import contractor_emails
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 PRODID = "-//outreach//partner invitations//JA"
 PARTNER_LOCALE = DEFAULT_LOCALE  # venues keep no language for their partner: Japanese
 KIND = "venue.partner"  # the outbox kind of every email to a venue partner
@@ -60,11 +59,11 @@ class Booth:
 
     @property
     def starts_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.start, TOKYO)
+        return dt.datetime.combine(self.date, self.start, JST)
 
     @property
     def ends_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.end, TOKYO)
+        return dt.datetime.combine(self.date, self.end, JST)
 
     @property
     def location(self) -> str:
@@ -99,8 +98,8 @@ def invitation_ics(
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", stamp.astimezone(dt.UTC))
-    event.add("dtstart", start.astimezone(TOKYO))
-    event.add("dtend", end.astimezone(TOKYO))
+    event.add("dtstart", start.astimezone(JST))
+    event.add("dtend", end.astimezone(JST))
     event.add("summary", summary)
     event.add("location", location)
     event.add("description", description)

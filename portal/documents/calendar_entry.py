@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
 from booking.codes import display_code
 from booking.schemas import BookingDetails
+from core.clock import JST
 from core.i18n import get_locale
 from core.i18n import gettext as _
 from portal.documents.slip import party_text, what_to_bring
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 PRODID = "-//outreach//booking//JA"
 GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
 
@@ -66,8 +65,8 @@ def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) ->
     event.add("uid", booking_uid(details.code))
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     event.add("sequence", 1 if cancelled else 0)
-    event.add("dtstart", details.slot_start.astimezone(TOKYO))
-    event.add("dtend", details.slot_end.astimezone(TOKYO))
+    event.add("dtstart", details.slot_start.astimezone(JST))
+    event.add("dtend", details.slot_end.astimezone(JST))
     event.add("summary", title)
     event.add("location", event_location(details))
     event.add("geo", (details.booth.lat, details.booth.lon))

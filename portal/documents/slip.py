@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import babel.dates
 from babel import Locale, UnknownLocaleError
@@ -19,13 +18,13 @@ from weasyprint import HTML
 
 from booking.codes import display_code
 from booking.schemas import BookingDetails, Needs
+from core.clock import JST
 from core.i18n import N_, get_locale, ngettext
 from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_svg
 from portal.web.templating import TEMPLATE_DIR, build_environment
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 TEMPLATE = "public/booking_slip.html"
 
 WHAT_TO_BRING: tuple[str, ...] = (
@@ -67,7 +66,7 @@ def slot_date_text(day: dt.date) -> str:
 
 def slot_time_text(start: dt.datetime, end: dt.datetime) -> str:
     """The slot's time in Japan: 10:00～10:30 in Japanese, 10:00 – 10:30 in English."""
-    start, end = start.astimezone(TOKYO), end.astimezone(TOKYO)
+    start, end = start.astimezone(JST), end.astimezone(JST)
     locale = get_locale()
     if locale == "ja":
         return f"{start:%H:%M}～{end:%H:%M}"
@@ -102,7 +101,7 @@ def needs_lines(needs: Needs) -> list[str]:
 def slip_items(details: BookingDetails) -> list[SlipItem]:
     """The labelled lines of the slip, in the order printed."""
     booth = details.booth
-    start = details.slot_start.astimezone(TOKYO)
+    start = details.slot_start.astimezone(JST)
     items = [
         SlipItem(_("Date"), slot_date_text(start.date()), strong=True),
         SlipItem(_("Time slot"), slot_time_text(details.slot_start, details.slot_end), strong=True),

@@ -11,16 +11,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
 from booking.venue_booths import FeedBooth
+from core.clock import CITY_TIME_ZONE, JST
 from core.i18n import get_locale
 from core.i18n import gettext as _
 
-TZID = "Asia/Tokyo"
-TOKYO = ZoneInfo(TZID)
 PRODID = "-//outreach//venue feed//JA"
 REFRESH = dt.timedelta(hours=1)
 
@@ -29,7 +27,7 @@ REFRESH = dt.timedelta(hours=1)
 def tokyo_timezone() -> Timezone:
     """The VTIMEZONE of Asia/Tokyo, built once: icalendar takes some 20 ms to work it out from the zone data, and the
     zone has had one offset since 1951. Never changed after it is built, so every feed shares it."""
-    return Timezone.from_tzid(TZID)
+    return Timezone.from_tzid(CITY_TIME_ZONE)
 
 
 def venue_name(venue: Mapping[str, Any]) -> str:
@@ -67,8 +65,8 @@ def booth_event(venue: Mapping[str, Any], booth: FeedBooth, base_url: str = "") 
     event.add("uid", booth.uid)
     event.add("dtstamp", booth.stamp.astimezone(dt.UTC))
     event.add("sequence", booth.sequence)
-    event.add("dtstart", dt.datetime.combine(booth.date, booth.start, TOKYO))
-    event.add("dtend", dt.datetime.combine(booth.date, booth.end, TOKYO))
+    event.add("dtstart", dt.datetime.combine(booth.date, booth.start, JST))
+    event.add("dtend", dt.datetime.combine(booth.date, booth.end, JST))
     event.add("summary", event_title(booth))
     event.add("location", ", ".join(part for part in (venue_name(venue), venue.get("address") or "") if part))
     if venue.get("lat") is not None and venue.get("lon") is not None:
@@ -89,7 +87,7 @@ def venue_feed_ics(venue: Mapping[str, Any], booths: Sequence[FeedBooth], *, bas
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", calendar_name(venue))
-    calendar.add("x-wr-timezone", TZID)
+    calendar.add("x-wr-timezone", CITY_TIME_ZONE)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     calendar.add_component(tokyo_timezone())

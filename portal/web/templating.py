@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.response import Template
 
+from core.clock import CITY_TIME_ZONE
 from core.i18n import LOCALES, get_locale, gettext, ngettext
 from core.settings import get_settings
 from core.users import role_label
@@ -44,7 +45,7 @@ def format_datetime(value: Any, format: str = "medium") -> str:
     if value is None or value == "":
         return ""
     return babel.dates.format_datetime(
-        value, format=format, tzinfo=babel.dates.get_timezone("Asia/Tokyo"), locale=get_locale()
+        value, format=format, tzinfo=babel.dates.get_timezone(CITY_TIME_ZONE), locale=get_locale()
     )
 
 

@@ -20,7 +20,7 @@ import icalendar
 import pytest
 from bs4 import BeautifulSoup
 
-from core import outbox
+from core import clock, outbox
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.i18n import using_locale
@@ -233,8 +233,8 @@ def test_the_invitation_is_an_itip_request_with_its_time_zone():
         uid="booth-7@outreach.example.jp",
         sequence=0,
         stamp=dt.datetime(2027, 5, 1, 3, 0, tzinfo=dt.UTC),
-        start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=invitations.TOKYO),
-        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO),
+        start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=clock.JST),
+        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=clock.JST),
         summary="マイナンバーカード出張申請窓口（第0公民館）",
         location="第0公民館, 石川県金沢市テスト町1",
         description="承諾: https://x.example/a?token=1\n辞退; 2, 3",
@@ -253,8 +253,8 @@ def test_the_invitation_is_an_itip_request_with_its_time_zone():
         uid="booth-7@outreach.example.jp",
         sequence=2,
         stamp=dt.datetime(2027, 5, 2, tzinfo=dt.UTC),
-        start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=invitations.TOKYO),
-        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=invitations.TOKYO),
+        start=dt.datetime(2027, 6, 5, 10, 0, tzinfo=clock.JST),
+        end=dt.datetime(2027, 6, 5, 16, 0, tzinfo=clock.JST),
         summary="s",
         location="l",
         description="d",

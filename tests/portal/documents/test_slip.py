@@ -13,7 +13,6 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
@@ -22,17 +21,17 @@ from icalendar import Calendar
 from PIL import Image
 
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
+from core.clock import JST
 from core.i18n import gettext, using_locale
 from core.wareki import wareki, wareki_year
 from portal.documents.calendar_entry import PRODID, booking_ics, google_calendar_url
 from portal.documents.qr import qr_data_uri, qr_png, qr_svg
 from portal.documents.slip import booking_slip_html, booking_slip_pdf, party_text, what_to_bring
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 CODE = "7KQ2M9XD4TRBW8HN"  # as stored: 16 Crockford base32 symbols
 PRINTED_CODE = "7KQ2-M9XD-4TRB-W8HN"  # as printed and read aloud
-START = dt.datetime(2027, 6, 5, 10, 0, tzinfo=TOKYO)
-END = dt.datetime(2027, 6, 5, 10, 30, tzinfo=TOKYO)
+START = dt.datetime(2027, 6, 5, 10, 0, tzinfo=JST)
+END = dt.datetime(2027, 6, 5, 10, 30, tzinfo=JST)
 NAME, PHONE, EMAIL = "カナザワ ハナコ", "090-1234-5678", "hanako.kanazawa@example.jp"
 MANAGE_URL = f"https://yoyaku.example.jp/bookings/{CODE}?token=Zr8cY2xq4N0pT1uVwX5yA7bC9dE3fG6h"
 DPI = 150
@@ -76,7 +75,7 @@ def make_booking(**changes) -> BookingDetails:
         slot_end=END,
         booth=booth,
         manage_url=MANAGE_URL,
-        created_at=dt.datetime(2027, 5, 20, 9, 15, tzinfo=TOKYO),
+        created_at=dt.datetime(2027, 5, 20, 9, 15, tzinfo=JST),
     )
     return replace(booking, **changes)
 
