@@ -12,10 +12,11 @@ import os
 import sqlite3
 import weakref
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from piccolo.engine.base import Engine
+from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
@@ -62,7 +63,12 @@ class SafeSQLiteTransaction(SQLiteTransaction):
             self._turn.release()
             raise
 
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+    async def __aexit__(
+        self,
+        exception_type: type[BaseException] | None,
+        exception: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
         try:
             return await super().__aexit__(exception_type, exception, traceback)
         finally:
@@ -71,7 +77,7 @@ class SafeSQLiteTransaction(SQLiteTransaction):
 
     async def begin(self) -> None:
         try:
-            await super().begin()
+            await super().begin()  # type: ignore[no-untyped-call]  # Piccolo leaves begin() unannotated
         except BaseException:
             await self.connection.close()
             raise
@@ -82,7 +88,7 @@ def sqlite_path_from_url(url: str) -> Path:
     return Path(url.split(":///", 1)[1])
 
 
-def build_engine(database_url: str) -> Engine:
+def build_engine(database_url: str) -> SQLiteEngine | PostgresEngine:
     """A Piccolo engine for ``sqlite:///...`` or ``postgresql://...``."""
     if database_url.startswith("sqlite"):
         path = sqlite_path_from_url(database_url)
@@ -105,7 +111,7 @@ def enable_wal(path: Path) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
 
 
-def engine() -> Engine:
+def engine() -> Engine[BaseTransaction]:
     """The engine configured in piccolo_conf.py."""
     found = engine_finder()
     if found is None:  # pragma: no cover - piccolo_conf.py always defines DB
@@ -118,7 +124,24 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
-def write_transaction() -> Any:
+class WriteTransaction(Protocol):
+    """What ``async with write_transaction():`` relies on.
+
+    Piccolo types a transaction's ``__aexit__`` as returning ``bool``, which tells a type checker that it may swallow
+    the exception of the block; it never does (it returns ``exception is None``). ``bool | None`` says so.
+    """
+
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self,
+        exception_type: type[BaseException] | None,
+        exception: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None: ...
+
+
+def write_transaction() -> WriteTransaction:
     """A transaction for writes: ``BEGIN IMMEDIATE`` with the hang guard on SQLite, a plain one on PostgreSQL.
 
     Use as ``async with write_transaction():``; nested use joins the outer transaction.

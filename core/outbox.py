@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from core.logs import redact
@@ -43,7 +44,7 @@ async def queue_email(
     )
 
 
-def build_message(row: dict, sender: str) -> EmailMessage:
+def build_message(row: dict[str, Any], sender: str) -> EmailMessage:
     """The email of an outbox row. With a calendar part it is laid out as Google Calendar sends invitations, which
     Outlook, Google and Apple all read: multipart/mixed of (multipart/alternative of text/plain and
     text/calendar; method=...) and the same object as the attachment invite.ics."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
@@ -69,7 +70,7 @@ class OutboxEntry:
         return self.status == "queued"
 
 
-def _entry(row: dict) -> OutboxEntry:
+def _entry(row: dict[str, Any]) -> OutboxEntry:
     return OutboxEntry(
         id=row["id"],
         created_at=row["created_at"],
@@ -115,7 +116,7 @@ async def status_counts() -> dict[str, int]:
     return counts
 
 
-async def _message(message_id: int) -> dict:
+async def _message(message_id: int) -> dict[str, Any]:
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     if row is None:
         raise NotFound(_("That message was not found."))
@@ -130,7 +131,7 @@ async def resend_message(actor: Actor, message_id: int) -> int:
         if row["status"] not in RESENDABLE:
             raise InvalidTransition(_("This message is still queued: use “Retry now” instead of sending it again."))
         copy = OutboxMessage(**{key: value for key, value in row.items() if key not in FRESH_COLUMNS})
-        new_id = (await OutboxMessage.insert(copy).returning(OutboxMessage.id))[0]["id"]
+        new_id: int = (await OutboxMessage.insert(copy).returning(OutboxMessage.id))[0]["id"]
         await record_event(
             actor,
             "outbox.resent",

@@ -31,4 +31,5 @@ def print_pdf(html: str, template_dir: Path) -> bytes:
     """The HTML document as PDF bytes; relative addresses (stylesheets, images) resolve in ``template_dir``."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(template_dir)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(template_dir)).write_pdf()
+    return pdf

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import JSON, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -22,6 +22,9 @@ class Role(str, Enum):
 class StaffUser(Table, tablename="staff_user"):
     """A member of contractor or city staff who signs in to the back office."""
 
+    # The primary key Piccolo adds to every table; declared so that type checkers know it.
+    id: Serial
+
     username = Varchar(length=100, unique=True, index=True)
     display_name = Varchar(length=200)
     email = Varchar(length=254, default="")
@@ -38,6 +41,8 @@ class StaffUser(Table, tablename="staff_user"):
 class AuditEvent(Table, tablename="audit_event"):
     """Who did what to which object, when, with a before/after summary (監査ログ)."""
 
+    id: Serial
+
     occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
     actor_id = Integer(null=True, default=None, index=True)
     actor_name = Varchar(length=100, default="")
@@ -51,6 +56,8 @@ class AuditEvent(Table, tablename="audit_event"):
 
 class OutboxMessage(Table, tablename="outbox_message"):
     """An email written in the same transaction as the change that causes it, sent afterwards with retries."""
+
+    id: Serial
 
     created_at = Timestamptz(default=TimestamptzNow())
     recipient = Varchar(length=254)

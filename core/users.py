@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -48,7 +49,7 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def actor_from_row(row: dict) -> Actor:
+def actor_from_row(row: dict[str, Any]) -> Actor:
     return Actor(
         id=row["id"],
         username=row["username"],

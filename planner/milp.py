@@ -23,7 +23,7 @@ def _new_highs() -> highspy.Highs:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            highs = highspy.Highs()
+            highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves Highs.__init__ unannotated
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -139,8 +139,10 @@ class Model:
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in self.integer
             ]
         highs.passModel(lp)
-        if start is None and self.initial and all(v is not None for v in self.initial):
-            start = [float(v) for v in self.initial]  # type: ignore[arg-type]
+        if start is None and self.initial:
+            known = [float(v) for v in self.initial if v is not None]
+            if len(known) == len(self.initial):  # a starting solution only when every column has a value
+                start = known
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
@@ -150,7 +152,13 @@ class Model:
         if on_progress is not None:
             last = [0.0]
 
-            def report(kind, _message, data_out, _data_in, _user):
+            def report(
+                kind: highspy.cb.HighsCallbackType,
+                _message: str,
+                data_out: highspy.cb.HighsCallbackOutput,
+                _data_in: highspy.cb.HighsCallbackInput,
+                _user: object,
+            ) -> None:
                 now = time.perf_counter() - began
                 improving = kind == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
                 if not improving and now - last[0] < 0.5:  # the interrupt callback comes often: report twice a second

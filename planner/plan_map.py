@@ -156,7 +156,7 @@ def _place_labels(
     draw: ImageDraw.ImageDraw,
     venues: Sequence[_Venue],
     centres: Sequence[tuple[float, float]],
-    label_font: ImageFont.ImageFont,
+    label_font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
     radius: float,
     box: tuple[int, int, int, int],
 ) -> list[tuple[tuple[float, float], str]]:

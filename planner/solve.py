@@ -207,14 +207,14 @@ def solve_counts(
         _gap_rows(model, x, gap)
     slack: dict[Slot, int] = {}
     for slot, quota in quotas.items():
-        columns = [(c, 1.0) for c in per_slot.get(slot, [])]
+        entries = [(c, 1.0) for c in per_slot.get(slot, [])]
         if penalise:
             placed = sum(n for (_v, s), n in seed.items() if s == slot) if seed is not None else None
             slack[slot] = model.add_var(
                 0.0, float(quota), cost=-penalty, initial=quota - placed if placed is not None else None
             )
-            columns.append((slack[slot], 1.0))
-        model.add_row(columns, lower=quota, upper=quota)
+            entries.append((slack[slot], 1.0))
+        model.add_row(entries, lower=quota, upper=quota)
         if aggregate and per_slot.get(slot):
             model.add_row([(c, 1.0) for c in per_slot[slot]], upper=capacity[slot])
     totals = None

@@ -11,6 +11,7 @@ from piccolo.columns import (
     DoublePrecision,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Time,
     Timestamptz,
@@ -53,6 +54,9 @@ class SessionState(str, Enum):
 class Plan(Table, tablename="plan"):
     """A 実施計画 for a period (e.g. a fiscal year), with a chain of versions."""
 
+    # The primary key Piccolo adds to every table; declared so that type checkers know it.
+    id: Serial
+
     title = Varchar(length=200)
     start = Date()
     end = Date()
@@ -62,6 +66,8 @@ class Plan(Table, tablename="plan"):
 
 class PlanVersion(Table, tablename="plan_version"):
     """One version of a plan: its parameters, the solver's result and progress, and its sessions."""
+
+    id: Serial
 
     plan = ForeignKey(references=Plan, on_delete=OnDelete.cascade, index=True)
     number = Integer(default=1)
@@ -92,6 +98,8 @@ class PlanVersion(Table, tablename="plan_version"):
 class ReviewSeen(Table, tablename="plan_review_seen"):
     """The version of a plan a reviewer last opened, so the next review shows what changed since."""
 
+    id: Serial
+
     plan = ForeignKey(references=Plan, on_delete=OnDelete.cascade, index=True)
     user_id = Integer(index=True)
     version = ForeignKey(references=PlanVersion, on_delete=OnDelete.cascade)
@@ -99,6 +107,8 @@ class ReviewSeen(Table, tablename="plan_review_seen"):
 
 class Session(Table, tablename="plan_session"):
     """A booth: a venue on a date, in a plan version."""
+
+    id: Serial
 
     version = ForeignKey(references=PlanVersion, on_delete=OnDelete.cascade, index=True)
     venue = ForeignKey(references=Venue, on_delete=OnDelete.restrict, index=True)
@@ -135,6 +145,8 @@ class Invitation(Table, tablename="partner_invitation"):
     through later versions (``session`` follows the booth to the session that continues it), a SEQUENCE raised on
     every change, and the partner's answer to the current sequence."""
 
+    id: Serial
+
     uid = Varchar(length=255, index=True)  # the booth's UID (planner.booth_uid), kept through later versions
     session = ForeignKey(references=Session, on_delete=OnDelete.cascade, index=True)
     venue = ForeignKey(references=Venue, on_delete=OnDelete.restrict)
@@ -152,6 +164,8 @@ class Invitation(Table, tablename="partner_invitation"):
 class DemandPoint(Table, tablename="demand_point"):
     """Where residents live (a town's representative point), with a weight."""
 
+    id: Serial
+
     name = Varchar(length=200, default="")
     lat = DoublePrecision()
     lon = DoublePrecision()
@@ -161,6 +175,8 @@ class DemandPoint(Table, tablename="demand_point"):
 class Seasonality(Table, tablename="seasonality"):
     """The month's factor for expected applicants (mean 1), from the counter statistics."""
 
+    id: Serial
+
     month = Integer(unique=True)
     factor = DoublePrecision(default=1.0)
 
@@ -169,6 +185,8 @@ class YieldFactor(Table, tablename="planner_yield"):
     """A learned multiplier of the forecast of expected applicants (planner.yields), for a venue kind on a day type
     (``kind_day:commercial:holiday``) or for one venue (``venue:12``): observed over forecast, pulled toward 1 when
     the sample is small."""
+
+    id: Serial
 
     key = Varchar(length=100, unique=True)
     factor = DoublePrecision(default=1.0)

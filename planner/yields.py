@@ -30,6 +30,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from core import clock
 from core.db import write_transaction
@@ -150,7 +151,7 @@ async def store(factors: Iterable[Factor]) -> int:
     return len(rows)
 
 
-async def stored_factors() -> list[dict]:
+async def stored_factors() -> list[dict[str, Any]]:
     """The stored factors, kind × day type first, then the venues."""
     rows = await YieldFactor.select().order_by(YieldFactor.key)
     return sorted(rows, key=lambda r: (not r["key"].startswith("kind_day:"), r["key"]))

@@ -84,7 +84,7 @@ PROBLEM_CODES: tuple[str, ...] = tuple(_MESSAGES)
 """Every problem code the facility-list reader produces."""
 
 
-class _Placeholders(dict):
+class _Placeholders(dict[str, str]):
     """Format mapping that leaves unknown placeholders as written instead of raising."""
 
     def __missing__(self, key: str) -> str:

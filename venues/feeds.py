@@ -41,15 +41,19 @@ async def feed_token(venue_id: str) -> str:
     row = await Venue.select(Venue.feed_token).where(Venue.venue_id == venue_id).first()
     if row is None:
         raise _venue_not_found(venue_id)
-    if row["feed_token"]:
-        return row["feed_token"]
+    token: str = row["feed_token"]
+    if token:
+        return token
     async with write_transaction():
         # Conditional: two first views at once issue one token, and both pages show it.
         await Venue.update({Venue.feed_token: new_feed_token()}).where(
             (Venue.venue_id == venue_id) & (Venue.feed_token == "")
         )
         row = await Venue.select(Venue.feed_token).where(Venue.venue_id == venue_id).first()
-    return row["feed_token"]
+    if row is None:  # deleted meanwhile
+        raise _venue_not_found(venue_id)
+    issued: str = row["feed_token"]
+    return issued
 
 
 async def rotate_feed_token(actor: Actor, venue_id: str) -> str:

@@ -189,7 +189,7 @@ def _postal_record(code: str) -> tuple[str, tuple[str, ...]] | None:
             record = book.get(code.replace("-", ""))
     except KeyError:
         return None
-    city = getattr(record, "jisx0402", None) or getattr(record, "jis", "")
+    city = getattr(record, "jisx0402", "") or getattr(record, "jis", "")
     towns = (_clean_town(entry.neighborhood) for entry in (record, *(record.alternates or ())))
     return city, tuple(dict.fromkeys(town for town in towns if town))
 

@@ -9,6 +9,7 @@ from piccolo.columns import (
     DoublePrecision,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -21,6 +22,9 @@ from piccolo.table import Table
 class Venue(Table, tablename="venue"):
     """A place for booths (commercial, community hall, library, welfare, rental hall) or a permanent
     application point (city hall, civic centre).  ``venue_id`` is the facility-list ID where it came from one."""
+
+    # The primary key Piccolo adds to every table; declared so that type checkers know it.
+    id: Serial
 
     venue_id = Varchar(length=64, unique=True, index=True)
     name = Varchar(length=200)
@@ -58,6 +62,8 @@ class Venue(Table, tablename="venue"):
 class BlackoutDate(Table, tablename="venue_blackout_date"):
     """A date on which a venue cannot host a booth (its own event, closure, ...)."""
 
+    id: Serial
+
     venue = ForeignKey(references=Venue, on_delete=OnDelete.cascade, index=True)
     date = Date(index=True)
     reason = Varchar(length=200, default="")
@@ -69,6 +75,8 @@ class Place(Table, tablename="place"):
     ``kana`` is the reading in katakana where the postal-code data knows it (the reading of the town part alone when
     the rest, such as a 小字 in kanji, has no known reading); ``postal_code`` (``NNN-NNNN``) is the town's 郵便番号.
     """
+
+    id: Serial
 
     name = Varchar(length=200, index=True)
     kana = Varchar(length=200, default="")
