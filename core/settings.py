@@ -53,6 +53,8 @@ class Settings:
     slot_capacity: int = 6
     walk_in_share: float = 1 / 3
     outbox_interval: float = 5.0
+    worker_poll_seconds: float = 2.0  # how often a job runner looks for due jobs and periodic tasks (core.jobs)
+    job_lease_seconds: float = 300.0  # a running job whose runner stopped renewing its lease this long is run again
     booking_cutoff_minutes: int = 60  # bookings close this long before a slot starts
     bookings_per_contact: int = 2  # active bookings one phone or email may hold at one booth
     max_party_size: int = 6
@@ -94,6 +96,8 @@ def get_settings() -> Settings:
         slot_capacity=int(os.environ.get("SLOT_CAPACITY") or 6),
         walk_in_share=float(os.environ.get("WALK_IN_SHARE") or 1 / 3),
         outbox_interval=float(os.environ.get("OUTBOX_SEND_INTERVAL") or 5.0),
+        worker_poll_seconds=float(os.environ.get("WORKER_POLL_SECONDS") or 2.0),
+        job_lease_seconds=float(os.environ.get("JOB_LEASE_SECONDS") or 300.0),
         booking_cutoff_minutes=int(os.environ.get("BOOKING_CUTOFF_MINUTES") or 60),
         bookings_per_contact=int(os.environ.get("BOOKINGS_PER_CONTACT") or 2),
         max_party_size=int(os.environ.get("MAX_PARTY_SIZE") or 6),

@@ -1,4 +1,5 @@
-"""Tables every app shares: staff users and the audit log (AuditEvent)."""
+"""Tables every app shares: staff users, the audit log (AuditEvent), the outbox and background work (Job,
+PeriodicTask)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,55 @@ class OutboxMessage(Table, tablename="outbox_message"):
     # One iCalendar part (an invitation): sent as text/calendar beside the text and as invite.ics; "" for none.
     calendar = Text(default="")
     calendar_method = Varchar(length=16, default="")  # REQUEST | CANCEL
+
+
+class JobState(str, Enum):
+    """Where a queued job is: ``queued → running → done | failed`` (a failed attempt before the last goes back to
+    ``queued`` with a later ``run_after``; a cancelled runner puts its job back to ``queued``)."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(Table, tablename="job"):
+    """One piece of background work (core.jobs): a registered handler's ``kind`` and its JSON ``payload`` (ids, never
+    personal data), claimed by one runner at a time under a lease."""
+
+    # The primary key Piccolo adds to every table; declared so that type checkers know it.
+    id: Serial
+
+    kind = Varchar(length=100)
+    payload = JSON(default={})
+    state = Varchar(length=16, default=JobState.queued.value, choices=JobState, index=True)
+    attempts = Integer(default=0)  # attempts started (a claim counts one; a cancelled runner gives it back)
+    run_after = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_by = Varchar(length=100, default="")  # the runner of the latest attempt
+    lease_until = Timestamptz(null=True, default=None)  # a running job whose lease passed is claimed again
+    progress_done = Integer(default=0)
+    progress_total = Integer(default=0)
+    progress_message = Varchar(length=200, default="")
+    result = JSON(null=True, default=None)
+    error = Varchar(length=300, default="")  # exception class and a safe short text, never personal data
+    unique_key = Varchar(length=200, null=True, default=None)
+    # unique_key while the job is queued or running, NULL after: a unique column stands in for a partial unique
+    # index (which Piccolo's migrations cannot express), so a key is taken once at a time and free again after.
+    live_key = Varchar(length=200, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class PeriodicTask(Table, tablename="periodic_task"):
+    """A registered periodic task (core.jobs): the runner that moves ``next_run_at`` on by one conditional update
+    runs it; every other runner's update finds nothing due."""
+
+    id: Serial
+
+    name = Varchar(length=100, unique=True)
+    interval_seconds = Integer()
+    next_run_at = Timestamptz(default=TimestamptzNow())
+    last_started_at = Timestamptz(null=True, default=None)
+    last_finished_at = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=300, default="")
