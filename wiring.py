@@ -1,15 +1,25 @@
-"""The explicit wiring of the domain apps: their event handlers (and their background work) are registered by this
-one call, which every entry point makes at start-up: ``portal.app.create_app``, the ``outreach`` command and the
-tests. Nothing is registered by the side effect of an import."""
+"""The explicit wiring of the domain apps: their event handlers and their background work are registered by this one
+call, which every entry point makes at start-up: ``portal.app.create_app``, the ``outreach`` command and the tests.
+Nothing is registered by the side effect of an import."""
 
 from __future__ import annotations
 
 from core import events
+from core.settings import get_settings
 
 
 def register() -> None:
-    """Register every app's handlers (safe to call again)."""
+    """Register every app's event handlers, jobs and periodic tasks (safe to call again)."""
+    from booking import jobs as booking_jobs
     from booking import services as booking_services
+    from core import outbox
+    from planner import jobs as planner_jobs
+    from portal.documents import flyer_jobs
 
+    settings = get_settings()
     booking_services.register_handlers()
     events.mark_registered()
+    outbox.register_jobs(settings.outbox_interval)
+    planner_jobs.register()
+    booking_jobs.register(settings)
+    flyer_jobs.register()

@@ -17,6 +17,7 @@ from cli.remind import remind
 from cli.serve import serve
 from cli.users import users
 from cli.venues import venues
+from cli.worker import worker
 from cli.yields import yields
 from core.i18n import set_locale
 from core.settings import get_settings
@@ -29,7 +30,7 @@ def main() -> None:
     wiring.register()
 
 
-for command in (serve, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):
+for command in (serve, worker, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):
     main.add_command(command)
 
 

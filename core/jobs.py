@@ -129,10 +129,12 @@ async def enqueue(
     *,
     unique_key: str | None = None,
     run_after: dt.datetime | None = None,
+    total: int = 0,
 ) -> int:
     """Queue a job and return its id. Call it inside the transaction of the change that causes the job: the job is
     visible only once that commits. ``payload`` is JSON (ids, never personal data). While a job with the same
-    ``unique_key`` is queued or running, that job's id comes back instead of a new one."""
+    ``unique_key`` is queued or running, that job's id comes back instead of a new one. ``total``, when the caller
+    knows it, is the job's amount of work before it starts (its progress reads "0 of total" while queued)."""
     text = json.dumps(dict(payload))  # refuses what JSON cannot hold, here rather than in the runner
     if unique_key is not None and not 0 < len(unique_key) <= 200:
         raise ValueError("a unique key has 1 to 200 characters")
@@ -149,6 +151,7 @@ async def enqueue(
                     run_after=run_after or now,
                     unique_key=unique_key,
                     live_key=unique_key,
+                    progress_total=max(0, total),
                     created_at=now,
                 )
             )
@@ -211,6 +214,16 @@ async def job_status(job_id: int) -> JobStatus:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
     )
+
+
+async def job_payload(job_id: int, kind: str) -> dict[str, Any]:
+    """The payload of a job of ``kind`` (NotFound for another kind or no job), for the page that shows that kind's
+    jobs (e.g. which month a flyer set is of)."""
+    row = await Job.select(Job.payload).where((Job.id == job_id) & (Job.kind == kind)).output(load_json=True).first()
+    if row is None:
+        raise NotFound(_("Not found"))
+    payload: dict[str, Any] = row["payload"]
+    return payload
 
 
 # --- claiming --------------------------------------------------------------------------------------------------------
@@ -557,3 +570,23 @@ class Worker:
                     Job.lease_until: None,
                 }
             ).where(_mine(claim))
+
+
+class BackgroundRunner:
+    """A ``Worker.run_forever`` as a task of the running event loop, started and stopped with the process that hosts
+    it (each worker process of ``outreach serve``, unless SERVE_WORKER is off)."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(Worker(self.registry).run_forever())
+
+    async def stop(self) -> None:
+        """Cancel the runner and wait for it: the job it was running goes back to the queue."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

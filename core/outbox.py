@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from core.jobs import Registry, default_registry
 from core.logs import redact
 from core.settings import get_settings
 from core.tables import OutboxMessage
@@ -142,11 +143,8 @@ async def send_pending(limit: int = 50) -> int:
     return sent
 
 
-async def run_sender(interval: float = 5.0) -> None:
-    """Send due messages forever (the portal runs this in the background)."""
-    while True:
-        try:
-            await send_pending()
-        except Exception:  # the sender must survive a database hiccup and try again
-            log.exception("outbox sender failed; retrying")
-        await asyncio.sleep(interval)
+def register_jobs(interval_seconds: float, registry: Registry = default_registry) -> None:
+    """Send the queued emails every ``interval_seconds`` (OUTBOX_SEND_INTERVAL) in the background; 0 leaves it to
+    ``outreach outbox send`` (cron). Called by ``wiring.register``."""
+    if interval_seconds > 0:
+        registry.register_periodic("outbox.send", max(1, round(interval_seconds)), send_pending)

@@ -21,6 +21,18 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hour(value: str | None, default: int) -> int | None:
+    """An hour of the day (0-23), or None for "off"."""
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in {"off", "none", "no"}:
+        return None
+    hour = int(value)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"an hour of the day is 0 to 23, not {hour}")
+    return hour
+
+
 def _secret_key(var_dir: Path) -> str:
     """SECRET_KEY from the environment, or one generated once and kept under var/ (development only)."""
     value = os.environ.get("SECRET_KEY")
@@ -55,6 +67,9 @@ class Settings:
     outbox_interval: float = 5.0
     worker_poll_seconds: float = 2.0  # how often a job runner looks for due jobs and periodic tasks (core.jobs)
     job_lease_seconds: float = 300.0  # a running job whose runner stopped renewing its lease this long is run again
+    serve_worker: bool = True  # `outreach serve` runs the job runner in each worker process (off: `outreach worker`)
+    remind_hour: int | None = 9  # reminders for tomorrow's bookings are queued from this hour (Japan); None: cron
+    purge_daily: bool = True  # the scheduled purge runs once a day in the background; off: cron
     booking_cutoff_minutes: int = 60  # bookings close this long before a slot starts
     bookings_per_contact: int = 2  # active bookings one phone or email may hold at one booth
     max_party_size: int = 6
@@ -98,6 +113,9 @@ def get_settings() -> Settings:
         outbox_interval=float(os.environ.get("OUTBOX_SEND_INTERVAL") or 5.0),
         worker_poll_seconds=float(os.environ.get("WORKER_POLL_SECONDS") or 2.0),
         job_lease_seconds=float(os.environ.get("JOB_LEASE_SECONDS") or 300.0),
+        serve_worker=_bool(os.environ.get("SERVE_WORKER"), True),
+        remind_hour=_hour(os.environ.get("REMIND_HOUR"), 9),
+        purge_daily=_bool(os.environ.get("PURGE_DAILY"), True),
         booking_cutoff_minutes=int(os.environ.get("BOOKING_CUTOFF_MINUTES") or 60),
         bookings_per_contact=int(os.environ.get("BOOKINGS_PER_CONTACT") or 2),
         max_party_size=int(os.environ.get("MAX_PARTY_SIZE") or 6),

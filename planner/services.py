@@ -677,3 +677,11 @@ async def published_count(version_id: int) -> int:
     return await Session.count().where(
         (Session.version == version_id) & (Session.state == SessionState.published.value)
     )
+
+
+async def fail_solve(version_id: int, error: str) -> None:
+    """Record that a version's solve stopped without a plan (its job failed); a finished solve is left as it is."""
+    await PlanVersion.update({PlanVersion.solve_state: SolveState.failed.value, PlanVersion.error: error[:2000]}).where(
+        (PlanVersion.id == version_id)
+        & PlanVersion.solve_state.is_in([SolveState.queued.value, SolveState.running.value])
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 from pathlib import Path
@@ -20,7 +19,7 @@ from litestar.template import TemplateConfig
 import wiring
 from booking.booths import BoothCache
 from core.db import close_pool, start_pool
-from core.outbox import run_sender
+from core.jobs import BackgroundRunner
 from core.settings import Settings, get_settings
 from portal.api.bookings import BookingApi
 from portal.api.health import healthz
@@ -32,7 +31,6 @@ from portal.public.home import booth_page, favicon, home, map_frame
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
 from portal.staff import SignInController, staff_router
-from portal.staff.checkin import start_release_loop, stop_release_loop
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
 from portal.web.locale import LocaleMiddleware
@@ -41,23 +39,6 @@ from portal.web.templating import build_environment
 from portal.web.throttle import ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
-
-_background: set[asyncio.Task] = set()
-
-
-async def start_outbox_sender() -> None:
-    """Send queued emails in the background (OUTBOX_SEND_INTERVAL=0 leaves it to `outreach outbox send`)."""
-    interval = get_settings().outbox_interval
-    if interval > 0:
-        task = asyncio.create_task(run_sender(interval))
-        _background.add(task)
-
-
-async def stop_outbox_sender() -> None:
-    for task in list(_background):
-        task.cancel()
-        _background.discard(task)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -110,11 +91,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),  # JSON for machines: no CPU on gzip
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[start_pool, start_outbox_sender, start_release_loop],
+        on_startup=[start_pool],
         state=State(
             {"booths": BoothCache(settings.public_cache_seconds), "feeds": FeedCache(settings.public_cache_seconds)}
         ),
-        on_shutdown=[stop_release_loop, stop_outbox_sender, close_pool],
+        on_shutdown=[close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,
     )
@@ -131,8 +112,14 @@ async def freeze_startup_objects() -> None:
 
 
 def create_served_app() -> Litestar:
-    """The portal as `outreach serve` runs it in each worker process (tests build ``create_app`` and keep the
-    collector as it is)."""
-    app = create_app()
+    """The portal as `outreach serve` runs it in each worker process, with the job runner (core.jobs) inside unless
+    SERVE_WORKER is off (then `outreach worker` runs it). Tests build ``create_app``: no background work runs behind
+    their back, and the collector stays as it is."""
+    settings = get_settings()
+    app = create_app(settings)
+    if settings.serve_worker:
+        runner = BackgroundRunner()
+        app.on_startup.append(runner.start)
+        app.on_shutdown.insert(0, runner.stop)  # before the pool closes: the runner's job goes back to the queue
     app.on_startup.append(freeze_startup_objects)
     return app

@@ -1,139 +1,127 @@
-"""A month's flyers as one ZIP, made in the background of the web worker that was asked (no table): the files are
-rendered one by one in a thread, and the job's progress is a small JSON file under ``var/jobs/`` that any worker can
-read, next to the ZIP it produces."""
+"""A month's flyers as one ZIP, made as a background job (core.jobs, kind ``flyers.month_zip``): the job renders the
+files one by one in the flyer threads and reports its progress in its job row, which any worker reads; the ZIP is
+written under ``var/jobs/`` and removed a day later. ``render`` also serves the public flyer requests."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-import re
-import secrets
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from booking.booths import upcoming_booths
+from core.errors import NotFound
+from core.i18n import gettext as _
+from core.jobs import JobContext, JobFailed, JobState, Registry, default_registry, enqueue, job_payload, job_status
 from core.settings import get_settings
-from portal.documents.flyers import FlyerFile
+from portal.documents.flyers import by_month, extent_of, month_files
 
 logger = logging.getLogger(__name__)
 
-JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-KEEP_SECONDS = 24 * 3600  # finished jobs and their ZIPs are removed a day later
-STALE_SECONDS = 600  # a job that has not moved for this long died with its worker
+KIND = "flyers.month_zip"
+KEEP_SECONDS = 24 * 3600  # finished ZIPs are removed a day later
 # Flyers render in at most two threads per worker, public requests and jobs alike: a burst of requests for
 # flyers cannot take every thread (or the whole CPU) of a worker.
 RENDER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flyers")
-_running: set[asyncio.Task] = set()  # the jobs of this worker (a reference keeps a task from being collected)
 
 
 @dataclass(frozen=True)
 class FlyerJob:
-    """What a job's progress file says."""
+    """A flyer set's job as the staff page shows it."""
 
-    id: str
+    id: int
     month: str
-    state: str  # "running" | "done" | "failed"
+    state: str  # "running" (queued or running) | "done" | "failed"
     done: int  # files rendered
     total: int
     file_name: str  # the ZIP's name for the download
-    updated_at: float  # time.time() of the last change
-    error: str = ""
 
 
-async def render(function, *args):
+async def render(function: Callable[..., bytes], *args: Any) -> bytes:
     """Run a CPU-heavy rendering function in the flyer threads, keeping the event loop free."""
     return await asyncio.get_running_loop().run_in_executor(RENDER_POOL, function, *args)
 
 
 def jobs_dir() -> Path:
-    """``var/jobs/``, where the jobs' progress files and ZIPs live (shared by every worker of the machine)."""
+    """``var/jobs/``, where the finished ZIPs live (shared by every worker of the machine)."""
     path = get_settings().var_dir / "jobs"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _status_path(job_id: str) -> Path:
-    return jobs_dir() / f"flyers-{job_id}.json"
-
-
-def zip_path(job_id: str) -> Path:
+def zip_path(job_id: int) -> Path:
     """Where a job's finished ZIP is."""
     return jobs_dir() / f"flyers-{job_id}.zip"
 
 
-def _write(job: FlyerJob) -> None:
-    """Replace the progress file in one step, so a reader never sees half of it."""
-    path = _status_path(job.id)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(asdict(job)))
-    os.replace(temporary, path)
+def set_size(booths: int) -> int:
+    """How many files a month's set has: a PDF and a PNG per booth, and the month's poster (``month_files``)."""
+    return 2 * booths + 1
 
 
-def read_job(job_id: str) -> FlyerJob | None:
-    """A job's progress, from any worker; None for an unknown or malformed id. A running job whose file has not
-    changed for STALE_SECONDS is reported as failed (its worker stopped)."""
-    if not JOB_ID.fullmatch(job_id):
-        return None
+async def start_month_zip(month: str, booths: int) -> int:
+    """Queue the making of a month's flyer set of ``booths`` booths; returns the job id."""
+    return await enqueue(KIND, {"month": month}, total=set_size(booths))
+
+
+async def read_job(job_id: int) -> FlyerJob:
+    """A flyer job's progress, from any worker (NotFound for another kind of job, or one older than a day)."""
     try:
-        job = FlyerJob(**json.loads(_status_path(job_id).read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
-    if job.state == "running" and time.time() - job.updated_at > STALE_SECONDS:
-        return FlyerJob(**{**asdict(job), "state": "failed", "error": "stopped"})
-    return job
+        month = str((await job_payload(job_id, KIND))["month"])
+        status = await job_status(job_id)
+    except NotFound:
+        raise NotFound(_("These flyers were not found. They are kept for a day.")) from None
+    if status.state == JobState.done and not zip_path(job_id).exists():
+        raise NotFound(_("These flyers were not found. They are kept for a day."))
+    state = {JobState.done: "done", JobState.failed: "failed"}.get(status.state, "running")
+    return FlyerJob(job_id, month, state, status.done, status.total, f"flyers-{month}.zip")
 
 
-def remove_old_jobs(now: float | None = None) -> None:
-    """Delete the progress files and ZIPs of jobs older than KEEP_SECONDS."""
-    limit = (now or time.time()) - KEEP_SECONDS
-    for path in jobs_dir().glob("flyers-*"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
-
-
-async def start_month_zip(month: str, files: Sequence[FlyerFile]) -> FlyerJob:
-    """Start building the ZIP of a month's flyer set in the background of this worker; returns the job."""
-    remove_old_jobs()
-    job = FlyerJob(
-        id=secrets.token_urlsafe(16),
-        month=month,
-        state="running",
-        done=0,
-        total=len(files),
-        file_name=f"flyers-{month}.zip",
-        updated_at=time.time(),
-    )
-    _write(job)
-    task = asyncio.create_task(_build(job, list(files)))
-    _running.add(task)
-    task.add_done_callback(_running.discard)
-    return job
-
-
-async def _build(job: FlyerJob, files: list[FlyerFile]) -> None:
-    target = zip_path(job.id)
-    partial = target.with_suffix(".part")
+async def build_month_zip(context: JobContext) -> dict[str, Any]:
+    """Handler of ``flyers.month_zip``: render the month's set into a ZIP, reporting each file."""
+    month = str(context.payload["month"])
+    upcoming = await upcoming_booths()
+    booths = by_month(upcoming).get(month)
+    if not booths:
+        raise JobFailed(_("There is no published booth in this month."))
+    settings = get_settings()
+    files = month_files(month, booths, settings.base_url, phone=settings.booking_phone, extent=extent_of(upcoming))
+    target = zip_path(context.job_id)
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    await context.progress(0, len(files))
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:  # PDF and PNG are compressed
             for number, file in enumerate(files, start=1):
                 archive.writestr(file.name, await render(file.render))
-                _write(FlyerJob(**{**asdict(job), "done": number, "updated_at": time.time()}))
+                await context.progress(number, len(files))
         os.replace(partial, target)
-        _write(FlyerJob(**{**asdict(job), "state": "done", "done": len(files), "updated_at": time.time()}))
-        logger.info("flyer job %s done: %s files for %s", job.id, len(files), job.month)
-    except asyncio.CancelledError:  # the worker is stopping
+    finally:
         partial.unlink(missing_ok=True)
-        _write(FlyerJob(**{**asdict(job), "state": "failed", "updated_at": time.time(), "error": "stopped"}))
-        raise
-    except Exception as exc:  # the job reports every failure through its progress file
-        logger.exception("flyer job %s failed", job.id)
-        partial.unlink(missing_ok=True)
-        _write(FlyerJob(**{**asdict(job), "state": "failed", "updated_at": time.time(), "error": type(exc).__name__}))
+    logger.info("flyer job %s done: %s files for %s", context.job_id, len(files), month)
+    return {"month": month, "files": len(files)}
+
+
+async def remove_old_zips(now: float | None = None) -> int:
+    """Delete the ZIPs (and parts left by a stopped worker) older than KEEP_SECONDS; returns how many."""
+    limit = (now or time.time()) - KEEP_SECONDS
+    removed = 0
+    for path in jobs_dir().glob("flyers-*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def register(registry: Registry = default_registry) -> None:
+    """The flyer jobs (called by ``wiring.register``)."""
+    registry.register_job(KIND, build_month_zip, max_attempts=2)
+    registry.register_periodic("flyers.remove_old_zips", 3600, remove_old_zips)

@@ -1,11 +1,11 @@
 """The booth day in the back office (当日受付): today's booths, and a booth's page for a tablet or phone at the
 booth — check-in by code (typed or scanned from the slip's QR code), the booking list with names (every view
 audited), no-shows and undo, the walk-in queue with its numbers, and the live figures. Late bookings are released
-to walk-ins whenever the page is opened or used, and every minute in the background (``start_release_loop``)."""
+to walk-ins whenever the page is used (a POST), and every minute in the background (booking.jobs); a GET writes
+nothing but the audit entry of who saw the names."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 CHECKIN = "/staff/checkin"
 UPCOMING_DAYS = 7  # the list also shows the booths of the coming week, so that staff can prepare
-RELEASE_INTERVAL_SECONDS = 60.0
 STAFF_REFRESH_SECONDS = 30
 
 
@@ -77,34 +76,6 @@ def slot_groups(lines: list[BookingLine]) -> list[tuple[dt.datetime, dt.datetime
     ]
 
 
-async def release_loop(interval: float = RELEASE_INTERVAL_SECONDS) -> None:
-    """Release late bookings of today's booths every ``interval`` seconds (so that the public status is right even
-    when no staff page is open)."""
-    while True:
-        try:
-            released = await checkin.release_late_bookings()
-            if released:
-                log.info("released %s late booking(s) to walk-ins", released)
-        except Exception:  # the loop must survive a database hiccup and try again
-            log.exception("releasing late bookings failed; retrying")
-        await asyncio.sleep(interval)
-
-
-_loops: set[asyncio.Task] = set()
-
-
-async def start_release_loop() -> None:
-    """Start the background release of late bookings (on the app's start-up)."""
-    task = asyncio.create_task(release_loop())
-    _loops.add(task)
-
-
-async def stop_release_loop() -> None:
-    for task in list(_loops):
-        task.cancel()
-        _loops.discard(task)
-
-
 class CheckInController(Controller):
     """The booth day: contractor staff, leads and admins (city reviewers do not see residents' names)."""
 
@@ -129,7 +100,6 @@ class CheckInController(Controller):
         self, request: Request, actor: Actor, session_id: int, status_code: int = 200, **context: Any
     ) -> Template:
         booth = await checkin.booth_day(session_id)
-        await checkin.release_late_bookings(session_id)
         lines = await checkin.booking_list(actor, session_id)
         queue = await walkins.queue(session_id)
         query = request.query_params
@@ -163,7 +133,6 @@ class CheckInController(Controller):
     async def status(self, session_id: FromPath[int]) -> Response:
         """The live figures and the list's fingerprint, for the page's periodic refresh (no names)."""
         await checkin.booth_day(session_id)
-        await checkin.release_late_bookings(session_id)
         live = asdict(await walkins.live_status(session_id))
         live["as_of"] = live["as_of"].isoformat()
         return Response(

@@ -13,9 +13,8 @@ from booking.booths import upcoming_booths
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.roles import EDITORS
-from core.settings import get_settings
 from portal.documents import flyer_jobs
-from portal.documents.flyers import by_month, extent_of, month_files, month_label
+from portal.documents.flyers import by_month, month_label
 from portal.web.guards import requires
 from portal.web.templating import page
 
@@ -49,27 +48,24 @@ class FlyerController(Controller):
 
     @post("/{month:str}/zip", name="flyer_zip")
     async def start_zip(self, month: FromPath[str]) -> Redirect:
-        upcoming = await upcoming_booths()
-        booths = by_month(upcoming).get(month)
+        booths = by_month(await upcoming_booths()).get(month)
         if not booths:
             raise NotFound(_("There is no published booth in this month."))
-        settings = get_settings()
-        files = month_files(month, booths, settings.base_url, phone=settings.booking_phone, extent=extent_of(upcoming))
-        job = await flyer_jobs.start_month_zip(month, files)
-        return Redirect(path=f"/staff/flyers/jobs/{job.id}", status_code=303)
+        job_id = await flyer_jobs.start_month_zip(month, len(booths))
+        return Redirect(path=f"/staff/flyers/jobs/{job_id}", status_code=303)
 
-    @get("/jobs/{job_id:str}", name="flyer_job")
-    async def job_page(self, request: Request, job_id: FromPath[str]) -> Template:
-        job = self._job(job_id)
+    @get("/jobs/{job_id:int}", name="flyer_job")
+    async def job_page(self, request: Request, job_id: FromPath[int]) -> Template:
+        job = await flyer_jobs.read_job(job_id)
         return page(request, "staff/flyers/job.html", job=job, status=job_status(job), label=month_label(job.month))
 
-    @get("/jobs/{job_id:str}/status.json")
-    async def status(self, job_id: FromPath[str]) -> Response:
-        return Response(content=job_status(self._job(job_id)), headers={"Cache-Control": "no-store"})
+    @get("/jobs/{job_id:int}/status.json")
+    async def status(self, job_id: FromPath[int]) -> Response:
+        return Response(content=job_status(await flyer_jobs.read_job(job_id)), headers={"Cache-Control": "no-store"})
 
-    @get("/jobs/{job_id:str}/download")
-    async def download(self, job_id: FromPath[str]) -> File:
-        job = self._job(job_id)
+    @get("/jobs/{job_id:int}/download")
+    async def download(self, job_id: FromPath[int]) -> File:
+        job = await flyer_jobs.read_job(job_id)
         if job.state != "done":
             raise NotFound(_("These flyers are not ready."))
         return File(
@@ -78,10 +74,3 @@ class FlyerController(Controller):
             media_type="application/zip",
             content_disposition_type="attachment",
         )
-
-    @staticmethod
-    def _job(job_id: str) -> flyer_jobs.FlyerJob:
-        job = flyer_jobs.read_job(job_id)
-        if job is None:
-            raise NotFound(_("These flyers were not found. They are kept for a day."))
-        return job

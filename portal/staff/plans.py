@@ -24,10 +24,10 @@ from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
+from planner.jobs import queue_solve
 from planner.model import Parameters
 from planner.tables import Plan, SolveState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
-from portal.jobs import spawn_solve
 from portal.web import forms
 from portal.web.guards import requires
 from portal.web.security import map_frame_policy
@@ -234,7 +234,7 @@ class PlanController(Controller):
                 errors=exc.fields,
                 message=exc.message,
             )
-        spawn_solve(version_id)
+        await queue_solve(version_id)
         version = await services.get_version(version_id)
         return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
 
@@ -320,7 +320,7 @@ class PlanController(Controller):
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
         await services.request_replan(actor, version["id"])
-        spawn_solve(version["id"])
+        await queue_solve(version["id"])
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])

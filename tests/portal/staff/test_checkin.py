@@ -8,11 +8,14 @@ import datetime as dt
 
 import pytest
 
+from booking import jobs as booking_jobs
 from booking.bookings import BookingRequest, create_booking
 from booking.codes import display_code
 from booking.schemas import Needs
 from booking.tables import Booking
 from core import clock
+from core.jobs import Registry, Worker
+from core.settings import get_settings
 from core.tables import AuditEvent, Role
 from tests.booking.factories import publish_booth
 from tests.conftest import csrf_token, post_form, soup
@@ -170,10 +173,16 @@ async def test_no_show_and_undo_from_the_list(client, signed_in, day):
     assert again.status_code == 409 and soup(again).select_one("#action-error") is not None
 
 
-async def test_late_bookings_show_as_no_shows_when_the_page_is_opened(client, signed_in, day):
+async def test_late_bookings_show_as_no_shows_after_the_background_release(client, signed_in, day):
     await signed_in(Role.contractor_staff)
+    url = f"/staff/checkin/{day['session']}"
     with clock.frozen(at(10, 16)):
-        page = soup(await client.get(f"/staff/checkin/{day['session']}"))
+        before = soup(await client.get(url))  # a GET changes nothing
+        assert {r["data-state"] for r in before.select("tr.checkin-row")} == {"confirmed"}
+        registry = Registry()
+        booking_jobs.register(get_settings(), registry)
+        await Worker(registry).run_once()  # the minute's background release (booking.jobs)
+        page = soup(await client.get(url))
     states = {r["data-code"]: r["data-state"] for r in page.select("tr.checkin-row")}
     assert states == {
         day["codes"]["yamada"][-4:]: "no_show",

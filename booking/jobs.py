@@ -1,0 +1,51 @@
+"""Booking's periodic work (core.jobs): late bookings released to walk-ins every minute, reminders for tomorrow's
+bookings from REMIND_HOUR, and the scheduled purge of personal data once a day. Each is safe to run again (it does
+only what is still due), so sites that prefer cron may turn the last two off and run the commands instead."""
+
+from __future__ import annotations
+
+import logging
+
+from booking.checkin import release_late_bookings
+from booking.reminders import send_reminders
+from booking.retention import purge_expired
+from core import clock
+from core.jobs import Registry, default_registry
+from core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+RELEASE_SECONDS = 60
+REMIND_SECONDS = 15 * 60
+PURGE_SECONDS = 24 * 3600
+
+
+async def release_late() -> int:
+    """Give the places of bookings not checked in NO_SHOW_AFTER_MINUTES after their slot started to walk-ins."""
+    released = await release_late_bookings()
+    if released:
+        log.info("released %s late booking(s) to walk-ins", released)
+    return released
+
+
+async def remind() -> int:
+    """Queue reminders for tomorrow's bookings once it is REMIND_HOUR o'clock in Japan (bookings made later that day
+    at the next run)."""
+    hour = get_settings().remind_hour
+    if hour is None or clock.now().astimezone(clock.JST).hour < hour:
+        return 0
+    return await send_reminders()
+
+
+async def purge() -> None:
+    """The scheduled purge of contact data RETENTION_DAYS after each booth."""
+    await purge_expired()
+
+
+def register(settings: Settings, registry: Registry = default_registry) -> None:
+    """Booking's periodic tasks (called by ``wiring.register``)."""
+    registry.register_periodic("booking.release_late", RELEASE_SECONDS, release_late)
+    if settings.remind_hour is not None:
+        registry.register_periodic("booking.reminders", REMIND_SECONDS, remind)
+    if settings.purge_daily:
+        registry.register_periodic("booking.purge", PURGE_SECONDS, purge)
