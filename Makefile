@@ -8,7 +8,7 @@ PORT ?= 8000
 # The footer credit of the demo's data (see DATA_CREDIT in the README).
 KANAZAWA_CREDIT := 会場データ: 金沢市オープンデータ（CC BY 4.0）／地図: 地理院タイル
 
-.PHONY: setup demo serve test test-postgres messages vendor bench clean
+.PHONY: setup demo serve test test-postgres lint format messages vendor bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ test: setup
 
 test-postgres:
 	$(MAKE) test TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:5432/postgres}
+
+## Lint, check the formatting and the types (ruff and mypy, configured in pyproject.toml); CI fails on any finding.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Fix what ruff can fix and format the tree.
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## Extract translatable messages and merge them into the catalogs.
 messages: setup

@@ -40,3 +40,4 @@ def test_the_two_commands_are_in_the_readme_and_ci_runs_the_test_command():
     assert "make demo" in README and "make test" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "make test-postgres" in ci
+    assert "make lint" in ci  # ruff and mypy: CI fails on a lint, format or type error
