@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +18,7 @@ from core.tables import OutboxMessage, Role, StaffUser
 from planner import services, workflow
 from planner.tables import Session
 from tests.planner.test_services import solved_version
+from tests.support import servers
 
 
 class Inbox:
@@ -30,18 +30,12 @@ class Inbox:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class MailServer:
     """A real SMTP server (aiosmtpd) on a fixed localhost port that can be stopped and started again."""
 
     def __init__(self) -> None:
         self.inbox = Inbox()
-        self.port = free_port()
+        self.port = servers.free_port()
         self.controller: Controller | None = None
 
     def start(self) -> None:
