@@ -1,5 +1,5 @@
-"""Servers started for the tests and the benchmarks: the portal (``outreach serve``), any uvicorn app, and a
-private ``redis-server``, each on a free port of 127.0.0.1 and stopped on exit.
+"""Servers started for the tests and the benchmarks: the portal (``outreach serve``), any uvicorn app, a private
+``redis-server`` and an SMTP server that keeps what it receives, each on a free port of 127.0.0.1.
 
 A plain module (no pytest), so that the scripts in ``bench/`` use the same code as the test suite.
 """
@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 OUTREACH = BIN / "outreach"
@@ -230,3 +231,36 @@ def redis_server(start_timeout: float = 15, stop_timeout: float = 15) -> Iterato
     finally:
         stop(process, stop_timeout)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+class Inbox:
+    """What an SMTP server received: (recipients, raw message) in order of arrival."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """aiosmtpd's hook for a message: keep it, and accept it."""
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd, in a thread of this process) on a free port of 127.0.0.1 that keeps what it
+    receives in ``inbox``; it can be stopped and started again on the same port, to play an outage."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self._controller: Any = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller  # a test dependency: the benchmarks run without it
+
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
