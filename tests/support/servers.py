@@ -75,9 +75,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: 
             pass
         exited = process.poll()
         if exited is not None or time.monotonic() > deadline:
-            why = f"exited with status {exited}" if exited is not None else f"did not answer within {timeout:g} s"
+            why = f"the server exited with status {exited}" if exited is not None else f"no 200 within {timeout:g} s"
             tail = log.read_text(errors="replace")[-LOG_TAIL:] if log.exists() else ""
-            raise RuntimeError(f"{url} {why}; the end of {log}:\n{tail}")
+            raise RuntimeError(f"{url}: {why}; the end of its log:\n{tail}")
         time.sleep(0.2)
 
 
