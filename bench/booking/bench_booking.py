@@ -88,7 +88,7 @@ def bare(env: dict, workers: int, log: Path) -> contextlib.AbstractContextManage
     return servers.uvicorn(
         "bare_app:app",
         app_dir=HERE,
-        options=["--proxy-headers", "--log-level", "info"],
+        arguments=["--proxy-headers", "--log-level", "info"],
         workers=workers,
         health_path="/bare",
         env=env,

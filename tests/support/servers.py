@@ -122,67 +122,32 @@ def server(
             log.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def portal(
-    *,
-    env: Mapping[str, str] | None = None,
-    workers: int = 1,
-    log: Path | None = None,
-    cwd: Path | None = None,
-    start_timeout: float = 60,
-    stop_timeout: float = 20,
-) -> Iterator[Server]:
+def portal(*, workers: int = 1, **options: Any) -> contextlib.AbstractContextManager[Server]:
     """``outreach serve --workers N --no-migrate`` on a free port (the database must be migrated already), once
-    ``/healthz`` answers; see ``server`` for ``env`` and ``log``."""
+    ``/healthz`` answers; ``options`` are those of ``server`` (env, log, cwd, start_timeout, stop_timeout)."""
     port = free_port()
     command = [str(OUTREACH), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"]
     command += ["--workers", str(workers)]
-    with server(
-        command,
-        port,
-        env=env,
-        log=log,
-        cwd=cwd,
-        workers=workers,
-        start_timeout=start_timeout,
-        stop_timeout=stop_timeout,
-    ) as running:
-        yield running
+    return server(command, port, workers=workers, **options)
 
 
-@contextlib.contextmanager
 def uvicorn(
     app: str,
     *,
     app_dir: Path | None = None,
-    options: Sequence[str] = (),
+    arguments: Sequence[str] = (),
     workers: int = 1,
-    health_path: str = "/healthz",
-    env: Mapping[str, str] | None = None,
-    log: Path | None = None,
-    cwd: Path | None = None,
-    start_timeout: float = 60,
-    stop_timeout: float = 20,
-) -> Iterator[Server]:
+    **options: Any,
+) -> contextlib.AbstractContextManager[Server]:
     """``python -m uvicorn APP`` (``module:attribute``, found in ``app_dir``) with ``workers`` processes and the
-    extra ``options`` on a free port, once ``health_path`` answers; see ``server`` for ``env`` and ``log``."""
+    extra command-line ``arguments`` on a free port; ``options`` are those of ``server`` (health_path, env, log,
+    cwd, start_timeout, stop_timeout)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn"]
     if app_dir is not None:
         command += ["--app-dir", str(app_dir)]
-    command += [app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *options]
-    with server(
-        command,
-        port,
-        health_path=health_path,
-        env=env,
-        log=log,
-        cwd=cwd,
-        workers=workers,
-        start_timeout=start_timeout,
-        stop_timeout=stop_timeout,
-    ) as running:
-        yield running
+    command += [app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *arguments]
+    return server(command, port, workers=workers, **options)
 
 
 class RedisServerMissing(RuntimeError):
