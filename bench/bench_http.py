@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,12 +19,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support import servers  # noqa: E402
 
 
 async def hammer(client: httpx.AsyncClient, path: str, total: int, concurrency: int) -> float:
@@ -67,25 +63,8 @@ def main() -> None:
         [str(BIN / "outreach"), "demo"], env=env, capture_output=True, text=True, check=True, timeout=300
     )
     login = next(line.split() for line in demo.stdout.splitlines() if "username: staff" in line)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "outreach"), "serve", "--port", str(port), "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        asyncio.run(run(base, args.requests, args.concurrency, "staff", login[login.index("password:") + 1]))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with servers.portal(env=env, stop_timeout=10) as portal:
+        asyncio.run(run(portal.url, args.requests, args.concurrency, "staff", login[login.index("password:") + 1]))
 
 
 if __name__ == "__main__":

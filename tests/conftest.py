@@ -3,9 +3,11 @@ migrated once, emptied before every test; an HTTP client on the real app; staff 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 # --- environment first: settings and the Piccolo engine are read once, at first use ---------------------------
@@ -27,8 +29,11 @@ import pytest  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
-from core.tables import Role  # noqa: E402
+from core import outbox  # noqa: E402
+from core.settings import get_settings  # noqa: E402
+from core.tables import Role, StaffUser  # noqa: E402
 from core.users import Actor, create_user  # noqa: E402
+from tests.support.servers import MailServer  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +125,28 @@ async def make_user():
         return await create_user(username or f"{role.value}-{secrets.token_hex(3)}", PASSWORD, role)
 
     return factory
+
+
+@pytest.fixture
+async def people(make_user) -> dict[Role, Actor]:
+    """A contractor's staff member, a contractor lead and a city reviewer, each with an email address."""
+    users = {}
+    for role in (Role.contractor_staff, Role.contractor_lead, Role.city_reviewer):
+        actor = await make_user(role)
+        await StaffUser.update({StaffUser.email: f"{actor.username}@example.jp"}).where(StaffUser.id == actor.id)
+        users[role] = actor
+    return users
+
+
+@pytest.fixture
+def smtp(monkeypatch) -> Iterator[MailServer]:
+    """A real SMTP server on this machine, and the outbox's SMTP_URL pointing at it."""
+    server = MailServer()
+    server.start()
+    configured = dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{server.port}")
+    monkeypatch.setattr(outbox, "get_settings", lambda: configured)
+    yield server
+    server.stop()
 
 
 def soup(response) -> BeautifulSoup:

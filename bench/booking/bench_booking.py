@@ -33,7 +33,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,10 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support import servers  # noqa: E402
+
 WRK = shutil.which("wrk")
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -62,112 +65,36 @@ TARGET_PAGE_KB = 200
 # --- processes --------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def cpu_seconds(server: servers.Server) -> float:
+    """User + system CPU of a server's process and all its descendants (uvicorn's workers), from /proc."""
+    total, pending = 0.0, [server.pid]
+    while pending:
+        pid = pending.pop()
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += [int(x) for x in (task / "children").read_text().split()]
+    return total
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
-
-
-@dataclass
-class Server:
-    """A running server: its address and process id (the CPU of its process tree is what it cost)."""
-
-    url: str
-    pid: int
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the process and all its descendants (uvicorn's workers), from /proc."""
-        total, pending = 0.0, [self.pid]
-        while pending:
-            pid = pending.pop()
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    pending += [int(x) for x in (task / "children").read_text().split()]
-        return total
-
-
-@contextlib.contextmanager
-def server(command: list[str], env: dict, health_url: str, log: Path, cwd: Path = ROOT) -> Iterator[Server]:
-    """A server process (its output in ``log``), stopped on exit."""
-    with log.open("ab") as sink:
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(health_url, process, log)
-        yield Server(health_url.split("/", 3)[0] + "//" + health_url.split("/", 3)[2], process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextlib.contextmanager
-def portal(env: dict, workers: int, log: Path) -> Iterator[Server]:
+def portal(env: dict, workers: int, log: Path) -> contextlib.AbstractContextManager[servers.Server]:
     """`outreach serve --workers N` as the README runs production (migrations already applied)."""
-    port = free_port()
-    with server(
-        [
-            str(BIN / "outreach"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-migrate",
-        ],
-        env,
-        f"http://127.0.0.1:{port}/healthz",
-        log,
-    ) as running:
-        yield running
+    return servers.portal(env=env, workers=workers, log=log, cwd=ROOT)
 
 
-@contextlib.contextmanager
-def bare(env: dict, workers: int, log: Path) -> Iterator[Server]:
+def bare(env: dict, workers: int, log: Path) -> contextlib.AbstractContextManager[servers.Server]:
     """The bare Litestar app under uvicorn with the options `outreach serve` gives it (access log included)."""
-    port = free_port()
-    with server(
-        [
-            str(BIN / "python"),
-            "-m",
-            "uvicorn",
-            "--app-dir",
-            str(HERE),
-            "bare_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--proxy-headers",
-            "--log-level",
-            "info",
-        ],
-        env,
-        f"http://127.0.0.1:{port}/bare",
-        log,
-    ) as running:
-        yield running
+    return servers.uvicorn(
+        "bare_app:app",
+        app_dir=HERE,
+        arguments=["--proxy-headers", "--log-level", "info"],
+        workers=workers,
+        health_path="/bare",
+        env=env,
+        log=log,
+        cwd=ROOT,
+    )
 
 
 @contextlib.contextmanager
@@ -588,12 +515,12 @@ def machine_cpu_seconds() -> tuple[float, float]:
     return (total - idle) / tick, total / tick
 
 
-def measured(target: Server, load) -> Run:
+def measured(target: servers.Server, load) -> Run:
     """A load run with the server's CPU per request, the machine's load average, and how much CPU everything else
     (the load generator, PostgreSQL, Redis, and whatever else runs here) took meanwhile."""
-    before, (busy_before, total_before) = target.cpu_seconds(), machine_cpu_seconds()
+    before, (busy_before, total_before) = cpu_seconds(target), machine_cpu_seconds()
     run = load()
-    server_cpu = target.cpu_seconds() - before
+    server_cpu = cpu_seconds(target) - before
     busy, total = machine_cpu_seconds()
     run.cpu_ms = server_cpu * 1000 / max(1, run.requests)
     run.load = os.getloadavg()[0]

@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +35,10 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-BIN = Path(sys.executable).parent
 WRK = shutil.which("wrk")
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from tests.support import servers  # noqa: E402
 
 # --- data --------------------------------------------------------------------------------------------------------
 
@@ -138,40 +130,6 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
 
 
 # --- server and load ---------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def portal(env: dict, log: Path) -> Iterator[str]:
-    """`outreach serve` (one worker, SQLite), stopped on exit."""
-    port = free_port()
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [str(BIN / "outreach"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"],
-            env=env,
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the portal did not start:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -270,7 +228,6 @@ def main() -> None:
     }
     env.pop("REDIS_URL", None)
     os.environ.update({k: env[k] for k in ("OUTREACH_VAR_DIR", "DATABASE_URL", "OUTBOX_SEND_INTERVAL")})
-    sys.path.insert(0, str(ROOT))
     try:
         venue_id, token, read_ms, write_ms = asyncio.run(seed(args.booths))
         path = f"/venues/{venue_id}/calendar.ics?token={token}"
@@ -287,7 +244,10 @@ def main() -> None:
             ("per-process cache (2 s)", "2", False),
             ("If-None-Match → 304, cache 2 s", "2", True),
         ):
-            with portal({**env, "PUBLIC_CACHE_SECONDS": cache_seconds}, work / "serve.log") as base:
+            with servers.portal(
+                env={**env, "PUBLIC_CACHE_SECONDS": cache_seconds}, log=work / "serve.log", cwd=ROOT
+            ) as served:
+                base = served.url
                 first = httpx.get(base + path, timeout=10)
                 first.raise_for_status()
                 assert first.content.count(b"BEGIN:VEVENT") == args.booths

@@ -1,4 +1,6 @@
-"""A rush right after publicity: 300 simultaneous attempts on a slot of capacity 20 give exactly 20 bookings,
+"""Integration under load: booking.bookings and the booking rate limit behind the real portal (`outreach serve`).
+
+A rush right after publicity: 300 simultaneous attempts on a slot of capacity 20 give exactly 20 bookings,
 on SQLite (one worker) and on PostgreSQL with several worker processes; 300 simultaneous repeats of one
 Idempotency-Key give one booking; a rush from one address stops at its rate limit, counted across the workers."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import socket
 
 import pytest
 
@@ -14,6 +13,7 @@ from core.errors import InvalidTransition, NotFound
 from core.outbox import MAX_ATTEMPTS, queue_email, send_pending
 from core.settings import get_settings
 from core.tables import AuditEvent, OutboxMessage, Role
+from tests.support import servers
 
 
 async def message(status: str = "queued", **values) -> dict:
@@ -26,15 +26,10 @@ async def message(status: str = "queued", **values) -> dict:
     return await OutboxMessage.select().where(OutboxMessage.id == row["id"]).first()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens there once the socket is closed
-
-
 @pytest.fixture
 def mail_server_down(monkeypatch):
-    configured = dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{closed_port()}")
+    closed = servers.free_port()  # nothing listens there
+    configured = dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{closed}")
     monkeypatch.setattr(outbox, "get_settings", lambda: configured)
 
 

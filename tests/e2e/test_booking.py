@@ -19,7 +19,6 @@ from booking.tables import Booking, Slot
 from core import outbox
 from core.settings import get_settings
 from tests.booking.factories import publish_booth
-from tests.booking.test_publish import smtp  # noqa: F401 - the fixture is used
 from tests.conftest import DATA
 from tests.venues.factories import make_venue
 from venues.places import import_places
@@ -113,7 +112,7 @@ async def tab_to(page, selector: str, *, limit: int = 80, backwards: bool = Fals
     raise AssertionError(f"Tab never reached {selector}")
 
 
-async def test_a_resident_books_moves_and_cancels_in_japanese(page, live_server, smtp):  # noqa: F811
+async def test_a_resident_books_moves_and_cancels_in_japanese(page, live_server, smtp):
     booth = await booths()
     near, middle = booth["near"], booth["middle"]
 

@@ -28,7 +28,6 @@ from core.tables import AuditEvent, OutboxMessage, Role
 from planner import invitations, services, workflow
 from planner.booth_uid import booth_uid
 from planner.tables import Invitation, Session
-from tests.booking.test_publish import people, smtp  # noqa: F401 - fixtures
 from tests.conftest import csrf_token, sign_in
 from tests.planner.test_services import solved_version
 from tests.venues.factories import make_venue
@@ -136,7 +135,7 @@ def partner_of(venue_id: str) -> str:
     return f"partner-{venue_id.lower()}@example.jp"
 
 
-async def approved_plan(people, *, partners: bool = True) -> dict:  # noqa: F811
+async def approved_plan(people, *, partners: bool = True) -> dict:
     """A solved, submitted and approved plan; every hall has a partner email except the first booth's venue
     (``version["no_partner"]``), so that one booth goes uninvited."""
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
@@ -157,7 +156,7 @@ async def approved_plan(people, *, partners: bool = True) -> dict:  # noqa: F811
     return {**version, "no_partner": skipped}
 
 
-async def approve_change(people, change_id: int) -> None:  # noqa: F811
+async def approve_change(people, change_id: int) -> None:
     await workflow.submit(people[Role.contractor_staff], change_id)
     change = await services.get_version(change_id)
     await workflow.approve(people[Role.city_reviewer], change_id, change["revision"])
@@ -299,7 +298,7 @@ def test_the_strict_reader_refuses_what_rfc_5545_forbids():
 # --- approval ------------------------------------------------------------------------------------------------------
 
 
-async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(city, people):  # noqa: F811
+async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(city, people):
     version = await approved_plan(people)
     booths = await Session.select(
         Session.id, Session.date, Session.start, Session.venue.venue_id, Session.venue.name
@@ -334,7 +333,7 @@ async def test_approval_queues_one_request_per_booth_whose_venue_has_a_partner(c
         assert (rows[booth["id"]]["response"], rows[booth["id"]]["sequence"]) == ("needs-action", 0)
 
 
-async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calendar(city, people, smtp):  # noqa: F811
+async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calendar(city, people, smtp):
     await approved_plan(people)
     await outbox.send_pending()
     invites = [
@@ -358,7 +357,7 @@ async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calen
         assert event.value("ATTENDEE").lower() == f"mailto:{to[0]}"
 
 
-async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the_same_uid(city, people):  # noqa: F811
+async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the_same_uid(city, people):
     version = await approved_plan(people)
     spare = await make_venue(
         venue_id="H9",
@@ -442,7 +441,7 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     assert await partner_mail(quiet) == []
 
 
-async def test_an_smtp_outage_loses_and_doubles_no_invitation(city, people, smtp):  # noqa: F811
+async def test_an_smtp_outage_loses_and_doubles_no_invitation(city, people, smtp):
     version = await approved_plan(people)
     await outbox.send_pending()
     staff = people[Role.contractor_staff]
@@ -479,7 +478,7 @@ async def test_an_smtp_outage_loses_and_doubles_no_invitation(city, people, smtp
 # --- answers -------------------------------------------------------------------------------------------------------
 
 
-async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, people, client):  # noqa: F811
+async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, people, client):
     await approved_plan(people)
     message = (await partner_mail())[0]
     invitation = await Invitation.select().where(Invitation.partner_email == message["recipient"]).first()
@@ -526,7 +525,7 @@ async def test_a_partner_accepts_once_and_a_tampered_link_records_nothing(city, 
         await invitations.answer_invitation(invitation["id"], "accept", None)
 
 
-async def test_a_decline_notifies_the_contractor_and_staff_see_every_answer(city, people, client):  # noqa: F811
+async def test_a_decline_notifies_the_contractor_and_staff_see_every_answer(city, people, client):
     version = await approved_plan(people)
     mail = await partner_mail()
     declined_mail, accepted_mail = mail[0], mail[1]
@@ -573,7 +572,7 @@ async def test_a_decline_notifies_the_contractor_and_staff_see_every_answer(city
     assert "館内工事のため" in answers.text
 
 
-async def test_the_answers_page_is_for_staff_only(city, people, client):  # noqa: F811
+async def test_the_answers_page_is_for_staff_only(city, people, client):
     version = await approved_plan(people, partners=False)
     assert await Invitation.count() == 0 and await partner_mail() == []
     response = await client.get(f"/staff/plans/{version['plan']}/invitations", follow_redirects=False)

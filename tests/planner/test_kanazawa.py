@@ -1,4 +1,5 @@
-"""The real Kanazawa data, fiscal year 2027 (2027-04-01 to 2028-03-31), every default of DESIGN §4."""
+"""Integration: planner.inputs, planner.model and planner.solve together on the real Kanazawa data of fiscal year
+2027 (2027-04-01 to 2028-03-31), with every default of DESIGN §4."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The reach model (DESIGN §4) checked from outside: every plan the solver returns on small random instances keeps
+"""Property suite: planner.model and planner.solve checked against an independent evaluation of the reach model.
+
+The reach model (DESIGN §4) checked from outside: every plan the solver returns on small random instances keeps
 every constraint, its reported objective equals an evaluation of the formula written here from scratch, its bound
 and gap are honest; on tiny instances the optimum equals exhaustive search; infeasible quotas give a named shortage
 and the best plan that relaxes only that.

@@ -4,75 +4,18 @@ retried while it is down, never lost and never sent twice."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from booking.services import slot_times, split_capacity
 from booking.tables import Slot
 from core import outbox
 from core.settings import get_settings
-from core.tables import OutboxMessage, Role, StaffUser
+from core.tables import OutboxMessage, Role
 from planner import services, workflow
 from planner.tables import Session
 from tests.planner.test_services import solved_version
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class MailServer:
-    """A real SMTP server (aiosmtpd) on a fixed localhost port that can be stopped and started again."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        self.port = free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    """The mail server, and SMTP_URL pointing at it."""
-    server = MailServer()
-    server.start()
-    configured = dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{server.port}")
-    monkeypatch.setattr(outbox, "get_settings", lambda: configured)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def people(make_user):
-    users = {}
-    for role in (Role.contractor_staff, Role.contractor_lead, Role.city_reviewer):
-        actor = await make_user(role)
-        await StaffUser.update({StaffUser.email: f"{actor.username}@example.jp"}).where(StaffUser.id == actor.id)
-        users[role] = actor
-    return users
 
 
 def test_slots_cover_the_window_and_keep_places_for_walk_ins():

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and the benchmarks (plain modules: importing them needs no pytest)."""
