@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from core import clock
-from core.calendar import day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
+from core.calendar import DayType, day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import CONTRACTORS, EDITORS, REVIEWERS
@@ -25,7 +25,8 @@ from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
 from planner.model import Parameters
-from planner.tables import Plan, SolveState
+from planner.schemas import PlanVersionDetail, SessionDetail
+from planner.tables import Plan, SessionState, SolveState, VersionState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.jobs import spawn_solve
 from portal.web import forms
@@ -82,12 +83,12 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
     return forms.text(form, "title"), parameters
 
 
-def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[dict[str, Any]]:
     """Month calendars (weeks of days) with the sessions on their dates."""
     parameters = services.parameters_from_row(version)
-    by_date: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    by_date: dict[dt.date, list[SessionDetail]] = defaultdict(list)
     for session in sessions:
-        by_date[session["date"]].append(session)
+        by_date[session.date].append(session)
     grids = []
     year, month = parameters.start.year, parameters.start.month
     cal = calendar.Calendar(firstweekday=WEEK_START)
@@ -100,7 +101,7 @@ def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list
                         "date": day,
                         "in_month": day.month == month,
                         "in_period": parameters.start <= day <= parameters.end,
-                        "holiday": day_type(day).value == "holiday",
+                        "holiday": day_type(day) == DayType.holiday,
                         "holiday_name": national_holiday_name(day),
                         "closed": is_year_end_closure(day),
                         "sessions": by_date.get(day, []),
@@ -132,15 +133,15 @@ async def plan_context(plan_id: int) -> dict[str, Any]:
     if plan is None:
         raise NotFound(_("That plan was not found."))
     version = await services.latest_version(plan_id)
-    sessions = await services.sessions_of(version["id"])
+    sessions = await services.sessions_of(version.id)
     return {
         "plan": plan,
         "version": version,
         "sessions": sessions,
-        "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
+        "slots": await slot_counts([s.id for s in sessions if s.state == SessionState.published]),
         "summary": services.month_summary(version, sessions),
         "grids": month_grids(version, sessions),
-        "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value),
+        "solving": version.solving,
     }
 
 
@@ -159,22 +160,23 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     version = context["version"]
     is_reviewer = actor.role in REVIEWERS
     changes, seen = [], None
-    if is_reviewer and version["state"] == "submitted":
+    if is_reviewer and version.state == VersionState.submitted:
         # What changed since the version this reviewer last saw, or else since the approved plan (a change).
-        seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version["id"])
-        if seen and seen != version["id"]:
-            changes = await workflow.differences(seen, version["id"])
-        await workflow.mark_seen(actor, plan_id, version["id"])
+        seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version.id)
+        if seen and seen != version.id:
+            changes = await workflow.differences(seen, version.id)
+        await workflow.mark_seen(actor, plan_id, version.id)
     previous = None
-    if version["based_on"]:
-        previous = await services.get_version(version["based_on"])
+    if version.based_on:
+        previous = await services.get_version(version.based_on)
+    draft = version.state == VersionState.draft
     return {
         **context,
         "venues": await candidate_venues(),
-        "can_edit": actor.role in EDITORS and version["state"] == "draft",
-        "can_submit": actor.role in CONTRACTORS and version["state"] == "draft" and version["solve_state"] == "done",
-        "can_decide": is_reviewer and version["state"] == "submitted",
-        "can_change": actor.role in CONTRACTORS and version["state"] == "approved",
+        "can_edit": actor.role in EDITORS and draft,
+        "can_submit": actor.role in CONTRACTORS and draft and version.solve_state == SolveState.done,
+        "can_decide": is_reviewer and version.state == VersionState.submitted,
+        "can_change": actor.role in CONTRACTORS and version.state == VersionState.approved,
         "changes": changes,
         "seen_version": seen,
         "previous": previous,
@@ -236,7 +238,7 @@ class PlanController(Controller):
             )
         spawn_solve(version_id)
         version = await services.get_version(version_id)
-        return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
+        return Redirect(path=f"/staff/plans/{version.plan}", status_code=303)
 
     @get("/{plan_id:int}", name="plan_detail")
     async def detail(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
@@ -247,19 +249,19 @@ class PlanController(Controller):
         version = await services.latest_version(plan_id)
         return Response(
             content={
-                "solve_state": version["solve_state"],
-                "progress": version["progress"],
-                "status": version["status"],
-                "objective": version["objective"],
-                "bound": version["bound"],
-                "error": version["error"],
+                "solve_state": version.solve_state.value,
+                "progress": dict(version.progress),
+                "status": version.status,
+                "objective": version.objective,
+                "bound": version.bound,
+                "error": version.error,
             }
         )
 
     @get("/{plan_id:int}/map", name="plan_map")
     async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
         context = await plan_context(plan_id)
-        months = sorted({(s["date"].year, s["date"].month) for s in context["sessions"]})
+        months = sorted({(s.date.year, s.date.month) for s in context["sessions"]})
         return page(
             request,
             "staff/plans/map.html",
@@ -319,8 +321,8 @@ class PlanController(Controller):
     @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
-        await services.request_replan(actor, version["id"])
-        spawn_solve(version["id"])
+        await services.request_replan(actor, version.id)
+        spawn_solve(version.id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])
@@ -332,7 +334,7 @@ class PlanController(Controller):
             if date is None:
                 raise ValidationFailed(errors["date"], errors)
             version = await services.latest_version(plan_id)
-            await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
+            await services.add_session(actor, version.id, forms.text(form, "venue_id"), date)
         except DomainError as exc:
             return page(
                 request,
@@ -352,7 +354,7 @@ class SessionController(Controller):
 
     async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
         session = await services.session_detail(session_id)
-        version = await services.get_version(session["version"])
+        version = await services.get_version(session.version)
         return page(
             request,
             "staff/plans/session.html",
@@ -373,7 +375,6 @@ class SessionController(Controller):
         """Apply one edit to a draft's session; a refused edit shows the session page with the reason."""
         form = await request.form()
         session = await services.session_detail(session_id)
-        version = await services.get_version(session["version"])
         try:
             await change(form)
         except DomainError as exc:
@@ -386,7 +387,7 @@ class SessionController(Controller):
                 form=dict(form),
             )
         anchor = "" if action == "remove" else f"#session-{session_id}"
-        return Redirect(path=f"/staff/plans/{version['plan']}{anchor}", status_code=303)
+        return Redirect(path=f"/staff/plans/{session.plan}{anchor}", status_code=303)
 
     @post("/{session_id:int}/lock")
     async def lock(

@@ -43,7 +43,7 @@ async def city():
 async def wait_until_solved(plan_id: int, seconds: float = 90) -> dict:
     for _ in range(int(seconds * 10)):
         version = await services.latest_version(plan_id)
-        if version["solve_state"] in (SolveState.done.value, SolveState.failed.value):
+        if version.solve_state in (SolveState.done, SolveState.failed):
             return version
         await asyncio.sleep(0.1)
     raise AssertionError("the planner did not finish")
@@ -73,7 +73,7 @@ async def test_create_watch_progress_and_read_the_plan(client, signed_in, city):
     progress = await client.get(f"/staff/plans/{plan_id}/progress.json")
     assert progress.json()["solve_state"] in ("queued", "running", "done")
     version = await wait_until_solved(plan_id)
-    assert version["solve_state"] == "done", version["error"]
+    assert version.solve_state == SolveState.done, version.error
     page = soup(await client.get(f"/staff/plans/{plan_id}"))
     assert page.find(id="plan-status").get_text(strip=True) == "最適（証明済み）"
     rows = page.select("table.sessions tbody tr")
@@ -105,16 +105,16 @@ async def test_refused_edit_says_why_and_changes_nothing(client, signed_in, city
     plan_id = await create_plan(client)
     await wait_until_solved(plan_id)
     version = await services.latest_version(plan_id)
-    first, second = (await services.sessions_of(version["id"]))[:2]
-    url = f"/staff/sessions/{first['id']}"
-    response = await post_form(client, url, f"{url}/move", {"date": second["date"].isoformat()})
+    first, second = (await services.sessions_of(version.id))[:2]
+    url = f"/staff/sessions/{first.id}"
+    response = await post_form(client, url, f"{url}/move", {"date": second.date.isoformat()})
     assert response.status_code == 422
     alert = soup(response).find(role="alert").get_text(strip=True)
-    assert second["date"].isoformat() in alert and "班数" in alert
-    assert (await services.sessions_of(version["id"]))[0]["date"] == first["date"]
+    assert second.date.isoformat() in alert and "班数" in alert
+    assert (await services.sessions_of(version.id))[0].date == first.date
     locked = await post_form(client, url, f"{url}/lock", {}, follow_redirects=False)
     assert locked.status_code == 303
-    assert (await services.session_detail(first["id"]))["locked"] is True
+    assert (await services.session_detail(first.id)).locked is True
 
 
 async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
@@ -122,19 +122,19 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     plan_id = await create_plan(client)
     await wait_until_solved(plan_id)
     version = await services.latest_version(plan_id)
-    sessions = await services.sessions_of(version["id"])
+    sessions = await services.sessions_of(version.id)
     keep = sessions[-1]
-    await post_form(client, f"/staff/sessions/{keep['id']}", f"/staff/sessions/{keep['id']}/lock", {})
+    await post_form(client, f"/staff/sessions/{keep.id}", f"/staff/sessions/{keep.id}/lock", {})
     for other in sessions[:2]:
-        await post_form(client, f"/staff/sessions/{other['id']}", f"/staff/sessions/{other['id']}/remove", {})
-    assert len(await services.sessions_of(version["id"])) == 3
+        await post_form(client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {})
+    assert len(await services.sessions_of(version.id)) == 3
     response = await post_form(
         client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}, follow_redirects=False
     )
     assert response.status_code == 303
     await wait_until_solved(plan_id)
-    after = await services.sessions_of(version["id"])
-    assert len(after) == 5 and any(s["date"] == keep["date"] and s["locked"] for s in after)
+    after = await services.sessions_of(version.id)
+    assert len(after) == 5 and any(s.date == keep.date and s.locked for s in after)
 
 
 async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
@@ -179,6 +179,6 @@ async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signe
     session = (await services.sessions_of(version_id))[0]
     token = csrf_token((await client.get(f"/staff/plans/{plan_id}")).text)
     for action in ("lock", "remove"):
-        response = await client.post(f"/staff/sessions/{session['id']}/{action}", data={"_csrf_token": token})
+        response = await client.post(f"/staff/sessions/{session.id}/{action}", data={"_csrf_token": token})
         assert response.status_code == 403
     assert (await client.post(f"/staff/plans/{plan_id}/replan", data={"_csrf_token": token})).status_code == 403
