@@ -31,7 +31,7 @@ from planner.model import (
     Shortage,
 )
 from planner.reach import evaluate_reach
-from planner.schemas import MonthSummary, PlanVersionDetail, SessionDetail
+from planner.schemas import CandidateVenue, MonthSummary, PlanSummary, PlanVersionDetail, SessionDetail
 from planner.solve import solve
 from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
@@ -207,6 +207,51 @@ async def latest_version(plan_id: int) -> PlanVersionDetail:
     if row is None:
         raise NotFound(_("That plan was not found."))
     return await get_version(row["id"])
+
+
+def _plan(row: dict[str, Any]) -> PlanSummary:
+    return PlanSummary(
+        id=row["id"],
+        title=row["title"],
+        start=row["start"],
+        end=row["end"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+    )
+
+
+async def list_plans() -> list[PlanSummary]:
+    """Every plan, the latest period first."""
+    return [_plan(row) for row in await Plan.select().order_by(Plan.start, ascending=False)]
+
+
+async def get_plan(plan_id: int) -> PlanSummary:
+    """One plan (実施計画)."""
+    row = await Plan.select().where(Plan.id == plan_id).first()
+    if row is None:
+        raise NotFound(_("That plan was not found."))
+    return _plan(row)
+
+
+async def previous_version(version: PlanVersionDetail) -> PlanVersionDetail | None:
+    """The version of the same plan numbered just before this one, if any (what a map compares with)."""
+    row = (
+        await PlanVersion.select(PlanVersion.id)
+        .where((PlanVersion.plan == version.plan) & (PlanVersion.number < version.number))
+        .order_by(PlanVersion.number, ascending=False)
+        .first()
+    )
+    return await get_version(row["id"]) if row else None
+
+
+async def candidate_venues() -> list[CandidateVenue]:
+    """The active venues that can host booths, by name (the choices of the session forms)."""
+    rows = (
+        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
+        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+        .order_by(Venue.name)
+    )
+    return [CandidateVenue(row["venue_id"], row["name"], row["kind"]) for row in rows]
 
 
 async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:

@@ -13,7 +13,6 @@ from core.i18n import gettext as _
 from planner import services
 from planner.reach import coverage
 from planner.schemas import PlanVersionDetail, SessionDetail
-from planner.tables import PlanVersion
 from portal.documents.maps import base_map, centre_of, template_literal_text
 from portal.web.urls import venue_url
 
@@ -67,13 +66,8 @@ async def plan_map_html(version: PlanVersionDetail) -> str:
     """A complete HTML page with the sessions and the demand layers."""
     sessions = await services.sessions_of(version.id)
     demand, after = await _coverage_of(version)
-    previous = (
-        await PlanVersion.select(PlanVersion.id)
-        .where((PlanVersion.plan == version.plan) & (PlanVersion.number < version.number))
-        .order_by(PlanVersion.number, ascending=False)
-        .first()
-    )
-    before = (await _coverage_of(await services.get_version(previous["id"])))[1] if previous else [0.0] * len(demand)
+    previous = await services.previous_version(version)
+    before = (await _coverage_of(previous))[1] if previous else [0.0] * len(demand)
 
     points = [(s.venue_lat, s.venue_lon) for s in sessions] or [(p.lat, p.lon) for p in demand]
     fmap = base_map(centre_of(points))

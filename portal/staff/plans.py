@@ -16,9 +16,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
+from booking.booths import slot_counts
 from core import clock
 from core.calendar import DayType, day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
@@ -26,15 +27,13 @@ from core.users import Actor
 from planner import services, workflow
 from planner.model import Parameters
 from planner.schemas import PlanVersionDetail, SessionDetail
-from planner.tables import Plan, SessionState, SolveState, VersionState
+from planner.tables import SessionState, SolveState, VersionState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.jobs import spawn_solve
 from portal.web import forms
 from portal.web.guards import requires
 from portal.web.security import map_frame_policy
 from portal.web.templating import page
-from venues.facility_list import CANDIDATE_KINDS
-from venues.tables import Venue
 
 WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
 
@@ -116,22 +115,8 @@ def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> li
     return grids
 
 
-async def slot_counts(session_ids: list[int]) -> dict[int, int]:
-    """How many bookable slots each published session has."""
-    from booking.tables import Slot
-
-    if not session_ids:
-        return {}
-    counts: dict[int, int] = defaultdict(int)
-    for row in await Slot.select(Slot.session).where(Slot.session.is_in(session_ids)):
-        counts[row["session"]] += 1
-    return dict(counts)
-
-
 async def plan_context(plan_id: int) -> dict[str, Any]:
-    plan = await Plan.select().where(Plan.id == plan_id).first()
-    if plan is None:
-        raise NotFound(_("That plan was not found."))
+    plan = await services.get_plan(plan_id)
     version = await services.latest_version(plan_id)
     sessions = await services.sessions_of(version.id)
     return {
@@ -143,14 +128,6 @@ async def plan_context(plan_id: int) -> dict[str, Any]:
         "grids": month_grids(version, sessions),
         "solving": version.solving,
     }
-
-
-async def candidate_venues() -> list[dict[str, Any]]:
-    return (
-        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
-        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
-        .order_by(Venue.name)
-    )
 
 
 async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[str, Any]:
@@ -172,7 +149,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     draft = version.state == VersionState.draft
     return {
         **context,
-        "venues": await candidate_venues(),
+        "venues": await services.candidate_venues(),
         "can_edit": actor.role in EDITORS and draft,
         "can_submit": actor.role in CONTRACTORS and draft and version.solve_state == SolveState.done,
         "can_decide": is_reviewer and version.state == VersionState.submitted,
@@ -193,10 +170,8 @@ class PlanController(Controller):
 
     @get("/", name="plan_list")
     async def list(self, request: Request) -> Template:
-        plans = await Plan.select().order_by(Plan.start, ascending=False)
-        versions = {}
-        for plan in plans:
-            versions[plan["id"]] = await services.latest_version(plan["id"])
+        plans = await services.list_plans()
+        versions = {plan.id: await services.latest_version(plan.id) for plan in plans}
         return page(
             request,
             "staff/plans/list.html",
@@ -361,7 +336,7 @@ class SessionController(Controller):
             status_code=status_code,
             session=session,
             version=version,
-            venues=await candidate_venues(),
+            venues=await services.candidate_venues(),
             **context,
         )
 

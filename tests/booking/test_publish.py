@@ -11,6 +11,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
+from booking.booths import slot_counts
 from booking.services import slot_times, split_capacity
 from booking.tables import Slot
 from core import outbox
@@ -97,6 +98,7 @@ async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, 
     settings = get_settings()
     per_session = len(slot_times(sessions[0]["date"], sessions[0]["start"], sessions[0]["end"], settings.slot_minutes))
     assert len(slots) == per_session * len(sessions)
+    assert await slot_counts([s["id"] for s in sessions]) == {s["id"]: per_session for s in sessions}
     assert {(s["capacity"], s["walk_in"]) for s in slots} == {
         split_capacity(settings.slot_capacity, settings.walk_in_share)
     }

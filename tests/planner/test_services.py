@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.calendar import DayType
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from planner import services
@@ -153,3 +153,15 @@ async def test_a_solver_that_died_is_reported_and_the_plan_can_be_replanned(city
     await services.request_replan(staff, version_id)
     await services.run_solve(version_id, progress_interval=0.05)
     assert (await services.get_version(version_id)).status == "optimal"
+
+
+async def test_plans_are_read_through_the_service(city, staff):
+    version = await solved_version(staff)
+    (plan,) = await services.list_plans()
+    assert (plan.id, plan.title, plan.start, plan.end) == (version.plan, "2027年6月 実施計画", JUNE.start, JUNE.end)
+    assert await services.get_plan(plan.id) == plan
+    with pytest.raises(NotFound):
+        await services.get_plan(plan.id + 1)
+    assert await services.previous_version(version) is None
+    venues = await services.candidate_venues()
+    assert [v.venue_id for v in venues] == ["H0", "H1", "H2", "H3", "H4"]  # the civic centre hosts no booths

@@ -98,6 +98,7 @@ async def test_return_needs_a_comment_and_makes_a_new_draft_with_the_comments(ci
         version.id,
     )
     assert old.review_comment == "6月の日程を見直して"
+    assert (await services.previous_version(new)) == old  # what the new version's map compares with
     copied = await services.sessions_of(new_id)
     assert len(copied) == len(await services.sessions_of(version.id))
     assert [s.reviewer_comment for s in copied if s.date == session.date] == ["この日は祭りで駐車場が混みます"]
