@@ -12,7 +12,7 @@ from typing import Any
 
 from core.audit import record_event
 from core.calendar import DayType, day_type, is_open_on, is_year_end_closure, month_key
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.users import Actor
@@ -437,7 +437,23 @@ async def sessions_of(version_id: int) -> list[SessionDetail]:
     return [_session_detail(row) for row in rows]
 
 
+async def lock_version(version_id: int) -> None:
+    """Lock a version's row until the write transaction ends, so that a state read after this stays true until the
+    change is written (PostgreSQL, ``SELECT ... FOR UPDATE``); SQLite's write transaction already runs alone."""
+    if not is_sqlite():
+        await PlanVersion.select(PlanVersion.id).where(PlanVersion.id == version_id).lock_rows("UPDATE")
+
+
+async def lock_plan(plan_id: int) -> None:
+    """Lock a plan's row until the write transaction ends (one new version of a plan at a time)."""
+    if not is_sqlite():
+        await Plan.select(Plan.id).where(Plan.id == plan_id).lock_rows("UPDATE")
+
+
 async def _editable(version_id: int) -> PlanVersionDetail:
+    """The version as it is now, if it may be edited: a draft the planner is not working on. Call it inside the write
+    transaction that makes the edit (CONVENTIONS 11): the version stays locked until the edit is written."""
+    await lock_version(version_id)
     version = await get_version(version_id)
     if version.state not in EDITABLE_STATES:
         raise InvalidTransition(
@@ -565,9 +581,10 @@ async def refresh(version_id: int) -> None:
 
 
 async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
-    session = await session_detail(session_id)
-    await _editable(session.version)
+    """Lock a session (re-planning keeps it as it is) or unlock it."""
     async with write_transaction():
+        session = await session_detail(session_id)
+        await _editable(session.version)
         await Session.update({Session.locked: locked}).where(Session.id == session_id)
         await record_event(
             actor,
@@ -581,10 +598,10 @@ async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
 
 async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None:
     """Move a session to another date at the same venue."""
-    session = await session_detail(session_id)
-    version = await _editable(session.version)
-    _venue, window = await check_session(version, session.venue_id, new_date, ignore_session=session_id)
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
+        _venue, window = await check_session(version, session.venue_id, new_date, ignore_session=session_id)
         await Session.update(
             {
                 Session.date: new_date,
@@ -607,10 +624,10 @@ async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None
 
 async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
     """Hold a session at another venue on the same date."""
-    session = await session_detail(session_id)
-    version = await _editable(session.version)
-    venue, window = await check_session(version, venue_id, session.date, ignore_session=session_id)
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
+        venue, window = await check_session(version, venue_id, session.date, ignore_session=session_id)
         await Session.update({Session.venue: venue["id"], Session.start: window[0], Session.end: window[1]}).where(
             Session.id == session_id
         )
@@ -627,9 +644,10 @@ async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
 
 
 async def remove_session(actor: Actor, session_id: int) -> None:
-    session = await session_detail(session_id)
-    version = await _editable(session.version)
+    """Take a session out of a draft."""
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
         await Session.delete().where(Session.id == session_id)
         await record_event(
             actor,
@@ -643,10 +661,10 @@ async def remove_session(actor: Actor, session_id: int) -> None:
 
 
 async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.date) -> int:
-    version = await _editable(version_id)
-    venue, window = await check_session(version, venue_id, date)
-    parameters = parameters_from_row(version)
+    """Add a session to a draft, checked against every rule of the model and locked."""
     async with write_transaction():
+        version = await _editable(version_id)
+        venue, window = await check_session(version, venue_id, date)
         session = Session(
             version=version_id,
             venue=venue["id"],
@@ -654,7 +672,7 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
             start=window[0],
             end=window[1],
             day_type=day_type(date).value,
-            staff=parameters.staff_per_session,
+            staff=parameters_from_row(version).staff_per_session,
             locked=True,
         )
         await session.save()
@@ -672,8 +690,8 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
 
 async def request_replan(actor: Actor, version_id: int) -> None:
     """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
-    version = await _editable(version_id)
     async with write_transaction():
+        version = await _editable(version_id)
         await PlanVersion.update(
             {PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {"heartbeat": time.time()}}
         ).where(PlanVersion.id == version_id)

@@ -20,7 +20,7 @@ from core.settings import get_settings
 from core.tables import Role, StaffUser
 from core.users import Actor
 from planner.schemas import PlanVersionDetail, SessionDetail, VersionHistoryEntry
-from planner.services import get_version, plan_scope, session_detail, sessions_of
+from planner.services import get_version, lock_plan, lock_version, plan_scope, session_detail, sessions_of
 from planner.tables import PlanVersion, ReviewSeen, Session, SessionState, SolveState, VersionState
 
 STATE_TEXT = {
@@ -201,6 +201,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
     moves what must change and re-plans the rest, then submits the change for review. Returns the new version."""
     _require(actor, CONTRACTORS, _("Only contractor staff and leads change plans."))
     async with write_transaction():
+        await lock_plan(plan_id)  # two changes started at once make one new version
         latest = (
             await PlanVersion.select(PlanVersion.id)
             .where(PlanVersion.plan == plan_id)
@@ -261,11 +262,12 @@ async def start_change(actor: Actor, plan_id: int) -> int:
 async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
     _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
-    session = await session_detail(session_id)
-    version = await get_version(session.version)
-    if version.state != VersionState.submitted:
-        raise InvalidTransition(_("Comments are made while a version is submitted for review."))
     async with write_transaction():
+        session = await session_detail(session_id)
+        await lock_version(session.version)
+        version = await get_version(session.version)
+        if version.state != VersionState.submitted:
+            raise InvalidTransition(_("Comments are made while a version is submitted for review."))
         await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
         await record_event(
             actor, "session.commented", "session", session_id, text.strip()[:200], scope=plan_scope(version.plan)

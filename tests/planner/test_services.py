@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -10,8 +12,8 @@ from core.calendar import DayType
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.i18n import using_locale
 from core.tables import AuditEvent, Role
-from planner import services
-from planner.tables import PlanVersion, Session, SolveState
+from planner import services, workflow
+from planner.tables import PlanVersion, Session, SolveState, VersionState
 from tests.planner.factories import JUNE
 from venues.tables import BlackoutDate
 
@@ -165,3 +167,64 @@ async def test_plans_are_read_through_the_service(city, staff):
     assert await services.previous_version(version) is None
     venues = await services.candidate_venues()
     assert [v.venue_id for v in venues] == ["H0", "H1", "H2", "H3", "H4"]  # the civic centre hosts no booths
+
+
+def submitted_before_the_edit_is_written(monkeypatch, actor, version_id: int) -> None:
+    """The version is submitted by someone else after the edit's checks could have run outside its transaction and
+    before the transaction that writes the edit begins (the race of a page loaded while the plan was a draft)."""
+    real = services.write_transaction
+
+    @contextlib.asynccontextmanager
+    async def racing():
+        monkeypatch.setattr(services, "write_transaction", real)
+        await workflow.submit(actor, version_id)
+        async with real():
+            yield
+
+    monkeypatch.setattr(services, "write_transaction", racing)
+
+
+@pytest.mark.parametrize("edit", ["lock", "move", "venue", "remove", "add", "replan"])
+async def test_an_edit_racing_a_submission_is_refused_and_changes_nothing(city, staff, monkeypatch, edit):
+    version = await solved_version(staff)
+    sessions = await services.sessions_of(version.id)
+    session = sessions[0]
+    submitted_before_the_edit_is_written(monkeypatch, staff, version.id)
+    with pytest.raises(InvalidTransition, match="only a draft"):
+        if edit == "lock":
+            await services.set_locked(staff, session.id, not session.locked)
+        elif edit == "move":
+            await services.move_session(staff, session.id, session.date)
+        elif edit == "venue":
+            await services.swap_venue(staff, session.id, session.venue_id)
+        elif edit == "remove":
+            await services.remove_session(staff, session.id)
+        elif edit == "add":
+            await services.add_session(staff, version.id, "H4", session.date)
+        else:
+            await services.request_replan(staff, version.id)
+    after = await services.get_version(version.id)
+    assert after.state == VersionState.submitted and after.solve_state == SolveState.done
+    assert await services.sessions_of(version.id) == sessions
+    assert await AuditEvent.count().where(AuditEvent.object_type == "session") == 0
+
+
+async def test_two_sessions_added_at_once_on_a_one_team_day_make_one(city, staff):
+    version = await solved_version(staff)
+    sessions = await services.sessions_of(version.id)
+    taken = {s.date for s in sessions}
+
+    def allowed(venue_id: str, date: dt.date) -> bool:  # the gap at the venue; the day has no session yet
+        return all(abs((date - s.date).days) >= JUNE.min_gap_days for s in sessions if s.venue_id == venue_id)
+
+    free, venues = next(
+        (date, venues)
+        for date in (dt.date(2027, 6, d) for d in range(1, 31))
+        if date not in taken and len(venues := [f"H{n}" for n in range(5) if allowed(f"H{n}", date)]) >= 2
+    )
+    results = await asyncio.gather(
+        *(services.add_session(staff, version.id, venue_id, free) for venue_id in venues[:2]),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["ValidationFailed", "int"]
+    assert len(await services.sessions_of(version.id)) == len(sessions) + 1

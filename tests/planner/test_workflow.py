@@ -4,6 +4,7 @@ double submissions and two reviewers at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -177,3 +178,33 @@ async def test_comments_only_while_submitted_and_only_by_reviewers(city, people)
     assert (await Session.select(Session.reviewer_comment).where(Session.id == session.id).first())[
         "reviewer_comment"
     ] == "ここは良い"
+
+
+async def test_a_comment_racing_the_approval_is_refused(city, people, monkeypatch):
+    reviewer = people[Role.city_reviewer]
+    version = await submitted(people)
+    session = (await services.sessions_of(version.id))[0]
+    real = workflow.write_transaction
+
+    @contextlib.asynccontextmanager
+    async def approved_first():  # another reviewer approves while this one is writing a comment
+        monkeypatch.setattr(workflow, "write_transaction", real)
+        await workflow.approve(reviewer, version.id, version.revision)
+        async with real():
+            yield
+
+    monkeypatch.setattr(workflow, "write_transaction", approved_first)
+    with pytest.raises(InvalidTransition):
+        await workflow.comment_session(reviewer, session.id, "遅すぎた")
+    assert (await services.session_detail(session.id)).reviewer_comment == ""
+
+
+async def test_two_changes_started_at_once_make_one_new_version(city, people):
+    version = await submitted(people)
+    await workflow.approve(people[Role.city_reviewer], version.id, version.revision)
+    staff = people[Role.contractor_staff]
+    results = await asyncio.gather(
+        workflow.start_change(staff, version.plan), workflow.start_change(staff, version.plan), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "int"]
+    assert await PlanVersion.count().where(PlanVersion.plan == version.plan) == 2
