@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from core.i18n import gettext as _
+from planner.model import PARAMETER_DEFAULTS
 
 _OVERRIDE = re.compile(r"^(\d{4}-\d{2}):(.+)$")
 
@@ -56,11 +57,17 @@ def _date(value: str, name: str) -> dt.date:
 )
 @click.option("--start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--end", required=True, help="Last day, YYYY-MM-DD.")
-@click.option("--weekday-per-month", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--holiday-per-month", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--teams", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--min-gap-days", default=14, show_default=True, type=click.IntRange(1))
-@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1.0))
+@click.option(
+    "--weekday-per-month", default=PARAMETER_DEFAULTS["weekday_per_month"], show_default=True, type=click.IntRange(0)
+)
+@click.option(
+    "--holiday-per-month", default=PARAMETER_DEFAULTS["holiday_per_month"], show_default=True, type=click.IntRange(0)
+)
+@click.option("--teams", default=PARAMETER_DEFAULTS["teams"], show_default=True, type=click.IntRange(1))
+@click.option("--min-gap-days", default=PARAMETER_DEFAULTS["min_gap_days"], show_default=True, type=click.IntRange(1))
+@click.option(
+    "--time-limit", default=PARAMETER_DEFAULTS["time_limit_seconds"], show_default=True, type=click.FloatRange(1.0)
+)
 @click.option(
     "--month",
     "months",
@@ -75,7 +82,7 @@ def _date(value: str, name: str) -> dt.date:
 )
 @click.option(
     "--base-rate",
-    default=2.0,
+    default=PARAMETER_DEFAULTS["base_rate_per_hour"],
     show_default=True,
     type=click.FloatRange(0.0),
     help="Expected applicants per booth hour before draw and seasonality.",

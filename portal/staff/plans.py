@@ -25,7 +25,7 @@ from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
-from planner.model import Parameters
+from planner.model import PARAMETER_DEFAULTS, Parameters
 from planner.schemas import PlanVersionDetail, SessionDetail
 from planner.tables import SessionState, SolveState, VersionState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
@@ -36,6 +36,7 @@ from portal.web.security import map_frame_policy
 from portal.web.templating import page
 
 WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
+FORM_PARAMETERS = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds")
 
 
 def parameters_from_form(form: Any) -> tuple[str, Parameters]:
@@ -44,15 +45,9 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
     start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
     end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
     numbers = {}
-    for name, default in (
-        ("weekday_per_month", 6),
-        ("holiday_per_month", 6),
-        ("teams", 1),
-        ("min_gap_days", 14),
-        ("time_limit_seconds", 60),
-    ):
+    for name in FORM_PARAMETERS:
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
-        numbers[name] = default if value is None else value
+        numbers[name] = PARAMETER_DEFAULTS[name] if value is None else value
     overrides: dict[str, dict[str, int]] = {}
     for line in forms.text(form, "month_overrides").splitlines():
         line = line.strip()
@@ -187,11 +182,7 @@ class PlanController(Controller):
             "title": _("Implementation plan FY{year}").format(year=start.year),
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "weekday_per_month": 6,
-            "holiday_per_month": 6,
-            "teams": 1,
-            "min_gap_days": 14,
-            "time_limit_seconds": 60,
+            **{name: f"{PARAMETER_DEFAULTS[name]:g}" for name in FORM_PARAMETERS},
             "month_overrides": "",
         }
         return page(request, "staff/plans/new.html", form=form, errors={})

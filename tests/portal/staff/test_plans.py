@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from core.tables import Role
 from planner import services
+from planner.model import PARAMETER_DEFAULTS
 from planner.tables import DemandPoint, Plan, PlanVersion, SolveState
 from tests.conftest import csrf_token, post_form, soup
 from tests.venues.factories import make_venue
@@ -156,6 +157,13 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     for field in ("weekday_per_month", "month_overrides"):
         assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
     assert await Plan.count() == 0
+
+
+async def test_new_plan_form_starts_from_the_models_defaults(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    page = soup(await client.get("/staff/plans/new"))
+    for name in ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds"):
+        assert float(page.find(id=f"p-{name}")["value"]) == PARAMETER_DEFAULTS[name]
 
 
 async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signed_in, city, make_user):
