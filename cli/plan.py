@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
+from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from planner.model import PARAMETER_DEFAULTS
-
-_OVERRIDE = re.compile(r"^(\d{4}-\d{2}):(.+)$")
-
-
-def parse_month_overrides(values: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """``2027-08:holiday=4,weekday=5`` → {"2027-08": {"holiday": 4, "weekday": 5}}."""
-    overrides: dict[str, dict[str, int]] = {}
-    for value in values:
-        match = _OVERRIDE.match(value.strip())
-        if not match:
-            raise click.BadParameter(_("Use YYYY-MM:weekday=N,holiday=N."), param_hint="--month")
-        entry = overrides.setdefault(match.group(1), {})
-        for part in match.group(2).split(","):
-            key, _sep, number = part.partition("=")
-            if key.strip() not in ("weekday", "holiday") or not number.strip().isdigit():
-                raise click.BadParameter(_("Use YYYY-MM:weekday=N,holiday=N."), param_hint="--month")
-            entry[key.strip()] = int(number)
-    return overrides
+from planner.month_overrides import SYNTAX, parse_month_overrides
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -72,7 +55,7 @@ def _date(value: str, name: str) -> dt.date:
     "--month",
     "months",
     multiple=True,
-    metavar="YYYY-MM:weekday=N,holiday=N",
+    metavar=SYNTAX,
     help="Replace a month's quotas (repeatable).",
 )
 @click.option(
@@ -118,6 +101,10 @@ def plan(
     first, last = _date(start, "--start"), _date(end, "--end")
     if last < first:
         raise click.BadParameter(_("The end date is before the start date."), param_hint="--end")
+    try:
+        month_overrides = parse_month_overrides(months)
+    except ValidationFailed as exc:
+        raise click.BadParameter(exc.message, param_hint="--month") from None
     facilities = facilities_from_files(facility_files)
     if not facilities.candidates:
         raise click.ClickException(_("The facility lists contain no candidate venue."))
@@ -129,7 +116,7 @@ def plan(
         end=last,
         weekday_per_month=weekday_per_month,
         holiday_per_month=holiday_per_month,
-        month_overrides=parse_month_overrides(months),
+        month_overrides=month_overrides,
         teams=teams,
         min_gap_days=min_gap_days,
         base_rate_per_hour=base_rate,

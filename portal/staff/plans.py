@@ -26,6 +26,7 @@ from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
 from planner.model import PARAMETER_DEFAULTS, Parameters
+from planner.month_overrides import parse_month_overrides
 from planner.schemas import PlanVersionDetail, SessionDetail
 from planner.tables import SessionState, SolveState, VersionState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
@@ -49,28 +50,16 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
         numbers[name] = PARAMETER_DEFAULTS[name] if value is None else value
     overrides: dict[str, dict[str, int]] = {}
-    for line in forms.text(form, "month_overrides").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            month, _sep, rest = line.partition(" ")
-            dt.date.fromisoformat(month + "-01")
-            entry = overrides.setdefault(month, {})
-            for part in rest.replace(",", " ").split():
-                key, _eq, number = part.partition("=")
-                if key not in ("weekday", "holiday"):
-                    raise ValueError(key)
-                entry[key] = int(number)
-        except ValueError:
-            errors["month_overrides"] = _("Write one month per line, e.g. 2027-08 weekday=4 holiday=6.")
-            break
+    try:
+        overrides = parse_month_overrides(forms.text(form, "month_overrides").splitlines())
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     parameters = Parameters(
         start=start,
         end=end,
-        month_overrides=overrides,  # type: ignore[arg-type]
+        month_overrides=overrides,
         **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
     )
     services.validate_parameters(parameters)

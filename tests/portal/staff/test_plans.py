@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+from unittest.mock import patch
 
 import pytest
 from openpyxl import load_workbook
@@ -157,6 +158,31 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     for field in ("weekday_per_month", "month_overrides"):
         assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
     assert await Plan.count() == 0
+
+
+async def test_new_plan_form_takes_month_overrides_in_the_command_lines_syntax(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    form = {
+        "title": "六月の計画",
+        "start": "2027-06-01",
+        "end": "2027-07-31",
+        "month_overrides": "2027-06:weekday=2,holiday=1\r\n\r\n2027-07:holiday=0\r\n",
+    }
+    with patch("portal.staff.plans.spawn_solve"):  # the stored parameters are what this test reads
+        response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    version = await services.latest_version(int(response.headers["location"].rsplit("/", 1)[1]))
+    assert services.parameters_from_row(version).month_overrides == {
+        "2027-06": {"weekday": 2, "holiday": 1},
+        "2027-07": {"holiday": 0},
+    }
+    page = soup(
+        await post_form(
+            client, "/staff/plans/new", "/staff/plans/new", {**form, "month_overrides": "2027-08 weekday=4"}
+        )
+    )
+    error = page.find(id="p-month_overrides-error").get_text()
+    assert "2027-08 weekday=4" in error and "YYYY-MM:weekday=N,holiday=N" in error
 
 
 async def test_new_plan_form_starts_from_the_models_defaults(client, signed_in):
