@@ -104,6 +104,16 @@ async def _slots_by_session(session_ids: list[int]) -> dict[int, list[dict]]:
     return by_session
 
 
+async def slot_counts(session_ids: list[int]) -> dict[int, int]:
+    """How many bookable slots each of these sessions has (published booths have them; others none)."""
+    if not session_ids:
+        return {}
+    counts: dict[int, int] = {}
+    for row in await Slot.select(Slot.session).where(Slot.session.is_in(session_ids)):
+        counts[row["session"]] = counts.get(row["session"], 0) + 1
+    return counts
+
+
 async def upcoming_booths() -> list[Booth]:
     """Every published booth from today on, in date order, with its slots (two queries)."""
     now = clock.now()

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
+from core.errors import ValidationFailed
 from core.i18n import gettext as _
-
-_OVERRIDE = re.compile(r"^(\d{4}-\d{2}):(.+)$")
-
-
-def parse_month_overrides(values: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """``2027-08:holiday=4,weekday=5`` → {"2027-08": {"holiday": 4, "weekday": 5}}."""
-    overrides: dict[str, dict[str, int]] = {}
-    for value in values:
-        match = _OVERRIDE.match(value.strip())
-        if not match:
-            raise click.BadParameter(_("Use YYYY-MM:weekday=N,holiday=N."), param_hint="--month")
-        entry = overrides.setdefault(match.group(1), {})
-        for part in match.group(2).split(","):
-            key, _sep, number = part.partition("=")
-            if key.strip() not in ("weekday", "holiday") or not number.strip().isdigit():
-                raise click.BadParameter(_("Use YYYY-MM:weekday=N,holiday=N."), param_hint="--month")
-            entry[key.strip()] = int(number)
-    return overrides
+from planner.model import PARAMETER_DEFAULTS
+from planner.month_overrides import SYNTAX, parse_month_overrides
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -56,16 +40,22 @@ def _date(value: str, name: str) -> dt.date:
 )
 @click.option("--start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--end", required=True, help="Last day, YYYY-MM-DD.")
-@click.option("--weekday-per-month", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--holiday-per-month", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--teams", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--min-gap-days", default=14, show_default=True, type=click.IntRange(1))
-@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1.0))
+@click.option(
+    "--weekday-per-month", default=PARAMETER_DEFAULTS["weekday_per_month"], show_default=True, type=click.IntRange(0)
+)
+@click.option(
+    "--holiday-per-month", default=PARAMETER_DEFAULTS["holiday_per_month"], show_default=True, type=click.IntRange(0)
+)
+@click.option("--teams", default=PARAMETER_DEFAULTS["teams"], show_default=True, type=click.IntRange(1))
+@click.option("--min-gap-days", default=PARAMETER_DEFAULTS["min_gap_days"], show_default=True, type=click.IntRange(1))
+@click.option(
+    "--time-limit", default=PARAMETER_DEFAULTS["time_limit_seconds"], show_default=True, type=click.FloatRange(1.0)
+)
 @click.option(
     "--month",
     "months",
     multiple=True,
-    metavar="YYYY-MM:weekday=N,holiday=N",
+    metavar=SYNTAX,
     help="Replace a month's quotas (repeatable).",
 )
 @click.option(
@@ -75,7 +65,7 @@ def _date(value: str, name: str) -> dt.date:
 )
 @click.option(
     "--base-rate",
-    default=2.0,
+    default=PARAMETER_DEFAULTS["base_rate_per_hour"],
     show_default=True,
     type=click.FloatRange(0.0),
     help="Expected applicants per booth hour before draw and seasonality.",
@@ -111,6 +101,10 @@ def plan(
     first, last = _date(start, "--start"), _date(end, "--end")
     if last < first:
         raise click.BadParameter(_("The end date is before the start date."), param_hint="--end")
+    try:
+        month_overrides = parse_month_overrides(months)
+    except ValidationFailed as exc:
+        raise click.BadParameter(exc.message, param_hint="--month") from None
     facilities = facilities_from_files(facility_files)
     if not facilities.candidates:
         raise click.ClickException(_("The facility lists contain no candidate venue."))
@@ -122,7 +116,7 @@ def plan(
         end=last,
         weekday_per_month=weekday_per_month,
         holiday_per_month=holiday_per_month,
-        month_overrides=parse_month_overrides(months),
+        month_overrides=month_overrides,
         teams=teams,
         min_gap_days=min_gap_days,
         base_rate_per_hour=base_rate,

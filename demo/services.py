@@ -78,15 +78,15 @@ async def approve_latest(plan_id: int, lead: Actor, reviewer: Actor) -> int:
     """Submit (as the lead) and approve (as the reviewer) the plan's newest solved version, if it is not yet
     approved; returns how many booths it published (0 when nothing was to do)."""
     version = await plans.latest_version(plan_id)
-    if version["solve_state"] != SolveState.done.value:
+    if version.solve_state != SolveState.done:
         return 0
-    if version["state"] == VersionState.draft.value:
-        await workflow.submit(lead, version["id"])
-        version = await plans.get_version(version["id"])
-    if version["state"] != VersionState.submitted.value:
+    if version.state == VersionState.draft:
+        await workflow.submit(lead, version.id)
+        version = await plans.get_version(version.id)
+    if version.state != VersionState.submitted:
         return 0
-    await workflow.approve(reviewer, version["id"], version["revision"], _("Approved for the demo."))
-    return await plans.published_count(version["id"])
+    await workflow.approve(reviewer, version.id, version.revision, _("Approved for the demo."))
+    return await plans.published_count(version.id)
 
 
 async def load_demo(today: dt.date, data_dir: Path = DEMO_DIR) -> DemoResult:
@@ -119,7 +119,7 @@ async def load_demo(today: dt.date, data_dir: Path = DEMO_DIR) -> DemoResult:
             objective=result.objective,
             seconds=result.solve_seconds,
         )
-        plan_id = (await plans.get_version(version_id))["plan"]
+        plan_id = (await plans.get_version(version_id)).plan
     published = await approve_latest(plan_id, lead, reviewer)
     if published:
         summary += "\n" + _("Approved and published: {n} booths are open for booking.").format(n=published)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 from core.calendar import DayType
@@ -126,6 +127,12 @@ class Parameters:
             "seasonality": {str(k): v for k, v in sorted(self.seasonality.items())},
             "time_limit_seconds": self.time_limit_seconds,
         }
+
+
+PARAMETER_DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {f.name: f.default for f in fields(Parameters) if f.default is not MISSING}
+)
+"""Every parameter's default (the one place the new-plan form and ``outreach plan`` read them from)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.audit import record_event
 from core.calendar import DayType, day_type, is_open_on, is_year_end_closure, month_key
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.users import Actor
@@ -31,6 +31,7 @@ from planner.model import (
     Shortage,
 )
 from planner.reach import evaluate_reach
+from planner.schemas import CandidateVenue, MonthSummary, PlanSummary, PlanVersionDetail, SessionDetail
 from planner.solve import solve
 from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
@@ -38,7 +39,7 @@ from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
 from venues.tables import BlackoutDate, Venue
 
-EDITABLE_STATES = (VersionState.draft.value,)
+EDITABLE_STATES = (VersionState.draft,)
 PARAMETER_FIELDS = (
     "weekday_per_month",
     "holiday_per_month",
@@ -55,12 +56,12 @@ def _json(value: Any) -> Any:
 
 
 def parameters_from_row(
-    version: dict[str, Any],
+    version: PlanVersionDetail,
     seasonality: dict[int, float] | None = None,
     learned: tuple[dict[str, float], dict[str, float]] | None = None,
 ) -> Parameters:
     """The model's parameters from a stored version (with ``learned``: the learned yields of planner.yields)."""
-    stored = _json(version["parameters"]) or {}
+    stored = version.parameters
     values = {name: stored[name] for name in PARAMETER_FIELDS if name in stored}
     kind_day, venues = learned or ({}, {})
     return Parameters(
@@ -140,7 +141,41 @@ async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = (
 STALE_AFTER_SECONDS = 120.0
 
 
-async def get_version(version_id: int) -> dict[str, Any]:
+def _version(row: dict[str, Any]) -> PlanVersionDetail:
+    """A version row (its JSON columns decoded) as the read model."""
+    return PlanVersionDetail(
+        id=row["id"],
+        plan=row["plan"],
+        number=row["number"],
+        state=VersionState(row["state"]),
+        solve_state=SolveState(row["solve_state"]),
+        revision=row["revision"],
+        parameters=row["parameters"] or {},
+        progress=row["progress"] or {},
+        status=row["status"],
+        objective=row["objective"],
+        bound=row["bound"],
+        gap=row["gap"],
+        solve_seconds=row["solve_seconds"],
+        shortages=tuple(
+            Shortage(s["month"], DayType(s["day_type"]), s["asked"], s["possible"], s["open_dates"], s["message"])
+            for s in row["shortages"] or []
+        ),
+        notes=tuple(row["notes"] or []),
+        error=row["error"],
+        based_on=row["based_on"],
+        review_comment=row["review_comment"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_by=row["submitted_by"],
+        submitted_at=row["submitted_at"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+    )
+
+
+async def get_version(version_id: int) -> PlanVersionDetail:
     """A version; one whose solver process stopped reporting (it died) is marked failed on the way."""
     row = await PlanVersion.select().where(PlanVersion.id == version_id).first()
     if row is None:
@@ -158,10 +193,11 @@ async def get_version(version_id: int) -> dict[str, Any]:
             PlanVersion.id == version_id
         )
         row["solve_state"], row["error"] = SolveState.failed.value, error
-    return row
+    return _version(row)
 
 
-async def latest_version(plan_id: int) -> dict[str, Any]:
+async def latest_version(plan_id: int) -> PlanVersionDetail:
+    """The newest version of a plan."""
     row = (
         await PlanVersion.select(PlanVersion.id)
         .where(PlanVersion.plan == plan_id)
@@ -171,6 +207,51 @@ async def latest_version(plan_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(_("That plan was not found."))
     return await get_version(row["id"])
+
+
+def _plan(row: dict[str, Any]) -> PlanSummary:
+    return PlanSummary(
+        id=row["id"],
+        title=row["title"],
+        start=row["start"],
+        end=row["end"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+    )
+
+
+async def list_plans() -> list[PlanSummary]:
+    """Every plan, the latest period first."""
+    return [_plan(row) for row in await Plan.select().order_by(Plan.start, ascending=False)]
+
+
+async def get_plan(plan_id: int) -> PlanSummary:
+    """One plan (実施計画)."""
+    row = await Plan.select().where(Plan.id == plan_id).first()
+    if row is None:
+        raise NotFound(_("That plan was not found."))
+    return _plan(row)
+
+
+async def previous_version(version: PlanVersionDetail) -> PlanVersionDetail | None:
+    """The version of the same plan numbered just before this one, if any (what a map compares with)."""
+    row = (
+        await PlanVersion.select(PlanVersion.id)
+        .where((PlanVersion.plan == version.plan) & (PlanVersion.number < version.number))
+        .order_by(PlanVersion.number, ascending=False)
+        .first()
+    )
+    return await get_version(row["id"]) if row else None
+
+
+async def candidate_venues() -> list[CandidateVenue]:
+    """The active venues that can host booths, by name (the choices of the session forms)."""
+    rows = (
+        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
+        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+        .order_by(Venue.name)
+    )
+    return [CandidateVenue(row["venue_id"], row["name"], row["kind"]) for row in rows]
 
 
 async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
@@ -307,31 +388,78 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
         )
 
 
-async def sessions_of(version_id: int) -> list[dict[str, Any]]:
+_SESSION_COLUMNS = (
+    *Session.all_columns(),
+    Session.venue.venue_id,
+    Session.venue.name,
+    Session.venue.kind,
+    Session.venue.address,
+    Session.venue.lat,
+    Session.venue.lon,
+    Session.version.plan,
+)
+
+
+def _session_detail(row: dict[str, Any]) -> SessionDetail:
+    return SessionDetail(
+        id=row["id"],
+        version=row["version"],
+        plan=row["version.plan"],
+        venue=row["venue"],
+        venue_id=row["venue.venue_id"],
+        venue_name=row["venue.name"],
+        venue_kind=row["venue.kind"],
+        venue_address=row["venue.address"],
+        venue_lat=row["venue.lat"],
+        venue_lon=row["venue.lon"],
+        date=row["date"],
+        start=row["start"],
+        end=row["end"],
+        day_type=DayType(row["day_type"]),
+        staff=row["staff"],
+        expected_applicants=row["expected_applicants"],
+        reason=row["reason"],
+        locked=row["locked"],
+        reviewer_comment=row["reviewer_comment"],
+        state=SessionState(row["state"]),
+        origin=row["origin"],
+    )
+
+
+async def sessions_of(version_id: int) -> list[SessionDetail]:
     """The version's sessions with their venue, by date."""
-    return (
-        await Session.select(
-            *Session.all_columns(),
-            Session.venue.venue_id,
-            Session.venue.name,
-            Session.venue.kind,
-            Session.venue.address,
-            Session.venue.lat,
-            Session.venue.lon,
-        )
+    rows = (
+        await Session.select(*_SESSION_COLUMNS)
         .where(Session.version == version_id)
         .order_by(Session.date)
         .order_by(Session.id)
     )
+    return [_session_detail(row) for row in rows]
 
 
-async def _editable(version_id: int) -> dict[str, Any]:
+async def lock_version(version_id: int) -> None:
+    """Lock a version's row until the write transaction ends, so that a state read after this stays true until the
+    change is written (PostgreSQL, ``SELECT ... FOR UPDATE``); SQLite's write transaction already runs alone."""
+    if not is_sqlite():
+        await PlanVersion.select(PlanVersion.id).where(PlanVersion.id == version_id).lock_rows("UPDATE")
+
+
+async def lock_plan(plan_id: int) -> None:
+    """Lock a plan's row until the write transaction ends (one new version of a plan at a time)."""
+    if not is_sqlite():
+        await Plan.select(Plan.id).where(Plan.id == plan_id).lock_rows("UPDATE")
+
+
+async def _editable(version_id: int) -> PlanVersionDetail:
+    """The version as it is now, if it may be edited: a draft the planner is not working on. Call it inside the write
+    transaction that makes the edit (CONVENTIONS 11): the version stays locked until the edit is written."""
+    await lock_version(version_id)
     version = await get_version(version_id)
-    if version["state"] not in EDITABLE_STATES:
+    if version.state not in EDITABLE_STATES:
         raise InvalidTransition(
-            _("This version is {state}; only a draft can be edited.").format(state=version["state"])
+            _("This version is {state}; only a draft can be edited.").format(state=version.state.value)
         )
-    if version["solve_state"] in (SolveState.queued.value, SolveState.running.value):
+    if version.solving:
         raise Conflict(_("The planner is still working on this version; wait until it has finished."))
     return version
 
@@ -341,19 +469,8 @@ def plan_scope(plan_id: int) -> str:
     return f"plan:{plan_id}"
 
 
-async def _session(session_id: int) -> dict[str, Any]:
-    row = (
-        await Session.select(*Session.all_columns(), Session.venue.venue_id, Session.venue.name, Session.version.plan)
-        .where(Session.id == session_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound(_("That session was not found."))
-    return row
-
-
 async def check_session(
-    version: dict[str, Any], venue_id: str, date: dt.date, ignore_session: int | None = None
+    version: PlanVersionDetail, venue_id: str, date: dt.date, ignore_session: int | None = None
 ) -> tuple[dict[str, Any], tuple[dt.time, dt.time]]:
     """Every rule of the model for one session; raises ValidationFailed naming the first one broken."""
     parameters = parameters_from_row(version)
@@ -399,7 +516,7 @@ async def check_session(
         )
     others = [
         s
-        for s in await Session.select(Session.id, Session.venue, Session.date).where(Session.version == version["id"])
+        for s in await Session.select(Session.id, Session.venue, Session.date).where(Session.version == version.id)
         if s["id"] != ignore_session
     ]
     if sum(1 for s in others if s["date"] == date) >= parameters.teams:
@@ -422,19 +539,17 @@ async def check_session(
 
 
 async def stored_plan(
-    version: dict[str, Any], rows: list[dict[str, Any]] | None = None
+    version: PlanVersionDetail, rows: list[SessionDetail] | None = None
 ) -> tuple[Instance, dict[int, list[dt.date]]]:
     """The model's instance for a stored version and its sessions as the model sees them (venue index → dates)."""
-    rows = rows if rows is not None else await sessions_of(version["id"])
+    rows = rows if rows is not None else await sessions_of(version.id)
     parameters = parameters_from_row(version, await seasonality(), await planner_factors())
-    instance = prepare(
-        await plan_input(parameters, [LockedSession(r["venue.venue_id"], r["date"]) for r in rows if r["locked"]])
-    )
+    instance = prepare(await plan_input(parameters, [LockedSession(r.venue_id, r.date) for r in rows if r.locked]))
     index_of = {v.candidate.venue_id: i for i, v in enumerate(instance.venues)}
     chosen: dict[int, list[dt.date]] = defaultdict(list)
     for row in rows:
-        if row["venue.venue_id"] in index_of:
-            chosen[index_of[row["venue.venue_id"]]].append(row["date"])
+        if row.venue_id in index_of:
+            chosen[index_of[row.venue_id]].append(row.date)
     return instance, chosen
 
 
@@ -446,14 +561,14 @@ async def refresh(version_id: int) -> None:
     instance, chosen = await stored_plan(version, rows)
     described = {(s.venue_id, s.date): s for s in describe_sessions(instance, chosen)}
     objective = evaluate_reach(instance, chosen)
-    bound = max(version["bound"] or objective, objective)
+    bound = max(version.bound or objective, objective)
     async with write_transaction():
         for row in rows:
-            session = described.get((row["venue.venue_id"], row["date"]))
+            session = described.get((row.venue_id, row.date))
             if session:
                 await Session.update(
                     {Session.reason: session.reason, Session.expected_applicants: session.expected_applicants}
-                ).where(Session.id == row["id"])
+                ).where(Session.id == row.id)
         await PlanVersion.update(
             {
                 PlanVersion.objective: objective,
@@ -466,26 +581,27 @@ async def refresh(version_id: int) -> None:
 
 
 async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
-    session = await _session(session_id)
-    await _editable(session["version"])
+    """Lock a session (re-planning keeps it as it is) or unlock it."""
     async with write_transaction():
+        session = await session_detail(session_id)
+        await _editable(session.version)
         await Session.update({Session.locked: locked}).where(Session.id == session_id)
         await record_event(
             actor,
             "session.locked" if locked else "session.unlocked",
             "session",
             session_id,
-            f"{session['venue.name']} {session['date'].isoformat()}",
-            scope=plan_scope(session["version.plan"]),
+            f"{session.venue_name} {session.date.isoformat()}",
+            scope=plan_scope(session.plan),
         )
 
 
 async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None:
     """Move a session to another date at the same venue."""
-    session = await _session(session_id)
-    version = await _editable(session["version"])
-    _venue, window = await check_session(version, session["venue.venue_id"], new_date, ignore_session=session_id)
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
+        _venue, window = await check_session(version, session.venue_id, new_date, ignore_session=session_id)
         await Session.update(
             {
                 Session.date: new_date,
@@ -499,19 +615,19 @@ async def move_session(actor: Actor, session_id: int, new_date: dt.date) -> None
             "session.moved",
             "session",
             session_id,
-            session["venue.name"],
-            {"date": {"before": session["date"].isoformat(), "after": new_date.isoformat()}},
-            scope=plan_scope(session["version.plan"]),
+            session.venue_name,
+            {"date": {"before": session.date.isoformat(), "after": new_date.isoformat()}},
+            scope=plan_scope(session.plan),
         )
-    await refresh(version["id"])
+    await refresh(version.id)
 
 
 async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
     """Hold a session at another venue on the same date."""
-    session = await _session(session_id)
-    version = await _editable(session["version"])
-    venue, window = await check_session(version, venue_id, session["date"], ignore_session=session_id)
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
+        venue, window = await check_session(version, venue_id, session.date, ignore_session=session_id)
         await Session.update({Session.venue: venue["id"], Session.start: window[0], Session.end: window[1]}).where(
             Session.id == session_id
         )
@@ -520,34 +636,35 @@ async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
             "session.venue_swapped",
             "session",
             session_id,
-            session["date"].isoformat(),
-            {"venue": {"before": session["venue.venue_id"], "after": venue_id}},
-            scope=plan_scope(session["version.plan"]),
+            session.date.isoformat(),
+            {"venue": {"before": session.venue_id, "after": venue_id}},
+            scope=plan_scope(session.plan),
         )
-    await refresh(version["id"])
+    await refresh(version.id)
 
 
 async def remove_session(actor: Actor, session_id: int) -> None:
-    session = await _session(session_id)
-    version = await _editable(session["version"])
+    """Take a session out of a draft."""
     async with write_transaction():
+        session = await session_detail(session_id)
+        version = await _editable(session.version)
         await Session.delete().where(Session.id == session_id)
         await record_event(
             actor,
             "session.removed",
             "session",
             session_id,
-            f"{session['venue.name']} {session['date'].isoformat()}",
-            scope=plan_scope(session["version.plan"]),
+            f"{session.venue_name} {session.date.isoformat()}",
+            scope=plan_scope(session.plan),
         )
-    await refresh(version["id"])
+    await refresh(version.id)
 
 
 async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.date) -> int:
-    version = await _editable(version_id)
-    venue, window = await check_session(version, venue_id, date)
-    parameters = parameters_from_row(version)
+    """Add a session to a draft, checked against every rule of the model and locked."""
     async with write_transaction():
+        version = await _editable(version_id)
+        venue, window = await check_session(version, venue_id, date)
         session = Session(
             version=version_id,
             venue=venue["id"],
@@ -555,7 +672,7 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
             start=window[0],
             end=window[1],
             day_type=day_type(date).value,
-            staff=parameters.staff_per_session,
+            staff=parameters_from_row(version).staff_per_session,
             locked=True,
         )
         await session.save()
@@ -565,7 +682,7 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
             "session",
             session.id,
             f"{venue['name']} {date.isoformat()}",
-            scope=plan_scope(version["plan"]),
+            scope=plan_scope(version.plan),
         )
     await refresh(version_id)
     return session.id
@@ -573,96 +690,80 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
 
 async def request_replan(actor: Actor, version_id: int) -> None:
     """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
-    version = await _editable(version_id)
     async with write_transaction():
+        version = await _editable(version_id)
         await PlanVersion.update(
             {PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {"heartbeat": time.time()}}
         ).where(PlanVersion.id == version_id)
-        await record_event(
-            actor, "plan.replan_requested", "plan_version", version_id, scope=plan_scope(version["plan"])
-        )
+        await record_event(actor, "plan.replan_requested", "plan_version", version_id, scope=plan_scope(version.plan))
 
 
-def month_summary(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def month_summary(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[MonthSummary]:
     """Per month: weekday and holiday sessions against the quotas, and expected applicants."""
     parameters = parameters_from_row(version)
     months, quotas, _dates = monthly_quotas(parameters)
     summary = []
     for month in months:
-        in_month = [s for s in sessions if month_key(s["date"]) == month]
-        weekday = sum(1 for s in in_month if s["day_type"] == "weekday")
-        holiday = len(in_month) - weekday
+        in_month = [s for s in sessions if month_key(s.date) == month]
+        weekday = sum(1 for s in in_month if s.day_type == DayType.weekday)
         summary.append(
-            {
-                "month": month,
-                "weekday": weekday,
-                "holiday": holiday,
-                "weekday_quota": quotas[(month, DayType.weekday)],
-                "holiday_quota": quotas[(month, DayType.holiday)],
-                "expected": sum(s["expected_applicants"] for s in in_month),
-            }
+            MonthSummary(
+                month=month,
+                weekday=weekday,
+                holiday=len(in_month) - weekday,
+                weekday_quota=quotas[(month, DayType.weekday)],
+                holiday_quota=quotas[(month, DayType.holiday)],
+                expected=sum(s.expected_applicants for s in in_month),
+            )
         )
     return summary
 
 
-async def session_detail(session_id: int) -> dict[str, Any]:
-    """A session with its venue's name, ID and address."""
-    row = (
-        await Session.select(
-            *Session.all_columns(),
-            Session.venue.venue_id,
-            Session.venue.name,
-            Session.venue.address,
-            Session.version.plan,
-        )
-        .where(Session.id == session_id)
-        .first()
-    )
+async def session_detail(session_id: int) -> SessionDetail:
+    """A session with its venue and its plan."""
+    row = await Session.select(*_SESSION_COLUMNS).where(Session.id == session_id).first()
     if row is None:
         raise NotFound(_("That session was not found."))
-    return row
+    return _session_detail(row)
 
 
 async def demand_points() -> list[tuple[float, float]]:
     return [(r["lat"], r["lon"]) for r in await DemandPointRow.select(DemandPointRow.lat, DemandPointRow.lon)]
 
 
-async def result_of(version: dict[str, Any]) -> PlanResult:
+async def result_of(version: PlanVersionDetail) -> PlanResult:
     """A stored version as a PlanResult (for plan.json and the 実施計画書)."""
     parameters = parameters_from_row(version, await seasonality())
     months, quotas, _dates = monthly_quotas(parameters)
     sessions = [
         PlannedSession(
-            date=r["date"],
-            day_type=DayType(r["day_type"]),
-            venue_id=r["venue.venue_id"],
-            venue_name=r["venue.name"],
-            lat=r["venue.lat"],
-            lon=r["venue.lon"],
-            start=r["start"],
-            end=r["end"],
-            expected_applicants=r["expected_applicants"],
-            reason=r["reason"],
-            locked=r["locked"],
-            venue_address=r["venue.address"],
-            venue_kind=r["venue.kind"],
-            staff=r["staff"],
+            date=s.date,
+            day_type=s.day_type,
+            venue_id=s.venue_id,
+            venue_name=s.venue_name,
+            lat=s.venue_lat,
+            lon=s.venue_lon,
+            start=s.start,
+            end=s.end,
+            expected_applicants=s.expected_applicants,
+            reason=s.reason,
+            locked=s.locked,
+            venue_address=s.venue_address,
+            venue_kind=s.venue_kind,
+            staff=s.staff,
         )
-        for r in await sessions_of(version["id"])
+        for s in await sessions_of(version.id)
     ]
     return PlanResult(
-        status=version["status"] or "feasible",
-        objective=version["objective"] or 0.0,
-        bound=version["bound"] or 0.0,
-        solve_seconds=version["solve_seconds"] or 0.0,
+        status=version.status or "feasible",
+        objective=version.objective or 0.0,
+        bound=version.bound or 0.0,
+        solve_seconds=version.solve_seconds or 0.0,
         parameters=parameters,
         sessions=sessions,
         quotas={m: {k.value: quotas[(m, k)] for k in (DayType.weekday, DayType.holiday)} for m in months},
-        shortages=[
-            Shortage(s["month"], DayType(s["day_type"]), s["asked"], s["possible"], s["open_dates"], s["message"])
-            for s in version["shortages"] or []
-        ],
-        notes=list(version["notes"] or []),
+        shortages=list(version.shortages),
+        notes=list(version.notes),
     )
 
 

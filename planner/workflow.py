@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from core.audit import record_event
 from core.db import write_transaction
@@ -20,14 +19,15 @@ from core.roles import CONTRACTORS, REVIEWERS
 from core.settings import get_settings
 from core.tables import Role, StaffUser
 from core.users import Actor
-from planner.services import get_version, plan_scope, session_detail, sessions_of
-from planner.tables import PlanVersion, ReviewSeen, Session, SolveState, VersionState
+from planner.schemas import PlanVersionDetail, SessionDetail, VersionHistoryEntry
+from planner.services import get_version, lock_plan, lock_version, plan_scope, session_detail, sessions_of
+from planner.tables import PlanVersion, ReviewSeen, Session, SessionState, SolveState, VersionState
 
 STATE_TEXT = {
-    "draft": N_("draft"),
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "returned": N_("returned"),
+    VersionState.draft: N_("draft"),
+    VersionState.submitted: N_("submitted"),
+    VersionState.approved: N_("approved"),
+    VersionState.returned: N_("returned"),
 }
 
 
@@ -35,8 +35,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def version_state_text(state: str) -> str:
-    return _(STATE_TEXT[state]) if state in STATE_TEXT else state
+def version_state_text(state: VersionState) -> str:
+    """The translated name of a version's state (下書き, 提出済み, ...)."""
+    return _(STATE_TEXT[state])
 
 
 def _require(actor: Actor, roles: tuple[Role, ...], message: str) -> None:
@@ -66,17 +67,17 @@ async def submit(actor: Actor, version_id: int) -> None:
         )
         if not changed:
             version = await get_version(version_id)
-            if version["state"] == VersionState.submitted.value:
+            if version.state == VersionState.submitted:
                 return  # the same submission again (double click, back button): nothing more to do
-            if version["state"] == VersionState.draft.value:
+            if version.state == VersionState.draft:
                 raise Conflict(_("The planner has not finished this version; submit it when it is solved."))
             raise InvalidTransition(
                 _("This version is {state}; only a draft can be submitted.").format(
-                    state=version_state_text(version["state"])
+                    state=version_state_text(version.state)
                 )
             )
         version = await get_version(version_id)
-        await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version["plan"]))
+        await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version.plan))
         await notify(
             await emails_of_role(Role.city_reviewer),
             version,
@@ -108,11 +109,11 @@ async def _decide(actor: Actor, version_id: int, revision: int, state: VersionSt
     if changed:
         return
     version = await get_version(version_id)
-    if version["state"] != VersionState.submitted.value:
+    if version.state != VersionState.submitted:
         raise InvalidTransition(
             _(
                 "This version is {state}; only a submitted version can be approved or returned; reload to see it."
-            ).format(state=version_state_text(version["state"]))
+            ).format(state=version_state_text(version.state))
         )
     raise Conflict(_("The version changed since you opened it (someone else acted on it); reload to see it."))
 
@@ -124,7 +125,7 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
         version = await get_version(version_id)
         await record_event(
-            actor, "plan.approved", "plan_version", version_id, comment.strip(), scope=plan_scope(version["plan"])
+            actor, "plan.approved", "plan_version", version_id, comment.strip(), scope=plan_scope(version.plan)
         )
         await publish(PlanApproved(version_id, actor.id))  # booking publishes the booths in this transaction
         await notify(
@@ -148,23 +149,23 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
         old = await get_version(version_id)
         last = (
             await PlanVersion.select(PlanVersion.number)
-            .where(PlanVersion.plan == old["plan"])
+            .where(PlanVersion.plan == old.plan)
             .order_by(PlanVersion.number, ascending=False)
             .first()
         )
         new = PlanVersion(
-            plan=old["plan"],
+            plan=old.plan,
             number=last["number"] + 1,
             state=VersionState.draft.value,
-            parameters=old["parameters"],
+            parameters=dict(old.parameters),
             solve_state=SolveState.done.value,
-            status=old["status"],
-            objective=old["objective"],
-            bound=old["bound"],
-            gap=old["gap"],
-            solve_seconds=old["solve_seconds"],
-            shortages=old["shortages"],
-            notes=old["notes"],
+            status=old.status,
+            objective=old.objective,
+            bound=old.bound,
+            gap=old.gap,
+            solve_seconds=old.solve_seconds,
+            shortages=[s.as_json() for s in old.shortages],
+            notes=list(old.notes),
             based_on=version_id,
             created_by=actor.id,
         )
@@ -181,7 +182,7 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
             version_id,
             comment.strip(),
             {"new_version": {"after": new.number}},
-            scope=plan_scope(old["plan"]),
+            scope=plan_scope(old.plan),
         )
         await notify(
             await contractor_emails(old),
@@ -200,6 +201,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
     moves what must change and re-plans the rest, then submits the change for review. Returns the new version."""
     _require(actor, CONTRACTORS, _("Only contractor staff and leads change plans."))
     async with write_transaction():
+        await lock_plan(plan_id)  # two changes started at once make one new version
         latest = (
             await PlanVersion.select(PlanVersion.id)
             .where(PlanVersion.plan == plan_id)
@@ -209,24 +211,26 @@ async def start_change(actor: Actor, plan_id: int) -> int:
         if latest is None:
             raise InvalidTransition(_("That plan was not found."))
         old = await get_version(latest["id"])
-        if old["state"] != VersionState.approved.value:
+        if old.state != VersionState.approved:
             raise InvalidTransition(_("Only an approved plan is changed this way; edit the draft instead."))
         new = PlanVersion(
             plan=plan_id,
-            number=old["number"] + 1,
+            number=old.number + 1,
             state=VersionState.draft.value,
-            parameters=old["parameters"],
+            parameters=dict(old.parameters),
             solve_state=SolveState.done.value,
-            status=old["status"],
-            objective=old["objective"],
-            bound=old["bound"],
-            gap=old["gap"],
-            solve_seconds=old["solve_seconds"],
-            based_on=old["id"],
+            status=old.status,
+            objective=old.objective,
+            bound=old.bound,
+            gap=old.gap,
+            solve_seconds=old.solve_seconds,
+            based_on=old.id,
             created_by=actor.id,
         )
         await new.save()
-        sessions = await Session.select().where((Session.version == old["id"]) & (Session.state != "cancelled"))
+        sessions = await Session.select().where(
+            (Session.version == old.id) & (Session.state != SessionState.cancelled.value)
+        )
         if sessions:
             await Session.insert(
                 *[
@@ -235,9 +239,9 @@ async def start_change(actor: Actor, plan_id: int) -> int:
                             **{k: v for k, v in s.items() if k != "id"},
                             "version": new.id,
                             "locked": True,
-                            "state": "planned",
+                            "state": SessionState.planned.value,
                             "reviewer_comment": "",
-                            "origin": s["id"] if s["state"] == "published" else s["origin"],
+                            "origin": s["id"] if s["state"] == SessionState.published else s["origin"],
                         }
                     )
                     for s in sessions
@@ -249,7 +253,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
             "plan_version",
             new.id,
             "",
-            {"based_on": {"after": old["id"]}},
+            {"based_on": {"after": old.id}},
             scope=plan_scope(plan_id),
         )
     return new.id
@@ -258,14 +262,15 @@ async def start_change(actor: Actor, plan_id: int) -> int:
 async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
     _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
-    session = await session_detail(session_id)
-    version = await get_version(session["version"])
-    if version["state"] != VersionState.submitted.value:
-        raise InvalidTransition(_("Comments are made while a version is submitted for review."))
     async with write_transaction():
+        session = await session_detail(session_id)
+        await lock_version(session.version)
+        version = await get_version(session.version)
+        if version.state != VersionState.submitted:
+            raise InvalidTransition(_("Comments are made while a version is submitted for review."))
         await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
         await record_event(
-            actor, "session.commented", "session", session_id, text.strip()[:200], scope=plan_scope(version["plan"])
+            actor, "session.commented", "session", session_id, text.strip()[:200], scope=plan_scope(version.plan)
         )
 
 
@@ -305,20 +310,28 @@ class Change:
     """One difference between two versions: added, removed, moved (date) or venue (another venue)."""
 
     kind: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: SessionDetail | None
+    after: SessionDetail | None
 
     @property
     def comment(self) -> str:
-        return (self.after or {}).get("reviewer_comment") or (self.before or {}).get("reviewer_comment") or ""
+        """The city's comment on the session, after the change or else before it."""
+        return (self.after and self.after.reviewer_comment) or (self.before and self.before.reviewer_comment) or ""
+
+    @property
+    def date(self) -> dt.date:
+        """The date the change is sorted by: the new one, or the removed session's."""
+        session = self.after or self.before
+        assert session is not None  # a change has a session on at least one side
+        return session.date
 
 
 async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
     """What changed from one version to another: sessions added, removed, moved in time (same venue) or to another
     venue (same date); unchanged sessions are left out."""
 
-    def key(s: dict[str, Any]) -> tuple[Any, Any]:
-        return s["venue"], s["date"]
+    def key(s: SessionDetail) -> tuple[int, dt.date]:
+        return s.venue, s.date
 
     old = {key(s): s for s in await sessions_of(old_version_id)}
     new = {key(s): s for s in await sessions_of(new_version_id)}
@@ -326,8 +339,8 @@ async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
     added = [s for k, s in new.items() if k not in old]
     changes: list[Change] = []
     for kind, match in (
-        ("moved", lambda a, b: a["venue"] == b["venue"]),
-        ("venue", lambda a, b: a["date"] == b["date"]),
+        ("moved", lambda a, b: a.venue == b.venue),
+        ("venue", lambda a, b: a.date == b.date),
     ):
         for before in list(removed):
             after = next((s for s in added if match(before, s)), None)
@@ -336,11 +349,11 @@ async def differences(old_version_id: int, new_version_id: int) -> list[Change]:
                 removed.remove(before)
                 added.remove(after)
     changes += [Change("removed", s, None) for s in removed] + [Change("added", None, s) for s in added]
-    changes.sort(key=lambda c: ((c.after or c.before)["date"], c.kind))
+    changes.sort(key=lambda c: (c.date, c.kind))
     return changes
 
 
-async def history(plan_id: int) -> list[dict[str, Any]]:
+async def history(plan_id: int) -> list[VersionHistoryEntry]:
     """Every version of a plan with who submitted and who decided it, and when."""
     versions = (
         await PlanVersion.select(
@@ -358,10 +371,20 @@ async def history(plan_id: int) -> list[dict[str, Any]]:
         .order_by(PlanVersion.number)
     )
     names = {row["id"]: row["display_name"] for row in await StaffUser.select(StaffUser.id, StaffUser.display_name)}
-    for version in versions:
-        version["submitted_by_name"] = names.get(version["submitted_by"], "")
-        version["decided_by_name"] = names.get(version["decided_by"], "")
-    return versions
+    return [
+        VersionHistoryEntry(
+            id=v["id"],
+            number=v["number"],
+            state=VersionState(v["state"]),
+            review_comment=v["review_comment"],
+            created_at=v["created_at"],
+            submitted_at=v["submitted_at"],
+            submitted_by_name=names.get(v["submitted_by"], ""),
+            decided_at=v["decided_at"],
+            decided_by_name=names.get(v["decided_by"], ""),
+        )
+        for v in versions
+    ]
 
 
 async def emails_of_role(*roles: Role) -> list[str]:
@@ -371,25 +394,25 @@ async def emails_of_role(*roles: Role) -> list[str]:
     return [row["email"] for row in rows]
 
 
-async def contractor_emails(version: dict[str, Any]) -> list[str]:
+async def contractor_emails(version: PlanVersionDetail) -> list[str]:
     """The submitter and every contractor lead."""
     emails = set(await emails_of_role(Role.contractor_lead))
-    if version.get("submitted_by"):
-        submitter = await StaffUser.select(StaffUser.email).where(StaffUser.id == version["submitted_by"]).first()
+    if version.submitted_by:
+        submitter = await StaffUser.select(StaffUser.email).where(StaffUser.id == version.submitted_by).first()
         if submitter and submitter["email"]:
             emails.add(submitter["email"])
     return sorted(emails)
 
 
 async def notify(
-    recipients: list[str], version: dict[str, Any], subject: str, body: str, actor: Actor, **params: str
+    recipients: list[str], version: PlanVersionDetail, subject: str, body: str, actor: Actor, **params: str
 ) -> None:
     """Queue one email per recipient in the outbox (sent after the transaction commits)."""
-    url = f"{get_settings().base_url}/staff/plans/{version['plan']}"
+    url = f"{get_settings().base_url}/staff/plans/{version.plan}"
     for recipient in recipients:
         await queue_email(
             recipient,
-            subject.format(n=version["number"]),
-            body.format(who=actor.display_name, n=version["number"], url=url, **params),
+            subject.format(n=version.number),
+            body.format(who=actor.display_name, n=version.number, url=url, **params),
             kind="plan.review",
         )

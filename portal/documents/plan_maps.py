@@ -12,7 +12,7 @@ from core.i18n import N_
 from core.i18n import gettext as _
 from planner import services
 from planner.reach import coverage
-from planner.tables import PlanVersion
+from planner.schemas import PlanVersionDetail, SessionDetail
 from portal.documents.maps import base_map, centre_of, template_literal_text
 from portal.web.urls import venue_url
 
@@ -57,24 +57,19 @@ def coverage_colour(value: float) -> str:
     return COVERAGE_COLOURS[4]
 
 
-async def _coverage_of(version: dict[str, Any]) -> tuple[list[Any], list[float]]:
+async def _coverage_of(version: PlanVersionDetail) -> tuple[list[Any], list[float]]:
     instance, chosen = await services.stored_plan(version)
     return instance.demand, coverage(instance, chosen)
 
 
-async def plan_map_html(version: dict[str, Any]) -> str:
+async def plan_map_html(version: PlanVersionDetail) -> str:
     """A complete HTML page with the sessions and the demand layers."""
-    sessions = await services.sessions_of(version["id"])
+    sessions = await services.sessions_of(version.id)
     demand, after = await _coverage_of(version)
-    previous = (
-        await PlanVersion.select(PlanVersion.id)
-        .where((PlanVersion.plan == version["plan"]) & (PlanVersion.number < version["number"]))
-        .order_by(PlanVersion.number, ascending=False)
-        .first()
-    )
-    before = (await _coverage_of(await services.get_version(previous["id"])))[1] if previous else [0.0] * len(demand)
+    previous = await services.previous_version(version)
+    before = (await _coverage_of(previous))[1] if previous else [0.0] * len(demand)
 
-    points = [(s["venue.lat"], s["venue.lon"]) for s in sessions] or [(p.lat, p.lon) for p in demand]
+    points = [(s.venue_lat, s.venue_lon) for s in sessions] or [(p.lat, p.lon) for p in demand]
     fmap = base_map(centre_of(points))
     before_label = _("Reach before (previous version)") if previous else _("Reach before (no booths)")
     for label, values, show in ((before_label, before, False), (_("Reach after (this version)"), after, True)):
@@ -89,30 +84,30 @@ async def plan_map_html(version: dict[str, Any]) -> str:
                 fill_opacity=0.85,
                 tooltip=template_literal_text(f"{point.name} {value:.1f}"),
             ).add_to(layer)
-    by_venue: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_venue: dict[str, list[SessionDetail]] = defaultdict(list)
     for session in sessions:
-        by_venue[session["venue.venue_id"]].append(session)
+        by_venue[session.venue_id].append(session)
     booths = folium.FeatureGroup(name=_("Sessions (colour: month)"), show=True).add_to(fmap)
     link_text = _("Open the venue page")
     for venue_id, visits in by_venue.items():
         first = visits[0]
-        dates = ", ".join(s["date"].strftime("%-m/%-d") for s in visits)
+        dates = ", ".join(s.date.strftime("%-m/%-d") for s in visits)
         popup = (
-            f"<strong>{template_literal_text(first['venue.name'])}</strong><br>"
+            f"<strong>{template_literal_text(first.venue_name)}</strong><br>"
             f"{template_literal_text(dates)}<br>"
             f'<a href="{template_literal_text(venue_url(venue_id))}" target="_top">'
             f"{template_literal_text(link_text)}</a>"
         )
         folium.CircleMarker(
-            location=[first["venue.lat"], first["venue.lon"]],
+            location=[first.venue_lat, first.venue_lon],
             radius=7 + 2 * (len(visits) - 1),
             color="#ffffff",
             weight=2,
             fill=True,
-            fill_color=month_colour(first["date"].month),
+            fill_color=month_colour(first.date.month),
             fill_opacity=0.95,
             popup=folium.Popup(popup, max_width=320),
-            tooltip=template_literal_text(f"{first['venue.name']} ({dates})"),
+            tooltip=template_literal_text(f"{first.venue_name} ({dates})"),
             class_name="session-marker",
         ).add_to(booths)
     folium.LayerControl(collapsed=False).add_to(fmap)

@@ -7,10 +7,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from core.errors import NotFound
-from core.i18n import gettext as _
-from planner import invitations
-from planner.tables import Plan
+from planner import invitations, services
 from portal.web.templating import page
 
 
@@ -22,7 +19,5 @@ class PlanInvitationController(Controller):
 
     @get("/", name="plan_invitations")
     async def list(self, request: Request, plan_id: FromPath[int]) -> Template:
-        plan = await Plan.select(Plan.id, Plan.title).where(Plan.id == plan_id).first()
-        if plan is None:
-            raise NotFound(_("That plan was not found."))
+        plan = await services.get_plan(plan_id)
         return page(request, "staff/plans/invitations.html", plan=plan, **await invitations.plan_invitations(plan_id))

@@ -16,26 +16,28 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
+from booking.booths import slot_counts
 from core import clock
-from core.calendar import day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.calendar import DayType, day_type, fiscal_year, fiscal_year_period, is_year_end_closure, national_holiday_name
+from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
 from planner.jobs import queue_solve
-from planner.model import Parameters
-from planner.tables import Plan, SolveState
+from planner.model import PARAMETER_DEFAULTS, Parameters
+from planner.month_overrides import parse_month_overrides
+from planner.schemas import PlanVersionDetail, SessionDetail
+from planner.tables import SessionState, SolveState, VersionState
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.web import forms
 from portal.web.guards import requires
 from portal.web.security import map_frame_policy
 from portal.web.templating import page
-from venues.facility_list import CANDIDATE_KINDS
-from venues.tables import Venue
 
 WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
+FORM_PARAMETERS = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds")
 
 
 def parameters_from_form(form: Any) -> tuple[str, Parameters]:
@@ -44,50 +46,32 @@ def parameters_from_form(form: Any) -> tuple[str, Parameters]:
     start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
     end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
     numbers = {}
-    for name, default in (
-        ("weekday_per_month", 6),
-        ("holiday_per_month", 6),
-        ("teams", 1),
-        ("min_gap_days", 14),
-        ("time_limit_seconds", 60),
-    ):
+    for name in FORM_PARAMETERS:
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
-        numbers[name] = default if value is None else value
+        numbers[name] = PARAMETER_DEFAULTS[name] if value is None else value
     overrides: dict[str, dict[str, int]] = {}
-    for line in forms.text(form, "month_overrides").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            month, _sep, rest = line.partition(" ")
-            dt.date.fromisoformat(month + "-01")
-            entry = overrides.setdefault(month, {})
-            for part in rest.replace(",", " ").split():
-                key, _eq, number = part.partition("=")
-                if key not in ("weekday", "holiday"):
-                    raise ValueError(key)
-                entry[key] = int(number)
-        except ValueError:
-            errors["month_overrides"] = _("Write one month per line, e.g. 2027-08 weekday=4 holiday=6.")
-            break
+    try:
+        overrides = parse_month_overrides(forms.text(form, "month_overrides").splitlines())
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     parameters = Parameters(
         start=start,
         end=end,
-        month_overrides=overrides,  # type: ignore[arg-type]
+        month_overrides=overrides,
         **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
     )
     services.validate_parameters(parameters)
     return forms.text(form, "title"), parameters
 
 
-def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[dict[str, Any]]:
     """Month calendars (weeks of days) with the sessions on their dates."""
     parameters = services.parameters_from_row(version)
-    by_date: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    by_date: dict[dt.date, list[SessionDetail]] = defaultdict(list)
     for session in sessions:
-        by_date[session["date"]].append(session)
+        by_date[session.date].append(session)
     grids = []
     year, month = parameters.start.year, parameters.start.month
     cal = calendar.Calendar(firstweekday=WEEK_START)
@@ -100,7 +84,7 @@ def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list
                         "date": day,
                         "in_month": day.month == month,
                         "in_period": parameters.start <= day <= parameters.end,
-                        "holiday": day_type(day).value == "holiday",
+                        "holiday": day_type(day) == DayType.holiday,
                         "holiday_name": national_holiday_name(day),
                         "closed": is_year_end_closure(day),
                         "sessions": by_date.get(day, []),
@@ -115,41 +99,19 @@ def month_grids(version: dict[str, Any], sessions: list[dict[str, Any]]) -> list
     return grids
 
 
-async def slot_counts(session_ids: list[int]) -> dict[int, int]:
-    """How many bookable slots each published session has."""
-    from booking.tables import Slot
-
-    if not session_ids:
-        return {}
-    counts: dict[int, int] = defaultdict(int)
-    for row in await Slot.select(Slot.session).where(Slot.session.is_in(session_ids)):
-        counts[row["session"]] += 1
-    return dict(counts)
-
-
 async def plan_context(plan_id: int) -> dict[str, Any]:
-    plan = await Plan.select().where(Plan.id == plan_id).first()
-    if plan is None:
-        raise NotFound(_("That plan was not found."))
+    plan = await services.get_plan(plan_id)
     version = await services.latest_version(plan_id)
-    sessions = await services.sessions_of(version["id"])
+    sessions = await services.sessions_of(version.id)
     return {
         "plan": plan,
         "version": version,
         "sessions": sessions,
-        "slots": await slot_counts([s["id"] for s in sessions if s["state"] == "published"]),
+        "slots": await slot_counts([s.id for s in sessions if s.state == SessionState.published]),
         "summary": services.month_summary(version, sessions),
         "grids": month_grids(version, sessions),
-        "solving": version["solve_state"] in (SolveState.queued.value, SolveState.running.value),
+        "solving": version.solving,
     }
-
-
-async def candidate_venues() -> list[dict[str, Any]]:
-    return (
-        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
-        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
-        .order_by(Venue.name)
-    )
 
 
 async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[str, Any]:
@@ -159,22 +121,23 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     version = context["version"]
     is_reviewer = actor.role in REVIEWERS
     changes, seen = [], None
-    if is_reviewer and version["state"] == "submitted":
+    if is_reviewer and version.state == VersionState.submitted:
         # What changed since the version this reviewer last saw, or else since the approved plan (a change).
-        seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version["id"])
-        if seen and seen != version["id"]:
-            changes = await workflow.differences(seen, version["id"])
-        await workflow.mark_seen(actor, plan_id, version["id"])
+        seen = await workflow.last_seen(actor, plan_id) or await workflow.last_approved(plan_id, version.id)
+        if seen and seen != version.id:
+            changes = await workflow.differences(seen, version.id)
+        await workflow.mark_seen(actor, plan_id, version.id)
     previous = None
-    if version["based_on"]:
-        previous = await services.get_version(version["based_on"])
+    if version.based_on:
+        previous = await services.get_version(version.based_on)
+    draft = version.state == VersionState.draft
     return {
         **context,
-        "venues": await candidate_venues(),
-        "can_edit": actor.role in EDITORS and version["state"] == "draft",
-        "can_submit": actor.role in CONTRACTORS and version["state"] == "draft" and version["solve_state"] == "done",
-        "can_decide": is_reviewer and version["state"] == "submitted",
-        "can_change": actor.role in CONTRACTORS and version["state"] == "approved",
+        "venues": await services.candidate_venues(),
+        "can_edit": actor.role in EDITORS and draft,
+        "can_submit": actor.role in CONTRACTORS and draft and version.solve_state == SolveState.done,
+        "can_decide": is_reviewer and version.state == VersionState.submitted,
+        "can_change": actor.role in CONTRACTORS and version.state == VersionState.approved,
         "changes": changes,
         "seen_version": seen,
         "previous": previous,
@@ -191,10 +154,8 @@ class PlanController(Controller):
 
     @get("/", name="plan_list")
     async def list(self, request: Request) -> Template:
-        plans = await Plan.select().order_by(Plan.start, ascending=False)
-        versions = {}
-        for plan in plans:
-            versions[plan["id"]] = await services.latest_version(plan["id"])
+        plans = await services.list_plans()
+        versions = {plan.id: await services.latest_version(plan.id) for plan in plans}
         return page(
             request,
             "staff/plans/list.html",
@@ -210,11 +171,7 @@ class PlanController(Controller):
             "title": _("Implementation plan FY{year}").format(year=start.year),
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "weekday_per_month": 6,
-            "holiday_per_month": 6,
-            "teams": 1,
-            "min_gap_days": 14,
-            "time_limit_seconds": 60,
+            **{name: f"{PARAMETER_DEFAULTS[name]:g}" for name in FORM_PARAMETERS},
             "month_overrides": "",
         }
         return page(request, "staff/plans/new.html", form=form, errors={})
@@ -236,7 +193,7 @@ class PlanController(Controller):
             )
         await queue_solve(version_id)
         version = await services.get_version(version_id)
-        return Redirect(path=f"/staff/plans/{version['plan']}", status_code=303)
+        return Redirect(path=f"/staff/plans/{version.plan}", status_code=303)
 
     @get("/{plan_id:int}", name="plan_detail")
     async def detail(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
@@ -247,19 +204,19 @@ class PlanController(Controller):
         version = await services.latest_version(plan_id)
         return Response(
             content={
-                "solve_state": version["solve_state"],
-                "progress": version["progress"],
-                "status": version["status"],
-                "objective": version["objective"],
-                "bound": version["bound"],
-                "error": version["error"],
+                "solve_state": version.solve_state.value,
+                "progress": dict(version.progress),
+                "status": version.status,
+                "objective": version.objective,
+                "bound": version.bound,
+                "error": version.error,
             }
         )
 
     @get("/{plan_id:int}/map", name="plan_map")
     async def map_page(self, request: Request, plan_id: FromPath[int]) -> Template:
         context = await plan_context(plan_id)
-        months = sorted({(s["date"].year, s["date"].month) for s in context["sessions"]})
+        months = sorted({(s.date.year, s.date.month) for s in context["sessions"]})
         return page(
             request,
             "staff/plans/map.html",
@@ -319,8 +276,8 @@ class PlanController(Controller):
     @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
-        await services.request_replan(actor, version["id"])
-        await queue_solve(version["id"])
+        await services.request_replan(actor, version.id)
+        await queue_solve(version.id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])
@@ -332,7 +289,7 @@ class PlanController(Controller):
             if date is None:
                 raise ValidationFailed(errors["date"], errors)
             version = await services.latest_version(plan_id)
-            await services.add_session(actor, version["id"], forms.text(form, "venue_id"), date)
+            await services.add_session(actor, version.id, forms.text(form, "venue_id"), date)
         except DomainError as exc:
             return page(
                 request,
@@ -352,14 +309,14 @@ class SessionController(Controller):
 
     async def _render(self, request: Request, session_id: int, status_code: int = 200, **context: Any) -> Template:
         session = await services.session_detail(session_id)
-        version = await services.get_version(session["version"])
+        version = await services.get_version(session.version)
         return page(
             request,
             "staff/plans/session.html",
             status_code=status_code,
             session=session,
             version=version,
-            venues=await candidate_venues(),
+            venues=await services.candidate_venues(),
             **context,
         )
 
@@ -373,7 +330,6 @@ class SessionController(Controller):
         """Apply one edit to a draft's session; a refused edit shows the session page with the reason."""
         form = await request.form()
         session = await services.session_detail(session_id)
-        version = await services.get_version(session["version"])
         try:
             await change(form)
         except DomainError as exc:
@@ -386,7 +342,7 @@ class SessionController(Controller):
                 form=dict(form),
             )
         anchor = "" if action == "remove" else f"#session-{session_id}"
-        return Redirect(path=f"/staff/plans/{version['plan']}{anchor}", status_code=303)
+        return Redirect(path=f"/staff/plans/{session.plan}{anchor}", status_code=303)
 
     @post("/{session_id:int}/lock")
     async def lock(

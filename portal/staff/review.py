@@ -28,7 +28,7 @@ class ReviewController(Controller):
     @post("/{plan_id:int}/submit", guards=[requires(*CONTRACTORS)])
     async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
-        await workflow.submit(actor, version["id"])
+        await workflow.submit(actor, version.id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/change", guards=[requires(*CONTRACTORS)])

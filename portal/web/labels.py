@@ -9,6 +9,8 @@ from __future__ import annotations
 from core.calendar import is_national_holiday
 from core.i18n import N_
 from core.i18n import gettext as _
+from planner.schemas import PlanVersionDetail
+from planner.tables import SolveState, VersionState
 
 ACTION_LABELS: dict[str, str] = {
     "venue.updated": N_("Venue edited"),
@@ -66,19 +68,19 @@ CHANGE_LABELS: dict[str, str] = {
     "venue": N_("Moved to another venue"),
 }
 
-VERSION_STATE_LABELS: dict[str, str] = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "approved": N_("Approved"),
-    "returned": N_("Returned"),
+VERSION_STATE_LABELS: dict[VersionState, str] = {
+    VersionState.draft: N_("Draft"),
+    VersionState.submitted: N_("Submitted"),
+    VersionState.approved: N_("Approved"),
+    VersionState.returned: N_("Returned"),
 }
 
-SOLVE_STATE_LABELS: dict[str, str] = {
-    "idle": N_("Not solved"),
-    "queued": N_("Waiting for the planner"),
-    "running": N_("Solving"),
-    "done": N_("Solved"),
-    "failed": N_("Failed"),
+SOLVE_STATE_LABELS: dict[SolveState, str] = {
+    SolveState.idle: N_("Not solved"),
+    SolveState.queued: N_("Waiting for the planner"),
+    SolveState.running: N_("Solving"),
+    SolveState.done: N_("Solved"),
+    SolveState.failed: N_("Failed"),
 }
 
 WEEKDAY_LABELS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -153,16 +155,16 @@ def field_label(name: str) -> str:
     return _label(FIELD_LABELS, name)
 
 
-def version_state_label(state: str) -> str:
-    return _(VERSION_STATE_LABELS[state]) if state in VERSION_STATE_LABELS else state
+def version_state_label(state: VersionState) -> str:
+    """The translated name of a version's state (下書き, 提出済み, ...)."""
+    return _(VERSION_STATE_LABELS[state])
 
 
-def solve_label(version: dict) -> str:
+def solve_label(version: PlanVersionDetail) -> str:
     """The solver's state of a version, with its result when solved (e.g. 最適（証明済み）)."""
-    state = version.get("solve_state", "")
-    if state == "done":
-        return _("Optimal (proven)") if version.get("status") == "optimal" else _("Feasible (not proven optimal)")
-    return _(SOLVE_STATE_LABELS[state]) if state in SOLVE_STATE_LABELS else state
+    if version.solve_state == SolveState.done:
+        return _("Optimal (proven)") if version.status == "optimal" else _("Feasible (not proven optimal)")
+    return _(SOLVE_STATE_LABELS[version.solve_state])
 
 
 def weekday_label(date) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from booking.booths import slot_counts
 from booking.services import slot_times, split_capacity
 from booking.tables import Slot
 from core import outbox
@@ -29,17 +30,18 @@ async def test_approval_publishes_booths_with_slots_and_emails_both_sides(city, 
     inbox = smtp.inbox
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
     assert await outbox.send_pending() == 1  # the reviewer is told
     assert inbox.messages[0][0] == [f"{reviewer.username}@example.jp"]
-    await workflow.approve(reviewer, version["id"], version["revision"])
-    sessions = await Session.select().where(Session.version == version["id"])
+    await workflow.approve(reviewer, version.id, version.revision)
+    sessions = await Session.select().where(Session.version == version.id)
     assert sessions and all(s["state"] == "published" for s in sessions)
     slots = await Slot.select().where(Slot.session.is_in([s["id"] for s in sessions]))
     settings = get_settings()
     per_session = len(slot_times(sessions[0]["date"], sessions[0]["start"], sessions[0]["end"], settings.slot_minutes))
     assert len(slots) == per_session * len(sessions)
+    assert await slot_counts([s["id"] for s in sessions]) == {s["id"]: per_session for s in sessions}
     assert {(s["capacity"], s["walk_in"]) for s in slots} == {
         split_capacity(settings.slot_capacity, settings.walk_in_share)
     }
@@ -53,7 +55,7 @@ async def test_an_smtp_outage_loses_and_duplicates_nothing(city, people, smtp):
     staff = people[Role.contractor_staff]
     version = await solved_version(staff)
     server.stop()
-    await workflow.submit(staff, version["id"])
+    await workflow.submit(staff, version.id)
     assert await outbox.send_pending() == 0
     row = await OutboxMessage.select().first()
     assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
@@ -75,38 +77,38 @@ async def test_a_change_after_approval_cancels_one_booth_and_publishes_its_repla
 
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
-    await workflow.approve(reviewer, version["id"], version["revision"])
-    booths = await Session.select().where(Session.version == version["id"])
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    await workflow.approve(reviewer, version.id, version.revision)
+    booths = await Session.select().where(Session.version == version.id)
     slots_before = {row["id"] for row in await Slot.select(Slot.id)}
     with pytest.raises(InvalidTransition):
         await services.remove_session(staff, booths[0]["id"])  # the approved version itself stays as it is
 
-    change_id = await workflow.start_change(staff, version["plan"])
+    change_id = await workflow.start_change(staff, version.plan)
     draft = await services.sessions_of(change_id)
-    assert len(draft) == len(booths) and all(s["locked"] and s["origin"] for s in draft)
+    assert len(draft) == len(booths) and all(s.locked and s.origin for s in draft)
     cancelled = draft[0]  # the venue cancels this date
-    await add_blackout(staff, cancelled["venue.venue_id"], BlackoutCreate(cancelled["date"], "館の都合"))
-    await services.remove_session(staff, cancelled["id"])
+    await add_blackout(staff, cancelled.venue_id, BlackoutCreate(cancelled.date, "館の都合"))
+    await services.remove_session(staff, cancelled.id)
     await services.request_replan(staff, change_id)
     await services.run_solve(change_id, progress_interval=0.05)
     replanned = await services.sessions_of(change_id)
     assert len(replanned) == len(booths)
-    kept = [s for s in replanned if s["origin"]]
+    kept = [s for s in replanned if s.origin]
     assert len(kept) == len(booths) - 1  # every other booth stays as it was
-    assert all((s["venue"], s["date"]) != (cancelled["venue"], cancelled["date"]) for s in replanned)
+    assert all((s.venue, s.date) != (cancelled.venue, cancelled.date) for s in replanned)
 
     await workflow.submit(staff, change_id)
     change = await services.get_version(change_id)
-    differences = await workflow.differences(version["id"], change_id)
+    differences = await workflow.differences(version.id, change_id)
     assert len(differences) in (1, 2) and {d.kind for d in differences} <= {"moved", "venue", "added", "removed"}
-    await workflow.approve(reviewer, change_id, change["revision"])
+    await workflow.approve(reviewer, change_id, change.revision)
 
-    old_states = {row["id"]: row["state"] for row in await Session.select().where(Session.version == version["id"])}
+    old_states = {row["id"]: row["state"] for row in await Session.select().where(Session.version == version.id)}
     assert sorted(old_states.values()).count("cancelled") == 1
     assert (
-        old_states[[b["id"] for b in booths if (b["venue"], b["date"]) == (cancelled["venue"], cancelled["date"])][0]]
+        old_states[[b["id"] for b in booths if (b["venue"], b["date"]) == (cancelled.venue, cancelled.date)][0]]
         == "cancelled"
     )
     new_states = [row["state"] for row in await Session.select().where(Session.version == change_id)]
@@ -127,21 +129,21 @@ async def test_venue_partners_hear_of_new_and_cancelled_booths_through_the_outbo
     await Venue.update({Venue.partner_email: "kanchou@example.jp"}, force=True)
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
-    await workflow.approve(reviewer, version["id"], version["revision"])
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    await workflow.approve(reviewer, version.id, version.revision)
     partner_mail = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
-    sessions = await Session.select().where(Session.version == version["id"])
+    sessions = await Session.select().where(Session.version == version.id)
     assert len(partner_mail) == len(sessions) and all(m["recipient"] == "kanchou@example.jp" for m in partner_mail)
-    change_id = await workflow.start_change(staff, version["plan"])
+    change_id = await workflow.start_change(staff, version.plan)
     dropped = (await services.sessions_of(change_id))[0]
-    await services.remove_session(staff, dropped["id"])
+    await services.remove_session(staff, dropped.id)
     await workflow.submit(staff, change_id)
     change = await services.get_version(change_id)
-    await workflow.approve(reviewer, change_id, change["revision"])
+    await workflow.approve(reviewer, change_id, change.revision)
     after = await OutboxMessage.select().where(OutboxMessage.kind == "venue.partner")
     (cancellation,) = after[len(partner_mail) :]  # one message only: the dropped booth (the others continue)
-    assert dropped["date"].isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
+    assert dropped.date.isoformat() in cancellation["subject"] and "中止" in cancellation["subject"]
 
 
 async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_booking(city, people, smtp):
@@ -153,10 +155,10 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
 
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
-    await workflow.approve(reviewer, version["id"], version["revision"])
-    booths = await Session.select().where(Session.version == version["id"]).order_by(Session.date)
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    await workflow.approve(reviewer, version.id, version.revision)
+    booths = await Session.select().where(Session.version == version.id).order_by(Session.date)
     doomed, other = booths[0], booths[1]
     doomed_slot = (await Slot.select().where(Slot.session == doomed["id"]).order_by(Slot.start).first())["id"]
     other_slot = (await Slot.select().where(Slot.session == other["id"]).order_by(Slot.start).first())["id"]
@@ -175,16 +177,16 @@ async def test_residents_booked_on_a_cancelled_booth_are_told_and_keep_their_boo
     from venues.schemas import BlackoutCreate
     from venues.services import add_blackout
 
-    change_id = await workflow.start_change(staff, version["plan"])
-    draft = {s["origin"]: s for s in await services.sessions_of(change_id)}
+    change_id = await workflow.start_change(staff, version.plan)
+    draft = {s.origin: s for s in await services.sessions_of(change_id)}
     await add_blackout(
-        staff, doomed["venue"] and draft[doomed["id"]]["venue.venue_id"], BlackoutCreate(doomed["date"], "館の都合")
+        staff, doomed["venue"] and draft[doomed["id"]].venue_id, BlackoutCreate(doomed["date"], "館の都合")
     )
-    await services.remove_session(staff, draft[doomed["id"]]["id"])
+    await services.remove_session(staff, draft[doomed["id"]].id)
     await services.request_replan(staff, change_id)
     await services.run_solve(change_id, progress_interval=0.05)
     await workflow.submit(staff, change_id)
-    await workflow.approve(reviewer, change_id, (await services.get_version(change_id))["revision"])
+    await workflow.approve(reviewer, change_id, (await services.get_version(change_id)).revision)
     await outbox.send_pending()
 
     rebook = [(to, body) for to, body in smtp.inbox.messages if b"choose a new time" in body]
@@ -218,30 +220,30 @@ async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_
 
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
-    await workflow.approve(reviewer, version["id"], version["revision"])
-    booth = await Session.select().where(Session.version == version["id"]).order_by(Session.date).first()
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    await workflow.approve(reviewer, version.id, version.revision)
+    booth = await Session.select().where(Session.version == version.id).order_by(Session.date).first()
     slot = (await Slot.select().where(Slot.session == booth["id"]).order_by(Slot.start))[3]
     booking, _ = await create_booking(
         BookingRequest(slot_id=slot["id"], name_kana="ウツリ ハナ", email="utsuri@example.jp")
     )
-    change_id = await workflow.start_change(staff, version["plan"])
-    copy = [s for s in await services.sessions_of(change_id) if s["origin"] == booth["id"]][0]
+    change_id = await workflow.start_change(staff, version.plan)
+    copy = [s for s in await services.sessions_of(change_id) if s.origin == booth["id"]][0]
     for days in range(1, 60):  # the first later date the model's rules allow
         try:
-            await services.move_session(staff, copy["id"], booth["date"] + dt.timedelta(days=days))
+            await services.move_session(staff, copy.id, booth["date"] + dt.timedelta(days=days))
             break
         except DomainError:
             continue
-    moved_to = (await Session.select(Session.date).where(Session.id == copy["id"]).first())["date"]
+    moved_to = (await Session.select(Session.date).where(Session.id == copy.id).first())["date"]
     assert moved_to != booth["date"]
     await workflow.submit(staff, change_id)
-    await workflow.approve(reviewer, change_id, (await services.get_version(change_id))["revision"])
+    await workflow.approve(reviewer, change_id, (await services.get_version(change_id)).revision)
 
     after = await get_booking(booking.code, manage_token(booking.code))
-    assert after.state == "confirmed" and after.booth.id == copy["id"] and after.booth.state == "published"
+    assert after.state == "confirmed" and after.booth.id == copy.id and after.booth.state == "published"
     assert after.slot_start.date() == moved_to and after.slot_start.time() == booking.slot_start.time()
     notice = await OutboxMessage.select().where(OutboxMessage.kind == "booking.booth_changed")
     assert [m["recipient"] for m in notice] == ["utsuri@example.jp"]
-    assert await Slot.count().where(Slot.session == copy["id"]) == 14
+    assert await Slot.count().where(Slot.session == copy.id) == 14

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from cli.plan import plan as plan_command
+from planner.model import PARAMETER_DEFAULTS
 from tests.conftest import DATA
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
@@ -114,3 +116,26 @@ def test_plan_command_explains_an_impossible_request(tmp_path):
     assert "2027-08: 6 holiday sessions asked, only 5 holiday dates" in result.stderr
     plan = json.loads(out.read_text(encoding="utf-8"))
     assert len(plan["sessions"]) == 5 and plan["shortages"][0]["possible"] == 5
+
+
+def test_plan_command_defaults_are_the_models():
+    defaults = {option.name: option.default for option in plan_command.params}
+    for option, parameter in (
+        ("weekday_per_month", "weekday_per_month"),
+        ("holiday_per_month", "holiday_per_month"),
+        ("teams", "teams"),
+        ("min_gap_days", "min_gap_days"),
+        ("time_limit", "time_limit_seconds"),
+        ("base_rate", "base_rate_per_hour"),
+    ):
+        assert defaults[option] == PARAMETER_DEFAULTS[parameter]
+
+
+def test_plan_command_refuses_a_month_override_in_another_syntax(tmp_path):
+    from click.testing import CliRunner
+
+    arguments = ["--facilities", str(DATA / "public_facilities.csv"), "--demand", str(DATA / "town_points.csv")]
+    arguments += ["--start", "2027-04-01", "--end", "2027-09-30", "--out", str(tmp_path / "plan.json")]
+    result = CliRunner().invoke(plan_command, [*arguments, "--month", "2027-08 weekday=4 holiday=6"])
+    assert result.exit_code == 2 and "--month" in result.output and "YYYY-MM:weekday=N,holiday=N" in result.output
+    assert not (tmp_path / "plan.json").exists()

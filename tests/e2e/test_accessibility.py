@@ -117,11 +117,11 @@ async def test_plan_pages_have_no_accessibility_violations(page, live_server, la
         "/staff/plans/new",
         f"/staff/plans/{plan_id}",
         f"/staff/plans/{plan_id}/map",
-        f"/staff/sessions/{session['id']}",
+        f"/staff/sessions/{session.id}",
     ]:
         await page.goto(live_server + path)
         found[path] = await violations(page)
-    await page.goto(live_server + f"/staff/sessions/{session['id']}")
+    await page.goto(live_server + f"/staff/sessions/{session.id}")
     await page.fill("#move-date", "2027-12-30")
     await page.get_by_role("button", name="移動" if language == "ja" else "Move", exact=True).click()
     found["refused edit"] = await violations(page)

@@ -140,7 +140,7 @@ async def approved_plan(people, *, partners: bool = True) -> dict:
     (``version["no_partner"]``), so that one booth goes uninvited."""
     staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
     version = await solved_version(staff)
-    skipped = (await services.sessions_of(version["id"]))[0]["venue.venue_id"]
+    skipped = (await services.sessions_of(version.id))[0].venue_id
     if partners:
         for venue in await Venue.select(Venue.venue_id).where(Venue.kind == "community_hall"):
             if venue["venue_id"] != skipped:
@@ -150,16 +150,16 @@ async def approved_plan(people, *, partners: bool = True) -> dict:
                         Venue.partner_name: f"{venue['venue_id']} 館長",
                     }
                 ).where(Venue.venue_id == venue["venue_id"])
-    await workflow.submit(staff, version["id"])
-    version = await services.get_version(version["id"])
-    await workflow.approve(reviewer, version["id"], version["revision"])
-    return {**version, "no_partner": skipped}
+    await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    await workflow.approve(reviewer, version.id, version.revision)
+    return {"id": version.id, "plan": version.plan, "no_partner": skipped}
 
 
 async def approve_change(people, change_id: int) -> None:
     await workflow.submit(people[Role.contractor_staff], change_id)
     change = await services.get_version(change_id)
-    await workflow.approve(people[Role.city_reviewer], change_id, change["revision"])
+    await workflow.approve(people[Role.city_reviewer], change_id, change.revision)
 
 
 async def partner_mail(after: int = 0) -> list[dict]:
@@ -374,23 +374,21 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     first_mail = await last_id()
 
     change_id = await workflow.start_change(staff, version["plan"])
-    draft = [s for s in await services.sessions_of(change_id) if s["venue.venue_id"] != version["no_partner"]]
+    draft = [s for s in await services.sessions_of(change_id) if s.venue_id != version["no_partner"]]
     assert len(draft) >= 3, "the plan needs three booths at venues with partners"
     moved, dropped, swapped = draft[:3]
-    old_token = invitations.answer_token(before[moved["origin"]]["id"], before[moved["origin"]]["uid"], 0, "accept")
-    dropped_token = invitations.answer_token(
-        before[dropped["origin"]]["id"], before[dropped["origin"]]["uid"], 0, "decline"
-    )
+    old_token = invitations.answer_token(before[moved.origin]["id"], before[moved.origin]["uid"], 0, "accept")
+    dropped_token = invitations.answer_token(before[dropped.origin]["id"], before[dropped.origin]["uid"], 0, "decline")
     for day in range(1, 31):  # move one booth to any date the rules allow
         try:
-            await services.move_session(staff, moved["id"], dt.date(2027, 6, day))
+            await services.move_session(staff, moved.id, dt.date(2027, 6, day))
             break
         except ValidationFailed:
             continue
     else:
         pytest.fail("no date to move the booth to")
-    await services.remove_session(staff, dropped["id"])
-    await services.swap_venue(staff, swapped["id"], spare["venue_id"])
+    await services.remove_session(staff, dropped.id)
+    await services.swap_venue(staff, swapped.id, spare["venue_id"])
     await approve_change(people, change_id)
 
     mail = await partner_mail(first_mail)
@@ -398,27 +396,25 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     assert sum(by_recipient.values()) == 4  # moved: update; dropped: cancel; swapped: cancel + new invitation
     events = [(m, check_itip(m["calendar"], m["calendar_method"])) for m in mail]
 
-    moved_uid = before[moved["origin"]]["uid"]
+    moved_uid = before[moved.origin]["uid"]
     (update,) = [(m, e) for m, e in events if e.value("UID") == moved_uid]
     assert update[0]["calendar_method"] == "REQUEST" and int(update[1].value("SEQUENCE")) > 0
-    moved_now = (
-        await Session.select().where((Session.version == change_id) & (Session.origin == moved["origin"])).first()
-    )
+    moved_now = await Session.select().where((Session.version == change_id) & (Session.origin == moved.origin)).first()
     assert update[1].one("DTSTART")[1].startswith(moved_now["date"].strftime("%Y%m%d"))
     with using_locale("ja"):  # partners read Japanese
         subject = _("[outreach] Changed: booth at {venue} on {date}").format(
-            venue=moved["venue.name"], date=moved_now["date"].isoformat()
+            venue=moved.venue_name, date=moved_now["date"].isoformat()
         )
-    assert update[0]["subject"] == subject and update[0]["recipient"] == before[moved["origin"]]["partner_email"]
+    assert update[0]["subject"] == subject and update[0]["recipient"] == before[moved.origin]["partner_email"]
 
-    dropped_uid = before[dropped["origin"]]["uid"]
+    dropped_uid = before[dropped.origin]["uid"]
     (cancel,) = [(m, e) for m, e in events if e.value("UID") == dropped_uid]
     assert cancel[0]["calendar_method"] == "CANCEL" and cancel[1].value("STATUS") == "CANCELLED"
     assert int(cancel[1].value("SEQUENCE")) > 0 and "中止" in cancel[0]["subject"]
 
-    swapped_uid = before[swapped["origin"]]["uid"]
+    swapped_uid = before[swapped.origin]["uid"]
     swap_mail = sorted(((m["calendar_method"], m["recipient"]) for m, e in events if e.value("UID") == swapped_uid))
-    assert swap_mail == [("CANCEL", before[swapped["origin"]]["partner_email"]), ("REQUEST", "spare@example.jp")]
+    assert swap_mail == [("CANCEL", before[swapped.origin]["partner_email"]), ("REQUEST", "spare@example.jp")]
 
     rows = await Invitation.select().order_by(Invitation.id)
     assert Counter(r["state"] for r in rows) == Counter({"sent": len(before) - 1, "cancelled": 2})
@@ -431,9 +427,9 @@ async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the
     new_sessions = {s["id"] for s in await Session.select(Session.id).where(Session.version == change_id)}
     assert all(r["session"] in new_sessions for r in current.values())  # invitations follow their booths
     with pytest.raises(Conflict, match="変更されました"):  # the link of the first email no longer answers
-        await invitations.answer_invitation(before[moved["origin"]]["id"], "accept", old_token)
+        await invitations.answer_invitation(before[moved.origin]["id"], "accept", old_token)
     with pytest.raises(Conflict, match="中止になりました"):
-        await invitations.answer_invitation(before[dropped["origin"]]["id"], "decline", dropped_token)
+        await invitations.answer_invitation(before[dropped.origin]["id"], "decline", dropped_token)
 
     # Another approval that changes nothing sends nothing to partners.
     quiet = await last_id()
@@ -446,8 +442,8 @@ async def test_an_smtp_outage_loses_and_doubles_no_invitation(city, people, smtp
     await outbox.send_pending()
     staff = people[Role.contractor_staff]
     change_id = await workflow.start_change(staff, version["plan"])
-    draft = [s for s in await services.sessions_of(change_id) if s["venue.venue_id"] != version["no_partner"]]
-    await services.remove_session(staff, draft[0]["id"])
+    draft = [s for s in await services.sessions_of(change_id) if s.venue_id != version["no_partner"]]
+    await services.remove_session(staff, draft[0].id)
 
     smtp.stop()
     await approve_change(people, change_id)

@@ -23,12 +23,12 @@ async def test_a_queued_solve_runs_once_and_stores_the_plan(city, make_user):
     version_id = await services.create_plan(staff, "2027年6月 実施計画", JUNE)
     job_id = await jobs.queue_solve(version_id)
     assert await jobs.queue_solve(version_id) == job_id  # asked twice while queued: one job
-    assert (await services.get_version(version_id))["solve_state"] == SolveState.queued.value
+    assert (await services.get_version(version_id)).solve_state == SolveState.queued
     registry = planner_registry()
     ran = await asyncio.gather(*(Worker(registry).run_once() for _ in range(3)))
     assert sum(ran) == 1
     version = await services.get_version(version_id)
-    assert (version["solve_state"], version["status"]) == (SolveState.done.value, "optimal")
+    assert (version.solve_state, version.status) == (SolveState.done, "optimal")
     assert len(await services.sessions_of(version_id)) == 5  # June's quotas: 3 weekdays and 2 holidays
     status = await job_status(job_id)
     assert status.state == JobState.done and status.result["sessions"] == 5
@@ -41,5 +41,5 @@ async def test_a_solve_that_fails_is_reported_on_the_version_and_the_job(city, m
     job_id = await jobs.queue_solve(version_id)
     await Worker(planner_registry()).run_once()
     version = await services.get_version(version_id)
-    assert version["solve_state"] == SolveState.failed.value and version["error"]
+    assert version.solve_state == SolveState.failed and version.error
     assert (await job_status(job_id)).state == JobState.failed

@@ -4,6 +4,7 @@ double submissions and two reviewers at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -12,7 +13,7 @@ from core.errors import Conflict, InvalidTransition, PermissionDenied, Validatio
 from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from planner import services, workflow
-from planner.tables import PlanVersion, Session
+from planner.tables import PlanVersion, Session, VersionState
 from tests.planner.test_services import solved_version
 
 
@@ -29,16 +30,16 @@ async def people(make_user):
 
 async def submitted(people) -> dict:
     version = await solved_version(people[Role.contractor_staff])
-    await workflow.submit(people[Role.contractor_staff], version["id"])
-    return await services.get_version(version["id"])
+    await workflow.submit(people[Role.contractor_staff], version.id)
+    return await services.get_version(version.id)
 
 
 async def test_submit_then_approve(city, people):
     version = await submitted(people)
-    assert version["state"] == "submitted" and version["submitted_by"] == people[Role.contractor_staff].id
-    await workflow.approve(people[Role.city_reviewer], version["id"], version["revision"], "承認します")
-    approved = await services.get_version(version["id"])
-    assert approved["state"] == "approved" and approved["decided_by"] == people[Role.city_reviewer].id
+    assert version.state == VersionState.submitted and version.submitted_by == people[Role.contractor_staff].id
+    await workflow.approve(people[Role.city_reviewer], version.id, version.revision, "承認します")
+    approved = await services.get_version(version.id)
+    assert approved.state == VersionState.approved and approved.decided_by == people[Role.city_reviewer].id
     actions = [
         e["action"]
         for e in await AuditEvent.select(AuditEvent.action)
@@ -52,85 +53,91 @@ async def test_submit_then_approve(city, people):
 async def test_only_contractors_submit(city, people, role):
     version = await solved_version(people[Role.contractor_lead])
     with pytest.raises(PermissionDenied):
-        await workflow.submit(people[role], version["id"])
-    assert (await services.get_version(version["id"]))["state"] == "draft"
+        await workflow.submit(people[role], version.id)
+    assert (await services.get_version(version.id)).state == VersionState.draft
 
 
 @pytest.mark.parametrize("role", [Role.contractor_staff, Role.contractor_lead, Role.admin])
 async def test_only_city_reviewers_decide(city, people, role):
     version = await submitted(people)
     with pytest.raises(PermissionDenied):
-        await workflow.approve(people[role], version["id"], version["revision"])
+        await workflow.approve(people[role], version.id, version.revision)
     with pytest.raises(PermissionDenied):
-        await workflow.return_for_changes(people[role], version["id"], version["revision"], "直して")
-    assert (await services.get_version(version["id"]))["state"] == "submitted"
+        await workflow.return_for_changes(people[role], version.id, version.revision, "直して")
+    assert (await services.get_version(version.id)).state == VersionState.submitted
 
 
 async def test_forbidden_steps_are_refused_not_ignored(city, people):
     reviewer = people[Role.city_reviewer]
     draft = await solved_version(people[Role.contractor_staff])
     with pytest.raises(InvalidTransition):
-        await workflow.approve(reviewer, draft["id"], draft["revision"])  # not submitted yet
+        await workflow.approve(reviewer, draft.id, draft.revision)  # not submitted yet
     version = await submitted(people)
-    await workflow.approve(reviewer, version["id"], version["revision"])
+    await workflow.approve(reviewer, version.id, version.revision)
     with pytest.raises(InvalidTransition):
-        await workflow.submit(people[Role.contractor_staff], version["id"])  # approved: no resubmission
+        await workflow.submit(people[Role.contractor_staff], version.id)  # approved: no resubmission
     with pytest.raises(InvalidTransition):
-        await workflow.return_for_changes(reviewer, version["id"], version["revision"] + 1, "遅い")
-    session = (await services.sessions_of(version["id"]))[0]
+        await workflow.return_for_changes(reviewer, version.id, version.revision + 1, "遅い")
+    session = (await services.sessions_of(version.id))[0]
     with pytest.raises(InvalidTransition):
-        await services.remove_session(people[Role.contractor_staff], session["id"])  # nobody edits it in place
+        await services.remove_session(people[Role.contractor_staff], session.id)  # nobody edits it in place
 
 
 async def test_return_needs_a_comment_and_makes_a_new_draft_with_the_comments(city, people):
     reviewer = people[Role.city_reviewer]
     version = await submitted(people)
-    session = (await services.sessions_of(version["id"]))[0]
-    await workflow.comment_session(reviewer, session["id"], "この日は祭りで駐車場が混みます")
+    session = (await services.sessions_of(version.id))[0]
+    await workflow.comment_session(reviewer, session.id, "この日は祭りで駐車場が混みます")
     with pytest.raises(ValidationFailed):
-        await workflow.return_for_changes(reviewer, version["id"], version["revision"], "  ")
-    new_id = await workflow.return_for_changes(reviewer, version["id"], version["revision"], "6月の日程を見直して")
-    old, new = await services.get_version(version["id"]), await services.get_version(new_id)
-    assert (old["state"], new["state"], new["number"], new["based_on"]) == ("returned", "draft", 2, version["id"])
-    assert old["review_comment"] == "6月の日程を見直して"
+        await workflow.return_for_changes(reviewer, version.id, version.revision, "  ")
+    new_id = await workflow.return_for_changes(reviewer, version.id, version.revision, "6月の日程を見直して")
+    old, new = await services.get_version(version.id), await services.get_version(new_id)
+    assert (old.state, new.state, new.number, new.based_on) == (
+        VersionState.returned,
+        VersionState.draft,
+        2,
+        version.id,
+    )
+    assert old.review_comment == "6月の日程を見直して"
+    assert (await services.previous_version(new)) == old  # what the new version's map compares with
     copied = await services.sessions_of(new_id)
-    assert len(copied) == len(await services.sessions_of(version["id"]))
-    assert [s["reviewer_comment"] for s in copied if s["date"] == session["date"]] == ["この日は祭りで駐車場が混みます"]
-    assert (await services.latest_version(version["plan"]))["id"] == new_id
+    assert len(copied) == len(await services.sessions_of(version.id))
+    assert [s.reviewer_comment for s in copied if s.date == session.date] == ["この日は祭りで駐車場が混みます"]
+    assert (await services.latest_version(version.plan)).id == new_id
 
 
 async def test_differences_between_versions(city, people):
     reviewer, staff = people[Role.city_reviewer], people[Role.contractor_staff]
     version = await submitted(people)
-    before = await services.sessions_of(version["id"])
-    new_id = await workflow.return_for_changes(reviewer, version["id"], version["revision"], "直して")
+    before = await services.sessions_of(version.id)
+    new_id = await workflow.return_for_changes(reviewer, version.id, version.revision, "直して")
     draft = await services.sessions_of(new_id)
-    by_key = {(s["venue"], s["date"]): s for s in draft}
-    first, second, third = (by_key[(s["venue"], s["date"])] for s in before[:3])
-    taken = {s["date"] for s in draft}
+    by_key = {(s.venue, s.date): s for s in draft}
+    first, second, third = (by_key[(s.venue, s.date)] for s in before[:3])
+    taken = {s.date for s in draft}
     free = [dt.date(2027, 6, d) for d in range(1, 31) if dt.date(2027, 6, d) not in taken]
     for date in free:  # move the first session in time (same venue), where the rules allow
         try:
-            await services.move_session(staff, first["id"], date)
+            await services.move_session(staff, first.id, date)
             break
         except ValidationFailed:
             continue
-    await services.remove_session(staff, second["id"])
-    other_venue = next(v for v in ("H0", "H1", "H2", "H3", "H4") if v != third["venue.venue_id"])
+    await services.remove_session(staff, second.id)
+    other_venue = next(v for v in ("H0", "H1", "H2", "H3", "H4") if v != third.venue_id)
     try:
-        await services.swap_venue(staff, third["id"], other_venue)
+        await services.swap_venue(staff, third.id, other_venue)
         swapped = True
     except ValidationFailed:
         swapped = False
-    kinds = sorted(c.kind for c in await workflow.differences(version["id"], new_id))
+    kinds = sorted(c.kind for c in await workflow.differences(version.id, new_id))
     assert kinds == sorted(["moved", "removed"] + (["venue"] if swapped else []))
 
 
 async def test_double_submission_makes_one_submission(city, people):
     staff = people[Role.contractor_staff]
     version = await solved_version(staff)
-    await asyncio.gather(*(workflow.submit(staff, version["id"]) for _ in range(5)))
-    assert (await services.get_version(version["id"]))["revision"] == 1
+    await asyncio.gather(*(workflow.submit(staff, version.id) for _ in range(5)))
+    assert (await services.get_version(version.id)).revision == 1
     assert await AuditEvent.count().where(AuditEvent.action == "plan.submitted") == 1
 
 
@@ -138,36 +145,66 @@ async def test_two_reviewers_at_once_one_wins_the_other_is_told(city, people, ma
     version = await submitted(people)
     second_reviewer = await make_user(Role.city_reviewer)
     results = await asyncio.gather(
-        workflow.approve(people[Role.city_reviewer], version["id"], version["revision"]),
-        workflow.return_for_changes(second_reviewer, version["id"], version["revision"], "差し戻します"),
+        workflow.approve(people[Role.city_reviewer], version.id, version.revision),
+        workflow.return_for_changes(second_reviewer, version.id, version.revision, "差し戻します"),
         return_exceptions=True,
     )
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 1 and isinstance(failures[0], (Conflict, InvalidTransition))
     assert "reload" in failures[0].message
-    final = await services.get_version(version["id"])
-    assert final["state"] in ("approved", "returned")
-    assert await PlanVersion.count().where(PlanVersion.plan == version["plan"]) == (
-        2 if final["state"] == "returned" else 1
+    final = await services.get_version(version.id)
+    assert final.state in (VersionState.approved, VersionState.returned)
+    assert await PlanVersion.count().where(PlanVersion.plan == version.plan) == (
+        2 if final.state == VersionState.returned else 1
     )
 
 
 async def test_a_decision_on_a_stale_revision_is_refused(city, people):
     version = await submitted(people)
     with pytest.raises(Conflict, match="changed since you opened it"):
-        await workflow.approve(people[Role.city_reviewer], version["id"], version["revision"] - 1)
-    assert (await services.get_version(version["id"]))["state"] == "submitted"
+        await workflow.approve(people[Role.city_reviewer], version.id, version.revision - 1)
+    assert (await services.get_version(version.id)).state == VersionState.submitted
 
 
 async def test_comments_only_while_submitted_and_only_by_reviewers(city, people):
     version = await solved_version(people[Role.contractor_staff])
-    session = (await services.sessions_of(version["id"]))[0]
+    session = (await services.sessions_of(version.id))[0]
     with pytest.raises(InvalidTransition):
-        await workflow.comment_session(people[Role.city_reviewer], session["id"], "早すぎる")
-    await workflow.submit(people[Role.contractor_staff], version["id"])
+        await workflow.comment_session(people[Role.city_reviewer], session.id, "早すぎる")
+    await workflow.submit(people[Role.contractor_staff], version.id)
     with pytest.raises(PermissionDenied):
-        await workflow.comment_session(people[Role.contractor_staff], session["id"], "自分で")
-    await workflow.comment_session(people[Role.city_reviewer], session["id"], "ここは良い")
-    assert (await Session.select(Session.reviewer_comment).where(Session.id == session["id"]).first())[
+        await workflow.comment_session(people[Role.contractor_staff], session.id, "自分で")
+    await workflow.comment_session(people[Role.city_reviewer], session.id, "ここは良い")
+    assert (await Session.select(Session.reviewer_comment).where(Session.id == session.id).first())[
         "reviewer_comment"
     ] == "ここは良い"
+
+
+async def test_a_comment_racing_the_approval_is_refused(city, people, monkeypatch):
+    reviewer = people[Role.city_reviewer]
+    version = await submitted(people)
+    session = (await services.sessions_of(version.id))[0]
+    real = workflow.write_transaction
+
+    @contextlib.asynccontextmanager
+    async def approved_first():  # another reviewer approves while this one is writing a comment
+        monkeypatch.setattr(workflow, "write_transaction", real)
+        await workflow.approve(reviewer, version.id, version.revision)
+        async with real():
+            yield
+
+    monkeypatch.setattr(workflow, "write_transaction", approved_first)
+    with pytest.raises(InvalidTransition):
+        await workflow.comment_session(reviewer, session.id, "遅すぎた")
+    assert (await services.session_detail(session.id)).reviewer_comment == ""
+
+
+async def test_two_changes_started_at_once_make_one_new_version(city, people):
+    version = await submitted(people)
+    await workflow.approve(people[Role.city_reviewer], version.id, version.revision)
+    staff = people[Role.contractor_staff]
+    results = await asyncio.gather(
+        workflow.start_change(staff, version.plan), workflow.start_change(staff, version.plan), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "int"]
+    assert await PlanVersion.count().where(PlanVersion.plan == version.plan) == 2

@@ -142,27 +142,25 @@ async def test_a_new_plan_expects_more_applicants_where_results_beat_the_forecas
     staff = await make_user(Role.contractor_staff)
     with clock.frozen(dt.datetime(2027, 5, 1, 9, tzinfo=clock.JST)):
         before = await solved(staff)
-        assert {s["expected_applicants"] for s in before} == {round(FORECAST)}
+        assert {s.expected_applicants for s in before} == {round(FORECAST)}
         # Last year the farthest hall made twice its forecast on every booth, weekdays and holidays.
         dates = [dt.date(2026, 4, 4) + dt.timedelta(days=7 * i) for i in range(12)]  # Saturdays
         dates += [dt.date(2026, 4, 7) + dt.timedelta(days=7 * i) for i in range(12)]  # Tuesdays
         await held_booths(city[4], dates, 2 * round(FORECAST))
         await results.recompute_yields()
         after = await solved(staff)
-    at_that_hall = [s for s in after if s["venue.venue_id"] == "H4"]
-    elsewhere = [s for s in after if s["venue.venue_id"] != "H4"]
+    at_that_hall = [s for s in after if s.venue_id == "H4"]
+    elsewhere = [s for s in after if s.venue_id != "H4"]
     assert at_that_hall and elsewhere
     for session in at_that_hall:
-        assert round(FORECAST) < session["expected_applicants"] <= 2 * round(FORECAST)
-        assert session["expected_applicants"] > max(s["expected_applicants"] for s in elsewhere)
+        assert round(FORECAST) < session.expected_applicants <= 2 * round(FORECAST)
+        assert session.expected_applicants > max(s.expected_applicants for s in elsewhere)
     kind_day, venue_factors = await yields.planner_factors()
     for session in after:
         expected = (
-            FORECAST
-            * kind_day[f"community_hall:{session['day_type']}"]
-            * venue_factors.get(session["venue.venue_id"], 1.0)
+            FORECAST * kind_day[f"community_hall:{session.day_type.value}"] * venue_factors.get(session.venue_id, 1.0)
         )
-        assert session["expected_applicants"] == round(expected)
+        assert session.expected_applicants == round(expected)
     # The database-free planner (`outreach plan`) keeps the plain forecast.
     plain = solve(await services.plan_input(JUNE))
     assert {s.expected_applicants for s in plain.sessions} == {round(FORECAST)}

@@ -14,6 +14,8 @@ from core.jobs import Registry, Worker
 from core.tables import Role
 from planner import jobs as planner_jobs
 from planner import services
+from planner.model import PARAMETER_DEFAULTS
+from planner.schemas import PlanVersionDetail
 from planner.tables import DemandPoint, Plan, PlanVersion, SolveState
 from tests.conftest import csrf_token, post_form, soup
 from tests.venues.factories import make_venue
@@ -41,13 +43,13 @@ async def city():
     )
 
 
-async def wait_until_solved(plan_id: int) -> dict:
+async def wait_until_solved(plan_id: int) -> PlanVersionDetail:
     """Run the deployment's job runner as a worker process would: the queued solve runs (in its own process)."""
     registry = Registry()
     planner_jobs.register(registry)
     await Worker(registry).run_once()
     version = await services.latest_version(plan_id)
-    assert version["solve_state"] in (SolveState.done.value, SolveState.failed.value), version["solve_state"]
+    assert version.solve_state in (SolveState.done, SolveState.failed), version.solve_state
     return version
 
 
@@ -75,7 +77,7 @@ async def test_create_watch_progress_and_read_the_plan(client, signed_in, city):
     progress = await client.get(f"/staff/plans/{plan_id}/progress.json")
     assert progress.json()["solve_state"] in ("queued", "running", "done")
     version = await wait_until_solved(plan_id)
-    assert version["solve_state"] == "done", version["error"]
+    assert version.solve_state == SolveState.done, version.error
     page = soup(await client.get(f"/staff/plans/{plan_id}"))
     assert page.find(id="plan-status").get_text(strip=True) == "最適（証明済み）"
     rows = page.select("table.sessions tbody tr")
@@ -107,16 +109,16 @@ async def test_refused_edit_says_why_and_changes_nothing(client, signed_in, city
     plan_id = await create_plan(client)
     await wait_until_solved(plan_id)
     version = await services.latest_version(plan_id)
-    first, second = (await services.sessions_of(version["id"]))[:2]
-    url = f"/staff/sessions/{first['id']}"
-    response = await post_form(client, url, f"{url}/move", {"date": second["date"].isoformat()})
+    first, second = (await services.sessions_of(version.id))[:2]
+    url = f"/staff/sessions/{first.id}"
+    response = await post_form(client, url, f"{url}/move", {"date": second.date.isoformat()})
     assert response.status_code == 422
     alert = soup(response).find(role="alert").get_text(strip=True)
-    assert second["date"].isoformat() in alert and "班数" in alert
-    assert (await services.sessions_of(version["id"]))[0]["date"] == first["date"]
+    assert second.date.isoformat() in alert and "班数" in alert
+    assert (await services.sessions_of(version.id))[0].date == first.date
     locked = await post_form(client, url, f"{url}/lock", {}, follow_redirects=False)
     assert locked.status_code == 303
-    assert (await services.session_detail(first["id"]))["locked"] is True
+    assert (await services.session_detail(first.id)).locked is True
 
 
 async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
@@ -124,19 +126,19 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     plan_id = await create_plan(client)
     await wait_until_solved(plan_id)
     version = await services.latest_version(plan_id)
-    sessions = await services.sessions_of(version["id"])
+    sessions = await services.sessions_of(version.id)
     keep = sessions[-1]
-    await post_form(client, f"/staff/sessions/{keep['id']}", f"/staff/sessions/{keep['id']}/lock", {})
+    await post_form(client, f"/staff/sessions/{keep.id}", f"/staff/sessions/{keep.id}/lock", {})
     for other in sessions[:2]:
-        await post_form(client, f"/staff/sessions/{other['id']}", f"/staff/sessions/{other['id']}/remove", {})
-    assert len(await services.sessions_of(version["id"])) == 3
+        await post_form(client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {})
+    assert len(await services.sessions_of(version.id)) == 3
     response = await post_form(
         client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}, follow_redirects=False
     )
     assert response.status_code == 303
     await wait_until_solved(plan_id)
-    after = await services.sessions_of(version["id"])
-    assert len(after) == 5 and any(s["date"] == keep["date"] and s["locked"] for s in after)
+    after = await services.sessions_of(version.id)
+    assert len(after) == 5 and any(s.date == keep.date and s.locked for s in after)
 
 
 async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
@@ -160,6 +162,38 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     assert await Plan.count() == 0
 
 
+async def test_new_plan_form_takes_month_overrides_in_the_command_lines_syntax(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    form = {
+        "title": "六月の計画",
+        "start": "2027-06-01",
+        "end": "2027-07-31",
+        "month_overrides": "2027-06:weekday=2,holiday=1\r\n\r\n2027-07:holiday=0\r\n",
+    }
+    # the solve is only queued (no job runner here): the stored parameters are what this test reads
+    response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    version = await services.latest_version(int(response.headers["location"].rsplit("/", 1)[1]))
+    assert services.parameters_from_row(version).month_overrides == {
+        "2027-06": {"weekday": 2, "holiday": 1},
+        "2027-07": {"holiday": 0},
+    }
+    page = soup(
+        await post_form(
+            client, "/staff/plans/new", "/staff/plans/new", {**form, "month_overrides": "2027-08 weekday=4"}
+        )
+    )
+    error = page.find(id="p-month_overrides-error").get_text()
+    assert "2027-08 weekday=4" in error and "YYYY-MM:weekday=N,holiday=N" in error
+
+
+async def test_new_plan_form_starts_from_the_models_defaults(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    page = soup(await client.get("/staff/plans/new"))
+    for name in ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds"):
+        assert float(page.find(id=f"p-{name}")["value"]) == PARAMETER_DEFAULTS[name]
+
+
 async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signed_in, city, make_user):
     staff = await make_user(Role.contractor_staff)
     version_id = await services.create_plan(
@@ -181,6 +215,6 @@ async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signe
     session = (await services.sessions_of(version_id))[0]
     token = csrf_token((await client.get(f"/staff/plans/{plan_id}")).text)
     for action in ("lock", "remove"):
-        response = await client.post(f"/staff/sessions/{session['id']}/{action}", data={"_csrf_token": token})
+        response = await client.post(f"/staff/sessions/{session.id}/{action}", data={"_csrf_token": token})
         assert response.status_code == 403
     assert (await client.post(f"/staff/plans/{plan_id}/replan", data={"_csrf_token": token})).status_code == 403

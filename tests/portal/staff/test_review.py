@@ -7,7 +7,7 @@ import datetime as dt
 
 from core.tables import Role
 from planner import services
-from planner.tables import PlanVersion
+from planner.tables import PlanVersion, VersionState
 from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
 from tests.planner.factories import JUNE
 
@@ -31,7 +31,7 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
         page = soup(await city_client.get(url))
         assert page.find(id="version-state").get_text(strip=True) == "提出済み"
         session = (await services.sessions_of(version_id))[0]
-        await post_form(city_client, url, f"{url}/sessions/{session['id']}/comment", {"comment": "この日は混みます"})
+        await post_form(city_client, url, f"{url}/sessions/{session.id}/comment", {"comment": "この日は混みます"})
         form = page.select_one(f"form[action='{url}/decide']")
         revision = form.select_one("input[name=revision]")["value"]
         no_comment = await post_form(
@@ -50,16 +50,16 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
         assert "日程を見直して" in fix.find(id="returned-comment").get_text()
         assert "この日は混みます" in fix.select_one("table.sessions").get_text()
         draft = await services.latest_version(plan_id)
-        moved = next(s for s in await services.sessions_of(draft["id"]) if s["reviewer_comment"])
-        taken = {s["date"] for s in await services.sessions_of(draft["id"])}
+        moved = next(s for s in await services.sessions_of(draft.id) if s.reviewer_comment)
+        taken = {s.date for s in await services.sessions_of(draft.id)}
         for day in range(1, 31):
             date = dt.date(2027, 6, day)
             if date in taken:
                 continue
             response = await post_form(
                 contractor,
-                f"/staff/sessions/{moved['id']}",
-                f"/staff/sessions/{moved['id']}/move",
+                f"/staff/sessions/{moved.id}",
+                f"/staff/sessions/{moved.id}/move",
                 {"date": date.isoformat()},
             )
             if response.status_code == 200:
@@ -82,7 +82,7 @@ async def test_submit_return_fix_resubmit_see_changes_approve(app, city, make_us
             follow_redirects=False,
         )
         assert approved.status_code == 303
-        assert (await services.latest_version(plan_id))["state"] == "approved"
+        assert (await services.latest_version(plan_id)).state == VersionState.approved
         final = soup(await contractor.get(url))
         assert final.find(id="version-state").get_text(strip=True) == "承認済み"
         assert not final.select(f"form[action='{url}/submit']") and not final.select("a[href^='/staff/sessions/']")
@@ -114,7 +114,7 @@ async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, sign
     await services.create_plan(staff, "七月", JUNE)  # another plan: its events stay out of this trail
     plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
     session = (await services.sessions_of(version_id))[0]
-    await services.set_locked(staff, session["id"], True)
+    await services.set_locked(staff, session.id, True)
     from planner import workflow
 
     await workflow.submit(staff, version_id)
@@ -142,7 +142,7 @@ async def test_history_shows_who_approved_which_version_when(client, signed_in, 
     await services.run_solve(version_id)
     await workflow.submit(staff, version_id)
     version = await services.get_version(version_id)
-    await workflow.approve(reviewer, version_id, version["revision"])
+    await workflow.approve(reviewer, version_id, version.revision)
     await signed_in(Role.contractor_lead)
-    history = soup(await client.get(f"/staff/plans/{version['plan']}")).select_one("ul.history").get_text(" ")
+    history = soup(await client.get(f"/staff/plans/{version.plan}")).select_one("ul.history").get_text(" ")
     assert "承認済み" in history and reviewer.display_name in history and staff.display_name in history
