@@ -16,15 +16,19 @@ SOLVE = "planner.solve"
 
 
 async def queue_solve(version_id: int) -> int:
-    """Queue the solving of a version (inside the caller's transaction, if any); returns the job id."""
+    """Queue the solving of a version, inside the transaction that marks it queued (planner.services does);
+    returns the job id."""
     return await enqueue(SOLVE, {"version_id": version_id}, unique_key=f"{SOLVE}:{version_id}")
 
 
 async def _solve(version_id: int) -> dict[str, Any]:
-    from planner.services import run_solve
+    from planner.services import get_version, run_solve
+    from planner.tables import SolveState
 
     await start_pool()
     try:
+        if (await get_version(version_id)).solve_state != SolveState.queued:
+            return {"skipped": True}  # solved meanwhile (e.g. by `outreach plans solve`, as the demo does)
         result = await run_solve(version_id)
     finally:
         await close_pool()

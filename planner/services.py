@@ -18,6 +18,7 @@ from core.i18n import gettext as _
 from core.users import Actor
 from planner.explain import describe_sessions
 from planner.instance import Instance, monthly_quotas, prepare, session_window
+from planner.jobs import queue_solve
 from planner.milp import Progress
 from planner.model import (
     ApplicationPoint,
@@ -176,23 +177,20 @@ def _version(row: dict[str, Any]) -> PlanVersionDetail:
 
 
 async def get_version(version_id: int) -> PlanVersionDetail:
-    """A version; one whose solver process stopped reporting (it died) is marked failed on the way."""
+    """A version; one whose solver stopped reporting while running (its runner died) reads as failed."""
     row = await PlanVersion.select().where(PlanVersion.id == version_id).first()
     if row is None:
         raise NotFound(_("That plan version was not found."))
     for key in ("parameters", "progress", "shortages", "notes"):
         row[key] = _json(row[key])
     heartbeat = (row["progress"] or {}).get("heartbeat")
-    if (
-        row["solve_state"] in (SolveState.queued.value, SolveState.running.value)
-        and heartbeat is not None
-        and time.time() - heartbeat > STALE_AFTER_SECONDS
+    if row["solve_state"] == SolveState.running.value and (
+        heartbeat is None or time.time() - heartbeat > STALE_AFTER_SECONDS
     ):
-        error = _("The planner stopped without finishing; start it again with Re-plan.")
-        await PlanVersion.update({PlanVersion.solve_state: SolveState.failed.value, PlanVersion.error: error}).where(
-            PlanVersion.id == version_id
-        )
-        row["solve_state"], row["error"] = SolveState.failed.value, error
+        # The solver stopped reporting: its runner died (a failed solve is recorded by the job). Shown as failed, so
+        # that staff re-plan; reading writes nothing.
+        row["solve_state"] = SolveState.failed.value
+        row["error"] = _("The planner stopped without finishing; start it again with Re-plan.")
     return _version(row)
 
 
@@ -274,6 +272,7 @@ async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
         await record_event(
             actor, "plan.created", "plan", plan.id, title.strip(), {"version": {"after": 1}}, scope=plan_scope(plan.id)
         )
+        await queue_solve(version.id)  # a job only if the plan is saved
     return version.id
 
 
@@ -696,6 +695,7 @@ async def request_replan(actor: Actor, version_id: int) -> None:
             {PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {"heartbeat": time.time()}}
         ).where(PlanVersion.id == version_id)
         await record_event(actor, "plan.replan_requested", "plan_version", version_id, scope=plan_scope(version.plan))
+        await queue_solve(version_id)
 
 
 def month_summary(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[MonthSummary]:

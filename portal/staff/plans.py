@@ -25,7 +25,6 @@ from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import get_settings
 from core.users import Actor
 from planner import services, workflow
-from planner.jobs import queue_solve
 from planner.model import PARAMETER_DEFAULTS, Parameters
 from planner.month_overrides import parse_month_overrides
 from planner.schemas import PlanVersionDetail, SessionDetail
@@ -191,7 +190,6 @@ class PlanController(Controller):
                 errors=exc.fields,
                 message=exc.message,
             )
-        await queue_solve(version_id)
         version = await services.get_version(version_id)
         return Redirect(path=f"/staff/plans/{version.plan}", status_code=303)
 
@@ -277,7 +275,6 @@ class PlanController(Controller):
     async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         version = await services.latest_version(plan_id)
         await services.request_replan(actor, version.id)
-        await queue_solve(version.id)
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])

@@ -152,6 +152,8 @@ async def test_a_solver_that_died_is_reported_and_the_plan_can_be_replanned(city
     ).where(PlanVersion.id == version_id)
     version = await services.get_version(version_id)
     assert version.solve_state == SolveState.failed and "Re-plan" in version.error
+    row = await PlanVersion.select(PlanVersion.solve_state).where(PlanVersion.id == version_id).first()
+    assert row["solve_state"] == "running"  # reading it wrote nothing
     await services.request_replan(staff, version_id)
     await services.run_solve(version_id, progress_interval=0.05)
     assert (await services.get_version(version_id)).status == "optimal"
