@@ -27,7 +27,6 @@ from portal.web.templating import page
 from venues import services
 from venues.facility_kinds import EXCLUDED
 from venues.facility_list import VENUE_KINDS, ParseResult, parse_facility_list
-from venues.tables import Venue
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
@@ -94,12 +93,7 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
 
 async def preview_context(result: ParseResult) -> dict[str, Any]:
     """What the preview shows: counts of new, updated and unchanged venues and every problem."""
-    ids = [record.venue_id for record in result.records]
-    known = (
-        {row["venue_id"] for row in await Venue.select(Venue.venue_id).where(Venue.venue_id.is_in(ids))}
-        if ids
-        else set()
-    )
+    known = await services.known_venue_ids(record.venue_id for record in result.records)
     return {
         "result": result,
         "new_count": sum(1 for r in result.records if r.venue_id not in known),
