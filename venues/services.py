@@ -70,6 +70,12 @@ async def towns() -> list[str]:
     return [row["town"] for row in rows]
 
 
+async def registry_exists() -> bool:
+    """Whether the venue registry's table exists: it does not before ``outreach db migrate``, when a dry run of an
+    import still checks the file on its own."""
+    return bool(await Venue.table_exists())
+
+
 async def known_venue_ids(venue_ids: Iterable[str]) -> frozenset[str]:
     """Those of ``venue_ids`` that are already registered (an import updates them and creates the others)."""
     wanted = list(dict.fromkeys(venue_ids))

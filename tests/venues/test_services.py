@@ -187,3 +187,7 @@ async def test_known_venue_ids_are_those_already_registered():
     await make_venue(venue_id="V-2")
     assert await services.known_venue_ids(["V-2", "V-3", "V-2"]) == frozenset({"V-2"})
     assert await services.known_venue_ids(iter(())) == frozenset()
+
+
+async def test_the_registry_exists_once_migrated():
+    assert await services.registry_exists() is True
