@@ -11,6 +11,7 @@ from core.db import close_pool, start_pool
 from core.i18n import gettext as _
 from core.jobs import JobContext, Registry, default_registry, enqueue
 from core.offload import run_in_process
+from core.settings import get_settings
 
 SOLVE = "planner.solve"
 
@@ -23,7 +24,7 @@ async def queue_solve(version_id: int) -> int:
 async def _solve(version_id: int) -> dict[str, Any]:
     from planner.services import run_solve
 
-    await start_pool()
+    await start_pool(get_settings().db_pool)
     try:
         result = await run_solve(version_id)
     finally:

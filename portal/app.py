@@ -45,6 +45,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal."""
     settings = settings or get_settings()
     wiring.register()
+    pooled = settings.db_pool
+
+    async def open_pool() -> None:
+        """Open the database's connection pool unless the settings say not to (DB_POOL=0)."""
+        await start_pool(pooled)
+
     csrf = CSRFConfig(
         secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
         cookie_name="outreach_csrf",
@@ -91,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),  # JSON for machines: no CPU on gzip
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[start_pool],
+        on_startup=[open_pool],
         state=State(
             {"booths": BoothCache(settings.public_cache_seconds), "feeds": FeedCache(settings.public_cache_seconds)}
         ),
