@@ -90,14 +90,30 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-@lru_cache(maxsize=1)
+_configured: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """Make ``settings`` the settings of this process: what ``get_settings()`` returns from now on. The portal's
+    ``create_app(settings)`` does, so that the services its pages call read the settings the app was built with.
+    None: back to the environment's."""
+    global _configured
+    _configured = settings
+
+
 def get_settings() -> Settings:
-    """The settings of this process: read from the environment once."""
+    """The settings of this process: those configured (by ``create_app``), else the environment's."""
+    return _configured if _configured is not None else environment_settings()
+
+
+@lru_cache(maxsize=1)
+def environment_settings() -> Settings:
+    """The settings the environment gives, read once per process."""
     return read_settings()
 
 
 def read_settings() -> Settings:
-    """The settings the environment gives now (read afresh at every call; see ``get_settings``)."""
+    """The settings the environment gives now (read afresh at every call; see ``environment_settings``)."""
     var_dir = Path(os.environ.get("OUTREACH_VAR_DIR", ROOT / "var"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'outreach.sqlite'}"
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")

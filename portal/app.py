@@ -20,7 +20,7 @@ import wiring
 from booking.booths import BoothCache
 from core.db import close_pool, start_pool
 from core.jobs import BackgroundRunner
-from core.settings import Settings, get_settings
+from core.settings import Settings, configure, environment_settings, get_settings
 from portal.api.bookings import BookingApi
 from portal.api.health import healthz
 from portal.api.sessions import SessionApi
@@ -42,8 +42,11 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the portal."""
-    settings = settings or get_settings()
+    """Build the portal on ``settings`` (default: the environment's), which become the settings of the process
+    (``core.settings.configure``): the domain services its pages call read the same ones."""
+    if settings is None:
+        settings = environment_settings()
+    configure(settings)
     wiring.register()
     pooled = settings.db_pool
 

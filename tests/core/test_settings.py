@@ -14,3 +14,16 @@ def test_db_pool_is_a_setting(monkeypatch, value, pooled):
     else:
         monkeypatch.setenv("DB_POOL", value)
     assert read_settings().db_pool is pooled
+
+
+def test_configured_settings_are_the_process_settings():
+    import dataclasses
+
+    from core.settings import configure, environment_settings, get_settings
+
+    assert get_settings() is environment_settings()
+    custom = dataclasses.replace(environment_settings(), base_url="https://booths.example.jp")
+    configure(custom)
+    assert get_settings() is custom
+    configure(None)
+    assert get_settings() is environment_settings()
