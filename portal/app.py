@@ -31,6 +31,7 @@ from portal.public.home import booth_page, favicon, home, map_frame
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
 from portal.staff import SignInController, staff_router
+from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
 from portal.web.locale import LocaleMiddleware
@@ -98,12 +99,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
         ),  # JSON for machines: no CPU on gzip
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(build_environment(data_credit=settings.data_credit))
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[open_pool],
         state=State(
-            {"booths": BoothCache(settings.public_cache_seconds), "feeds": FeedCache(settings.public_cache_seconds)}
+            {
+                "settings": settings,
+                "booths": BoothCache(settings.public_cache_seconds),
+                "feeds": FeedCache(settings.public_cache_seconds),
+            }
         ),
+        dependencies={"settings": provide_settings(settings)},
         on_shutdown=[close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,
