@@ -14,9 +14,10 @@ import click
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine with the database pool open (PostgreSQL) and closed afterwards."""
     from core.db import close_pool, start_pool
+    from core.settings import get_settings
 
     async def wrapper() -> Any:
-        await start_pool()
+        await start_pool(get_settings().db_pool)
         try:
             return await coro
         finally:

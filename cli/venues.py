@@ -51,10 +51,9 @@ async def import_file(
     """Parse, report and (unless dry-run) import one facility list; False when nothing was imported."""
     from core.errors import ValidationFailed
     from venues.facility_list import parse_facility_list
-    from venues.services import import_facility_list, registry_points
-    from venues.tables import Venue
+    from venues.services import import_facility_list, registry_exists, registry_points
 
-    if dry_run and not await Venue.table_exists():  # a dry run must work before the database is set up
+    if dry_run and not await registry_exists():  # a dry run must work before the database is set up
         click.echo(
             _(
                 "The database is not set up yet (outreach db migrate), so the file is checked on its own, "

@@ -17,9 +17,10 @@ async def work(once: bool) -> int:
     """Run what is due (once) or keep running until SIGTERM or Ctrl-C; returns how many things ran (once)."""
     from core.db import close_pool, start_pool
     from core.jobs import Worker
+    from core.settings import get_settings
 
     await migrate()
-    await start_pool()
+    await start_pool(get_settings().db_pool)
     try:
         if once:
             return await Worker().run_once()

@@ -8,7 +8,6 @@ behind and the process never exits).  PostgreSQL: an asyncpg pool; the same code
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import weakref
 from pathlib import Path
@@ -157,10 +156,11 @@ async def _keep_session(connection: Any) -> None:
     outside transactions), so asyncpg's default reset would only add a round trip after every query."""
 
 
-async def start_pool() -> None:
-    """Open the connection pool (PostgreSQL only; DB_POOL=0 turns it off, e.g. for tests that use two event loops)."""
+async def start_pool(pooled: bool) -> None:
+    """Open the connection pool (PostgreSQL only) when ``pooled`` (the setting DB_POOL; off e.g. for tests that use
+    two event loops)."""
     db = engine()
-    if isinstance(db, PostgresEngine) and os.environ.get("DB_POOL", "1") != "0":
+    if isinstance(db, PostgresEngine) and pooled:
         # All ten connections opened at start, so that the first rush after a restart does not wait for them.
         await db.start_connection_pool(min_size=10, max_size=10, reset=_keep_session)
 

@@ -81,6 +81,7 @@ class Settings:
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
     counter_stats_file: Path | None = None  # the city's monthly counter statistics (窓口統計) CSV; None: no comparison
     cli_language: str | None = None  # OUTREACH_LANG, else LANG: the language of the command line's output
+    db_pool: bool = True  # DB_POOL=0: no PostgreSQL connection pool (tests whose client runs a second event loop)
     debug: bool = False
     session_max_age: int = field(default=8 * 3600)
 
@@ -89,9 +90,30 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-@lru_cache(maxsize=1)
+_configured: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """Make ``settings`` the settings of this process: what ``get_settings()`` returns from now on. The portal's
+    ``create_app(settings)`` does, so that the services its pages call read the settings the app was built with.
+    None: back to the environment's."""
+    global _configured
+    _configured = settings
+
+
 def get_settings() -> Settings:
-    """Read the settings from the environment once per process."""
+    """The settings of this process: those configured (by ``create_app``), else the environment's."""
+    return _configured if _configured is not None else environment_settings()
+
+
+@lru_cache(maxsize=1)
+def environment_settings() -> Settings:
+    """The settings the environment gives, read once per process."""
+    return read_settings()
+
+
+def read_settings() -> Settings:
+    """The settings the environment gives now (read afresh at every call; see ``environment_settings``)."""
     var_dir = Path(os.environ.get("OUTREACH_VAR_DIR", ROOT / "var"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'outreach.sqlite'}"
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -127,5 +149,6 @@ def get_settings() -> Settings:
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
         counter_stats_file=Path(os.environ["COUNTER_STATS_FILE"]) if os.environ.get("COUNTER_STATS_FILE") else None,
         cli_language=os.environ.get("OUTREACH_LANG") or os.environ.get("LANG") or None,
+        db_pool=os.environ.get("DB_POOL", "1") != "0",
         debug=_bool(os.environ.get("DEBUG"), False),
     )

@@ -36,6 +36,18 @@ class Actor:
         return self.role in roles
 
 
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff account as the admins' list shows it (no password hash, no session version)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    last_login_at: dt.datetime | None
+
+
 def hash_password(password: str) -> str:
     """A salted Argon2id hash of the password."""
     return _hasher.hash(password)
@@ -119,6 +131,29 @@ async def authenticate(username: str, password: str) -> Actor | None:
         return None
     await StaffUser.update({StaffUser.last_login_at: dt.datetime.now(dt.UTC)}).where(StaffUser.id == row["id"])
     return actor_from_row(row)
+
+
+async def list_accounts() -> list[StaffAccount]:
+    """Every staff account, active or not, by username."""
+    rows = await StaffUser.select(
+        StaffUser.id,
+        StaffUser.username,
+        StaffUser.display_name,
+        StaffUser.role,
+        StaffUser.active,
+        StaffUser.last_login_at,
+    ).order_by(StaffUser.username)
+    return [
+        StaffAccount(
+            id=row["id"],
+            username=row["username"],
+            display_name=row["display_name"],
+            role=Role(row["role"]),
+            active=row["active"],
+            last_login_at=row["last_login_at"],
+        )
+        for row in rows
+    ]
 
 
 async def get_actor(user_id: int) -> Actor | None:

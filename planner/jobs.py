@@ -11,6 +11,7 @@ from core.db import close_pool, start_pool
 from core.i18n import gettext as _
 from core.jobs import JobContext, Registry, default_registry, enqueue
 from core.offload import run_in_process
+from core.settings import get_settings
 
 SOLVE = "planner.solve"
 
@@ -25,7 +26,7 @@ async def _solve(version_id: int) -> dict[str, Any]:
     from planner.services import get_version, run_solve
     from planner.tables import SolveState
 
-    await start_pool()
+    await start_pool(get_settings().db_pool)
     try:
         if (await get_version(version_id)).solve_state != SolveState.queued:
             return {"skipped": True}  # solved meanwhile (e.g. by `outreach plans solve`, as the demo does)

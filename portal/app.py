@@ -20,7 +20,7 @@ import wiring
 from booking.booths import BoothCache
 from core.db import close_pool, start_pool
 from core.jobs import BackgroundRunner
-from core.settings import Settings, get_settings
+from core.settings import Settings, configure, environment_settings, get_settings
 from portal.api.bookings import BookingApi
 from portal.api.health import healthz
 from portal.api.sessions import SessionApi
@@ -31,6 +31,7 @@ from portal.public.home import booth_page, favicon, home, map_frame
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
 from portal.staff import SignInController, staff_router
+from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
 from portal.web.locale import LocaleMiddleware
@@ -42,9 +43,18 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the portal."""
-    settings = settings or get_settings()
+    """Build the portal on ``settings`` (default: the environment's), which become the settings of the process
+    (``core.settings.configure``): the domain services its pages call read the same ones."""
+    if settings is None:
+        settings = environment_settings()
+    configure(settings)
     wiring.register()
+    pooled = settings.db_pool
+
+    async def open_pool() -> None:
+        """Open the database's connection pool unless the settings say not to (DB_POOL=0)."""
+        await start_pool(pooled)
+
     csrf = CSRFConfig(
         secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
         cookie_name="outreach_csrf",
@@ -89,12 +99,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
         ),  # JSON for machines: no CPU on gzip
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment())),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[start_pool],
-        state=State(
-            {"booths": BoothCache(settings.public_cache_seconds), "feeds": FeedCache(settings.public_cache_seconds)}
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(build_environment(data_credit=settings.data_credit))
         ),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_startup=[open_pool],
+        state=State(
+            {
+                "settings": settings,
+                "booths": BoothCache(settings.public_cache_seconds),
+                "feeds": FeedCache(settings.public_cache_seconds),
+            }
+        ),
+        dependencies={"settings": provide_settings(settings)},
         on_shutdown=[close_pool],
         openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
         debug=settings.debug,

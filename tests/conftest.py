@@ -91,6 +91,17 @@ async def clean_tables(database):
     yield
 
 
+@pytest.fixture(autouse=True)
+def process_settings():
+    """Every test starts on the environment's settings: ``create_app(settings)`` makes the settings it is given
+    those of the process."""
+    from core.settings import configure
+
+    configure(None)
+    yield
+    configure(None)
+
+
 @pytest.fixture
 async def city():
     """Five community halls a few km apart, a civic centre and residents around each hall (the planner's city)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -67,6 +68,21 @@ async def towns() -> list[str]:
     """Distinct areas (町字) of the registered venues, for the area filter."""
     rows = await Venue.select(Venue.town).distinct().where(Venue.town != "").order_by(Venue.town)
     return [row["town"] for row in rows]
+
+
+async def registry_exists() -> bool:
+    """Whether the venue registry's table exists: it does not before ``outreach db migrate``, when a dry run of an
+    import still checks the file on its own."""
+    return bool(await Venue.table_exists())
+
+
+async def known_venue_ids(venue_ids: Iterable[str]) -> frozenset[str]:
+    """Those of ``venue_ids`` that are already registered (an import updates them and creates the others)."""
+    wanted = list(dict.fromkeys(venue_ids))
+    if not wanted:
+        return frozenset()
+    rows = await Venue.select(Venue.venue_id).where(Venue.venue_id.is_in(wanted))
+    return frozenset(row["venue_id"] for row in rows)
 
 
 async def registry_points() -> list[tuple[str, float, float]]:

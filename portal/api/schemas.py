@@ -9,7 +9,6 @@ import msgspec
 from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot
 from booking.walkins import LiveStatus
-from core.settings import get_settings
 
 
 class VenueOut(msgspec.Struct):
@@ -114,7 +113,7 @@ def slot_out(slot: BoothSlot) -> SlotOut:
     return SlotOut(id=slot.id, start=slot.start, end=slot.end, capacity=slot.capacity, remaining=slot.remaining)
 
 
-def session_out(booth: Booth, with_slots: bool = False) -> SessionOut:
+def session_out(booth: Booth, base_url: str, with_slots: bool = False) -> SessionOut:
     return SessionOut(
         id=booth.id,
         date=booth.date,
@@ -140,7 +139,7 @@ def session_out(booth: Booth, with_slots: bool = False) -> SessionOut:
         ),
         capacity=sum(slot.capacity for slot in booth.slots),
         remaining=booth.remaining,
-        url=f"{get_settings().base_url}/booths/{booth.id}",
+        url=f"{base_url}/booths/{booth.id}",
         distance_km=booth.distance_km,
         slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
     )

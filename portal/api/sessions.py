@@ -7,12 +7,13 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from booking.booths import BoothFilter, filter_booths, with_distance
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
-from core.settings import get_settings
+from core.settings import Settings
 from portal.api.schemas import SessionOut, live_out, session_out
 
 
@@ -42,6 +43,7 @@ class SessionApi(Controller):
     async def list_sessions(
         self,
         request: Request,
+        settings: NamedDependency[Settings],
         date_from: Annotated[dt.date | None, QueryParameter(name="from", description="first date (YYYY-MM-DD)")] = None,
         date_to: Annotated[dt.date | None, QueryParameter(name="to", description="last date (YYYY-MM-DD)")] = None,
         near: Annotated[str | None, QueryParameter(description="LAT,LON: nearest first, with distance_km")] = None,
@@ -49,6 +51,7 @@ class SessionApi(Controller):
         day_type: Annotated[str | None, QueryParameter(description="weekday or holiday")] = None,
     ) -> Response[list[SessionOut]]:
         point = parse_near(near)
+        base_url = settings.base_url
         cache = request.app.state.booths
         booths = await cache.booths()
 
@@ -56,20 +59,22 @@ class SessionApi(Controller):
             chosen = filter_booths(booths, BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
             if point:
                 chosen = with_distance(chosen, *point)
-            return msgspec.json.encode([session_out(b) for b in chosen[:limit]])
+            return msgspec.json.encode([session_out(b, base_url) for b in chosen[:limit]])
 
-        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, get_settings().base_url), encode)
+        body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, base_url), encode)
         return Response(content=body, media_type=MediaType.JSON)
 
     @get("/{session_id:int}", summary="One session with its slots")
-    async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+    async def get_session(
+        self, request: Request, session_id: FromPath[int], settings: NamedDependency[Settings]
+    ) -> SessionOut:
         from core.errors import NotFound
 
         cache = request.app.state.booths
         booth = await cache.booth(session_id)
         if booth is None:
             raise NotFound(_("This booth does not exist."))
-        out = session_out(booth, with_slots=True)
+        out = session_out(booth, settings.base_url, with_slots=True)
         live = cache.live().get(booth.id)
         if live is not None:
             out.live = live_out(live)

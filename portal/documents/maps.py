@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 from folium.plugins import MarkerCluster
 
 from core.i18n import gettext as _
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from portal.web.urls import venue_url
 from venues.facility_list import kind_label
 
@@ -46,13 +47,26 @@ class LocalMarkerCluster(MarkerCluster):
     ]
 
 
-def base_map(center: tuple[float, float], zoom: int = 12) -> LocalMap:
-    """An empty map on the tile server of the settings (default 地理院タイル, with its attribution)."""
-    settings = get_settings()
+@dataclass(frozen=True)
+class Tiles:
+    """The tile server of the maps and its attribution (TILE_URL and TILE_ATTRIBUTION; default 地理院タイル)."""
+
+    url: str
+    attribution: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Tiles:
+        return cls(settings.tile_url, settings.tile_attribution)
+
+
+def base_map(center: tuple[float, float], zoom: int = 12, *, tiles: Tiles | None = None) -> LocalMap:
+    """An empty map on the tile server ``tiles``, with its attribution.
+
+    None: the process's settings' (``get_settings()``), for the planner's maps (documents.plan_maps), which do not
+    pass their tiles yet."""
+    tiles = tiles or Tiles.of(get_settings())
     fmap = LocalMap(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
-    folium.TileLayer(
-        tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18, min_zoom=5
-    ).add_to(fmap)
+    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=_("Map"), max_zoom=18, min_zoom=5).add_to(fmap)
     return fmap
 
 
@@ -74,10 +88,10 @@ def template_literal_text(text: str) -> str:
     return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def venue_map_html(venues: Iterable[Mapping[str, Any]]) -> str:
+def venue_map_html(venues: Iterable[Mapping[str, Any]], tiles: Tiles) -> str:
     """A complete HTML page with one marker per venue, coloured by kind, clustered, with a link to its page."""
     rows = [v for v in venues if v.get("lat") is not None and v.get("lon") is not None]
-    fmap = base_map(centre_of((v["lat"], v["lon"]) for v in rows))
+    fmap = base_map(centre_of((v["lat"], v["lon"]) for v in rows), tiles=tiles)
     cluster = LocalMarkerCluster(name=_("Venues"), options={"disableClusteringAtZoom": 14}).add_to(fmap)
     link_text = template_literal_text(_("Open the venue page"))
     for venue in rows:
@@ -128,14 +142,18 @@ def live_text(live: Any) -> str:
 
 
 def booth_map_html(
-    booths: Iterable[Any], here: tuple[float, float] | None = None, src: str = "", live: Mapping[int, Any] | None = None
+    booths: Iterable[Any],
+    tiles: Tiles,
+    here: tuple[float, float] | None = None,
+    src: str = "",
+    live: Mapping[int, Any] | None = None,
 ) -> str:
     """A complete HTML page with the residents' booths, clustered, each with its date, time, places left and a
     link to its page (and for booths held today, the walk-in wait: ``live`` by booth id); ``here`` marks the place
     the resident searched from."""
     rows = list(booths)
     points = [(b.lat, b.lon) for b in rows] + ([here] if here else [])
-    fmap = base_map(centre_of(points), zoom=13)
+    fmap = base_map(centre_of(points), zoom=13, tiles=tiles)
     cluster = LocalMarkerCluster(name=_("Booths"), options={"disableClusteringAtZoom": 15}).add_to(fmap)
     open_text = template_literal_text(_("Book at this booth"))
     for booth in rows:

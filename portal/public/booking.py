@@ -27,11 +27,11 @@ from booking.schemas import Needs
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import get_locale
 from core.i18n import gettext as _
-from core.settings import get_settings
 from portal.documents.calendar_entry import booking_ics, google_calendar_url
 from portal.documents.qr import qr_svg
 from portal.documents.slip import booking_slip_pdf
 from portal.web import forms
+from portal.web.app_settings import settings_of
 from portal.web.templating import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -109,7 +109,7 @@ class BookingFormController(Controller):
             message=message,
             alternatives=alternatives or [],
             interpreter_languages=INTERPRETER_LANGUAGES,
-            max_party=get_settings().max_party_size,
+            max_party=settings_of(request).max_party_size,
         )
 
     @get("/", name="booking_form")

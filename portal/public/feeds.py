@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
 from booking.venue_booths import venue_feed_booths
 from core.i18n import DEFAULT_LOCALE, normalize_locale, using_locale
-from core.settings import get_settings
+from core.settings import Settings
 from portal.documents.venue_feed import venue_feed_ics
 from venues.feeds import check_feed_token
 
@@ -32,9 +33,9 @@ class FeedUrls:
     webcal: str
 
 
-def venue_feed_urls(venue_id: str, token: str) -> FeedUrls:
-    """The subscription addresses of a venue's feed (on BASE_URL)."""
-    address = f"{get_settings().base_url}/venues/{quote(str(venue_id), safe='')}/calendar.ics?token={quote(token)}"
+def venue_feed_urls(base_url: str, venue_id: str, token: str) -> FeedUrls:
+    """The subscription addresses of a venue's feed (on ``base_url``, the setting BASE_URL)."""
+    address = f"{base_url}/venues/{quote(str(venue_id), safe='')}/calendar.ics?token={quote(token)}"
     return FeedUrls(https=address, webcal="webcal://" + address.split("://", 1)[1])
 
 
@@ -94,7 +95,11 @@ def not_modified(request: Request, etag: str) -> bool:
 
 @get("/venues/{venue_id:str}/calendar.ics", name="venue_feed", include_in_schema=False)
 async def venue_feed(
-    request: Request, venue_id: FromPath[str], token: FromQuery[str | None] = None, lang: FromQuery[str | None] = None
+    request: Request,
+    settings: NamedDependency[Settings],
+    venue_id: FromPath[str],
+    token: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
     """The venue's current booths as iCalendar, for calendar apps to subscribe to (no sign-in: the token is the
     key). Japanese unless ``lang=en``; 304 when the client's ETag is still current; 404 for a wrong token."""
@@ -104,7 +109,7 @@ async def venue_feed(
         venue = await check_feed_token(venue_id, token)
         booths = await venue_feed_booths(venue["id"])
         with using_locale(locale):
-            return venue_feed_ics(venue, booths, base_url=get_settings().base_url)
+            return venue_feed_ics(venue, booths, base_url=settings.base_url)
 
     feed = await request.app.state.feeds.get((venue_id, token or "", locale), build)
     headers = {"Cache-Control": FEED_CACHE_CONTROL, "ETag": feed.etag}

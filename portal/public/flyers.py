@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
@@ -14,7 +15,7 @@ from booking.booths import VISIBLE_STATES
 from booking.schemas import Booth
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext as _
-from core.settings import get_settings
+from core.settings import Settings
 from portal.documents import flyer_jobs
 from portal.documents.flyers import (
     FLYER_PLACEMENT,
@@ -78,11 +79,15 @@ def _download(content: bytes, media_type: str, file_name: str) -> Response:
 
 
 @get("/sessions/{session_id:int}/flyer.pdf", name="booth_flyer_pdf", include_in_schema=False)
-async def booth_flyer(request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None) -> Response:
+async def booth_flyer(
+    request: Request,
+    settings: NamedDependency[Settings],
+    session_id: FromPath[int],
+    placement: FromQuery[str | None] = None,
+) -> Response:
     """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code."""
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
-    settings = get_settings()
     url = booth_booking_url(settings.base_url, booth.id, code)
     content = await _render_once(
         ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
@@ -92,18 +97,26 @@ async def booth_flyer(request: Request, session_id: FromPath[int], placement: Fr
 
 @get("/sessions/{session_id:int}/flyer.png", name="booth_flyer_png", include_in_schema=False)
 async def booth_flyer_image(
-    request: Request, session_id: FromPath[int], placement: FromQuery[str | None] = None
+    request: Request,
+    settings: NamedDependency[Settings],
+    session_id: FromPath[int],
+    placement: FromQuery[str | None] = None,
 ) -> Response:
     """The booth's square image for social media (1080×1080 PNG) with its QR code."""
     code = read_placement(placement, SOCIAL_PLACEMENT)
     booth = await _public_booth(request, session_id)
-    url = booth_booking_url(get_settings().base_url, booth.id, code)
+    url = booth_booking_url(settings.base_url, booth.id, code)
     content = await _render_once(("png", _printed(booth), url), booth_flyer_png, booth, url)
     return _download(content, "image/png", f"flyer-{booth.id}.png")
 
 
 @get("/flyers/{file_name:str}", name="month_poster_pdf", include_in_schema=False)
-async def month_poster(request: Request, file_name: FromPath[str], placement: FromQuery[str | None] = None) -> Response:
+async def month_poster(
+    request: Request,
+    settings: NamedDependency[Settings],
+    file_name: FromPath[str],
+    placement: FromQuery[str | None] = None,
+) -> Response:
     """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date)."""
     code = read_placement(placement, POSTER_PLACEMENT)
     matched = MONTH_FILE.fullmatch(file_name)
@@ -112,7 +125,6 @@ async def month_poster(request: Request, file_name: FromPath[str], placement: Fr
     if not booths:
         raise NotFound(_("There is no published booth in this month."))
     month = matched.group(1)  # type: ignore[union-attr]
-    settings = get_settings()
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
     key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
     content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Response, Template
 
@@ -17,8 +18,8 @@ from booking.schemas import Booth
 from core.errors import NotFound
 from core.i18n import get_locale
 from core.i18n import gettext as _
-from core.settings import get_settings
-from portal.documents.maps import booth_map_html, live_text
+from core.settings import Settings
+from portal.documents.maps import Tiles, booth_map_html, live_text
 from portal.web.security import map_frame_policy
 from portal.web.templating import page
 from venues.places import find_places
@@ -156,6 +157,7 @@ async def home(
 @get("/map.html", name="booth_map_frame", include_in_schema=False)
 async def map_frame(
     request: Request,
+    settings: NamedDependency[Settings],
     q: FromQuery[str | None] = None,
     near: FromQuery[str | None] = None,
     date_from: FromQuery[str | None] = None,
@@ -178,8 +180,9 @@ async def map_frame(
         code,
     )
     live = request.app.state.booths.live()  # read with the booths: the same for every key of this memo
-    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, found["point"], code, live))
-    return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(get_settings()))
+    tiles = Tiles.of(settings)
+    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, tiles, found["point"], code, live))
+    return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(settings))
 
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)

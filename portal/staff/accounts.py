@@ -9,8 +9,8 @@ from litestar.response import Redirect, Template
 from core.errors import Conflict, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import ADMINS
-from core.tables import Role, StaffUser
-from core.users import Actor, create_user
+from core.tables import Role
+from core.users import Actor, create_user, list_accounts
 from portal.web import forms
 from portal.web.guards import requires
 from portal.web.templating import page
@@ -24,14 +24,7 @@ class UserController(Controller):
     guards = [requires(*ADMINS)]
 
     async def _render(self, request: Request, status_code: int = 200, **context) -> Template:
-        users = await StaffUser.select(
-            StaffUser.id,
-            StaffUser.username,
-            StaffUser.display_name,
-            StaffUser.role,
-            StaffUser.active,
-            StaffUser.last_login_at,
-        ).order_by(StaffUser.username)
+        users = await list_accounts()
         context.setdefault("errors", {})
         context.setdefault("form", {})
         return page(request, "staff/users.html", status_code=status_code, users=users, roles=list(Role), **context)

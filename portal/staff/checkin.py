@@ -25,8 +25,8 @@ from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import EDITORS
-from core.settings import get_settings
 from core.users import Actor
+from portal.web.app_settings import settings_of
 from portal.web.errors import STATUS_FOR_DOMAIN_ERROR
 from portal.web.guards import requires
 from portal.web.templating import page
@@ -120,8 +120,8 @@ class CheckInController(Controller):
             done=done,
             new_walk_in=walk_in if done == "walk_in" else None,
             refresh_seconds=STAFF_REFRESH_SECONDS,
-            max_party=get_settings().max_party_size,
-            no_show_minutes=get_settings().no_show_after_minutes,
+            max_party=settings_of(request).max_party_size,
+            no_show_minutes=settings_of(request).no_show_after_minutes,
             **context,
         )
 
@@ -225,7 +225,7 @@ class CheckInController(Controller):
 
         async def register() -> walkins.WalkInLine:
             if not value.isdigit():
-                message = _("Party size must be between 1 and {most}.").format(most=get_settings().max_party_size)
+                message = _("Party size must be between 1 and {most}.").format(most=settings_of(request).max_party_size)
                 raise ValidationFailed(message, {"party_size": message})
             return await walkins.register_walk_in(actor, session_id, int(value))
 

@@ -20,14 +20,13 @@ from litestar.response import Template
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.roles import EDITORS
-from core.settings import get_settings
+from core.settings import Settings
 from core.users import Actor
 from portal.web.guards import requires
 from portal.web.templating import page
 from venues import services
 from venues.facility_kinds import EXCLUDED
 from venues.facility_list import VENUE_KINDS, ParseResult, parse_facility_list
-from venues.tables import Venue
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
@@ -35,16 +34,17 @@ UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def upload_dir() -> Path:
-    path = get_settings().var_dir / "uploads"
+def upload_dir(var_dir: Path) -> Path:
+    """``uploads/`` under ``var_dir`` (the setting OUTREACH_VAR_DIR), where uploads await their import."""
+    path = var_dir / "uploads"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def delete_stale_uploads(now: float | None = None) -> None:
+def delete_stale_uploads(var_dir: Path, now: float | None = None) -> None:
     """Delete the uploads (file and its metadata) older than UPLOAD_MAX_AGE_SECONDS."""
     cutoff = (time.time() if now is None else now) - UPLOAD_MAX_AGE_SECONDS
-    for path in upload_dir().iterdir():
+    for path in upload_dir(var_dir).iterdir():
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
@@ -52,20 +52,20 @@ def delete_stale_uploads(now: float | None = None) -> None:
             continue
 
 
-def save_upload(content: bytes, filename: str, actor: Actor) -> str:
+def save_upload(var_dir: Path, content: bytes, filename: str, actor: Actor) -> str:
     """Keep an uploaded file until it is imported or discarded; returns its token.  Abandoned uploads go."""
-    delete_stale_uploads()
+    delete_stale_uploads(var_dir)
     token = secrets.token_urlsafe(24)
-    (upload_dir() / f"{token}.csv").write_bytes(content)
-    (upload_dir() / f"{token}.json").write_text(json.dumps({"filename": filename, "uploaded_by": actor.id}))
+    (upload_dir(var_dir) / f"{token}.csv").write_bytes(content)
+    (upload_dir(var_dir) / f"{token}.json").write_text(json.dumps({"filename": filename, "uploaded_by": actor.id}))
     return token
 
 
-def load_upload(token: str, actor: Actor) -> tuple[bytes, str]:
+def load_upload(var_dir: Path, token: str, actor: Actor) -> tuple[bytes, str]:
     """The bytes and file name of an upload made by this actor."""
     if not _TOKEN.match(token):
         raise NotFoundException()
-    meta_path, data_path = upload_dir() / f"{token}.json", upload_dir() / f"{token}.csv"
+    meta_path, data_path = upload_dir(var_dir) / f"{token}.json", upload_dir(var_dir) / f"{token}.csv"
     if not meta_path.exists() or not data_path.exists():
         raise NotFoundException()
     meta = json.loads(meta_path.read_text())
@@ -74,10 +74,10 @@ def load_upload(token: str, actor: Actor) -> tuple[bytes, str]:
     return data_path.read_bytes(), meta.get("filename", "")
 
 
-def discard_upload(token: str) -> None:
+def discard_upload(var_dir: Path, token: str) -> None:
     """Delete an upload once it has been imported."""
     for suffix in (".csv", ".json"):
-        (upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+        (upload_dir(var_dir) / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
@@ -94,12 +94,7 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
 
 async def preview_context(result: ParseResult) -> dict[str, Any]:
     """What the preview shows: counts of new, updated and unchanged venues and every problem."""
-    ids = [record.venue_id for record in result.records]
-    known = (
-        {row["venue_id"] for row in await Venue.select(Venue.venue_id).where(Venue.venue_id.is_in(ids))}
-        if ids
-        else set()
-    )
+    known = await services.known_venue_ids(record.venue_id for record in result.records)
     return {
         "result": result,
         "new_count": sum(1 for r in result.records if r.venue_id not in known),
@@ -127,13 +122,14 @@ class ImportController(Controller):
         self,
         request: Request,
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         upload = data.get("file")
         content = await upload.read() if isinstance(upload, UploadFile) else b""
         if not content:
             return page(request, "staff/venues/import.html", status_code=422, error=_("Choose a CSV file to upload."))
-        token = save_upload(content, upload.filename or "", actor)
+        token = save_upload(settings.var_dir, content, upload.filename or "", actor)
         result = parse_facility_list(content, reference_points=await services.registry_points())
         return page(
             request,
@@ -144,9 +140,15 @@ class ImportController(Controller):
         )
 
     @post("/{token:str}")
-    async def confirm(self, request: Request, token: FromPath[str], actor: NamedDependency[Actor]) -> Template:
+    async def confirm(
+        self,
+        request: Request,
+        token: FromPath[str],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> Template:
         form = await request.form()
-        content, filename = load_upload(token, actor)
+        content, filename = load_upload(settings.var_dir, token, actor)
         known_points = await services.registry_points()
         as_uploaded = parse_facility_list(content, reference_points=known_points)
         result = parse_facility_list(
@@ -170,5 +172,5 @@ class ImportController(Controller):
                 message=exc.message,
                 **await preview_context(result),
             )
-        discard_upload(token)
+        discard_upload(settings.var_dir, token)
         return page(request, "staff/venues/imported.html", outcome=outcome, filename=filename)

@@ -20,7 +20,7 @@ from core.audit import list_events
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.roles import ALL_STAFF, EDITORS
-from core.settings import get_settings
+from core.settings import Settings
 from core.spreadsheet import escape_formula
 from core.users import Actor
 from portal.documents.qr import qr_svg
@@ -216,9 +216,11 @@ class PlacementController(Controller):
         return Redirect(path=placement_path(created["id"]), status_code=303)
 
     @get("/{placement_id:int}", name="placement_detail")
-    async def detail(self, request: Request, placement_id: FromPath[int]) -> Template:
+    async def detail(
+        self, request: Request, placement_id: FromPath[int], settings: NamedDependency[Settings]
+    ) -> Template:
         placement = await services.get_placement(placement_id)
-        base = get_settings().base_url
+        base = settings.base_url
         booths = await request.app.state.booths.booths()
         months = sorted({booth.date.strftime("%Y-%m") for booth in booths})
         home_url = services.placement_url(base, placement["code"])

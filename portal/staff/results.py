@@ -17,7 +17,7 @@ from core import clock
 from core.errors import NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import EDITORS
-from core.settings import get_settings
+from core.settings import Settings
 from core.users import Actor
 from planner.yields import factor_table
 from portal.web.guards import requires
@@ -160,7 +160,7 @@ class YieldController(Controller):
     include_in_schema = False
 
     @get("/", name="learned_yields")
-    async def table(self, request: Request) -> Template:
+    async def table(self, request: Request, settings: NamedDependency[Settings]) -> Template:
         return page(
-            request, "staff/days/yields.html", rows=await factor_table(), strength=get_settings().yield_prior_strength
+            request, "staff/days/yields.html", rows=await factor_table(), strength=settings.yield_prior_strength
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
@@ -16,7 +17,7 @@ from core import clock
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.roles import AUDIT_READERS
-from core.settings import get_settings
+from core.settings import Settings
 from portal.web.guards import requires
 from portal.web.templating import page
 
@@ -29,12 +30,13 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def report_path(run: dict[str, Any]) -> Path | None:
-    """The run's deletion report if it is a PDF file under var/ that exists; None otherwise (a report written
-    elsewhere with --report, moved or deleted), so that no other file can ever be served."""
+def report_path(run: dict[str, Any], var_dir: Path) -> Path | None:
+    """The run's deletion report if it is a PDF file under ``var_dir`` (the setting OUTREACH_VAR_DIR) that exists;
+    None otherwise (a report written elsewhere with --report, moved or deleted), so that no other file can ever be
+    served."""
     if not run.get("report_file"):
         return None
-    var_dir = get_settings().var_dir.resolve()
+    var_dir = var_dir.resolve()
     path = Path(run["report_file"]).resolve()
     if path.suffix.lower() != ".pdf" or not path.is_relative_to(var_dir) or not path.is_file():
         return None
@@ -53,16 +55,16 @@ class RetentionController(Controller):
     guards = [requires(*AUDIT_READERS)]
 
     @get("/", name="retention")
-    async def overview(self, request: Request) -> Template:
+    async def overview(self, request: Request, settings: NamedDependency[Settings]) -> Template:
         runs = await retention.list_runs()
         for run in runs:
-            run["report_available"] = report_path(run) is not None
+            run["report_available"] = report_path(run, settings.var_dir) is not None
         return page(
             request,
             "staff/retention/index.html",
             runs=runs,
             pending=await retention.pending(),
-            days=get_settings().retention_days,
+            days=settings.retention_days,
             kind_label=kind_label,
             count_label=retention.count_label,
             count_text=retention.count_text,
@@ -71,9 +73,9 @@ class RetentionController(Controller):
         )
 
     @get("/{run_id:int}/report.pdf", name="retention_report")
-    async def report(self, run_id: FromPath[int]) -> Response:
+    async def report(self, run_id: FromPath[int], settings: NamedDependency[Settings]) -> Response:
         run = await retention.get_run(run_id)
-        path = report_path(run)
+        path = report_path(run, settings.var_dir)
         if path is None:
             raise NotFound(_("The deletion report of this run is not available on the server."))
         started = run["started_at"].astimezone(clock.JST).strftime("%Y%m%d-%H%M%S")

@@ -13,9 +13,9 @@ from core.audit import list_events
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.roles import EDITORS
-from core.settings import get_settings
+from core.settings import Settings
 from core.users import Actor
-from portal.documents.maps import venue_map_html
+from portal.documents.maps import Tiles, venue_map_html
 from portal.public.feeds import venue_feed_urls
 from portal.web import forms
 from portal.web.guards import requires
@@ -109,6 +109,7 @@ class VenueController(Controller):
     @get("/map.html", name="venue_map_frame")
     async def map_frame(
         self,
+        settings: NamedDependency[Settings],
         kind: FromQuery[str | None] = None,
         town: FromQuery[str | None] = None,
         access: FromQuery[list[str] | None] = None,
@@ -117,9 +118,9 @@ class VenueController(Controller):
     ) -> Response:
         venues = await services.list_venues(venue_filter(kind, town, access, status, q))
         return Response(
-            content=venue_map_html(venues),
+            content=venue_map_html(venues, Tiles.of(settings)),
             media_type="text/html; charset=utf-8",
-            headers=map_frame_policy(get_settings()),
+            headers=map_frame_policy(settings),
         )
 
     @get("/export.csv", name="venue_export")
@@ -134,10 +135,12 @@ class VenueController(Controller):
         )
 
     @get("/v/{venue_id:str}", name="venue_detail")
-    async def detail(self, request: Request, venue_id: FromPath[str]) -> Template:
+    async def detail(self, request: Request, venue_id: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         venue = await services.get_venue(venue_id)
         can_edit = request.state.actor.role in EDITORS
-        feed = venue_feed_urls(venue_id, await feed_token(venue_id)) if can_edit else None  # issued on first view
+        feed = (
+            venue_feed_urls(settings.base_url, venue_id, await feed_token(venue_id)) if can_edit else None
+        )  # issued on first view
         return page(
             request,
             "staff/venues/detail.html",
@@ -196,7 +199,11 @@ class VenueController(Controller):
 
     @post("/v/{venue_id:str}/blackouts", guards=[requires(*EDITORS)])
     async def add_blackout(
-        self, request: Request, venue_id: FromPath[str], actor: NamedDependency[Actor]
+        self,
+        request: Request,
+        venue_id: FromPath[str],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         form = await request.form()
         errors: dict[str, str] = {}
@@ -215,7 +222,7 @@ class VenueController(Controller):
             can_edit=True,
             blackout_errors=errors,
             blackout_form=dict(form),
-            feed=venue_feed_urls(venue_id, await feed_token(venue_id)),
+            feed=venue_feed_urls(settings.base_url, venue_id, await feed_token(venue_id)),
         )
 
     @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*EDITORS)])

@@ -12,7 +12,6 @@ from litestar.response import Template
 
 from core.clock import CITY_TIME_ZONE
 from core.i18n import LOCALES, get_locale, gettext, ngettext
-from core.settings import get_settings
 from core.users import role_label
 from core.wareki import wareki
 from portal.web.labels import (
@@ -57,8 +56,9 @@ def format_day(value: Any) -> str:
     return babel.dates.format_date(value, format=pattern, locale=get_locale())
 
 
-def build_environment() -> Environment:
-    """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters and tests."""
+def build_environment(*, data_credit: str | None = None) -> Environment:
+    """The Jinja environment: autoescaping, i18n extension bound to core.i18n, and our filters and tests;
+    ``data_credit`` is the pages' footer credit (DATA_CREDIT; None: the map tiles' default credit)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -81,7 +81,7 @@ def build_environment() -> Environment:
         weekday_label=weekday_label,
         booking_state_label=booking_state_label,
         language_name=language_name,
-        settings=get_settings,
+        data_credit=data_credit,
     )
     env.filters.update(
         date=format_date,

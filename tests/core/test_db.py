@@ -64,3 +64,21 @@ async def test_sqlite_writers_of_one_process_take_turns_in_the_order_they_asked(
     assert order == list(range(30))  # nobody overtaken (SQLite alone lets whoever retries first in)
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM written").fetchone()[0] == 30
+
+
+async def test_the_pool_opens_only_when_asked():
+    from piccolo.engine.postgres import PostgresEngine
+
+    from core.db import close_pool, engine, start_pool
+
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        pytest.skip("SQLite has no connection pool")
+    await start_pool(False)
+    assert db.pool is None
+    await start_pool(True)
+    try:
+        assert db.pool is not None
+    finally:
+        await close_pool()
+    assert db.pool is None

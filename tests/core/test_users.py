@@ -27,3 +27,19 @@ async def test_sign_out_everywhere_and_a_new_password_raise_the_session_version(
     await set_password("versioned", "another-long-password")
     assert (await get_actor(user.id)).session_version == 2
     assert await StaffUser.count() == 1
+
+
+async def test_the_account_list_is_typed_and_by_username_active_or_not():
+    from core.users import StaffAccount, list_accounts
+
+    await create_user("zeta", PASSWORD, Role.admin, display_name="Zeta")
+    await create_user("alpha", PASSWORD, Role.city_reviewer)
+    await StaffUser.update({StaffUser.active: False}).where(StaffUser.username == "zeta")
+    await authenticate("alpha", PASSWORD)
+    accounts = await list_accounts()
+    assert [type(a) for a in accounts] == [StaffAccount, StaffAccount]
+    assert [(a.username, a.display_name, a.role, a.active) for a in accounts] == [
+        ("alpha", "alpha", Role.city_reviewer, True),
+        ("zeta", "Zeta", Role.admin, False),
+    ]
+    assert accounts[0].last_login_at is not None and accounts[1].last_login_at is None

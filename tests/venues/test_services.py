@@ -180,3 +180,14 @@ async def test_name_search_ignores_letter_case():
     await make_venue(venue_id="C", name="泉野図書館")
     found = await services.list_venues(VenueFilter(query="Aeon"))
     assert sorted(v["venue_id"] for v in found) == ["A", "B"]
+
+
+async def test_known_venue_ids_are_those_already_registered():
+    await make_venue(venue_id="V-1")
+    await make_venue(venue_id="V-2")
+    assert await services.known_venue_ids(["V-2", "V-3", "V-2"]) == frozenset({"V-2"})
+    assert await services.known_venue_ids(iter(())) == frozenset()
+
+
+async def test_the_registry_exists_once_migrated():
+    assert await services.registry_exists() is True

@@ -174,14 +174,14 @@ async def test_sign_in_form_itself_needs_the_csrf_token(client, make_user):
     ],
 )
 async def test_each_role_gets_403_exactly_where_it_should(
-    client, make_user, venue, role, can_edit, can_audit, can_admin
+    client, make_user, venue, var_dir, role, can_edit, can_audit, can_admin
 ):
     from portal.staff.imports import save_upload
 
     actor = await make_user(role)
     await sign_in(client, actor.username)
     token = csrf_token((await client.get("/staff/venues")).text)
-    upload = save_upload(b"ID,\xe5\x90\x8d\xe7\xa7\xb0,lat,lon\nU1,x,36.5,136.6\n", "upload.csv", actor)
+    upload = save_upload(var_dir, b"ID,\xe5\x90\x8d\xe7\xa7\xb0,lat,lon\nU1,x,36.5,136.6\n", "upload.csv", actor)
     for path in READ_ROUTES:
         assert (await client.get(path.format(venue=venue["venue_id"]))).status_code == 200, path
     blackout = await blackout_id(venue)

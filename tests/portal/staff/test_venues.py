@@ -310,19 +310,21 @@ async def test_name_search_ignores_letter_case(client, signed_in):
 
 
 async def test_the_footer_credits_the_configured_data(client, monkeypatch):
-    from core.settings import get_settings
+    from litestar.testing import AsyncTestClient
 
-    # (not the home page: a signed-out visitor's home page is kept per booth-cache read, and settings never change
-    # while the portal runs)
+    from core.settings import environment_settings
+    from portal.app import create_app
+
     default = soup(await client.get("/bookings/find")).select_one("footer").get_text()
     assert "地理院タイル" in default and "金沢" not in default and "Kanazawa" not in default
     monkeypatch.setenv("DATA_CREDIT", "会場データ: 金沢市オープンデータ（CC BY 4.0）")
-    get_settings.cache_clear()
-    try:
-        credited = soup(await client.get("/bookings/find")).select_one("footer").get_text(strip=True)
+    environment_settings.cache_clear()
+    try:  # settings never change while a portal runs: a portal started with the variable set
+        async with AsyncTestClient(app=create_app(), base_url="http://testserver.local") as started:
+            credited = soup(await started.get("/bookings/find")).select_one("footer").get_text(strip=True)
     finally:
         monkeypatch.delenv("DATA_CREDIT")
-        get_settings.cache_clear()
+        environment_settings.cache_clear()
     assert credited == "会場データ: 金沢市オープンデータ（CC BY 4.0）"
 
 
