@@ -11,7 +11,7 @@ import folium
 from folium.plugins import MarkerCluster
 
 from core.i18n import gettext as _
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from portal.web.urls import venue_url
 from venues.facility_list import kind_label
 
@@ -59,12 +59,8 @@ class Tiles:
         return cls(settings.tile_url, settings.tile_attribution)
 
 
-def base_map(center: tuple[float, float], zoom: int = 12, *, tiles: Tiles | None = None) -> LocalMap:
-    """An empty map on the tile server ``tiles``, with its attribution.
-
-    None: the process's settings' (``get_settings()``), for the planner's maps (documents.plan_maps), which do not
-    pass their tiles yet."""
-    tiles = tiles or Tiles.of(get_settings())
+def base_map(center: tuple[float, float], tiles: Tiles, zoom: int = 12) -> LocalMap:
+    """An empty map on the tile server ``tiles``, with its attribution."""
     fmap = LocalMap(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name=_("Map"), max_zoom=18, min_zoom=5).add_to(fmap)
     return fmap

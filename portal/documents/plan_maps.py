@@ -13,7 +13,7 @@ from core.i18n import gettext as _
 from planner import services
 from planner.reach import coverage
 from planner.schemas import PlanVersionDetail, SessionDetail
-from portal.documents.maps import base_map, centre_of, template_literal_text
+from portal.documents.maps import Tiles, base_map, centre_of, template_literal_text
 from portal.web.urls import venue_url
 
 # 12 colours that stay apart for colour-blind readers (Okabe–Ito and Tol's muted palette), one per month (4..3).
@@ -62,7 +62,7 @@ async def _coverage_of(version: PlanVersionDetail) -> tuple[list[Any], list[floa
     return instance.demand, coverage(instance, chosen)
 
 
-async def plan_map_html(version: PlanVersionDetail) -> str:
+async def plan_map_html(version: PlanVersionDetail, tiles: Tiles) -> str:
     """A complete HTML page with the sessions and the demand layers."""
     sessions = await services.sessions_of(version.id)
     demand, after = await _coverage_of(version)
@@ -70,7 +70,7 @@ async def plan_map_html(version: PlanVersionDetail) -> str:
     before = (await _coverage_of(previous))[1] if previous else [0.0] * len(demand)
 
     points = [(s.venue_lat, s.venue_lon) for s in sessions] or [(p.lat, p.lon) for p in demand]
-    fmap = base_map(centre_of(points))
+    fmap = base_map(centre_of(points), tiles)
     before_label = _("Reach before (previous version)") if previous else _("Reach before (no booths)")
     for label, values, show in ((before_label, before, False), (_("Reach after (this version)"), after, True)):
         layer = folium.FeatureGroup(name=label, show=show).add_to(fmap)

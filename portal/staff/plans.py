@@ -22,13 +22,14 @@ from core.calendar import DayType, day_type, fiscal_year, fiscal_year_period, is
 from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import CONTRACTORS, EDITORS, REVIEWERS
-from core.settings import get_settings
+from core.settings import Settings
 from core.users import Actor
 from planner import services, workflow
 from planner.model import PARAMETER_DEFAULTS, Parameters
 from planner.month_overrides import parse_month_overrides
 from planner.schemas import PlanVersionDetail, SessionDetail
 from planner.tables import SessionState, SolveState, VersionState
+from portal.documents.maps import Tiles
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.web import forms
 from portal.web.guards import requires
@@ -224,12 +225,12 @@ class PlanController(Controller):
         )
 
     @get("/{plan_id:int}/map.html")
-    async def map_frame(self, plan_id: FromPath[int]) -> Response:
+    async def map_frame(self, plan_id: FromPath[int], settings: NamedDependency[Settings]) -> Response:
         version = await services.latest_version(plan_id)
         return Response(
-            content=await plan_map_html(version),
+            content=await plan_map_html(version, Tiles.of(settings)),
             media_type="text/html; charset=utf-8",
-            headers=map_frame_policy(get_settings()),
+            headers=map_frame_policy(settings),
         )
 
     @get("/{plan_id:int}/plan.json")
