@@ -54,6 +54,7 @@ _MESSAGE_LENGTH = 200  # Job.progress_message
 _ERROR_LENGTH = 300  # Job.error, PeriodicTask.last_error
 
 JobHandler = Callable[["JobContext"], Awaitable[Any]]  # returns the job's result (JSON-serialisable) or None
+FailedHandler = Callable[[Mapping[str, Any]], Awaitable[None]]  # told the payload of a job that failed for good
 PeriodicHandler = Callable[[], Awaitable[Any]]
 
 
@@ -67,6 +68,7 @@ class JobKind:
     kind: str
     handler: JobHandler
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    on_failed: FailedHandler | None = None  # the domain's record of a job that failed for good (runner lost too)
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,21 @@ class Registry:
         self.jobs: dict[str, JobKind] = {}
         self.periodic: dict[str, Periodic] = {}
 
-    def register_job(self, kind: str, handler: JobHandler, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
-        """Register the handler of a kind of job (registering the same again is harmless)."""
+    def register_job(
+        self,
+        kind: str,
+        handler: JobHandler,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        on_failed: FailedHandler | None = None,
+    ) -> None:
+        """Register the handler of a kind of job (registering the same again is harmless). ``on_failed(payload)`` runs
+        when a job of this kind fails for good, also when its runner was lost during the last attempt."""
         if not 0 < len(kind) <= 100:
             raise ValueError("a job kind has 1 to 100 characters")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        entry = JobKind(kind, handler, max_attempts)
+        entry = JobKind(kind, handler, max_attempts, on_failed)
         if self.jobs.setdefault(kind, entry) != entry:
             raise ValueError(f"job kind {kind!r} is registered with another handler")
 
@@ -110,9 +120,11 @@ class Registry:
 default_registry = Registry()  # the process's handlers, filled by the apps' wiring
 
 
-def register_job(kind: str, handler: JobHandler, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+def register_job(
+    kind: str, handler: JobHandler, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, on_failed: FailedHandler | None = None
+) -> None:
     """Register ``async def handler(context: JobContext)`` for jobs of ``kind`` in the process's registry."""
-    default_registry.register_job(kind, handler, max_attempts=max_attempts)
+    default_registry.register_job(kind, handler, max_attempts=max_attempts, on_failed=on_failed)
 
 
 def register_periodic(name: str, seconds: int, handler: PeriodicHandler) -> None:
@@ -373,23 +385,39 @@ class Worker:
             len(self.registry.periodic),
         )
         try:
-            while True:
-                try:
-                    await self.run_once()
-                except Exception:  # the runner must outlive a database restart
-                    log.exception("job runner %s: look for work failed; trying again in %s s", self.name, poll)
-                await asyncio.sleep(poll)
+            # Periodic tasks and jobs in two loops: a long job (a solve, a month of flyers) never holds up the
+            # emails or the release of late bookings.
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._loop(self.run_periodic_once, poll))
+                group.create_task(self._loop(self.run_jobs_once, poll))
         finally:
             log.info("job runner %s stopped", self.name)
 
+    async def _loop(self, step: Callable[[], Awaitable[int]], poll: float) -> None:
+        while True:
+            try:
+                await step()
+            except Exception:  # the runner must outlive a database restart
+                log.exception("job runner %s: look for work failed; trying again in %s s", self.name, poll)
+            await asyncio.sleep(poll)
+
     async def run_once(self) -> int:
         """Run every periodic task and job due now; returns how many ran (failed runs included)."""
+        return await self.run_periodic_once() + await self.run_jobs_once()
+
+    async def run_periodic_once(self) -> int:
+        """Run every periodic task due now; returns how many ran."""
         ran = 0
         due = await self._periodic_due()
         for periodic in list(self.registry.periodic.values()):
             if (due is None or periodic.name in due) and await self._claim_periodic(periodic):
                 await self._run_periodic(periodic)
                 ran += 1
+        return ran
+
+    async def run_jobs_once(self) -> int:
+        """Run every job due now, one after the other; returns how many ran."""
+        ran = 0
         while (claim := await self._claim_job()) is not None:
             await self._run_job(claim)
             ran += 1
@@ -559,6 +587,11 @@ class Worker:
             values |= {Job.state: JobState.queued.value, Job.run_after: now + delay}
         async with _one_statement():
             await Job.update(values).where(_mine(claim))
+        if claim.attempt >= kind.max_attempts and kind.on_failed is not None:
+            try:
+                await kind.on_failed(claim.payload)
+            except Exception:
+                log.exception("job %s (%s): recording its failure failed", claim.job_id, claim.kind)
 
     async def _give_back(self, claim: _Claim) -> None:
         async with _one_statement():

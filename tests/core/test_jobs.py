@@ -179,7 +179,12 @@ async def test_a_job_whose_runner_died_is_run_again_after_its_lease(registry, fr
         ran.append(context.payload["name"])
         return "ok"
 
-    registry.register_job("plan.export", handler, max_attempts=2)
+    failed: list[dict] = []
+
+    async def on_failed(payload: dict) -> None:
+        failed.append(dict(payload))
+
+    registry.register_job("plan.export", handler, max_attempts=2, on_failed=on_failed)
     job_id = await enqueue("plan.export", {"name": "a"})
     lost = await enqueue("plan.export", {"name": "b"})
     # Two runners took the jobs and died (the process was killed): rows left running under their leases.
@@ -205,6 +210,7 @@ async def test_a_job_whose_runner_died_is_run_again_after_its_lease(registry, fr
         3,
         "WorkerLost: the runner stopped during the job",
     )
+    assert failed == [{"name": "b"}]  # the domain hears of the job lost for good
 
 
 async def test_a_cancelled_runner_puts_its_job_back_in_the_queue(registry, frozen):
@@ -367,12 +373,12 @@ async def test_run_forever_survives_a_database_error(registry, caplog):
     looks = 0
 
     class FlakyWorker(Worker):
-        async def run_once(self) -> int:
+        async def run_jobs_once(self) -> int:
             nonlocal looks
             looks += 1
             if looks == 1:
                 raise OSError("connection refused")
-            return await super().run_once()
+            return await super().run_jobs_once()
 
     done = asyncio.Event()
 
@@ -387,6 +393,34 @@ async def test_run_forever_survives_a_database_error(registry, caplog):
     with pytest.raises(asyncio.CancelledError):
         await runner
     assert looks >= 2 and "trying again" in caplog.text
+
+
+async def test_a_long_job_does_not_hold_up_the_periodic_tasks(registry):
+    release = asyncio.Event()
+    ticks = 0
+
+    async def long_job(context: JobContext) -> None:
+        await release.wait()  # a solve or a month of flyers
+
+    async def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+
+    registry.register_job("test.long", long_job)
+    registry.register_periodic("test.tick", 1, tick)
+    job_id = await enqueue("test.long", {})
+    runner = asyncio.create_task(Worker(registry).run_forever(poll_seconds=0.05))
+    try:
+        for _ in range(200):
+            if ticks >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert ticks >= 2 and (await job_status(job_id)).state == JobState.running
+    finally:
+        release.set()
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
 
 
 def test_a_kind_has_one_handler(registry):
