@@ -5,6 +5,7 @@ reads it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from core.db import close_pool, start_pool
@@ -28,7 +29,7 @@ async def _solve(version_id: int) -> dict[str, Any]:
 
     await start_pool(get_settings().db_pool)
     try:
-        if (await get_version(version_id)).solve_state != SolveState.queued:
+        if (await get_version(version_id)).solve_state == SolveState.done:
             return {"skipped": True}  # solved meanwhile (e.g. by `outreach plans solve`, as the demo does)
         result = await run_solve(version_id)
     finally:
@@ -42,23 +43,27 @@ def solve_in_this_process(version_id: int) -> dict[str, Any]:
 
 
 async def solve_job(context: JobContext) -> dict[str, Any]:
-    """Handler of ``planner.solve`` jobs; a solve that stops without a plan is recorded on the version too."""
-    from planner.services import fail_solve
+    """Handler of ``planner.solve`` jobs. A solve stopped with its runner (a restart) is queued again, like its job."""
+    from planner.services import requeue_solve
 
     version_id = int(context.payload["version_id"])
     try:
         return await run_in_process(solve_in_this_process, version_id)
-    except Exception as exc:
-        await fail_solve(
-            version_id,
-            _("The planner stopped without finishing ({error}); start it again with Re-plan.").format(
-                error=type(exc).__name__
-            ),
-        )
+    except asyncio.CancelledError:
+        await asyncio.shield(requeue_solve(version_id))
         raise
+
+
+async def solve_failed(payload: Mapping[str, Any]) -> None:
+    """A solve job failed for good (the solver raised, or its runner was lost): the version says so."""
+    from planner.services import fail_solve
+
+    await fail_solve(
+        int(payload["version_id"]), _("The planner stopped without finishing; start it again with Re-plan.")
+    )
 
 
 def register(registry: Registry = default_registry) -> None:
     """The planner's jobs (called by ``wiring.register``). A solve is not retried: a failed one is reported on the
     plan page, where staff start it again with Re-plan."""
-    registry.register_job(SOLVE, solve_job, max_attempts=1)
+    registry.register_job(SOLVE, solve_job, max_attempts=1, on_failed=solve_failed)

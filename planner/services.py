@@ -786,3 +786,10 @@ async def fail_solve(version_id: int, error: str) -> None:
         (PlanVersion.id == version_id)
         & PlanVersion.solve_state.is_in([SolveState.queued.value, SolveState.running.value])
     )
+
+
+async def requeue_solve(version_id: int) -> None:
+    """A running solve was stopped with its runner (its job goes back to the queue): the version waits again."""
+    await PlanVersion.update({PlanVersion.solve_state: SolveState.queued.value}).where(
+        (PlanVersion.id == version_id) & (PlanVersion.solve_state == SolveState.running.value)
+    )

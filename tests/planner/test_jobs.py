@@ -4,6 +4,10 @@ fails is reported on the version and its job."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
+from unittest.mock import patch
+
+import pytest
 
 from core.jobs import JobState, Registry, Worker, job_status
 from core.tables import Role
@@ -43,3 +47,28 @@ async def test_a_solve_that_fails_is_reported_on_the_version_and_the_job(city, m
     version = await services.get_version(version_id)
     assert version.solve_state == SolveState.failed and version.error
     assert (await job_status(job_id)).state == JobState.failed
+
+
+async def test_a_solve_stopped_with_its_runner_waits_for_the_next_one(city, make_user):
+    """A restart during a solve: the runner cancels the job (it goes back to the queue) and the version waits again,
+    instead of reading as a solver that died."""
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "2027年6月 実施計画", JUNE)
+    await PlanVersion.update({PlanVersion.solve_state: SolveState.running.value}).where(PlanVersion.id == version_id)
+    stopping = SimpleNamespace(payload={"version_id": version_id})
+    with (
+        patch("planner.jobs.run_in_process", side_effect=asyncio.CancelledError),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        await jobs.solve_job(stopping)  # type: ignore[arg-type]
+    assert (await services.get_version(version_id)).solve_state == SolveState.queued
+    await Worker(planner_registry()).run_once()  # the next runner solves it
+    assert (await services.get_version(version_id)).status == "optimal"
+
+
+async def test_a_solve_whose_runner_was_lost_for_good_reads_failed(city, make_user):
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "2027年6月 実施計画", JUNE)
+    await jobs.solve_failed({"version_id": version_id})  # what the runner calls for a job lost on its last attempt
+    version = await services.get_version(version_id)
+    assert version.solve_state == SolveState.failed and "再計画" in version.error  # staff are told to re-plan
