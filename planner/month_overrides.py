@@ -1,5 +1,6 @@
 """The one syntax of a month's quota override, ``YYYY-MM:weekday=N,holiday=N`` (``outreach plan --month`` and the
-new-plan form, one entry a line), and its parser."""
+new-plan form, one entry a line), and its parser. The parser also reads the spaces the form used to show
+(``2027-08 weekday=4 holiday=6``), so that nobody who learnt that is refused."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ SYNTAX = "YYYY-MM:weekday=N,holiday=N"
 EXAMPLE = "2027-08:weekday=4,holiday=6"
 QUOTA_KEYS = ("weekday", "holiday")
 
-_ENTRY = re.compile(r"^(\d{4})-(\d{2}):(.+)$")
+_ENTRY = re.compile(r"^(\d{4})-(\d{2})(?:\s*:\s*|\s+)(\S.*)$")
 _NUMBER = re.compile(r"^\d{1,3}$")
 
 
@@ -38,8 +39,9 @@ def parse_month_overrides(entries: Iterable[str]) -> dict[str, dict[str, int]]:
         if match is None or not 1 <= int(match.group(2)) <= 12:
             _refuse(entry)
         quotas = overrides.setdefault(f"{match.group(1)}-{match.group(2)}", {})
-        for part in match.group(3).split(","):
-            key, equals, number = (text.strip() for text in part.partition("="))
+        quota_text = re.sub(r"\s*=\s*", "=", match.group(3).strip())
+        for part in re.split(r"\s*,\s*|\s+", quota_text):
+            key, equals, number = part.partition("=")
             if key not in QUOTA_KEYS or not equals or not _NUMBER.match(number):
                 _refuse(entry)
             quotas[key] = int(number)

@@ -131,11 +131,11 @@ def test_plan_command_defaults_are_the_models():
         assert defaults[option] == PARAMETER_DEFAULTS[parameter]
 
 
-def test_plan_command_refuses_a_month_override_in_another_syntax(tmp_path):
+def test_plan_command_refuses_a_month_override_it_cannot_read(tmp_path):
     from click.testing import CliRunner
 
     arguments = ["--facilities", str(DATA / "public_facilities.csv"), "--demand", str(DATA / "town_points.csv")]
     arguments += ["--start", "2027-04-01", "--end", "2027-09-30", "--out", str(tmp_path / "plan.json")]
-    result = CliRunner().invoke(plan_command, [*arguments, "--month", "2027-08 weekday=4 holiday=6"])
+    result = CliRunner().invoke(plan_command, [*arguments, "--month", "2027-08;weekday=4"])
     assert result.exit_code == 2 and "--month" in result.output and "YYYY-MM:weekday=N,holiday=N" in result.output
     assert not (tmp_path / "plan.json").exists()

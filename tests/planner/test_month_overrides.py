@@ -16,12 +16,13 @@ def test_entries_become_quotas_per_month():
     }
     assert parse_month_overrides(["2027-09: weekday = 0 , holiday = 1"]) == {"2027-09": {"weekday": 0, "holiday": 1}}
     assert parse_month_overrides([]) == {}
+    # the spaces the form used to show still read the same
+    assert parse_month_overrides(["2027-08 weekday=4 holiday=6"]) == {"2027-08": {"weekday": 4, "holiday": 6}}
 
 
 @pytest.mark.parametrize(
     "entry",
     [
-        "2027-08 weekday=4 holiday=6",  # the form's old syntax
         "2027-13:weekday=4",
         "2027-8:weekday=4",
         "8月:weekday=4",
