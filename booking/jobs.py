@@ -1,6 +1,7 @@
 """Booking's periodic work (core.jobs): late bookings released to walk-ins every minute, reminders for tomorrow's
-bookings from REMIND_HOUR, and the scheduled purge of personal data once a day. Each is safe to run again (it does
-only what is still due), so sites that prefer cron may turn the last two off and run the commands instead."""
+bookings from REMIND_HOUR, and the scheduled purge of personal data once a day from PURGE_HOUR. Each is safe to run
+again (it does only what is still due), so sites that prefer cron may turn the last two off and run the commands
+instead."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 
 from booking.checkin import release_late_bookings
 from booking.reminders import send_reminders
-from booking.retention import purge_expired
+from booking.retention import purge_expired, scheduled_purge_ran_since
 from core import clock
 from core.jobs import Registry, default_registry
 from core.settings import Settings, get_settings
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 RELEASE_SECONDS = 60
 REMIND_SECONDS = 15 * 60
-PURGE_SECONDS = 24 * 3600
+PURGE_SECONDS = 15 * 60
 
 
 async def release_late() -> int:
@@ -38,7 +39,14 @@ async def remind() -> int:
 
 
 async def purge() -> None:
-    """The scheduled purge of contact data RETENTION_DAYS after each booth."""
+    """The scheduled purge of contact data RETENTION_DAYS after each booth, once a day from PURGE_HOUR (Japan), when
+    few bookings come in (its one write transaction makes SQLite's other writers wait)."""
+    hour = get_settings().purge_hour
+    now = clock.now().astimezone(clock.JST)
+    if hour is None or now.hour < hour:
+        return
+    if await scheduled_purge_ran_since(now.replace(hour=0, minute=0, second=0, microsecond=0)):
+        return
     await purge_expired()
 
 
@@ -47,5 +55,5 @@ def register(settings: Settings, registry: Registry = default_registry) -> None:
     registry.register_periodic("booking.release_late", RELEASE_SECONDS, release_late)
     if settings.remind_hour is not None:
         registry.register_periodic("booking.reminders", REMIND_SECONDS, remind)
-    if settings.purge_daily:
+    if settings.purge_hour is not None:
         registry.register_periodic("booking.purge", PURGE_SECONDS, purge)

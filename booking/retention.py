@@ -548,3 +548,8 @@ async def set_report_file(run_id: int, report_file: str) -> None:
     """Record where a run's deletion report was written."""
     async with write_transaction():
         await PurgeRun.update({PurgeRun.report_file: report_file}).where(PurgeRun.id == run_id)
+
+
+async def scheduled_purge_ran_since(moment: dt.datetime) -> bool:
+    """Whether a scheduled purge ran at or after ``moment`` (the background work runs it once a day)."""
+    return await PurgeRun.exists().where((PurgeRun.kind == SCHEDULED) & (PurgeRun.started_at >= moment))

@@ -69,7 +69,7 @@ class Settings:
     job_lease_seconds: float = 300.0  # a running job whose runner stopped renewing its lease this long is run again
     serve_worker: bool = True  # `outreach serve` runs the job runner in each worker process (off: `outreach worker`)
     remind_hour: int | None = 9  # reminders for tomorrow's bookings are queued from this hour (Japan); None: cron
-    purge_daily: bool = True  # the scheduled purge runs once a day in the background; off: cron
+    purge_hour: int | None = 3  # the scheduled purge runs once a day from this hour (Japan); None: cron
     booking_cutoff_minutes: int = 60  # bookings close this long before a slot starts
     bookings_per_contact: int = 2  # active bookings one phone or email may hold at one booth
     max_party_size: int = 6
@@ -137,7 +137,7 @@ def read_settings() -> Settings:
         job_lease_seconds=float(os.environ.get("JOB_LEASE_SECONDS") or 300.0),
         serve_worker=_bool(os.environ.get("SERVE_WORKER"), True),
         remind_hour=_hour(os.environ.get("REMIND_HOUR"), 9),
-        purge_daily=_bool(os.environ.get("PURGE_DAILY"), True),
+        purge_hour=_hour(os.environ.get("PURGE_HOUR"), 3),
         booking_cutoff_minutes=int(os.environ.get("BOOKING_CUTOFF_MINUTES") or 60),
         bookings_per_contact=int(os.environ.get("BOOKINGS_PER_CONTACT") or 2),
         max_party_size=int(os.environ.get("MAX_PARTY_SIZE") or 6),

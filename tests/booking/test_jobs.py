@@ -65,17 +65,21 @@ async def test_reminders_are_queued_from_the_remind_hour_for_tomorrows_bookings(
     assert await OutboxMessage.count().where(OutboxMessage.kind == "booking.reminder") == 1
 
 
-async def test_the_scheduled_purge_runs_once_a_day():
+async def test_the_scheduled_purge_runs_once_a_day_from_the_purge_hour():
     booth = await publish_booth(DAY)
     code = await book(booth["slots"][0]["id"])
     registry = booking_registry()
     later = DAY + dt.timedelta(days=get_settings().retention_days + 1)
-    with clock.frozen(at(later, 3)):
+    hour = get_settings().purge_hour
+    with clock.frozen(at(later, hour - 1, 50)):  # before the hour: nothing yet
         await Worker(registry).run_once()
-        await Worker(registry).run_once()  # the same day: nothing more
+    assert await PurgeRun.count() == 0
+    for minutes in (5, 25, 45):  # every quarter of an hour from then on, once a day
+        with clock.frozen(at(later, hour, minutes)):
+            await Worker(registry).run_once()
     row = await Booking.select(Booking.name_kana, Booking.phone).where(Booking.code == code).first()
     assert row["phone"] == "" and row["name_kana"] != "テスト タロウ"
     assert await PurgeRun.count() == 1
-    with clock.frozen(at(later + dt.timedelta(days=1), 3, 1)):
+    with clock.frozen(at(later + dt.timedelta(days=1), hour, 1)):
         await Worker(registry).run_once()
     assert await PurgeRun.count() == 2
