@@ -51,6 +51,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support import servers  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 WRK = shutil.which("wrk")
 GZIP = {"Accept-Encoding": "gzip"}
@@ -387,19 +388,7 @@ async def _browser_requests(base: str, tile_host: str) -> tuple[list[str], dict[
     seen: list[str] = []
     tiles = 0
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1280, "height": 1600}, locale="ja-JP")
 
         async def guard(route) -> None:

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 
-import pytest
 from openpyxl import load_workbook
 
 from core.jobs import Registry, Worker
@@ -16,31 +15,8 @@ from planner import jobs as planner_jobs
 from planner import services
 from planner.model import PARAMETER_DEFAULTS
 from planner.schemas import PlanVersionDetail
-from planner.tables import DemandPoint, Plan, PlanVersion, SolveState
+from planner.tables import Plan, PlanVersion, SolveState
 from tests.conftest import csrf_token, post_form, soup
-from tests.venues.factories import make_venue
-
-
-@pytest.fixture
-async def city():
-    for n in range(5):
-        await make_venue(
-            venue_id=f"H{n}",
-            name=f"第{n}公民館",
-            lat=36.50 + 0.03 * n,
-            lon=136.60,
-            open_days="月火水木金土日",
-            open_from="09:00",
-            open_until="17:00",
-        )
-    await make_venue(venue_id="C0", name="中央市民センター", kind="civic_center", lat=36.50, lon=136.60)
-    await DemandPoint.insert(
-        *[
-            DemandPoint(name=f"町{n}-{k}", lat=36.50 + 0.03 * n + 0.002 * k, lon=136.601)
-            for n in range(5)
-            for k in range(4)
-        ]
-    )
 
 
 async def wait_until_solved(plan_id: int) -> PlanVersionDetail:
