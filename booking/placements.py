@@ -158,6 +158,7 @@ async def create_placement(actor: Actor | None, data: PlacementInput) -> dict[st
                     kind=data.kind,
                     venue=data.venue,
                     notes=data.notes,
+                    created_at=clock.now(),
                     created_by=actor.id if actor else None,
                 )
             ).returning(Placement.id)

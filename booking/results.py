@@ -217,8 +217,11 @@ def _counts_of(row: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-async def save_results(session_id: int, values: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
-    """Record (or correct) a booth's results (実績入力) and recompute the learned yields; returns the saved values."""
+async def save_results(
+    session_id: int, values: Mapping[str, Any], actor: Actor, *, learn: bool = True
+) -> dict[str, Any]:
+    """Record (or correct) a booth's results (実績入力) and recompute the learned yields (unless ``learn`` is
+    False: a caller saving many booths recomputes once at the end); returns the saved values."""
     booth = await _booth(session_id)
     parsed = parse_results(values, booth_hours(booth["start"], booth["end"]))
     async with write_transaction():
@@ -260,7 +263,8 @@ async def save_results(session_id: int, values: Mapping[str, Any], actor: Actor)
             diff(_counts_of(existing), _counts_of(parsed)),
             scope=plan_scope(booth["version.plan"]),
         )
-    await recompute_yields()
+    if learn:
+        await recompute_yields()
     return parsed
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from core import clock
 from core.clock import JST
 from core.tables import AuditEvent
 
@@ -26,6 +27,7 @@ async def record_event(
     """Write one audit entry: who (``actor``; None for the system) did ``action`` to which object."""
     await AuditEvent.insert(
         AuditEvent(
+            occurred_at=clock.now(),
             actor_id=actor.id if actor else None,
             actor_name=actor.username if actor else "system",
             action=action,

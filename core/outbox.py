@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from core import clock
 from core.jobs import Registry, default_registry
 from core.logs import redact
 from core.settings import get_settings
@@ -35,6 +36,7 @@ async def queue_email(
         raise ValueError(f"unknown iTIP method {method!r}")
     await OutboxMessage.insert(
         OutboxMessage(
+            created_at=clock.now(),
             recipient=recipient,
             subject=subject,
             body=body,

@@ -1,37 +1,48 @@
-"""Loading the Kanazawa demo: venues, places, demand and seasonality, one staff account per role, and the next
-fiscal year's plan solved, approved and published."""
+"""Loading the Kanazawa demo: venues, places, demand and seasonality, one staff account per role, and the city as it
+looks in the middle of its contract (``demo.story``): this fiscal year planned, reviewed, published and held up to
+yesterday, the next year's plan submitted."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core import clock
 from core.calendar import fiscal_year, fiscal_year_period
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.settings import ROOT
 from core.tables import Role
 from core.users import Actor, create_user, find_actor, role_label, set_password
-from planner import services as plans
-from planner import workflow
+from demo.story import DEFAULT_SEED, Cast, submit_next_year, tell_story
 from planner.demand import replace_demand, replace_seasonality
 from planner.inputs import read_demand, read_seasonality
-from planner.model import Parameters
-from planner.tables import SolveState, VersionState
 from venues.facility_list import parse_facility_list
 from venues.places import import_places
 from venues.services import import_facility_list, registry_points
 
 DEMO_DIR = ROOT / "data" / "kanazawa"
 FACILITY_FILES = ("public_facilities.csv", "commercial_venues.csv")
+STATS_FILE = "window_stats_2024.csv"
 DEMO_USERS = (
     ("staff", Role.contractor_staff, "受託者 担当者"),
     ("lead", Role.contractor_lead, "受託者 責任者"),
     ("reviewer", Role.city_reviewer, "金沢市 審査担当"),
     ("admin", Role.admin, "システム管理者"),
 )
+
+
+def first_steps(username: str) -> str:
+    """What each demo login should try first (printed beside it)."""
+    steps = {
+        "staff": _("try first: today's booth day at /staff/checkin, then the results at /staff/days"),
+        "lead": _("try first: last month's report at /staff/reports, the learned yields at /staff/yields"),
+        "reviewer": _("try first: the next year's plan waiting for your review at /staff/plans"),
+        "admin": _("try first: the accounts at /staff/users, the deletion runs at /staff/retention"),
+    }
+    return steps[username]
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Login:
     username: str
     password: str
     role: str
+    first_steps: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,57 +82,61 @@ async def reset_logins() -> tuple[Login, ...]:
             await set_password(username, password)
         else:
             await create_user(username, password, role, display_name=display_name, email=f"{username}@example.jp")
-        logins.append(Login(username, password, role_label(role)))
+        logins.append(Login(username, password, role_label(role), first_steps(username)))
     return tuple(logins)
 
 
-async def approve_latest(plan_id: int, lead: Actor, reviewer: Actor) -> int:
-    """Submit (as the lead) and approve (as the reviewer) the plan's newest solved version, if it is not yet
-    approved; returns how many booths it published (0 when nothing was to do)."""
-    version = await plans.latest_version(plan_id)
-    if version.solve_state != SolveState.done:
-        return 0
-    if version.state == VersionState.draft:
-        await workflow.submit(lead, version.id)
-        version = await plans.get_version(version.id)
-    if version.state != VersionState.submitted:
-        return 0
-    await workflow.approve(reviewer, version.id, version.revision, _("Approved for the demo."))
-    return await plans.published_count(version.id)
-
-
-async def load_demo(today: dt.date, data_dir: Path = DEMO_DIR) -> DemoResult:
-    """Import the Kanazawa data, (re)create the staff accounts, plan the fiscal year after ``today``'s (kept if it
-    was planned before), and approve and publish it. The database must be migrated."""
+async def load_demo(
+    today: dt.date, now: dt.datetime | None = None, data_dir: Path = DEMO_DIR, seed: int = DEFAULT_SEED
+) -> DemoResult:
+    """Import the Kanazawa data, (re)create the staff accounts, and build the city's story as of ``today`` (``now``
+    its current moment): this fiscal year's plan and its booths up to yesterday, then the next year's plan
+    submitted. A year already planned is kept (a second run changes only the passwords). The database must be
+    migrated."""
+    now = now or clock.now()
     imported = []
     for name in FACILITY_FILES:
         imported.append((name, *await import_facilities(data_dir / name)))
     points, _notes = read_demand((data_dir / "town_points.csv").read_bytes())
     await replace_demand(points)
     await import_places(data_dir / "town_points.csv")
-    await replace_seasonality(read_seasonality((data_dir / "window_stats_2024.csv").read_bytes()))
+    await replace_seasonality(read_seasonality((data_dir / STATS_FILE).read_bytes()))
     logins = await reset_logins()
-    lead, reviewer = await find_actor("lead"), await find_actor("reviewer")
-    assert lead is not None and reviewer is not None  # reset_logins made them
-    start, end = fiscal_year_period(fiscal_year(today) + 1)
-    plan_id = await plans.plan_for_period(start, end)
-    if plan_id is not None:
-        summary = _("The plan for {start} – {end} already exists (plan {id}).").format(
-            start=start.isoformat(), end=end.isoformat(), id=plan_id
+    cast = Cast(*[await _actor(name) for name in ("staff", "lead", "reviewer")])
+    lines = []
+    story = await tell_story(cast, today, now, data_dir / STATS_FILE, seed)
+    if story is None:
+        start, end = fiscal_year_period(fiscal_year(today))
+        lines.append(
+            _("The plan for {start} – {end} already exists: kept as it is.").format(
+                start=start.isoformat(), end=end.isoformat()
+            )
         )
     else:
-        title = _("Implementation plan FY{year}").format(year=start.year)
-        version_id = await plans.create_plan(lead, title, Parameters(start=start, end=end))
-        result = await plans.run_solve(version_id, actor=lead)
-        summary = _("{title}: {status}, {n} sessions, reach {objective:.1f} in {seconds:.1f} s.").format(
-            title=title,
-            status=result.status,
-            n=len(result.sessions),
-            objective=result.objective,
-            seconds=result.solve_seconds,
+        lines.append(
+            _(
+                "This fiscal year: {published} booths published, {held} held up to yesterday with {bookings} "
+                "bookings, {walk_ins} walk-in parties and {applications} applications."
+            ).format(**asdict(story))
         )
-        plan_id = (await plans.get_version(version_id)).plan
-    published = await approve_latest(plan_id, lead, reviewer)
-    if published:
-        summary += "\n" + _("Approved and published: {n} booths are open for booking.").format(n=published)
-    return DemoResult(tuple(imported), logins, summary)
+        lines.append(
+            _(
+                "{daily} daily and {monthly} monthly reports drafted, {purges} scheduled deletions run, "
+                "{invitations} partner invitations."
+            ).format(
+                daily=story.daily_reports,
+                monthly=story.monthly_reports,
+                purges=story.purges,
+                invitations=story.invitations,
+            )
+        )
+    next_plan = await submit_next_year(cast, today, now)
+    if next_plan is not None:
+        lines.append(_("Next fiscal year's plan submitted for review (plan {id}).").format(id=next_plan))
+    return DemoResult(tuple(imported), logins, "\n".join(lines))
+
+
+async def _actor(username: str) -> Actor:
+    actor = await find_actor(username)
+    assert actor is not None  # reset_logins made it
+    return actor

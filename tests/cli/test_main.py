@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from booking.tables import Slot
+from booking.tables import BoothResult, Slot
+from core.calendar import is_year_end_closure
 from core.tables import StaffUser
 from core.users import authenticate
 from planner.tables import Session
@@ -103,8 +105,8 @@ async def test_export_writes_a_file_that_imports_unchanged(tmp_path):
     assert await Venue.count() == 4
 
 
-async def test_demo_loads_kanazawa_and_prints_working_logins():
-    result = outreach("demo", lang="en")
+async def test_demo_as_of_a_day_in_the_year_end_closure_prints_working_logins():
+    result = outreach("demo", "--date", "2026-12-30", lang="en")
     assert result.returncode == 0, result.stderr
     assert await Venue.count() == 120  # 116 from the facility list + 4 shopping facilities
     logins = [line.split() for line in result.stdout.splitlines() if "password:" in line]
@@ -112,12 +114,24 @@ async def test_demo_loads_kanazawa_and_prints_working_logins():
     for words in logins:
         username, password = words[words.index("username:") + 1], words[words.index("password:") + 1]
         assert await authenticate(username, password) is not None
-    assert "Approved and published" in result.stdout  # DESIGN §5: the demo's plan is open for booking
+    assert result.stdout.count("try first:") == 4
+    assert "held up to yesterday" in result.stdout and "submitted for review" in result.stdout
+    held = await Session.select(Session.date).where(
+        (Session.state == "published") & (Session.date < dt.date(2026, 12, 30))
+    )
+    assert len(held) > 50 and not any(is_year_end_closure(row["date"]) for row in held)
+    assert await BoothResult.count() == len(held)
     published = await Session.count().where(Session.state == "published")
     assert published >= 100 and await Slot.count() == published * 14
-    assert outreach("demo").returncode == 0  # running it again keeps the data and issues new passwords
+    assert outreach("demo", "--date", "2026-12-30").returncode == 0  # again: the same story, new passwords
     assert await Venue.count() == 120 and await StaffUser.count() == 4
     assert await Session.count().where(Session.state == "published") == published
+    assert await BoothResult.count() == len(held)
+
+
+def test_demo_refuses_a_date_it_cannot_read():
+    result = outreach("demo", "--date", "2026-13-01", lang="en")
+    assert result.returncode == 2 and "2026-13-01" in result.stderr
 
 
 async def test_remind_command_queues_tomorrows_reminders_once():
