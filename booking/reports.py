@@ -24,6 +24,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 
 from booking.counter_stats import CounterStat, same_month_stat
 from booking.tables import Booking, BookingState, BoothResult, OfficeCount, Placement, Slot, WalkIn
+from core import clock
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
@@ -554,11 +555,10 @@ async def monthly_report(month: str) -> MonthlyReport:
 
 
 async def months_and_days() -> list[tuple[str, list[dt.date]]]:
-    """The months that have counted booths, newest first, each with its days that have booths (for the index)."""
-    dates = sorted(
-        {row["date"] for row in await Session.select(Session.date).where(Session.state.is_in(list(COUNTED_STATES)))},
-        reverse=True,
-    )
+    """The months that have counted booths up to today, newest first, each with its days that have booths (for the
+    index: a day still to come has nothing to report yet)."""
+    held = Session.state.is_in(list(COUNTED_STATES)) & (Session.date <= clock.today())
+    dates = sorted({row["date"] for row in await Session.select(Session.date).where(held)}, reverse=True)
     months: dict[str, list[dt.date]] = {}
     for day in dates:
         months.setdefault(day.strftime("%Y-%m"), []).append(day)

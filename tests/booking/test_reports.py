@@ -184,9 +184,11 @@ async def test_a_day_without_booths_or_counts_is_empty():
 
 async def test_months_and_days_list_the_days_with_booths_newest_first():
     await build_day()
-    await publish_booth(dt.date(2027, 7, 3))
+    await publish_booth(dt.date(2027, 7, 2))
+    await publish_booth(dt.date(2027, 7, 3))  # tomorrow: nothing to report yet
+    await publish_booth(dt.date(2028, 1, 9))
     assert await months_and_days() == [
-        ("2027-07", [dt.date(2027, 7, 3)]),
+        ("2027-07", [dt.date(2027, 7, 2)]),
         ("2027-06", [dt.date(2027, 6, 6), dt.date(2027, 6, 5)]),
     ]
 
