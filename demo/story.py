@@ -81,7 +81,6 @@ class Story:
     monthly_reports: int
     purges: int
     invitations: int
-    next_plan_id: int | None
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -98,7 +97,7 @@ def _before_now(now: dt.datetime, day: dt.date, hour: int, minute: int = 0) -> d
     return min(at(day, hour, minute), now - dt.timedelta(minutes=1))
 
 
-async def _plan_and_review(cast: Cast, start: dt.date, end: dt.date, now: dt.datetime, rng: random.Random) -> int:
+async def _plan_and_review(cast: Cast, start: dt.date, end: dt.date, rng: random.Random) -> int:
     """The year's plan as it was made: solved, submitted, returned with a comment on one booth, that booth moved,
     submitted again and approved (which publishes it and sends the partners' invitations)."""
     day = start - dt.timedelta(days=PLANNED_DAYS_BEFORE)
@@ -112,7 +111,8 @@ async def _plan_and_review(cast: Cast, start: dt.date, end: dt.date, now: dt.dat
         await workflow.submit(cast.lead, version_id)
     sessions = await plans.sessions_of(version_id)
     with clock.frozen(at(day + dt.timedelta(days=3), 11)):
-        commented = rng.choice([s for s in sessions if s.date.month == start.month + 1] or sessions)
+        second_month = (start.replace(day=28) + dt.timedelta(days=7)).month
+        commented = rng.choice([s for s in sessions if s.date.month == second_month] or sessions)
         await workflow.comment_session(cast.reviewer, commented.id, REVIEW_COMMENT)
         version = await plans.get_version(version_id)
         revised = await workflow.return_for_changes(cast.reviewer, version_id, version.revision, RETURN_COMMENT)
@@ -283,7 +283,7 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
     if await plans.plan_for_period(start, end) is not None:
         return None
     rng = random.Random(seed)
-    plan_id = await _plan_and_review(cast, start, end, now, rng)
+    plan_id = await _plan_and_review(cast, start, end, rng)
     version = await plans.latest_version(plan_id)
     approved = version.decided_at or now
     invitations = await _answer_invitations(plan_id, approved, rng)
@@ -358,7 +358,6 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
         monthly_reports=monthly,
         purges=purges,
         invitations=invitations,
-        next_plan_id=None,
     )
 
 

@@ -118,6 +118,10 @@ async def test_the_demo_shows_a_city_in_the_middle_of_its_contract(client):
     await signed_in_as(client, result, "staff")
     days = await client.get(f"/staff/days/{latest.isoformat()}")
     assert days.status_code == 200
+    for booth in await Session.select(Session.id).where((Session.state == "published") & (Session.date == today)):
+        checkin = await client.get(f"/staff/checkin/{booth['id']}")  # today's booth is open for check-in
+        booked = await Booking.count().where((Booking.session == booth["id"]) & (Booking.state == "confirmed"))
+        assert checkin.status_code == 200 and checkin.text.count("テスト ") >= booked > 0
 
     await signed_in_as(client, result, "admin")
     retention = await client.get("/staff/retention")
