@@ -5,7 +5,8 @@ releasing the places of late parties to walk-ins.
 A confirmed booking not checked in NO_SHOW_AFTER_MINUTES after its slot starts becomes a no-show and its places go
 back to the slot (a conditional update of ``Slot.booked``), where walk-ins take them. Only booths of today are
 released, and a booking that staff restored (Undo) after its release time is left for staff to decide. Names are
-shown on the staff page only: audit summaries carry the code's last four characters and the party size.
+shown on the staff page only, and only from the day before the booth on (``names_shown_from``): audit summaries carry
+the code's last four characters and the party size.
 """
 
 from __future__ import annotations
@@ -179,10 +180,37 @@ async def booth_day(session_id: int) -> BoothDay:
     return _day(row)
 
 
+NAMES_DAYS_BEFORE = 1  # residents' names appear on the check-in page this many days before the booth (Japan)
+
+
+def names_shown_from(booth_date: dt.date) -> dt.date:
+    """The first day (Japan) on which staff see a booth's booking list with names: the day before the booth, when
+    they prepare it. Until then nobody at the booth needs them; the counts are on the check-in list."""
+    return booth_date - dt.timedelta(days=NAMES_DAYS_BEFORE)
+
+
+def names_shown(booth: BoothDay) -> bool:
+    """Whether a booth's booking list with names may be shown today (``names_shown_from``)."""
+    return clock.today() >= names_shown_from(booth.date)
+
+
+async def booking_counts(session_id: int) -> BoothDay:
+    """A published (or held) booth with its booking counts (parties, people, checked in, no-shows); no names."""
+    booth = await booth_day(session_id)
+    return next(day for day in await booth_days(booth.date, booth.date) if day.id == session_id)
+
+
 async def booking_list(actor: Actor, session_id: int) -> list[BookingLine]:
     """The bookings of a booth (cancelled ones left out) by slot, with names: each view is written to the audit
-    log (``bookings.viewed``) with the number of bookings shown, never a name."""
-    await booth_day(session_id)
+    log (``bookings.viewed``) with the number of bookings shown, never a name. InvalidTransition before the day
+    the names are shown from (``names_shown_from``)."""
+    booth = await booth_day(session_id)
+    if not names_shown(booth):
+        raise InvalidTransition(
+            _("Residents' names are shown from {date}, the day before the booth.").format(
+                date=names_shown_from(booth.date).isoformat()
+            )
+        )
     rows = (
         await Booking.select(*_LINE_COLUMNS)
         .where((Booking.session == session_id) & (Booking.state != BookingState.cancelled.value))

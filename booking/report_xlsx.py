@@ -2,11 +2,10 @@
 (monthly), 広報別, 窓口実績 and 分析・改善提案, with native Excel charts (bar and line) beside the tables.
 
 Numbers are written as numbers (rates as fractions formatted as %), so that staff can compute with them; text that
-Excel would take for a formula is written as text (core.spreadsheet)."""
+Excel would take for a formula is stored as text (core.spreadsheet.workbook_bytes)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -36,9 +35,9 @@ from core.spreadsheet import (
     FONT_NAME,
     HEADER_FONT,
     column_widths,
-    escape_formula,
     header_row,
     print_setup,
+    workbook_bytes,
 )
 from core.wareki import wareki
 from planner.report import month_label, seireki, time_range, wareki_month
@@ -69,10 +68,6 @@ def figure_values(f: Figures) -> tuple[object, ...]:
     )
 
 
-def _value(value: object) -> object:
-    return escape_formula(value) if isinstance(value, str) else value
-
-
 def _rows(
     ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[object]], *, start: int = 1, bold_last: bool = False
 ) -> int:
@@ -81,7 +76,7 @@ def _rows(
     for r, values in enumerate(rows, start=start + 1):
         last = bold_last and r == start + len(rows)
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=_value(value))
+            cell = ws.cell(row=r, column=c, value=value)
             cell.font = HEADER_FONT if last else BODY_FONT
             cell.border = BORDER
             header = headers[c - 1] if c - 1 < len(headers) else ""
@@ -247,7 +242,7 @@ def _group_sheet(ws: Worksheet, title: str, sections: Sequence[tuple[str, Sequen
 def _analysis_sheet(ws: Worksheet, analysis: str, title: str) -> None:
     ws.cell(row=1, column=1, value="分析・改善提案").font = TITLE_FONT
     for r, line in enumerate(analysis.splitlines() or [""], start=3):
-        cell = ws.cell(row=r, column=1, value=escape_formula(line))
+        cell = ws.cell(row=r, column=1, value=line)
         cell.font = BODY_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     column_widths(ws, (120,))
@@ -257,9 +252,7 @@ def _analysis_sheet(ws: Worksheet, analysis: str, title: str) -> None:
 def _save(workbook: Workbook, title: str) -> bytes:
     workbook.properties.title = title
     workbook.properties.creator = "outreach"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def daily_report_xlsx(report: DailyReport, analysis: str) -> bytes:

@@ -20,13 +20,17 @@ from cli.venues import venues
 from cli.worker import worker
 from cli.yields import yields
 from core.i18n import set_locale
-from core.settings import get_settings
+from core.settings import SettingsError, get_settings
 
 
 @click.group()
 def main() -> None:
     """outreach — マイナンバーカード出張申請サポート: plan, publish and run pop-up application booths."""
-    set_locale(get_settings().cli_language)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:  # e.g. a weak SECRET_KEY: say so, and start nothing
+        raise click.ClickException(str(exc)) from None
+    set_locale(settings.cli_language)
     wiring.register()
 
 

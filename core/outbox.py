@@ -1,13 +1,20 @@
 """The outbox: emails are queued in the transaction of the change that causes them and sent afterwards, retried
 with back-off while the mail server is down, never lost and never sent twice. Without SMTP_URL they are shown on
-the console instead (development)."""
+the console instead (development).
+
+A message that can never go out as it is (it cannot be built, or the mail server refuses it for good with a 5xx
+reply to its recipient or content) is marked failed at once with its reason, and the others of its batch go on;
+staff see it on /staff/outbox. What a failure leaves in the log and in ``last_error`` carries ids and SMTP codes,
+with every email address masked (DESIGN §7)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+import re
 import smtplib
+from email.errors import MessageError
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -47,12 +54,25 @@ async def queue_email(
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_EMAIL = re.compile(r"[^\s<>@\"',;:()\[\]{}]+@[^\s<>@\"',;:()\[\]{}]+")
+# What cannot succeed on a later attempt either: a message that cannot be built or encoded.
+UNBUILDABLE = (ValueError, TypeError, UnicodeError, MessageError)
+
+
+def header_text(value: str) -> str:
+    """A header value on one line: line breaks and other control characters (from a venue name, say) become a
+    space; the email library refuses a header with a line break, and it could add headers of its own."""
+    return _CONTROL.sub(" ", value).strip()
+
+
 def build_message(row: dict[str, Any], sender: str) -> EmailMessage:
     """The email of an outbox row. With a calendar part it is laid out as Google Calendar sends invitations, which
     Outlook, Google and Apple all read: multipart/mixed of (multipart/alternative of text/plain and
     text/calendar; method=...) and the same object as the attachment invite.ics."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, row["recipient"], row["subject"]
+    message["From"], message["To"] = sender, row["recipient"]
+    message["Subject"] = header_text(row["subject"])
     message.set_content(row["body"])
     if row.get("calendar"):
         method = row["calendar_method"] or "PUBLISH"
@@ -82,6 +102,74 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
+def mask_addresses(text: str) -> str:
+    """``text`` with every email address in it masked (a mail server's reply often quotes the recipient)."""
+    return _EMAIL.sub(lambda match: mask_email(match.group(0)), text)
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {mask_addresses(' '.join(text.split()))}"
+
+
+def failure_codes(exc: BaseException) -> str:
+    """What the log says of a failed send: the kind of failure and the SMTP codes, no text of the server's."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _reply in exc.recipients.values()})
+        return f"recipient refused ({', '.join(str(code) for code in codes)})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} ({exc.smtp_code})"
+    return type(exc).__name__
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What ``last_error`` keeps of a failed send for staff: the SMTP codes and the server's words, with every
+    address masked."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = sorted({_reply(code, reply) for code, reply in exc.recipients.values()})
+        return "recipient refused: " + "; ".join(replies)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {_reply(exc.smtp_code, exc.smtp_error)}"
+    return f"{type(exc).__name__}: {mask_addresses(str(exc))}"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether sending the same message again cannot succeed: every recipient refused with a 5xx reply, the
+    content refused with one, or the message cannot be encoded. A refused sender or sign-in is the server's
+    set-up, not this message's, and is retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _reply in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return isinstance(exc, UNBUILDABLE)
+
+
+async def _failed_attempt(row: dict[str, Any], exc: BaseException, *, permanent: bool) -> None:
+    """Record a failed attempt: back off and try again later, or, for good, mark the message failed."""
+    attempts = row["attempts"] + 1
+    failed = permanent or attempts >= MAX_ATTEMPTS
+    delay = dt.timedelta(0) if failed else min(MAX_BACKOFF, dt.timedelta(seconds=5 * 2 ** min(attempts, 10)))
+    await OutboxMessage.update(
+        {
+            OutboxMessage.attempts: attempts,
+            OutboxMessage.last_error: failure_reason(exc)[:500],
+            OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC) + delay,
+            OutboxMessage.status: "failed" if failed else "queued",
+        }
+    ).where(OutboxMessage.id == row["id"])
+    if permanent:
+        log.warning("outbox message %s (%s) failed for good: %s", row["id"], row["kind"], failure_codes(exc))
+    else:
+        log.warning(
+            "outbox message %s (%s) not sent (attempt %s of %s): %s",
+            row["id"],
+            row["kind"],
+            attempts,
+            MAX_ATTEMPTS,
+            failure_codes(exc),
+        )
+
+
 async def send_pending(limit: int = 50) -> int:
     """Send the messages that are due; returns how many were sent. Safe to run from several processes: a message
     is claimed by a conditional update before it is sent."""
@@ -107,7 +195,11 @@ async def send_pending(limit: int = 50) -> int:
         )
         if not claimed:
             continue
-        message = build_message(row, settings.mail_from)
+        try:
+            message = build_message(row, settings.mail_from)
+        except UNBUILDABLE as exc:
+            await _failed_attempt(row, exc, permanent=True)
+            continue
         try:
             if settings.smtp_url:
                 await asyncio.to_thread(_send_smtp, settings.smtp_url, message)
@@ -117,22 +209,12 @@ async def send_pending(limit: int = 50) -> int:
                     row["id"],
                     row["kind"],
                     mask_email(row["recipient"]),
-                    row["subject"],
+                    message["Subject"],
                     redact(row["body"]),
                     f"\n\n[invite.ics, METHOD:{row['calendar_method']}]" if row.get("calendar") else "",
                 )
-        except (OSError, smtplib.SMTPException) as exc:
-            attempts = row["attempts"] + 1
-            delay = min(MAX_BACKOFF, dt.timedelta(seconds=5 * 2 ** min(attempts, 10)))
-            await OutboxMessage.update(
-                {
-                    OutboxMessage.attempts: attempts,
-                    OutboxMessage.last_error: str(exc)[:500],
-                    OutboxMessage.next_attempt_at: dt.datetime.now(dt.UTC) + delay,
-                    OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "queued",
-                }
-            ).where(OutboxMessage.id == row["id"])
-            log.warning("outbox message %s not sent (attempt %s of %s): %s", row["id"], attempts, MAX_ATTEMPTS, exc)
+        except Exception as exc:  # noqa: BLE001 - one message's failure never holds up the rest of its batch
+            await _failed_attempt(row, exc, permanent=is_permanent(exc))
             continue
         await OutboxMessage.update(
             {

@@ -8,7 +8,6 @@ partners' addresses are shown as they are.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from core.audit import record_event
 from core.db import write_transaction
 from core.errors import InvalidTransition, NotFound
 from core.i18n import gettext as _
-from core.outbox import mask_email
+from core.outbox import mask_addresses, mask_email
 from core.tables import OutboxMessage
 from core.users import Actor
 
@@ -27,7 +26,6 @@ RESENDABLE = ("sent", "failed")
 RESIDENT_KIND_PREFIX = "booking."  # messages to residents about their bookings
 # What a copy starts afresh with; every other column (recipient, subject, body, kind, a calendar part...) is copied.
 FRESH_COLUMNS = ("id", "created_at", "status", "attempts", "next_attempt_at", "last_error", "sent_at")
-_EMAIL = re.compile(r"[^\s<>@\"',;:()]+@[^\s<>@\"',;:()]+")
 
 
 def is_resident_message(kind: str) -> bool:
@@ -43,7 +41,7 @@ def shown_recipient(recipient: str, kind: str) -> str:
 def shown_error(error: str, kind: str) -> str:
     """The last error as the page shows it: a mail server's rejection often quotes the address; a resident's is
     masked there too."""
-    return _EMAIL.sub(lambda match: mask_email(match.group(0)), error) if is_resident_message(kind) else error
+    return mask_addresses(error) if is_resident_message(kind) else error
 
 
 @dataclass(frozen=True)

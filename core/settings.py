@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from core.i18n import gettext as _
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = (
@@ -44,6 +46,44 @@ def _secret_key(var_dir: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+MIN_SECRET_KEY_LENGTH = 32
+KNOWN_SECRET_KEYS = frozenset(
+    {  # published keys: compose.yaml shipped the first one, and an attacker who knows a key forges admin cookies
+        "change-me-to-a-long-random-string",
+        "change-me",
+        "changeme",
+        "secret",
+        "secret-key",
+        "your-secret-key",
+    }
+)
+
+
+class SettingsError(ValueError):
+    """A setting the portal must not run with; the message says which and how to fix it."""
+
+
+def check_secret_key(key: str, *, from_environment: bool, base_url: str) -> None:
+    """Refuse a published SECRET_KEY always, and a missing or short one when the portal is public (``BASE_URL``
+    is https): whoever knows the key can forge a staff session cookie and every CSRF token."""
+    if key.strip().lower() in KNOWN_SECRET_KEYS:
+        raise SettingsError(
+            _("SECRET_KEY is a published example value; set a random one (see the README, 'Secret key').")
+        )
+    if not base_url.startswith("https://"):
+        return
+    if not from_environment:
+        raise SettingsError(
+            _("SECRET_KEY is not set; a public portal (BASE_URL is https) needs one (see the README, 'Secret key').")
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            _("SECRET_KEY is too short ({length} characters); use at least {minimum} random characters.").format(
+                length=len(key), minimum=MIN_SECRET_KEY_LENGTH
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -117,9 +157,11 @@ def read_settings() -> Settings:
     var_dir = Path(os.environ.get("OUTREACH_VAR_DIR", ROOT / "var"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'outreach.sqlite'}"
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    secret_key = _secret_key(var_dir)
+    check_secret_key(secret_key, from_environment=bool(os.environ.get("SECRET_KEY")), base_url=base_url)
     return Settings(
         database_url=database_url,
-        secret_key=_secret_key(var_dir),
+        secret_key=secret_key,
         base_url=base_url,
         smtp_url=os.environ.get("SMTP_URL") or None,
         redis_url=os.environ.get("REDIS_URL") or None,

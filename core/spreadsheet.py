@@ -1,16 +1,21 @@
-"""Spreadsheets that people open in Excel: CSV cells that Excel would run as a formula are written as text, and the
+"""Spreadsheets that people open in Excel: cells that Excel would run as a formula are written as text, and the
 common look of the Excel forms (表の見出し行, column widths, A4 print setup) shared by the 実施計画書 and the reports.
 
 A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is a formula to Excel and
 LibreOffice, which lets a cell such as ``=HYPERLINK(...)`` or ``-2+3+cmd|...`` in imported data act when an
-export is opened (CSV injection).  Such cells get a leading ``'``, which spreadsheets take as "this is text".
+export is opened (CSV or formula injection).  In CSV such cells get a leading ``'``, which spreadsheets take as
+"this is text" (``escape_formula``).  An .xlsx file has cell types: every workbook is saved through
+``workbook_bytes``, which stores each such cell as a text cell with Excel's quote prefix, so the text reads exactly
+as written and stays text even when someone edits the cell.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Sequence
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -37,6 +42,27 @@ def unescape_formula(cell: str) -> str:
     if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
         return cell[1:]
     return cell
+
+
+def text_cells(workbook: Workbook) -> None:
+    """Store every cell of ``workbook`` whose text starts like a formula as text (with Excel's quote prefix):
+    openpyxl would otherwise write a value such as ``=HYPERLINK(...)`` as a live formula. Our workbooks hold
+    no formulas of their own, so every one is data."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The .xlsx file of ``workbook``, with formula-like text stored as text (``text_cells``): how every workbook
+    the project writes is saved."""
+    text_cells(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- the Excel forms --------------------------------------------------------------------------------------------------

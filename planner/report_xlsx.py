@@ -1,4 +1,5 @@
-"""The 実施計画書 as an Excel workbook: sheets 実施計画 (sessions), 月別集計, 地図 and パラメータ."""
+"""The 実施計画書 as an Excel workbook: sheets 実施計画 (sessions), 月別集計, 地図 and パラメータ; venue names and other
+text that Excel would take for a formula are stored as text (core.spreadsheet.workbook_bytes)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from core.spreadsheet import (
     column_widths,
     header_row,
     print_setup,
+    workbook_bytes,
 )
 from planner import report
 from planner.model import PlanResult
@@ -124,6 +126,4 @@ def write_plan_xlsx(
     _parameters_sheet(workbook.create_sheet("パラメータ"), result, title)
     workbook.properties.title = title
     workbook.properties.creator = "outreach"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -214,6 +214,16 @@ class _Row:
         return raw
 
 
+_UNUSABLE_ID_CHARACTER = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def usable_id(venue_id: str) -> bool:
+    """Whether an ID can be one segment of the venue's addresses (/staff/venues/v/{id}/edit, its feed): a slash
+    (also a backslash, which browsers read as one) splits the segment even when encoded, and "." or ".." is
+    removed by the browser, so such a venue could never be opened or edited."""
+    return not _UNUSABLE_ID_CHARACTER.search(venue_id) and venue_id.strip(".") != ""
+
+
 def _derived_id(name: str, address: str) -> str:
     """A stable ID for a row without one: ``X-`` and a short hash of its name and address."""
     digest = hashlib.sha1(f"{nfkc(name).strip()}|{nfkc(address).strip()}".encode()).hexdigest()
@@ -281,7 +291,9 @@ class _FileParser:
         if decision.severity == "error":
             choices = ", ".join(VENUE_KINDS)
             self.problem(row, KIND_COLUMN, row[KIND_COLUMN], "kind_unknown", "error", choices=choices)
-        if first_row != row.number:
+        if given_id and not usable_id(given_id):
+            self.problem(row, "ID", given_id, "id_unusable", "error")
+        elif first_row != row.number:
             self.problem(row, "ID", venue_id, "id_duplicate", "error", first_row=str(first_row))
         self._check_coordinates(row)
         has_error = any(problem.severity == "error" for problem in self.problems[first_problem:])

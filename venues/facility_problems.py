@@ -28,6 +28,10 @@ _MESSAGES: dict[str, str] = {
     # errors: the row is skipped
     "name_missing": N_("The name (名称) is empty."),
     "id_duplicate": N_("The ID {value} is already used on row {first_row}."),
+    "id_unusable": N_(
+        "The ID 「{value}」 cannot be part of the venue's web address (it contains a slash / or a line break, or is "
+        "only dots); change the ID in the file and upload it again."
+    ),
     "kind_unknown": N_("Unknown venue kind 「{value}」 in 会場種別; use one of {choices}."),
     "coordinate_missing": N_("{column} is empty."),
     "coordinate_not_number": N_("{column} 「{value}」 is not a number."),

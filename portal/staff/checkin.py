@@ -99,8 +99,9 @@ class CheckInController(Controller):
     async def _render(
         self, request: Request, actor: Actor, session_id: int, status_code: int = 200, **context: Any
     ) -> Template:
-        booth = await checkin.booth_day(session_id)
-        lines = await checkin.booking_list(actor, session_id)
+        booth = await checkin.booking_counts(session_id)
+        names_shown = checkin.names_shown(booth)
+        lines = await checkin.booking_list(actor, session_id) if names_shown else []
         queue = await walkins.queue(session_id)
         query = request.query_params
         done = query.get("done", "")
@@ -112,6 +113,8 @@ class CheckInController(Controller):
             "staff/checkin/booth.html",
             status_code=status_code,
             booth=booth,
+            names_shown=names_shown,
+            names_from=checkin.names_shown_from(booth.date),
             groups=slot_groups(lines),
             lines=lines,
             queue=queue,

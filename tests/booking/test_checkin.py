@@ -214,15 +214,34 @@ async def test_the_booking_list_is_audited_for_every_view_without_names(staff):
     cancelled = await book(booth["slots"][0]["id"], phone="09000000002")
     with clock.frozen(BEFORE):
         await cancel_booking(cancelled, manage_token(cancelled))
-    lines = await checkin.booking_list(staff, booth["session"])
+    with clock.frozen(at(9, 0)):
+        lines = await checkin.booking_list(staff, booth["session"])
+        await checkin.booking_list(staff, booth["session"])
     assert [line.name_kana for line in lines] == ["ヤマダ タロウ", "スズキ ハナコ"]  # by slot; cancelled left out
-    await checkin.booking_list(staff, booth["session"])
     events = await AuditEvent.select().where(AuditEvent.action == "bookings.viewed")
     assert len(events) == 2
     assert {(e["object_type"], e["object_id"]) for e in events} == {("session", str(booth["session"]))}
     assert all("ヤマダ" not in e["summary"] and "スズキ" not in e["summary"] for e in events)
     with pytest.raises(NotFound):
         await checkin.booking_list(staff, booth["session"] + 1000)
+
+
+async def test_names_are_shown_from_the_day_before_the_booth_in_japan(staff):
+    booth = await publish_booth(DAY)
+    await book(booth["slots"][0]["id"], party_size=2)
+    months_ahead = dt.datetime(2027, 2, 5, 9, 0, tzinfo=clock.JST)
+    for moment in (months_ahead, at(23, 59, 59, day=DAY - dt.timedelta(days=2))):
+        with clock.frozen(moment), pytest.raises(InvalidTransition, match="names are shown from 2027-06-04"):
+            await checkin.booking_list(staff, booth["session"])
+    assert await AuditEvent.count().where(AuditEvent.action == "bookings.viewed") == 0  # no names were seen
+    with clock.frozen(months_ahead):
+        counted = await checkin.booking_counts(booth["session"])
+    assert (counted.parties, counted.people) == (1, 2)
+    # 00:30 on 6/4 in Japan is still 6/3 in UTC: Japan's date decides
+    with clock.frozen(at(0, 30, day=DAY - dt.timedelta(days=1))):
+        assert [line.name_kana for line in await checkin.booking_list(staff, booth["session"])] == ["ヤマダ タロウ"]
+    with clock.frozen(at(9, 0, day=DAY + dt.timedelta(days=7))):  # after the booth: results and questions
+        assert len(await checkin.booking_list(staff, booth["session"])) == 1
 
 
 async def test_a_move_racing_a_no_show_never_frees_places_twice(staff, monkeypatch):

@@ -499,7 +499,8 @@ async def test_the_daily_workbook_has_its_sheets_numbers_charts_and_analysis():
     office = workbook["窓口実績"]
     assert [cell.value for cell in office[2]] == [40, 21, 5, 3, 33, 17]
     analysis = workbook["分析・改善提案"]
-    assert analysis["A3"].value == "'=分析の1行目" and analysis["A4"].value == "2行目"  # no formula from the text
+    assert analysis["A3"].value == "=分析の1行目" and analysis["A4"].value == "2行目"
+    assert analysis["A3"].data_type == "s" and analysis["A3"].quotePrefix  # text, not a formula
 
 
 async def test_the_monthly_workbook_compares_with_the_previous_month_and_2024(kanazawa_stats):

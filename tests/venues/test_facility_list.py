@@ -715,6 +715,24 @@ def test_duplicate_id_is_an_error_on_the_later_row() -> None:
     assert [record.row_number for record in result.records] == [2, 4]
 
 
+def test_an_id_that_cannot_be_a_web_address_segment_is_an_error() -> None:
+    """A venue whose ID holds a slash could never be opened or edited (/staff/venues/v/{id}/edit): refuse the row."""
+    from core.i18n import using_locale
+
+    ids = ["A/1", "Ａ／２", "C\\3", "..", "T-005", "6.0"]
+    result = parse([venue(ID=venue_id, 名称=f"公民館{i}") for i, venue_id in enumerate(ids)])
+    assert summary(result.errors) == [
+        (2, "ID", "A/1", "id_unusable", "error"),
+        (3, "ID", "A/2", "id_unusable", "error"),  # full-width, read as a slash
+        (4, "ID", "C\\3", "id_unusable", "error"),
+        (5, "ID", "..", "id_unusable", "error"),
+    ]
+    assert [record.venue_id for record in result.records] == ["T-005", "6.0"]
+    with using_locale("ja"):
+        message = result.errors[0].message
+    assert "A/1" in message and "アドレスに使えません" in message
+
+
 def test_missing_id_gets_a_stable_derived_id_and_a_warning() -> None:
     first = parse_one(ID="")
     again = parse_one(ID="", 開始時間="10:00")

@@ -224,6 +224,22 @@ async def test_nothing_changes_on_another_day_but_the_page_opens(client, signed_
     assert response.status_code == 409 and "booth's day" in soup(response).select_one("#code-error").get_text()
 
 
+async def test_names_are_shown_only_from_the_day_before_the_booth(client, signed_in, day):
+    await signed_in(Role.contractor_staff)
+    url = f"/staff/checkin/{day['session']}"
+    with clock.frozen(dt.datetime(2027, 2, 5, 10, 0, tzinfo=clock.JST)):  # four months ahead
+        early = await client.get(url)
+    assert early.status_code == 200
+    page = soup(early)
+    assert not page.select("tr.checkin-row") and "ヤマダ" not in early.text and "スズキ" not in early.text
+    notice = page.select_one("#names-later").get_text()
+    assert "6 people in 3 bookings" in notice and "the day before the booth" in notice
+    assert await AuditEvent.count().where(AuditEvent.action == "bookings.viewed") == 0
+    with clock.frozen(at(8, 0, DAY - dt.timedelta(days=1))):
+        before = soup(await client.get(url))
+    assert len(before.select("tr.checkin-row")) == 3 and before.select_one("#names-later") is None
+
+
 async def test_the_status_feed_changes_its_version_when_the_list_changes(client, signed_in, day):
     await signed_in(Role.contractor_staff)
     url = f"/staff/checkin/{day['session']}"
