@@ -136,7 +136,8 @@ async def home(
     The page a signed-out visitor sees depends only on the language, the query and the booths, so it is rendered
     once per booth-cache read and served from the cache until the next (the home page takes the rush). The map is
     drawn by the browser (static/js/booth-map.js) from ``GET /api/sessions``, whose answer does not depend on the
-    place searched from: no search makes the server draw a map."""
+    place searched from: no search makes the server draw a map. A search the cache does not hold is rendered, at most
+    60 a minute per client address (portal.web.throttle.SearchThrottle)."""
     cache = request.app.state.booths
     anonymous = request.state.get("actor") is None
     key = ("home", get_locale(), request.url.query or "")
@@ -145,6 +146,8 @@ async def home(
         html = cache.peek(key)
         if html is not None:
             return Response(content=html, media_type="text/html; charset=utf-8")
+        if key[2]:  # a search not in the cache renders the page: at most 60 a minute per address
+            await request.app.state.search_throttle.charge(request.scope)
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
     context = dict(

@@ -263,3 +263,25 @@ def test_the_served_portal_puts_its_start_up_objects_out_of_the_collectors_way()
     )
     frozen = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(frozen.stdout.split()[-1]) > 10_000  # modules, app, templates, catalogs: not walked by gen-2 sweeps
+
+
+async def test_searches_the_cache_does_not_hold_are_limited_per_address():
+    """Issue 17: a search not asked for since the booth list was read renders the page; one address may make 60 a
+    minute. What the cache holds is still answered, and the plain home page is never counted."""
+    import dataclasses
+
+    from litestar.testing import AsyncTestClient
+
+    from core.settings import get_settings
+    from portal.app import create_app
+
+    await publish_booth(name="検索の会場")
+    app = create_app(dataclasses.replace(get_settings(), public_cache_seconds=600))  # no new read during the test
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        statuses = [(await client.get("/", params={"near": f"36.{n:03d},136.65"})).status_code for n in range(61)]
+        assert statuses == [200] * 60 + [429]
+        refused = await client.get("/", params={"near": "36.999,136.65"})
+        assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "1分ほど待って" in refused.text  # the Japanese default
+        assert (await client.get("/", params={"near": "36.001,136.65"})).status_code == 200  # already rendered
+        assert (await client.get("/")).status_code == 200
