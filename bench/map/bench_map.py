@@ -6,12 +6,15 @@ Issue 17 found that each ``/map.html?near=...`` with a new value built a folium 
 booths around Kanazawa, ``outreach serve`` (one worker, as SQLite runs), then
 
 1. baseline: ``/booths/N`` fetched one after another, ``--probes`` times, alone;
-2. under load: the same probe while ``--visitors`` visitors (``--concurrency`` at a time) each open the home page
-   near a place of their own (``/?near=LAT,LON``, every one distinct) and whatever the page loads for its map that
-   the server builds per request: the frame's document (``iframe.map-frame``, folium before issue 17) when there is
-   one. The map's script and Leaflet are static files a browser caches, so they are not fetched.
+2. reference load: the same probe while as many visitors, as many at a time, each fetch two pages the server
+   holds ready (another booth's page and ``/api/sessions``): what any load of that size costs one worker;
+3. map load: the same probe while ``--visitors`` visitors (``--concurrency`` at a time) each open the home page
+   near a place of their own (``/?near=LAT,LON``, every one distinct) and what the page loads for its map: the
+   frame's document (``iframe.map-frame``, drawn by folium on the server before issue 17), or the booths' JSON the
+   browser draws the map from (``data-sessions`` of ``[data-booth-map]``, after). The map's script and Leaflet are
+   static files a browser caches, so they are not fetched.
 
-It prints the median and maximum of ``/booths/N`` for both, how long the visitors took and the answers they got, in
+It prints the median and maximum of ``/booths/N`` for each, how long the visitors took and the answers they got, in
 one run against one server: run it on two commits to compare them.
 
     .venv/bin/python bench/map/bench_map.py
@@ -78,10 +81,39 @@ async def visit(client: httpx.AsyncClient, n: int, statuses: Counter) -> None:
     near = f"{36.52 + n * 0.0013:.4f},{136.60 + n * 0.0011:.4f}"
     page = await client.get("/", params={"near": near})
     statuses[f"home {page.status_code}"] += 1
-    frame = BeautifulSoup(page.text, "html.parser").select_one("iframe.map-frame")
-    if frame is not None:
-        answer = await client.get(frame["src"])
-        statuses[f"{frame['src'].split('?')[0]} {answer.status_code}"] += 1
+    html = BeautifulSoup(page.text, "html.parser")
+    frame, drawn = html.select_one("iframe.map-frame"), html.select_one("[data-booth-map]")
+    address = frame["src"] if frame is not None else drawn["data-sessions"] if drawn is not None else None
+    if address is not None:
+        answer = await client.get(address)
+        statuses[f"{address.split('?')[0]} {answer.status_code}"] += 1
+
+
+async def plain_visit(client: httpx.AsyncClient, booth: int, statuses: Counter) -> None:
+    """The reference load: a visitor fetching two cached pages (a booth's page and the booth list's JSON)."""
+    for path in (f"/booths/{booth}", "/api/sessions"):
+        statuses[f"{path} {(await client.get(path)).status_code}"] += 1
+
+
+async def under_load(client: httpx.AsyncClient, path: str, args: argparse.Namespace, visit_one) -> tuple:
+    """``path`` probed one request after another while ``args.visitors`` visits run, ``args.concurrency`` at a
+    time; the probe's times, the visits' seconds and their answers."""
+    done = asyncio.Event()
+    statuses: Counter = Counter()
+    queue = iter(range(args.visitors))
+
+    async def visitor() -> None:
+        for n in queue:
+            await visit_one(n, statuses)
+
+    async def load() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(visitor() for _ in range(args.concurrency)))
+        done.set()
+        return time.perf_counter() - started
+
+    times, seconds = await asyncio.gather(probe(client, path, done, 0), load())
+    return times, seconds, statuses
 
 
 async def measure(base: str, booth: int, args: argparse.Namespace) -> None:
@@ -90,26 +122,17 @@ async def measure(base: str, booth: int, args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         await probe(client, path, None, 20)  # warm-up: templates, the booth cache
         alone = await probe(client, path, None, args.probes)
-        done = asyncio.Event()
-        statuses: Counter = Counter()
-        queue = iter(range(args.visitors))
-
-        async def visitor() -> None:
-            for n in queue:
-                await visit(client, n, statuses)
-
-        async def load() -> float:
-            started = time.perf_counter()
-            await asyncio.gather(*(visitor() for _ in range(args.concurrency)))
-            done.set()
-            return time.perf_counter() - started
-
-        loaded, seconds = await asyncio.gather(probe(client, path, done, 0), load())
-    print(f"{'/booths/N':28} {'median ms':>10} {'max ms':>10} {'requests':>9}")
-    for label, times in (("alone (baseline)", alone), ("while visitors open the map", loaded)):
-        print(f"{label:28} {statistics.median(times):10.1f} {max(times):10.1f} {len(times):9d}")
-    answers = ", ".join(f"{key}: {value}" for key, value in sorted(statuses.items()))
-    print(f"{args.visitors} visitors, {args.concurrency} at a time, took {seconds:.1f} s ({answers})")
+        plain = await under_load(client, path, args, lambda n, statuses: plain_visit(client, booth + 1, statuses))
+        mapped = await under_load(client, path, args, lambda n, statuses: visit(client, n, statuses))
+    print(f"{'/booths/N':36} {'median ms':>10} {'max ms':>10} {'requests':>9} {'load s':>7}")
+    print(f"{'alone (baseline)':36} {statistics.median(alone):10.1f} {max(alone):10.1f} {len(alone):9d} {'':>7}")
+    for label, (times, seconds, statuses) in (
+        ("while visitors open cached pages", plain),
+        ("while visitors open the map", mapped),
+    ):
+        print(f"{label:36} {statistics.median(times):10.1f} {max(times):10.1f} {len(times):9d} {seconds:7.1f}")
+        answers = ", ".join(f"{key}: {value}" for key, value in sorted(statuses.items()))
+        print(f"    {args.visitors} visitors, {args.concurrency} at a time: {answers}")
 
 
 def main() -> None:
