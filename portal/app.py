@@ -27,7 +27,7 @@ from portal.api.sessions import SessionApi
 from portal.public.booking import BookingFormController, ManageController
 from portal.public.feeds import FeedCache, venue_feed
 from portal.public.flyers import booth_flyer, booth_flyer_image, month_poster
-from portal.public.home import booth_page, favicon, home, map_frame
+from portal.public.home import booth_page, favicon, home
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
 from portal.staff import SignInController, staff_router
@@ -37,7 +37,7 @@ from portal.web.guards import session_config
 from portal.web.locale import LocaleMiddleware
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
-from portal.web.throttle import ThrottleMiddleware
+from portal.web.throttle import SearchThrottle, ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -66,7 +66,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             home,
-            map_frame,
             booth_page,
             booth_flyer,
             booth_flyer_image,
@@ -109,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "booths": BoothCache(settings.public_cache_seconds),
                 "feeds": FeedCache(settings.public_cache_seconds),
+                "search_throttle": SearchThrottle(settings),
             }
         ),
         dependencies={"settings": provide_settings(settings)},

@@ -63,7 +63,7 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
     url: str
     distance_km: float | None = None
     slots: list[SlotOut] | None = None
-    live: LiveOut | None = None  # only for a booth held today, only in GET /api/sessions/{id}
+    live: LiveOut | None = None  # only for a booth held today (the booth map shows it too)
 
 
 class NeedsIn(msgspec.Struct):
@@ -113,7 +113,7 @@ def slot_out(slot: BoothSlot) -> SlotOut:
     return SlotOut(id=slot.id, start=slot.start, end=slot.end, capacity=slot.capacity, remaining=slot.remaining)
 
 
-def session_out(booth: Booth, base_url: str, with_slots: bool = False) -> SessionOut:
+def session_out(booth: Booth, base_url: str, with_slots: bool = False, live: LiveStatus | None = None) -> SessionOut:
     return SessionOut(
         id=booth.id,
         date=booth.date,
@@ -142,6 +142,7 @@ def session_out(booth: Booth, base_url: str, with_slots: bool = False) -> Sessio
         url=f"{base_url}/booths/{booth.id}",
         distance_km=booth.distance_km,
         slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
+        live=live_out(live) if live is not None else None,
     )
 
 

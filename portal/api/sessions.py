@@ -14,7 +14,7 @@ from booking.booths import BoothFilter, filter_booths, with_distance
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.settings import Settings
-from portal.api.schemas import SessionOut, live_out, session_out
+from portal.api.schemas import SessionOut, session_out
 
 
 def parse_near(near: str | None) -> tuple[float, float] | None:
@@ -54,12 +54,13 @@ class SessionApi(Controller):
         base_url = settings.base_url
         cache = request.app.state.booths
         booths = await cache.booths()
+        live = cache.live()  # read with the booths: the same for every key of this memo
 
         def encode() -> bytes:
             chosen = filter_booths(booths, BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
             if point:
                 chosen = with_distance(chosen, *point)
-            return msgspec.json.encode([session_out(b, base_url) for b in chosen[:limit]])
+            return msgspec.json.encode([session_out(b, base_url, live=live.get(b.id)) for b in chosen[:limit]])
 
         body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, base_url), encode)
         return Response(content=body, media_type=MediaType.JSON)
@@ -74,8 +75,4 @@ class SessionApi(Controller):
         booth = await cache.booth(session_id)
         if booth is None:
             raise NotFound(_("This booth does not exist."))
-        out = session_out(booth, settings.base_url, with_slots=True)
-        live = cache.live().get(booth.id)
-        if live is not None:
-            out.live = live_out(live)
-        return out
+        return session_out(booth, settings.base_url, with_slots=True, live=cache.live().get(booth.id))

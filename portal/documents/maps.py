@@ -1,4 +1,5 @@
-"""Maps rendered with folium, with Leaflet and its plugins served from our own static/ (no CDN; DESIGN §8)."""
+"""Maps rendered with folium, with Leaflet and its plugins served from our own static/ (no CDN; DESIGN §8): the
+back office's venue and plan maps. The residents' booth map is drawn in the browser (static/js/booth-map.js)."""
 
 from __future__ import annotations
 
@@ -135,66 +136,3 @@ def live_text(live: Any) -> str:
     if live.wait_minutes == 0:
         return _("Walk-in wait now: none")
     return _("Walk-in wait now: about {n} min").format(n=live.wait_minutes)
-
-
-def booth_map_html(
-    booths: Iterable[Any],
-    tiles: Tiles,
-    here: tuple[float, float] | None = None,
-    src: str = "",
-    live: Mapping[int, Any] | None = None,
-) -> str:
-    """A complete HTML page with the residents' booths, clustered, each with its date, time, places left and a
-    link to its page (and for booths held today, the walk-in wait: ``live`` by booth id); ``here`` marks the place
-    the resident searched from."""
-    rows = list(booths)
-    points = [(b.lat, b.lon) for b in rows] + ([here] if here else [])
-    fmap = base_map(centre_of(points), zoom=13, tiles=tiles)
-    cluster = LocalMarkerCluster(name=_("Booths"), options={"disableClusteringAtZoom": 15}).add_to(fmap)
-    open_text = template_literal_text(_("Book at this booth"))
-    for booth in rows:
-        left = (
-            _("{n} places left").format(n=booth.remaining) if booth.remaining else _("Fully booked (walk-ins welcome)")
-        )
-        when = f"{booth.date.isoformat()} {booth.start:%H:%M}–{booth.end:%H:%M}"
-        now = live_text((live or {}).get(booth.id))
-        popup = (
-            f"<strong>{template_literal_text(booth.venue_name)}</strong><br>"
-            f"{template_literal_text(when)}<br>{template_literal_text(left)}<br>"
-            + (f'<span class="booth-live">{template_literal_text(now)}</span><br>' if now else "")
-            + f'<a href="/booths/{booth.id}{template_literal_text("?src=" + src) if src else ""}" target="_top">'
-            f"{open_text}</a>"
-        )
-        folium.CircleMarker(
-            location=[booth.lat, booth.lon],
-            radius=10,
-            color="#ffffff",
-            weight=2,
-            fill=True,
-            fill_color="#0031d8" if booth.remaining else "#767676",
-            fill_opacity=0.9,
-            tooltip=template_literal_text(f"{booth.venue_name} {when}"),
-            popup=folium.Popup(popup, max_width=280),
-            class_name="booth-marker",
-        ).add_to(cluster)
-    if here:
-        folium.CircleMarker(
-            location=list(here),
-            radius=7,
-            color="#ffffff",
-            weight=3,
-            fill=True,
-            fill_color="#d0021b",
-            fill_opacity=1,
-            class_name="here-marker",
-            tooltip=template_literal_text(_("You searched from here")),
-        ).add_to(fmap)
-    if points:
-        fmap.fit_bounds(
-            [
-                [min(p[0] for p in points), min(p[1] for p in points)],
-                [max(p[0] for p in points), max(p[1] for p in points)],
-            ],
-            max_zoom=15,
-        )
-    return fmap.get_root().render()

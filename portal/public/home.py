@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -19,8 +20,7 @@ from core.errors import NotFound
 from core.i18n import get_locale
 from core.i18n import gettext as _
 from core.settings import Settings
-from portal.documents.maps import Tiles, booth_map_html, live_text
-from portal.web.security import map_frame_policy
+from portal.documents.maps import live_text
 from portal.web.templating import page
 from venues.places import find_places
 
@@ -39,6 +39,13 @@ class Search:
     wheelchair: bool = False
     parking: bool = False
     limit: int = PAGE_SIZE
+
+    def map_sessions(self) -> str:
+        """The API address the map draws its booths from: the same for every place searched from, so cached once
+        (the map filters by access itself: the API has no such filter)."""
+        wanted = self.filter()
+        query = {"from": wanted.date_from, "to": wanted.date_to, "day_type": wanted.day_type}
+        return "/api/sessions" + ("?" + urlencode({k: v for k, v in query.items() if v}) if any(query.values()) else "")
 
     def filter(self) -> BoothFilter:
         return BoothFilter(
@@ -112,6 +119,7 @@ def read_search(
 @get("/", name="home", include_in_schema=False)
 async def home(
     request: Request,
+    settings: NamedDependency[Settings],
     q: FromQuery[str | None] = None,
     near: FromQuery[str | None] = None,
     date_from: FromQuery[str | None] = None,
@@ -126,7 +134,10 @@ async def home(
     a poster's QR code) rides along in the booth links so that the booking counts for that placement.
 
     The page a signed-out visitor sees depends only on the language, the query and the booths, so it is rendered
-    once per booth-cache read and served from the cache until the next (the home page takes the rush)."""
+    once per booth-cache read and served from the cache until the next (the home page takes the rush). The map is
+    drawn by the browser (static/js/booth-map.js) from ``GET /api/sessions``, whose answer does not depend on the
+    place searched from: no search makes the server draw a map. A search the cache does not hold is rendered, at most
+    60 a minute per client address (portal.web.throttle.SearchThrottle)."""
     cache = request.app.state.booths
     anonymous = request.state.get("actor") is None
     key = ("home", get_locale(), request.url.query or "")
@@ -135,6 +146,8 @@ async def home(
         html = cache.peek(key)
         if html is not None:
             return Response(content=html, media_type="text/html; charset=utf-8")
+        if key[2]:  # a search not in the cache renders the page: at most 60 a minute per address
+            await request.app.state.search_throttle.charge(request.scope)
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
     context = dict(
@@ -146,43 +159,14 @@ async def home(
         src=clean_code(src),
         live=cache.live(),
         live_text=live_text,
+        tiles=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
     )
     if not anonymous:
         return page(request, "public/home.html", **context)
     template = request.app.template_engine.get_template("public/home.html")
     html = cache.memo(key, lambda: template.render(request=request, actor=None, csrf_input="", **context))
     return Response(content=html, media_type="text/html; charset=utf-8")
-
-
-@get("/map.html", name="booth_map_frame", include_in_schema=False)
-async def map_frame(
-    request: Request,
-    settings: NamedDependency[Settings],
-    q: FromQuery[str | None] = None,
-    near: FromQuery[str | None] = None,
-    date_from: FromQuery[str | None] = None,
-    date_to: FromQuery[str | None] = None,
-    day: FromQuery[str | None] = None,
-    wheelchair: FromQuery[str | None] = None,
-    parking: FromQuery[str | None] = None,
-    src: FromQuery[str | None] = None,
-) -> Response:
-    """The folium map of the same booths (a frame of the home page); its booth links keep the placement code."""
-    search = read_search(q, near, date_from, date_to, day, wheelchair, parking, None)
-    booths, found = await search_booths(request, search)
-    code = clean_code(src)
-    key = (
-        "map",
-        get_locale(),
-        tuple(b.id for b in booths),
-        tuple(b.remaining > 0 for b in booths),
-        found["point"],
-        code,
-    )
-    live = request.app.state.booths.live()  # read with the booths: the same for every key of this memo
-    tiles = Tiles.of(settings)
-    html = request.app.state.booths.memo(key, lambda: booth_map_html(booths, tiles, found["point"], code, live))
-    return Response(content=html, media_type="text/html; charset=utf-8", headers=map_frame_policy(settings))
 
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)
@@ -205,7 +189,7 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
 
 @get("/favicon.ico", include_in_schema=False)
 async def favicon() -> File:
-    """Browsers ask for /favicon.ico on every document (the map frame included)."""
+    """Browsers ask for /favicon.ico on every document."""
     return File(
         Path(__file__).resolve().parents[2] / "static" / "img" / "favicon.svg",
         media_type="image/svg+xml",

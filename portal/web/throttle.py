@@ -95,3 +95,32 @@ class ThrottleMiddleware:
                         }
                     )
         await self.app(scope, receive, send)
+
+
+SEARCH_LIMIT = RateLimitItemPerMinute(60)
+
+
+class SearchThrottle:
+    """The limit of the public searches that miss the cache (a town, a place or filters not asked for since the
+    booth list was last read): each renders the page, and no path alone tells a miss from a hit, so the home page
+    charges it itself. Answers from the cache cost nothing and are never counted."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limiter = limiter_of(settings)
+
+    async def charge(self, scope: Scope) -> None:
+        """Count one search of the request's client address; TooManyRequestsException (429) once 60 a minute are
+        used up."""
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        if not await self.limiter.hit(SEARCH_LIMIT, "search", address):
+            stats = await self.limiter.get_window_stats(SEARCH_LIMIT, "search", address)
+            wait = max(1, math.ceil(stats.reset_time - time.time()))
+            raise TooManyRequestsException(
+                headers={
+                    "Retry-After": str(wait),
+                    "RateLimit-Limit": str(SEARCH_LIMIT.amount),
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(wait),
+                }
+            )

@@ -52,18 +52,75 @@ async def test_home_lists_booths_nearest_to_a_typed_town(client):
     cards = page.select(".booth-card")
     assert [c.select_one("a")["href"] for c in cards] == [f"/booths/{near['session']}", f"/booths/{far['session']}"]
     assert "km" in cards[0].select_one(".distance").text
-    assert page.select_one("iframe.map-frame")["src"].startswith("/map.html?q=")
+    here = page.select_one("[data-booth-map]")["data-here"].split(",")  # the map marks the place found
+    assert abs(float(here[0]) - 36.56) < 0.02 and abs(float(here[1]) - 136.65) < 0.02
     unknown = soup(await client.get("/", params={"q": "存在しない町"}))
     assert unknown.select_one("#q")["aria-invalid"] == "true" and unknown.select_one("#q-error")
 
 
-async def test_map_frame_shows_the_booths_from_our_own_static_files(client):
-    await publish_booth(name="地図の会場")
-    response = await client.get("/map.html")
-    assert response.status_code == 200
-    html = response.text
-    assert "/static/vendor/leaflet/leaflet.js" in html and "markercluster" in html
-    assert "cdn" not in html.lower() and "地図の会場" in html
+async def map_of(client, response) -> dict:
+    """What the browser draws on the home page's map: the document or data it loads for it, as the page says."""
+    page = soup(response)
+    frame = page.select_one("iframe.map-frame")
+    if frame is not None:  # the server drew the map (folium, before issue 17)
+        return {"url": frame["src"], "body": (await client.get(frame["src"])).text}
+    drawn = page.select_one("[data-booth-map]")
+    return {"url": drawn["data-sessions"], "body": (await client.get(drawn["data-sessions"])).text, "map": drawn}
+
+
+async def test_the_map_is_drawn_in_the_browser_from_our_own_static_files(client):
+    booth = await publish_booth(name="地図の会場")
+    response = await client.get("/")
+    page = soup(response)
+    scripts = [s["src"] for s in page.select("script[src]")]
+    assert scripts[-3:] == [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "/static/js/booth-map.js",
+    ]
+    assert all(href.startswith("/static/") for href in (link["href"] for link in page.select("link[rel=stylesheet]")))
+    drawn = (await map_of(client, response))["map"]
+    assert drawn["role"] == "region" and page.select_one(f"#{drawn['aria-describedby']}").get_text(strip=True)
+    assert drawn["data-tiles"] == "/static/img/blank-tile.png"
+    assert [(b["id"], b["venue_name"]) for b in (await client.get(drawn["data-sessions"])).json()] == [
+        (booth["session"], "地図の会場")
+    ]
+    assert (await client.get("/map.html")).status_code == 404  # no map is rendered on the server any more
+
+
+async def test_many_places_searched_from_draw_no_map_on_the_server(client, monkeypatch):
+    """Issue 17: each new ``near=`` made the server build a folium map (170-280 ms on the event loop). Now every
+    place searched from loads the same map data, encoded once per read of the booth list."""
+    import folium
+
+    import portal.api.sessions
+
+    for n in range(3):
+        await publish_booth(dt.date(2027, 6, 5 + n), name=f"会場{n}", lat=36.55 + n / 100, lon=136.65)
+    maps_built, encoded = [], []
+    monkeypatch.setattr(folium.Map, "render", lambda self, **kw: maps_built.append(1))
+    session_out = portal.api.sessions.session_out
+    monkeypatch.setattr(portal.api.sessions, "session_out", lambda *a, **kw: encoded.append(1) or session_out(*a, **kw))
+    loaded = set()
+    for n in range(30):
+        lat, lon = 36.50 + n / 1000, 136.601 + n / 1000
+        response = await client.get("/", params={"near": f"{lat},{lon}"})
+        assert response.status_code == 200
+        drawn = await map_of(client, response)
+        loaded.add(drawn["url"])
+        assert drawn["map"]["data-here"] == f"{lat},{lon}"  # the place searched from is marked by the browser
+    assert maps_built == []
+    assert loaded == {"/api/sessions"} and len(encoded) == 3  # the three booths, once for thirty places
+
+
+async def test_the_map_asks_for_the_booths_of_the_filters(client):
+    response = await client.get(
+        "/", params={"date_from": "2027-06-01", "date_to": "2027-06-30", "day": "holiday", "wheelchair": "1"}
+    )
+    drawn = (await map_of(client, response))["map"]
+    assert drawn["data-sessions"] == "/api/sessions?from=2027-06-01&to=2027-06-30&day_type=holiday"
+    assert drawn["data-wheelchair"] == "1" and not drawn.has_attr("data-parking")
+    assert (await client.get(drawn["data-sessions"])).status_code == 200
 
 
 async def test_booth_page_has_the_readiness_check_and_slots(client):
@@ -189,10 +246,10 @@ async def test_pages_with_personal_data_are_never_cached(client):
 
 
 async def test_the_map_keeps_the_placement_code_in_its_booth_links(client):
-    booth = await publish_booth(name="地図の会場")
-    html = (await client.get("/map.html", params={"src": "aeon-board"})).text
-    assert f"/booths/{booth['session']}?src=aeon-board" in html
-    assert "?src=" not in (await client.get("/map.html", params={"src": "bad code!"})).text
+    await publish_booth(name="地図の会場")
+    drawn = (await map_of(client, await client.get("/", params={"src": "aeon-board"})))["map"]
+    assert drawn["data-src"] == "aeon-board"
+    assert not (await map_of(client, await client.get("/", params={"src": "bad code!"})))["map"].has_attr("data-src")
 
 
 def test_the_served_portal_puts_its_start_up_objects_out_of_the_collectors_way():
@@ -206,3 +263,25 @@ def test_the_served_portal_puts_its_start_up_objects_out_of_the_collectors_way()
     )
     frozen = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(frozen.stdout.split()[-1]) > 10_000  # modules, app, templates, catalogs: not walked by gen-2 sweeps
+
+
+async def test_searches_the_cache_does_not_hold_are_limited_per_address():
+    """Issue 17: a search not asked for since the booth list was read renders the page; one address may make 60 a
+    minute. What the cache holds is still answered, and the plain home page is never counted."""
+    import dataclasses
+
+    from litestar.testing import AsyncTestClient
+
+    from core.settings import get_settings
+    from portal.app import create_app
+
+    await publish_booth(name="検索の会場")
+    app = create_app(dataclasses.replace(get_settings(), public_cache_seconds=600))  # no new read during the test
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        statuses = [(await client.get("/", params={"near": f"36.{n:03d},136.65"})).status_code for n in range(61)]
+        assert statuses == [200] * 60 + [429]
+        refused = await client.get("/", params={"near": "36.999,136.65"})
+        assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "1分ほど待って" in refused.text  # the Japanese default
+        assert (await client.get("/", params={"near": "36.001,136.65"})).status_code == 200  # already rendered
+        assert (await client.get("/")).status_code == 200

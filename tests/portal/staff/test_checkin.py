@@ -262,7 +262,7 @@ async def test_residents_see_the_live_status_of_todays_booth_but_never_a_name(cl
         api = (await client.get(f"/api/sessions/{day['session']}")).json()
         later = (await client.get(f"/api/sessions/{day['later']}")).json()
         home = soup(await client.get("/"))
-        map_html = (await client.get("/map.html")).text
+        listed = (await client.get("/api/sessions")).json()  # what the home page's map draws
     panel = page.select_one("#booth-live")
     assert panel is not None and panel["data-api"] == f"/api/sessions/{day['session']}"
     assert panel.select_one("[data-live=waiting_parties]").get_text() == "2 parties"
@@ -276,6 +276,7 @@ async def test_residents_see_the_live_status_of_todays_booth_but_never_a_name(cl
     assert "live" not in later
     card = next(c for c in home.select(".booth-card") if "片町きらら" in c.get_text())
     assert card.select_one(".booth-card__live").get_text() == "Walk-in wait now: about 30 min"
-    assert "Walk-in wait now: about 30 min" in map_html
-    for text in (page.get_text(), str(api), home.get_text(), map_html):
+    on_map = {booth["id"]: booth.get("live") for booth in listed}
+    assert on_map[day["session"]]["wait_minutes"] == 30 and on_map[day["later"]] is None
+    for text in (page.get_text(), str(api), home.get_text(), str(listed)):
         assert "ヤマダ" not in text and "スズキ" not in text and "タナカ" not in text
