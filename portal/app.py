@@ -40,6 +40,10 @@ from portal.web.templating import build_environment
 from portal.web.throttle import ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# The largest request body the residents' side (the API, the booking and manage forms) and sign-in accept: a
+# booking's fields fit in well under 4 KB even at their longest (booking.bookings.MAX_TYPED). Anything bigger is a 413
+# before it is read; the back office sets its own, larger limit for uploads (portal.staff.STAFF_BODY_LIMIT).
+BODY_LIMIT = 8 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(build_environment(data_credit=settings.data_credit))
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=BODY_LIMIT,
         on_startup=[open_pool],
         state=State(
             {

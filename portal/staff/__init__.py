@@ -25,6 +25,7 @@ from portal.staff.venues import VenueController, VenueFeedController
 from portal.web.guards import provide_actor, requires
 
 STAFF = "/staff"
+STAFF_BODY_LIMIT = 10_000_000  # the back office's forms and uploads (the venue import sets its own, larger one)
 
 
 def staff_router() -> Router:
@@ -34,6 +35,7 @@ def staff_router() -> Router:
         guards=[requires(*ALL_STAFF)],
         dependencies={"actor": Provide(provide_actor)},
         include_in_schema=False,
+        request_max_body_size=STAFF_BODY_LIMIT,
         route_handlers=[
             VenueController,
             VenueFeedController,
