@@ -34,6 +34,7 @@ from portal.staff import SignInController, staff_router
 from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
+from portal.web.ids import refuse_ids_out_of_range
 from portal.web.locale import LocaleMiddleware
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             session_config(settings).middleware,
             DefineMiddleware(ThrottleMiddleware, settings=settings),
         ],
+        before_request=refuse_ids_out_of_range,
         csrf_config=csrf,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
