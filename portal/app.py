@@ -36,6 +36,7 @@ from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
 from portal.web.ids import refuse_ids_out_of_range
 from portal.web.locale import LocaleMiddleware
+from portal.web.requests import PortalRequest
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
 from portal.web.throttle import ThrottleMiddleware
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=BODY_LIMIT,
+        request_class=PortalRequest,
         on_startup=[open_pool],
         state=State(
             {
