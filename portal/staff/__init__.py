@@ -4,6 +4,7 @@ and gives every handler the ``actor`` who acts; areas that need a narrower role 
 from __future__ import annotations
 
 from litestar import Router
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 
 from core.roles import ALL_STAFF
@@ -36,6 +37,7 @@ def staff_router() -> Router:
         dependencies={"actor": Provide(provide_actor)},
         include_in_schema=False,
         request_max_body_size=STAFF_BODY_LIMIT,
+        cache_control=CacheControlHeader(no_store=True),  # partners', staff's and residents' data: never kept
         route_handlers=[
             VenueController,
             VenueFeedController,
