@@ -12,6 +12,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -122,7 +123,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         dependencies={"settings": provide_settings(settings)},
         on_shutdown=[close_pool],
-        openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
+        # The document only, at /schema and /schema/openapi.json: the viewers Litestar offers load their scripts,
+        # fonts and icon from CDNs (a blank page under our CSP) and start with inline script.
+        openapi_config=OpenAPIConfig(
+            title="outreach", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
         debug=settings.debug,
     )
 

@@ -106,3 +106,13 @@ async def test_the_back_office_still_takes_larger_forms(client, signed_in):
         client, "/staff/venues", "/staff/venues/v/NOPE/edit", {"notes": "x" * 50_000}, follow_redirects=False
     )
     assert response.status_code != 413
+
+
+async def test_the_api_document_is_served_without_anything_from_a_cdn(client):
+    for path in ("/schema", "/schema/openapi.json"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/") and "<script" not in response.text
+        assert "/api/bookings" in response.json()["paths"]
+    for viewer in ("/schema/redoc", "/schema/swagger", "/schema/elements"):
+        assert (await client.get(viewer)).status_code == 404
