@@ -13,8 +13,7 @@ from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot
 from booking.walkins import LiveStatus
 from core.db import MAX_ID
-
-Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
+from portal.web.ids import Id
 
 
 def typed(field: str, description: str) -> Meta:

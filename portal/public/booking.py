@@ -32,6 +32,7 @@ from portal.documents.qr import qr_svg
 from portal.documents.slip import booking_slip_pdf
 from portal.web import forms
 from portal.web.app_settings import settings_of
+from portal.web.ids import QueryId
 from portal.web.templating import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -116,7 +117,7 @@ class BookingFormController(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        slot: FromQuery[int | None] = None,
+        slot: QueryId = None,
         src: FromQuery[str | None] = None,
     ) -> Template:
         return await self._form(request, session_id, {"slot": str(slot or ""), "src": src or "", "party_size": "1"}, {})
@@ -175,7 +176,7 @@ class ManageController(Controller):
         token: FromQuery[str | None] = None,
         new: FromQuery[str | None] = None,
         moved: FromQuery[str | None] = None,
-        booth: FromQuery[int | None] = None,
+        booth: QueryId = None,
     ) -> Template:
         details = await get_booking(code, token)
         return await self._manage(request, details, token or "", new=bool(new), moved=bool(moved), chosen_booth=booth)

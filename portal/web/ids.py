@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request
 from litestar.exceptions import NotFoundException
+from litestar.params import QueryParameter
+from msgspec import Meta
 
 from core.db import MAX_ID
+
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]  # an id in a JSON body: out of range is a 422
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]  # an optional id in the query: out of range, a 4xx
 
 
 async def refuse_ids_out_of_range(request: Request) -> None:

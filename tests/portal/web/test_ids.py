@@ -36,3 +36,22 @@ async def test_staff_pages_answer_404(client, signed_in, path):
 async def test_an_id_in_range_still_reaches_its_page(client):
     assert (await client.get("/api/sessions/2147483647")).status_code == 404  # the handler's own "no such booth"
     assert (await client.get("/api/sessions/2147483647")).json()["detail"] != "お探しのページはありません。"
+
+
+async def test_ids_in_query_parameters_past_the_database_are_a_400(client, signed_in):
+    from booking.bookings import BookingRequest, create_booking
+    from booking.codes import manage_token
+    from core import clock
+    from tests.booking.factories import publish_booth
+
+    with clock.frozen(clock.now().replace(year=2027, month=6, day=1)):
+        booth = await publish_booth()
+        details, _ = await create_booking(
+            BookingRequest(slot_id=booth["slots"][0]["id"], name_kana="カナザワ ハナコ", phone="090-1111-2222")
+        )
+        manage = f"/bookings/{details.code}?token={manage_token(details.code)}"
+        assert (await client.get(manage + f"&booth={2**63}")).status_code == 400
+        assert (await client.get(f"/booths/{booth['session']}/book?slot={2**63}")).status_code == 400
+        assert (await client.get(manage + f"&booth={booth['session']}")).status_code == 200
+    await signed_in(Role.admin)
+    assert (await client.get(f"/staff/audit?plan={2**63}")).status_code == 400
