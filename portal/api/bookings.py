@@ -78,7 +78,7 @@ class BookingApi(Controller):
     @get(
         "/{code:str}",
         summary="A booking, with its token",
-        responses=error_responses(404, 422, 429),
+        responses=error_responses(404, 429),
         operation_class=ApiOperation,
     )
     async def read(
@@ -90,7 +90,7 @@ class BookingApi(Controller):
         "/{code:str}/cancel",
         summary="Cancel a booking",
         status_code=200,
-        responses=error_responses(404, 409, 413, 422, 429),
+        responses=error_responses(404, 409, 429),
         operation_class=ApiOperation,
     )
     async def cancel(

@@ -73,7 +73,7 @@ class SessionApi(Controller):
     @get(
         "/{session_id:int}",
         summary="One session with its slots",
-        responses=error_responses(404, 422),
+        responses=error_responses(404),
         operation_class=ApiOperation,
     )
     async def get_session(
