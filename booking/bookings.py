@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 import jaconv
+from email_validator import EmailNotValidError, validate_email
 from piccolo.columns.combination import WhereRaw
 
 from booking import notices
@@ -39,7 +40,10 @@ from planner.tables import SessionState
 INTERPRETER_LANGUAGES = ("en", "zh", "ko", "vi", "pt", "es", "tl", "ne", "id", "th", "my", "other")
 READINESS_QUESTIONS = ("photo_id", "notification_card", "not_moving", "guardian")
 _KANA = re.compile(r"^[\u30A1-\u30FA\u30FC\u30FB\u3000 A-Z'\-.]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The longest text each field may have as typed, checked before any normalising (a name of megabytes is refused
+# at once, not converted first). The API's schema (portal/api/schemas.py) declares the same lengths.
+MAX_NAME_LENGTH = 60
+MAX_TYPED = {"name_kana": 100, "phone": 30, "email": 254, "language": 16, "interpreter": 16, "source": 200}
 
 
 class SlotFull(Conflict):
@@ -80,24 +84,57 @@ def normalize_phone(text: str) -> str:
     return digits
 
 
+def normalize_email(text: str) -> str | None:
+    """One email address, lower-cased, its domain in ASCII (IDNA); None unless it is exactly one valid address (no
+    list, no quoted part, no control character: it becomes an SMTP recipient). "" when nothing was typed."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
+    if not typed:
+        return ""
+    try:
+        address = validate_email(typed, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return (address.ascii_email or address.normalized).lower()
+
+
+def too_long(request: BookingRequest) -> dict[str, str]:
+    """The fields typed longer than any valid value, before anything is normalised."""
+    typed = {
+        "name_kana": request.name_kana,
+        "phone": request.phone,
+        "email": request.email,
+        "language": request.language,
+        "interpreter": request.needs.interpreter,
+        "source": request.source,
+    }
+    return {
+        name: _("This field is too long (at most {most} characters).").format(most=MAX_TYPED[name])
+        for name, value in typed.items()
+        if isinstance(value, str) and len(value) > MAX_TYPED[name]
+    }
+
+
 def validate(request: BookingRequest) -> BookingRequest:
-    """The request with normalised fields, or ValidationFailed naming every field to fix."""
+    """The request with normalised fields, or ValidationFailed naming every field to fix. Every rule is checked on
+    the normalised value, the one that is stored and counted (a phone of "---" is no phone at all)."""
     settings = get_settings()
-    errors: dict[str, str] = {}
+    errors = too_long(request)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors)
     name = normalize_kana(request.name_kana)
     if not name:
         errors["name_kana"] = _("Enter your name in katakana (or in Latin letters as on your residence card).")
-    elif len(name) > 60 or not _KANA.match(name):
+    elif len(name) > MAX_NAME_LENGTH or not _KANA.match(name):
         errors["name_kana"] = _(
             "Write your name in katakana, e.g. カナザワ タロウ (or in Latin letters as on your residence card)."
         )
     phone = normalize_phone(request.phone)
-    email = unicodedata.normalize("NFKC", request.email or "").strip().lower()
-    if phone and not re.fullmatch(r"0\d{9,10}", phone):
+    email = normalize_email(request.email)
+    if (phone or (request.phone or "").strip()) and not re.fullmatch(r"0\d{9,10}", phone):
         errors["phone"] = _("Enter a Japanese phone number of 10 or 11 digits, e.g. 090-1234-5678.")
-    if email and (len(email) > 254 or not _EMAIL.match(email)):
+    if email is None:
         errors["email"] = _("Enter an email address like name@example.jp.")
-    if not request.phone.strip() and not email:
+    if not phone and not email and not errors.keys() & {"phone", "email"}:
         errors["contact"] = _("Give a phone number or an email address (at least one) so that we can reach you.")
     if not isinstance(request.party_size, int) or not 1 <= request.party_size <= settings.max_party_size:
         errors["party_size"] = _("Party size must be between 1 and {most}.").format(most=settings.max_party_size)
@@ -115,7 +152,7 @@ def validate(request: BookingRequest) -> BookingRequest:
         slot_id=request.slot_id,
         name_kana=name,
         phone=phone,
-        email=email,
+        email=email or "",
         party_size=request.party_size,
         language=language,
         needs=Needs(bool(request.needs.wheelchair), bool(request.needs.large_print), interpreter),

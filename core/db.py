@@ -21,6 +21,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 SQLITE_TIMEOUT_SECONDS = 30.0
+# The largest id (and integer column value) the database holds: Piccolo's Serial and Integer are 32-bit on PostgreSQL,
+# so a larger number given as an id names nothing, and sending it to the database is an error, not "no row".
+MAX_ID = 2**31 - 1
 # How long asyncpg keeps a prepared statement, and so how long PostgreSQL keeps the plan it made for it. A plan is made
 # for the tables as they are when the statement is first prepared, and made again only after ANALYZE, which does not
 # come while autovacuum is off or has not run yet, e.g. while a table fills from empty in the first rush. Prepared again

@@ -7,16 +7,27 @@ import copy
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
-_TOKEN = re.compile(r"((?:^|[?&])token=)[^&#\s]*")
-_CODE = re.compile(r"(/bookings/)(?!find\b)[0-9A-Za-z]{16}\b")
+# A query (or ;matrix) parameter: its name and value as sent, percent-encoded or not.
+_PARAMETER = re.compile(r"(?P<lead>(?:^|[?&;])(?P<name>[^=&;?#\s]+)=)(?P<value>[^&;#\s]*)")
+# The path segment after /bookings/ (a code in any form the portal accepts: 7KQ2M9XD4TRBW8HN, bnfa-tkzd-zjda-3axx,
+# with look-alike letters, in groups split by spaces...), except the find page.
+_CODE = re.compile(r"(/bookings/)(?!find(?:[/?#;\s]|$))[^/?#;\s]+(?:[ \u3000](?!HTTP/)[0-9A-Za-z]{4}\b)*")
+SECRET_PARAMETERS = frozenset({"token"})
+
+
+def _secret_value(match: re.Match[str]) -> str:
+    name = unquote_plus(match["name"]).strip().lower()
+    return match["lead"] + "[redacted]" if name in SECRET_PARAMETERS else match[0]
 
 
 def redact(text: str) -> str:
-    """A request path with its booking code and token replaced: /bookings/[code]?token=[redacted]."""
-    if "token=" not in text and "/bookings/" not in text:  # most lines (every public read): nothing to look for
+    """A request path with its booking code and token replaced: /bookings/[code]?token=[redacted]. The token is
+    found however its name is written (``%74oken=``, ``;token=``), the code in whatever form it was typed."""
+    if "=" not in text and "/bookings/" not in text:  # most lines (every public read): nothing to look for
         return text
-    return _CODE.sub(r"\1[code]", _TOKEN.sub(r"\1[redacted]", text))
+    return _CODE.sub(r"\1[code]", _PARAMETER.sub(_secret_value, text))
 
 
 class RedactSecrets(logging.Filter):

@@ -12,6 +12,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -34,12 +35,18 @@ from portal.staff import SignInController, staff_router
 from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.guards import session_config
+from portal.web.ids import refuse_ids_out_of_range
 from portal.web.locale import LocaleMiddleware
+from portal.web.requests import PortalRequest
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
 from portal.web.throttle import SearchThrottle, ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# The largest request body the residents' side (the API, the booking and manage forms) and sign-in accept: a
+# booking's fields fit in well under 4 KB even at their longest (booking.bookings.MAX_TYPED). Anything bigger is a 413
+# before it is read; the back office sets its own, larger limit for uploads (portal.staff.STAFF_BODY_LIMIT).
+BODY_LIMIT = 8 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -94,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             session_config(settings).middleware,
             DefineMiddleware(ThrottleMiddleware, settings=settings),
         ],
+        before_request=refuse_ids_out_of_range,
         csrf_config=csrf,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
@@ -102,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(build_environment(data_credit=settings.data_credit))
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=BODY_LIMIT,
+        request_class=PortalRequest,
         on_startup=[open_pool],
         state=State(
             {
@@ -113,7 +123,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         dependencies={"settings": provide_settings(settings)},
         on_shutdown=[close_pool],
-        openapi_config=OpenAPIConfig(title="outreach", version="0.1.0", path="/schema"),
+        # The document only, at /schema and /schema/openapi.json: the viewers Litestar offers load their scripts,
+        # fonts and icon from CDNs (a blank page under our CSP) and start with inline script.
+        openapi_config=OpenAPIConfig(
+            title="outreach", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
         debug=settings.debug,
     )
 

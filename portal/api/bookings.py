@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from booking.bookings import BookingRequest, cancel_booking, create_booking, get_booking, move_booking
 from booking.schemas import Needs
+from portal.api.responses import ApiOperation, error_responses
 from portal.api.schemas import BookingIn, BookingOut, MoveIn, NeedsIn, booking_out
+
+Body = TypeVar("Body", BookingIn, MoveIn)
+_AT = re.compile(r"at `\$\.([^`\[]+)")
+
+
+async def strictly(request: Request, kind: type[Body]) -> Body:
+    """The JSON body decoded again with msgspec's strict rules, as the schema promises: Litestar converts what it
+    parsed leniently ("2" becomes 2, "true" becomes True). The body is at most 8 KB and already read."""
+    try:
+        return msgspec.json.decode(await request.body(), type=kind)
+    except msgspec.ValidationError as error:
+        found = _AT.search(str(error))
+        raise ValidationException(extra=[{"key": found.group(1) if found else "body"}]) from None
 
 
 def booking_request(data: JSONBody[BookingIn], language: str | None) -> BookingRequest:
@@ -32,8 +50,15 @@ class BookingApi(Controller):
 
     path = "/api/bookings"
     tags = ["bookings"]
+    cache_control = CacheControlHeader(no_store=True)  # personal data: never kept by browsers or proxies
 
-    @post("/", summary="Book places in a slot", status_code=201)
+    @post(
+        "/",
+        summary="Book places in a slot",
+        status_code=201,
+        responses=error_responses(404, 409, 413, 422, 429),
+        operation_class=ApiOperation,
+    )
     async def create(
         self,
         request: Request,
@@ -42,6 +67,7 @@ class BookingApi(Controller):
     ) -> Response[BookingOut]:
         from core.i18n import get_locale
 
+        data = await strictly(request, BookingIn)
         details, created = await create_booking(
             booking_request(data, get_locale()), idempotency_key, booths=request.app.state.booths
         )
@@ -49,20 +75,37 @@ class BookingApi(Controller):
             booking_out(details), status_code=201, headers={} if created else {"Idempotent-Replayed": "true"}
         )
 
-    @get("/{code:str}", summary="A booking, with its token")
+    @get(
+        "/{code:str}",
+        summary="A booking, with its token",
+        responses=error_responses(404, 429),
+        operation_class=ApiOperation,
+    )
     async def read(
         self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
     ) -> BookingOut:
         return booking_out(await get_booking(code, token, request.app.state.booths))
 
-    @post("/{code:str}/cancel", summary="Cancel a booking", status_code=200)
+    @post(
+        "/{code:str}/cancel",
+        summary="Cancel a booking",
+        status_code=200,
+        responses=error_responses(404, 409, 429),
+        operation_class=ApiOperation,
+    )
     async def cancel(
         self, request: Request, code: FromPath[str], token: Annotated[str | None, QueryParameter(name="token")] = None
     ) -> BookingOut:
         details = await cancel_booking(code, token, request.app.state.booths)
         return booking_out(details)
 
-    @post("/{code:str}/move", summary="Move a booking to another slot", status_code=200)
+    @post(
+        "/{code:str}/move",
+        summary="Move a booking to another slot",
+        status_code=200,
+        responses=error_responses(404, 409, 413, 422, 429),
+        operation_class=ApiOperation,
+    )
     async def move(
         self,
         request: Request,
@@ -70,7 +113,7 @@ class BookingApi(Controller):
         data: JSONBody[MoveIn],
         token: Annotated[str | None, QueryParameter(name="token")] = None,
     ) -> BookingOut:
-        details = await move_booking(code, token, data.slot_id)
+        details = await move_booking(code, token, (await strictly(request, MoveIn)).slot_id)
         return booking_out(details)
 
 

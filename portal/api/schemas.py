@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
+from booking.bookings import MAX_TYPED
 from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot
 from booking.walkins import LiveStatus
+from core.db import MAX_ID
+from portal.web.ids import Id
+
+
+def typed(field: str, description: str) -> Meta:
+    """A text field's constraints as the booking service checks them (booking.bookings.MAX_TYPED)."""
+    return Meta(max_length=MAX_TYPED[field], description=description)
 
 
 class VenueOut(msgspec.Struct):
@@ -69,25 +79,51 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
 class NeedsIn(msgspec.Struct):
     wheelchair: bool = False
     large_print: bool = False
-    interpreter: str = ""
+    interpreter: Annotated[str, typed("interpreter", "an interpreter language: en, zh, ko, vi, pt, ..., other")] = ""
 
 
 class BookingIn(msgspec.Struct):
-    """A booking request: a phone or an email (at least one), never anything else about the person."""
+    """A booking request: a phone or an email (at least one), never anything else about the person. Types are
+    strict: ``"party_size": "2"`` is a 422, as is a phone or email that is not one valid number or address."""
 
-    slot_id: int
-    name_kana: str
-    party_size: int = 1
-    phone: str | None = None
-    email: str | None = None
-    language: str | None = None
+    slot_id: Id
+    name_kana: Annotated[str, typed("name_kana", "the name in katakana (or Latin letters as on the residence card)")]
+    party_size: Annotated[int, Meta(ge=1, le=MAX_ID, description="people (at most the city's party size)")] = 1
+    phone: Annotated[str, typed("phone", "a Japanese phone number of 10 or 11 digits")] | None = None
+    email: Annotated[str, typed("email", "one email address")] | None = None
+    language: Annotated[str, typed("language", "ja, en, ja-easy, zh-hans, ko or vi")] | None = None
     needs: NeedsIn | None = None
-    readiness: dict[str, bool] | None = None
-    source: str | None = None
+    readiness: Annotated[dict[str, bool], Meta(max_length=16)] | None = None
+    source: Annotated[str, typed("source", "which flyer or link (letters, digits, _ . -)")] | None = None
 
 
 class MoveIn(msgspec.Struct):
-    slot_id: int
+    slot_id: Id
+
+
+class ErrorOut(msgspec.Struct, omit_defaults=True):
+    """Every error of the API: its status, a message in the caller's language and, for 422, one per field."""
+
+    status_code: int
+    detail: str
+    errors: dict[str, str] | None = None
+
+
+class AlternativeOut(msgspec.Struct):
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    remaining: int
+
+
+class ConflictOut(msgspec.Struct, omit_defaults=True):
+    """A 409: the slot is full (with the next slots that have room), the booth takes no bookings, or the contact
+    already holds its bookings at this booth."""
+
+    status_code: int
+    detail: str
+    alternatives: list[AlternativeOut] | None = None
 
 
 class BookingOut(msgspec.Struct):

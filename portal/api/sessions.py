@@ -14,7 +14,8 @@ from booking.booths import BoothFilter, filter_booths, with_distance
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.settings import Settings
-from portal.api.schemas import SessionOut, session_out
+from portal.api.responses import ApiOperation, error_responses
+from portal.api.schemas import Id, SessionOut, session_out
 
 
 def parse_near(near: str | None) -> tuple[float, float] | None:
@@ -39,7 +40,12 @@ class SessionApi(Controller):
     path = "/api/sessions"
     tags = ["sessions"]
 
-    @get("/", summary="Published upcoming sessions (booths)")
+    @get(
+        "/",
+        summary="Published upcoming sessions (booths)",
+        responses=error_responses(422),
+        operation_class=ApiOperation,
+    )
     async def list_sessions(
         self,
         request: Request,
@@ -65,9 +71,14 @@ class SessionApi(Controller):
         body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, base_url), encode)
         return Response(content=body, media_type=MediaType.JSON)
 
-    @get("/{session_id:int}", summary="One session with its slots")
+    @get(
+        "/{session_id:int}",
+        summary="One session with its slots",
+        responses=error_responses(404),
+        operation_class=ApiOperation,
+    )
     async def get_session(
-        self, request: Request, session_id: FromPath[int], settings: NamedDependency[Settings]
+        self, request: Request, session_id: FromPath[Id], settings: NamedDependency[Settings]
     ) -> SessionOut:
         from core.errors import NotFound
 

@@ -33,6 +33,7 @@ from portal.documents.qr import qr_svg
 from portal.documents.slip import booking_slip_pdf
 from portal.web import forms
 from portal.web.app_settings import settings_of
+from portal.web.ids import QueryId
 from portal.web.templating import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -60,13 +61,12 @@ def form_values(form: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_from_form(form: dict[str, Any], slot_id: int) -> BookingRequest:
-    party = forms.text(form, "party_size")
     return BookingRequest(
         slot_id=slot_id,
         name_kana=forms.text(form, "name_kana"),
         phone=forms.text(form, "phone"),
         email=forms.text(form, "email"),
-        party_size=int(party) if party.isdigit() else 0,
+        party_size=forms.whole_number(form, "party_size") or 0,  # 0: refused with the party size's message
         language=forms.text(form, "language") or get_locale(),
         needs=Needs(
             forms.checkbox(form, "wheelchair"), forms.checkbox(form, "large_print"), forms.text(form, "interpreter")
@@ -118,7 +118,7 @@ class BookingFormController(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        slot: FromQuery[int | None] = None,
+        slot: QueryId = None,
         src: FromQuery[str | None] = None,
     ) -> Template:
         return await self._form(request, session_id, {"slot": str(slot or ""), "src": src or "", "party_size": "1"}, {})
@@ -126,14 +126,14 @@ class BookingFormController(Controller):
     @post("/", name="booking_submit")
     async def submit(self, request: Request, session_id: FromPath[int], data: Form) -> Template | Redirect:
         values = form_values(data)
-        slot = values["slot"]
-        if not slot.isdigit():
+        slot = forms.whole_number(data, "slot")
+        if slot is None:
             return await self._form(
                 request, session_id, values, {"slot": _("Choose a time.")}, 422, _("Please correct the marked fields.")
             )
         try:
             details, _created = await create_booking(
-                request_from_form(data, int(slot)), values["form_token"], booths=request.app.state.booths
+                request_from_form(data, slot), values["form_token"], booths=request.app.state.booths
             )
         except ValidationFailed as error:
             return await self._form(request, session_id, values, error.fields, 422, error.message)
@@ -177,7 +177,7 @@ class ManageController(Controller):
         token: FromQuery[str | None] = None,
         new: FromQuery[str | None] = None,
         moved: FromQuery[str | None] = None,
-        booth: FromQuery[int | None] = None,
+        booth: QueryId = None,
     ) -> Template:
         details = await get_booking(code, token)
         return await self._manage(request, details, token or "", new=bool(new), moved=bool(moved), chosen_booth=booth)
@@ -223,12 +223,12 @@ class ManageController(Controller):
     async def move(
         self, request: Request, code: FromPath[str], data: Form, token: FromQuery[str | None] = None
     ) -> Template | Redirect:
-        slot = forms.text(data, "slot")
+        slot = forms.whole_number(data, "slot")
         details = await get_booking(code, token)
-        if not slot.isdigit():
+        if slot is None:
             return await self._manage(request, details, token or "", status_code=422, message=_("Choose a time."))
         try:
-            await move_booking(code, token, int(slot))
+            await move_booking(code, token, slot)
         except SlotFull as error:
             return await self._manage(
                 request, details, token or "", status_code=409, message=error.message, alternatives=error.alternatives

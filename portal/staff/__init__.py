@@ -4,6 +4,7 @@ and gives every handler the ``actor`` who acts; areas that need a narrower role 
 from __future__ import annotations
 
 from litestar import Router
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 
 from core.roles import ALL_STAFF
@@ -25,6 +26,7 @@ from portal.staff.venues import VenueController, VenueFeedController
 from portal.web.guards import provide_actor, requires
 
 STAFF = "/staff"
+STAFF_BODY_LIMIT = 10_000_000  # the back office's forms and uploads (the venue import sets its own, larger one)
 
 
 def staff_router() -> Router:
@@ -34,6 +36,8 @@ def staff_router() -> Router:
         guards=[requires(*ALL_STAFF)],
         dependencies={"actor": Provide(provide_actor)},
         include_in_schema=False,
+        request_max_body_size=STAFF_BODY_LIMIT,
+        cache_control=CacheControlHeader(no_store=True),  # partners', staff's and residents' data: never kept
         route_handlers=[
             VenueController,
             VenueFeedController,

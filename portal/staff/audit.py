@@ -15,6 +15,7 @@ from core.audit import list_events
 from core.roles import AUDIT_READERS
 from core.spreadsheet import escape_formula
 from portal.web.guards import requires
+from portal.web.ids import QueryId
 from portal.web.templating import page
 
 
@@ -50,7 +51,7 @@ class AuditController(Controller):
         request: Request,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        plan: FromQuery[int | None] = None,
+        plan: QueryId = None,
         user: FromQuery[str | None] = None,
         since: FromQuery[dt.date | None] = None,
         until: FromQuery[dt.date | None] = None,
@@ -75,7 +76,7 @@ class AuditController(Controller):
         self,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        plan: FromQuery[int | None] = None,
+        plan: QueryId = None,
         user: FromQuery[str | None] = None,
         since: FromQuery[dt.date | None] = None,
         until: FromQuery[dt.date | None] = None,

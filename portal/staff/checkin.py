@@ -26,6 +26,7 @@ from core.errors import DomainError, ValidationFailed
 from core.i18n import gettext as _
 from core.roles import EDITORS
 from core.users import Actor
+from portal.web import forms
 from portal.web.app_settings import settings_of
 from portal.web.errors import STATUS_FOR_DOMAIN_ERROR
 from portal.web.guards import requires
@@ -224,13 +225,13 @@ class CheckInController(Controller):
     async def register_walk_in(
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
-        value = str((await request.form()).get("party_size") or "").strip()
+        party = forms.whole_number(await request.form(), "party_size")
 
         async def register() -> walkins.WalkInLine:
-            if not value.isdigit():
+            if party is None:
                 message = _("Party size must be between 1 and {most}.").format(most=settings_of(request).max_party_size)
                 raise ValidationFailed(message, {"party_size": message})
-            return await walkins.register_walk_in(actor, session_id, int(value))
+            return await walkins.register_walk_in(actor, session_id, party)
 
         return await self._act(
             request,

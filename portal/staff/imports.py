@@ -85,7 +85,7 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
     file_kinds = {record.row_number: record.kind for record in parsed.records}
     overrides: dict[int, str] = {}
     for key in form:
-        if key.startswith("kind_") and key[5:].isdigit():
+        if key.startswith("kind_") and key[5:].isascii() and key[5:].isdecimal():
             row, value = int(key[5:]), form.get(key)
             if value in (*VENUE_KINDS, EXCLUDED) and value != file_kinds.get(row, EXCLUDED):
                 overrides[row] = value

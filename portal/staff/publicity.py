@@ -42,8 +42,8 @@ def placement_path(placement_id: int, action: str = "") -> str:
 
 def input_from_form(form: Any) -> PlacementInput:
     """A PlacementInput from the form; an unreadable venue choice becomes a field error."""
-    venue = forms.text(form, "venue")
-    if venue and not venue.isdigit():
+    venue = forms.whole_number(form, "venue")
+    if forms.text(form, "venue") and venue is None:
         raise ValidationFailed(
             _("Please correct the highlighted fields."), {"venue": _("Choose a venue from the list.")}
         )
@@ -51,7 +51,7 @@ def input_from_form(form: Any) -> PlacementInput:
         name=forms.text(form, "name"),
         kind=forms.text(form, "kind"),
         code=forms.text(form, "code"),
-        venue=int(venue) if venue else None,
+        venue=venue,
         notes=forms.text(form, "notes"),
     )
 

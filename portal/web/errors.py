@@ -33,7 +33,7 @@ STATUS_FOR_DOMAIN_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 HTTP_STATUS_MESSAGES: dict[int, str] = {
     400: N_("The request could not be understood. Please go back and try again."),
     405: N_("This page cannot be used that way. Please go back and use the links and buttons on the page."),
-    413: N_("The file is too large to upload."),
+    413: N_("What was sent is too large. Please shorten it (or choose a smaller file) and try again."),
     429: N_("Too many attempts in a short time. Please wait a minute and try again."),
     500: N_("Something went wrong on our side. Please try again later."),
     503: N_("The service is not available at the moment. Please try again later."),

@@ -81,6 +81,57 @@ async def test_bad_input_names_every_field_and_books_nothing():
     assert await booked(slot) == 0 and await Booking.count() == 0
 
 
+@pytest.mark.parametrize("phone", ["abc", "---", "０９０"])
+async def test_a_phone_that_normalises_to_nothing_or_too_little_is_refused(phone):
+    booth = await publish_booth()
+    with pytest.raises(ValidationFailed) as error:
+        await create_booking(request(booth["slots"][0]["id"], phone=phone))
+    assert set(error.value.fields) == {"phone"} and await Booking.count() == 0
+
+
+async def test_junk_phones_do_not_get_past_the_per_contact_limit():
+    booth = await publish_booth()
+    for slot in booth["slots"][:3]:  # the limit is 2 a contact; "abc" used to be stored as no contact at all
+        with pytest.raises(ValidationFailed):
+            await create_booking(request(slot["id"], phone="abc", email=""))
+    assert await Booking.count() == 0
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "root,x@example.jp",
+        "a@example.jp,b@example.jp",
+        "a@example.jp b@example.jp",
+        "a\x00b@example.jp",
+        "a@example.jp\r\nRCPT TO:<x@example.jp>",
+        '"a,b"@example.jp',
+        "a@localhost",
+    ],
+)
+async def test_an_email_must_be_exactly_one_address_without_control_characters(email):
+    booth = await publish_booth()
+    with pytest.raises(ValidationFailed) as error:
+        await create_booking(request(booth["slots"][0]["id"], phone="", email=email))
+    assert set(error.value.fields) == {"email"} and await Booking.count() == 0
+
+
+async def test_an_email_with_a_japanese_domain_is_stored_as_the_ascii_recipient():
+    booth = await publish_booth()
+    details, _ = await create_booking(request(booth["slots"][0]["id"], phone="", email="Hanako@例え.jp"))
+    assert details.email == "hanako@xn--r8jz45g.jp"
+
+
+async def test_fields_typed_too_long_are_refused_before_they_are_normalised():
+    booth = await publish_booth()
+    with pytest.raises(ValidationFailed) as error:
+        await create_booking(
+            request(booth["slots"][0]["id"], name_kana="ア" * 9_400_000, phone="0" * 31, source="x" * 201)
+        )
+    assert set(error.value.fields) == {"name_kana", "phone", "source"}
+    assert "100" in error.value.fields["name_kana"]
+
+
 async def test_a_full_slot_is_refused_with_the_next_free_slots():
     booth = await publish_booth(capacity=2)
     first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]

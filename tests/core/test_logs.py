@@ -12,6 +12,18 @@ def test_codes_and_tokens_are_redacted_from_request_lines():
     assert redact("/api/sessions?near=36.5,136.6") == "/api/sessions?near=36.5,136.6"
 
 
+def test_codes_in_any_typed_form_and_tokens_however_spelled_are_redacted():
+    assert redact("/bookings/bnfa-tkzd-zjda-3axx") == "/bookings/[code]"
+    assert redact("/bookings/BNFA TKZD ZJDA\u30003AXX/slip.pdf") == "/bookings/[code]/slip.pdf"
+    assert redact('"GET /bookings/BNFA TKZD ZJDA 3AXX HTTP/1.1" 200') == '"GET /bookings/[code] HTTP/1.1" 200'
+    assert redact("/bookings/bnfa-tkzd-zjda-3axx/cancel?%74oken=s3cret") == "/bookings/[code]/cancel?%74oken=[redacted]"
+    assert redact("/bookings/x;token=s3cret") == "/bookings/[code];token=[redacted]"
+    assert redact("/api/bookings/7KQ2M9XD4TRBW8HN?a=1&TOKEN=s3cret") == "/api/bookings/[code]?a=1&TOKEN=[redacted]"
+    assert redact("/venues/V1/calendar.ics?t%6Fken=s3cret") == "/venues/V1/calendar.ics?t%6Fken=[redacted]"
+    assert redact("/bookings/find?code=x") == "/bookings/find?code=x"
+    assert redact("/booths/1/book?slot=3&src=flyer") == "/booths/1/book?slot=3&src=flyer"
+
+
 def test_the_uvicorn_access_log_uses_the_filter():
     record = logging.LogRecord(
         "uvicorn.access",

@@ -59,3 +59,60 @@ async def test_an_app_built_without_settings_runs_on_the_environments(client):
     assert get_settings() is environment_settings()
     footer = soup(await client.get("/bookings/find")).select_one("footer").get_text(strip=True)
     assert "地理院タイル" in footer and get_settings().data_credit is None
+
+
+async def test_the_residents_side_refuses_large_bodies_before_reading_them(client):
+    from booking.tables import Booking
+    from tests.conftest import post_form
+
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    huge = {"slot_id": slot, "name_kana": "ア" * 3_200_000, "phone": "090-1111-2222"}  # 9.4 MB of UTF-8
+    response = await client.post("/api/bookings", json=huge)
+    assert response.status_code == 413
+    assert "大きすぎ" in response.json()["detail"]
+    form = await post_form(
+        client,
+        f"/booths/{booth['session']}/book",
+        f"/booths/{booth['session']}/book",
+        {"slot": str(slot), "party_size": "1", "name_kana": "ア" * 20_000, "phone": "09011112222"},
+    )
+    assert form.status_code == 413
+    assert "大きすぎ" in soup(form).find(role="alert").get_text()
+    assert await Booking.count() == 0
+
+
+async def test_a_booking_at_its_longest_fits_the_limit(client):
+    booth = await publish_booth()
+    longest = {
+        "slot_id": booth["slots"][0]["id"],
+        "name_kana": "\u30a2" * 60,
+        "phone": "090-1111-2222",
+        "email": "a" * 60 + "@" + "b" * 60 + ".example.jp",
+        "source": "x" * 200,
+        "needs": {"wheelchair": True, "large_print": True, "interpreter": "other"},
+        "readiness": {"photo_id": True, "notification_card": True, "not_moving": True, "guardian": True},
+    }
+    response = await client.post("/api/bookings", json=longest)
+    assert response.status_code == 201, response.text
+
+
+async def test_the_back_office_still_takes_larger_forms(client, signed_in):
+    from core.tables import Role
+    from tests.conftest import post_form
+
+    await signed_in(Role.contractor_lead)
+    response = await post_form(
+        client, "/staff/venues", "/staff/venues/v/NOPE/edit", {"notes": "x" * 50_000}, follow_redirects=False
+    )
+    assert response.status_code != 413
+
+
+async def test_the_api_document_is_served_without_anything_from_a_cdn(client):
+    for path in ("/schema", "/schema/openapi.json"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/") and "<script" not in response.text
+        assert "/api/bookings" in response.json()["paths"]
+    for viewer in ("/schema/redoc", "/schema/swagger", "/schema/elements"):
+        assert (await client.get(viewer)).status_code == 404

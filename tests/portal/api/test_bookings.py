@@ -117,3 +117,80 @@ async def test_the_openapi_description_names_the_contract(client):
     } <= set(schema["paths"])
     post = schema["paths"]["/api/bookings"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("party_size", {"party_size": "2"}),
+        ("slot_id", {"slot_id": "SLOT"}),
+        ("party_size", {"party_size": 1.0}),
+        ("needs.wheelchair", {"needs": {"wheelchair": "true"}}),
+        ("phone", {"phone": 9011112222}),
+    ],
+)
+async def test_the_api_takes_the_documented_types_only(client, field, changes):
+    booth = await publish_booth()
+    data = body(booth["slots"][0]["id"]) | changes
+    if data["slot_id"] == "SLOT":
+        data["slot_id"] = str(booth["slots"][0]["id"])
+    response = await client.post("/api/bookings", json=data, headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    assert set(response.json()["errors"]) == {field}
+    assert await Booking.count() == 0
+
+
+async def test_numbers_past_what_the_database_holds_are_field_errors(client):
+    booth = await publish_booth()
+    response = await client.post("/api/bookings", json=body(2**63))
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"slot_id"}
+    booked = (await client.post("/api/bookings", json=body(booth["slots"][0]["id"]))).json()
+    moved = await client.post(
+        f"/api/bookings/{booked['code']}/move", params={"token": booked["token"]}, json={"slot_id": 2**63}
+    )
+    assert moved.status_code == 422 and set(moved.json()["errors"]) == {"slot_id"}
+
+
+@pytest.mark.parametrize("nested", ['{"a":' * 1200 + "1" + "}" * 1200, "[" * 3000 + "]" * 3000])  # within 8 KB
+async def test_a_body_nested_thousands_deep_is_a_422(client, nested):
+    booth = await publish_booth()
+    raw = f'{{"slot_id": {booth["slots"][0]["id"]}, "name_kana": "カナ", "phone": "0901111222", "needs": {nested}}}'
+    response = await client.post("/api/bookings", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "body" in response.json()["errors"]
+    assert await Booking.count() == 0
+
+
+async def test_bookings_are_never_stored_by_browsers_or_proxies(client):
+    booth = await publish_booth()
+    made = await client.post("/api/bookings", json=body(booth["slots"][0]["id"]))
+    assert made.headers["cache-control"] == "no-store"
+    shown = await client.get(f"/api/bookings/{made.json()['code']}", params={"token": made.json()["token"]})
+    assert shown.headers["cache-control"] == "no-store"
+    refused = await client.post("/api/bookings", json=body(booth["slots"][0]["id"], phone="abc"))
+    assert refused.status_code == 422
+
+
+async def test_the_openapi_document_lists_every_status_and_constraint(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    statuses = {
+        ("/api/bookings", "post"): {"201", "404", "409", "413", "422", "429"},
+        ("/api/bookings/{code}", "get"): {"200", "404", "429"},
+        ("/api/bookings/{code}/cancel", "post"): {"200", "404", "409", "429"},
+        ("/api/bookings/{code}/move", "post"): {"200", "404", "409", "413", "422", "429"},
+        ("/api/sessions", "get"): {"200", "422"},
+        ("/api/sessions/{session_id}", "get"): {"200", "404"},
+        ("/healthz", "get"): {"200", "503"},
+    }
+    for (path, method), expected in statuses.items():
+        assert set(paths[path][method]["responses"]) == expected, (path, method)
+    components = schema["components"]["schemas"]
+    booking_in = next(value for name, value in components.items() if name.endswith("BookingIn"))
+    properties = booking_in["properties"]
+    assert properties["slot_id"]["minimum"] == 1 and properties["slot_id"]["maximum"] == 2**31 - 1
+    assert properties["name_kana"]["maxLength"] == 100
+    assert properties["party_size"]["minimum"] == 1
+    assert properties["phone"]["maxLength"] == 30 and properties["email"]["maxLength"] == 254
+    conflict = paths["/api/bookings"]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert conflict
