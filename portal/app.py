@@ -37,7 +37,7 @@ from portal.web.guards import session_config
 from portal.web.locale import LocaleMiddleware
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
-from portal.web.throttle import ThrottleMiddleware
+from portal.web.throttle import AccountThrottle, ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "booths": BoothCache(settings.public_cache_seconds),
                 "feeds": FeedCache(settings.public_cache_seconds),
+                "sign_in_throttle": AccountThrottle(settings),
             }
         ),
         dependencies={"settings": provide_settings(settings)},
