@@ -1,4 +1,4 @@
-"""Staff accounts: creation, password hashing (Argon2id) and sign-in."""
+"""Staff accounts: creation, password hashing (Argon2id) and sign-in (the password rule: core.passwords)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from core.errors import Conflict, ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.offload import ThreadLimit
+from core.passwords import check_password
 from core.tables import Role, StaffUser
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended (slow) parameters
 # Verified against when the username is unknown, so that response time does not reveal which names exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-MIN_PASSWORD_LENGTH = 10
 # Argon2 holds 64 MiB and a core for ~0.2 s (releasing the GIL): two at once on this 2-core machine; a burst of
 # sign-ins queues for these threads while the event loop goes on serving every other request.
 PASSWORD_HASHES_AT_ONCE = 2
@@ -100,9 +100,7 @@ async def create_user(
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Enter a username."), {"username": _("Enter a username.")})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        message = _("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
-        raise ValidationFailed(message, {"password": message})
+    check_password(password, username=username, display_name=display_name)
     password_hash = await hash_password_off_loop(password)  # slow: before the transaction, not inside it
     async with write_transaction():
         if await StaffUser.exists().where(StaffUser.username == username):
@@ -123,8 +121,7 @@ async def create_user(
 
 async def set_password(username: str, password: str) -> None:
     """Replace a user's password (used by the demo) and end every session signed in with the old one."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(_("The password must be at least {n} characters.").format(n=MIN_PASSWORD_LENGTH))
+    check_password(password, username=username)
     password_hash = await hash_password_off_loop(password)
     await StaffUser.update(
         {StaffUser.password_hash: password_hash, StaffUser.session_version: StaffUser.session_version + 1}
