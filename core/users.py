@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.audit import record_event
-from core.db import write_transaction
-from core.errors import Conflict, ValidationFailed
+from core.db import is_sqlite, write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.offload import ThreadLimit
@@ -128,10 +128,127 @@ async def set_password(username: str, password: str) -> None:
     ).where(StaffUser.username == username)
 
 
+def _ending_sessions() -> dict[Any, Any]:
+    """The update that ends every session of a user (see ``end_sessions``)."""
+    return {StaffUser.session_version: StaffUser.session_version + 1}
+
+
+async def _account_row(user_id: int) -> dict[str, Any]:
+    """The account's row, locked until the write transaction ends (PostgreSQL; SQLite's write transaction already
+    runs alone)."""
+    if not is_sqlite():
+        await StaffUser.select(StaffUser.id).where(StaffUser.id == user_id).lock_rows("UPDATE")
+    row = await StaffUser.select().where(StaffUser.id == user_id).first()
+    if row is None:
+        raise NotFound(_("There is no such staff account."))
+    return row
+
+
+async def _keep_an_administrator(row: dict[str, Any]) -> None:
+    """Refuse to take away the last active administrator: nobody could then manage accounts on the web."""
+    if row["role"] != Role.admin.value or not row["active"]:
+        return
+    admins = StaffUser.select(StaffUser.id).where((StaffUser.role == Role.admin.value) & (StaffUser.active == True))
+    if not is_sqlite():
+        admins = admins.lock_rows("UPDATE")  # two admins demoting each other at once: one waits, then sees one left
+    if len(await admins) <= 1:
+        raise Conflict(
+            _("{username} is the only active administrator: make another account an administrator first.").format(
+                username=row["username"]
+            )
+        )
+
+
+async def deactivate_user(user_id: int, by: Actor | None) -> None:
+    """Take an account's access away (a leaver): it can no longer sign in, and every session it has ends at its
+    next request. Audited (``by``: the admin, None for a command)."""
+    async with write_transaction():
+        row = await _account_row(user_id)
+        if not row["active"]:
+            raise Conflict(_("{username} is already deactivated.").format(username=row["username"]))
+        await _keep_an_administrator(row)
+        await StaffUser.update({StaffUser.active: False, **_ending_sessions()}).where(StaffUser.id == user_id)
+        await record_event(
+            by, "user.deactivated", "staff_user", user_id, row["username"], {"active": {"before": True, "after": False}}
+        )
+
+
+async def reactivate_user(user_id: int, by: Actor | None) -> None:
+    """Give a deactivated account its access back (with the password it had; sessions from before stay ended)."""
+    async with write_transaction():
+        row = await _account_row(user_id)
+        if row["active"]:
+            raise Conflict(_("{username} is already active.").format(username=row["username"]))
+        await StaffUser.update({StaffUser.active: True, **_ending_sessions()}).where(StaffUser.id == user_id)
+        await record_event(
+            by, "user.reactivated", "staff_user", user_id, row["username"], {"active": {"before": False, "after": True}}
+        )
+
+
+async def change_role(user_id: int, role: Role, by: Actor | None) -> None:
+    """Give an account another role; its sessions end, so that it signs in again under the new one."""
+    async with write_transaction():
+        row = await _account_row(user_id)
+        if row["role"] == role.value:
+            raise Conflict(
+                _("{username} already has the role {role}.").format(username=row["username"], role=role_label(role))
+            )
+        await _keep_an_administrator(row)
+        await StaffUser.update({StaffUser.role: role.value, **_ending_sessions()}).where(StaffUser.id == user_id)
+        await record_event(
+            by,
+            "user.role_changed",
+            "staff_user",
+            user_id,
+            row["username"],
+            {"role": {"before": row["role"], "after": role.value}},
+        )
+
+
+async def reset_password(user_id: int, password: str, by: Actor | None) -> None:
+    """Give an account a new password chosen by an admin (a forgotten one, a leak); every session of the account
+    ends. The password follows the rule (core.passwords); the audit entry does not hold it."""
+    row = await StaffUser.select(StaffUser.username, StaffUser.display_name).where(StaffUser.id == user_id).first()
+    if row is None:
+        raise NotFound(_("There is no such staff account."))
+    check_password(password, username=row["username"], display_name=row["display_name"])
+    password_hash = await hash_password_off_loop(password)  # slow: before the transaction, not inside it
+    async with write_transaction():
+        row = await _account_row(user_id)
+        await StaffUser.update({StaffUser.password_hash: password_hash, **_ending_sessions()}).where(
+            StaffUser.id == user_id
+        )
+        await record_event(by, "user.password_reset", "staff_user", user_id, row["username"])
+
+
+async def change_own_password(actor: Actor, current_password: str, new_password: str) -> Actor:
+    """A user replaces their own password, proving the current one. Every session of the user ends; the returned
+    actor carries the new session version, for the one browser that made the change to stay signed in."""
+    row = await StaffUser.select().where((StaffUser.id == actor.id) & (StaffUser.active == True)).first()
+    if row is None:
+        raise NotFound(_("There is no such staff account."))
+    if not await password_matches(row["password_hash"], current_password):
+        message = _("The current password is not correct.")
+        raise ValidationFailed(message, {"current_password": message})
+    if new_password == current_password:
+        message = _("Choose a password different from the current one.")
+        raise ValidationFailed(message, {"password": message})
+    check_password(new_password, username=row["username"], display_name=row["display_name"])
+    password_hash = await hash_password_off_loop(new_password)
+    async with write_transaction():
+        await _account_row(actor.id)
+        await StaffUser.update({StaffUser.password_hash: password_hash, **_ending_sessions()}).where(
+            StaffUser.id == actor.id
+        )
+        await record_event(actor, "user.password_changed", "staff_user", actor.id, row["username"])
+        changed = await _account_row(actor.id)
+    return actor_from_row(changed)
+
+
 async def end_sessions(user_id: int) -> None:
     """Sign the user out everywhere: session cookies carry the version they were issued with, which no longer
     matches (sessions live in encrypted cookies, so there is no server-side session to delete)."""
-    await StaffUser.update({StaffUser.session_version: StaffUser.session_version + 1}).where(StaffUser.id == user_id)
+    await StaffUser.update(_ending_sessions()).where(StaffUser.id == user_id)
 
 
 async def authenticate(username: str, password: str) -> Actor | None:
