@@ -53,6 +53,21 @@ class StaffAccount:
     last_login_at: dt.datetime | None
 
 
+_ACCOUNT_COLUMNS = (
+    StaffUser.id,
+    StaffUser.username,
+    StaffUser.display_name,
+    StaffUser.role,
+    StaffUser.active,
+    StaffUser.last_login_at,
+)
+
+
+def _is_id(user_id: int) -> bool:
+    """Whether the number can be a row id (a larger one would overflow the database's integer, not just miss)."""
+    return 0 < user_id < 2**63
+
+
 def hash_password(password: str) -> str:
     """A salted Argon2id hash of the password."""
     return _hasher.hash(password)
@@ -136,6 +151,8 @@ def _ending_sessions() -> dict[Any, Any]:
 async def _account_row(user_id: int) -> dict[str, Any]:
     """The account's row, locked until the write transaction ends (PostgreSQL; SQLite's write transaction already
     runs alone)."""
+    if not _is_id(user_id):
+        raise NotFound(_("There is no such staff account."))
     if not is_sqlite():
         await StaffUser.select(StaffUser.id).where(StaffUser.id == user_id).lock_rows("UPDATE")
     row = await StaffUser.select().where(StaffUser.id == user_id).first()
@@ -208,10 +225,8 @@ async def change_role(user_id: int, role: Role, by: Actor | None) -> None:
 async def reset_password(user_id: int, password: str, by: Actor | None) -> None:
     """Give an account a new password chosen by an admin (a forgotten one, a leak); every session of the account
     ends. The password follows the rule (core.passwords); the audit entry does not hold it."""
-    row = await StaffUser.select(StaffUser.username, StaffUser.display_name).where(StaffUser.id == user_id).first()
-    if row is None:
-        raise NotFound(_("There is no such staff account."))
-    check_password(password, username=row["username"], display_name=row["display_name"])
+    account = await get_account(user_id)
+    check_password(password, username=account.username, display_name=account.display_name)
     password_hash = await hash_password_off_loop(password)  # slow: before the transaction, not inside it
     async with write_transaction():
         row = await _account_row(user_id)
@@ -263,27 +278,29 @@ async def authenticate(username: str, password: str) -> Actor | None:
     return actor_from_row(row)
 
 
+def _account(row: dict[str, Any]) -> StaffAccount:
+    return StaffAccount(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        active=row["active"],
+        last_login_at=row["last_login_at"],
+    )
+
+
+async def get_account(user_id: int) -> StaffAccount:
+    """One staff account, active or not; NotFound when there is none."""
+    row = await StaffUser.select(*_ACCOUNT_COLUMNS).where(StaffUser.id == user_id).first() if _is_id(user_id) else None
+    if row is None:
+        raise NotFound(_("There is no such staff account."))
+    return _account(row)
+
+
 async def list_accounts() -> list[StaffAccount]:
     """Every staff account, active or not, by username."""
-    rows = await StaffUser.select(
-        StaffUser.id,
-        StaffUser.username,
-        StaffUser.display_name,
-        StaffUser.role,
-        StaffUser.active,
-        StaffUser.last_login_at,
-    ).order_by(StaffUser.username)
-    return [
-        StaffAccount(
-            id=row["id"],
-            username=row["username"],
-            display_name=row["display_name"],
-            role=Role(row["role"]),
-            active=row["active"],
-            last_login_at=row["last_login_at"],
-        )
-        for row in rows
-    ]
+    rows = await StaffUser.select(*_ACCOUNT_COLUMNS).order_by(StaffUser.username)
+    return [_account(row) for row in rows]
 
 
 async def get_actor(user_id: int) -> Actor | None:

@@ -7,7 +7,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from core.roles import ALL_STAFF
-from portal.staff.accounts import UserController
+from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
 from portal.staff.flyers import FlyerController
@@ -53,6 +53,7 @@ def staff_router() -> Router:
             OutboxController,
             AuditController,
             UserController,
+            OwnPasswordController,
         ],
     )
 
