@@ -149,12 +149,18 @@ def _ending_sessions() -> dict[Any, Any]:
 
 
 async def _account_row(user_id: int) -> dict[str, Any]:
-    """The account's row, locked until the write transaction ends (PostgreSQL; SQLite's write transaction already
-    runs alone)."""
+    """The account's row, locked until the write transaction ends together with every active administrator's
+    (PostgreSQL; SQLite's write transaction already runs alone). One statement in id order: two admins demoting each
+    other at once queue instead of deadlocking, and the second then sees one administrator left."""
     if not _is_id(user_id):
         raise NotFound(_("There is no such staff account."))
     if not is_sqlite():
-        await StaffUser.select(StaffUser.id).where(StaffUser.id == user_id).lock_rows("UPDATE")
+        await (
+            StaffUser.select(StaffUser.id)
+            .where((StaffUser.id == user_id) | ((StaffUser.role == Role.admin.value) & (StaffUser.active == True)))
+            .order_by(StaffUser.id)
+            .lock_rows("UPDATE")
+        )
     row = await StaffUser.select().where(StaffUser.id == user_id).first()
     if row is None:
         raise NotFound(_("There is no such staff account."))
@@ -165,10 +171,8 @@ async def _keep_an_administrator(row: dict[str, Any]) -> None:
     """Refuse to take away the last active administrator: nobody could then manage accounts on the web."""
     if row["role"] != Role.admin.value or not row["active"]:
         return
-    admins = StaffUser.select(StaffUser.id).where((StaffUser.role == Role.admin.value) & (StaffUser.active == True))
-    if not is_sqlite():
-        admins = admins.lock_rows("UPDATE")  # two admins demoting each other at once: one waits, then sees one left
-    if len(await admins) <= 1:
+    admins = await StaffUser.count().where((StaffUser.role == Role.admin.value) & (StaffUser.active == True))
+    if admins <= 1:  # the rows are locked by _account_row
         raise Conflict(
             _("{username} is the only active administrator: make another account an administrator first.").format(
                 username=row["username"]
