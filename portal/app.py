@@ -40,7 +40,7 @@ from portal.web.locale import LocaleMiddleware
 from portal.web.requests import PortalRequest
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
-from portal.web.throttle import SearchThrottle, ThrottleMiddleware
+from portal.web.throttle import AccountThrottle, SearchThrottle, ThrottleMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # The largest request body the residents' side (the API, the booking and manage forms) and sign-in accept: a
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "booths": BoothCache(settings.public_cache_seconds),
                 "feeds": FeedCache(settings.public_cache_seconds),
                 "search_throttle": SearchThrottle(settings),
+                "sign_in_throttle": AccountThrottle(settings),
             }
         ),
         dependencies={"settings": provide_settings(settings)},

@@ -8,7 +8,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 
 from core.roles import ALL_STAFF
-from portal.staff.accounts import UserController
+from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
 from portal.staff.flyers import FlyerController
@@ -57,6 +57,7 @@ def staff_router() -> Router:
             OutboxController,
             AuditController,
             UserController,
+            OwnPasswordController,
         ],
     )
 

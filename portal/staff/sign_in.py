@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -13,6 +14,7 @@ from core.i18n import gettext as _
 from core.users import authenticate, end_sessions
 from portal.web.guards import load_actor, safe_next, session_data
 from portal.web.templating import page
+from portal.web.throttle import AccountThrottle
 
 
 class SignInController(Controller):
@@ -29,17 +31,37 @@ class SignInController(Controller):
     async def login(
         self, request: Request, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
     ) -> Template | Redirect:
-        actor = await authenticate(data.get("username", ""), data.get("password", ""))
+        username = data.get("username", "")
         target = safe_next(data.get("next"))
+        throttle: AccountThrottle = request.app.state.sign_in_throttle
+        wait = await throttle.wait_seconds(username)
+        if wait:  # refused before any hash is checked, even with the right password
+            minutes = math.ceil(wait / 60)
+            response = page(
+                request,
+                "staff/login.html",
+                status_code=429,
+                next=target,
+                username=username,
+                error=_(
+                    "Too many failed sign-ins for this account. Wait {minutes} minutes and try again, "
+                    "or ask an administrator to reset the password."
+                ).format(minutes=minutes),
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
+        actor = await authenticate(username, data.get("password", ""))
         if actor is None:
+            await throttle.failed(username)
             return page(
                 request,
                 "staff/login.html",
                 status_code=400,
                 next=target,
-                username=data.get("username", ""),
+                username=username,
                 error=_("The username or password is not correct."),
             )
+        await throttle.succeeded(username)
         request.set_session(session_data(actor))
         return Redirect(path=target, status_code=303)
 

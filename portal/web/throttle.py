@@ -1,4 +1,6 @@
-"""Rate limits per client address: staff sign-in, and booking, cancelling and looking up bookings.
+"""Rate limits per client address: staff sign-in, and booking, cancelling and looking up bookings; and failed
+sign-ins per staff account, whatever address they come from (behind a proxy many staff share one address, and an
+attacker can use many).
 
 Each limit is a fixed window per client address, counted by the ``limits`` library in one atomic step: with
 ``REDIS_URL`` set, one Redis round trip (an increment-with-expiry script), so that every worker process shares the
@@ -13,6 +15,7 @@ The booking benchmark (bench/booking) spent a seventh of a booking's CPU there.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -124,3 +127,35 @@ class SearchThrottle:
                     "RateLimit-Reset": str(wait),
                 }
             )
+
+
+# Failed sign-ins one account may have in a fixed window before it is refused for the rest of the window (even with
+# the right password): enough for a forgetful person, far too few to guess a password.
+SIGN_IN_FAILURES_PER_ACCOUNT = RateLimitItemPerMinute(10, 15)
+
+
+class AccountThrottle:
+    """Counts failed sign-ins per account name (in Redis with REDIS_URL, so every worker shares the counts). The
+    name is hashed: the store never holds who tried."""
+
+    def __init__(self, settings: Settings, item: RateLimitItem = SIGN_IN_FAILURES_PER_ACCOUNT) -> None:
+        self.item = item
+        self.limiter = limiter_of(settings)
+
+    @staticmethod
+    def _key(username: str) -> str:
+        return hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+
+    async def wait_seconds(self, username: str) -> int:
+        """0 while the account may try to sign in; else the seconds until it may again."""
+        key = self._key(username)
+        if await self.limiter.test(self.item, "sign-in-account", key):
+            return 0
+        stats = await self.limiter.get_window_stats(self.item, "sign-in-account", key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def failed(self, username: str) -> None:
+        await self.limiter.hit(self.item, "sign-in-account", self._key(username))
+
+    async def succeeded(self, username: str) -> None:
+        await self.limiter.clear(self.item, "sign-in-account", self._key(username))

@@ -30,7 +30,7 @@ async def violations(page) -> list[dict]:
 @pytest.mark.parametrize("language", ["ja", "en"])
 async def test_back_office_pages_have_no_accessibility_violations(page, live_server, language, tmp_path):
     await import_facility_list(None, parse_facility_list((DATA / "commercial_venues.csv").read_bytes()))
-    await create_user("a11y-admin", PASSWORD, Role.admin)
+    admin = await create_user("a11y-admin", PASSWORD, Role.admin)
     await page.context.add_cookies([{"name": "lang", "value": language, "url": live_server}])
     found: dict[str, list] = {}
 
@@ -54,6 +54,9 @@ async def test_back_office_pages_have_no_accessibility_violations(page, live_ser
         "/staff/venues/import",
         "/staff/audit",
         "/staff/users",
+        f"/staff/users/{admin.id}",
+        f"/staff/users/{admin.id}/deactivate",
+        "/staff/password",
         "/staff/venues/v/NOPE",
     ]:
         await page.goto(live_server + path)
@@ -63,6 +66,11 @@ async def test_back_office_pages_have_no_accessibility_violations(page, live_ser
     await page.fill("#v-lat", "3656")
     await page.click("form.form button[type=submit]")
     found["edit (errors)"] = await violations(page)
+
+    await page.goto(live_server + "/staff/password")
+    await page.fill("#p-current_password", "wrong-password")
+    await page.click("form.form button[type=submit]")
+    found["/staff/password (errors)"] = await violations(page)
 
     csv_path = tmp_path / "upload.csv"
     csv_path.write_bytes((DATA / "commercial_venues.csv").read_bytes() + "X9,壊れ,,,,,,,,,,,,,,,,,999,999\n".encode())

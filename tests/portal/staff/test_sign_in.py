@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+import threading
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from litestar.testing import AsyncTestClient
@@ -280,3 +283,92 @@ async def test_security_headers_allow_no_third_party_script(client):
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "http" not in csp.split("script-src", 1)[1].split(";")[0]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def on_the_loop(app, address: str = "192.0.2.1") -> httpx.AsyncClient:
+    """A client that runs the app on the test's own event loop (the test client runs it on a loop of its own, one
+    request at a time), as one client address, so that requests can be in flight together."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+
+
+async def sign_in_on_the_loop(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    token = csrf_token((await client.get("/staff/login")).text)
+    return await client.post(
+        "/staff/login",
+        data={"username": username, "password": password, "_csrf_token": token, "next": "/staff/venues"},
+    )
+
+
+async def test_password_checks_leave_the_server_free_for_other_requests(app, make_user, monkeypatch):
+    """Several sign-ins are in flight, their password checks held until the test lets them go: a cheap request is
+    answered meanwhile, and no more checks run at once than the limit."""
+    from core import users
+
+    await make_user(Role.contractor_staff, "busy")
+    gate = threading.Event()
+    order: list[str] = []
+    lock = threading.Lock()
+    running = most = 0
+
+    def held_check(password_hash: str, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        released = gate.wait(timeout=5)
+        with lock:
+            running -= 1
+        order.append("check done" if released else "check blocked the server")
+        return False
+
+    monkeypatch.setattr(users, "verify_password", held_check)
+    async with on_the_loop(app) as client:
+        tokens = [csrf_token((await client.get("/staff/login")).text) for _ in range(4)]
+        attempts = [
+            asyncio.create_task(
+                client.post("/staff/login", data={"username": "busy", "password": "wrong-guess", "_csrf_token": t})
+            )
+            for t in tokens
+        ]
+        for _ in range(500):  # until the first checks have started (each await lets the sign-ins run on)
+            if running >= users.PASSWORD_HASHES_AT_ONCE or order:
+                break
+            await asyncio.sleep(0.01)
+        health = await client.get("/healthz")
+        order.append("health answered")
+        gate.set()
+        answers = await asyncio.gather(*attempts)
+    assert health.status_code == 200
+    assert order[0] == "health answered" and order.count("check done") == 4
+    assert [answer.status_code for answer in answers] == [400] * 4
+    assert most == users.PASSWORD_HASHES_AT_ONCE
+
+
+async def test_an_account_is_refused_after_failures_from_many_addresses(app, make_user):
+    from portal.web.throttle import SIGN_IN_FAILURES_PER_ACCOUNT
+
+    target = await make_user(Role.admin, "target")
+    await make_user(Role.admin, "bystander")
+    for n in range(SIGN_IN_FAILURES_PER_ACCOUNT.amount):
+        async with on_the_loop(app, f"198.51.100.{n + 1}") as attacker:
+            assert (await sign_in_on_the_loop(attacker, target.username, f"guess-{n}")).status_code == 400
+    async with on_the_loop(app, "203.0.113.7") as office:
+        refused = await sign_in_on_the_loop(office, target.username)  # the right password, a fresh address
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        alert = BeautifulSoup(refused.text, "html.parser").find(role="alert").get_text(strip=True)
+        assert "失敗" in alert and "分" in alert
+        assert (await office.get("/staff/venues", follow_redirects=False)).status_code == 303
+        assert (await sign_in_on_the_loop(office, "bystander")).status_code == 303  # the others still sign in
+
+
+async def test_a_successful_sign_in_forgets_earlier_failures(app, make_user):
+    from portal.web.throttle import SIGN_IN_FAILURES_PER_ACCOUNT
+
+    actor = await make_user(Role.contractor_lead, "forgetful")
+    async with on_the_loop(app) as client:
+        for n in range(SIGN_IN_FAILURES_PER_ACCOUNT.amount - 1):
+            assert (await sign_in_on_the_loop(client, actor.username, f"guess-{n}")).status_code == 400
+        assert (await sign_in_on_the_loop(client, actor.username)).status_code == 303
+        assert (await sign_in_on_the_loop(client, actor.username, "one-more-typo")).status_code == 400
+        assert (await sign_in_on_the_loop(client, actor.username)).status_code == 303
