@@ -6,7 +6,6 @@ import datetime as dt
 
 import msgspec
 
-from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot
 from booking.walkins import LiveStatus
 
@@ -162,7 +161,7 @@ def live_out(live: LiveStatus) -> LiveOut:
 def booking_out(details: BookingDetails) -> BookingOut:
     return BookingOut(
         code=details.code,
-        token=manage_token(details.code),
+        token=details.manage_token,
         manage_url=details.manage_url,
         state=details.state,
         slot_id=details.slot_id,
