@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core import clock
 from core.audit import record_event
 from core.db import write_transaction
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
@@ -32,7 +33,7 @@ STATE_TEXT = {
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 def version_state_text(state: VersionState) -> str:
