@@ -8,7 +8,7 @@ PORT ?= 8000
 # The footer credit of the demo's data (see DATA_CREDIT in the README).
 KANAZAWA_CREDIT := 会場データ: 金沢市オープンデータ（CC BY 4.0）／地図: 地理院タイル
 
-.PHONY: setup demo serve test test-postgres lint format messages vendor bench clean
+.PHONY: setup demo serve test test-hours test-postgres lint format messages vendor bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ serve: setup
 test: setup
 	scripts/check-system-deps.sh
 	timeout 3000 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Run the suite at 23:30 and at 00:30 in Japan (libfaketime): nothing may depend on the hour (not in CI).
+test-hours: setup
+	scripts/check-system-deps.sh
+	PYTHON=$(BIN)/python scripts/test-hours.sh $(PYTEST_ARGS)
 
 test-postgres:
 	$(MAKE) test TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:5432/postgres}

@@ -26,7 +26,16 @@ from piccolo.columns.combination import WhereRaw
 
 from booking import notices
 from booking.booths import BoothCache, booking_opens_before
-from booking.codes import key_digest, manage_url, new_code, normalize_code, token_matches
+from booking.codes import (
+    find_url,
+    key_digest,
+    manage_url,
+    new_code,
+    new_manage_token,
+    normalize_code,
+    token_hash,
+    token_matches,
+)
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from booking.tables import ACTIVE_STATES, Booking, BookingState, Slot
 from core import clock
@@ -170,7 +179,12 @@ def request_digest(request: BookingRequest) -> str:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
-async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetails:
+def _links(code: str, token: str) -> dict[str, str]:
+    """The manage link of a booking whose token is at hand; else the page that re-issues it (予約を探す)."""
+    return {"manage_token": token, "manage_url": manage_url(code, token) if token else find_url(code)}
+
+
+async def _details(row: dict, booths: BoothCache | None = None, token: str = "") -> BookingDetails:
     from booking.booths import booth
 
     shown = await booths.booth(row["session"]) if booths is not None else await booth(row["session"])
@@ -191,8 +205,8 @@ async def _details(row: dict, booths: BoothCache | None = None) -> BookingDetail
         slot_start=row["slot.start"].astimezone(clock.JST),
         slot_end=row["slot.end"].astimezone(clock.JST),
         booth=shown,
-        manage_url=manage_url(row["code"]),
         created_at=row["created_at"],
+        **_links(row["code"], token),
     )
 
 
@@ -200,8 +214,8 @@ async def _row(code: str) -> dict | None:
     """A booking with its slot's times (a fixed statement: every lookup, manage page and cancellation reads it)."""
     rows = await Booking.raw(
         "SELECT b.id, b.code, b.state, b.party_size, b.name_kana, b.phone, b.email, b.language, b.needs, b.source, "
-        'b.created_at, b.slot, s.start AS "slot.start", s."end" AS "slot.end", b.session FROM resident_booking b '
-        "LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}",
+        'b.created_at, b.manage_token_hash, b.slot, s.start AS "slot.start", s."end" AS "slot.end", b.session '
+        "FROM resident_booking b LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}",
         code,
     )
     return rows[0] if rows else None
@@ -211,15 +225,16 @@ async def get_booking(code: str, token: str | None, booths: BoothCache | None = 
     """A booking opened with its manage token; a wrong code or token is "not found" (no hint which). The booth's
     venue, times and places come from ``booths`` (the public cache) when given."""
     code = normalize_code(code)
-    row = await _row(code) if code and token_matches(code, token) else None
-    if row is None:
+    row = await _row(code) if code and token else None
+    if row is None or not token_matches(code, token, row["manage_token_hash"]):
         raise NotFound(
             _(
-                "This booking does not exist, or the link is incomplete. Open the link from your "
-                "confirmation email or slip again."
+                "This booking does not exist, or its link is incomplete or no longer valid (a new link was issued). "
+                "Open the newest link from your email, or get a new one on the page 'Find your booking' with the "
+                "booking code and your phone number or email address."
             )
         )
-    return await _details(row, booths)
+    return await _details(row, booths, token or "")
 
 
 async def next_free_slots(
@@ -279,7 +294,9 @@ async def _booth_of(session_id: int, booths: BoothCache | None) -> Booth:
     return cached if cached is not None else await booth_without_slots(session_id)
 
 
-def _details_from(slot: dict, booth: Booth, code: str, request: BookingRequest, state: str) -> BookingDetails:
+def _details_from(
+    slot: dict, booth: Booth, code: str, token: str, request: BookingRequest, state: str
+) -> BookingDetails:
     """A booking's details from its slot row (as read by _open_slot), without reading it back."""
     return BookingDetails(
         code=code,
@@ -295,8 +312,8 @@ def _details_from(slot: dict, booth: Booth, code: str, request: BookingRequest, 
         slot_start=slot["start"].astimezone(clock.JST),
         slot_end=slot["end"].astimezone(clock.JST),
         booth=booth,
-        manage_url=manage_url(code),
         created_at=clock.now(),
+        **_links(code, token),
     )
 
 
@@ -385,7 +402,7 @@ async def create_booking(
         await booths.booths()  # read again when stale, before the transaction holds a connection (see _booth_of)
     book = _book_in_transaction if is_sqlite() else _book_in_one_statement
     try:
-        details = await book(request, key, digest, booths)
+        details = await book(request, idempotency_key, key, digest, booths)
     except (_Replay, _NoRoom, Conflict, NotFound) as refusal:
         # A repeated Idempotency-Key gets its booking even when the slot has filled up or closed since.
         earlier = (
@@ -394,7 +411,7 @@ async def create_booking(
             else None
         )
         if earlier is not None:
-            return await _replayed(earlier, digest), False
+            return await _replayed(earlier, digest, idempotency_key or ""), False
         if isinstance(refusal, _NoRoom):
             raise await _full(refusal) from None
         raise
@@ -402,7 +419,7 @@ async def create_booking(
 
 
 async def _book_in_transaction(
-    request: BookingRequest, key: str | None, digest: str, booths: BoothCache | None
+    request: BookingRequest, idempotency_key: str | None, key: str | None, digest: str, booths: BoothCache | None
 ) -> BookingDetails:
     """SQLite: the booking's statements one by one in a write transaction (``BEGIN IMMEDIATE``: one writer)."""
     async with write_transaction():
@@ -411,10 +428,11 @@ async def _book_in_transaction(
         if not await _take_places(slot["id"], request.party_size):
             raise _NoRoom(slot["id"], slot["session"], request.party_size)
         code = new_code()
+        token = new_manage_token(code, idempotency_key)
         inserted = await Booking.raw(
             "INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, "
-            "needs, readiness, source, state, idempotency_key, request_digest, created_at, updated_at) VALUES "
-            "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "needs, readiness, source, state, idempotency_key, request_digest, created_at, updated_at, "
+            "manage_token_hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             code,
             slot["id"],
@@ -432,11 +450,12 @@ async def _book_in_transaction(
             digest,
             clock.now(),
             clock.now(),
+            token_hash(token),
         )
         if not inserted:  # the key was used before (or by a request committed meanwhile): undo, answer that
             raise _Replay()
         details = _details_from(
-            slot, await _booth_of(slot["session"], booths), code, request, BookingState.confirmed.value
+            slot, await _booth_of(slot["session"], booths), code, token, request, BookingState.confirmed.value
         )
         await notices.booking_confirmed(details)
     return details
@@ -465,9 +484,11 @@ WITH slot AS (
     RETURNING booking_slot.id
 ), inserted AS (
     INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, needs,
-                                  readiness, source, state, idempotency_key, request_digest, created_at, updated_at)
+                                  readiness, source, state, idempotency_key, request_digest, created_at, updated_at,
+                                  manage_token_hash)
     SELECT {}::varchar, taken.id, slot.session, {}::integer, {}::varchar, {}::varchar, {}::varchar, {}::varchar,
-           {}::json, {}::json, {}::varchar, {}::varchar, {}::varchar, {}::varchar, {}::timestamptz, {}::timestamptz
+           {}::json, {}::json, {}::varchar, {}::varchar, {}::varchar, {}::varchar, {}::timestamptz, {}::timestamptz,
+           {}::varchar
     FROM taken, slot
     RETURNING id
 )
@@ -479,7 +500,7 @@ FROM slot, contact
 
 
 async def _book_in_one_statement(
-    request: BookingRequest, key: str | None, digest: str, booths: BoothCache | None
+    request: BookingRequest, idempotency_key: str | None, key: str | None, digest: str, booths: BoothCache | None
 ) -> BookingDetails:
     """PostgreSQL: the booking in one statement (``_BOOK``), then the reason when it took nothing. With an email
     address the statement and the confirmation email join one transaction, so that neither exists without the
@@ -487,6 +508,7 @@ async def _book_in_one_statement(
     from asyncpg.exceptions import UniqueViolationError
 
     now, code, limit = clock.now(), new_code(), get_settings().bookings_per_contact
+    token = new_manage_token(code, idempotency_key)
     cutoff = now + dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
     party = request.party_size
     async with write_transaction() if request.email else contextlib.nullcontext():
@@ -514,6 +536,7 @@ async def _book_in_one_statement(
                 digest,
                 now,
                 now,
+                token_hash(token),
             )
         except UniqueViolationError as error:
             if key is not None and "idempotency_key" in (error.constraint_name or ""):
@@ -525,7 +548,7 @@ async def _book_in_one_statement(
         if slot["booking"] is None:
             _refusal_of(slot, party, now, limit)
         details = _details_from(
-            slot, await _booth_of(slot["session"], booths), code, request, BookingState.confirmed.value
+            slot, await _booth_of(slot["session"], booths), code, token, request, BookingState.confirmed.value
         )
         await notices.booking_confirmed(details)
     return details
@@ -539,13 +562,17 @@ def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> No
     raise _NoRoom(slot["id"], slot["session"], party_size)
 
 
-async def _replayed(earlier: dict, digest: str) -> BookingDetails:
+async def _replayed(earlier: dict, digest: str, idempotency_key: str) -> BookingDetails:
+    """The booking a repeated Idempotency-Key made, with the manage link it was given (derived again from the key),
+    unless that link was re-issued since: then the page that re-issues it."""
     if earlier["request_digest"] != digest:
         raise ValidationFailed(
             _("This Idempotency-Key was already used for a different booking."),
             {"idempotency_key": _("Use a new key for a new booking.")},
         )
-    return await _details(await _row(earlier["code"]))
+    row = await _row(earlier["code"])
+    token = new_manage_token(row["code"], idempotency_key)
+    return await _details(row, token=token if token_matches(row["code"], token, row["manage_token_hash"]) else "")
 
 
 async def cancel_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
@@ -637,7 +664,7 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
             if not moved:  # checked in, marked absent or moved by another request meanwhile: nothing is changed
                 raise Conflict(_("Only a confirmed booking can be moved."))
             await _release_places(current["slot"], current["party_size"])
-            details = await _details(await _row(shown.code))
+            details = await _details(await _row(shown.code), token=shown.manage_token)
             await notices.booking_moved(details)
     except _NoRoom as no_room:
         raise await _full(no_room) from None
@@ -670,17 +697,28 @@ __all__ = [
 ]
 
 
-async def find_booking(code: str, contact: str) -> str:
-    """The code of a booking found by its code and the phone or email it was made with (for residents who kept
-    the slip but lost the link); any mismatch is one and the same answer."""
+async def with_new_manage_link(row: dict) -> BookingDetails:
+    """Inside the caller's write transaction: give a booking (as read by ``_row``) a new manage token, which
+    replaces the old one, and return it with the new link."""
+    token = new_manage_token(row["code"])
+    await Booking.update({Booking.manage_token_hash: token_hash(token)}).where(Booking.id == row["id"])
+    return await _details(row, token=token)
+
+
+async def reissue_manage_link(code: str, contact: str) -> BookingDetails:
+    """予約を探す: a resident who kept the code (slip, calendar) proves the booking is theirs with the phone or email
+    it was made with, and gets a new manage link; the old one stops working at once. With an email address the new
+    link is also sent there, in the same transaction. Any mismatch is one and the same answer."""
     canonical = normalize_code(code)
     phone, email = normalize_phone(contact), unicodedata.normalize("NFKC", contact or "").strip().lower()
-    row = None
     if canonical and (phone or email):
-        row = await Booking.select(Booking.code, Booking.phone, Booking.email).where(Booking.code == canonical).first()
-    if row is None or not ((phone and row["phone"] == phone) or (email and row["email"] == email)):
-        raise ValidationFailed(
-            _("No booking matches this code and phone number or email address."),
-            {"code": _("Check the code on your booking slip and the phone or email you gave.")},
-        )
-    return row["code"]
+        async with write_transaction():
+            row = await _row(canonical)
+            if row is not None and ((phone and row["phone"] == phone) or (email and row["email"] == email)):
+                details = await with_new_manage_link(row)
+                await notices.manage_link_reissued(details)
+                return details
+    raise ValidationFailed(
+        _("No booking matches this code and phone number or email address."),
+        {"code": _("Check the code on your booking slip and the phone or email you gave.")},
+    )

@@ -46,6 +46,25 @@ def what_to_bring() -> str:
     )
 
 
+def _link(details: BookingDetails) -> str:
+    """The manage link when the booking's token is at hand (just made, moved or re-issued by the resident); else
+    the page that gives a new one for the code and the phone or email (予約を探す)."""
+    if details.manage_token:
+        return _("View, change or cancel your booking here:\n{url}").format(url=details.manage_url)
+    return _(
+        "To view, change or cancel your booking, get a link on this page with your booking code and the phone "
+        "number or email address you booked with:\n{url}"
+    ).format(url=details.manage_url)
+
+
+def _replaces_note(details: BookingDetails) -> str:
+    return (
+        _("The link below replaces earlier links to your booking, which no longer work.")
+        if details.manage_token
+        else ""
+    )
+
+
 async def _send(details: BookingDetails, subject: str, opening: str, kind: str, extra: str = "") -> None:
     if not details.email:
         return
@@ -56,7 +75,7 @@ async def _send(details: BookingDetails, subject: str, opening: str, kind: str, 
                 opening,
                 _summary(details),
                 extra,
-                _("View, change or cancel your booking here:\n{url}").format(url=details.manage_url),
+                _link(details),
                 _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
             ],
         )
@@ -96,6 +115,19 @@ async def booking_cancelled(details: BookingDetails) -> None:
         )
 
 
+async def manage_link_reissued(details: BookingDetails) -> None:
+    with using_locale(details.language):
+        await _send(
+            details,
+            _("[My Number Card] A new link to your booking {code}").format(code=display_code(details.code)),
+            _(
+                "A new link to your booking was issued on the page 'Find your booking'. Earlier links to it no "
+                "longer work. If you did not ask for this, your booking is still safe: use the new link below."
+            ),
+            "booking.link_reissued",
+        )
+
+
 async def booking_reminder(details: BookingDetails) -> None:
     with using_locale(details.language):
         await _send(
@@ -118,6 +150,7 @@ async def booth_cancelled(details: BookingDetails) -> None:
                 "you do not."
             ),
             "booking.booth_cancelled",
+            _replaces_note(details),
         )
 
 
@@ -132,5 +165,5 @@ async def booth_changed(details: BookingDetails) -> None:
                 "another time or cancel."
             ),
             "booking.booth_changed",
-            what_to_bring(),
+            "\n\n".join(filter(None, [what_to_bring(), _replaces_note(details)])),
         )

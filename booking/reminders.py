@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from booking import notices
-from booking.bookings import _details, _row
+from booking.bookings import _details, _row, with_new_manage_link
+from booking.schemas import BookingDetails
 from booking.tables import Booking, BookingState
 from core import clock
 from core.db import write_transaction
@@ -39,9 +40,17 @@ async def send_reminders(day: dt.date | None = None) -> int:
     return queued
 
 
+async def _emailed_details(code: str) -> BookingDetails:
+    """A booking for a notice that asks the resident to act: with a new manage link when it has an email address
+    (the notice carries it), else as it is (no email is sent, and its link must keep working)."""
+    row = await _row(code)
+    return await with_new_manage_link(row) if row["email"] else await _details(row)
+
+
 async def tell_booked_residents(session_ids: list[int]) -> int:
     """Inside the transaction that cancels booths: tell each resident booked on them (once) that the booth is
-    cancelled, with their manage link to choose another time. The booking itself is kept."""
+    cancelled, with a new manage link to choose another time (it replaces the old one: the email is the resident's
+    own inbox, and the slip and calendar entries carry no link). The booking itself is kept."""
     if not session_ids:
         return 0
     rows = (
@@ -54,18 +63,18 @@ async def tell_booked_residents(session_ids: list[int]) -> int:
         .returning(Booking.code)
     )
     for row in rows:
-        await notices.booth_cancelled(await _details(await _row(row["code"])))
+        await notices.booth_cancelled(await _emailed_details(row["code"]))
     return len(rows)
 
 
 async def tell_residents_of_changes(session_ids: list[int]) -> int:
     """Inside the approval of a change: tell each resident booked on a booth that moved (date, time or venue) the
-    new time and place, with their manage link to change or cancel. Their booking moved with the booth."""
+    new time and place, with a new manage link to change or cancel. Their booking moved with the booth."""
     if not session_ids:
         return 0
     rows = await Booking.select(Booking.code).where(
         Booking.session.is_in(session_ids) & (Booking.state == BookingState.confirmed.value)
     )
     for row in rows:
-        await notices.booth_changed(await _details(await _row(row["code"])))
+        await notices.booth_changed(await _emailed_details(row["code"]))
     return len(rows)

@@ -76,5 +76,6 @@ class BookingDetails:
     slot_start: dt.datetime  # aware, Asia/Tokyo
     slot_end: dt.datetime
     booth: Booth
-    manage_url: str
+    manage_url: str  # the manage link when ``manage_token`` is known, else the page that re-issues it (予約を探す)
     created_at: dt.datetime | None = None
+    manage_token: str = ""  # the raw token, only when the caller holds it (just made, given, or re-issued)

@@ -52,6 +52,8 @@ class Booking(Table, tablename="resident_booking"):
     readiness = JSON(default={})  # the answers of the readiness check
     source = Varchar(length=64, default="")  # which flyer or link the resident came from
     state = Varchar(length=16, default=BookingState.confirmed.value, choices=BookingState)
+    # sha256 of the manage link's token; "" for bookings made before it was stored (their legacy link opens them)
+    manage_token_hash = Varchar(length=64, default="")
     idempotency_key = Varchar(length=64, null=True, default=None, unique=True)  # sha256 of the client's key
     request_digest = Varchar(length=64, default="")  # sha256 of the request the key was first used with
     created_at = Timestamptz(default=TimestamptzNow())

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from core import clock
 from core.audit import record_event
 from core.calendar import DayType, day_type, is_open_on, is_year_end_closure, month_key
 from core.db import is_sqlite, write_transaction
@@ -372,7 +373,7 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
                 PlanVersion.shortages: [s.as_json() for s in result.shortages],
                 PlanVersion.notes: result.notes,
                 PlanVersion.progress: {},
-                PlanVersion.updated_at: dt.datetime.now(dt.UTC),
+                PlanVersion.updated_at: clock.now(),
             }
         ).where(PlanVersion.id == version_id)
         plan = await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first()
@@ -574,7 +575,7 @@ async def refresh(version_id: int) -> None:
                 PlanVersion.bound: bound,
                 PlanVersion.gap: (bound - objective) / objective if objective > 0 else None,
                 PlanVersion.status: "optimal" if bound - objective <= 1e-6 * max(1.0, bound) else "feasible",
-                PlanVersion.updated_at: dt.datetime.now(dt.UTC),
+                PlanVersion.updated_at: clock.now(),
             }
         ).where(PlanVersion.id == version_id)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, fields
 from typing import Any
 
+from core import clock
 from core.audit import diff, record_event
 from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -147,7 +147,7 @@ async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict
             await Venue.update(
                 {
                     **{getattr(Venue, key): value for key, value in values.items()},
-                    Venue.updated_at: dt.datetime.now(dt.UTC),
+                    Venue.updated_at: clock.now(),
                 }
             ).where(Venue.venue_id == venue_id)
             await record_event(actor, "venue.updated", "venue", venue_id, before["name"], changes)
@@ -159,9 +159,7 @@ async def set_active(actor: Actor, venue_id: str, active: bool) -> dict[str, Any
     async with write_transaction():
         before = await get_venue(venue_id)
         if before["active"] != active:
-            await Venue.update({Venue.active: active, Venue.updated_at: dt.datetime.now(dt.UTC)}).where(
-                Venue.venue_id == venue_id
-            )
+            await Venue.update({Venue.active: active, Venue.updated_at: clock.now()}).where(Venue.venue_id == venue_id)
             action = "venue.reactivated" if active else "venue.deactivated"
             await record_event(
                 actor, action, "venue", venue_id, before["name"], {"active": {"before": not active, "after": active}}
@@ -235,7 +233,7 @@ async def import_facility_list(
             ).format(n=len({p.row_number for p in result.errors}))
         )
     outcome = ImportOutcome(skipped_rows=result.total_rows - len(result.records))
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with write_transaction():
         existing = (
             {

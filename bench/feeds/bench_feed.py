@@ -52,6 +52,7 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
     from booking.tables import Slot
     from booking.venue_booths import venue_feed_booths
     from cli.runtime import migrate
+    from core import clock
     from core.i18n import using_locale
     from planner.tables import Plan, PlanVersion, Session
     from portal.documents.venue_feed import venue_feed_ics
@@ -78,18 +79,18 @@ async def seed(booths: int) -> tuple[str, str, float, float]:
         venue_ids.append((await Venue.select(Venue.id).where(Venue.venue_id == f"BENCH{n}").first())["id"])
     plan = (
         await Plan.insert(
-            Plan(title="ベンチ計画", start=dt.date.today(), end=dt.date.today() + dt.timedelta(days=365))
+            Plan(title="ベンチ計画", start=clock.today(), end=clock.today() + dt.timedelta(days=365))
         ).returning(Plan.id)
     )[0]["id"]
     version = (
-        await PlanVersion.insert(
-            PlanVersion(plan=plan, state="approved", decided_at=dt.datetime.now(dt.UTC))
-        ).returning(PlanVersion.id)
+        await PlanVersion.insert(PlanVersion(plan=plan, state="approved", decided_at=clock.now())).returning(
+            PlanVersion.id
+        )
     )[0]["id"]
     first_slots = []
     for venue_pk, count in ((venue_ids[0], booths), (venue_ids[1], 6)):
         for k in range(count):
-            date = dt.date.today() + dt.timedelta(days=7 + 14 * k + venue_pk % 2)
+            date = clock.today() + dt.timedelta(days=7 + 14 * k + venue_pk % 2)
             session = (
                 await Session.insert(
                     Session(

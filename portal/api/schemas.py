@@ -9,7 +9,6 @@ import msgspec
 from msgspec import Meta
 
 from booking.bookings import MAX_TYPED
-from booking.codes import manage_token
 from booking.schemas import BookingDetails, Booth, BoothSlot
 from booking.walkins import LiveStatus
 from core.db import MAX_ID
@@ -199,7 +198,7 @@ def live_out(live: LiveStatus) -> LiveOut:
 def booking_out(details: BookingDetails) -> BookingOut:
     return BookingOut(
         code=details.code,
-        token=manage_token(details.code),
+        token=details.manage_token,
         manage_url=details.manage_url,
         state=details.state,
         slot_id=details.slot_id,

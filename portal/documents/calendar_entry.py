@@ -1,7 +1,8 @@
 """A resident's booking as a calendar entry: an iCalendar file and an "add to Google Calendar" link.
 
 Pure functions of the booking, in the current locale (core.i18n). The entry never carries the resident's name, phone
-or email: calendars get shared and synced, personal data stays out of them (DESIGN §7).
+or email, nor the manage link (which shows them and cancels): calendars get shared and synced, and Google gets the
+whole link. It links the booth's public page, and 予約を探す, where the code and the contact give a new manage link.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from urllib.parse import urlencode
 
 from icalendar import Alarm, Calendar, Event
 
-from booking.codes import display_code
+from booking.codes import display_code, find_url
 from booking.schemas import BookingDetails
+from core import clock
 from core.clock import JST
 from core.i18n import get_locale
 from core.i18n import gettext as _
+from core.settings import get_settings
 from portal.documents.slip import party_text, what_to_bring
 
 PRODID = "-//outreach//booking//JA"
@@ -25,6 +28,11 @@ GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
 def booking_uid(code: str) -> str:
     """The entry's UID, the same every time the booking is exported, so calendars update rather than duplicate."""
     return f"booking-{code}@outreach"
+
+
+def booth_page_url(details: BookingDetails) -> str:
+    """The booth's public page (venue, times, map): what a shared calendar may show."""
+    return f"{get_settings().base_url}/booths/{details.booth.id}"
 
 
 def event_title(details: BookingDetails) -> str:
@@ -40,14 +48,22 @@ def event_location(details: BookingDetails) -> str:
 
 
 def event_description(details: BookingDetails, *, checklist: bool = True) -> str:
-    """The entry's notes: booking code, party size, what to bring (optional) and the page to check or cancel."""
+    """The entry's notes: booking code, party size, what to bring (optional), the booth's page and where to get a
+    link to check or cancel (no personal data, no manage token)."""
     lines = [
         _("Booking code: {code}").format(code=display_code(details.code)),
         _("Number of people: {people}").format(people=party_text(details.party_size)),
     ]
     if checklist:
         lines += ["", _("What to bring:"), *(f"- {item}" for item in what_to_bring())]
-    lines += ["", _("Check or cancel your booking: {url}").format(url=details.manage_url)]
+    lines += [
+        "",
+        _("Booth: {url}").format(url=booth_page_url(details)),
+        _(
+            "To check, change or cancel: open the link in your confirmation email, or get a new one with the booking "
+            "code and your phone number or email address: {url}"
+        ).format(url=find_url(details.code)),
+    ]
     return "\n".join(lines)
 
 
@@ -58,7 +74,7 @@ def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) ->
     with STATUS:CANCELLED and a higher SEQUENCE, so a calendar that imported it marks it cancelled.
     """
     cancelled = details.state == "cancelled"
-    stamp = stamp or details.created_at or dt.datetime.now(dt.UTC)
+    stamp = stamp or details.created_at or clock.now()
     title = event_title(details)
 
     event = Event()
@@ -71,7 +87,7 @@ def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) ->
     event.add("location", event_location(details))
     event.add("geo", (details.booth.lat, details.booth.lon))
     event.add("description", event_description(details))
-    event.add("url", details.manage_url)
+    event.add("url", booth_page_url(details))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if not cancelled:

@@ -1,7 +1,8 @@
 """The resident's 予約票 (booking slip): one A4 page with the booking code, its QR code, when, where and what to bring.
 
 Rendered with WeasyPrint in the current locale (core.i18n). The QR code encodes the booking code only, exactly as
-stored (a random secret, never an id or a link); the printed code is grouped in fours for reading aloud.
+stored (a random secret, never an id or a link); the printed code is grouped in fours for reading aloud. The slip is
+handed to reception, so it carries no manage link: it names 予約を探す, where the code and the phone or email give one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 from jinja2 import Environment
 from weasyprint import HTML
 
-from booking.codes import display_code
+from booking.codes import display_code, find_url
 from booking.schemas import BookingDetails, Needs
 from core.clock import JST
 from core.i18n import N_, get_locale, ngettext
@@ -133,7 +134,7 @@ def booking_slip_html(details: BookingDetails) -> str:
             qr_uri="data:image/svg+xml;base64," + base64.b64encode(qr_svg(details.code).encode()).decode("ascii"),
             items=slip_items(details),
             checklist=what_to_bring(),
-            manage_url=details.manage_url,
+            find_url=find_url(),
         )
     )
 

@@ -18,11 +18,11 @@ from booking.bookings import (
     SlotFull,
     cancel_booking,
     create_booking,
-    find_booking,
     get_booking,
     move_booking,
+    reissue_manage_link,
 )
-from booking.codes import display_code, manage_token
+from booking.codes import display_code
 from booking.schemas import Needs
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import get_locale
@@ -144,7 +144,7 @@ class BookingFormController(Controller):
             )
         except Conflict as error:
             return await self._form(request, session_id, values, {}, 409, error.message)
-        return Redirect(path=f"/bookings/{details.code}?token={manage_token(details.code)}&new=1", status_code=303)
+        return Redirect(path=f"/bookings/{details.code}?token={details.manage_token}&new=1", status_code=303)
 
 
 class ManageController(Controller):
@@ -155,19 +155,20 @@ class ManageController(Controller):
     cache_control = CacheControlHeader(no_store=True)  # personal data: never kept by browsers or proxies
 
     @get("/find", name="find_booking")
-    async def find_form(self, request: Request) -> Template:
-        return page(request, "public/find.html", values={}, errors={}, message="")
+    async def find_form(self, request: Request, code: FromQuery[str | None] = None) -> Template:
+        return page(request, "public/find.html", values={"code": (code or "")[:40]}, errors={}, message="")
 
     @post("/find", name="find_booking_submit")
     async def find(self, request: Request, data: Form) -> Template | Redirect:
+        """A new manage link for the code and contact (the old link stops working), opened at once."""
         values = {"code": forms.text(data, "code"), "contact": forms.text(data, "contact")}
         try:
-            code = await find_booking(values["code"], values["contact"])
+            details = await reissue_manage_link(values["code"], values["contact"])
         except ValidationFailed as error:
             return page(
                 request, "public/find.html", status_code=422, values=values, errors=error.fields, message=error.message
             )
-        return Redirect(path=f"/bookings/{code}?token={manage_token(code)}", status_code=303)
+        return Redirect(path=f"/bookings/{details.code}?token={details.manage_token}&reissued=1", status_code=303)
 
     @get("/{code:str}", name="manage_booking")
     async def manage(
@@ -177,10 +178,19 @@ class ManageController(Controller):
         token: FromQuery[str | None] = None,
         new: FromQuery[str | None] = None,
         moved: FromQuery[str | None] = None,
+        reissued: FromQuery[str | None] = None,
         booth: QueryId = None,
     ) -> Template:
         details = await get_booking(code, token)
-        return await self._manage(request, details, token or "", new=bool(new), moved=bool(moved), chosen_booth=booth)
+        return await self._manage(
+            request,
+            details,
+            token or "",
+            new=bool(new),
+            moved=bool(moved),
+            reissued=bool(reissued),
+            chosen_booth=booth,
+        )
 
     async def _manage(
         self,
@@ -190,6 +200,7 @@ class ManageController(Controller):
         *,
         new: bool = False,
         moved: bool = False,
+        reissued: bool = False,
         chosen_booth: int | None = None,
         status_code: int = 200,
         message: str = "",
@@ -210,6 +221,7 @@ class ManageController(Controller):
             token=token,
             new=new,
             moved=moved,
+            reissued=reissued,
             code=display_code(details.code),
             qr=qr_svg(details.code),
             booths=booths,

@@ -79,6 +79,8 @@ def error_response(
             "message": message,
             "actor": request.state.get("actor"),
             "back_url": back_url(request),
+            # a booking link that opens nothing (old, re-issued or cut short): where to get a new one
+            "find_booking": status_code == 404 and request.url.path.startswith("/bookings/"),
         },
         status_code=status_code,
         headers=headers,

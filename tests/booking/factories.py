@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from booking.codes import new_manage_token, token_hash
 from booking.services import slot_times
-from booking.tables import Slot
+from booking.tables import Booking, Slot
 from planner.tables import Plan, PlanVersion, Session, SessionState
 from tests.venues.factories import make_venue
 
@@ -44,3 +45,11 @@ async def publish_booth(
     )
     slots = await Slot.select().where(Slot.session == session).order_by(Slot.start)
     return {"session": session, "venue": venue, "slots": slots}
+
+
+async def manage_token_of(code: str) -> str:
+    """A working manage token for a booking whose own token the test did not keep: a new one, stored hashed as
+    re-issuing does (the old one stops working)."""
+    token = new_manage_token(code)
+    await Booking.update({Booking.manage_token_hash: token_hash(token)}).where(Booking.code == code)
+    return token

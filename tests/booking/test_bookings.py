@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import re
 import sqlite3
 
@@ -21,8 +22,9 @@ from booking.bookings import (
     create_booking,
     get_booking,
     move_booking,
+    reissue_manage_link,
 )
-from booking.codes import manage_token, normalize_code
+from booking.codes import legacy_token, normalize_code
 from booking.reminders import send_reminders
 from booking.schemas import Needs
 from booking.tables import Booking, Slot
@@ -62,7 +64,7 @@ async def test_a_booking_takes_places_and_normalises_what_the_resident_typed():
         details.name_kana == "カナザワ タロウ" and details.phone == "09012345678" and details.email == "taro@example.jp"
     )
     assert len(details.code) == 16 and normalize_code(details.code.lower()) == details.code
-    assert details.manage_url.endswith(f"/bookings/{details.code}?token={manage_token(details.code)}")
+    assert details.manage_url.endswith(f"/bookings/{details.code}?token={details.manage_token}")
     assert await booked(slot) == 2
     mails = await OutboxMessage.select().where(OutboxMessage.kind == "booking.confirmed")
     assert [m["recipient"] for m in mails] == ["taro@example.jp"]
@@ -194,10 +196,10 @@ async def test_the_contact_limit_counts_each_booking_once_by_its_phone_or_its_em
     with pytest.raises(Conflict):
         await create_booking(request(slots[2], phone="", email="hanako@example.jp"))
     await create_booking(request(slots[2], phone="09055556666"))  # nothing in common with them
-    await cancel_booking(first.code, manage_token(first.code))  # a cancelled booking no longer counts
+    await cancel_booking(first.code, first.manage_token)  # a cancelled booking no longer counts
     await create_booking(request(slots[3], phone="", email="hanako@example.jp"))
     # at the limit again, a booking moves within the booth: it does not count against itself
-    moved = await move_booking(second.code, manage_token(second.code), slots[4])
+    moved = await move_booking(second.code, second.manage_token, slots[4])
     assert moved.slot_id == slots[4]
 
 
@@ -215,11 +217,52 @@ async def test_moving_takes_the_new_place_first_and_releases_the_old():
     details, _ = await create_booking(request(a, email="hanako@example.jp"))
     await create_booking(request(b, phone="09000000002"))
     with pytest.raises(SlotFull):
-        await move_booking(details.code, manage_token(details.code), b)
-    assert (await get_booking(details.code, manage_token(details.code))).slot_id == a  # nothing lost
-    moved = await move_booking(details.code, manage_token(details.code), c)
+        await move_booking(details.code, details.manage_token, b)
+    assert (await get_booking(details.code, details.manage_token)).slot_id == a  # nothing lost
+    moved = await move_booking(details.code, details.manage_token, c)
     assert moved.slot_id == c and await booked(a) == 0 and await booked(c) == 1
     assert await OutboxMessage.count().where(OutboxMessage.kind == "booking.moved") == 1
+
+
+async def test_the_manage_token_is_random_and_only_its_hash_is_stored():
+    booth = await publish_booth()
+    first, _ = await create_booking(request(booth["slots"][0]["id"], email="hanako@example.jp"))
+    second, _ = await create_booking(request(booth["slots"][1]["id"], phone="09000000002"))
+    assert len({first.manage_token, second.manage_token}) == 2 and len(first.manage_token) >= 22  # 128 bits
+    assert first.manage_token != legacy_token(first.code)  # not derived from the code
+    stored = await Booking.select().where(Booking.code == first.code).first()
+    assert stored["manage_token_hash"] == hashlib.sha256(first.manage_token.encode()).hexdigest()
+    assert first.manage_token not in repr(await Booking.select())  # the raw token is in no column
+    assert (await get_booking(first.code, first.manage_token)).email == "hanako@example.jp"
+
+
+async def test_reissuing_the_link_stops_the_old_one():
+    booth = await publish_booth()
+    details, _ = await create_booking(request(booth["slots"][0]["id"], email="hanako@example.jp"))
+    with pytest.raises(ValidationFailed):  # the code with someone else's phone re-issues nothing
+        await reissue_manage_link(details.code, "09099999999")
+    assert (await get_booking(details.code, details.manage_token)).state == "confirmed"
+    again = await reissue_manage_link(details.code.lower(), "HANAKO@example.jp")
+    assert again.manage_token != details.manage_token and again.manage_url.endswith(f"?token={again.manage_token}")
+    with pytest.raises(NotFound):
+        await get_booking(details.code, details.manage_token)
+    with pytest.raises(NotFound):
+        await cancel_booking(details.code, details.manage_token)
+    assert (await get_booking(details.code, again.manage_token)).state == "confirmed"
+
+
+async def test_a_booking_made_before_tokens_were_stored_keeps_its_link_until_reissued():
+    booth = await publish_booth()
+    details, _ = await create_booking(request(booth["slots"][0]["id"]))
+    await Booking.update({Booking.manage_token_hash: ""}).where(Booking.code == details.code)  # as migrated
+    old = legacy_token(details.code)  # what its emails and slip carried
+    assert (await get_booking(details.code, old)).code == details.code
+    with pytest.raises(NotFound):
+        await get_booking(details.code, details.manage_token)
+    again = await reissue_manage_link(details.code, "090-1234-5678")
+    with pytest.raises(NotFound):
+        await get_booking(details.code, old)
+    assert (await get_booking(details.code, again.manage_token)).code == details.code
 
 
 async def test_cancelling_gives_the_places_back_and_needs_the_token():
@@ -228,9 +271,9 @@ async def test_cancelling_gives_the_places_back_and_needs_the_token():
     details, _ = await create_booking(request(slot, party_size=3))
     with pytest.raises(NotFound):
         await cancel_booking(details.code, "wrong-token")
-    cancelled = await cancel_booking(details.code, manage_token(details.code))
+    cancelled = await cancel_booking(details.code, details.manage_token)
     assert cancelled.state == "cancelled" and await booked(slot) == 0
-    again = await cancel_booking(details.code, manage_token(details.code))
+    again = await cancel_booking(details.code, details.manage_token)
     assert again.state == "cancelled" and await booked(slot) == 0
 
 
@@ -242,7 +285,8 @@ async def test_reminders_go_once_the_day_before():
     assert await send_reminders() == 0
     mail = await OutboxMessage.select().where(OutboxMessage.kind == "booking.reminder").first()
     assert mail["recipient"] == "jiro@example.jp" and "Reminder" in mail["subject"]
-    assert details.manage_url in mail["body"]
+    # the reminder leads to 予約を探す for its code; the manage link stays in the confirmation email alone
+    assert f"/bookings/find?code={details.code}" in mail["body"] and details.manage_token not in mail["body"]
 
 
 async def test_a_repeated_key_gets_its_booking_even_after_the_slot_filled_up():

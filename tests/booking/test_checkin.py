@@ -11,14 +11,14 @@ import pytest
 
 from booking import checkin
 from booking.bookings import BookingRequest, cancel_booking, create_booking
-from booking.codes import display_code, manage_token
+from booking.codes import display_code
 from booking.tables import Booking, Slot
 from core import clock
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import using_locale
 from core.settings import get_settings
 from core.tables import AuditEvent, Role
-from tests.booking.factories import publish_booth
+from tests.booking.factories import manage_token_of, publish_booth
 from tests.venues.factories import make_venue
 
 DAY = dt.date(2027, 6, 5)
@@ -88,7 +88,7 @@ async def test_check_in_refuses_what_staff_must_not_accept(staff):
     mine, cancelled = await book(slot), await book(slot, phone="09000000001")
     elsewhere = await book(other["slots"][0]["id"], phone="09000000002")
     with clock.frozen(BEFORE):
-        await cancel_booking(cancelled, manage_token(cancelled))
+        await cancel_booking(cancelled, await manage_token_of(cancelled))
     session = booth["session"]
     # the day before: staff may look, not check in
     with clock.frozen(at(9, 30, day=DAY - dt.timedelta(days=1))), pytest.raises(InvalidTransition):
@@ -213,7 +213,7 @@ async def test_the_booking_list_is_audited_for_every_view_without_names(staff):
     await book(booth["slots"][0]["id"])
     cancelled = await book(booth["slots"][0]["id"], phone="09000000002")
     with clock.frozen(BEFORE):
-        await cancel_booking(cancelled, manage_token(cancelled))
+        await cancel_booking(cancelled, await manage_token_of(cancelled))
     with clock.frozen(at(9, 0)):
         lines = await checkin.booking_list(staff, booth["session"])
         await checkin.booking_list(staff, booth["session"])
@@ -263,7 +263,7 @@ async def test_a_move_racing_a_no_show_never_frees_places_twice(staff, monkeypat
 
     monkeypatch.setattr(bookings, "_open_slot", no_show_meanwhile)
     with clock.frozen(at(10, 5)), pytest.raises(Conflict) as refused:
-        await bookings.move_booking(code, manage_token(code), later)
+        await bookings.move_booking(code, await manage_token_of(code), later)
     for slot in booth["slots"]:
         active = await Booking.select(Booking.party_size).where(
             (Booking.slot == slot["id"]) & Booking.state.is_in(["confirmed", "checked_in"])

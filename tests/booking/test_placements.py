@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from booking.bookings import BookingRequest, cancel_booking, create_booking
-from booking.codes import manage_token
 from booking.placements import (
     DIRECT,
     PlacementInput,
@@ -26,7 +25,7 @@ from core import clock
 from core.errors import NotFound, ValidationFailed
 from core.tables import AuditEvent, Role
 from core.users import Actor
-from tests.booking.factories import publish_booth
+from tests.booking.factories import manage_token_of, publish_booth
 from tests.venues.factories import make_venue
 
 BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
@@ -81,7 +80,7 @@ async def publicity():
     await book(first, "aeon", made_at=at(20))
     await book(second, "aeon", made_at=at(21))
     cancelled = await book(second, "aeon", party_size=3, made_at=at(22))
-    await cancel_booking(cancelled, manage_token(cancelled))
+    await cancel_booking(cancelled, await manage_token_of(cancelled))
     await book(first, "news-10", party_size=2, made_at=at(15))
     no_show = await book(second, "news-10", made_at=at(16))
     await Booking.update({Booking.state: BookingState.no_show.value}).where(Booking.code == no_show)

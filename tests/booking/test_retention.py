@@ -18,7 +18,6 @@ from piccolo.columns import JSON, Text, Varchar
 
 from booking import retention
 from booking.bookings import BookingRequest, cancel_booking, create_booking
-from booking.codes import manage_token
 from booking.deletion_report import deletion_report_pdf, write_deletion_report
 from booking.schemas import Needs
 from booking.tables import Booking, BoothResult, PurgeRun, Slot
@@ -30,7 +29,7 @@ from core.users import create_user
 from core.wareki import wareki
 from planner import invitations
 from planner.tables import Invitation
-from tests.booking.factories import publish_booth
+from tests.booking.factories import manage_token_of, publish_booth
 from tests.conftest import PASSWORD, all_tables
 from tests.venues.factories import make_venue
 from venues.schemas import VenueUpdate
@@ -96,8 +95,8 @@ async def scenario() -> dict:
                     idempotency_key=f"key-{n}-{booth['session']}",
                 )
                 codes.append(details.code)
-        await cancel_booking(codes[2], manage_token(codes[2]))
-        await cancel_booking(codes[3], manage_token(codes[3]))
+        await cancel_booking(codes[2], await manage_token_of(codes[2]))
+        await cancel_booking(codes[3], await manage_token_of(codes[3]))
         async with write_transaction():
             await invitations.booths_published([old["session"]], [], [])
         invitation = await Invitation.select().first()

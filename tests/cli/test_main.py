@@ -138,10 +138,12 @@ async def test_remind_command_queues_tomorrows_reminders_once():
     import datetime as dt
 
     from booking.bookings import BookingRequest, create_booking
+    from core import clock
     from core.tables import OutboxMessage
     from tests.booking.factories import publish_booth
 
-    booth = await publish_booth(dt.date.today() + dt.timedelta(days=1))
+    # `outreach remind` means tomorrow in Japan, whatever the machine's time zone and hour (issue 17)
+    booth = await publish_booth(clock.today() + dt.timedelta(days=1))
     await create_booking(BookingRequest(slot_id=booth["slots"][-1]["id"], name_kana="テスト", email="a@example.jp"))
     first = outreach("remind", lang="en")
     assert first.returncode == 0 and "1 reminder queued" in first.stdout

@@ -44,7 +44,7 @@ async def bookings() -> dict:
             await create_booking(
                 BookingRequest(slot_id=past["slots"][n]["id"], name_kana=name, phone=phone, email=email)
             )
-    coming = await publish_booth(dt.date.today() + dt.timedelta(days=20))
+    coming = await publish_booth(clock.today() + dt.timedelta(days=20))
     for n, (name, phone, email) in enumerate(RESIDENTS):
         await create_booking(BookingRequest(slot_id=coming["slots"][n]["id"], name_kana=name, phone=phone, email=email))
     return {"past": past["session"], "coming": coming["session"]}

@@ -39,7 +39,7 @@ SLOT = dt.timedelta(minutes=30)
 
 async def booth_around_now() -> dict:
     """Today's booth with four 30-minute slots, the first started 20 minutes ago (whatever the time of day)."""
-    now = dt.datetime.now(clock.JST).replace(second=0, microsecond=0)
+    now = clock.now().astimezone(clock.JST).replace(second=0, microsecond=0)
     first = now - dt.timedelta(minutes=20)
     booth = await publish_booth(
         now.date(),
@@ -74,7 +74,7 @@ async def booth_around_now() -> dict:
 async def booked_days_ago(session: int, slot: int, name: str, party_size: int, phone: str) -> str:
     """A booking made days before (the booking form closes before a slot starts, so it is written directly)."""
     code = new_code()
-    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    earlier = clock.now() - dt.timedelta(days=3)
     await Booking.insert(
         Booking(
             code=code,
@@ -152,7 +152,7 @@ async def test_a_booth_day_check_in_a_no_show_released_to_a_walk_in(page, live_s
     assert await violations(page) == []
 
     # After the booth: its results and the day's in-office counts, entered on the day's page.
-    today = dt.datetime.now(clock.JST).date()
+    today = clock.today()
     await page.goto(live_server + f"/staff/days/{today.isoformat()}")
     key = f"booth-{session}"
     await page.fill(f"#{key}-applications", "3")

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from booking.bookings import BookingRequest, cancel_booking, create_booking
-from booking.codes import manage_token
 from booking.services import publish_version
 from booking.venue_booths import FEED_PAST_DAYS, venue_feed_booths
 from core import clock
@@ -202,7 +201,7 @@ async def test_a_booth_counts_active_bookings_and_people_but_names_no_one():
     gone, _ = await create_booking(
         BookingRequest(slot_id=slots[2], name_kana="カガ ジロウ", phone="09000000000", party_size=2)
     )
-    await cancel_booking(gone.code, manage_token(gone.code))
+    await cancel_booking(gone.code, gone.manage_token)
     (feed_booth,) = await venue_feed_booths(published["venue"]["id"])
     assert (feed_booth.bookings, feed_booth.people) == (2, 4)
     assert (feed_booth.capacity, feed_booth.walk_in) == (4 * len(slots), 2 * len(slots))

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 import zxingcpp
@@ -23,6 +23,7 @@ from PIL import Image
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from core.clock import JST
 from core.i18n import gettext, using_locale
+from core.settings import get_settings
 from core.wareki import wareki, wareki_year
 from portal.documents.calendar_entry import PRODID, booking_ics, google_calendar_url
 from portal.documents.qr import qr_data_uri, qr_png, qr_svg
@@ -33,7 +34,8 @@ PRINTED_CODE = "7KQ2-M9XD-4TRB-W8HN"  # as printed and read aloud
 START = dt.datetime(2027, 6, 5, 10, 0, tzinfo=JST)
 END = dt.datetime(2027, 6, 5, 10, 30, tzinfo=JST)
 NAME, PHONE, EMAIL = "カナザワ ハナコ", "090-1234-5678", "hanako.kanazawa@example.jp"
-MANAGE_URL = f"https://yoyaku.example.jp/bookings/{CODE}?token=Zr8cY2xq4N0pT1uVwX5yA7bC9dE3fG6h"
+TOKEN = "Zr8cY2xq4N0pT1uVwX5yA7bC9dE3fG6h"  # the manage link's secret: it opens name, phone, email and cancelling
+MANAGE_URL = f"https://yoyaku.example.jp/bookings/{CODE}?token={TOKEN}"
 DPI = 150
 
 
@@ -75,6 +77,7 @@ def make_booking(**changes) -> BookingDetails:
         slot_end=END,
         booth=booth,
         manage_url=MANAGE_URL,
+        manage_token=TOKEN,
         created_at=dt.datetime(2027, 5, 20, 9, 15, tzinfo=JST),
     )
     return replace(booking, **changes)
@@ -229,7 +232,9 @@ def test_booking_ics_is_strict_rfc5545_with_a_real_timezone():
     [alarm] = event.walk("VALARM")
     assert alarm.first("ACTION")[1] == "DISPLAY" and alarm.first("TRIGGER")[1] == "-P1D"
     description = unescape(event.first("DESCRIPTION")[1])
-    assert PRINTED_CODE in description and MANAGE_URL in description and party_text(2) in description
+    assert PRINTED_CODE in description and party_text(2) in description
+    assert f"{get_settings().base_url}/booths/12" in description  # the booth's public page
+    assert f"{get_settings().base_url}/bookings/find?code={CODE}" in description  # a new link for code and contact
 
 
 def test_booking_ics_reads_back_with_icalendar():
@@ -240,7 +245,7 @@ def test_booking_ics_reads_back_with_icalendar():
     assert start == details.slot_start and end == details.slot_end
     assert getattr(start.tzinfo, "key", None) == "Asia/Tokyo"
     assert event.decoded("DTSTAMP") == details.created_at
-    assert str(event["URL"]) == MANAGE_URL
+    assert str(event["URL"]) == f"{get_settings().base_url}/booths/12"
     location = str(event["LOCATION"])
     assert "イオン金沢店" in location and "石川県金沢市福久2丁目58" in location
     description = str(event["DESCRIPTION"])
@@ -271,6 +276,17 @@ def test_booking_ics_carries_no_personal_data():
             assert secret not in unfolded
 
 
+def test_calendar_entries_carry_no_manage_token():
+    """A calendar entry is shared, synced and (the Google link) sent to Google: the manage link, which shows the
+    name, phone and email and cancels, stays out of it."""
+    for locale in ("ja", "en"):
+        with using_locale(locale):
+            ics = booking_ics(make_booking()).replace(b"\r\n ", b"").decode("utf-8")
+            google = google_calendar_url(make_booking())
+        for text in (ics, google, unquote_plus(google)):
+            assert TOKEN not in text and "token=" not in text
+
+
 def test_cancelled_booking_keeps_its_uid_and_is_marked_cancelled():
     cancelled = make_booking(state="cancelled")
     root = strict_ics(booking_ics(cancelled))
@@ -293,7 +309,7 @@ def test_google_calendar_url_has_utc_times_title_and_place():
     assert query["dates"] == ["20270605T010000Z/20270605T013000Z"]  # 10:00–10:30 JST
     assert query["text"] == [gettext("My Number Card application support (booking)")]
     assert query["location"] == ["イオン金沢店, 石川県金沢市福久2丁目58"]
-    assert PRINTED_CODE in query["details"][0] and MANAGE_URL in query["details"][0]
+    assert PRINTED_CODE in query["details"][0] and f"{get_settings().base_url}/booths/12" in query["details"][0]
     for secret in (NAME, PHONE, EMAIL):
         assert secret not in query["details"][0] and secret not in url
     with using_locale("en"):
@@ -357,9 +373,10 @@ def test_slip_is_one_a4_page_with_code_venue_and_wareki(slip_ja):
         "10:00～10:30",
         NAME,
         "ベトナム語",
-        MANAGE_URL.split("?")[0],
+        "/bookings/find",  # where the code and the phone or email give a manage link
     ):
         assert expected in text, expected
+    assert TOKEN not in text and "token=" not in text  # reception sees the slip: no manage link on it
     for contact in (PHONE, EMAIL):  # the slip shows the name, never the contact data
         assert contact not in text
 

@@ -12,7 +12,6 @@ import pytest
 
 import portal.public.booking
 from booking.bookings import BookingRequest, create_booking
-from booking.codes import manage_token
 from booking.tables import Booking
 from core import clock
 from tests.booking.factories import publish_booth
@@ -87,12 +86,12 @@ async def test_moving_to_a_slot_that_is_no_plain_number_says_choose_a_time(clien
     details, _ = await create_booking(
         BookingRequest(slot_id=booth["slots"][0]["id"], name_kana="カナザワ ハナコ", phone="090-1111-2222")
     )
-    manage = f"/bookings/{details.code}?token={manage_token(details.code)}"
+    manage = f"/bookings/{details.code}?token={details.manage_token}"
     page = await client.get(manage)
     for slot in ("²", str(2**63)):
         response = await client.post(
             f"/bookings/{details.code}/move",
-            params={"token": manage_token(details.code)},
+            params={"token": details.manage_token},
             data={"slot": slot, "_csrf_token": csrf_token(page.text)},
         )
         assert response.status_code == 422

@@ -209,22 +209,54 @@ async def test_a_full_slot_offers_the_next_free_times(client):
     assert str(booth["slots"][1]["id"]) in choices and str(booth["slots"][0]["id"]) not in choices
 
 
-async def test_a_booking_is_found_again_by_code_and_phone(client):
+async def test_finding_a_booking_by_code_and_phone_reissues_its_link(client):
+    """予約を探す: the code and the phone give a new manage link, shown once; the old link then answers 404 with a
+    page that says what to do, and the new one opens the booking."""
     booth = await publish_booth()
     response = await book(client, booth)
-    code = urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
-    form = await client.get("/bookings/find")
+    old_link = response.headers["location"].replace("&new=1", "")
+    code = urlsplit(old_link).path.rsplit("/", 1)[1]
+    assert (await client.get(old_link)).status_code == 200
+    form = await client.get("/bookings/find", params={"code": code})
+    assert soup(form).select_one("#code")["value"] == code  # the calendar entry's link fills the code in
     found = await client.post(
         "/bookings/find",
         data={"_csrf_token": csrf_token(form.text), "code": code.lower(), "contact": "09012345678"},
         follow_redirects=False,
     )
-    assert found.status_code == 303 and found.headers["location"] == response.headers["location"].replace("&new=1", "")
+    assert found.status_code == 303
+    new_link = found.headers["location"]
+    assert urlsplit(new_link).path == f"/bookings/{code}" and new_link.split("?")[1] != old_link.split("?")[1]
+    opened = soup(await client.get(new_link))
+    assert opened.select_one("#reissued") and "カナザワ ハナコ" in opened.get_text()
+    gone = await client.get(old_link)
+    assert gone.status_code == 404
+    page = soup(gone)
+    assert "カナザワ" not in page.get_text() and "09012345678" not in page.get_text()
+    assert page.select_one("#find-booking")["href"] == "/bookings/find"  # where to get a new link
+    old_token = parse_qs(urlsplit(old_link).query)["token"][0]
+    assert (await client.get(f"/bookings/{code}/cancel", params={"token": old_token})).status_code == 404
     wrong = await client.post(
         "/bookings/find", data={"_csrf_token": csrf_token(form.text), "code": code, "contact": "0000000000"}
     )
     assert wrong.status_code == 422
+    assert (await client.get(new_link)).status_code == 200  # a wrong contact re-issues nothing
     assert (await client.get(f"/bookings/{code}", params={"token": "guess"})).status_code == 404
+
+
+async def test_a_reissued_link_is_sent_to_the_bookings_email(client):
+    booth = await publish_booth()
+    response = await book(client, booth, email="hanako@example.jp")
+    code = urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
+    form = await client.get("/bookings/find")
+    found = await client.post(
+        "/bookings/find",
+        data={"_csrf_token": csrf_token(form.text), "code": code, "contact": "Hanako@Example.jp"},
+        follow_redirects=False,
+    )
+    token = parse_qs(urlsplit(found.headers["location"]).query)["token"][0]
+    [mail] = await OutboxMessage.select().where(OutboxMessage.kind == "booking.link_reissued")
+    assert mail["recipient"] == "hanako@example.jp" and f"/bookings/{code}?token={token}" in mail["body"]
 
 
 async def test_every_public_form_needs_its_csrf_token(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import clock
 from core.tables import Role
 from planner import services
 from planner.tables import PlanVersion, VersionState
@@ -122,14 +123,14 @@ async def test_audit_trail_of_a_plan_filtered_by_plan_user_and_date(client, sign
     page = soup(await client.get(f"/staff/audit?plan={plan_id}"))
     actions = [row.select("td")[2].get_text(" ", strip=True) for row in page.select("tbody tr")]
     assert len(actions) == 4  # created, solved, session locked, submitted — not the other plan's creation
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     exported = await client.get(f"/staff/audit/export.csv?plan={plan_id}&user={staff.username}&since={today}")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [r[2] for r in rows[1:]] == ["plan.submitted", "session.locked", "plan.solved", "plan.created"]
     assert soup(await client.get(f"/staff/audit?plan={plan_id}&user={lead.username}")).select("tbody tr td")[
         0
     ].get_text(strip=True) in ("記録はありません。", "No entries.")
-    yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    yesterday = (clock.today() - dt.timedelta(days=2)).isoformat()
     assert "記録はありません" in (await client.get(f"/staff/audit?plan={plan_id}&until={yesterday}")).text
 
 
