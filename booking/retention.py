@@ -181,6 +181,7 @@ async def _record(kind: str, actor_name: str, now: dt.datetime, counts: dict[str
     else:  # a command run by someone without an account (or by cron): the name as given
         await AuditEvent.insert(
             AuditEvent(
+                occurred_at=clock.now(),
                 actor_name=actor_name[:100],
                 action=f"retention.{kind}",
                 object_type="purge_run",

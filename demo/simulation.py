@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from booking.counter_stats import CounterStat
 from core.clock import JST
 
 # Fictional residents: the family name テスト ("test") and common given names, so that nobody takes them for real
@@ -123,6 +124,7 @@ class SimBooking:
     source: str = ""
     cancelled_at: dt.datetime | None = None
     checked_in_at: dt.datetime | None = None
+    released_at: dt.datetime | None = None  # a no-show's places went to walk-ins
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class SimWalkIn:
     number: int
     party_size: int
     arrived_at: dt.datetime
-    state: str  # served | left
+    state: str  # served | left | waiting
     served_at: dt.datetime | None
 
 
@@ -196,21 +198,23 @@ def simulate_booth(
     rng: random.Random,
     *,
     factor: float,
-    held: bool,
+    now: dt.datetime,
     opened: dt.datetime,
     placements: Sequence[str] = (),
-    fill: float = 1.0,
     first_resident: int = 0,
+    release_after: dt.timedelta = dt.timedelta(minutes=15),
     rates: Rates = RATES,
 ) -> BoothOutcome:
-    """What happened at (``held``) or so far for (not held: bookings only, ``fill`` of them made by now) one booth.
+    """What has happened by ``now`` at one booth: the bookings made so far (and the cancellations so far); for each
+    slot started more than ``release_after`` ago, who came and who did not (released to walk-ins then); the walk-ins
+    who came before ``now``; and what staff counted.
 
     ``factor`` is the venue's pull; ``opened`` when booking opened (the plan's approval); ``placements`` the
     publicity codes bookings may come from; residents are numbered from ``first_resident``."""
     outcome = BoothOutcome()
     people = _poisson(rng, booth.expected * factor * rng.lognormvariate(0.0, rates.booth_sigma))
     free = [slot.capacity for slot in booth.slots]
-    to_book = round(people * rates.booked_share * fill)
+    to_book = round(people * rates.booked_share)
     number = first_resident
     came: list[tuple[dt.datetime, int]] = []  # (arrival, people) of everyone who came
     while to_book > 0 and any(free):
@@ -220,51 +224,57 @@ def simulate_booth(
             break
         index = rng.choice(choices)
         slot = booth.slots[index]
-        free[index] -= size
         to_book -= size
-        number += 1
-        person = resident(rng, number, rates)
         created = _booked_at(rng, slot.start, opened, rates)
+        person = resident(rng, number + 1, rates)
         source = rng.choice(placements) if placements and rng.random() < rates.from_placement else ""
         draw = rng.random()
-        if draw < rates.cancel:
-            cancelled = created + (slot.start - created) * rng.uniform(0.2, 0.9)
+        if created > now:  # not booked yet
+            continue
+        number += 1
+        free[index] -= size
+        cancelled = created + (slot.start - created) * rng.uniform(0.2, 0.9)
+        if draw < rates.cancel and cancelled <= now:
             free[index] += size  # the places went back to others
             outcome.bookings.append(SimBooking(index, size, person, created, "cancelled", source, cancelled))
             to_book += size
-            continue
-        if not held:
+        elif slot.start + release_after > now:  # still to come (or just started): the party is expected
             outcome.bookings.append(SimBooking(index, size, person, created, "confirmed", source))
         elif draw < rates.cancel + rates.no_show:
-            outcome.bookings.append(SimBooking(index, size, person, created, "no_show", source))
+            released = slot.start + release_after
+            outcome.bookings.append(SimBooking(index, size, person, created, "no_show", source, released_at=released))
         else:
             arrived = slot.start + dt.timedelta(minutes=rng.uniform(-10, 12))
             outcome.bookings.append(SimBooking(index, size, person, created, "checked_in", source, None, arrived))
             came.append((arrived, size))
-    if not held:
+    if not booth.slots or booth.slots[0].start > now:
         return outcome
     walking = max(0, people - sum(size for _, size in came))
-    hours = list(HOUR_WEIGHTS)
-    day_start = booth.slots[0].start if booth.slots else dt.datetime.combine(booth.date, dt.time(10), JST)
-    day_end = booth.slots[-1].end if booth.slots else day_start + dt.timedelta(hours=7)
-    open_hours = [h for h in hours if day_start.hour <= h < max(day_end.hour, day_start.hour + 1)] or hours
+    day_start, day_end = booth.slots[0].start.astimezone(JST), booth.slots[-1].end.astimezone(JST)
+    open_hours = [h for h in HOUR_WEIGHTS if day_start.hour <= h < max(day_end.hour, day_start.hour + 1)]
+    open_hours = open_hours or [day_start.hour]
     arrivals = []
     while walking > 0:
         size = min(_party_size(rng, rates), walking)
         walking -= size
-        hour = rng.choices(open_hours, [HOUR_WEIGHTS[h] for h in open_hours])[0]
-        arrivals.append(
-            (dt.datetime.combine(booth.date, dt.time(hour), JST) + dt.timedelta(minutes=rng.uniform(0, 55)), size)
-        )
-    for number_in_queue, (arrived, size) in enumerate(sorted(arrivals), start=1):
+        hour = rng.choices(open_hours, [HOUR_WEIGHTS.get(h, 1.0) for h in open_hours])[0]
+        arrived = dt.datetime.combine(booth.date, dt.time(hour), JST) + dt.timedelta(minutes=rng.uniform(0, 55))
+        arrivals.append((max(day_start, min(arrived, day_end - dt.timedelta(minutes=30))), size))
+    for arrived, size in sorted(arrivals):
+        if arrived > now:
+            continue
         left = rng.random() < rates.left
-        served = None if left else arrived + dt.timedelta(minutes=rng.uniform(3, 25))
-        outcome.walk_ins.append(SimWalkIn(number_in_queue, size, arrived, "left" if left else "served", served))
-        if not left:
-            came.append((served or arrived, size))
+        served: dt.datetime | None = arrived + dt.timedelta(minutes=rng.uniform(3, 25))
+        state = "left" if left else "served"
+        if served is not None and served > now:
+            state, served = "waiting", None
+        elif left:
+            served = None
+        outcome.walk_ins.append(SimWalkIn(len(outcome.walk_ins) + 1, size, arrived, state, served))
+        if served is not None:
+            came.append((served, size))
     for arrived, size in came:
-        hour = arrived.astimezone(JST).hour
-        hour = min(max(hour, open_hours[0]), open_hours[-1])
+        hour = min(max(arrived.astimezone(JST).hour, open_hours[0]), open_hours[-1])
         for _person in range(size):
             if rng.random() < rates.incomplete:
                 outcome.inquiries += 1
@@ -278,20 +288,21 @@ def simulate_booth(
 
 
 OFFICE_FIELDS_FROM_STATS = {
-    "card_handovers": "card_issued_at_window",
-    "certificates": "e_certificate_issued_or_renewed",
-    "applications": "applications_received",
+    "card_handovers": "card_issued",
+    "certificates": "certificates",
+    "applications": "applications",
     "phone_calls": "phone_calls",
 }
 PIN_RESETS_PER_CERTIFICATE = 0.25  # 暗証番号の再設定: not in the statistics; a quarter of the certificate work
 CARD_CHANGES_PER_HANDOVER = 0.05  # 券面事項の変更 (moves, name changes): not in the statistics either
 
 
-def office_day(month_figures: dict[str, int], working_days: int, rng: random.Random) -> dict[str, int]:
-    """One working day's in-office counts: the month's 2024 figures shared over its working days, ±15%."""
+def office_day(month: CounterStat | None, working_days: int, rng: random.Random) -> dict[str, int]:
+    """One working day's in-office counts: the month's figures shared over its working days, ±15% (nothing for a
+    month the statistics do not have)."""
     counts = {
-        name: max(0, round(month_figures.get(column, 0) / max(working_days, 1) * rng.uniform(0.85, 1.15)))
-        for name, column in OFFICE_FIELDS_FROM_STATS.items()
+        name: max(0, round(getattr(month, field, 0) / max(working_days, 1) * rng.uniform(0.85, 1.15)))
+        for name, field in OFFICE_FIELDS_FROM_STATS.items()
     }
     counts["pin_resets"] = round(counts["certificates"] * PIN_RESETS_PER_CERTIFICATE * rng.uniform(0.7, 1.3))
     counts["card_changes"] = round(counts["card_handovers"] * CARD_CHANGES_PER_HANDOVER * rng.uniform(0.5, 1.5))

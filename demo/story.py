@@ -9,7 +9,6 @@ services give them.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from collections import defaultdict
@@ -18,21 +17,23 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from booking.bookings import BookingRequest, validate
-from booking.codes import new_code
+from booking.codes import new_code, new_manage_token, token_hash
+from booking.counter_stats import read_counter_stats
 from booking.placements import PlacementInput, create_placement
 from booking.report_analysis import draft_daily, draft_monthly, save_analysis
 from booking.reports import daily_key, daily_report, monthly_key, monthly_report
 from booking.results import booth_hours, recompute_yields, save_office_counts, save_results
 from booking.retention import purge_expired
 from booking.schemas import Needs
-from booking.tables import Booking, BookingState, Slot, WalkIn
+from booking.tables import ACTIVE_STATES, Booking, Slot, WalkIn
 from core import clock
-from core.calendar import dates, fiscal_year, fiscal_year_period, is_national_holiday, is_year_end_closure, month_key
+from core.calendar import DayType, dates, day_type, fiscal_year, fiscal_year_period, is_year_end_closure, month_key
 from core.clock import JST
 from core.db import write_transaction
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
 from core.i18n import using_locale
+from core.settings import get_settings
 from core.users import Actor
 from demo.simulation import BoothOutcome, BoothSpec, SlotSpec, office_day, simulate_booth, venue_factor
 from planner import services as plans
@@ -89,8 +90,8 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def working_day(day: dt.date) -> bool:
-    """The city's counter is open: a weekday, not a national holiday, not the year-end closure."""
-    return day.weekday() < 5 and not is_national_holiday(day) and not is_year_end_closure(day)
+    """The city's counter is open: a weekday that is no national holiday, outside the year-end closure."""
+    return day_type(day) == DayType.weekday and not is_year_end_closure(day)
 
 
 def _before_now(now: dt.datetime, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -148,15 +149,16 @@ async def _add_partners(actor: Actor, version_id: int) -> None:
         await update_venue(actor, venue_id, VenueUpdate(**values))
 
 
-async def _answer_invitations(plan_id: int, approved: dt.datetime, rng: random.Random) -> int:
-    """Most partners accept their booths within a week; one declines (the staff are told); the rest have not
-    answered yet."""
+async def _answer_invitations(plan_id: int, approved: dt.datetime, today: dt.date, rng: random.Random) -> int:
+    """Most partners accept their booths within a week; one declines a booth still to come (the staff are told,
+    and have yet to act); the rest have not answered yet."""
     rows = (
-        await Invitation.select(Invitation.id, Invitation.uid, Invitation.sequence)
+        await Invitation.select(Invitation.id, Invitation.uid, Invitation.sequence, Invitation.session.date)
         .where((Invitation.session.version.plan == plan_id) & (Invitation.state == InvitationState.sent.value))
         .order_by(Invitation.id)
     )
-    declined = rows[len(rows) // 3]["id"] if rows else None
+    ahead = [row for row in rows if row["session.date"] > today] or rows
+    declined = ahead[len(ahead) // 3]["id"] if ahead else None
     for row in rows:
         answer = "decline" if row["id"] == declined else "accept"
         if answer == "accept" and rng.random() > 0.7:
@@ -189,19 +191,14 @@ def _booths(rows: list[dict], slots: dict[int, list[dict]]) -> Iterator[BoothSpe
 class _Residents:
     """Writes simulated bookings and walk-ins; numbers the fictional residents."""
 
-    def __init__(self, staff: Actor, now: dt.datetime) -> None:
-        self.staff, self.now, self.number = staff, now, 0
+    def __init__(self, staff: Actor) -> None:
+        self.staff, self.number = staff, 0
         self.bookings = self.walk_ins = 0
 
-    async def write(self, booth: BoothSpec, slot_ids: list[int], outcome: BoothOutcome, opened: dt.datetime) -> None:
+    async def write(self, booth: BoothSpec, slot_ids: list[int], outcome: BoothOutcome) -> None:
         self.number += len(outcome.bookings)
         rows, booked = [], defaultdict(int)
         for sim in outcome.bookings:
-            created = max(min(sim.created_at, self.now - dt.timedelta(minutes=5)), opened)
-            state = sim.state
-            cancelled_at = sim.cancelled_at
-            if state == BookingState.cancelled.value and cancelled_at is not None:
-                cancelled_at = max(min(cancelled_at, self.now - dt.timedelta(minutes=1)), created)
             request = validate(  # the product's own rules: the simulation writes only what a resident could send
                 BookingRequest(
                     slot_id=slot_ids[sim.slot],
@@ -214,12 +211,13 @@ class _Residents:
                     source=sim.source,
                 )
             )
-            if state in (BookingState.confirmed.value, BookingState.checked_in.value):
+            if sim.state in ACTIVE_STATES:
                 booked[sim.slot] += sim.party_size
-            slot_start = booth.slots[sim.slot].start
+            code = new_code()
             rows.append(
                 Booking(
-                    code=new_code(),
+                    code=code,
+                    manage_token_hash=token_hash(new_manage_token(code)),
                     slot=request.slot_id,
                     session=booth.session_id,
                     party_size=request.party_size,
@@ -230,11 +228,11 @@ class _Residents:
                     needs=asdict(request.needs),
                     readiness={},
                     source=request.source,
-                    state=state,
-                    created_at=created,
-                    updated_at=cancelled_at or sim.checked_in_at or created,
+                    state=sim.state,
+                    created_at=sim.created_at,
+                    updated_at=sim.cancelled_at or sim.checked_in_at or sim.released_at or sim.created_at,
                     checked_in_at=sim.checked_in_at,
-                    released_at=slot_start + dt.timedelta(minutes=15) if state == BookingState.no_show.value else None,
+                    released_at=sim.released_at,
                 )
             )
         walk_ins = [
@@ -244,7 +242,7 @@ class _Residents:
                 party_size=w.party_size,
                 state=w.state,
                 created_at=w.arrived_at,
-                called_at=w.served_at - dt.timedelta(minutes=1) if w.served_at else None,
+                called_at=w.served_at - dt.timedelta(minutes=1) if w.served_at else None,  # called, then served
                 served_at=w.served_at,
                 created_by=self.staff.id,
             )
@@ -268,15 +266,6 @@ def _results_form(outcome: BoothOutcome, hours: list[int]) -> dict[str, str]:
     return form
 
 
-def read_month_figures(path: Path) -> dict[int, dict[str, int]]:
-    """The counter statistics by month of the year (1–12)."""
-    with path.open(encoding="utf-8") as handle:
-        return {
-            int(row["month"][5:7]): {key: int(value) for key, value in row.items() if key != "month"}
-            for row in csv.DictReader(handle)
-        }
-
-
 async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: Path, seed: int) -> Story | None:
     """Build the current fiscal year's story up to ``today`` (None when that year was planned before)."""
     start, end = fiscal_year_period(fiscal_year(today))
@@ -286,8 +275,8 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
     plan_id = await _plan_and_review(cast, start, end, rng)
     version = await plans.latest_version(plan_id)
     approved = version.decided_at or now
-    invitations = await _answer_invitations(plan_id, approved, rng)
-    placement_codes = await _placements(cast.staff, approved + dt.timedelta(days=1))
+    invitations = await _answer_invitations(plan_id, approved, today, rng)
+    placement_codes = await _placements(cast.staff, approved + dt.timedelta(minutes=1))
     sessions = (
         await Session.select(
             Session.id, Session.venue, Session.date, Session.start, Session.end, Session.expected_applicants
@@ -300,34 +289,37 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
     for row in slot_rows:
         slots[row["session"]].append(row)
     factors: dict[int, float] = {}
-    residents = _Residents(cast.staff, now)
+    residents = _Residents(cast.staff)
     outcomes: dict[dt.date, list[tuple[BoothSpec, BoothOutcome, list[int]]]] = defaultdict(list)
     hours = {row["id"]: booth_hours(row["start"], row["end"]) for row in sessions}
     for booth in _booths(sessions, slots):
-        factor = factors.setdefault(booth.venue_id, venue_factor(rng))
-        held = booth.date < today
+        if booth.venue_id not in factors:
+            factors[booth.venue_id] = venue_factor(rng)
         outcome = simulate_booth(
             booth,
             rng,
-            factor=factor,
-            held=held,
+            factor=factors[booth.venue_id],
+            now=now,
             opened=approved,
             placements=placement_codes,
             first_resident=residents.number,
+            release_after=dt.timedelta(minutes=get_settings().no_show_after_minutes),
         )
-        await residents.write(booth, [s["id"] for s in slots[booth.session_id]], outcome, approved)
-        if held:
+        await residents.write(booth, [s["id"] for s in slots[booth.session_id]], outcome)
+        if booth.date < today:  # held: staff entered its results that evening
             outcomes[booth.date].append((booth, outcome, hours[booth.session_id]))
-    month_figures = read_month_figures(stats_file)
+    month_figures = {int(month[5:]): stat for month, stat in read_counter_stats(stats_file).items()}
     working: dict[str, int] = defaultdict(int)
     for day in dates(start, end):
         working[month_key(day)] += working_day(day)
     daily = monthly = purges = applications = 0
     for day in dates(start, today):
-        if day.day == 1 and day > start:  # the night's scheduled purge, then last month's report
-            with clock.frozen(_before_now(now, day, 3)):
-                await purge_expired(actor_name="scheduled")
+        # The scheduled deletion runs every night; the story keeps one night a month, and last night's.
+        if ((day.day == 1 and day > start) or day == today) and at(day, 3) < now:
+            with clock.frozen(at(day, 3)):
+                await purge_expired()
                 purges += 1
+        if day.day == 1 and day > start:  # last month's report
             month = month_key(day - dt.timedelta(days=1))
             with clock.frozen(_before_now(now, day, 10)), using_locale("ja"):
                 await save_analysis(cast.lead, monthly_key(month), draft_monthly(await monthly_report(month)))
@@ -339,7 +331,7 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
                 await save_results(booth.session_id, _results_form(outcome, hours), cast.staff, learn=False)
             applications += outcome.applications
         if working_day(day):
-            counts = office_day(month_figures.get(day.month, {}), working[month_key(day)], rng)
+            counts = office_day(month_figures.get(day.month), working[month_key(day)], rng)
             with clock.frozen(at(day, 18)):
                 await save_office_counts(day, {k: str(v) for k, v in counts.items()}, cast.staff)
         if day in outcomes:

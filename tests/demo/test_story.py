@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from booking.reports import daily_key, monthly_key
+from booking.retention import pending
 from booking.tables import Booking, BoothResult, OfficeCount, Placement, PurgeRun, ReportNote, WalkIn
 from core import clock
 from core.calendar import is_year_end_closure
@@ -61,13 +62,15 @@ async def test_the_demo_shows_a_city_in_the_middle_of_its_contract(client):
     assert upcoming > 0  # the rest of the year is bookable, and already partly booked
     assert await Booking.count().where((Booking.state == "confirmed") & (Booking.session.date < today)) == 0
 
-    # Retention ran on schedule: bookings of booths more than RETENTION_DAYS ago are erased, recent ones kept.
-    horizon = today - dt.timedelta(days=get_settings().retention_days)
-    old = Booking.session.date < horizon - dt.timedelta(days=1)
+    # Retention ran on schedule, last at 03:00 today: bookings of booths more than RETENTION_DAYS ago are erased,
+    # recent ones kept, nothing is overdue.
+    old = Booking.session.date < today - dt.timedelta(days=get_settings().retention_days)
     assert await Booking.count().where(old) > 0
     assert await Booking.count().where(old & (Booking.anonymised_at.is_null())) == 0
     assert await Booking.count().where((Booking.session.date >= today) & Booking.anonymised_at.is_null()) > 0
-    assert await PurgeRun.count() == 8  # May … December, each month's first night
+    assert await PurgeRun.count() == 9  # the first night of May … December, and last night
+    with clock.frozen(dt.datetime.combine(today, dt.time(11), JST)):
+        assert not any((await pending()).values())
 
     # The people are fictional.
     for row in await Booking.select(Booking.name_kana, Booking.phone, Booking.email).where(
@@ -109,8 +112,8 @@ async def test_the_demo_shows_a_city_in_the_middle_of_its_contract(client):
     assert invitations_page.status_code == 200 and "partner" in invitations_page.text
 
     await signed_in_as(client, result, "reviewer")
-    pending = await client.get(f"/staff/plans/{plans[1]['id']}")
-    assert pending.status_code == 200
+    awaiting = await client.get(f"/staff/plans/{plans[1]['id']}")
+    assert awaiting.status_code == 200 and "2027年度 実施計画" in awaiting.text and "提出" in text(awaiting.text)
     assert (await PlanVersion.select(PlanVersion.state).where(PlanVersion.plan == plans[1]["id"]).first())[
         "state"
     ] == "submitted"
@@ -118,14 +121,18 @@ async def test_the_demo_shows_a_city_in_the_middle_of_its_contract(client):
     await signed_in_as(client, result, "staff")
     days = await client.get(f"/staff/days/{latest.isoformat()}")
     assert days.status_code == 200
-    for booth in await Session.select(Session.id).where((Session.state == "published") & (Session.date == today)):
+    todays = await Session.select(Session.id).where((Session.state == "published") & (Session.date == today))
+    assert todays  # the seed's plan has a booth on 2026-12-03
+    for booth in todays:
         checkin = await client.get(f"/staff/checkin/{booth['id']}")  # today's booth is open for check-in
-        booked = await Booking.count().where((Booking.session == booth["id"]) & (Booking.state == "confirmed"))
-        assert checkin.status_code == 200 and checkin.text.count("テスト ") >= booked > 0
+        expected = await Booking.count().where((Booking.session == booth["id"]) & (Booking.state == "confirmed"))
+        checked_in = await Booking.count().where((Booking.session == booth["id"]) & (Booking.state == "checked_in"))
+        assert checkin.status_code == 200 and checkin.text.count("テスト ") >= expected + checked_in
+        assert expected > 0 and checked_in > 0  # at 11:00 the morning's parties are in, the afternoon's expected
 
     await signed_in_as(client, result, "admin")
     retention = await client.get("/staff/retention")
-    assert retention.status_code == 200
+    assert retention.status_code == 200 and retention.text.count("data-run=") == 9
 
 
 async def test_the_demo_works_as_of_the_last_day_of_a_fiscal_year():
