@@ -8,8 +8,12 @@ the rules; change them here, not in the sentences.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import babel.dates
 
@@ -369,7 +373,9 @@ def _suggestions(lines: list[str]) -> list[str]:
 
 
 def draft_daily(report: DailyReport) -> str:
-    """The drafted analysis of a 日次実績報告書."""
+    """The drafted analysis of a 日次実績報告書 (of the booths that have happened only)."""
+    if not report.booths and report.scheduled:
+        return _("No booth of this day has happened yet, so there is nothing to analyse. Redraft after the booths.")
     if not report.booths:
         return _("No booths were held on this day.")
     if not report.has_results:
@@ -390,7 +396,9 @@ def draft_daily(report: DailyReport) -> str:
 
 
 def draft_monthly(report: MonthlyReport) -> str:
-    """The drafted analysis of a 月次実施報告書."""
+    """The drafted analysis of a 月次実施報告書 (of the booths that have happened only)."""
+    if not report.booths and report.scheduled:
+        return _("No booth of this month has happened yet, so there is nothing to analyse.")
     if not report.booths:
         return _("No booths were held in this month.")
     if not report.has_results:
@@ -448,16 +456,92 @@ def draft_monthly(report: MonthlyReport) -> str:
     return "\n".join([*findings, "", *trends, "", *_suggestions(suggestions)])
 
 
-# --- the saved analysis ----------------------------------------------------------------------------------------------
+# --- the figures a saved analysis was written against ---------------------------------------------------------------
+
+SUMMARY_FIELDS = ("booths", "applications", "reported_forecast", "bookings", "people", "walk_ins", "no_shows")
+"""The totals kept with a saved analysis, to say which of them changed since (order of display)."""
+
+
+def fingerprint(report: DailyReport | MonthlyReport) -> str:
+    """A digest of every figure a report's tables and draft are made of (the booths still to come left out: their
+    bookings change every day and appear in no figure; session ids left out: see ``_without_ids``): equal digests,
+    equal tables."""
+    counted = dataclasses.replace(report, scheduled=())
+    text = json.dumps(_without_ids(dataclasses.asdict(counted)), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_ids(value: object) -> object:
+    """``value`` without session ids: a booth continued by a later version of the plan is a new session of the same
+    booth (same venue, date and hours), with the same figures."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "session_id"}
+    if isinstance(value, list | tuple):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def summary_figures(report: DailyReport | MonthlyReport) -> dict[str, int]:
+    """The report's totals kept with a saved analysis."""
+    return {name: getattr(report.totals, name) for name in SUMMARY_FIELDS}
+
+
+def summary_label(name: str) -> str:
+    """The translated name of a kept total."""
+    labels = {
+        "booths": _("Booths"),
+        "applications": _("Applications"),
+        "reported_forecast": _("Forecast"),
+        "bookings": _("Bookings"),
+        "people": _("People"),
+        "walk_ins": _("Walk-in parties"),
+        "no_shows": _("No-shows"),
+    }
+    return labels[name]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The analysis a report shows and exports, and whether the saved text still matches the tables.
+
+    ``stale``: the figures changed after the text was saved (the page flags it; exports carry a redraft instead,
+    so that a filed report's text and tables never disagree). ``unverified``: saved before figures were recorded
+    with the text, so it cannot be checked. ``changes``: the kept totals that differ, (name, then, now)."""
+
+    text: str
+    note: dict | None
+    stale: bool = False
+    unverified: bool = False
+    changes: tuple[tuple[str, int, int], ...] = ()
 
 
 async def saved_analysis(key: str) -> dict | None:
     """The analysis staff saved for a report key (``daily:…`` / ``monthly:…``), or None."""
-    return await ReportNote.select().where(ReportNote.key == key).first()
+    return await ReportNote.select().where(ReportNote.key == key).output(load_json=True).first()
 
 
-async def save_analysis(actor: Actor, key: str, text: str) -> None:
-    """Save the edited analysis of a report (one per key, replaced on every save) and note it in the audit log."""
+async def current_analysis(report: DailyReport | MonthlyReport, draft: str) -> Analysis:
+    """The saved analysis of a report checked against its figures now (the draft when nothing is saved)."""
+    note = await saved_analysis(report.key)
+    if note is None:
+        return Analysis(text=draft, note=None)
+    if not note["figures_hash"]:
+        return Analysis(text=note["analysis"], note=note, unverified=True)
+    if note["figures_hash"] == fingerprint(report):
+        return Analysis(text=note["analysis"], note=note)
+    then = note["figures"] if isinstance(note["figures"], dict) else {}
+    now = summary_figures(report)
+    changes = tuple(
+        (name, int(then[name]), now[name]) for name in SUMMARY_FIELDS if name in then and then[name] != now[name]
+    )
+    return Analysis(text=note["analysis"], note=note, stale=True, changes=changes)
+
+
+async def save_analysis(
+    actor: Actor, key: str, text: str, figures_hash: str = "", figures: dict[str, int] | None = None
+) -> None:
+    """Save the edited analysis of a report (one per key, replaced on every save) with the figures it was written
+    against (``figures_hash``, ``figures``: those of the page staff edited it on) and note it in the audit log."""
     text = text.replace("\r\n", "\n").strip()
     if len(text) > MAX_ANALYSIS_CHARS:
         raise ValidationFailed(
@@ -467,17 +551,54 @@ async def save_analysis(actor: Actor, key: str, text: str) -> None:
     async with write_transaction():
         before = await ReportNote.select(ReportNote.analysis).where(ReportNote.key == key).first()
         await ReportNote.insert(
-            ReportNote(key=key, analysis=text, edited_by=actor.id, updated_at=clock.now())
+            ReportNote(
+                key=key,
+                analysis=text,
+                edited_by=actor.id,
+                updated_at=clock.now(),
+                figures_hash=figures_hash,
+                figures=figures or {},
+            )
         ).on_conflict(
             target=ReportNote.key,
             action="DO UPDATE",
-            values=[ReportNote.analysis, ReportNote.edited_by, ReportNote.updated_at],
+            values=[
+                ReportNote.analysis,
+                ReportNote.edited_by,
+                ReportNote.updated_at,
+                ReportNote.figures_hash,
+                ReportNote.figures,
+            ],
         )
         characters = {"before": len(before["analysis"]) if before else None, "after": len(text)}
         await record_event(actor, "report.analysis_saved", "report", key, key, {"characters": characters})
 
 
-async def analysis_for_export(key: str, draft: str) -> str:
-    """What the exported report says in its analysis section: the saved text, else the draft."""
-    note = await saved_analysis(key)
-    return note["analysis"] if note is not None else draft
+async def analysis_for_export(report: DailyReport | MonthlyReport, draft: str) -> str:
+    """What the exported report says in its analysis section: the saved text, else the draft; when the figures
+    changed after the text was saved, the draft from the figures now, saying so, never text that disagrees with the
+    tables."""
+    current = await current_analysis(report, draft)
+    if not current.stale:
+        return current.text
+    return "\n".join([redrafted_notice(), "", draft])
+
+
+def redrafted_notice() -> str:
+    """The line an export starts its analysis with when the saved text was replaced by a redraft."""
+    return _(
+        "※ The figures changed after the analysis was saved, so this analysis was drafted again from the "
+        "figures in this report. The staff's saved text is on the report page, to be checked and saved again."
+    )
+
+
+async def save_report_analysis(
+    actor: Actor, report: DailyReport | MonthlyReport, text: str, seen: str | None = None
+) -> None:
+    """Save a report's analysis against its figures: those now, or, when staff edited it on a page whose figures
+    (``seen``, their fingerprint) have changed since, those they saw, so that the change is flagged at once."""
+    now = fingerprint(report)
+    if seen is None or seen == now:
+        await save_analysis(actor, report.key, text, now, summary_figures(report))
+    else:
+        await save_analysis(actor, report.key, text, seen[:64], {})

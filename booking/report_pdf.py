@@ -111,6 +111,27 @@ def booth_cells(row: BoothRow) -> tuple[object, ...]:
     )
 
 
+SCHEDULED_HEADERS = ("日付", "会場", "会場種別", "時間", "予約（組）", "予約人数", "見込み")
+"""The columns of the booths still to come (listed apart, counted in no figure)."""
+SCHEDULED_NOTE = (
+    "実施前のブース（実績が未入力で、終了時刻を過ぎていないもの）です。上の集計・グラフ・分析には含めていません。"
+)
+
+
+def scheduled_cells(row: BoothRow) -> tuple[object, ...]:
+    """The values under SCHEDULED_HEADERS."""
+    f = row.figures
+    return (
+        short_date_text(row.date),
+        row.venue_name,
+        kind_text(row.venue_kind),
+        time_range(row.start, row.end),
+        f.bookings,
+        f.people,
+        f.forecast,
+    )
+
+
 def group_cells(row: GroupRow, label: str) -> tuple[object, ...]:
     return (label, *figure_cells(row.figures))
 
@@ -203,6 +224,9 @@ def daily_report_html(report: DailyReport, analysis: str) -> str:
             hours=report.hours,
             office_headers=OFFICE_HEADERS,
             notes=[(row.venue_name, row.notes) for row in report.booths if row.notes],
+            scheduled_headers=SCHEDULED_HEADERS,
+            scheduled=[scheduled_cells(row) for row in report.scheduled],
+            scheduled_note=SCHEDULED_NOTE,
             charts=charts,
             analysis=analysis,
             definitions=DEFINITIONS,
@@ -241,6 +265,9 @@ def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
             counter_label=counter_label(report.counter_stat) if report.counter_stat else "",
             counter_note=counter_note(report.counter_stat) if report.counter_stat else "",
             notes=[(date_text(row.date), row.venue_name, row.notes) for row in report.booths if row.notes],
+            scheduled_headers=SCHEDULED_HEADERS,
+            scheduled=[scheduled_cells(row) for row in report.scheduled],
+            scheduled_note=SCHEDULED_NOTE,
             charts=charts,
             analysis=analysis,
             definitions=DEFINITIONS,

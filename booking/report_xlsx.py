@@ -22,11 +22,14 @@ from booking.report_pdf import (
     MONTHLY_TITLE,
     OFFICE_HEADERS,
     PLACEMENT_HEADERS,
+    SCHEDULED_HEADERS,
+    SCHEDULED_NOTE,
     counter_label,
     counter_note,
     date_text,
     kind_text,
     placement_cells,
+    scheduled_cells,
 )
 from booking.reports import BoothRow, DailyReport, Figures, GroupRow, MonthlyReport, OfficeFigures
 from core.spreadsheet import (
@@ -239,6 +242,17 @@ def _group_sheet(ws: Worksheet, title: str, sections: Sequence[tuple[str, Sequen
     print_setup(ws, title)
 
 
+def _scheduled_sheet(workbook: Workbook, booths: Sequence[BoothRow], title: str) -> None:
+    """The booths still to come, listed apart (no sheet when there are none): counted in no other sheet."""
+    if not booths:
+        return
+    ws = workbook.create_sheet("実施予定")
+    ws.cell(row=1, column=1, value=SCHEDULED_NOTE).font = BODY_FONT
+    _rows(ws, SCHEDULED_HEADERS, [scheduled_cells(row) for row in booths], start=3)
+    column_widths(ws, (14, 28, 14, 14, 12, 10, 10))
+    print_setup(ws, title)
+
+
 def _analysis_sheet(ws: Worksheet, analysis: str, title: str) -> None:
     ws.cell(row=1, column=1, value="分析・改善提案").font = TITLE_FONT
     for r, line in enumerate(analysis.splitlines() or [""], start=3):
@@ -282,6 +296,7 @@ def daily_report_xlsx(report: DailyReport, analysis: str) -> bytes:
         office.cell(row=1, column=1, value="未入力").font = BODY_FONT
     column_widths(office, [14] * len(OFFICE_HEADERS))
     print_setup(office, title)
+    _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)
     return _save(workbook, title)
 
@@ -389,5 +404,6 @@ def monthly_report_xlsx(report: MonthlyReport, analysis: str) -> bytes:
     _hours_sheet(workbook.create_sheet("時間帯別"), report.hours, title)
     _placements_sheet(workbook.create_sheet("広報別"), report, title)
     _monthly_office_sheet(workbook.create_sheet("窓口実績"), report, title)
+    _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)
     return _save(workbook, title)

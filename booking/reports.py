@@ -3,7 +3,15 @@ venue, venue kind, day type and publicity placement, the city's in-office counts
 last and against the city's counter statistics (窓口統計) of the same month of an earlier year, when a file of them is
 configured (``COUNTER_STATS_FILE``).
 
-Only booths that were published or held count (a cancelled or superseded session is not a booth that took place).
+Only booths that were published or held count (a cancelled or superseded session is not a booth that took place),
+and of those only the booths that **have happened**: their results are entered, or their window is over (the
+booth's date and end time in Japan are past). A booth still to come (today's before it closes, or a later day's) is
+listed apart as scheduled, with its bookings so far, and counts in no figure, group, chart or analysis. A report of a
+past period therefore never changes by itself; it changes only when its booths' own records do (results, check-ins).
+
+The forecast is the one fixed when the booth was published (``Session.published_forecast``): yields learned later,
+from the booth's own results too, never rewrite it.
+
 Definitions used throughout:
 
 - bookings: bookings that were not cancelled (confirmed, checked in or no-show), as parties and as people;
@@ -124,6 +132,10 @@ class BoothRow:
     applications_by_hour: dict[int, int] = field(default_factory=dict)
     notes: str = ""
 
+    def has_happened(self, now: dt.datetime) -> bool:
+        """Results entered, or the booth's window over at ``now`` (Japan time)."""
+        return self.has_result or dt.datetime.combine(self.date, self.end, clock.JST) <= now
+
     @property
     def hours(self) -> float:
         return self.figures.hours
@@ -192,6 +204,7 @@ class DailyReport:
     hours: tuple[tuple[int, int], ...]  # (hour of the day, applications) over every booth, hours with booths only
     office: OfficeFigures | None  # None: not entered
     by_placement: tuple[PlacementRow, ...] = ()  # the placements that brought bookings for the day's booths
+    scheduled: tuple[BoothRow, ...] = ()  # the day's booths still to come: listed, never counted
 
     @property
     def key(self) -> str:
@@ -223,6 +236,7 @@ class MonthlyReport:
     previous_totals: Figures
     previous_office: OfficeFigures
     counter_stat: CounterStat | None  # the same calendar month of an earlier year (not this year's figures)
+    scheduled: tuple[BoothRow, ...] = ()  # the month's booths still to come: listed, never counted
 
     @property
     def key(self) -> str:
@@ -299,6 +313,7 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
         Session.end,
         Session.day_type,
         Session.expected_applicants,
+        Session.published_forecast,
         Session.venue.id.as_alias("venue_id"),
         Session.venue.name.as_alias("venue_name"),
         Session.venue.kind.as_alias("venue_kind"),
@@ -363,7 +378,8 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
         walk = walk_ins.get(sid, (0, 0))
         result = results.get(sid)
         hours = _hours_between(session["start"], session["end"])
-        forecast = session["expected_applicants"] or 0
+        fixed = session["published_forecast"]
+        forecast = (session["expected_applicants"] if fixed is None else fixed) or 0
         figures = Figures(
             booths=1,
             slots=slots.get(sid, {}).get("n", 0) or 0,
@@ -406,6 +422,15 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
     return rows
 
 
+def split_happened(rows: Iterable[BoothRow]) -> tuple[list[BoothRow], list[BoothRow]]:
+    """The booths that have happened (counted) and those still to come (listed apart), as of now."""
+    now = clock.now()
+    happened, scheduled = [], []
+    for row in rows:
+        (happened if row.has_happened(now) else scheduled).append(row)
+    return happened, scheduled
+
+
 def hour_totals(rows: Iterable[BoothRow]) -> tuple[tuple[int, int], ...]:
     """Applications per hour of the day over the booths: every hour a booth was open, and any hour with a count."""
     totals: dict[int, int] = {}
@@ -435,11 +460,18 @@ async def office_counts(first: dt.date, last: dt.date) -> dict[dt.date, OfficeFi
     }
 
 
-async def placement_rows(first: dt.date, last: dt.date, *, include_idle: bool = True) -> list[PlacementRow]:
-    """Bookings of the period's booths per placement code: placements with bookings, the active placements without
-    any (``include_idle``: so that a placement that brought nothing shows), codes that are no placement; most
-    bookings first, direct last."""
+async def placement_rows(
+    first: dt.date, last: dt.date, *, include_idle: bool = True, sessions: Iterable[int] | None = None
+) -> list[PlacementRow]:
+    """Bookings of the period's booths (only ``sessions`` when given: the booths that have happened) per placement
+    code: placements with bookings, the active placements without any (``include_idle``: so that a placement that
+    brought nothing shows), codes that are no placement; most bookings first, direct last."""
     counts: dict[str, dict[str, int]] = {}
+    condition = _counted(Booking.session.date, Booking.session.state, first, last) & (
+        Booking.state != BookingState.cancelled.value
+    )
+    if sessions is not None:
+        condition &= Booking.session.is_in(list(sessions) or [0])
     for row in (
         await Booking.select(
             Booking.source,
@@ -447,10 +479,7 @@ async def placement_rows(first: dt.date, last: dt.date, *, include_idle: bool = 
             Count(alias="n"),
             Sum(Booking.party_size, alias="people"),
         )
-        .where(
-            _counted(Booking.session.date, Booking.session.state, first, last)
-            & (Booking.state != BookingState.cancelled.value)
-        )
+        .where(condition)
         .group_by(Booking.source, Booking.state)
     ):
         entry = counts.setdefault(
@@ -499,9 +528,11 @@ def _grouped(rows: Iterable[BoothRow], key, label, kind=lambda row: "") -> tuple
 
 async def daily_report(date: dt.date) -> DailyReport:
     """The 日次実績報告書 of ``date``: its booths, applications per hour, totals and the day's in-office counts."""
-    rows = await booth_rows(date, date)
+    rows, scheduled = split_happened(await booth_rows(date, date))
     office = (await office_counts(date, date)).get(date)
-    placements = await placement_rows(date, date, include_idle=False) if rows else []
+    placements = (
+        await placement_rows(date, date, include_idle=False, sessions=[r.session_id for r in rows]) if rows else []
+    )
     return DailyReport(
         date=date,
         booths=tuple(rows),
@@ -509,6 +540,7 @@ async def daily_report(date: dt.date) -> DailyReport:
         hours=hour_totals(rows),
         office=office,
         by_placement=tuple(placements),
+        scheduled=tuple(scheduled),
     )
 
 
@@ -517,11 +549,11 @@ async def monthly_report(month: str) -> MonthlyReport:
     month's totals and the counter statistic of the same calendar month of the latest earlier year (the
     ``COUNTER_STATS_FILE`` setting)."""
     first, last = parse_month(month)
-    rows = await booth_rows(first, last)
+    rows, scheduled = split_happened(await booth_rows(first, last))
     office_by_day = await office_counts(first, last)
     before = previous_month(month)
     before_first, before_last = parse_month(before)
-    previous_rows = await booth_rows(before_first, before_last)
+    previous_rows, _still_to_come = split_happened(await booth_rows(before_first, before_last))
     previous_office = sum((await office_counts(before_first, before_last)).values(), OfficeFigures())
     days = []
     for day in sorted({r.date for r in rows} | set(office_by_day)):
@@ -544,13 +576,14 @@ async def monthly_report(month: str) -> MonthlyReport:
         ),
         by_kind=_grouped(rows, key=lambda r: r.venue_kind, label=lambda r: r.venue_kind),
         by_day_type=_grouped(rows, key=lambda r: r.day_type, label=lambda r: r.day_type),
-        by_placement=tuple(await placement_rows(first, last)),
+        by_placement=tuple(await placement_rows(first, last, sessions=[r.session_id for r in rows])),
         days=tuple(days),
         office=sum(office_by_day.values(), OfficeFigures()),
         previous_month=before,
         previous_totals=Figures.total(r.figures for r in previous_rows),
         previous_office=previous_office,
         counter_stat=same_month_stat(month, get_settings().counter_stats_file),
+        scheduled=tuple(scheduled),
     )
 
 

@@ -13,6 +13,9 @@ from core.settings import get_settings
 from planner import invitations
 from planner.tables import PlanVersion, Session, SessionState
 
+SAME_BOOTH = ("venue", "date", "start", "end")
+"""A continued session with these unchanged is the same booth (it keeps its forecast); otherwise it moved."""
+
 
 def slot_times(date: dt.date, start: dt.time, end: dt.time, minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
     """The slots of a session's window, ``minutes`` long (a shorter last one is dropped)."""
@@ -60,10 +63,15 @@ async def publish_version(event: PlanApproved) -> None:
             )
             await Session.update({Session.state: SessionState.superseded.value}).where(Session.id == session["origin"])
             origin = origins.get(session["origin"])
-            if origin and any(origin[key] != session[key] for key in ("venue", "date", "start", "end")):
+            if origin and any(origin[key] != session[key] for key in SAME_BOOTH):
                 await retime_slots(session, bookable, walk_in, settings.slot_minutes)
                 changed.append(session["id"])
+                await _fix_forecast(session["id"], session["expected_applicants"])
+            else:  # the same booth: its forecast stays the one it was published with
+                fixed = _published_forecast(origin) if origin else None
+                await _fix_forecast(session["id"], session["expected_applicants"] if fixed is None else fixed)
         else:
+            await _fix_forecast(session["id"], session["expected_applicants"])
             slots += [
                 Slot(session=session["id"], start=start, end=end, capacity=bookable, walk_in=walk_in)
                 for start, end in slot_times(session["date"], session["start"], session["end"], settings.slot_minutes)
@@ -86,6 +94,20 @@ async def publish_version(event: PlanApproved) -> None:
     new_ids = [s["id"] for s in sessions if not s["origin"]]
     continued_pairs = [(s["origin"], s["id"]) for s in sessions if s["origin"]]
     await invitations.booths_published(new_ids, continued_pairs, cancelled)  # calendar invitations to partners
+
+
+def _published_forecast(session: dict) -> int | None:
+    """The forecast a published booth was published with (its own forecast for a row from before it was kept)."""
+    fixed = session.get("published_forecast")
+    return fixed if fixed is not None else session.get("expected_applicants")
+
+
+async def _fix_forecast(session_id: int, forecast: int) -> None:
+    """Fix a booth's forecast at publication: reports compare its results with this number from now on, and the
+    yields learned later (from this booth's own results, too) never rewrite it."""
+    await Session.update({Session.published_forecast: forecast, Session.expected_applicants: forecast}).where(
+        Session.id == session_id
+    )
 
 
 async def retime_slots(session: dict, bookable: int, walk_in: int, minutes: int) -> None:

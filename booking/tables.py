@@ -133,6 +133,10 @@ class ReportNote(Table, tablename="report_note"):
     key = Varchar(length=32, unique=True)  # "daily:2027-04-12" | "monthly:2027-04"
     analysis = Text(default="")
     edited_by = Integer(null=True, default=None)
+    # The figures the text was saved against (booking.report_analysis.fingerprint): "" when saved before they were
+    # recorded; a different fingerprint now means the tables changed after the text was saved.
+    figures_hash = Varchar(length=64, default="")
+    figures = JSON(default={})  # the totals at saving, to show what changed
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

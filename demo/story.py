@@ -20,8 +20,8 @@ from booking.bookings import BookingRequest, validate
 from booking.codes import new_code, new_manage_token, token_hash
 from booking.counter_stats import read_counter_stats
 from booking.placements import PlacementInput, create_placement
-from booking.report_analysis import draft_daily, draft_monthly, save_analysis
-from booking.reports import daily_key, daily_report, monthly_key, monthly_report
+from booking.report_analysis import draft_daily, draft_monthly, save_report_analysis
+from booking.reports import daily_report, monthly_report
 from booking.results import booth_hours, recompute_yields, save_office_counts, save_results
 from booking.retention import purge_expired
 from booking.schemas import Needs
@@ -322,7 +322,8 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
         if day.day == 1 and day > start:  # last month's report
             month = month_key(day - dt.timedelta(days=1))
             with clock.frozen(_before_now(now, day, 10)), using_locale("ja"):
-                await save_analysis(cast.lead, monthly_key(month), draft_monthly(await monthly_report(month)))
+                report = await monthly_report(month)
+                await save_report_analysis(cast.lead, report, draft_monthly(report))
                 monthly += 1
         if day == today:
             break
@@ -336,7 +337,8 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
                 await save_office_counts(day, {k: str(v) for k, v in counts.items()}, cast.staff)
         if day in outcomes:
             with clock.frozen(at(day, 18, 30)), using_locale("ja"):
-                await save_analysis(cast.staff, daily_key(day), draft_daily(await daily_report(day)))
+                day_report = await daily_report(day)
+                await save_report_analysis(cast.staff, day_report, draft_daily(day_report))
                 daily += 1
     await recompute_yields()  # what the year's results teach, as after each entry
     return Story(

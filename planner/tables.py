@@ -123,6 +123,9 @@ class Session(Table, tablename="plan_session"):
     reviewer_comment = Text(default="")
     state = Varchar(length=16, default=SessionState.planned.value, choices=SessionState)
     origin = Integer(null=True, default=None)  # the published session (of an approved version) this one continues
+    # The forecast fixed when the booth was published (None: not published yet). Reports compare results with it;
+    # learned yields change only the forecasts of booths published later (booking.services.publish_version).
+    published_forecast = Integer(null=True, default=None)
 
 
 class InvitationState(str, Enum):

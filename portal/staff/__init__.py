@@ -12,6 +12,7 @@ from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
 from portal.staff.flyers import FlyerController
+from portal.staff.home import HomeController
 from portal.staff.imports import ImportController
 from portal.staff.outbox import OutboxController
 from portal.staff.partners import PlanInvitationController
@@ -39,6 +40,7 @@ def staff_router() -> Router:
         request_max_body_size=STAFF_BODY_LIMIT,
         cache_control=CacheControlHeader(no_store=True),  # partners', staff's and residents' data: never kept
         route_handlers=[
+            HomeController,
             VenueController,
             VenueFeedController,
             ImportController,

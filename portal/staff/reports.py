@@ -58,11 +58,19 @@ def _charts(charts: list[report_charts.Chart]) -> list[dict[str, Any]]:
     ]
 
 
-async def _analysis_context(key: str, draft: str, redraft: bool) -> dict[str, Any]:
-    """The textarea's text (the saved analysis unless staff asked for a redraft) and when it was saved."""
-    note = await analysis.saved_analysis(key)
-    text = draft if redraft or note is None else note["analysis"]
-    return {"analysis_text": text, "note": note, "is_draft": redraft or note is None}
+async def _analysis_context(report: reports.DailyReport | reports.MonthlyReport, draft: str, redraft: bool) -> dict:
+    """The textarea's text (the saved analysis unless staff asked for a redraft), when it was saved, whether the
+    figures changed since (and which totals), and the fingerprint of the figures on the page (saved with the text)."""
+    current = await analysis.current_analysis(report, draft)
+    return {
+        "analysis_text": draft if redraft else current.text,
+        "note": current.note,
+        "is_draft": redraft or current.note is None,
+        "stale": current.stale,
+        "unverified": current.unverified,
+        "changes": [(analysis.summary_label(name), then, now) for name, then, now in current.changes],
+        "figures_hash": analysis.fingerprint(report),
+    }
 
 
 def _download(content: bytes, filename: str, media_type: str) -> Response:
@@ -108,7 +116,7 @@ class ReportController(Controller):
         saved: bool = False,
     ) -> Template:
         report = await reports.daily_report(reports.parse_day(day))
-        context = await _analysis_context(report.key, analysis.draft_daily(report), redraft)
+        context = await _analysis_context(report, analysis.draft_daily(report), redraft)
         if text is not None:
             context["analysis_text"] = text
         return page(
@@ -135,9 +143,11 @@ class ReportController(Controller):
         self, request: Request, day: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         date = reports.parse_day(day)
-        text = forms.text(await request.form(), "analysis")
+        form = await request.form()
+        text = forms.text(form, "analysis")
         try:
-            await analysis.save_analysis(actor, reports.daily_key(date), text)
+            report = await reports.daily_report(date)
+            await analysis.save_report_analysis(actor, report, text, forms.text(form, "figures") or None)
         except ValidationFailed as exc:
             return await self._daily(request, day, errors=exc.fields, text=text, status_code=422)
         return Redirect(path=daily_path(date) + "?saved=true#analysis", status_code=303)
@@ -145,14 +155,14 @@ class ReportController(Controller):
     @get("/daily/{day:str}/report.pdf", name="report_daily_pdf")
     async def daily_pdf(self, day: FromPath[str]) -> Response:
         report = await reports.daily_report(reports.parse_day(day))
-        text = await analysis.analysis_for_export(report.key, analysis.draft_daily(report))
+        text = await analysis.analysis_for_export(report, analysis.draft_daily(report))
         content = await asyncio.to_thread(daily_report_pdf, report, text)
         return _download(content, f"daily-report-{report.date}.pdf", "application/pdf")
 
     @get("/daily/{day:str}/report.xlsx", name="report_daily_xlsx")
     async def daily_xlsx(self, day: FromPath[str]) -> Response:
         report = await reports.daily_report(reports.parse_day(day))
-        text = await analysis.analysis_for_export(report.key, analysis.draft_daily(report))
+        text = await analysis.analysis_for_export(report, analysis.draft_daily(report))
         content = await asyncio.to_thread(daily_report_xlsx, report, text)
         return _download(content, f"daily-report-{report.date}.xlsx", XLSX)
 
@@ -170,7 +180,7 @@ class ReportController(Controller):
         saved: bool = False,
     ) -> Template:
         report = await reports.monthly_report(month)
-        context = await _analysis_context(report.key, analysis.draft_monthly(report), redraft)
+        context = await _analysis_context(report, analysis.draft_monthly(report), redraft)
         if text is not None:
             context["analysis_text"] = text
         return page(
@@ -196,10 +206,11 @@ class ReportController(Controller):
     async def save_monthly(
         self, request: Request, month: FromPath[str], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
-        reports.parse_month(month)
-        text = forms.text(await request.form(), "analysis")
+        form = await request.form()
+        text = forms.text(form, "analysis")
         try:
-            await analysis.save_analysis(actor, reports.monthly_key(month), text)
+            report = await reports.monthly_report(month)
+            await analysis.save_report_analysis(actor, report, text, forms.text(form, "figures") or None)
         except ValidationFailed as exc:
             return await self._monthly(request, month, errors=exc.fields, text=text, status_code=422)
         return Redirect(path=monthly_path(month) + "?saved=true#analysis", status_code=303)
@@ -207,13 +218,13 @@ class ReportController(Controller):
     @get("/monthly/{month:str}/report.pdf", name="report_monthly_pdf")
     async def monthly_pdf(self, month: FromPath[str]) -> Response:
         report = await reports.monthly_report(month)
-        text = await analysis.analysis_for_export(report.key, analysis.draft_monthly(report))
+        text = await analysis.analysis_for_export(report, analysis.draft_monthly(report))
         content = await asyncio.to_thread(monthly_report_pdf, report, text)
         return _download(content, f"monthly-report-{report.month}.pdf", "application/pdf")
 
     @get("/monthly/{month:str}/report.xlsx", name="report_monthly_xlsx")
     async def monthly_xlsx(self, month: FromPath[str]) -> Response:
         report = await reports.monthly_report(month)
-        text = await analysis.analysis_for_export(report.key, analysis.draft_monthly(report))
+        text = await analysis.analysis_for_export(report, analysis.draft_monthly(report))
         content = await asyncio.to_thread(monthly_report_xlsx, report, text)
         return _download(content, f"monthly-report-{report.month}.xlsx", XLSX)

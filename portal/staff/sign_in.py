@@ -73,7 +73,3 @@ class SignInController(Controller):
             await end_sessions(actor.id)
         request.clear_session()
         return Redirect(path="/staff/login", status_code=303)
-
-    @get("/")
-    async def staff_home(self) -> Redirect:
-        return Redirect(path="/staff/venues", status_code=303)

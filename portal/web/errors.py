@@ -49,7 +49,7 @@ def http_error_message(status_code: int) -> str:
 
 def back_url(request: Request) -> str:
     """Where the error page's "Go back" link leads: the page of this site the visitor came from, else the start."""
-    default = "/staff/venues" if request.state.get("actor") else "/"
+    default = "/staff/" if request.state.get("actor") else "/"
     referrer = urlsplit(request.headers.get("referer", ""))
     if referrer.netloc != request.url.netloc or referrer.path == request.url.path:
         return default

@@ -77,7 +77,7 @@ async def provide_actor(request: Request) -> Actor:
     return actor
 
 
-def safe_next(value: str | None, default: str = "/staff/venues") -> str:
+def safe_next(value: str | None, default: str = "/staff/") -> str:
     """A same-site path to go to after sign-in (never another host)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default

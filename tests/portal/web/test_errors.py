@@ -37,7 +37,7 @@ async def test_go_back_leads_to_the_page_the_visitor_came_from(client, signed_in
     assert back["href"] == "/staff/venues?kind=library"
     elsewhere = await client.get("/staff/venues/v/NOPE", headers={"referer": "https://evil.example/staff/audit"})
     back = BeautifulSoup(elsewhere.text, "html.parser").find("a", string=lambda text: text and "戻る" in text)
-    assert back["href"] == "/staff/venues"
+    assert back["href"] == "/staff/"
 
 
 async def test_go_back_for_a_signed_out_visitor_leads_home(client):
