@@ -41,29 +41,34 @@ FORM_PARAMETERS = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_d
 
 
 def parameters_from_form(form: Any) -> tuple[str, Parameters]:
-    """The title and parameters of the new-plan form; field errors raise ValidationFailed."""
+    """The title and parameters of the new-plan form; every field's error at once raises ValidationFailed."""
     errors: dict[str, str] = {}
     start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
     end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
-    numbers = {}
+    numbers: dict[str, int | None] = {}
     for name in FORM_PARAMETERS:
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
-        numbers[name] = PARAMETER_DEFAULTS[name] if value is None else value
+        numbers[name] = PARAMETER_DEFAULTS[name] if value is None and name not in errors else value
     overrides: dict[str, dict[str, int]] = {}
     try:
         overrides = parse_month_overrides(forms.text(form, "month_overrides").splitlines())
     except ValidationFailed as exc:
         errors.update(exc.fields)
-    if errors:
-        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    title = forms.text(form, "title")
+    # the rules of the values that could be read, beside the errors of those that could not: all at once
+    errors = {**services.parameter_errors(start, end, numbers, title), **errors}
+    if errors or start is None or end is None:
+        order = ("title", "start", "end", *FORM_PARAMETERS, "month_overrides")
+        ordered = dict(sorted(errors.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
+        raise ValidationFailed(_("Please correct the highlighted fields."), ordered)
     parameters = Parameters(
         start=start,
         end=end,
         month_overrides=overrides,
-        **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
+        **{name: int(numbers[name] or 0) for name in FORM_PARAMETERS if name != "time_limit_seconds"},
+        time_limit_seconds=float(numbers["time_limit_seconds"] or 0),
     )
-    services.validate_parameters(parameters)
-    return forms.text(form, "title"), parameters
+    return title, parameters
 
 
 def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[dict[str, Any]]:

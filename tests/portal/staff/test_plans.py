@@ -138,6 +138,38 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     assert await Plan.count() == 0
 
 
+async def test_new_plan_form_shows_every_error_at_once_with_correct_attributes(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    form = {
+        "title": "",
+        "start": "2027-06-30",
+        "end": "2027-06-01",
+        "weekday_per_month": "99",
+        "holiday_per_month": "6",
+        "teams": "0",
+        "min_gap_days": "x",
+        "time_limit_seconds": "60",
+        "month_overrides": "",
+    }
+    response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form)
+    assert response.status_code == 422
+    page = soup(response)
+    wrong = ("title", "end", "weekday_per_month", "teams", "min_gap_days")
+    for field in wrong:  # each next to its field, in Japanese
+        assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
+        error = page.find(id=f"p-{field}-error").get_text(strip=True)
+        assert error and not error.isascii(), (field, error)
+    summary = page.find(id="form-errors")
+    assert [a["href"] for a in summary.select("a")] == [f"#p-{field}" for field in wrong]
+    assert "5" in summary.p.get_text()
+    for field in ("start", "holiday_per_month", "time_limit_seconds"):
+        assert not page.find(id=f"p-{field}").has_attr("aria-invalid")
+    weekday = page.find(id="p-weekday_per_month")
+    assert (weekday["min"], weekday["max"]) == ("0", "62")
+    assert "&quot;" not in response.text and "&#34;" not in response.text
+    assert await Plan.count() == 0
+
+
 async def test_new_plan_form_takes_month_overrides_in_the_command_lines_syntax(client, signed_in, city):
     await signed_in(Role.contractor_staff)
     form = {

@@ -147,3 +147,36 @@ async def test_history_shows_who_approved_which_version_when(client, signed_in, 
     await signed_in(Role.contractor_lead)
     history = soup(await client.get(f"/staff/plans/{version.plan}")).select_one("ul.history").get_text(" ")
     assert "承認済み" in history and reviewer.display_name in history and staff.display_name in history
+
+
+async def test_audit_log_numbers_versions_as_the_plan_page_and_shows_before_and_after(
+    client, signed_in, city, make_user
+):
+    from planner import workflow
+
+    staff = await make_user(Role.contractor_staff)
+    reviewer = await make_user(Role.city_reviewer)
+    await services.create_plan(staff, "別の計画", JUNE)  # an earlier plan: version ids and numbers part ways
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id, actor=staff)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    session = (await services.sessions_of(version_id))[0]
+    await services.set_locked(staff, session.id, True)
+    await workflow.submit(staff, version_id)
+    await workflow.comment_session(reviewer, session.id, "この日は混みます")
+    version = await services.get_version(version_id)
+    await workflow.return_for_changes(reviewer, version_id, version.revision, "見直して")
+    await signed_in(Role.contractor_lead)
+    page = soup(await client.get(f"/staff/audit?plan={plan_id}"))
+    text = page.select_one("table").get_text(" ", strip=True)
+    objects = [cell.get_text(" ", strip=True) for cell in page.select("tbody td.object")]
+    assert "版 1" in objects and not any(str(version_id) == o.split()[-1] for o in objects if "版" in o)
+    returned = next(row for row in page.select("tbody tr") if "差戻" in row.select("td")[2].get_text())
+    assert "新しい版 : 版 2" in returned.get_text(" ", strip=True)
+    assert "提出済み → 差戻し" in returned.get_text(" ", strip=True)
+    commented = next(row for row in page.select("tbody tr") if "この日は混みます" in row.get_text())
+    assert "— → この日は混みます" in commented.get_text(" ", strip=True)
+    locked = next(row for row in page.select("tbody tr") if "固定" in row.select("td")[2].get_text())
+    assert "いいえ → はい" in locked.get_text(" ", strip=True)
+    for raw in ("sessions", "new_version", "plan_version", "submitted", "optimal"):
+        assert raw not in text, raw
