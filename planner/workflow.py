@@ -276,23 +276,40 @@ async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
     _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
     async with write_transaction():
-        session = await session_detail(session_id)
-        await lock_version(session.version)
-        version = await get_version(session.version)
-        if version.state != VersionState.submitted:
-            raise InvalidTransition(_("Comments are made while a version is submitted for review."))
-        if session.reviewer_comment == text.strip():
-            return  # the same words again: nothing changed, nothing to log
-        await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
-        await record_event(
-            actor,
-            "session.commented",
-            "session",
-            session_id,
-            f"{session.venue_name} {session.date.isoformat()}",
-            {"comment": {"before": session.reviewer_comment, "after": text.strip()[:200]}},
-            scope=plan_scope(version.plan),
-        )
+        await _comment(actor, session_id, text)
+
+
+async def comment_sessions(actor: Actor, plan_id: int, comments: dict[int, str]) -> None:
+    """Several comments at once (every row of the table the reviewer typed into), in one transaction; a comment
+    left as it was changes nothing."""
+    _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
+    if not comments:
+        return
+    async with write_transaction():
+        for session_id, text in comments.items():
+            await _comment(actor, session_id, text, plan_id)
+
+
+async def _comment(actor: Actor, session_id: int, text: str, plan_id: int | None = None) -> None:
+    session = await session_detail(session_id)
+    if plan_id is not None and session.plan != plan_id:
+        raise InvalidTransition(_("That session is not part of this plan; reload the page."))
+    if session.reviewer_comment == text.strip():
+        return  # the same words again (a row left as it was): nothing changed, nothing to log
+    await lock_version(session.version)
+    version = await get_version(session.version)
+    if version.state != VersionState.submitted:
+        raise InvalidTransition(_("Comments are made while a version is submitted for review."))
+    await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
+    await record_event(
+        actor,
+        "session.commented",
+        "session",
+        session_id,
+        f"{session.venue_name} {session.date.isoformat()}",
+        {"comment": {"before": session.reviewer_comment, "after": text.strip()[:200]}},
+        scope=plan_scope(version.plan),
+    )
 
 
 async def last_seen(actor: Actor, plan_id: int) -> int | None:

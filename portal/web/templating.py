@@ -14,6 +14,7 @@ from core.clock import CITY_TIME_ZONE
 from core.i18n import LOCALES, get_locale, gettext, ngettext
 from core.users import role_label
 from core.wareki import wareki
+from portal.web.flash import take_flash
 from portal.web.labels import (
     action_label,
     booking_state_label,
@@ -102,4 +103,5 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
 def page(request: Request, template_name: str, status_code: int = 200, **context: Any) -> Template:
     """Render a page with the signed-in actor (if any) in its context."""
     context.setdefault("actor", request.state.get("actor"))
+    context.setdefault("flash", take_flash(request))
     return Template(template_name=template_name, context=context, status_code=status_code)

@@ -106,10 +106,16 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     keep = sessions[-1]
     await post_form(client, f"/staff/sessions/{keep.id}", f"/staff/sessions/{keep.id}/lock", {})
     for other in sessions[:2]:
-        await post_form(client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {})
+        await post_form(
+            client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {"confirmed": "yes"}
+        )
     assert len(await services.sessions_of(version.id)) == 3
     response = await post_form(
-        client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}, follow_redirects=False
+        client,
+        f"/staff/plans/{plan_id}",
+        f"/staff/plans/{plan_id}/replan",
+        {"confirmed": "yes"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     await wait_until_solved(plan_id)
@@ -224,3 +230,29 @@ async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signe
         response = await client.post(f"/staff/sessions/{session.id}/{action}", data={"_csrf_token": token})
         assert response.status_code == 403
     assert (await client.post(f"/staff/plans/{plan_id}/replan", data={"_csrf_token": token})).status_code == 403
+
+
+async def test_remove_and_replan_ask_first_and_edits_say_they_worked(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    version = await services.latest_version(plan_id)
+    first, second = (await services.sessions_of(version.id))[:2]
+    url = f"/staff/sessions/{first.id}"
+    asked = await post_form(client, url, f"{url}/remove", {})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert first.venue_name in page.find(id="confirm-consequences").get_text()
+    assert page.select_one("form#confirm-form")["action"] == f"{url}/remove"
+    assert page.select_one("a.button[href]")["href"] == url  # a way back that changes nothing
+    assert len(await services.sessions_of(version.id)) == 5
+    removed = soup(await post_form(client, url, f"{url}/remove", {"confirmed": "yes"}))
+    assert removed.find(id="flash").get_text(strip=True) == "実施回を削除しました。"
+    assert len(await services.sessions_of(version.id)) == 4
+    assert not soup(await client.get(f"/staff/plans/{plan_id}")).find(id="flash")  # shown once
+    other = f"/staff/sessions/{second.id}"
+    locked = soup(await post_form(client, other, f"{other}/lock", {}))
+    assert locked.find(id="flash").get_text(strip=True) == "実施回を固定しました。"
+    replan = soup(await post_form(client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}))
+    assert "1" in replan.find(id="confirm-consequences").get_text()  # the one locked session stays
+    assert (await services.latest_version(plan_id)).solve_state == SolveState.done  # nothing queued yet
