@@ -40,6 +40,7 @@ from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
 from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
+from venues.reading import gojuon_key
 from venues.tables import BlackoutDate, Venue
 
 EDITABLE_STATES = (VersionState.draft,)
@@ -263,14 +264,46 @@ async def previous_version(version: PlanVersionDetail) -> PlanVersionDetail | No
     return await get_version(row["id"]) if row else None
 
 
-async def candidate_venues() -> list[CandidateVenue]:
-    """The active venues that can host booths, by name (the choices of the session forms)."""
-    rows = (
-        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
-        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
-        .order_by(Venue.name)
-    )
-    return [CandidateVenue(row["venue_id"], row["name"], row["kind"]) for row in rows]
+async def candidate_venues(parameters: Parameters | None = None) -> list[CandidateVenue]:
+    """The active venues of the booth kinds, in 50音 order of their reading (the choices of the session forms); with
+    a plan's ``parameters``, those its rules leave out say why (they are listed apart, not offered)."""
+    rows = await Venue.select(
+        Venue.venue_id,
+        Venue.name,
+        Venue.name_kana,
+        Venue.kind,
+        Venue.lat,
+        Venue.lon,
+        Venue.open_days,
+        Venue.open_from,
+        Venue.open_until,
+    ).where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+    rows.sort(key=lambda row: gojuon_key(row["name_kana"], row["name"]))
+    venues = []
+    for row in rows:
+        unsuitable = ""
+        if parameters is not None:
+            if not row["open_days"]:
+                unsuitable = _("opening days not known")
+            elif not (row["open_from"] and row["open_until"]):
+                unsuitable = _("opening hours not known")
+            else:
+                candidate = Candidate(
+                    row["venue_id"],
+                    row["name"],
+                    row["kind"],
+                    row["lat"],
+                    row["lon"],
+                    open_days=row["open_days"],
+                    open_from=row["open_from"],
+                    open_until=row["open_until"],
+                )
+                if session_window(candidate, parameters) is None:
+                    unsuitable = _("open less than {hours:g} hours in the booth window").format(
+                        hours=parameters.min_hours
+                    )
+        venues.append(CandidateVenue(row["venue_id"], row["name"], row["kind"], unsuitable))
+    return venues
 
 
 async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:

@@ -147,7 +147,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     draft = version.state == VersionState.draft
     return {
         **context,
-        "venues": await services.candidate_venues(),
+        "venues": await services.candidate_venues(services.parameters_from_row(version)),
         "can_edit": actor.role in EDITORS and draft,
         "can_submit": actor.role in CONTRACTORS and draft and version.solve_state == SolveState.done,
         "can_decide": is_reviewer and version.state == VersionState.submitted,
@@ -350,7 +350,7 @@ class SessionController(Controller):
             status_code=status_code,
             session=session,
             version=version,
-            venues=await services.candidate_venues(),
+            venues=await services.candidate_venues(services.parameters_from_row(version)),
             **context,
         )
 

@@ -256,3 +256,28 @@ async def test_remove_and_replan_ask_first_and_edits_say_they_worked(client, sig
     replan = soup(await post_form(client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}))
     assert "1" in replan.find(id="confirm-consequences").get_text()  # the one locked session stays
     assert (await services.latest_version(plan_id)).solve_state == SolveState.done  # nothing queued yet
+
+
+async def test_venue_choices_are_in_gojuon_order_and_unsuitable_ones_are_set_apart(client, signed_in, city):
+    from tests.venues.factories import make_venue
+
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    await make_venue(venue_id="W1", name="割出公民館", name_kana="ワリダシコウミンカン")
+    await make_venue(venue_id="A1", name="浅野川会館", name_kana="アサノガワカイカン")
+    await make_venue(venue_id="K1", name="北部会館", name_kana="ホクブカイカン")
+    await make_venue(venue_id="G1", name="銀座会館", name_kana="ギンザカイカン")
+    await make_venue(venue_id="N1", name="時間不明館", name_kana="ジカンフメイカン", open_from=None, open_until=None)
+    await make_venue(venue_id="S1", name="短時間館", name_kana="タンジカンカン", open_from="15:00", open_until="17:00")
+    page = soup(await client.get(f"/staff/plans/{plan_id}"))
+    select = page.find(id="add-venue")
+    offered = [o["value"] for o in select.find_all("option", recursive=False)]
+    ours = [venue_id for venue_id in offered if venue_id in {"W1", "A1", "K1", "G1"}]
+    assert ours == ["A1", "G1", "K1", "W1"]  # アサノガワ, ギンザ, ホクブ, ワリダシ
+    assert not {"N1", "S1"} & set(offered)
+    apart = select.find("optgroup")
+    assert apart and "使えない" in apart["label"]
+    left_out = {o["value"]: o for o in apart.find_all("option")}
+    assert set(left_out) == {"N1", "S1"} and all(o.has_attr("disabled") for o in left_out.values())
+    assert "開館時間" in left_out["N1"].get_text() and "4" in left_out["S1"].get_text()
