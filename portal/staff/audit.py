@@ -17,6 +17,7 @@ from core.spreadsheet import escape_formula
 from planner.services import version_numbers
 from portal.web.guards import requires
 from portal.web.ids import QueryId
+from portal.web.labels import OBJECT_TYPE_LABELS
 from portal.web.templating import page
 
 
@@ -69,6 +70,7 @@ class AuditController(Controller):
             "staff/audit.html",
             events=events,
             version_numbers=await version_numbers(plan_versions(events)),
+            object_types=list(OBJECT_TYPE_LABELS),
             object_type=object_type or "",
             object_id=object_id or "",
             plan=plan or "",

@@ -224,3 +224,21 @@ async def test_comments_in_several_rows_are_all_kept_and_the_decision_comes_last
     assert confirm and confirm.select_one(f"input[name=comment-{third.id}]")["value"] == "可"
     assert (await services.get_version(version_id)).state == VersionState.submitted  # not yet approved
     assert {s.id: s.reviewer_comment for s in await services.sessions_of(version_id)}[third.id] == "可"
+
+
+async def test_a_refused_edit_names_the_state_in_words(client, signed_in, city, make_user):
+    from planner import workflow
+
+    staff = await make_user(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id)
+    session = (await services.sessions_of(version_id))[0]
+    await signed_in(Role.contractor_staff)
+    url = f"/staff/sessions/{session.id}"
+    page_url = url  # read the form while the plan is a draft, then someone submits it
+    token = csrf_token((await client.get(page_url)).text)
+    await workflow.submit(staff, version_id)
+    refused = await client.post(f"{url}/lock", data={"_csrf_token": token})
+    assert refused.status_code == 409
+    alert = soup(refused).find(role="alert").get_text(strip=True)
+    assert "「提出済み」" in alert and "submitted" not in alert
