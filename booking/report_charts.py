@@ -123,9 +123,9 @@ def _legend(series: Sequence[Series], x: float, y: float, width: float = 640) ->
 
 
 def _empty(parts: list[str], width: float, height: float) -> str:
+    no_data = _("No data")  # outside the f-string, where the message extractor finds it
     parts.append(
-        f'<text x="{width / 2:g}" y="{height / 2:g}" font-size="14" text-anchor="middle">'
-        f"{escape(_('No data'))}</text></svg>"
+        f'<text x="{width / 2:g}" y="{height / 2:g}" font-size="14" text-anchor="middle">{escape(no_data)}</text></svg>'
     )
     return "".join(parts)
 

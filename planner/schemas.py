@@ -116,8 +116,10 @@ class MonthSummary:
 
 @dataclass(frozen=True)
 class CandidateVenue:
-    """A venue that can host booths, as the session forms list it."""
+    """A venue that can host booths, as the session forms list it; ``unsuitable`` says why the plan's rules leave
+    it out (no known opening days or hours, too short hours), "" when it can host a booth."""
 
     venue_id: str
     name: str
     kind: str
+    unsuitable: str = ""

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import clock
@@ -15,6 +15,7 @@ from core.audit import record_event
 from core.calendar import DayType, day_type, is_open_on, is_year_end_closure, month_key
 from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.users import Actor
 from planner.explain import describe_sessions
@@ -39,6 +40,7 @@ from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
 from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
+from venues.reading import gojuon_key
 from venues.tables import BlackoutDate, Venue
 
 EDITABLE_STATES = (VersionState.draft,)
@@ -86,23 +88,42 @@ def parameters_to_json(parameters: Parameters) -> dict[str, Any]:
     }
 
 
-def validate_parameters(parameters: Parameters) -> None:
+def parameter_errors(
+    start: dt.date | None, end: dt.date | None, numbers: Mapping[str, float | None], title: str | None = None
+) -> dict[str, str]:
+    """Every rule a plan's parameters break, one message per field (a value given as None is not checked), so that a
+    form can show all its mistakes at once."""
     errors: dict[str, str] = {}
-    if parameters.end < parameters.start:
-        errors["end"] = _("The end date is before the start date.")
-    elif (parameters.end - parameters.start).days > 3 * 366:
-        errors["end"] = _("Plan at most three years at a time.")
-    for name in ("weekday_per_month", "holiday_per_month"):
-        if getattr(parameters, name) < 0 or getattr(parameters, name) > 62:
-            errors[name] = _("Enter a number from 0 to 62.")
-    if not 1 <= parameters.teams <= 20:
-        errors["teams"] = _("Enter a number from 1 to 20.")
-    if not 1 <= parameters.min_gap_days <= 365:
-        errors["min_gap_days"] = _("Enter a number of days from 1 to 365.")
-    if not 1 <= parameters.time_limit_seconds <= 3600:
-        errors["time_limit_seconds"] = _("Enter a number of seconds from 1 to 3600.")
+    if title is not None and not title.strip():
+        errors["title"] = _("Enter a title.")
+    if start is not None and end is not None:
+        if end < start:
+            errors["end"] = _("The end date is before the start date.")
+        elif (end - start).days > 3 * 366:
+            errors["end"] = _("Plan at most three years at a time.")
+    ranges = {
+        "weekday_per_month": (0, 62, _("Enter a number from 0 to 62.")),
+        "holiday_per_month": (0, 62, _("Enter a number from 0 to 62.")),
+        "teams": (1, 20, _("Enter a number from 1 to 20.")),
+        "min_gap_days": (1, 365, _("Enter a number of days from 1 to 365.")),
+        "time_limit_seconds": (1, 3600, _("Enter a number of seconds from 1 to 3600.")),
+    }
+    for name, (least, most, message) in ranges.items():
+        value = numbers.get(name)
+        if value is not None and not least <= value <= most:
+            errors[name] = message
+    return errors
+
+
+def validate_parameters(parameters: Parameters) -> None:
+    errors = parameter_errors(
+        parameters.start, parameters.end, {name: getattr(parameters, name) for name in PARAMETER_RANGES}
+    )
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+
+
+PARAMETER_RANGES = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds")
 
 
 async def seasonality() -> dict[int, float]:
@@ -243,14 +264,46 @@ async def previous_version(version: PlanVersionDetail) -> PlanVersionDetail | No
     return await get_version(row["id"]) if row else None
 
 
-async def candidate_venues() -> list[CandidateVenue]:
-    """The active venues that can host booths, by name (the choices of the session forms)."""
-    rows = (
-        await Venue.select(Venue.venue_id, Venue.name, Venue.kind)
-        .where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
-        .order_by(Venue.name)
-    )
-    return [CandidateVenue(row["venue_id"], row["name"], row["kind"]) for row in rows]
+async def candidate_venues(parameters: Parameters | None = None) -> list[CandidateVenue]:
+    """The active venues of the booth kinds, in 50音 order of their reading (the choices of the session forms); with
+    a plan's ``parameters``, those its rules leave out say why (they are listed apart, not offered)."""
+    rows = await Venue.select(
+        Venue.venue_id,
+        Venue.name,
+        Venue.name_kana,
+        Venue.kind,
+        Venue.lat,
+        Venue.lon,
+        Venue.open_days,
+        Venue.open_from,
+        Venue.open_until,
+    ).where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
+    rows.sort(key=lambda row: gojuon_key(row["name_kana"], row["name"]))
+    venues = []
+    for row in rows:
+        unsuitable = ""
+        if parameters is not None:
+            if not row["open_days"]:
+                unsuitable = _("opening days not known")
+            elif not (row["open_from"] and row["open_until"]):
+                unsuitable = _("opening hours not known")
+            else:
+                candidate = Candidate(
+                    row["venue_id"],
+                    row["name"],
+                    row["kind"],
+                    row["lat"],
+                    row["lon"],
+                    open_days=row["open_days"],
+                    open_from=row["open_from"],
+                    open_until=row["open_until"],
+                )
+                if session_window(candidate, parameters) is None:
+                    unsuitable = _("open less than {hours:g} hours in the booth window").format(
+                        hours=parameters.min_hours
+                    )
+        venues.append(CandidateVenue(row["venue_id"], row["name"], row["kind"], unsuitable))
+    return venues
 
 
 async def create_plan(actor: Actor, title: str, parameters: Parameters) -> int:
@@ -382,8 +435,8 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
             "plan.solved",
             "plan_version",
             version_id,
-            f"{result.status} {result.objective:.3f} / {result.bound:.3f}",
-            {"sessions": {"after": len(result.sessions)}},
+            "",
+            {"sessions": {"after": len(result.sessions)}, "reach": {"after": round(result.objective, 1)}},
             scope=plan_scope(plan["plan"]),
         )
 
@@ -437,6 +490,15 @@ async def sessions_of(version_id: int) -> list[SessionDetail]:
     return [_session_detail(row) for row in rows]
 
 
+async def version_numbers(version_ids: Iterable[int]) -> dict[int, int]:
+    """The numbers people see (版 1, 版 2, ...) of versions, by their ids."""
+    ids = sorted(set(version_ids))
+    if not ids:
+        return {}
+    rows = await PlanVersion.select(PlanVersion.id, PlanVersion.number).where(PlanVersion.id.is_in(ids))
+    return {row["id"]: row["number"] for row in rows}
+
+
 async def lock_version(version_id: int) -> None:
     """Lock a version's row until the write transaction ends, so that a state read after this stays true until the
     change is written (PostgreSQL, ``SELECT ... FOR UPDATE``); SQLite's write transaction already runs alone."""
@@ -457,11 +519,24 @@ async def _editable(version_id: int) -> PlanVersionDetail:
     version = await get_version(version_id)
     if version.state not in EDITABLE_STATES:
         raise InvalidTransition(
-            _("This version is {state}; only a draft can be edited.").format(state=version.state.value)
+            _("This version is {state}; only a draft can be edited.").format(state=version_state_text(version.state))
         )
     if version.solving:
         raise Conflict(_("The planner is still working on this version; wait until it has finished."))
     return version
+
+
+STATE_TEXT = {
+    VersionState.draft: N_("draft"),
+    VersionState.submitted: N_("submitted"),
+    VersionState.approved: N_("approved"),
+    VersionState.returned: N_("returned"),
+}
+
+
+def version_state_text(state: VersionState) -> str:
+    """The translated name of a version's state (下書き, 提出済み, ...)."""
+    return _(STATE_TEXT[state])
 
 
 def plan_scope(plan_id: int) -> str:
@@ -592,6 +667,7 @@ async def set_locked(actor: Actor, session_id: int, locked: bool) -> None:
             "session",
             session_id,
             f"{session.venue_name} {session.date.isoformat()}",
+            {"locked": {"before": session.locked, "after": locked}},
             scope=plan_scope(session.plan),
         )
 
@@ -637,7 +713,10 @@ async def swap_venue(actor: Actor, session_id: int, venue_id: str) -> None:
             "session",
             session_id,
             session.date.isoformat(),
-            {"venue": {"before": session.venue_id, "after": venue_id}},
+            {
+                "venue": {"before": session.venue_name, "after": venue["name"]},
+                "venue_id": {"before": session.venue_id, "after": venue_id},
+            },
             scope=plan_scope(session.plan),
         )
     await refresh(version.id)
@@ -655,6 +734,7 @@ async def remove_session(actor: Actor, session_id: int) -> None:
             "session",
             session_id,
             f"{session.venue_name} {session.date.isoformat()}",
+            {"venue": {"before": session.venue_name}, "date": {"before": session.date.isoformat()}},
             scope=plan_scope(session.plan),
         )
     await refresh(version.id)
@@ -682,6 +762,7 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
             "session",
             session.id,
             f"{venue['name']} {date.isoformat()}",
+            {"venue": {"after": venue["name"]}, "date": {"after": date.isoformat()}},
             scope=plan_scope(version.plan),
         )
     await refresh(version_id)

@@ -13,7 +13,6 @@ from core.audit import record_event
 from core.db import write_transaction
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from core.events import PlanApproved, publish
-from core.i18n import N_
 from core.i18n import gettext as _
 from core.outbox import queue_email
 from core.roles import CONTRACTORS, REVIEWERS
@@ -21,24 +20,20 @@ from core.settings import get_settings
 from core.tables import Role, StaffUser
 from core.users import Actor
 from planner.schemas import PlanVersionDetail, SessionDetail, VersionHistoryEntry
-from planner.services import get_version, lock_plan, lock_version, plan_scope, session_detail, sessions_of
+from planner.services import (
+    get_version,
+    lock_plan,
+    lock_version,
+    plan_scope,
+    session_detail,
+    sessions_of,
+    version_state_text,
+)
 from planner.tables import PlanVersion, ReviewSeen, Session, SessionState, SolveState, VersionState
-
-STATE_TEXT = {
-    VersionState.draft: N_("draft"),
-    VersionState.submitted: N_("submitted"),
-    VersionState.approved: N_("approved"),
-    VersionState.returned: N_("returned"),
-}
 
 
 def _now() -> dt.datetime:
     return clock.now()
-
-
-def version_state_text(state: VersionState) -> str:
-    """The translated name of a version's state (下書き, 提出済み, ...)."""
-    return _(STATE_TEXT[state])
 
 
 def _require(actor: Actor, roles: tuple[Role, ...], message: str) -> None:
@@ -78,7 +73,15 @@ async def submit(actor: Actor, version_id: int) -> None:
                 )
             )
         version = await get_version(version_id)
-        await record_event(actor, "plan.submitted", "plan_version", version_id, scope=plan_scope(version.plan))
+        await record_event(
+            actor,
+            "plan.submitted",
+            "plan_version",
+            version_id,
+            "",
+            {"state": {"before": VersionState.draft.value, "after": VersionState.submitted.value}},
+            scope=plan_scope(version.plan),
+        )
         await notify(
             await emails_of_role(Role.city_reviewer),
             version,
@@ -126,7 +129,13 @@ async def approve(actor: Actor, version_id: int, revision: int, comment: str = "
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
         version = await get_version(version_id)
         await record_event(
-            actor, "plan.approved", "plan_version", version_id, comment.strip(), scope=plan_scope(version.plan)
+            actor,
+            "plan.approved",
+            "plan_version",
+            version_id,
+            comment.strip(),
+            {"state": {"before": VersionState.submitted.value, "after": VersionState.approved.value}},
+            scope=plan_scope(version.plan),
         )
         await publish(PlanApproved(version_id, actor.id))  # booking publishes the booths in this transaction
         await notify(
@@ -182,7 +191,10 @@ async def return_for_changes(actor: Actor, version_id: int, revision: int, comme
             "plan_version",
             version_id,
             comment.strip(),
-            {"new_version": {"after": new.number}},
+            {
+                "state": {"before": VersionState.submitted.value, "after": VersionState.returned.value},
+                "new_version": {"after": new.number},
+            },
             scope=plan_scope(old.plan),
         )
         await notify(
@@ -254,7 +266,7 @@ async def start_change(actor: Actor, plan_id: int) -> int:
             "plan_version",
             new.id,
             "",
-            {"based_on": {"after": old.id}},
+            {"based_on": {"after": old.number}, "version": {"after": new.number}},
             scope=plan_scope(plan_id),
         )
     return new.id
@@ -264,15 +276,40 @@ async def comment_session(actor: Actor, session_id: int, text: str) -> None:
     """A reviewer's comment on one session of a submitted version (shown beside it to the contractor)."""
     _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
     async with write_transaction():
-        session = await session_detail(session_id)
-        await lock_version(session.version)
-        version = await get_version(session.version)
-        if version.state != VersionState.submitted:
-            raise InvalidTransition(_("Comments are made while a version is submitted for review."))
-        await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
-        await record_event(
-            actor, "session.commented", "session", session_id, text.strip()[:200], scope=plan_scope(version.plan)
-        )
+        await _comment(actor, session_id, text)
+
+
+async def comment_sessions(actor: Actor, plan_id: int, comments: dict[int, str]) -> None:
+    """Several comments at once (every row of the table the reviewer typed into), in one transaction; a comment
+    left as it was changes nothing."""
+    _require(actor, REVIEWERS, _("Only city reviewers comment on sessions."))
+    if not comments:
+        return
+    async with write_transaction():
+        for session_id, text in comments.items():
+            await _comment(actor, session_id, text, plan_id)
+
+
+async def _comment(actor: Actor, session_id: int, text: str, plan_id: int | None = None) -> None:
+    session = await session_detail(session_id)
+    if plan_id is not None and session.plan != plan_id:
+        raise InvalidTransition(_("That session is not part of this plan; reload the page."))
+    if session.reviewer_comment == text.strip():
+        return  # the same words again (a row left as it was): nothing changed, nothing to log
+    await lock_version(session.version)
+    version = await get_version(session.version)
+    if version.state != VersionState.submitted:
+        raise InvalidTransition(_("Comments are made while a version is submitted for review."))
+    await Session.update({Session.reviewer_comment: text.strip()}).where(Session.id == session_id)
+    await record_event(
+        actor,
+        "session.commented",
+        "session",
+        session_id,
+        f"{session.venue_name} {session.date.isoformat()}",
+        {"comment": {"before": session.reviewer_comment, "after": text.strip()[:200]}},
+        scope=plan_scope(version.plan),
+    )
 
 
 async def last_seen(actor: Actor, plan_id: int) -> int | None:

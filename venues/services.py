@@ -20,6 +20,7 @@ from venues.facility_list import (
     VenueRecord,
     export_facility_list,
 )
+from venues.reading import gojuon_key
 from venues.schemas import BlackoutCreate, ImportOutcome, VenueFilter, VenueUpdate
 from venues.tables import BlackoutDate, Venue
 
@@ -42,9 +43,10 @@ def canonical_days(value: str) -> str:
 
 
 async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]]:
-    """Venues matching the filters, by kind then name."""
+    """Venues matching the filters, by kind (booth venues first, as VENUE_KINDS lists them) then in 50音 order of
+    their reading."""
     filters = filters or VenueFilter()
-    query = Venue.select().order_by(Venue.kind).order_by(Venue.name)
+    query = Venue.select()
     if filters.kind:
         query = query.where(Venue.kind == filters.kind)
     if filters.town:
@@ -61,7 +63,10 @@ async def list_venues(filters: VenueFilter | None = None) -> list[dict[str, Any]
         pattern = f"%{filters.query.strip()}%"
         # Case-insensitive on both: SQLite's LIKE already is (and has no ILIKE), PostgreSQL needs ILIKE.
         query = query.where(Venue.name.like(pattern) if is_sqlite() else Venue.name.ilike(pattern))
-    return await query
+    rows = await query
+    order = {kind: index for index, kind in enumerate(VENUE_KINDS)}
+    rows.sort(key=lambda row: (order.get(row["kind"], len(order)), gojuon_key(row["name_kana"], row["name"])))
+    return rows
 
 
 async def towns() -> list[str]:

@@ -14,8 +14,10 @@ from litestar.response import Response, Template
 from core.audit import list_events
 from core.roles import AUDIT_READERS
 from core.spreadsheet import escape_formula
+from planner.services import version_numbers
 from portal.web.guards import requires
 from portal.web.ids import QueryId
+from portal.web.labels import OBJECT_TYPE_LABELS
 from portal.web.templating import page
 
 
@@ -36,6 +38,11 @@ def audit_filters(
         "since": since,
         "until": until,
     }
+
+
+def plan_versions(events: list[dict]) -> list[int]:
+    """The ids of the plan versions the events are about (shown by the numbers people see, 版 1, 版 2)."""
+    return [int(e["object_id"]) for e in events if e["object_type"] == "plan_version" and e["object_id"].isdecimal()]
 
 
 class AuditController(Controller):
@@ -62,6 +69,8 @@ class AuditController(Controller):
             request,
             "staff/audit.html",
             events=events,
+            version_numbers=await version_numbers(plan_versions(events)),
+            object_types=list(OBJECT_TYPE_LABELS),
             object_type=object_type or "",
             object_id=object_id or "",
             plan=plan or "",
@@ -82,9 +91,12 @@ class AuditController(Controller):
         until: FromQuery[dt.date | None] = None,
     ) -> Response:
         events = await list_events(**audit_filters(object_type, object_id, plan, user, since, until), limit=100_000)
+        numbers = await version_numbers(plan_versions(events))
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["occurred_at", "actor", "action", "object_type", "object_id", "summary", "changes"])
+        writer.writerow(
+            ["occurred_at", "actor", "action", "object_type", "object_id", "version_number", "summary", "changes"]
+        )
         for event in events:
             cells = [
                 event["occurred_at"].isoformat(),
@@ -92,6 +104,7 @@ class AuditController(Controller):
                 event["action"],
                 event["object_type"],
                 event["object_id"],
+                str(numbers.get(int(event["object_id"]), "")) if event["object_type"] == "plan_version" else "",
                 event["summary"],
                 json.dumps(event["changes"], ensure_ascii=False),
             ]

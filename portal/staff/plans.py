@@ -32,38 +32,52 @@ from planner.tables import SessionState, SolveState, VersionState
 from portal.documents.maps import Tiles
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.web import forms
+from portal.web.confirm import confirmation, confirmed
+from portal.web.flash import flash
 from portal.web.guards import requires
 from portal.web.security import map_frame_policy
-from portal.web.templating import page
+from portal.web.templating import format_day, page
 
+FLASHES = {
+    "lock": "session.locked",
+    "unlock": "session.unlocked",
+    "move": "session.moved",
+    "venue": "session.venue_swapped",
+    "remove": "session.removed",
+}
 WEEK_START = calendar.SUNDAY  # Japanese wall calendars start on Sunday
 FORM_PARAMETERS = ("weekday_per_month", "holiday_per_month", "teams", "min_gap_days", "time_limit_seconds")
 
 
 def parameters_from_form(form: Any) -> tuple[str, Parameters]:
-    """The title and parameters of the new-plan form; field errors raise ValidationFailed."""
+    """The title and parameters of the new-plan form; every field's error at once raises ValidationFailed."""
     errors: dict[str, str] = {}
     start = forms.optional_date(form, "start", errors, _("Enter a date such as 2027-04-01."))
     end = forms.optional_date(form, "end", errors, _("Enter a date such as 2028-03-31."))
-    numbers = {}
+    numbers: dict[str, int | None] = {}
     for name in FORM_PARAMETERS:
         value = forms.optional_int(form, name, errors, _("Enter a whole number."))
-        numbers[name] = PARAMETER_DEFAULTS[name] if value is None else value
+        numbers[name] = PARAMETER_DEFAULTS[name] if value is None and name not in errors else value
     overrides: dict[str, dict[str, int]] = {}
     try:
         overrides = parse_month_overrides(forms.text(form, "month_overrides").splitlines())
     except ValidationFailed as exc:
         errors.update(exc.fields)
-    if errors:
-        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    title = forms.text(form, "title")
+    # the rules of the values that could be read, beside the errors of those that could not: all at once
+    errors = {**services.parameter_errors(start, end, numbers, title), **errors}
+    if errors or start is None or end is None:
+        order = ("title", "start", "end", *FORM_PARAMETERS, "month_overrides")
+        ordered = dict(sorted(errors.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
+        raise ValidationFailed(_("Please correct the highlighted fields."), ordered)
     parameters = Parameters(
         start=start,
         end=end,
         month_overrides=overrides,
-        **{**numbers, "time_limit_seconds": float(numbers["time_limit_seconds"])},
+        **{name: int(numbers[name] or 0) for name in FORM_PARAMETERS if name != "time_limit_seconds"},
+        time_limit_seconds=float(numbers["time_limit_seconds"] or 0),
     )
-    services.validate_parameters(parameters)
-    return forms.text(form, "title"), parameters
+    return title, parameters
 
 
 def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> list[dict[str, Any]]:
@@ -133,7 +147,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
     draft = version.state == VersionState.draft
     return {
         **context,
-        "venues": await services.candidate_venues(),
+        "venues": await services.candidate_venues(services.parameters_from_row(version)),
         "can_edit": actor.role in EDITORS and draft,
         "can_submit": actor.role in CONTRACTORS and draft and version.solve_state == SolveState.done,
         "can_decide": is_reviewer and version.state == VersionState.submitted,
@@ -192,6 +206,7 @@ class PlanController(Controller):
                 message=exc.message,
             )
         version = await services.get_version(version_id)
+        flash(request, "plan.created")
         return Redirect(path=f"/staff/plans/{version.plan}", status_code=303)
 
     @get("/{plan_id:int}", name="plan_detail")
@@ -273,9 +288,29 @@ class PlanController(Controller):
         )
 
     @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])
-    async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+    async def replan(
+        self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        form = await request.form()
         version = await services.latest_version(plan_id)
+        if not confirmed(form):
+            locked = sum(1 for s in await services.sessions_of(version.id) if s.locked)
+            return confirmation(
+                request,
+                title=_("Re-plan version {n}?").format(n=version.number),
+                consequences=[
+                    _(
+                        "The planner keeps the {locked} locked session(s) and plans every other session again: "
+                        "unlocked sessions may move to other dates and venues."
+                    ).format(locked=locked),
+                    _("Lock the sessions you want to keep before you re-plan."),
+                ],
+                action=f"/staff/plans/{plan_id}/replan",
+                confirm_label=_("Re-plan"),
+                back=f"/staff/plans/{plan_id}",
+            )
         await services.request_replan(actor, version.id)
+        flash(request, "plan.replan_requested")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])
@@ -295,6 +330,7 @@ class PlanController(Controller):
                 status_code=422,
                 **await plan_page_context(plan_id, actor, add_error=exc.message, add_form=dict(form)),
             )
+        flash(request, "session.added")
         return Redirect(path=f"/staff/plans/{plan_id}#sessions", status_code=303)
 
 
@@ -314,7 +350,7 @@ class SessionController(Controller):
             status_code=status_code,
             session=session,
             version=version,
-            venues=await services.candidate_venues(),
+            venues=await services.candidate_venues(services.parameters_from_row(version)),
             **context,
         )
 
@@ -340,6 +376,7 @@ class SessionController(Controller):
                 form=dict(form),
             )
         anchor = "" if action == "remove" else f"#session-{session_id}"
+        flash(request, FLASHES[action])
         return Redirect(path=f"/staff/plans/{session.plan}{anchor}", status_code=303)
 
     @post("/{session_id:int}/lock")
@@ -384,4 +421,19 @@ class SessionController(Controller):
     async def remove(
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
+        if not confirmed(await request.form()):
+            session = await services.session_detail(session_id)
+            return confirmation(
+                request,
+                title=_("Remove this session?"),
+                consequences=[
+                    _("{venue} on {date} is taken out of the draft.").format(
+                        venue=session.venue_name, date=format_day(session.date)
+                    ),
+                    _("To hold a session there again, add it anew."),
+                ],
+                action=f"/staff/sessions/{session_id}/remove",
+                confirm_label=_("Remove this session"),
+                back=f"/staff/sessions/{session_id}",
+            )
         return await self._edit(request, session_id, "remove", lambda form: services.remove_session(actor, session_id))

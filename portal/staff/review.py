@@ -3,6 +3,8 @@ city reviewers comment on sessions, approve, or return the plan with comments.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -13,10 +15,24 @@ from core.i18n import gettext as _
 from core.roles import CONTRACTORS, REVIEWERS
 from core.users import Actor
 from planner import services, workflow
+from planner.tables import VersionState
 from portal.staff.plans import plan_page_context
 from portal.web import forms
+from portal.web.confirm import confirmation, confirmed
+from portal.web.flash import flash
 from portal.web.guards import requires
 from portal.web.templating import page
+
+
+def typed_comments(form: Any) -> dict[int, str]:
+    """The comments typed into the rows of the sessions table (``comment-<session id>``), by session."""
+    comments: dict[int, str] = {}
+    for name in form:
+        if name.startswith("comment-"):
+            session_id = forms.whole_number({"id": name.removeprefix("comment-")}, "id")
+            if session_id is not None:
+                comments[session_id] = forms.text(form, name)
+    return comments
 
 
 class ReviewController(Controller):
@@ -26,15 +42,39 @@ class ReviewController(Controller):
     include_in_schema = False
 
     @post("/{plan_id:int}/submit", guards=[requires(*CONTRACTORS)])
-    async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+    async def submit(
+        self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         version = await services.latest_version(plan_id)
+        if not confirmed(await request.form()):
+            return confirmation(
+                request,
+                title=_("Submit version {n} to the city?").format(n=version.number),
+                consequences=[
+                    _("The city reviews this version. Nobody can change it until the city returns it or approves it."),
+                ],
+                action=f"/staff/plans/{plan_id}/submit",
+                confirm_label=_("Submit to the city for approval"),
+                back=f"/staff/plans/{plan_id}",
+            )
         await workflow.submit(actor, version.id)
+        flash(request, "plan.submitted")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/change", guards=[requires(*CONTRACTORS)])
-    async def change(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+    async def change(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
         await workflow.start_change(actor, plan_id)
+        flash(request, "plan.change_started")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
+
+    @post("/{plan_id:int}/comments", guards=[requires(*REVIEWERS)])
+    async def comments(self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+        """Save every comment typed into the sessions table at once, whichever row's button was pressed."""
+        form = await request.form()
+        await workflow.comment_sessions(actor, plan_id, typed_comments(form))
+        flash(request, "review.comments_saved")
+        focus = forms.whole_number(form, "focus")
+        return Redirect(path=f"/staff/plans/{plan_id}" + (f"#session-{focus}" if focus else ""), status_code=303)
 
     @post("/{plan_id:int}/decide", guards=[requires(*REVIEWERS)])
     async def decide(
@@ -45,10 +85,25 @@ class ReviewController(Controller):
         revision = forms.optional_int(form, "revision", errors, _("Reload the page and decide again."))
         version_id = forms.optional_int(form, "version", errors, _("Reload the page and decide again."))
         comment = forms.text(form, "comment")
+        approve = form.get("decision") == "approve"
         try:
             if errors or revision is None or version_id is None:
                 raise ValidationFailed(_("Reload the page and decide again."), errors)
-            if form.get("decision") == "approve":
+            await workflow.comment_sessions(actor, plan_id, typed_comments(form))  # nothing typed is lost
+            version = await services.get_version(version_id)
+            if approve and not confirmed(form) and version.state == VersionState.submitted:
+                return confirmation(
+                    request,
+                    title=_("Approve version {n}?").format(n=version.number),
+                    consequences=[
+                        _("Its booths are published at once: residents can book them and venue partners are invited."),
+                    ],
+                    action=f"/staff/plans/{plan_id}/decide",
+                    confirm_label=_("Approve"),
+                    back=f"/staff/plans/{plan_id}#decide",
+                    form=form,
+                )
+            if approve:
                 await workflow.approve(actor, version_id, revision, comment)
             else:
                 await workflow.return_for_changes(actor, version_id, revision, comment)
@@ -59,6 +114,7 @@ class ReviewController(Controller):
                 status_code=422,
                 **await plan_page_context(plan_id, actor, decide_error=exc.message, decide_form=dict(form)),
             )
+        flash(request, "plan.approved" if approve else "plan.returned")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions/{session_id:int}/comment", guards=[requires(*REVIEWERS)])
@@ -67,4 +123,5 @@ class ReviewController(Controller):
     ) -> Redirect:
         form = await request.form()
         await workflow.comment_session(actor, session_id, forms.text(form, "comment"))
+        flash(request, "review.comments_saved")
         return Redirect(path=f"/staff/plans/{plan_id}#session-{session_id}", status_code=303)

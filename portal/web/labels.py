@@ -137,6 +137,31 @@ FIELD_LABELS: dict[str, str] = {
     "active": N_("Status"),
     "blackout": N_("Blackout dates"),
     "role": N_("Role"),
+    # plans, versions and sessions
+    "version": N_("Version"),
+    "new_version": N_("New version"),
+    "based_on": N_("Based on version"),
+    "sessions": N_("Sessions"),
+    "date": N_("Date"),
+    "venue": N_("Venue"),
+    "venue_id": N_("Venue ID"),
+    "locked": N_("Locked"),
+    "comment": N_("Comment"),
+    "state": N_("State"),
+    "reach": N_("Reach"),
+}
+
+OUTBOX_KIND_LABELS: dict[str, str] = {
+    "plan.review": N_("Plan review"),
+    "venue.partner": N_("Invitation to a venue partner"),
+    "invitation.declined": N_("A venue partner declined"),
+    "booking.confirmed": N_("Booking confirmed"),
+    "booking.moved": N_("Booking moved"),
+    "booking.cancelled": N_("Booking cancelled"),
+    "booking.link_reissued": N_("New link to a booking"),
+    "booking.reminder": N_("Reminder of a booking"),
+    "booking.booth_cancelled": N_("Booth cancelled (to its residents)"),
+    "booking.booth_changed": N_("Booth changed (to its residents)"),
 }
 
 
@@ -158,6 +183,57 @@ def object_type_label(code: str) -> str:
 def field_label(name: str) -> str:
     """The translated name of a changed field, else the field name."""
     return _label(FIELD_LABELS, name)
+
+
+def outbox_kind_label(code: str) -> str:
+    """The translated name of an email's kind in the outbox (``plan.review`` → 計画の審査), else a generic name: never
+    the code itself."""
+    label = OUTBOX_KIND_LABELS.get(code)
+    return _(label) if label else _("Other email")
+
+
+def change_value(field: str, value: object) -> str:
+    """One value of an audited change as people read it: states, kinds and yes/no translated, dates in the
+    current language, nothing as a dash."""
+    import datetime as dt
+
+    from portal.web.templating import format_date
+    from venues.facility_kinds import kind_label
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        if field == "active":
+            return _("Active") if value else _("Inactive")
+        return _("Yes") if value else _("No")
+    if field == "state" and isinstance(value, str) and value in VersionState.__members__:
+        return version_state_label(VersionState(value))
+    if field == "kind" and isinstance(value, str):
+        return kind_label(value)
+    if field in {"version", "new_version", "based_on"}:
+        return _("Version {n}").format(n=value)
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return format_date(dt.date.fromisoformat(value), "medium")
+        except ValueError:
+            pass
+    if isinstance(value, list):
+        return _(", ").join(change_value(field, item) for item in value)
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def change_lines(changes: dict[str, object]) -> list[tuple[str, str | None, str]]:
+    """An audit entry's changes as (field, before, after) in words; before is None where the entry has none."""
+    lines = []
+    for field, change in changes.items():
+        if isinstance(change, dict) and ("before" in change or "after" in change):
+            before = change_value(field, change["before"]) if "before" in change else None
+            lines.append((field_label(field), before, change_value(field, change.get("after"))))
+        else:
+            lines.append((field_label(field), None, change_value(field, change)))
+    return lines
 
 
 def version_state_label(state: VersionState) -> str:

@@ -14,13 +14,16 @@ from core.clock import CITY_TIME_ZONE
 from core.i18n import LOCALES, get_locale, gettext, ngettext
 from core.users import role_label
 from core.wareki import wareki
+from portal.web.flash import take_flash
 from portal.web.labels import (
     action_label,
     booking_state_label,
     change_label,
+    change_lines,
     field_label,
     language_name,
     object_type_label,
+    outbox_kind_label,
     solve_label,
     version_state_label,
     weekday_label,
@@ -77,6 +80,8 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
         venue_url=venue_url,
         version_state_label=version_state_label,
         change_label=change_label,
+        change_lines=change_lines,
+        outbox_kind_label=outbox_kind_label,
         solve_label=solve_label,
         weekday_label=weekday_label,
         booking_state_label=booking_state_label,
@@ -98,4 +103,5 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
 def page(request: Request, template_name: str, status_code: int = 200, **context: Any) -> Template:
     """Render a page with the signed-in actor (if any) in its context."""
     context.setdefault("actor", request.state.get("actor"))
+    context.setdefault("flash", take_flash(request))
     return Template(template_name=template_name, context=context, status_code=status_code)

@@ -134,5 +134,8 @@ async def test_plan_pages_have_no_accessibility_violations(page, live_server, la
     await page.get_by_role("button", name="移動" if language == "ja" else "Move", exact=True).click()
     found["refused edit"] = await violations(page)
     assert await page.locator("[role=alert]").count() == 1
+    await page.get_by_role("button", name="この回を削除" if language == "ja" else "Remove this session").click()
+    await page.wait_for_selector("#confirm-form")
+    found["confirmation"] = await violations(page)
     failures = {path: v for path, v in found.items() if v}
     assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)

@@ -191,3 +191,13 @@ async def test_known_venue_ids_are_those_already_registered():
 
 async def test_the_registry_exists_once_migrated():
     assert await services.registry_exists() is True
+
+
+async def test_the_venue_list_is_by_kind_then_in_gojuon_order():
+    await make_venue(venue_id="W", name="割出公民館", name_kana="ワリダシコウミンカン")
+    await make_venue(venue_id="A", name="浅野川公民館", name_kana="あさのがわこうみんかん")
+    await make_venue(venue_id="C", name="市役所", name_kana="シヤクショ", kind="city_hall")
+    await make_venue(venue_id="I", name="イオン金沢店", kind="commercial")
+    await make_venue(venue_id="K", name="金石公民館", name_kana="カナイワコウミンカン")
+    ids = [row["venue_id"] for row in await services.list_venues(VenueFilter())]
+    assert ids == ["I", "A", "K", "W", "C"]  # commercial, community halls in 50音 order, then the city hall

@@ -95,3 +95,12 @@ async def test_retry_now_makes_a_queued_message_due(client, signed_in):
     sent = await message("sent")
     conflict = await post_form(client, "/staff/outbox", f"/staff/outbox/{sent}/retry", {})
     assert conflict.status_code == 409
+
+
+async def test_the_kind_of_each_email_is_shown_in_words(client, signed_in):
+    await signed_in(Role.contractor_lead)
+    review = await message("queued", kind="plan.review")
+    partner = await message("queued", kind="venue.partner")
+    listed = rows(await client.get("/staff/outbox"))
+    assert "実施計画の審査" in listed[review].get_text() and "plan.review" not in listed[review].get_text()
+    assert "会場担当者への案内" in listed[partner].get_text() and "venue.partner" not in listed[partner].get_text()

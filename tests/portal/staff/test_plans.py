@@ -106,10 +106,16 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     keep = sessions[-1]
     await post_form(client, f"/staff/sessions/{keep.id}", f"/staff/sessions/{keep.id}/lock", {})
     for other in sessions[:2]:
-        await post_form(client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {})
+        await post_form(
+            client, f"/staff/sessions/{other.id}", f"/staff/sessions/{other.id}/remove", {"confirmed": "yes"}
+        )
     assert len(await services.sessions_of(version.id)) == 3
     response = await post_form(
-        client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}, follow_redirects=False
+        client,
+        f"/staff/plans/{plan_id}",
+        f"/staff/plans/{plan_id}/replan",
+        {"confirmed": "yes"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     await wait_until_solved(plan_id)
@@ -135,6 +141,38 @@ async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     page = soup(response)
     for field in ("weekday_per_month", "month_overrides"):
         assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
+    assert await Plan.count() == 0
+
+
+async def test_new_plan_form_shows_every_error_at_once_with_correct_attributes(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    form = {
+        "title": "",
+        "start": "2027-06-30",
+        "end": "2027-06-01",
+        "weekday_per_month": "99",
+        "holiday_per_month": "6",
+        "teams": "0",
+        "min_gap_days": "x",
+        "time_limit_seconds": "60",
+        "month_overrides": "",
+    }
+    response = await post_form(client, "/staff/plans/new", "/staff/plans/new", form)
+    assert response.status_code == 422
+    page = soup(response)
+    wrong = ("title", "end", "weekday_per_month", "teams", "min_gap_days")
+    for field in wrong:  # each next to its field, in Japanese
+        assert page.find(id=f"p-{field}")["aria-invalid"] == "true"
+        error = page.find(id=f"p-{field}-error").get_text(strip=True)
+        assert error and not error.isascii(), (field, error)
+    summary = page.find(id="form-errors")
+    assert [a["href"] for a in summary.select("a")] == [f"#p-{field}" for field in wrong]
+    assert "5" in summary.p.get_text()
+    for field in ("start", "holiday_per_month", "time_limit_seconds"):
+        assert not page.find(id=f"p-{field}").has_attr("aria-invalid")
+    weekday = page.find(id="p-weekday_per_month")
+    assert (weekday["min"], weekday["max"]) == ("0", "62")
+    assert "&quot;" not in response.text and "&#34;" not in response.text
     assert await Plan.count() == 0
 
 
@@ -192,3 +230,54 @@ async def test_city_reviewer_reads_plans_but_cannot_create_or_edit(client, signe
         response = await client.post(f"/staff/sessions/{session.id}/{action}", data={"_csrf_token": token})
         assert response.status_code == 403
     assert (await client.post(f"/staff/plans/{plan_id}/replan", data={"_csrf_token": token})).status_code == 403
+
+
+async def test_remove_and_replan_ask_first_and_edits_say_they_worked(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    version = await services.latest_version(plan_id)
+    first, second = (await services.sessions_of(version.id))[:2]
+    url = f"/staff/sessions/{first.id}"
+    asked = await post_form(client, url, f"{url}/remove", {})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert first.venue_name in page.find(id="confirm-consequences").get_text()
+    assert page.select_one("form#confirm-form")["action"] == f"{url}/remove"
+    assert page.select_one("a.button[href]")["href"] == url  # a way back that changes nothing
+    assert len(await services.sessions_of(version.id)) == 5
+    removed = soup(await post_form(client, url, f"{url}/remove", {"confirmed": "yes"}))
+    assert removed.find(id="flash").get_text(strip=True) == "実施回を削除しました。"
+    assert len(await services.sessions_of(version.id)) == 4
+    assert not soup(await client.get(f"/staff/plans/{plan_id}")).find(id="flash")  # shown once
+    other = f"/staff/sessions/{second.id}"
+    locked = soup(await post_form(client, other, f"{other}/lock", {}))
+    assert locked.find(id="flash").get_text(strip=True) == "実施回を固定しました。"
+    replan = soup(await post_form(client, f"/staff/plans/{plan_id}", f"/staff/plans/{plan_id}/replan", {}))
+    assert "1" in replan.find(id="confirm-consequences").get_text()  # the one locked session stays
+    assert (await services.latest_version(plan_id)).solve_state == SolveState.done  # nothing queued yet
+
+
+async def test_venue_choices_are_in_gojuon_order_and_unsuitable_ones_are_set_apart(client, signed_in, city):
+    from tests.venues.factories import make_venue
+
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    await make_venue(venue_id="W1", name="割出公民館", name_kana="ワリダシコウミンカン")
+    await make_venue(venue_id="A1", name="浅野川会館", name_kana="アサノガワカイカン")
+    await make_venue(venue_id="K1", name="北部会館", name_kana="ホクブカイカン")
+    await make_venue(venue_id="G1", name="銀座会館", name_kana="ギンザカイカン")
+    await make_venue(venue_id="N1", name="時間不明館", name_kana="ジカンフメイカン", open_from=None, open_until=None)
+    await make_venue(venue_id="S1", name="短時間館", name_kana="タンジカンカン", open_from="15:00", open_until="17:00")
+    page = soup(await client.get(f"/staff/plans/{plan_id}"))
+    select = page.find(id="add-venue")
+    offered = [o["value"] for o in select.find_all("option", recursive=False)]
+    ours = [venue_id for venue_id in offered if venue_id in {"W1", "A1", "K1", "G1"}]
+    assert ours == ["A1", "G1", "K1", "W1"]  # アサノガワ, ギンザ, ホクブ, ワリダシ
+    assert not {"N1", "S1"} & set(offered)
+    apart = select.find("optgroup")
+    assert apart and "使えない" in apart["label"]
+    left_out = {o["value"]: o for o in apart.find_all("option")}
+    assert set(left_out) == {"N1", "S1"} and all(o.has_attr("disabled") for o in left_out.values())
+    assert "開館時間" in left_out["N1"].get_text() and "4" in left_out["S1"].get_text()
