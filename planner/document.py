@@ -118,6 +118,13 @@ class PlanDocument:
         """The document's title line: 2027年度 実施計画書 第2版（承認済み）; the PDF's and workbook's title."""
         return f"{period_label(start, end)} {DOCUMENT_TITLE} {self.version_label}"
 
+    def subtitle(self, start: dt.date, end: dt.date) -> str:
+        """The plan's own title under the heading, unless the heading already says it (2027年度 実施計画)."""
+        squeeze = str.maketrans("", "", " 　")
+        if self.plan_title.translate(squeeze) in self.heading(start, end).translate(squeeze):
+            return ""
+        return self.plan_title
+
     def file_name(self, start: dt.date, end: dt.date, extension: str) -> str:
         """実施計画-2027年度-第2版-承認済み.pdf."""
         parts = ["実施計画", period_label(start, end)]

@@ -45,6 +45,7 @@ def plan_report_html(
         .render(
             title=heading,
             document=document,
+            subtitle=document.subtitle(p.start, p.end),
             issued=document_date(document),
             summary=summary,
             cover=cover_items(document, summary),

@@ -37,7 +37,7 @@ MONTHLY_WIDTHS = (12, 12, 10, 10, 10, 10, 10, 10, 11, 14)
 MAP_DISPLAY_WIDTH = 960  # pixels on the sheet; the PNG keeps its full resolution for printing
 
 
-def _cover_sheet(ws: Worksheet, document: PlanDocument, summary: report.Summary, heading: str) -> None:
+def _cover_sheet(ws: Worksheet, document: PlanDocument, summary: report.Summary, heading: str, subtitle: str) -> None:
     """表紙: the same facts as the PDF's cover."""
     right = len(HISTORY_HEADERS)
     ws.cell(row=1, column=right, value=japanese_date(document.issued)).alignment = Alignment(horizontal="right")
@@ -47,8 +47,8 @@ def _cover_sheet(ws: Worksheet, document: PlanDocument, summary: report.Summary,
         ws.cell(row=3, column=1, value=document.addressee).font = Font(name=FONT_NAME, size=14)
     ws.cell(row=5, column=1, value=heading).font = Font(name=FONT_NAME, bold=True, size=18)
     row = 6
-    if document.plan_title:
-        ws.cell(row=row, column=1, value=document.plan_title).font = Font(name=FONT_NAME, size=13)
+    if subtitle:
+        ws.cell(row=row, column=1, value=subtitle).font = Font(name=FONT_NAME, size=13)
         row += 1
     row += 1
     for label, value in cover_items(document, summary):
@@ -173,7 +173,7 @@ def write_plan_xlsx(
     workbook = Workbook()
     cover = workbook.active
     cover.title = "表紙"
-    _cover_sheet(cover, document, report.summary(result, points), title)
+    _cover_sheet(cover, document, report.summary(result, points), title, document.subtitle(p.start, p.end))
     _sessions_sheet(workbook.create_sheet("実施計画"), report.session_rows(result), title)
     _monthly_sheet(workbook.create_sheet("月別集計"), result, title)
     png = plan_map_png(result, background=points, title=f"{title}　実施会場と届く範囲")

@@ -415,6 +415,12 @@ def test_cover_of_a_plan_outside_the_review_takes_the_settings(plan, monkeypatch
     assert "金沢市長 宛" in cover.get_text() and "株式会社北陸アウトリーチ" in cover.get_text()
 
 
+def test_the_plans_own_title_is_not_repeated_under_the_heading():
+    start, end = dt.date(2027, 4, 1), dt.date(2028, 3, 31)
+    assert PlanDocument(issued=start, plan_title="2027年度 実施計画").subtitle(start, end) == ""
+    assert PlanDocument(issued=start, plan_title="出張申請受付").subtitle(start, end) == "出張申請受付"
+
+
 def test_reach_is_one_plain_sentence(plan):
     text = report.reach_sentence(plan, (2, 3))
     assert text.count("。") == 1 and text.endswith("。")
