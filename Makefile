@@ -23,6 +23,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/outreach demo
 	DATA_CREDIT='$(KANAZAWA_CREDIT)' COUNTER_STATS_FILE=data/kanazawa/window_stats_2024.csv \
+		PLAN_ADDRESSEE='金沢市長 宛' CONTRACTOR_NAME='マイナンバーカード出張申請受付業務 受託者' \
 		$(BIN)/outreach serve --host $(HOST) --port $(PORT)
 
 serve: setup

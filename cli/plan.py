@@ -142,7 +142,7 @@ def plan(
     )
     result.notes[:0] = facilities.notes + demand_notes
     out.write_text(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    background = [(p.lat, p.lon) for p in demand]
+    background = [(p.lat, p.lon, p.name) for p in demand]
     if xlsx:
         from planner.report_xlsx import write_plan_xlsx
 

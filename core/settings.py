@@ -101,6 +101,8 @@ class Settings:
     var_dir: Path
     data_credit: str | None = None  # the footer's data credit; None: the default map-tile credit
     mail_from: str = "outreach@localhost"
+    plan_addressee: str = ""  # the 実施計画書's addressee as written on its cover (e.g. 金沢市長 宛); "": none
+    contractor_name: str = ""  # the contractor who submits the 実施計画書 (its cover and cover sheet); "": none
     slot_minutes: int = 30
     slot_capacity: int = 6
     walk_in_share: float = 1 / 3
@@ -171,6 +173,8 @@ def read_settings() -> Settings:
         var_dir=var_dir,
         data_credit=os.environ.get("DATA_CREDIT") or None,
         mail_from=os.environ.get("MAIL_FROM") or "outreach@localhost",
+        plan_addressee=(os.environ.get("PLAN_ADDRESSEE") or "").strip(),
+        contractor_name=(os.environ.get("CONTRACTOR_NAME") or "").strip(),
         slot_minutes=int(os.environ.get("SLOT_MINUTES") or 30),
         slot_capacity=int(os.environ.get("SLOT_CAPACITY") or 6),
         walk_in_share=float(os.environ.get("WALK_IN_SHARE") or 1 / 3),

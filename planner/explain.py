@@ -4,9 +4,11 @@ and how many applicants to expect (base rate × hours × draw × the month's sea
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 
 from core.calendar import day_type
+from core.geo import haversine_km
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from planner.instance import Instance
@@ -27,37 +29,73 @@ def expected_applicants(instance: Instance, venue_index: int, date: dt.date) -> 
     return round(base_forecast(parameters, kind, venue.hours, date.month) * learned)
 
 
+def nearest_office(instance: Instance, venue_index: int) -> tuple[str, float] | None:
+    """The permanent application point nearest to the venue itself, with its distance in km."""
+    venue = instance.venues[venue_index].candidate
+    if not instance.offices:
+        return None
+    distance, name = min(
+        (haversine_km((venue.lat, venue.lon), (lat, lon)), name) for name, lat, lon in instance.offices
+    )
+    return name, distance
+
+
+def _towns(instance: Instance, points: list[int]) -> dict[str, list[int]]:
+    """Points grouped by town name (町名); a point without a name is an area of its own."""
+    towns: dict[str, list[int]] = {}
+    for p in points:
+        towns.setdefault(instance.demand[p].name or f"#{p}", []).append(p)
+    return towns
+
+
 def reason(instance: Instance, venue_index: int, visit: int, visits: int, covered: list[float]) -> str:
-    """The reason in words for the ``visit``-th of ``visits`` sessions at a venue."""
+    """The reason in words for the ``visit``-th of ``visits`` sessions at a venue: the towns it reaches (those no
+    other booth reaches first), how far they are from a permanent application point, and the office nearest to the
+    venue itself."""
     venue = instance.venues[venue_index]
     reached = [p for p, venues in enumerate(instance.reached_by) if venue_index in venues]
     if not reached:
         return _("Reaches no demand point within {km:g} km; chosen to meet the monthly quota.").format(km=venue.radius)
     own = venue.draw * visits
-    only_here = [p for p in reached if covered[p] - own <= 1e-9]
-    focus = only_here or reached
-    focus.sort(key=lambda p: (-instance.access_weight[p] * instance.demand[p].weight, instance.access_distance[p]))
-    names = [instance.demand[p].name for p in focus if instance.demand[p].name]
-    unique_names = list(dict.fromkeys(names))[:MAX_NAMES]
-    distances = [instance.access_distance[p] for p in focus if instance.access_distance[p] != float("inf")]
+    towns = _towns(instance, reached)
+    only_here = {town: points for town, points in towns.items() if all(covered[p] - own <= 1e-9 for p in points)}
+    focus = only_here or towns
+
+    def importance(town: str) -> tuple[float, float]:
+        points = focus[town]
+        return (
+            -sum(instance.access_weight[p] * instance.demand[p].weight for p in points),
+            min(instance.access_distance[p] for p in points),
+        )
+
+    ranked = sorted(focus, key=importance)
+    names = [town for town in ranked if not town.startswith("#")][:MAX_NAMES]
+    focus_points = [p for points in focus.values() for p in points]
+    distances = [instance.access_distance[p] for p in focus_points if math.isfinite(instance.access_distance[p])]
     parts = []
     if only_here:
         parts.append(
             ngettext(
-                "Reaches {n} area no other booth of the plan reaches",
-                "Reaches {n} areas no other booth of the plan reaches",
+                "Reaches {n} town no other booth of the plan reaches",
+                "Reaches {n} towns no other booth of the plan reaches",
                 len(only_here),
             ).format(n=len(only_here))
         )
     else:
-        parts.append(ngettext("Reaches {n} area", "Reaches {n} areas", len(reached)).format(n=len(reached)))
-    if unique_names:
-        parts[-1] += _(" (e.g. {names})").format(names=_(", ").join(unique_names))
+        parts.append(ngettext("Reaches {n} town", "Reaches {n} towns", len(towns)).format(n=len(towns)))
+    if names:
+        parts[-1] += _(" (e.g. {names})").format(names=_(", ").join(names))
     if distances:
-        nearest = instance.nearest_point_name[focus[0]]
         parts.append(
-            _("on average {km:.1f} km from the nearest permanent application point ({name})").format(
-                km=sum(distances) / len(distances), name=nearest
+            _("these are on average {km:.1f} km from a permanent application point").format(
+                km=sum(distances) / len(distances)
+            )
+        )
+    office = nearest_office(instance, venue_index)
+    if office:
+        parts.append(
+            _("the permanent application point nearest to the venue is {name}, {km:.1f} km away").format(
+                name=office[0], km=office[1]
             )
         )
     text = _("; ").join(parts) + _(".")

@@ -62,7 +62,8 @@ NAME_COLUMNS = ("name", "town", "名称", "町丁", "地区")
 
 def read_demand(data: bytes) -> tuple[list[DemandPoint], list[str]]:
     """Demand points from a CSV with ``lat``, ``lon``, optional ``weight`` and an optional name (``name`` or
-    ``town`` [+ ``koaza``]); rows without usable coordinates are skipped and reported."""
+    ``town``); rows without usable coordinates are skipped and reported. A ``koaza`` (小字, a lot letter such as
+    イ or ソ) stays a point of its own but takes its town's name: residents know 利屋町, not 利屋町ソ."""
     text = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("cp932")
     reader = csv.DictReader(io.StringIO(text))
     points, notes = [], []
@@ -82,8 +83,6 @@ def read_demand(data: bytes) -> tuple[list[DemandPoint], list[str]]:
             )
             weight = 1.0
         name = next((row[c] for c in NAME_COLUMNS if row.get(c)), "")
-        if row.get("koaza"):
-            name += row["koaza"]
         points.append(DemandPoint(lat, lon, weight, name))
     return points, notes
 

@@ -60,6 +60,7 @@ class Instance:
     reached_by: list[list[int]]  # per demand point: indices of venues reaching it
     locked: dict[int, set[dt.date]]  # venue index -> locked dates
     notes: list[str]
+    offices: list[tuple[str, float, float]] = field(default_factory=list)  # permanent points: name, lat, lon
     _open_any: set[dt.date] | None = field(default=None, repr=False)
 
     def venue_index(self, venue_id: str) -> int | None:
@@ -213,6 +214,7 @@ def prepare(plan_input: PlanInput) -> Instance:
         reached_by,
         dict(locked),
         notes,
+        offices=[(name, lat, lon) for lat, lon, name in permanent],
     )
 
 

@@ -1,8 +1,12 @@
-"""The map of a plan's venues (実施会場の地図) as a PNG, drawn offline with Pillow: no tiles, no network.
+"""The map of a plan's venues and the towns they reach (実施会場と届く範囲) as a PNG, drawn offline with Pillow and
+numpy: no tiles, no network.
 
-An equirectangular projection fitted to the chosen venues; optional grey background points (the demand points show
-the city's shape); one marker per venue, split into one sector per session coloured by month, labelled with the
-sessions' 回 numbers; a legend of months, a scale bar in km and the title.
+An equirectangular projection fitted to the chosen venues. The geography comes from the demand points (the
+city's town points, 町丁・字の代表点): each spot of the map belongs to the town of the nearest point (a Voronoi map
+of the points, so town borders are estimated, not surveyed), spots farther than OUTSIDE_KM from every point are
+outside the inhabited city, and each town area is shaded by how many of the plan's sessions reach it. On top: one
+marker per venue, split into one sector per session coloured by month and labelled with the sessions' 回 numbers;
+a legend, a scale bar in km, a north arrow and the title.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from planner.model import PlanResult
-from planner.report import SessionRow, month_label, period_text, session_rows
+from planner.report import SessionRow, Town, month_label, period_text, point_visits, session_rows, town_points
 
 WIDTH, HEIGHT = 1600, 1200
 SUPERSAMPLE = 2  # draw at twice the size and scale down: Pillow draws without anti-aliasing
@@ -54,6 +59,14 @@ FEW_MONTH_COLOURS: tuple[str, ...] = (
 INK = (0, 0, 0)
 MUTED = (90, 90, 90)
 BACKGROUND_DOT = (200, 200, 200)
+OUTSIDE_KM = 1.2  # a spot this far from every town point is outside the inhabited city (sea, mountains)
+CELL = 3  # pixels (before supersampling) per cell of the town raster
+# How many sessions reach a town, by VISIT_LEVELS (light tints under the month-coloured markers).
+VISIT_COLOURS: tuple[tuple[int, int, int], ...] = ((242, 242, 242), (220, 234, 214), (184, 214, 170), (142, 190, 122))
+VISIT_LEVELS = (1, 3, 6)  # sessions reaching a town from which its shade is darker
+VISIT_LABELS = ("届かない", "1～2 回", "3～5 回", "6 回以上")
+TOWN_BORDER = (178, 178, 178)
+CITY_EDGE = (70, 70, 70)
 FRAME = (150, 150, 150)
 NICE_KM = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -217,8 +230,9 @@ def _draw_marker(
     draw.ellipse(bbox, outline=INK, width=round(outline))
 
 
-def plan_map_png(result: PlanResult, *, background: Iterable[tuple[float, float]] = (), title: str = "") -> bytes:
-    """The plan's venues on a plain map (PNG, 1600×1200): markers coloured by month and labelled with 回 numbers."""
+def plan_map_png(result: PlanResult, *, background: Iterable[Sequence[object]] = (), title: str = "") -> bytes:
+    """The plan's venues on a map of the towns they reach (PNG, 1600×1200): markers coloured by month and labelled
+    with 回 numbers. ``background``: the demand points as (lat, lon) or (lat, lon, town name)."""
     s = SUPERSAMPLE
     image = Image.new("RGB", (WIDTH * s, HEIGHT * s), "white")
     draw = ImageDraw.Draw(image)
@@ -241,11 +255,9 @@ def plan_map_png(result: PlanResult, *, background: Iterable[tuple[float, float]
         return _png(image)
 
     projection = _Projection([(v.lat, v.lon) for v in venues], box, margin=70 * s)
-    dot = 2.2 * s
-    for lat, lon in background:
-        x, y = projection(lat, lon)
-        if box[0] + dot < x < box[2] - dot and box[1] + dot < y < box[3] - dot:
-            draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=BACKGROUND_DOT)
+    towns = town_points(background)
+    if towns:
+        _draw_towns(image, projection, box, towns, point_visits(result, towns))
 
     radius = MARKER_RADIUS * s
     centres = [projection(v.lat, v.lon) for v in venues]
@@ -259,6 +271,72 @@ def plan_map_png(result: PlanResult, *, background: Iterable[tuple[float, float]
     _draw_north_arrow(draw, box, s)
     _draw_legend(draw, months, colours, rows, has_background=bool(background), s=s)
     return _png(image)
+
+
+def _draw_towns(
+    image: Image.Image,
+    projection: _Projection,
+    box: tuple[int, int, int, int],
+    towns: Sequence[Town],
+    visits: Sequence[int],
+) -> None:
+    """Shade each town's area (its points' Voronoi cells inside the box) by the sessions reaching it; draw the
+    borders between towns and the edge of the inhabited city."""
+    left, top, right, bottom = box
+    step = CELL * SUPERSAMPLE
+    width, height = (right - left) // step, (bottom - top) // step
+    xy = np.array([projection(lat, lon) for lat, lon, _ in towns], dtype=np.float64)
+    # points (pixels) beyond the box by more than the cut-off cannot own a spot inside it
+    cut = OUTSIDE_KM * projection.pixels_per_km
+    keep = (xy[:, 0] > left - cut) & (xy[:, 0] < right + cut) & (xy[:, 1] > top - cut) & (xy[:, 1] < bottom + cut)
+    if not keep.any():
+        return
+    points = xy[keep]
+    names = [towns[int(i)][2] or f"#{i}" for i in np.flatnonzero(keep)]
+    ids: dict[str, int] = {}
+    town_ids = np.array([ids.setdefault(n, len(ids)) for n in names], dtype=np.int64)
+    level = np.searchsorted(VISIT_LEVELS, np.array(visits, dtype=np.int64)[keep], side="right")
+    gx = left + (np.arange(width) + 0.5) * step
+    gy = top + (np.arange(height) + 0.5) * step
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    nearest = np.zeros(len(grid), dtype=np.int64)
+    nearest_d2 = np.full(len(grid), np.inf)
+    # Buckets of the cut-off's size: a spot's nearest point within the cut-off lies in its bucket or a neighbour.
+    cell_bucket = np.floor((grid - (left, top)) / cut).astype(np.int64)
+    point_bucket = np.floor((points - (left, top)) / cut).astype(np.int64)
+    keys, groups = np.unique(cell_bucket, axis=0, return_inverse=True)
+    order = np.argsort(groups.ravel(), kind="stable")
+    bounds = np.searchsorted(groups.ravel()[order], np.arange(len(keys) + 1))
+    for number, (bx, by) in enumerate(keys):
+        near = np.flatnonzero((np.abs(point_bucket[:, 0] - bx) <= 1) & (np.abs(point_bucket[:, 1] - by) <= 1))
+        if not len(near):
+            continue
+        cells = order[bounds[number] : bounds[number + 1]]
+        d2 = ((grid[cells, None, :] - points[None, near, :]) ** 2).sum(axis=2)
+        index = d2.argmin(axis=1)
+        nearest[cells] = near[index]
+        nearest_d2[cells] = d2[np.arange(len(cells)), index]
+    inside = (nearest_d2 <= cut**2).reshape(height, width)
+    town = np.where(inside, town_ids[nearest].reshape(height, width), -1)
+    colours = np.array(VISIT_COLOURS, dtype=np.uint8)[level[nearest]].reshape(height, width, 3)
+    # up to pixels, then borders one pixel wide where the town (or inside/outside) changes
+    town = town.repeat(step, axis=0).repeat(step, axis=1)
+    rgb = colours.repeat(step, axis=0).repeat(step, axis=1)
+    rgb[town < 0] = (255, 255, 255)
+    border = np.zeros(town.shape, dtype=bool)
+    edge = np.zeros(town.shape, dtype=bool)
+    for a, b, slot in (
+        (town[:, 1:], town[:, :-1], (slice(None), slice(1, None))),
+        (town[1:], town[:-1], (slice(1, None), slice(None))),
+    ):
+        changed = a != b
+        border[slot] |= changed
+        edge[slot] |= changed & ((a < 0) | (b < 0))
+    rgb[border] = TOWN_BORDER
+    edge[1:] |= edge[:-1]  # the city's edge two pixels wide
+    edge[:, 1:] |= edge[:, :-1]
+    rgb[edge] = CITY_EDGE
+    image.paste(Image.fromarray(rgb, "RGB"), (left, top))
 
 
 def _draw_scale_bar(draw: ImageDraw.ImageDraw, projection: _Projection, box: tuple[int, int, int, int], s: int) -> None:
@@ -316,10 +394,20 @@ def _draw_legend(
     draw.text((x + draw.textlength("3, 25", font=example_font) + 14 * s, y), "実施計画の回", font=text, fill=INK)
     y += 40 * s
     if has_background:
-        d = 4 * s
-        draw.ellipse((x + r - d, y + 14 * s - d, x + r + d, y + 14 * s + d), fill=BACKGROUND_DOT)
-        draw.text((x + 2 * r + 14 * s, y + 14 * s), "住民の所在（町丁）", font=text, fill=INK, anchor="lm")
-        y += 40 * s
+        y += 16 * s
+        draw.text((x, y), "町にブースが届く回数", font=heading, fill=INK)
+        y += 44 * s
+        for colour, label in zip(VISIT_COLOURS, VISIT_LABELS, strict=True):
+            draw.rectangle((x, y, x + 2 * r, y + 2 * r), fill=colour, outline=TOWN_BORDER, width=2 * s)
+            draw.text((x + 2 * r + 14 * s, y + r), label, font=text, fill=INK, anchor="lm")
+            y += 38 * s
+        y += 8 * s
+        draw.line((x, y + r, x + 2 * r, y + r), fill=TOWN_BORDER, width=3 * s)
+        draw.text((x + 2 * r + 14 * s, y + r), "町の境界（推定）", font=text, fill=INK, anchor="lm")
+        y += 38 * s
+        draw.line((x, y + r, x + 2 * r, y + r), fill=CITY_EDGE, width=3 * s)
+        draw.text((x + 2 * r + 14 * s, y + r), "町のある範囲の縁", font=text, fill=INK, anchor="lm")
+        y += 38 * s
 
 
 def _png(image: Image.Image) -> bytes:

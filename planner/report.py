@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.calendar import WEEKDAY_LETTERS, DayType, month_key, national_holiday_name
+from core.geo import haversine_km
 from core.i18n import using_locale
 from core.wareki import wareki, wareki_year
 from planner.model import PlannedSession, PlanResult
 from venues.facility_kinds import kind_label
 
 DAY_TYPE_LABELS = {DayType.weekday: "平日", DayType.holiday: "休日"}
-STATUS_LABELS = {"optimal": "最適", "feasible": "実行可能（最適性は未証明）"}
+STATUS_LABELS = {
+    "optimal": "この条件で到達度が最も高い計画（確認済み）",
+    "feasible": "時間内に見つかった最良の計画（最も高いとは確認できていない）",
+}
 
 SESSION_HEADERS: tuple[str, ...] = (
     "回",
@@ -337,18 +341,74 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def result_items(result: PlanResult) -> list[tuple[str, str]]:
-    """The solver's answer as label/value pairs: status, the reach objective, its bound and gap, the time."""
+    """How the plan was computed, for the appendix: how good it is, its reach (到達度), the best reach possible,
+    the difference and the time."""
     items = [
-        ("状態", status_label(result.status)),
-        ("目的関数", "reach（住民への到達度。常設の申請窓口から遠い地域ほど重く数える）"),
-        ("reach の値", f"{result.objective:,.2f}"),
-        ("reach の上限", f"{result.bound:,.2f}"),
-        ("ギャップ", gap_text(result.gap)),
-        ("求解時間", f"{result.solve_seconds:.1f} 秒"),
+        ("計画の評価", status_label(result.status)),
+        ("到達度", f"{result.objective:,.2f}"),
+        ("到達度の上限（理論値）", f"{result.bound:,.2f}"),
+        ("上限との差", gap_text(result.gap)),
+        ("計算時間", f"{result.solve_seconds:.1f} 秒"),
     ]
     if result.method:
-        items.append(("求解方法", result.method))
+        items.append(("計算方法", result.method))
     return items
+
+
+# --- the towns the plan reaches ---------------------------------------------------------------------------------
+
+Town = tuple[float, float, str]  # a demand point: lat, lon, town name (町名; "" when unknown)
+
+
+def town_points(background: Iterable[Sequence[object]]) -> list[Town]:
+    """Demand points as (lat, lon, name), from (lat, lon) or (lat, lon, name) tuples."""
+    points = []
+    for point in background:
+        lat, lon = float(point[0]), float(point[1])  # type: ignore[arg-type]
+        name = str(point[2]) if len(point) > 2 else ""
+        points.append((lat, lon, name))
+    return points
+
+
+def point_visits(result: PlanResult, points: Sequence[Town]) -> list[int]:
+    """For each point, how many of the plan's sessions reach it (within the radius of the venue's kind)."""
+    venues: dict[str, tuple[float, float, float, int]] = {}
+    for s in result.sessions:
+        lat, lon, radius, n = venues.get(s.venue_id, (s.lat, s.lon, result.parameters.radius(s.venue_kind), 0))
+        venues[s.venue_id] = (lat, lon, radius, n + 1)
+    visits = []
+    for lat, lon, _name in points:
+        visits.append(
+            sum(n for vlat, vlon, radius, n in venues.values() if haversine_km((lat, lon), (vlat, vlon)) <= radius)
+        )
+    return visits
+
+
+def towns_reached(result: PlanResult, points: Sequence[Town]) -> tuple[int, int]:
+    """(towns the plan reaches at least once, towns in all), a town being a name (or a point without one)."""
+    reached: dict[str, bool] = {}
+    for index, ((_lat, _lon, name), visits) in enumerate(zip(points, point_visits(result, points), strict=True)):
+        key = name or f"#{index}"
+        reached[key] = reached.get(key, False) or visits > 0
+    return sum(reached.values()), len(reached)
+
+
+def reach_sentence(result: PlanResult, towns: tuple[int, int] | None = None) -> str:
+    """The plan's reach (到達度) explained in one sentence of plain Japanese, with how many towns it reaches."""
+    p = result.parameters
+    radii = _per_kind(dict(p.radius_km), p.default_radius_km, " km")
+    sentence = (
+        f"到達度 {result.objective:,.1f} は、ブースから近い（{radii} 以内）地区の数を、常設の申請窓口から遠い地区"
+        f"ほど重く（最大 {_number(p.max_access_weight)} 倍）、同じ地区への2回目からの訪問は軽く数えた点数で"
+    )
+    if result.status == "optimal":
+        sentence += "、この条件ではこれより高い計画はありません"
+    elif math.isfinite(result.gap):
+        sentence += f"、この条件で考えられる最高の値との差は {gap_text(result.gap)} 以内です"
+    if towns and towns[1]:
+        reached, total = towns
+        sentence += f"（市内 {total:,} の町のうち {reached:,} の町、{reached / total:.0%} にブースが届きます）"
+    return sentence + "。"
 
 
 @dataclass(frozen=True)
@@ -369,11 +429,16 @@ class Summary:
     gap: str
     solve_seconds: str
     shortages: int
+    reach: str = ""
+    towns_reached: int = 0
+    towns: int = 0
 
 
-def summary(result: PlanResult) -> Summary:
-    """The plan in a few figures: period, status, sessions, venues, expected applicants, objective/bound/gap."""
+def summary(result: PlanResult, points: Sequence[Town] = ()) -> Summary:
+    """The plan in a few figures: period, sessions, venues, expected applicants, its reach in words (with the towns
+    among ``points`` it reaches) and the solver's figures."""
     p = result.parameters
+    towns = towns_reached(result, points) if points else None
     return Summary(
         period=period_text(p.start, p.end),
         period_wareki=period_wareki_text(p.start, p.end),
@@ -389,6 +454,9 @@ def summary(result: PlanResult) -> Summary:
         gap=gap_text(result.gap),
         solve_seconds=f"{result.solve_seconds:.1f} 秒",
         shortages=len(result.shortages),
+        reach=reach_sentence(result, towns),
+        towns_reached=towns[0] if towns else 0,
+        towns=towns[1] if towns else 0,
     )
 
 

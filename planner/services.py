@@ -809,8 +809,10 @@ async def session_detail(session_id: int) -> SessionDetail:
     return _session_detail(row)
 
 
-async def demand_points() -> list[tuple[float, float]]:
-    return [(r["lat"], r["lon"]) for r in await DemandPointRow.select(DemandPointRow.lat, DemandPointRow.lon)]
+async def demand_points() -> list[tuple[float, float, str]]:
+    """The demand points as (lat, lon, town name): the geography of the 実施計画書's map."""
+    rows = await DemandPointRow.select(DemandPointRow.lat, DemandPointRow.lon, DemandPointRow.name)
+    return [(r["lat"], r["lon"], r["name"]) for r in rows]
 
 
 async def result_of(version: PlanVersionDetail) -> PlanResult:

@@ -19,8 +19,11 @@ from core.roles import CONTRACTORS, REVIEWERS
 from core.settings import get_settings
 from core.tables import Role, StaffUser
 from core.users import Actor
+from planner.document import PlanDocument, VersionStep
+from planner.document import plan_document as document_for
 from planner.schemas import PlanVersionDetail, SessionDetail, VersionHistoryEntry
 from planner.services import (
+    get_plan,
     get_version,
     lock_plan,
     lock_version,
@@ -423,6 +426,27 @@ async def history(plan_id: int) -> list[VersionHistoryEntry]:
         )
         for v in versions
     ]
+
+
+async def plan_document(plan_id: int, version: PlanVersionDetail) -> PlanDocument:
+    """What the 実施計画書 of ``version`` says about itself: the plan's title, this version's number and state, and
+    the review of every version up to it (who submitted and decided, when)."""
+    plan = await get_plan(plan_id)
+    steps = [
+        VersionStep(
+            number=entry.number,
+            state=entry.state.value,
+            created_at=entry.created_at,
+            submitted_at=entry.submitted_at,
+            submitted_by=entry.submitted_by_name,
+            decided_at=entry.decided_at,
+            decided_by=entry.decided_by_name,
+            comment=entry.review_comment,
+        )
+        for entry in await history(plan_id)
+        if entry.number <= version.number
+    ]
+    return document_for(plan_title=plan.title, version=version.number, state=version.state.value, history=steps)
 
 
 async def emails_of_role(*roles: Role) -> list[str]:

@@ -25,6 +25,7 @@ from core.roles import CONTRACTORS, EDITORS, REVIEWERS
 from core.settings import Settings
 from core.users import Actor
 from planner import services, workflow
+from planner.document import PlanDocument
 from planner.model import PARAMETER_DEFAULTS, Parameters
 from planner.month_overrides import parse_month_overrides
 from planner.schemas import PlanVersionDetail, SessionDetail
@@ -33,6 +34,7 @@ from portal.documents.maps import Tiles
 from portal.documents.plan_maps import COVERAGE_COLOURS, COVERAGE_LEGEND, month_colour, plan_map_html
 from portal.web import forms
 from portal.web.confirm import confirmation, confirmed
+from portal.web.downloads import content_disposition
 from portal.web.flash import flash
 from portal.web.guards import requires
 from portal.web.security import map_frame_policy
@@ -111,6 +113,14 @@ def month_grids(version: PlanVersionDetail, sessions: list[SessionDetail]) -> li
         if month > 12:
             year, month = year + 1, 1
     return grids
+
+
+def download_name(document: PlanDocument, version: PlanVersionDetail, extension: str, *, inline: bool = False) -> str:
+    """The Content-Disposition of the 実施計画書's files: 実施計画-2027年度-第2版-承認済み.pdf."""
+    start, end = (dt.date.fromisoformat(version.parameters[key]) for key in ("start", "end"))
+    return content_disposition(
+        document.file_name(start, end, extension), document.ascii_file_name(start, end, extension), inline=inline
+    )
 
 
 async def plan_context(plan_id: int) -> dict[str, Any]:
@@ -250,11 +260,13 @@ class PlanController(Controller):
 
     @get("/{plan_id:int}/plan.json")
     async def plan_json(self, plan_id: FromPath[int]) -> Response:
-        result = await services.result_of(await services.latest_version(plan_id))
+        version = await services.latest_version(plan_id)
+        result = await services.result_of(version)
+        document = await workflow.plan_document(plan_id, version)
         return Response(
             content=json.dumps(result.as_json(), ensure_ascii=False, indent=2).encode(),
             media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.json"'},
+            headers={"Content-Disposition": download_name(document, version, "json")},
         )
 
     @get("/{plan_id:int}/plan.xlsx")
@@ -262,12 +274,16 @@ class PlanController(Controller):
         from planner.report_xlsx import write_plan_xlsx
 
         version = await services.latest_version(plan_id)
+        document = await workflow.plan_document(plan_id, version)
         content = await asyncio.to_thread(
-            write_plan_xlsx, await services.result_of(version), background=await services.demand_points()
+            write_plan_xlsx,
+            await services.result_of(version),
+            background=await services.demand_points(),
+            document=document,
         )
         return Response(
             content=content,
-            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
+            headers={"Content-Disposition": download_name(document, version, "xlsx")},
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
@@ -276,15 +292,17 @@ class PlanController(Controller):
         from planner.report_pdf import write_plan_pdf
 
         version = await services.latest_version(plan_id)
+        document = await workflow.plan_document(plan_id, version)
         content = await asyncio.to_thread(
             write_plan_pdf,
             await services.result_of(version),  # seconds of work
             background=await services.demand_points(),
+            document=document,
         )
         return Response(
             content=content,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
+            headers={"Content-Disposition": download_name(document, version, "pdf", inline=True)},
         )
 
     @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])

@@ -73,7 +73,7 @@ def test_plan_command_on_kanazawa_writes_plan_json_excel_and_pdf(tmp_path):
         }
         assert session["start"] >= "10:00" and session["end"] <= "17:00" and session["reason"]
     assert not any(s["venue_id"] == "AA0000001051" for s in plan["sessions"])  # City Hall is not a booth venue
-    assert load_workbook(xlsx).sheetnames[0] == "実施計画"
+    assert load_workbook(xlsx).sheetnames[:2] == ["表紙", "実施計画"]
     assert pdf.read_bytes().startswith(b"%PDF")
 
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from PIL import Image
 
+from core import clock
 from core.calendar import DayType, day_type
+from core.settings import configure, read_settings
 from planner import report
+from planner.document import PlanDocument, VersionStep, plan_document
 from planner.model import Parameters, PlannedSession, PlanResult, Shortage
-from planner.plan_map import HEIGHT, WIDTH, month_colours, plan_map_png
+from planner.plan_map import CITY_EDGE, HEIGHT, VISIT_COLOURS, WIDTH, month_colours, plan_map_png
 from planner.report_pdf import plan_report_html, write_plan_pdf
 from planner.report_xlsx import write_plan_xlsx
+from portal.web.downloads import content_disposition
 
 VENUES = {
     "V1": ("イオンもりの里店", "石川県金沢市もりの里1-70", "commercial", 36.5514, 136.6894, 14),
@@ -149,10 +155,11 @@ def test_parameters_and_result_in_japanese(plan):
     assert items["到達半径"] == "商業施設 3 km、その他 1.5 km"
     assert {"休日の回数/月", "班数（1日の最大回数）", "最低実施時間", "集客係数"} <= items.keys()
     results = dict(report.result_items(plan))
-    assert results["状態"] == "最適"
-    assert results["reach の値"] == "123.46" and results["ギャップ"] == "0.00%"
+    assert results["計画の評価"].startswith("この条件で到達度が最も高い計画")
+    assert results["到達度"] == "123.46" and results["上限との差"] == "0.00%"
+    assert not {"状態", "reach の値", "目的関数"} & results.keys()  # no solver jargon
     plan.status = "feasible"
-    assert dict(report.result_items(plan))["状態"].startswith("実行可能")
+    assert dict(report.result_items(plan))["計画の評価"].startswith("時間内に見つかった最良の計画")
 
 
 # --- the map ---------------------------------------------------------------------------------------------------
@@ -182,9 +189,9 @@ def test_map_of_an_empty_plan_still_renders(plan):
 # --- the workbook ---------------------------------------------------------------------------------------------
 
 
-def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
+def test_xlsx_has_the_five_sheets_and_one_row_per_session(plan):
     workbook = load_workbook(io.BytesIO(write_plan_xlsx(plan, background=BACKGROUND)))
-    assert workbook.sheetnames == ["実施計画", "月別集計", "地図", "パラメータ"]
+    assert workbook.sheetnames == ["表紙", "実施計画", "月別集計", "地図", "パラメータ"]
 
     sheet = workbook["実施計画"]
     header = [cell.value for cell in sheet[1]]
@@ -229,7 +236,7 @@ def test_xlsx_has_the_four_sheets_and_one_row_per_session(plan):
     assert len(workbook["地図"]._images) == 1
     parameters = [row for row in workbook["パラメータ"].iter_rows(values_only=True) if any(row)]
     labels = {row[0] for row in parameters}
-    assert {"期間", "平日の回数/月", "状態", "reach の値", "ギャップ", "回数が不足する月", "備考"} <= labels
+    assert {"期間", "平日の回数/月", "計画の評価", "到達度", "上限との差", "回数が不足する月", "備考"} <= labels
     values = {row[1] for row in parameters}
     assert "2027-05 休日: 2 回のところ 1 回しか置けません。" in values
 
@@ -318,3 +325,183 @@ def test_pdf_pages_are_a4(pdf):
     for box in boxes:
         width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
         assert sorted((round(width), round(height))) == [595, 842]
+
+
+# --- the cover: a document the city files ----------------------------------------------------------------------
+
+TOWNS = [  # named town points around the venues: 3 towns, one with lot points that take the town's name
+    *[(36.5514 + i * 0.002, 136.6894, "もりの里一丁目") for i in range(3)],
+    *[(36.5421, 136.6346 + i * 0.002, "久安六丁目") for i in range(3)],
+    (36.70, 136.80, "遠い町"),  # 15 km away: no booth reaches it
+]
+SUBMITTED = dt.datetime(2027, 2, 1, 1, 30, tzinfo=dt.UTC)  # 10:30 in Japan
+DECIDED = dt.datetime(2027, 2, 10, 6, 0, tzinfo=dt.UTC)
+
+
+def approved_document() -> PlanDocument:
+    return PlanDocument(
+        issued=dt.date(2027, 2, 12),
+        plan_title="令和9年度 マイナンバーカード出張申請受付 実施計画",
+        addressee="金沢市長 宛",
+        contractor="株式会社北陸アウトリーチ",
+        version=2,
+        state="approved",
+        history=(
+            VersionStep(
+                1,
+                "returned",
+                submitted_at=SUBMITTED,
+                submitted_by="山田 花子",
+                decided_at=SUBMITTED,
+                decided_by="金沢 太郎",
+                comment="5月の会場を見直してください",
+            ),
+            VersionStep(
+                2,
+                "approved",
+                submitted_at=SUBMITTED,
+                submitted_by="山田 花子",
+                decided_at=DECIDED,
+                decided_by="金沢 太郎",
+            ),
+        ),
+    )
+
+
+def test_pdf_cover_has_addressee_contractor_title_period_version_review_and_reach(plan, tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(write_plan_pdf(plan, background=TOWNS, document=approved_document()))
+    cover = subprocess.run(
+        [_poppler("pdftotext"), "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for text in (
+        "金沢市長 宛",
+        "株式会社北陸アウトリーチ",
+        "令和9年2月12日（2027年2月12日）",  # the date of the document
+        "2027年4月～2027年5月 実施計画書 第2版（承認済み）",
+        "令和9年度 マイナンバーカード出張申請受付 実施計画",
+        "令和9年4月1日～令和9年5月31日（2027年4月1日～2027年5月31日）",
+        "第2版（承認済み）",
+        "差し戻し",
+        "5月の会場を見直してください",
+        "令和9年2月1日（2027年2月1日） 10:30 山田 花子",
+        "承認 令和9年2月10日（2027年2月10日） 15:00 金沢 太郎",
+        "5 回（平日 2 回・休日 3 回）",
+        "到達度 123.5 は",
+        "市内 3 の町のうち 2 の町",
+    ):
+        assert text in cover.replace("\n", ""), text
+    for jargon in ("最適", "目的関数", "reach", "ギャップ"):
+        assert jargon not in cover, jargon
+    info = subprocess.run([_poppler("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    assert "2027年4月～2027年5月 実施計画書 第2版（承認済み）" in info  # <title> = the heading
+
+
+def test_cover_of_a_plan_outside_the_review_takes_the_settings(plan, monkeypatch):
+    monkeypatch.setenv("PLAN_ADDRESSEE", "金沢市長 宛")
+    monkeypatch.setenv("CONTRACTOR_NAME", "株式会社北陸アウトリーチ")
+    configure(read_settings())
+    try:
+        document = plan_document()
+    finally:
+        configure(None)
+    assert (document.addressee, document.contractor, document.version_label) == (
+        "金沢市長 宛",
+        "株式会社北陸アウトリーチ",
+        "案",
+    )
+    assert document.issued == clock.today()
+    cover = BeautifulSoup(plan_report_html(plan, document=document), "html.parser").select_one(".cover")
+    assert "金沢市長 宛" in cover.get_text() and "株式会社北陸アウトリーチ" in cover.get_text()
+
+
+def test_the_plans_own_title_is_not_repeated_under_the_heading():
+    start, end = dt.date(2027, 4, 1), dt.date(2028, 3, 31)
+    assert PlanDocument(issued=start, plan_title="2027年度 実施計画").subtitle(start, end) == ""
+    assert PlanDocument(issued=start, plan_title="出張申請受付").subtitle(start, end) == "出張申請受付"
+
+
+def test_reach_is_one_plain_sentence(plan):
+    text = report.reach_sentence(plan, (2, 3))
+    assert text.count("。") == 1 and text.endswith("。")
+    assert "到達度 123.5" in text and "これより高い計画はありません" in text and "3 の町のうち 2 の町、67%" in text
+    plan.status, plan.bound = "feasible", plan.objective * 1.05
+    assert re.search(r"考えられる最高の値との差は \d+\.\d\d% 以内です。$", report.reach_sentence(plan))
+
+
+def test_towns_reached_counts_towns_not_points(plan):
+    assert report.towns_reached(plan, report.town_points(TOWNS)) == (2, 3)
+    visits = report.point_visits(plan, report.town_points(TOWNS))
+    assert visits[:3] == [2, 2, 2] and visits[-1] == 0  # イオンもりの里店 twice; nothing reaches 遠い町
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "version", "state", "name", "ascii_name"),
+    [
+        (
+            dt.date(2027, 4, 1),
+            dt.date(2028, 3, 31),
+            2,
+            "approved",
+            "実施計画-2027年度-第2版-承認済み.pdf",
+            "plan-FY2027-v2-approved.pdf",
+        ),
+        (
+            dt.date(2027, 4, 1),
+            dt.date(2028, 3, 31),
+            3,
+            "submitted",
+            "実施計画-2027年度-第3版-提出済み.pdf",
+            "plan-FY2027-v3-submitted.pdf",
+        ),
+        (
+            dt.date(2027, 4, 1),
+            dt.date(2027, 9, 30),
+            1,
+            "draft",
+            "実施計画-2027年4月-2027年9月-第1版-案.pdf",
+            "plan-202704-202709-v1-draft.pdf",
+        ),
+        (dt.date(2027, 4, 1), dt.date(2028, 3, 31), None, "", "実施計画-2027年度-案.pdf", "plan-FY2027-draft.pdf"),
+    ],
+)
+def test_file_names_carry_plan_version_and_state(start, end, version, state, name, ascii_name):
+    document = PlanDocument(issued=dt.date(2027, 2, 1), version=version, state=state)
+    assert document.file_name(start, end, "pdf") == name
+    assert document.ascii_file_name(start, end, "pdf") == ascii_name
+    header = content_disposition(name, ascii_name, inline=True)
+    assert header.startswith(f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''")
+    assert unquote(header.split("''", 1)[1]) == name
+    assert header.isascii()
+
+
+def test_xlsx_cover_sheet_says_what_the_pdf_cover_says(plan):
+    workbook = load_workbook(io.BytesIO(write_plan_xlsx(plan, background=TOWNS, document=approved_document())))
+    assert workbook.sheetnames[0] == "表紙"
+    assert workbook.properties.title == "2027年4月～2027年5月 実施計画書 第2版（承認済み）"
+    cells = [str(v) for row in workbook["表紙"].iter_rows(values_only=True) for v in row if v is not None]
+    for text in (
+        "金沢市長 宛",
+        "株式会社北陸アウトリーチ",
+        "令和9年2月12日（2027年2月12日）",
+        "2027年4月～2027年5月 実施計画書 第2版（承認済み）",
+        "令和9年4月1日～令和9年5月31日（2027年4月1日～2027年5月31日）",
+        "第2版（承認済み）",
+        "承認 令和9年2月10日（2027年2月10日） 15:00 金沢 太郎",
+        "5月の会場を見直してください",
+    ):
+        assert text in cells, text
+    assert any(c.startswith("到達度 123.5 は") for c in cells)
+
+
+def test_map_draws_town_areas_shaded_by_reach_and_the_city_edge(plan):
+    rgb = Image.open(io.BytesIO(plan_map_png(plan, background=TOWNS))).convert("RGB")
+    colours = {colour: count for count, colour in rgb.getcolors(maxcolors=WIDTH * HEIGHT)}
+    reached = VISIT_COLOURS[1]  # 1–2 sessions reach もりの里 and 久安
+    assert colours.get(reached, 0) > 5000  # whole town areas, not dots
+
+    def greys(colours: dict) -> int:  # the city's edge, anti-aliased
+        return sum(n for c, n in colours.items() if max(abs(v - CITY_EDGE[0]) for v in c) <= 30)
+
+    plain = Image.open(io.BytesIO(plan_map_png(plan))).convert("RGB")
+    assert greys(colours) > greys({c: n for n, c in plain.getcolors(maxcolors=WIDTH * HEIGHT)}) + 1000

@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import subprocess
+from dataclasses import replace
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 
 from core.jobs import Registry, Worker
+from core.settings import configure, get_settings
 from core.tables import Role
 from planner import jobs as planner_jobs
-from planner import services
+from planner import services, workflow
 from planner.model import PARAMETER_DEFAULTS
 from planner.schemas import PlanVersionDetail
 from planner.tables import Plan, PlanVersion, SolveState
@@ -78,6 +83,62 @@ async def test_downloads_of_the_plan(client, signed_in, city):
     assert "実施計画" in workbook.sheetnames
     pdf = await client.get(f"/staff/plans/{plan_id}/plan.pdf")
     assert pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+
+
+def disposition_name(response) -> str:
+    """The file name a browser saves under: RFC 6266 filename* (UTF-8), checked against its ASCII fallback."""
+    header = response.headers["content-disposition"]
+    assert re.search(r'filename="[A-Za-z0-9._-]+"', header), header
+    encoded = re.search(r"filename\*=UTF-8''([^;\s]+)", header)
+    assert encoded, header
+    return unquote(encoded.group(1))
+
+
+async def test_the_plans_files_carry_plan_version_and_state_and_the_cover_says_who(
+    client, signed_in, city, people, tmp_path
+):
+    configure(replace(get_settings(), plan_addressee="金沢市長 宛", contractor_name="株式会社北陸アウトリーチ"))
+    await signed_in(Role.contractor_lead)
+    plan_id = await create_plan(client)
+    version = await wait_until_solved(plan_id)
+    pdf = await client.get(f"/staff/plans/{plan_id}/plan.pdf")
+    assert disposition_name(pdf) == "実施計画-2027年6月-第1版-案.pdf"
+    assert pdf.headers["content-disposition"].startswith('inline; filename="plan-2027-06-v1-draft.pdf"')
+
+    await workflow.submit(people[Role.contractor_staff], version.id)
+    version = await services.latest_version(plan_id)
+    await workflow.approve(people[Role.city_reviewer], version.id, version.revision, "承認します")
+    pdf = await client.get(f"/staff/plans/{plan_id}/plan.pdf")
+    xlsx = await client.get(f"/staff/plans/{plan_id}/plan.xlsx")
+    plan_json = await client.get(f"/staff/plans/{plan_id}/plan.json")
+    assert disposition_name(pdf) == "実施計画-2027年6月-第1版-承認済み.pdf"
+    assert disposition_name(xlsx) == "実施計画-2027年6月-第1版-承認済み.xlsx"
+    assert disposition_name(plan_json) == "実施計画-2027年6月-第1版-承認済み.json"
+    assert xlsx.headers["content-disposition"].startswith("attachment; ")
+
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(pdf.content)
+    cover = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    staff, reviewer = people[Role.contractor_staff].display_name, people[Role.city_reviewer].display_name
+    for text in (
+        "金沢市長 宛",
+        "株式会社北陸アウトリーチ",
+        "六月の計画",
+        "2027年6月 実施計画書 第1版（承認済み）",
+        "令和9年6月1日～令和9年6月30日",
+        "2027年6月1日～2027年6月30日",
+        staff,
+        reviewer,
+        "承認します",
+    ):
+        assert text in cover, text
+    assert "承認 令和" in cover and "到達度" in cover
+    assert "目的関数" not in cover and "最適" not in cover
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    assert workbook.sheetnames[0] == "表紙"
+    assert workbook.properties.title == "2027年6月 実施計画書 第1版（承認済み）"
 
 
 async def test_refused_edit_says_why_and_changes_nothing(client, signed_in, city):
