@@ -50,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
     "venue.feed_token_rotated": N_("Calendar feed address reissued"),
     "outbox.resent": N_("Email sent again"),
     "outbox.retried": N_("Email retried now"),
+    "outbox.viewed": N_("Email to a resident opened"),
     "bookings.viewed": N_("Booking list viewed"),
     "booking.checked_in": N_("Booking checked in"),
     "booking.no_show": N_("Booking marked as a no-show"),
