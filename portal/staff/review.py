@@ -26,9 +26,19 @@ class ReviewController(Controller):
     include_in_schema = False
 
     @post("/{plan_id:int}/submit", guards=[requires(*CONTRACTORS)])
-    async def submit(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
+    async def submit(
+        self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
         version = await services.latest_version(plan_id)
-        await workflow.submit(actor, version.id)
+        try:
+            await workflow.submit(actor, version.id)
+        except ValidationFailed as exc:
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await plan_page_context(plan_id, actor, submit_error=exc.message),
+            )
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/change", guards=[requires(*CONTRACTORS)])
