@@ -47,6 +47,7 @@ ACTION_LABELS: dict[str, str] = {
     "placement.reactivated": N_("Placement reactivated"),
     "invitation.accepted": N_("Invitation accepted"),
     "invitation.declined": N_("Invitation declined"),
+    "invitations.sent": N_("Partners invited to booths already published"),
     "venue.feed_token_rotated": N_("Calendar feed address reissued"),
     "outbox.resent": N_("Email sent again"),
     "outbox.retried": N_("Email retried now"),
