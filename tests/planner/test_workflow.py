@@ -253,5 +253,17 @@ async def test_a_change_may_carry_booths_already_held_but_not_add_one_in_the_pas
     with clock.frozen(later):
         change = await workflow.start_change(staff, version.plan)
         assert await workflow.booths_in_the_past(change) == []  # the booths already held come along
+        moved = (await services.sessions_of(change))[-1]  # a booth to come, moved (by mistake) to a past day
+        taken = {s.date for s in sessions}
+        past_day = next(
+            sessions[0].date + dt.timedelta(days=n)
+            for n in range(1, 30)
+            if sessions[0].date + dt.timedelta(days=n) not in taken
+        )
+        await Session.update({Session.date: past_day}).where(Session.id == moved.id)
+        assert [s.id for s in await workflow.booths_in_the_past(change)] == [moved.id]
+        with pytest.raises(ValidationFailed, match=moved.venue_name):
+            await workflow.submit(staff, change)
+        await Session.update({Session.date: moved.date}).where(Session.id == moved.id)
         await workflow.submit(staff, change)
         assert (await services.get_version(change)).state == VersionState.submitted
