@@ -7,6 +7,11 @@ counts are one row per day (card handovers, e-certificates, PIN resets, card det
 calls; a blank is 0). Each save writes an audit entry with the counts before and after (never the notes' text: staff
 might write a name there), and saving a booth's results recomputes the learned yields (planner.yields).
 
+Figures are checked against the booth: results are refused before the booth has started; an applications total
+that the booth could not have served (more than IMPOSSIBLE_FACTOR times its places, the bookable and walk-in places
+of its slots) is refused with the reason; more applications than places, or none though parties were checked in, is
+saved and shown with a warning to check (``unusual_results``).
+
 A booth continued by a change to an approved plan (``Session.origin``) keeps its results: publishing the change moves
 them (with the slots, bookings and walk-ins) to the session that continues it (booking.services.publish_version).
 """
@@ -27,6 +32,7 @@ from booking.tables import (
     BookingState,
     BoothResult,
     OfficeCount,
+    Slot,
     WalkIn,
     WalkInState,
 )
@@ -45,6 +51,7 @@ from planner.services import plan_scope, seasonality
 from planner.tables import Session
 
 MAX_COUNT = 99_999
+IMPOSSIBLE_FACTOR = 2  # more applications than twice a booth's places cannot have been served there
 MAX_NOTES = 4_000
 RESULT_FIELDS = ("applications", "photos", "inquiries")
 OFFICE_FIELDS: dict[str, str] = {
@@ -157,6 +164,49 @@ def parse_office_counts(values: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
+def impossible_results(applications: int, places: int, hours: int) -> dict[str, str]:
+    """The error of an applications total the booth could not have served (IMPOSSIBLE_FACTOR × its ``places``);
+    empty when it is possible or the booth has no slots to judge by."""
+    limit = IMPOSSIBLE_FACTOR * places
+    if places <= 0 or applications <= limit:
+        return {}
+    return {
+        "applications": _(
+            "{n} applications cannot be right: this booth had {places} places over {hours} hours, so at most about "
+            "{limit} people could have applied. Check the figure (a digit too many?)."
+        ).format(n=applications, places=places, hours=hours, limit=limit)
+    }
+
+
+def unusual_results(applications: int, places: int, checked_in: int) -> list[str]:
+    """Warnings on figures that are possible but unusual, for staff to check: more applications than the booth's
+    places, or none though parties were checked in."""
+    warnings = []
+    if places > 0 and applications > places:
+        warnings.append(
+            _("{n} applications is more than the booth's {places} places: check that the figure is right.").format(
+                n=applications, places=places
+            )
+        )
+    if applications == 0 and checked_in > 0:
+        warnings.append(
+            _("No applications, though {n} booked parties were checked in: check that the figure is right.").format(
+                n=checked_in
+            )
+        )
+    return warnings
+
+
+async def booth_places(session_ids: Iterable[int]) -> dict[int, int]:
+    """Each booth's places: the bookable and the walk-in places of its slots (0 for a booth without slots)."""
+    ids = list(session_ids)
+    places = dict.fromkeys(ids, 0)
+    if ids:
+        for slot in await Slot.select(Slot.session, Slot.capacity, Slot.walk_in).where(Slot.session.is_in(ids)):
+            places[slot["session"]] += slot["capacity"] + slot["walk_in"]
+    return places
+
+
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
@@ -202,7 +252,18 @@ async def _booth(session_id: int) -> dict[str, Any]:
         )
     if row["date"] > clock.today():
         raise InvalidTransition(_("Results can be entered from the day of the booth on."))
+    if clock.now() < booth_start(row["date"], row["start"]):
+        raise InvalidTransition(
+            _("The booth has not started yet (it opens at {time}): enter its results once it has run.").format(
+                time=row["start"].strftime("%H:%M")
+            )
+        )
     return row
+
+
+def booth_start(date: dt.date, start: dt.time) -> dt.datetime:
+    """When a booth starts (Japan time)."""
+    return dt.datetime.combine(date, start, clock.JST)
 
 
 def _counts_of(row: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -223,7 +284,10 @@ async def save_results(
     """Record (or correct) a booth's results (実績入力) and recompute the learned yields (unless ``learn`` is
     False: a caller saving many booths recomputes once at the end); returns the saved values."""
     booth = await _booth(session_id)
-    parsed = parse_results(values, booth_hours(booth["start"], booth["end"]))
+    hours = booth_hours(booth["start"], booth["end"])
+    parsed = parse_results(values, hours)
+    places = (await booth_places([session_id]))[session_id]
+    _refuse(impossible_results(parsed["applications"], places, len(hours)))
     async with write_transaction():
         existing = (await _results_of([session_id])).get(session_id)
         stamp = {BoothResult.entered_by: actor.id, BoothResult.updated_at: clock.now()}
@@ -367,6 +431,20 @@ class BoothDay:
     walk_ins: int = 0  # parties registered at the booth
     walk_ins_served: int = 0
     result: dict[str, Any] | None = None
+    date: dt.date | None = None
+    places: int = 0  # bookable and walk-in places of its slots
+
+    @property
+    def started(self) -> bool:
+        """Whether the booth has started (its results can be entered)."""
+        return self.date is not None and clock.now() >= booth_start(self.date, self.start)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What staff should check in the saved results (``unusual_results``)."""
+        if not self.result:
+            return []
+        return unusual_results(self.result["applications"], self.places, self.checked_in)
 
 
 @dataclass
@@ -416,9 +494,12 @@ async def day_overview(date: dt.date) -> DayOverview:
         .order_by(Session.id)
     )
     results = await _results_of(row["id"] for row in rows)
+    places = await booth_places(row["id"] for row in rows)
     booths = {
         row["id"]: BoothDay(
             session_id=row["id"],
+            date=date,
+            places=places[row["id"]],
             venue_name=row["venue.name"],
             venue_kind=row["venue.kind"],
             start=row["start"],

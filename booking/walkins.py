@@ -15,7 +15,8 @@ The live status of a booth on its day is computed from its slots and walk-ins:
   booked people (``Slot.booked``: confirmed and checked-in parties) leave of that is free for walk-ins, the current
   slot only for the part still to run. Walking through the slots from now, the wait is the time until the people
   already in the queue have used up the free places, rounded up to 5 minutes; None when they use up everything
-  left of the booth's day.
+  left of the booth's day. Before the booth opens the wait is counted from its opening (``phase`` says it is not
+  open yet): with nobody queued it is 0, never the hours until the opening.
 """
 
 from __future__ import annotations
@@ -93,18 +94,39 @@ def _line(row: dict) -> WalkInLine:
 
 
 async def running_booth(session_id: int) -> dict:
-    """The booth's row (id, date, state) if it is published or held; NotFound otherwise."""
-    row = await Session.select(Session.id, Session.date, Session.state).where(Session.id == session_id).first()
+    """The booth's row (id, date, start, state) if it is published or held; NotFound otherwise."""
+    row = (
+        await Session.select(Session.id, Session.date, Session.start, Session.state)
+        .where(Session.id == session_id)
+        .first()
+    )
     if row is None or row["state"] not in RUNNING_STATES:
         raise NotFound(_("This booth does not exist or is not published."))
     return row
 
 
+RECEPTION_LEAD_MINUTES = 60  # check-in and walk-ins open this long before the booth, when staff set it up
+
+
+def reception_opens(date: dt.date, start: dt.time) -> dt.datetime:
+    """When check-in and walk-ins open for a booth: RECEPTION_LEAD_MINUTES before it starts (Japan time)."""
+    return dt.datetime.combine(date, start, clock.JST) - dt.timedelta(minutes=RECEPTION_LEAD_MINUTES)
+
+
 def require_booth_day(booth: dict) -> None:
-    """Check-in and walk-ins happen on the booth's own date only (staff may open the page the day before)."""
+    """Check-in and walk-ins happen on the booth's own date only, from RECEPTION_LEAD_MINUTES before it opens
+    (staff may open the page the day before); InvalidTransition with the reason otherwise."""
     if booth["date"] != clock.today():
         raise InvalidTransition(
             _("Reception is only possible on the booth's day ({date}).").format(date=booth["date"].isoformat())
+        )
+    opens = reception_opens(booth["date"], booth["start"])
+    if clock.now() < opens:
+        raise InvalidTransition(
+            _(
+                "Check-in and walk-ins open at {time}, {n} minutes before the booth opens at {start}; it is too "
+                "early to register anyone."
+            ).format(time=opens.strftime("%H:%M"), n=RECEPTION_LEAD_MINUTES, start=booth["start"].strftime("%H:%M"))
         )
 
 
@@ -205,9 +227,12 @@ async def move_walk_in(actor: Actor, session_id: int, walk_in_id: int, action: s
 
 def estimate_wait(slots: Iterable[_SlotRow], ahead: int, now: dt.datetime) -> int | None:
     """Minutes until a party joining now is served (the formula of the module docstring); None when the people
-    ``ahead`` use up every free place left of the day."""
+    ``ahead`` use up every free place left of the day. Before the first slot, counted from its start."""
     needed = float(ahead)
-    for slot in sorted(slots, key=lambda s: s.start):
+    ordered = sorted(slots, key=lambda s: s.start)
+    if ordered and now < ordered[0].start:
+        now = ordered[0].start  # not open yet: the wait once it opens, not the hours until then
+    for slot in ordered:
         if slot.end <= now:
             continue
         begin = max(slot.start, now)

@@ -1,6 +1,7 @@
 """The outbox: emails are queued in the transaction of the change that causes them and sent afterwards, retried
 with back-off while the mail server is down, never lost and never sent twice. Without SMTP_URL they are shown on
-the console instead (development).
+the console instead (development) and marked ``shown`` (コンソールに表示・未送信), never ``sent``: nobody received them,
+and staff can send them again once a mail server is set.
 
 A message that can never go out as it is (it cannot be built, or the mail server refuses it for good with a 5xx
 reply to its recipient or content) is marked failed at once with its reason, and the others of its batch go on;
@@ -29,6 +30,7 @@ log = logging.getLogger("outreach.outbox")
 MAX_BACKOFF = dt.timedelta(hours=1)
 MAX_ATTEMPTS = 20  # then "failed" (about 11 hours of back-off): staff see it on /staff/outbox and send it again
 SENDER = "outreach@localhost"
+SENT, SHOWN = "sent", "shown"  # delivered to the mail server | only written to the console (no SMTP_URL)
 
 
 CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
@@ -171,8 +173,9 @@ async def _failed_attempt(row: dict[str, Any], exc: BaseException, *, permanent:
 
 
 async def send_pending(limit: int = 50) -> int:
-    """Send the messages that are due; returns how many were sent. Safe to run from several processes: a message
-    is claimed by a conditional update before it is sent."""
+    """Send the messages that are due; returns how many were handled (sent, or shown on the console when no
+    SMTP_URL is set). Safe to run from several processes: a message is claimed by a conditional update before it
+    is sent."""
     settings = get_settings()
     now = dt.datetime.now(dt.UTC)
     due = (
@@ -218,7 +221,7 @@ async def send_pending(limit: int = 50) -> int:
             continue
         await OutboxMessage.update(
             {
-                OutboxMessage.status: "sent",
+                OutboxMessage.status: SENT if settings.smtp_url else SHOWN,
                 OutboxMessage.attempts: row["attempts"] + 1,
                 OutboxMessage.sent_at: dt.datetime.now(dt.UTC),
             }

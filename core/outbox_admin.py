@@ -1,5 +1,10 @@
 """The outbox as staff see it (送信キュー): queued, sent and failed messages, sending one again, retrying now.
 
+A message shown on the console because no mail server is set (``shown``) was not sent, and the page says so; it can be
+sent again once SMTP_URL is set. Staff open a message to read what it says: secret links (manage and answer tokens,
+booking codes in links) are redacted and residents' addresses masked, and opening a resident's message is recorded in
+the audit log like every view of booking data (DESIGN §3).
+
 A sent or failed message is never changed: sending it again queues a copy, so the record of what went out (and what
 did not) stays as it was. Residents' addresses are shown masked (h***@example.jp, DESIGN §7); staff and venue
 partners' addresses are shown as they are.
@@ -17,12 +22,14 @@ from core.audit import record_event
 from core.db import write_transaction
 from core.errors import InvalidTransition, NotFound
 from core.i18n import gettext as _
-from core.outbox import mask_addresses, mask_email
+from core.logs import redact
+from core.outbox import SHOWN, mask_addresses, mask_email
+from core.settings import get_settings
 from core.tables import OutboxMessage
 from core.users import Actor
 
-STATUSES = ("queued", "sent", "failed")
-RESENDABLE = ("sent", "failed")
+STATUSES = ("queued", "sent", SHOWN, "failed")
+RESENDABLE = ("sent", SHOWN, "failed")
 RESIDENT_KIND_PREFIX = "booking."  # messages to residents about their bookings
 # What a copy starts afresh with; every other column (recipient, subject, body, kind, a calendar part...) is copied.
 FRESH_COLUMNS = ("id", "created_at", "status", "attempts", "next_attempt_at", "last_error", "sent_at")
@@ -42,6 +49,11 @@ def shown_error(error: str, kind: str) -> str:
     """The last error as the page shows it: a mail server's rejection often quotes the address; a resident's is
     masked there too."""
     return mask_addresses(error) if is_resident_message(kind) else error
+
+
+def mail_server_configured() -> bool:
+    """Whether messages go to a mail server (SMTP_URL) or are only shown on the console."""
+    return bool(get_settings().smtp_url)
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,37 @@ async def list_messages(status: str | None = None, limit: int = 200) -> list[Out
     if status:
         query = query.where(OutboxMessage.status == status)
     return [_entry(row) for row in await query]
+
+
+@dataclass(frozen=True)
+class OutboxContent:
+    """One message as staff read it: its list entry and its text with secrets redacted."""
+
+    entry: OutboxEntry
+    body: str
+    has_calendar: bool
+    calendar_method: str
+
+
+def shown_body(body: str, kind: str) -> str:
+    """A message's text as staff may read it: every link's token (manage, answer) and a booking code in a link
+    redacted, and a resident's address masked."""
+    text = "\n".join(redact(line) for line in body.splitlines())
+    return mask_addresses(text) if is_resident_message(kind) else text
+
+
+async def message_content(actor: Actor, message_id: int) -> OutboxContent:
+    """One message with its text, for staff; a resident's message is personal data, so opening it is audited."""
+    row = await _message(message_id)
+    if is_resident_message(row["kind"]):
+        async with write_transaction():
+            await record_event(actor, "outbox.viewed", "outbox_message", message_id, row["kind"])
+    return OutboxContent(
+        entry=_entry(row),
+        body=shown_body(row["body"], row["kind"]),
+        has_calendar=bool(row["calendar"]),
+        calendar_method=row["calendar_method"] or "",
+    )
 
 
 async def status_counts() -> dict[str, int]:

@@ -28,6 +28,7 @@ from core.i18n import gettext as _
 from core.outbox import queue_email
 from core.settings import get_settings
 from core.tables import StaffUser
+from core.users import Actor
 from planner.booth_uid import booth_identities
 from planner.services import get_version, plan_scope
 from planner.tables import Invitation, InvitationResponse, InvitationState, Session, SessionState
@@ -362,6 +363,46 @@ async def booths_published(new_ids: list[int], continued: list[tuple[int, int]],
             await _cancel(invitation, booths[session_id], sequence)
 
 
+async def invite_missing_partners(actor: Actor, plan_id: int) -> int:
+    """Invite venue partners to the plan's published booths still to come that have no invitation: their venue had
+    no partner email when the booth was published, and one was added since. Returns how many were invited;
+    audited. Booths already invited, already started or at venues still without an email are left alone."""
+    now = clock.now()
+    async with write_transaction():
+        rows = await Session.select(Session.id, Session.date, Session.start).where(
+            (Session.version.plan == plan_id) & (Session.state == SessionState.published.value)
+        )
+        upcoming = [row["id"] for row in rows if dt.datetime.combine(row["date"], row["start"], JST) > now]
+        invitations = await Invitation.select(Invitation.session, Invitation.state, Invitation.sequence).where(
+            Invitation.session.is_in(upcoming or [-1])
+        )
+        invited = {row["session"] for row in invitations if row["state"] == InvitationState.sent.value}
+        cancelled_sequence: dict[int, int] = {}
+        for row in invitations:  # an earlier partner's invitation was cancelled: the new one must come after it
+            if row["state"] == InvitationState.cancelled.value:
+                cancelled_sequence[row["session"]] = max(cancelled_sequence.get(row["session"], 0), row["sequence"])
+        booths = await _booths([sid for sid in upcoming if sid not in invited])
+        ready = [booth for booth in booths.values() if booth.partner_email]
+        identities = await booth_identities([booth.session_id for booth in ready])
+        for booth in sorted(ready, key=lambda b: (b.date, b.start, b.session_id)):
+            identity = identities[booth.session_id]
+            sequence = identity.sequence()
+            if booth.session_id in cancelled_sequence:
+                sequence = max(sequence, cancelled_sequence[booth.session_id] + 1)
+            await _invite(booth, identity.uid, sequence)
+        if ready:
+            await record_event(
+                actor,
+                "invitations.sent",
+                "plan",
+                plan_id,
+                _("{n} partners invited to booths already published").format(n=len(ready)),
+                {"invited": {"before": None, "after": len(ready)}},
+                scope=plan_scope(plan_id),
+            )
+    return len(ready)
+
+
 # --- answers -------------------------------------------------------------------------------------------------------
 
 
@@ -521,17 +562,21 @@ async def _tell_staff_of_decline(invitation: dict[str, Any], note: str) -> None:
 
 
 async def plan_invitations(plan_id: int) -> dict[str, Any]:
-    """Each published booth of a plan with its invitation (None where the venue has no partner email) and the
-    partner's answer, and the cancelled invitations of the plan, newest first."""
+    """Each published booth of a plan with its invitation (None where the venue has no partner email, or had none
+    when the booth was published: ``can_invite`` then says the partner can be invited now) and the partner's answer,
+    and the cancelled invitations of the plan, newest first."""
+    now = clock.now()
     sessions = (
         await Session.select(
             Session.id,
             Session.date,
             Session.start,
             Session.end,
+            Session.state,
             Session.venue.name,
             Session.venue.venue_id,
             Session.venue.partner_email,
+            Session.venue.partner_name,
         )
         .where(
             (Session.version.plan == plan_id)
@@ -547,7 +592,17 @@ async def plan_invitations(plan_id: int) -> dict[str, Any]:
             & (Invitation.state == InvitationState.sent.value)
         )
     }
-    booths = [{**session, "invitation": current.get(session["id"])} for session in sessions]
+    booths = [
+        {
+            **session,
+            "invitation": current.get(session["id"]),
+            "can_invite": session["id"] not in current
+            and bool((session["venue.partner_email"] or "").strip())
+            and session["state"] == SessionState.published.value
+            and dt.datetime.combine(session["date"], session["start"], JST) > now,
+        }
+        for session in sessions
+    ]
     cancelled = (
         await Invitation.select(
             *Invitation.all_columns(),
@@ -563,5 +618,6 @@ async def plan_invitations(plan_id: int) -> dict[str, Any]:
     for booth in booths:
         if booth["invitation"]:
             counts[booth["invitation"]["response"]] += 1
-    counts["none"] = sum(1 for booth in booths if not booth["invitation"])
+    counts["none"] = sum(1 for booth in booths if not booth["invitation"] and not booth["venue.partner_email"])
+    counts["to_invite"] = sum(1 for booth in booths if booth["can_invite"])
     return {"booths": booths, "cancelled": cancelled, "counts": counts}

@@ -44,10 +44,56 @@ def _require(actor: Actor, roles: tuple[Role, ...], message: str) -> None:
         raise PermissionDenied(message)
 
 
+async def booths_in_the_past(version_id: int) -> list[SessionDetail]:
+    """The booths of a version that start before now and that the last approved version did not already hold at
+    the same venue, date and time: a booth nobody could run any more (a change may carry past booths along)."""
+    now = clock.now()
+    started = [
+        s
+        for s in await sessions_of(version_id)
+        if s.state != SessionState.cancelled and dt.datetime.combine(s.date, s.start, clock.JST) <= now
+    ]
+    if not started:
+        return []
+    version = await get_version(version_id)
+    approved = await last_approved(version.plan, version_id)
+    held = (
+        {(s.venue, s.date, s.start) for s in await sessions_of(approved) if s.state != SessionState.cancelled}
+        if approved
+        else set()
+    )
+    return [s for s in started if (s.venue, s.date, s.start) not in held]
+
+
+MAX_LISTED = 10  # booths named in a refusal; the rest are counted
+
+
+def _booth_list(sessions: list[SessionDetail]) -> str:
+    shown = [f"{s.date.isoformat()} {s.start.strftime('%H:%M')} {s.venue_name}" for s in sessions[:MAX_LISTED]]
+    if len(sessions) > MAX_LISTED:
+        shown.append(_("and {n} more").format(n=len(sessions) - MAX_LISTED))
+    return "、".join(shown)
+
+
+async def _refuse_past_booths(version_id: int, message: str) -> None:
+    past = await booths_in_the_past(version_id)
+    if past:
+        raise ValidationFailed(message.format(n=len(past), booths=_booth_list(past)))
+
+
 async def submit(actor: Actor, version_id: int) -> None:
-    """Contractor staff or lead hand a solved draft to the city. Submitting twice makes one submission."""
+    """Contractor staff or lead hand a solved draft to the city. Submitting twice makes one submission. A draft
+    with booths that start in the past is refused with the list of them (``booths_in_the_past``)."""
     _require(actor, CONTRACTORS, _("Only contractor staff and leads submit plans."))
     async with write_transaction():
+        if (await get_version(version_id)).state == VersionState.draft:
+            await _refuse_past_booths(
+                version_id,
+                _(
+                    "{n} booths of this version start in the past and can no longer be held: {booths}. Remove or "
+                    "move them (or re-plan), then submit again."
+                ),
+            )
         changed = (
             await PlanVersion.update(
                 {
@@ -126,9 +172,18 @@ async def _decide(actor: Actor, version_id: int, revision: int, state: VersionSt
 
 
 async def approve(actor: Actor, version_id: int, revision: int, comment: str = "") -> None:
-    """A city reviewer approves the submitted version they saw (事前に本市と協議のうえ承諾)."""
+    """A city reviewer approves the submitted version they saw (事前に本市と協議のうえ承諾); refused with the list
+    of its booths that start in the past (``booths_in_the_past``)."""
     _require(actor, REVIEWERS, _("Only city reviewers approve or return plans."))
     async with write_transaction():
+        if (await get_version(version_id)).state == VersionState.submitted:
+            await _refuse_past_booths(
+                version_id,
+                _(
+                    "This version cannot be approved: {n} of its booths start in the past and can no longer be "
+                    "held: {booths}. Return it with comments so that the contractor removes or moves them."
+                ),
+            )
         await _decide(actor, version_id, revision, VersionState.approved, comment.strip())
         version = await get_version(version_id)
         await record_event(

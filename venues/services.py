@@ -223,6 +223,36 @@ def _record_values(record: VenueRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in IMPORTED_FIELDS}
 
 
+async def _registered(result: ParseResult) -> dict[str, dict[str, Any]]:
+    """The registered venues of a parsed file's records, by venue ID."""
+    if not result.records:
+        return {}
+    ids = [record.venue_id for record in result.records]
+    return {row["venue_id"]: row for row in await Venue.select().where(Venue.venue_id.is_in(ids))}
+
+
+def _kept_staff_kind(before: dict[str, Any], record: VenueRecord, values: dict[str, Any]) -> dict[str, Any]:
+    """A kind chosen by staff (on the edit page, or in an earlier import's preview) survives re-imports; only a new
+    choice in this import's preview replaces it."""
+    if before["kind_source"] in STAFF_KIND_SOURCES and record.kind_source != "override":
+        return {**values, "kind": before["kind"], "kind_source": before["kind_source"]}
+    return values
+
+
+async def planned_import(result: ParseResult) -> dict[str, dict[str, dict[str, Any]] | None]:
+    """What importing a parsed file would do to each of its venues, by venue ID: None for a new venue, else the
+    fields it would change (``{field: {"before", "after"}}``; empty when the row is the same as the registry's).
+    The import itself decides the same way (``import_facility_list``)."""
+    existing = await _registered(result)
+    planned: dict[str, dict[str, dict[str, Any]] | None] = {}
+    for record in result.records:
+        before = existing.get(record.venue_id)
+        planned[record.venue_id] = (
+            None if before is None else diff(before, _kept_staff_kind(before, record, _record_values(record)))
+        )
+    return planned
+
+
 async def import_facility_list(
     actor: Actor | None, result: ParseResult, *, accept_partial: bool = False, source_name: str = ""
 ) -> ImportOutcome:
@@ -240,14 +270,7 @@ async def import_facility_list(
     outcome = ImportOutcome(skipped_rows=result.total_rows - len(result.records))
     now = clock.now()
     async with write_transaction():
-        existing = (
-            {
-                row["venue_id"]: row
-                for row in await Venue.select().where(Venue.venue_id.is_in([r.venue_id for r in result.records]))
-            }
-            if result.records
-            else {}
-        )
+        existing = await _registered(result)
         for record in result.records:
             values = _record_values(record)
             before = existing.get(record.venue_id)
@@ -256,10 +279,7 @@ async def import_facility_list(
                 await record_event(actor, "venue.imported", "venue", record.venue_id, record.name)
                 outcome.created.append(record.venue_id)
                 continue
-            if before["kind_source"] in STAFF_KIND_SOURCES and record.kind_source != "override":
-                # A kind chosen by staff (on the edit page, or in an earlier import's preview) survives re-imports;
-                # only a new choice in this import's preview replaces it.
-                values["kind"], values["kind_source"] = before["kind"], before["kind_source"]
+            values = _kept_staff_kind(before, record, values)
             changes = diff(before, values)
             if not changes:
                 outcome.unchanged.append(record.venue_id)

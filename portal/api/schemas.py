@@ -51,7 +51,9 @@ class LiveOut(msgspec.Struct):
     released_places: int  # places of late parties given to walk-ins
     waiting_parties: int  # walk-in parties waiting or called
     waiting_people: int
-    wait_minutes: int | None  # estimated wait of a party joining the queue now; null: longer than the day
+    # estimated wait of a party joining the queue now (before opening: counted from the opening); null: longer than
+    # the rest of the day
+    wait_minutes: int | None
     now_serving: int | None  # the last queue number called
 
 

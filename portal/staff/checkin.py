@@ -126,6 +126,9 @@ class CheckInController(Controller):
             refresh_seconds=STAFF_REFRESH_SECONDS,
             max_party=settings_of(request).max_party_size,
             no_show_minutes=settings_of(request).no_show_after_minutes,
+            reception_opens=walkins.reception_opens(booth.date, booth.start),
+            reception_lead=walkins.RECEPTION_LEAD_MINUTES,
+            now=clock.now(),
             **context,
         )
 

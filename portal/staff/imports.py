@@ -94,12 +94,13 @@ def kind_overrides(form: Any, parsed: ParseResult) -> dict[int, str]:
 
 async def preview_context(result: ParseResult) -> dict[str, Any]:
     """What the preview shows: counts of new, updated and unchanged venues and every problem."""
-    known = await services.known_venue_ids(record.venue_id for record in result.records)
+    planned = await services.planned_import(result)
     return {
         "result": result,
-        "new_count": sum(1 for r in result.records if r.venue_id not in known),
-        "update_count": sum(1 for r in result.records if r.venue_id in known),
-        "known_ids": known,
+        "new_count": sum(1 for changes in planned.values() if changes is None),
+        "update_count": sum(1 for changes in planned.values() if changes),
+        "unchanged_count": sum(1 for changes in planned.values() if changes == {}),
+        "planned": planned,
         "error_rows": len({p.row_number for p in result.errors}),
         "kinds": VENUE_KINDS,
         "excluded": EXCLUDED,

@@ -1,5 +1,5 @@
 """The outbox page (送信キュー): contractor leads and admins see queued, sent and failed messages, send one again and
-retry a queued one now."""
+retry a queued one now, and open one to read it."""
 
 from __future__ import annotations
 
@@ -40,6 +40,16 @@ class OutboxController(Controller):
             counts=await outbox_admin.status_counts(),
             statuses=outbox_admin.STATUSES,
             done=request.query_params.get("done", ""),
+            mail_configured=outbox_admin.mail_server_configured(),
+        )
+
+    @get("/{message_id:int}", name="outbox_message")
+    async def show(self, request: Request, message_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
+        return page(
+            request,
+            "staff/outbox_message.html",
+            message=await outbox_admin.message_content(actor, message_id),
+            mail_configured=outbox_admin.mail_server_configured(),
         )
 
     @post("/{message_id:int}/resend", name="outbox_resend")

@@ -163,6 +163,11 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
         "can_decide": is_reviewer and version.state == VersionState.submitted,
         "can_change": actor.role in CONTRACTORS and version.state == VersionState.approved,
         "changes": changes,
+        "past_booths": (
+            await workflow.booths_in_the_past(version.id)
+            if version.state in (VersionState.draft, VersionState.submitted)
+            else []
+        ),
         "seen_version": seen,
         "previous": previous,
         "history": await workflow.history(plan_id),

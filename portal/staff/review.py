@@ -57,7 +57,15 @@ class ReviewController(Controller):
                 confirm_label=_("Submit to the city for approval"),
                 back=f"/staff/plans/{plan_id}",
             )
-        await workflow.submit(actor, version.id)
+        try:
+            await workflow.submit(actor, version.id)
+        except ValidationFailed as exc:
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await plan_page_context(plan_id, actor, submit_error=exc.message),
+            )
         flash(request, "plan.submitted")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 

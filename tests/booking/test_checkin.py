@@ -271,3 +271,25 @@ async def test_a_move_racing_a_no_show_never_frees_places_twice(staff, monkeypat
         assert await booked(slot["id"]) == sum(row["party_size"] for row in active)
     assert "confirmed booking" in str(refused.value)
     assert (await state_of(code))["slot"] == first
+
+
+async def test_check_in_and_walk_ins_are_refused_hours_before_the_booth_opens_with_the_reason(staff):
+    """At 01:00 on the booth's day a party could be checked in to a booth opening at 10:00."""
+    from booking import walkins
+
+    booth = await publish_booth(DAY, start=dt.time(10), end=dt.time(12))
+    session, code = booth["session"], await book(booth["slots"][0]["id"])
+    for moment in (at(1), at(8, 59, 59)):
+        with clock.frozen(moment):
+            with pytest.raises(InvalidTransition) as early:
+                await checkin.check_in_code(staff, session, code)
+            assert str(early.value.message) == (
+                "Check-in and walk-ins open at 09:00, 60 minutes before the booth opens at 10:00; it is too early "
+                "to register anyone."
+            )
+            with pytest.raises(InvalidTransition):
+                await walkins.register_walk_in(staff, session, 2)
+    assert (await state_of(code))["state"] == "confirmed"
+    with clock.frozen(at(9)):  # staff set the booth up an hour before: the first parties may come in
+        assert (await checkin.check_in_code(staff, session, code)).state == "checked_in"
+        assert (await walkins.register_walk_in(staff, session, 2)).number == 1

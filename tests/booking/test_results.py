@@ -228,3 +228,44 @@ async def test_a_booth_continued_by_a_change_keeps_its_results(staff):
     rows = await BoothResult.select()
     assert [(r["session"], r["applications"]) for r in rows] == [(new_id, 6)]
     assert (await results.booth_days(DAY, DAY))[0].with_results == 1
+
+
+async def test_results_are_refused_before_the_booth_has_started(staff):
+    booth = await publish_booth(DAY, start=dt.time(10), end=dt.time(17))
+    with clock.frozen(dt.datetime(2027, 6, 5, 8, 0, tzinfo=clock.JST)):
+        with pytest.raises(InvalidTransition) as early:
+            await results.save_results(booth["session"], {"applications": "3"}, staff)
+        assert early.value.message == (
+            "The booth has not started yet (it opens at 10:00): enter its results once it has run."
+        )
+        assert not (await results.day_overview(DAY)).booths[0].started
+    assert await BoothResult.count() == 0
+    with clock.frozen(dt.datetime(2027, 6, 5, 10, 30, tzinfo=clock.JST)):  # running: a first count may go in
+        await results.save_results(booth["session"], {"applications": "3"}, staff)
+    assert await BoothResult.count() == 1
+
+
+async def test_figures_the_booth_could_not_have_served_are_refused_and_unusual_ones_flagged(staff):
+    """99,999 applications were accepted for a booth of 56 places."""
+    booth = await publish_booth(DAY, capacity=3, walk_in=1, start=dt.time(10), end=dt.time(17))  # 14 slots × 4
+    fields = await refused(booth["session"], {"applications": "99999"}, staff)
+    assert fields["applications"] == (
+        "99999 applications cannot be right: this booth had 56 places over 7 hours, so at most about 112 people "
+        "could have applied. Check the figure (a digit too many?)."
+    )
+    assert "applications" in await refused(booth["session"], {"hour_10": "100", "hour_11": "13"}, staff)
+    assert await BoothResult.count() == 0
+
+    await results.save_results(booth["session"], {"applications": "60"}, staff)  # possible, but more than places
+    (day,) = (await results.day_overview(DAY)).booths
+    assert day.places == 56
+    assert day.warnings == ["60 applications is more than the booth's 56 places: check that the figure is right."]
+    await results.save_results(booth["session"], {"applications": "40"}, staff)
+    assert (await results.day_overview(DAY)).booths[0].warnings == []
+
+
+def test_no_applications_though_parties_came_is_flagged():
+    assert results.unusual_results(0, 56, 3) == [
+        "No applications, though 3 booked parties were checked in: check that the figure is right."
+    ]
+    assert results.unusual_results(0, 56, 0) == [] and results.unusual_results(12, 0, 3) == []

@@ -115,6 +115,14 @@ def test_the_estimated_wait_follows_the_documented_formula():
     assert estimate_wait(day, 0, at(11, 30)) is None  # over
 
 
+def test_before_opening_the_wait_is_counted_from_the_opening_not_from_now():
+    """At 00:45 with nobody waiting the staff page said 555 minutes: the hours until the booth opened."""
+    day = slots((0, 4, 2, 4), (30, 4, 2, 1), (60, 4, 2, 6))
+    assert estimate_wait(day, 0, at(0, 45)) == 0
+    assert estimate_wait(day, 0, at(9, 30)) == 0
+    assert estimate_wait(day, 1, at(9, 0)) == estimate_wait(day, 1, at(10, 0)) == 15
+
+
 async def test_live_status_counts_places_the_queue_and_the_wait(staff):
     booth = await publish_booth(DAY, start=dt.time(10), end=dt.time(12), capacity=4, walk_in=2)
     session = booth["session"]

@@ -58,7 +58,7 @@ async def test_the_list_masks_residents_addresses_and_filters_by_status():
     assert "hanako" not in entries[1].last_error and "h***@example.jp" in entries[1].last_error
     assert "partner@example.jp" in entries[2].last_error
     assert [e.status for e in await outbox_admin.list_messages("failed")] == ["failed", "failed"]
-    assert await outbox_admin.status_counts() == {"queued": 1, "sent": 1, "failed": 2}
+    assert await outbox_admin.status_counts() == {"queued": 1, "sent": 1, "shown": 0, "failed": 2}
     assert [(e.can_resend, e.can_retry) for e in entries] == [
         (False, True),
         (True, False),
@@ -93,8 +93,8 @@ async def test_a_queued_message_is_retried_now_not_resent(make_user):
         await outbox_admin.resend_message(actor, queued["id"])
     assert await send_pending() == 0  # backing off
     await outbox_admin.retry_now(actor, queued["id"])
-    assert await send_pending() == 1  # no SMTP_URL in tests: shown on the console, counted as sent
-    assert await OutboxMessage.count().where(OutboxMessage.status == "sent") == 1
+    assert await send_pending() == 1  # no SMTP_URL in tests: shown on the console, not sent
+    assert await OutboxMessage.count().where(OutboxMessage.status == "shown") == 1
     assert await OutboxMessage.count() == 1
     assert await AuditEvent.count().where(AuditEvent.action == "outbox.retried") == 1
     sent = await message("sent")
@@ -120,3 +120,45 @@ async def test_a_message_is_marked_failed_after_the_last_attempt(mail_server_dow
     )
     assert await send_pending() == 0  # a failed message is not tried again by itself
     assert (await OutboxMessage.select().first())["attempts"] == MAX_ATTEMPTS
+
+
+async def test_without_a_mail_server_a_message_is_shown_not_sent_and_can_be_sent_again(make_user, smtp, monkeypatch):
+    """Every message said 「送信済み」 though no mail server was set and nobody received anything."""
+    actor = await make_user(Role.contractor_lead)
+    monkeypatch.setattr(outbox, "get_settings", lambda: dataclasses.replace(get_settings(), smtp_url=None))
+    await queue_email("partner@example.jp", "件名", "本文", kind="venue.partner")
+    assert await send_pending() == 1
+    (entry,) = await outbox_admin.list_messages()
+    assert entry.status == "shown" and entry.can_resend
+    assert await outbox_admin.status_counts() == {"queued": 0, "sent": 0, "shown": 1, "failed": 0}
+    assert smtp.inbox.messages == []
+
+    monkeypatch.setattr(
+        outbox, "get_settings", lambda: dataclasses.replace(get_settings(), smtp_url=f"smtp://127.0.0.1:{smtp.port}")
+    )
+    await outbox_admin.resend_message(actor, entry.id)
+    assert await send_pending() == 1
+    assert [recipients for recipients, _raw in smtp.inbox.messages] == [["partner@example.jp"]]
+    assert [e.status for e in await outbox_admin.list_messages()] == ["sent", "shown"]
+
+
+async def test_reading_a_residents_message_hides_its_secrets_and_is_audited(make_user):
+    actor = await make_user(Role.contractor_lead)
+    body = (
+        "ヤマダ タロウ 様\nご予約を受け付けました。\n"
+        "View, change or cancel your booking here:\nhttps://example.jp/bookings/7KQ2M9XD4TRBW8HN?token=s3cretT0ken\n"
+        "連絡先: taro@example.jp"
+    )
+    resident = await message("sent", recipient="taro@example.jp", kind="booking.confirmed", body=body)
+    content = await outbox_admin.message_content(actor, resident["id"])
+    assert "ご予約を受け付けました。" in content.body
+    assert "s3cretT0ken" not in content.body and "7KQ2M9XD4TRBW8HN" not in content.body
+    assert "taro@" not in content.body and "t***@example.jp" in content.body
+    assert content.entry.recipient == "t***@example.jp"
+    (event,) = await AuditEvent.select().where(AuditEvent.action == "outbox.viewed")
+    assert (event["actor_name"], event["object_id"]) == (actor.username, str(resident["id"]))
+
+    partner = await message("sent", body="会場のご担当者様\nhttps://example.jp/invitations/3/accept?token=abc123")
+    content = await outbox_admin.message_content(actor, partner["id"])
+    assert "abc123" not in content.body and "会場のご担当者様" in content.body
+    assert await AuditEvent.count().where(AuditEvent.action == "outbox.viewed") == 1  # no personal data: not audited

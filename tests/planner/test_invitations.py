@@ -592,3 +592,57 @@ async def test_the_answers_page_is_for_staff_only(city, people, client):
     assert await Invitation.count() == 0 and await partner_mail() == []
     response = await client.get(f"/staff/plans/{version['plan']}/invitations", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+
+
+async def test_a_partner_email_added_after_publication_is_shown_and_the_partner_invited(city, people, client):
+    """The page said 「パートナーのメールなし」 after an email was added, and offered no way to invite the partner."""
+    version = await approved_plan(people)
+    venue_id = version["no_partner"]
+    await Venue.update({Venue.partner_email: "new-partner@example.jp", Venue.partner_name: "新 館長"}).where(
+        Venue.venue_id == venue_id
+    )
+    theirs = [
+        s.id for s in await services.sessions_of(version["id"]) if s.venue_id == venue_id and s.state == "published"
+    ]
+    url = f"/staff/plans/{version['plan']}/invitations"
+    assert (await sign_in(client, people[Role.city_reviewer].username)).status_code == 303
+    page = BeautifulSoup((await client.get(url)).text, "html.parser")
+    assert page.select_one("#invite-missing form") is None  # the contractor sends invitations, not the city
+    assert (await sign_in(client, people[Role.contractor_lead].username)).status_code == 303
+    page = BeautifulSoup((await client.get(url)).text, "html.parser")
+    ready = page.select("tr[data-invite=ready]")
+    assert [row["id"] for row in ready] == [f"booth-{sid}" for sid in theirs]
+    partner = ready[0].select_one(".partner").get_text()
+    assert "new-partner@example.jp" in partner and "メールなし" not in partner
+    assert page.select_one("[data-count=to-invite]").get_text() == str(len(theirs))
+    before = await last_id()
+    response = await client.post(
+        page.select_one("#invite-missing form")["action"], data={"_csrf_token": csrf_token(str(page))}
+    )
+    assert response.status_code == 200
+    done = BeautifulSoup(response.text, "html.parser")
+    assert str(len(theirs)) in done.select_one("#invited-notice").get_text()
+    assert done.select("tr[data-invite=ready]") == [] and done.select_one("#invite-missing") is None
+    mail = await partner_mail(before)
+    assert [m["recipient"] for m in mail] == ["new-partner@example.jp"] * len(theirs)
+    assert all(m["calendar_method"] == "REQUEST" for m in mail)
+    invited = await Invitation.select().where(Invitation.session.is_in(theirs))
+    assert sorted(i["session"] for i in invited) == sorted(theirs)
+    assert {i["uid"] for i in invited} == {await booth_uid(sid) for sid in theirs}
+    (event,) = await AuditEvent.select().where(AuditEvent.action == "invitations.sent")
+    assert event["actor_name"] == people[Role.contractor_lead].username
+    assert await invitations.invite_missing_partners(people[Role.contractor_lead], version["plan"]) == 0  # once
+
+
+async def test_booths_that_have_begun_are_not_invited_late(city, people):
+    version = await approved_plan(people)
+    await Venue.update({Venue.partner_email: "new-partner@example.jp"}).where(Venue.venue_id == version["no_partner"])
+    first = (await services.sessions_of(version["id"]))[0]
+    with clock.frozen(dt.datetime.combine(first.date, first.start, clock.JST) + dt.timedelta(hours=1)):
+        later = [
+            s
+            for s in await services.sessions_of(version["id"])
+            if s.venue_id == version["no_partner"] and s.date > first.date
+        ]
+        assert await invitations.invite_missing_partners(people[Role.contractor_staff], version["plan"]) == len(later)
+    assert await Invitation.count().where(Invitation.session == first.id) == 0

@@ -208,3 +208,62 @@ async def test_two_changes_started_at_once_make_one_new_version(city, people):
     )
     assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "int"]
     assert await PlanVersion.count().where(PlanVersion.plan == version.plan) == 2
+
+
+async def test_a_plan_whose_booths_start_in_the_past_is_refused_at_submit_and_approval(city, people):
+    """A plan whose booths had started was approved without a word."""
+    from core import clock
+
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    version = await solved_version(staff)
+    sessions = await services.sessions_of(version.id)
+    middle = sessions[len(sessions) // 2]
+    later = dt.datetime.combine(middle.date, middle.start, clock.JST) + dt.timedelta(minutes=1)
+    past = [s for s in sessions if dt.datetime.combine(s.date, s.start, clock.JST) <= later]
+    with clock.frozen(later):
+        assert [s.id for s in await workflow.booths_in_the_past(version.id)] == [s.id for s in past]
+        with pytest.raises(ValidationFailed) as refused:
+            await workflow.submit(staff, version.id)
+    first = past[0]
+    assert f"{len(past)} booths of this version start in the past" in refused.value.message
+    assert f"{first.date.isoformat()} {first.start.strftime('%H:%M')} {first.venue_name}" in refused.value.message
+    assert (await services.get_version(version.id)).state == VersionState.draft
+
+    with clock.frozen(dt.datetime(2027, 5, 20, 9, 0, tzinfo=clock.JST)):
+        await workflow.submit(staff, version.id)
+    version = await services.get_version(version.id)
+    with clock.frozen(later):
+        with pytest.raises(ValidationFailed) as refused:
+            await workflow.approve(reviewer, version.id, version.revision)
+        assert "cannot be approved" in refused.value.message and first.venue_name in refused.value.message
+        assert (await services.get_version(version.id)).state == VersionState.submitted
+        await workflow.return_for_changes(reviewer, version.id, version.revision, "過去の日程を外してください")
+
+
+async def test_a_change_may_carry_booths_already_held_but_not_add_one_in_the_past(city, people):
+    from core import clock
+
+    staff, reviewer = people[Role.contractor_staff], people[Role.city_reviewer]
+    with clock.frozen(dt.datetime(2027, 5, 20, 9, 0, tzinfo=clock.JST)):
+        version = await submitted(people)
+        await workflow.approve(reviewer, version.id, version.revision)
+    sessions = await services.sessions_of(version.id)
+    middle = sessions[len(sessions) // 2]
+    later = dt.datetime.combine(middle.date, middle.start, clock.JST) + dt.timedelta(minutes=1)
+    with clock.frozen(later):
+        change = await workflow.start_change(staff, version.plan)
+        assert await workflow.booths_in_the_past(change) == []  # the booths already held come along
+        moved = (await services.sessions_of(change))[-1]  # a booth to come, moved (by mistake) to a past day
+        taken = {s.date for s in sessions}
+        past_day = next(
+            sessions[0].date + dt.timedelta(days=n)
+            for n in range(1, 30)
+            if sessions[0].date + dt.timedelta(days=n) not in taken
+        )
+        await Session.update({Session.date: past_day}).where(Session.id == moved.id)
+        assert [s.id for s in await workflow.booths_in_the_past(change)] == [moved.id]
+        with pytest.raises(ValidationFailed, match=moved.venue_name):
+            await workflow.submit(staff, change)
+        await Session.update({Session.date: moved.date}).where(Session.id == moved.id)
+        await workflow.submit(staff, change)
+        assert (await services.get_version(change)).state == VersionState.submitted

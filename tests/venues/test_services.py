@@ -163,13 +163,16 @@ async def test_identical_rows_without_an_id_import_one_venue_and_report_the_othe
 async def test_a_kind_chosen_in_the_preview_survives_reimports(staff):
     content = "ID,名称,POIコード,緯度,経度\nK1,広坂公民館,1307,36.5613,136.6562\n".encode()
     await services.import_facility_list(staff, parse_facility_list(content, kind_overrides={2: "rental_hall"}))
+    assert await services.planned_import(parse_facility_list(content)) == {"K1": {}}  # the preview: unchanged
     await services.import_facility_list(staff, parse_facility_list(content))
     venue = await services.get_venue("K1")
     assert (venue["kind"], venue["kind_source"]) == ("rental_hall", "override")
     exported = await services.export_venues()  # the export writes the kind; importing it back changes nothing
     outcome = await services.import_facility_list(staff, parse_facility_list(exported))
     assert outcome.unchanged == ["K1"]
-    await services.import_facility_list(staff, parse_facility_list(content, kind_overrides={2: "library"}))
+    library = parse_facility_list(content, kind_overrides={2: "library"})
+    assert await services.planned_import(library) == {"K1": {"kind": {"before": "rental_hall", "after": "library"}}}
+    await services.import_facility_list(staff, library)
     venue = await services.get_venue("K1")
     assert (venue["kind"], venue["kind_source"]) == ("library", "override")  # a new choice in the preview wins
 

@@ -280,3 +280,19 @@ async def test_residents_see_the_live_status_of_todays_booth_but_never_a_name(cl
     assert on_map[day["session"]]["wait_minutes"] == 30 and on_map[day["later"]] is None
     for text in (page.get_text(), str(api), home.get_text(), str(listed)):
         assert "ヤマダ" not in text and "スズキ" not in text and "タナカ" not in text
+
+
+async def test_before_opening_the_page_says_not_open_yet_instead_of_hours_of_wait(client, signed_in, day):
+    await signed_in(Role.contractor_staff)
+    url = f"/staff/checkin/{day['session']}"
+    with clock.frozen(at(0, 45)):
+        page = soup(await client.get(url))
+        refused = await post_form(client, url, f"{url}/walk-ins", {"party_size": "1"})
+    assert page.select_one("[data-live=wait_minutes]").get_text(strip=True) == "Not open yet (opens at 10:00)"
+    assert "555" not in page.get_text()
+    assert "open at 09:00, 60 minutes before the booth opens" in page.select_one("#not-yet").get_text()
+    assert refused.status_code == 409
+    assert "open at 09:00" in soup(refused).get_text()
+    with clock.frozen(at(9, 30)):
+        page = soup(await client.get(url))
+    assert page.select_one("#not-yet") is None

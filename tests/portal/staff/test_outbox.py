@@ -104,3 +104,43 @@ async def test_the_kind_of_each_email_is_shown_in_words(client, signed_in):
     listed = rows(await client.get("/staff/outbox"))
     assert "実施計画の審査" in listed[review].get_text() and "plan.review" not in listed[review].get_text()
     assert "会場担当者への案内" in listed[partner].get_text() and "venue.partner" not in listed[partner].get_text()
+
+
+async def test_the_page_tells_that_nothing_was_sent_without_a_mail_server(client, signed_in):
+    await signed_in(Role.contractor_lead)
+    shown = await message(
+        "shown", sent_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC), attempts=1, body="会場のご担当者様へ"
+    )
+    response = await client.get("/staff/outbox")
+    page = BeautifulSoup(response.text, "html.parser")
+    assert "SMTP_URL" in page.select_one("#no-mail-server").get_text()
+    row = rows(response)[shown]
+    assert row.select_one(".status").get_text(strip=True) == "コンソールに表示（未送信）"
+    assert "送信済み" not in row.get_text()
+    assert row.select_one("form[action$='/resend']") is not None  # the action that follows: send it for real
+    link = row.select_one(".subject a")["href"]
+    detail = BeautifulSoup((await client.get(link)).text, "html.parser")
+    assert detail.select_one("#message-body").get_text() == "会場のご担当者様へ"
+    assert "送信されていません" in detail.select_one("#not-sent").get_text()
+    assert detail.select_one(".status").get_text(strip=True) == "コンソールに表示（未送信）"
+
+
+async def test_a_residents_message_is_shown_masked_and_its_opening_audited(client, signed_in):
+    from core.tables import AuditEvent
+
+    actor = await signed_in(Role.admin)
+    body = "ヤマダ 様\nhttps://example.jp/bookings/7KQ2M9XD4TRBW8HN?token=s3cretT0ken"
+    resident = await message("sent", recipient="taro@example.jp", kind="booking.confirmed", body=body)
+    response = await client.get(f"/staff/outbox/{resident}")
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one(".recipient").get_text(strip=True) == "t***@example.jp"
+    assert "s3cretT0ken" not in response.text and "taro@" not in response.text
+    assert "ヤマダ 様" in page.select_one("#message-body").get_text()
+    (event,) = await AuditEvent.select().where(AuditEvent.action == "outbox.viewed")
+    assert event["actor_name"] == actor.username
+
+
+async def test_staff_who_may_not_see_the_outbox_cannot_open_a_message(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    shown = await message("shown")
+    assert (await client.get(f"/staff/outbox/{shown}")).status_code == 403

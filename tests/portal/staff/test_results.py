@@ -189,3 +189,33 @@ async def test_the_yields_page_shows_the_learned_factors_in_words(client, signed
     assert kind_row.select_one("th").get_text(strip=True) == "公民館・休日"
     assert "緑が丘公民館" in rows[f"venue:{booth['venue']['id']}"].get_text()
     assert kind_row.select_one(".factor").get_text(strip=True) == f"{48 / 34:.2f}"
+
+
+async def test_an_impossible_count_is_refused_with_the_reason_and_an_unusual_one_flagged(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    booth = await publish_booth(TODAY, capacity=3, walk_in=1, start=dt.time(10), end=dt.time(17))  # 56 places
+    page = soup(await client.get(day_url(TODAY)))
+    action = page.select_one(f"#booth-{booth['session']} form")["action"]
+    response = await post_form(client, day_url(TODAY), action, {"applications": "99999"})
+    assert response.status_code == 422 and await BoothResult.count() == 0
+    error = soup(response).select_one(f"#booth-{booth['session']}-applications-error").get_text()
+    assert "56" in error and "112" in error
+    saved = await post_form(client, day_url(TODAY), action, {"applications": "60"})
+    assert saved.status_code == 200
+    warning = soup(saved).select_one(f"#booth-{booth['session']} .results-warnings").get_text()
+    assert "60" in warning and "56" in warning
+
+
+async def test_a_booth_that_has_not_started_offers_no_results_form(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    booth = await publish_booth(TODAY, start=dt.time(10), end=dt.time(17))
+    with clock.frozen(dt.datetime(2027, 6, 12, 7, 0, tzinfo=clock.JST)):
+        page = soup(await client.get(day_url(TODAY)))
+        section = page.select_one(f"#booth-{booth['session']}")
+        assert section.select_one("form") is None
+        assert "10:00" in section.select_one(".not-started").get_text()
+        response = await client.post(
+            f"/staff/days/{TODAY.isoformat()}/booths/{booth['session']}",
+            data={"applications": "5", "_csrf_token": csrf_token((await client.get(day_url(TODAY))).text)},
+        )
+    assert response.status_code == 409 and await BoothResult.count() == 0

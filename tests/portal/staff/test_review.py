@@ -242,3 +242,24 @@ async def test_a_refused_edit_names_the_state_in_words(client, signed_in, city, 
     assert refused.status_code == 409
     alert = soup(refused).find(role="alert").get_text(strip=True)
     assert "「提出済み」" in alert and "submitted" not in alert
+
+
+async def test_the_plan_page_lists_booths_in_the_past_and_submitting_is_refused(client, city, signed_in):
+    staff = await signed_in(Role.contractor_staff)
+    version_id = await services.create_plan(staff, "六月", JUNE)
+    await services.run_solve(version_id)
+    plan_id = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == version_id).first())["plan"]
+    first = (await services.sessions_of(version_id))[0]
+    url = f"/staff/plans/{plan_id}"
+    with clock.frozen(dt.datetime.combine(first.date, first.start, clock.JST) + dt.timedelta(hours=1)):
+        page = soup(await client.get(url))
+        warning = page.select_one("#past-booths")
+        assert warning is not None and "この版の1件のブースは開始日時が過ぎており" in warning.get_text()
+        assert [a["href"] for a in warning.select("li a")] == [f"#session-{first.id}"]
+        assert first.venue_name in warning.get_text()
+        refused = await post_form(client, url, f"{url}/submit", {"confirmed": "yes"})
+    assert refused.status_code == 422
+    assert first.venue_name in soup(refused).select_one("#submit-error").get_text()
+    assert (await services.get_version(version_id)).state == VersionState.draft
+    with clock.frozen(dt.datetime(2027, 5, 20, 9, 0, tzinfo=clock.JST)):
+        assert soup(await client.get(url)).select_one("#past-booths") is None

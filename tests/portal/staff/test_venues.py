@@ -149,7 +149,35 @@ async def test_upload_preview_then_import_the_real_kanazawa_file(client, signed_
     assert done.status_code == 200 and await Venue.count() == 116
     again = soup(await upload(client, KANAZAWA))
     assert again.select_one("[data-count=new]").get_text() == "0"
-    assert again.select_one("[data-count=update]").get_text() == "116"
+    # The same file again changes nothing, and the preview says so (it announced 「更新する会場: 116」).
+    assert again.select_one("[data-count=update]").get_text() == "0"
+    assert again.select_one("[data-count=unchanged]").get_text() == "116"
+    assert {td["data-action"] for td in again.select("td.planned-action")} == {"unchanged"}
+
+
+async def test_the_preview_counts_only_venues_that_really_change_and_names_what_changes(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    header = "ID,名称,所在地_連結表記,緯度,経度,利用可能曜日,開始時間,終了時間\r\n"
+    rows = [
+        "K1,弥生公民館,金沢市弥生1丁目,36.5501,136.6401,月火水木金,09:00,17:00\r\n",
+        "K2,泉公民館,金沢市泉1丁目,36.5512,136.6402,月火水木金,09:00,17:00\r\n",
+    ]
+    first = soup(await upload(client, (header + "".join(rows)).encode()))
+    action = first.select_one("form[action^='/staff/venues/import/']")["action"]
+    await client.post(action, data={**form_fields(first), "action": "import"})
+    changed = rows[1].replace("09:00,17:00", "09:00,21:00")
+    new_row = "K3,額公民館,金沢市額1丁目,36.5101,136.6201,月火水木金,09:00,17:00\r\n"
+    page = soup(await upload(client, (header + rows[0] + changed + new_row).encode()))
+    counts = {key: page.select_one(f"[data-count={key}]").get_text() for key in ("new", "update", "unchanged")}
+    assert counts == {"new": "1", "update": "1", "unchanged": "1"}
+    actions = {
+        tr.select("td")[1].get_text(strip=True): tr.select_one("td.planned-action") for tr in page.select("tr.record")
+    }
+    assert {vid: td["data-action"] for vid, td in actions.items()} == {"K1": "unchanged", "K2": "update", "K3": "new"}
+    assert "終了時刻" in actions["K2"].get_text()
+    action = page.select_one("form[action^='/staff/venues/import/']")["action"]
+    done = soup(await client.post(action, data={**form_fields(page), "action": "import"}))
+    assert done.select_one("#import-outcome").get_text() == "新規 1 件、更新 1 件、変更なし 1 件、対象外 0 行"
 
 
 async def test_preview_of_a_bad_file_lists_each_problem_and_imports_only_when_confirmed(client, signed_in):
