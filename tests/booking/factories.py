@@ -7,6 +7,8 @@ import datetime as dt
 from booking.codes import new_manage_token, token_hash
 from booking.services import slot_times
 from booking.tables import Booking, Slot
+from planner.model import Parameters
+from planner.services import parameters_to_json
 from planner.tables import Plan, PlanVersion, Session, SessionState
 from tests.venues.factories import make_venue
 
@@ -30,7 +32,12 @@ async def publish_booth(
             Plan.id
         )
     )[0]["id"]
-    version = (await PlanVersion.insert(PlanVersion(plan=plan, state="approved")).returning(PlanVersion.id))[0]["id"]
+    parameters = parameters_to_json(Parameters(start=dt.date(2027, 4, 1), end=dt.date(2028, 3, 31)))
+    version = (
+        await PlanVersion.insert(PlanVersion(plan=plan, state="approved", parameters=parameters)).returning(
+            PlanVersion.id
+        )
+    )[0]["id"]
     day_type = "holiday" if date.weekday() >= 5 else "weekday"
     session = (
         await Session.insert(

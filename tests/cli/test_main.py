@@ -22,7 +22,7 @@ OUTREACH = str(Path(sys.executable).parent / "outreach")
 def outreach(*args: str, lang: str = "ja") -> subprocess.CompletedProcess:
     """Run the command against the test database, with a time limit (a hung SQLite thread must not hang CI)."""
     env = {**os.environ, "OUTREACH_LANG": lang}
-    return subprocess.run([OUTREACH, *args], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run([OUTREACH, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
 def write_csv(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -58,7 +58,7 @@ def test_dry_run_works_before_the_database_is_set_up(tmp_path):
         [OUTREACH, "venues", "import", str(DATA / "commercial_venues.csv"), "--dry-run"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env=env,
     )
     assert result.returncode == 0, result.stderr

@@ -33,8 +33,9 @@ async def build_work(people) -> dict:
     """A plan awaiting review, a booth today with a booking, a past day missing results, a past day with results
     and counts but no saved analysis, another whose analysis is saved, and a failed email."""
     staff = people[Role.contractor_staff]
-    version = await solved_version(staff)
-    await workflow.submit(staff, version.id)
+    with clock.frozen(dt.datetime(2027, 5, 20, 9, 0, tzinfo=clock.JST)):  # submitted before its first booth
+        version = await solved_version(staff)
+        await workflow.submit(staff, version.id)
     today = await publish_booth(TODAY, name="本日会場")
     await add_booking(today, "confirmed", 2)
     missing = await publish_booth(dt.date(2027, 6, 10), name="未入力会場")
