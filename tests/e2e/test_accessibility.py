@@ -44,9 +44,10 @@ async def test_back_office_pages_have_no_accessibility_violations(page, live_ser
     found["/staff/login (error)"] = await violations(page)
     await page.fill("#password", PASSWORD)
     await page.click("form.form button[type=submit]")
-    await page.wait_for_url("**/staff/venues")
+    await page.wait_for_url("**/staff/")
 
     for path in [
+        "/staff/",
         "/staff/venues",
         "/staff/venues/v/COM-001",
         "/staff/venues/v/COM-001/edit",
@@ -118,7 +119,7 @@ async def test_plan_pages_have_no_accessibility_violations(page, live_server, la
     await page.fill("#username", "a11y-plans")
     await page.fill("#password", PASSWORD)
     await page.click("form.form button[type=submit]")
-    await page.wait_for_url("**/staff/venues")
+    await page.wait_for_url("**/staff/")
     found = {}
     for path in [
         "/staff/plans",

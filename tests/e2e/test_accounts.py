@@ -13,7 +13,7 @@ async def sign_in(page, live_server, username):
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("form.form button[type=submit]")
-    await page.wait_for_url("**/staff/venues")
+    await page.wait_for_url("**/staff/")
 
 
 async def test_a_deactivated_leaver_is_refused_at_the_next_request(browser, live_server):

@@ -19,7 +19,7 @@ async def sign_in(page, live_server, username):
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("form.form button[type=submit]")
-    await page.wait_for_url("**/staff/venues")
+    await page.wait_for_url("**/staff/")
 
 
 async def submit(page, url):
