@@ -238,14 +238,20 @@ async def get_booking(code: str, token: str | None, booths: BoothCache | None = 
 
 
 async def next_free_slots(
-    party_size: int, near_session: int, exclude_slot: int | None = None, limit: int = 3
+    party_size: int,
+    near_session: int,
+    exclude_slot: int | None = None,
+    limit: int = 3,
+    booths: BoothCache | None = None,
 ) -> list[BoothSlot]:
-    """The next slots that can take the party: the same booth first, then the following booths."""
+    """The next slots that can take the party: the same booth first, then the following booths. With the public
+    cache the places are those it shows (at most its ``ttl`` old): a rush of refusals on a full slot then costs no
+    read of every booth each, and the resident is offered what the booth list shows."""
     from booking.booths import upcoming_booths
 
-    booths = await upcoming_booths()
-    same = [b for b in booths if b.id == near_session]
-    others = [b for b in booths if b.id != near_session]
+    upcoming = await booths.booths() if booths is not None else await upcoming_booths()
+    same = [b for b in upcoming if b.id == near_session]
+    others = [b for b in upcoming if b.id != near_session]
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:
@@ -380,13 +386,19 @@ class _NoRoom(Exception):
     """Raised inside the transaction when the conditional update finds no room (the alternatives are read after
     the rollback, so that a rush of refusals holds no lock while it looks for other slots)."""
 
-    def __init__(self, slot_id: int, session_id: int, party_size: int) -> None:
+    def __init__(self, slot_id: int, session_id: int | None, party_size: int) -> None:
         super().__init__(slot_id)
         self.slot_id, self.session_id, self.party_size = slot_id, session_id, party_size
 
 
-async def _full(no_room: _NoRoom) -> SlotFull:
-    alternatives = await next_free_slots(no_room.party_size, no_room.session_id, exclude_slot=no_room.slot_id)
+async def _full(no_room: _NoRoom, booths: BoothCache | None = None) -> SlotFull:
+    """The refusal of a slot without room for the party, with the next slots that have it. Without the booth (SQLite's
+    conditional update took nothing) the slot is read first: a slot that does not exist or no longer takes bookings
+    is refused for that reason."""
+    session_id = no_room.session_id
+    if session_id is None:
+        session_id = (await _open_slot(no_room.slot_id))["session"]
+    alternatives = await next_free_slots(no_room.party_size, session_id, exclude_slot=no_room.slot_id, booths=booths)
     return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
 
 
@@ -413,20 +425,37 @@ async def create_booking(
         if earlier is not None:
             return await _replayed(earlier, digest, idempotency_key or ""), False
         if isinstance(refusal, _NoRoom):
-            raise await _full(refusal) from None
+            raise await _full(refusal, booths) from None
         raise
     return details, True
+
+
+# SQLite: the places are taken first, by one conditional update that also returns what the booking's other checks
+# need (the booth's state and the contact's active bookings there, with ``_CONTACT_COUNT``'s arguments), so that a
+# booking is four trips to the database while the other writers wait for their turn (BEGIN, this, the insert, COMMIT)
+# and a refusal three. A check that fails after the update raises, and the rollback gives the places back.
+_TAKE = (
+    "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity "
+    'RETURNING id, start, "end", session, '
+    "(SELECT p.state FROM plan_session p WHERE p.id = booking_slot.session) AS session_state, "
+    + _CONTACT_COUNT.format(session="booking_slot.session")
+    + " AS n"
+)
 
 
 async def _book_in_transaction(
     request: BookingRequest, idempotency_key: str | None, key: str | None, digest: str, booths: BoothCache | None
 ) -> BookingDetails:
     """SQLite: the booking's statements one by one in a write transaction (``BEGIN IMMEDIATE``: one writer)."""
+    party, limit = request.party_size, get_settings().bookings_per_contact
     async with write_transaction():
-        slot = await _open_slot(request.slot_id)
-        await _check_contact_limit(slot["session"], request.phone, request.email)
-        if not await _take_places(slot["id"], request.party_size):
-            raise _NoRoom(slot["id"], slot["session"], request.party_size)
+        taken = await Slot.raw(_TAKE, party, request.slot_id, party, *_contact_args(request.phone, request.email, None))
+        if not taken:  # full, or no such slot: _full() says which, after the rollback
+            raise _NoRoom(request.slot_id, None, party)
+        slot = taken[0]
+        _refuse_unless_open(slot, clock.now())
+        if slot["n"] >= limit:
+            raise _contact_limit_reached(limit)
         code = new_code()
         token = new_manage_token(code, idempotency_key)
         inserted = await Booking.raw(

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import aiosqlite
 from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -85,6 +87,135 @@ class SafeSQLiteTransaction(SQLiteTransaction):
             raise
 
 
+# Connections a SQLite engine keeps open for the event loop that started its pool (DB_POOL): opening one costs about
+# 1 ms of reading the schema plus a thread, more than the statements of a booking. Write transactions take turns
+# (above), so one connection writes at a time; the others serve reads, which WAL lets run beside the writer.
+SQLITE_POOL_SIZE = 4
+
+
+class _PooledConnection:
+    """An open connection lent by the pool: everything is the connection's, except that ``close()`` gives it back."""
+
+    def __init__(self, connection: aiosqlite.Connection, pool: _SQLitePool) -> None:
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_pool", pool)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._connection, name, value)
+
+    async def close(self) -> None:
+        await self._pool.release(self._connection)
+
+
+class _SQLitePool:
+    """A fixed number of open connections for one event loop, lent one at a time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, opener: Callable[[], Awaitable[aiosqlite.Connection]]) -> None:
+        self.loop, self._open = loop, opener
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all: set[aiosqlite.Connection] = set()
+        self.closed = False
+
+    async def fill(self, size: int) -> None:
+        for _ in range(size):
+            connection = await self._open()
+            self._all.add(connection)
+            self._idle.put_nowait(connection)
+
+    @property
+    def size(self) -> int:
+        return len(self._all)
+
+    async def acquire(self) -> _PooledConnection:
+        return _PooledConnection(await self._idle.get(), self)
+
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        """Back to the pool, with no transaction left open (a failed COMMIT leaves one); a connection that cannot
+        be rolled back is closed and replaced."""
+        if connection.in_transaction and not self.closed:
+            try:
+                await connection.rollback()
+            except sqlite3.Error:
+                self._all.discard(connection)
+                await connection.close()
+                connection = await self._open()
+                self._all.add(connection)
+        if self.closed:
+            self._all.discard(connection)
+            await connection.close()
+            return
+        self._idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        """Close every connection now idle; those lent out are closed when given back."""
+        self.closed = True
+        while not self._idle.empty():
+            connection = self._idle.get_nowait()
+            self._all.discard(connection)
+            await connection.close()
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with a pool of open connections for the event loop that started it (the portal's, a
+    command's); any other event loop (e.g. a test's own) opens a connection per query or transaction as Piccolo
+    does. Every connection enables foreign keys once, when it is opened, instead of before every statement."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool: _SQLitePool | None = None
+
+    async def start_connection_pool(self, size: int = SQLITE_POOL_SIZE) -> None:
+        if self._pool is not None and not self._pool.closed:
+            return
+        pool = _SQLitePool(asyncio.get_running_loop(), super().get_connection)
+        await pool.fill(size)
+        self._pool = pool
+
+    async def close_connection_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    @property
+    def pooled_connections(self) -> int:
+        """How many connections the pool holds open (0 without a pool)."""
+        return 0 if self._pool is None or self._pool.closed else self._pool.size
+
+    def _active_pool(self) -> _SQLitePool | None:
+        pool = self._pool
+        if pool is None or pool.closed or pool.loop is not asyncio.get_running_loop():
+            return None
+        return pool
+
+    async def get_connection(self) -> Any:
+        pool = self._active_pool()
+        return await pool.acquire() if pool is not None else await super().get_connection()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        pool = self._active_pool()
+        if pool is None:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await pool.acquire()
+        try:
+            return await self._run_in_existing_connection(connection, query, args, query_type, table)
+        finally:
+            await connection.close()
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        # Piccolo's, without "PRAGMA foreign_keys = 1" before each statement (get_connection() set it when it opened
+        # the connection), and in one trip to the connection's thread instead of three (execute, fetch, close the
+        # cursor): a write transaction's statements run one after another while the others wait for their turn.
+        # (Inserts use RETURNING: SQLite >= 3.35 is required by the project.)
+        return list(await connection.execute_fetchall(query, args or []))
+
+
 def sqlite_path_from_url(url: str) -> Path:
     """The file of a ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` URL."""
     return Path(url.split(":///", 1)[1])
@@ -96,7 +227,7 @@ def build_engine(database_url: str) -> SQLiteEngine | PostgresEngine:
         path = sqlite_path_from_url(database_url)
         path.parent.mkdir(parents=True, exist_ok=True)
         enable_wal(path)
-        return SQLiteEngine(path=str(path), timeout=SQLITE_TIMEOUT_SECONDS)
+        return PooledSQLiteEngine(path=str(path), timeout=SQLITE_TIMEOUT_SECONDS)
     if database_url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(
             config={
@@ -160,18 +291,20 @@ async def _keep_session(connection: Any) -> None:
 
 
 async def start_pool(pooled: bool) -> None:
-    """Open the connection pool (PostgreSQL only) when ``pooled`` (the setting DB_POOL; off e.g. for tests that use
-    two event loops)."""
+    """Open the connection pool when ``pooled`` (the setting DB_POOL; off e.g. for tests that use two event loops):
+    asyncpg's on PostgreSQL, ``PooledSQLiteEngine``'s for this event loop on SQLite."""
     db = engine()
     if isinstance(db, PostgresEngine) and pooled:
         # All ten connections opened at start, so that the first rush after a restart does not wait for them.
         await db.start_connection_pool(min_size=10, max_size=10, reset=_keep_session)
+    elif isinstance(db, PooledSQLiteEngine) and pooled:
+        await db.start_connection_pool()
 
 
 async def close_pool() -> None:
-    """Close the connection pool (PostgreSQL only)."""
+    """Close the connection pool."""
     db = engine()
-    if isinstance(db, PostgresEngine) and db.pool is not None:
+    if isinstance(db, PostgresEngine) and db.pool is not None or isinstance(db, PooledSQLiteEngine):
         await db.close_connection_pool()
 
 

@@ -67,6 +67,13 @@ def translations(code: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
+def load_catalogs() -> None:
+    """Read every locale's catalog now (at start-up), so that no request waits for one: the first translated
+    answer of a worker read and compiled its ``messages.po`` (a rush's first refusals, in every worker at once)."""
+    for code in LOCALES:
+        translations(code)
+
+
 def gettext(message: str) -> str:
     """Translate a message into the current locale."""
     return translations(get_locale()).gettext(message)

@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 import wiring
 from booking.booths import BoothCache
 from core.db import close_pool, start_pool
+from core.i18n import load_catalogs
 from core.jobs import BackgroundRunner
 from core.settings import Settings, configure, environment_settings, get_settings
 from portal.api.bookings import BookingApi
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         settings = environment_settings()
     configure(settings)
     wiring.register()
+    load_catalogs()
     pooled = settings.db_pool
 
     async def open_pool() -> None:

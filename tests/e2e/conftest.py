@@ -13,8 +13,9 @@ from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 @pytest.fixture
 def live_server(database):
-    """The portal served by `outreach serve` on a free port; stopped after the test."""
-    with servers.portal(start_timeout=30, stop_timeout=10) as portal:
+    """The portal served by `outreach serve` on a free port, with its connection pool as in production (the test
+    process itself runs without one: DB_POOL=0); stopped after the test."""
+    with servers.portal(env={**os.environ, "DB_POOL": "1"}, start_timeout=30, stop_timeout=10) as portal:
         yield portal.url
 
 

@@ -116,3 +116,11 @@ async def test_the_api_document_is_served_without_anything_from_a_cdn(client):
         assert "/api/bookings" in response.json()["paths"]
     for viewer in ("/schema/redoc", "/schema/swagger", "/schema/elements"):
         assert (await client.get(viewer)).status_code == 404
+
+
+def test_every_catalog_is_read_when_the_app_is_made_not_by_its_first_request():
+    from core.i18n import LOCALES, translations
+
+    translations.cache_clear()
+    create_app(get_settings())
+    assert translations.cache_info().currsize == len(LOCALES)  # no request waits to read and compile a catalog
