@@ -244,8 +244,8 @@ async def next_free_slots(
     from booking.booths import upcoming_booths
 
     booths = await upcoming_booths()
-    same = [b for b in booths if b.id == near_session]
-    others = [b for b in booths if b.id != near_session]
+    same = [b for b in booths if near_session in (b.id, b.session_id)]
+    others = [b for b in booths if near_session not in (b.id, b.session_id)]
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:

@@ -28,6 +28,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
 from core.users import Actor
+from planner.booth_uid import current_session
 from planner.tables import Session
 
 
@@ -170,6 +171,16 @@ def _day(row: dict, **counts: int) -> BoothDay:
         address=row["venue.address"] or "",
         **counts,
     )
+
+
+async def current_booth(session_id: int) -> int:
+    """The session a check-in address stands for now: any id the booth had (its first, public one included) leads
+    to the session of the latest approved version, so that a tablet left open on the booth day survives a change;
+    NotFound for an id no published booth had."""
+    current = await current_session(session_id)
+    if current is None:
+        raise NotFound(_("This booth does not exist or is not published."))
+    return current
 
 
 async def booth_day(session_id: int) -> BoothDay:

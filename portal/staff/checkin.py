@@ -134,11 +134,13 @@ class CheckInController(Controller):
 
     @get("/{session_id:int}", name="checkin_booth")
     async def booth(self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
+        session_id = await checkin.current_booth(session_id)
         return await self._render(request, actor, session_id)
 
     @get("/{session_id:int}/status.json", name="checkin_status")
     async def status(self, session_id: FromPath[int]) -> Response:
         """The live figures and the list's fingerprint, for the page's periodic refresh (no names)."""
+        session_id = await checkin.current_booth(session_id)
         await checkin.booth_day(session_id)
         live = asdict(await walkins.live_status(session_id))
         live["as_of"] = live["as_of"].isoformat()
@@ -180,6 +182,7 @@ class CheckInController(Controller):
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         code = str((await request.form()).get("code") or "")
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,
@@ -198,6 +201,7 @@ class CheckInController(Controller):
         service: Callable[[Actor, int, int], Awaitable[BookingLine]],
         done: str,
     ) -> Template | Redirect:
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,
@@ -229,6 +233,7 @@ class CheckInController(Controller):
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         party = forms.whole_number(await request.form(), "party_size")
+        session_id = await checkin.current_booth(session_id)
 
         async def register() -> walkins.WalkInLine:
             if party is None:
@@ -248,6 +253,7 @@ class CheckInController(Controller):
     async def _walk_in(
         self, request: Request, actor: Actor, session_id: int, walk_in_id: int, action: str
     ) -> Template | Redirect:
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,
