@@ -116,6 +116,11 @@ async def test_links_of_unchanged_booths_outlive_a_change_and_the_moved_booth_sa
     assert f"{moving.date.month}月{moving.date.day}日" in text and f"{new_date.month}月{new_date.day}日" in text
     assert notice.select_one("a")["href"] == f"/booths/{moved}#slots-heading"
     assert f"{new_date.month}月{new_date.day}日" in page.select_one("dl.facts").get_text()
+    for booth in first:  # every event links to its booth's one address
+        response = await client.get(f"/venues/{booth.venue_id}/calendar.ics?token={await feed_token(booth.venue_id)}")
+        urls = re.findall(r"^URL[^:]*:(\S+)", response.text.replace("\r\n ", ""), re.MULTILINE)
+        assert any(url.endswith(f"/booths/{booth.id}") for url in urls)
+        assert not any(url.endswith(f"/booths/{current[booth.id].id}") for url in urls)
     # the moved booth keeps its feed UID too; its event now starts on the new date
     uids_after = await feed_uids(client, moving.venue_id)
     assert set(uids_after) == set(uids_before[moving.venue_id])
