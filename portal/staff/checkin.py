@@ -175,7 +175,9 @@ class CheckInController(Controller):
                 form=dict(await request.form()),
             )
         request.app.state.booths.invalidate()
-        return Redirect(path=booth_path(session_id, done(result)), status_code=303)
+        # back to the address the page was opened at (the booth's public one), whatever version now runs the booth
+        shown = int(request.path_params.get("session_id", session_id))
+        return Redirect(path=booth_path(shown, done(result)), status_code=303)
 
     @post("/{session_id:int}/check-in", name="checkin_code")
     async def check_in_code(

@@ -96,6 +96,8 @@ async def test_links_of_unchanged_booths_outlive_a_change_and_the_moved_booth_sa
         assert flyer.status_code == 200 and flyer.content.startswith(b"%PDF")
         checkin = await client.get(f"/staff/checkin/{booth.id}")
         assert checkin.status_code == 200 and booth.venue_name in checkin.text
+        # the tablet's forms and refresh keep to the booth's one address too
+        assert soup(checkin).select_one("#code-form")["action"] == f"/staff/checkin/{booth.id}/check-in"
         if booth.id == moved:
             continue
         assert page.select_one("dl.facts").get_text(" ", strip=True) == before[booth.id]
