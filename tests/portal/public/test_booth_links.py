@@ -98,6 +98,8 @@ async def test_links_of_unchanged_booths_outlive_a_change_and_the_moved_booth_sa
         assert checkin.status_code == 200 and booth.venue_name in checkin.text
         # the tablet's forms and refresh keep to the booth's one address too
         assert soup(checkin).select_one("#code-form")["action"] == f"/staff/checkin/{booth.id}/check-in"
+        api = (await client.get(f"/api/sessions/{booth.id}")).json()
+        assert api["id"] == booth.id and api["url"].endswith(f"/booths/{booth.id}") and api["slots"]
         if booth.id == moved:
             continue
         assert page.select_one("dl.facts").get_text(" ", strip=True) == before[booth.id]
