@@ -250,8 +250,8 @@ async def next_free_slots(
     from booking.booths import upcoming_booths
 
     upcoming = await booths.booths() if booths is not None else await upcoming_booths()
-    same = [b for b in upcoming if b.id == near_session]
-    others = [b for b in upcoming if b.id != near_session]
+    same = [b for b in upcoming if near_session in (b.id, b.session_id)]
+    others = [b for b in upcoming if near_session not in (b.id, b.session_id)]
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:

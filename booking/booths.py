@@ -16,12 +16,14 @@ from booking.walkins import LiveStatus, live_statuses
 from core import clock
 from core.geo import haversine_km
 from core.settings import get_settings
+from planner.booth_uid import booth_identities, current_session
 from planner.tables import Session, SessionState
 
 VISIBLE_STATES = (SessionState.published.value, SessionState.held.value)
 
 _SESSION_COLUMNS = (
     Session.id,
+    Session.origin,
     Session.date,
     Session.start,
     Session.end,
@@ -50,7 +52,7 @@ def booking_opens_before(slot_start: dt.datetime, now: dt.datetime | None = None
     return (now or clock.now()) + cutoff < slot_start
 
 
-def _booth(row: dict, slots: list[dict], now: dt.datetime) -> Booth:
+def _booth(row: dict, slots: list[dict], now: dt.datetime, public_id: int) -> Booth:
     open_slots = []
     for slot in slots:
         remaining = max(0, slot["capacity"] - slot["booked"]) if booking_opens_before(slot["start"], now) else 0
@@ -65,7 +67,8 @@ def _booth(row: dict, slots: list[dict], now: dt.datetime) -> Booth:
         )
     bookable = row["state"] == SessionState.published.value
     return Booth(
-        id=row["id"],
+        id=public_id,
+        session_id=row["id"],
         date=row["date"],
         start=row["start"],
         end=row["end"],
@@ -125,33 +128,78 @@ async def upcoming_booths() -> list[Booth]:
         .order_by(Session.id)
     )
     slots = await _slots_by_session([row["id"] for row in rows])
-    return [_booth(row, slots[row["id"]], now) for row in rows]
+    public = await booth_identities([row["id"] for row in rows], {row["id"]: row["origin"] for row in rows})
+    return [_booth(row, slots[row["id"]], now, public[row["id"]].first_session_id) for row in rows]
 
 
 async def booth(session_id: int) -> Booth | None:
-    """One booth as residents see it, in any state residents may follow a link to (cancelled ones included);
-    None for a session that was never published."""
+    """One booth as residents see it, in any state residents may follow a link to (cancelled ones included), by any
+    id it ever had (its public id, or that of any version's session): the booth as the latest approved version has
+    it. None for an id that no published booth had."""
+    current = await current_session(session_id)
+    if current is None:
+        return None
     row = (
         await Session.select(*_SESSION_COLUMNS)
-        .where((Session.id == session_id) & Session.state.is_in([*VISIBLE_STATES, SessionState.cancelled.value]))
+        .where((Session.id == current) & Session.state.is_in([*VISIBLE_STATES, SessionState.cancelled.value]))
         .first()
     )
     if row is None:
         return None
-    slots = await _slots_by_session([session_id])
-    return _booth(row, slots[session_id], clock.now())
+    slots = await _slots_by_session([current])
+    public = (await booth_identities([current], {current: row["origin"]}))[current].first_session_id
+    return _booth(row, slots[current], clock.now(), public)
 
 
 async def booth_without_slots(session_id: int) -> Booth:
-    """A booth's venue and times (one query; its slots are not read)."""
+    """A booth's venue and times (its slots are not read)."""
     row = await Session.select(*_SESSION_COLUMNS).where(Session.id == session_id).first()
-    return _booth(row, [], clock.now())
+    public = (await booth_identities([session_id], {session_id: row["origin"]}))[session_id].first_session_id
+    return _booth(row, [], clock.now(), public)
+
+
+@dataclass(frozen=True)
+class FirstAnnounced:
+    """Where and when a booth was first published, shown on its page when a change has moved it since (the date
+    printed on its first flyers)."""
+
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    venue_name: str
+    venue_name_en: str
+
+    def display_name(self, locale: str) -> str:
+        return self.venue_name_en if locale == "en" and self.venue_name_en else self.venue_name
+
+
+async def first_announced(shown: Booth) -> FirstAnnounced | None:
+    """The booth as first published, when a change after approval has moved it (date, time or venue) since; None
+    for a booth that is where and when it was first announced."""
+    if shown.id == shown.session_id:
+        return None
+    row = (
+        await Session.select(Session.date, Session.start, Session.end, Session.venue.name, Session.venue.name_en)
+        .where(Session.id == shown.id)
+        .first()
+    )
+    if row is None:
+        return None
+    first = FirstAnnounced(row["date"], row["start"], row["end"], row["venue.name"], row["venue.name_en"])
+    same = (first.date, first.start, first.end, first.venue_name) == (
+        shown.date,
+        shown.start,
+        shown.end,
+        shown.venue_name,
+    )
+    return None if same else first
 
 
 async def todays_live(booths: list[Booth]) -> dict[int, LiveStatus]:
-    """The live status (walk-in wait, places) of the booths held today, in a few queries whatever their number."""
+    """The live status (walk-in wait, places) of the booths held today, by session id, in a few queries whatever
+    their number."""
     today = clock.today()
-    ids = [b.id for b in booths if b.date == today and b.state in VISIBLE_STATES]
+    ids = [b.session_id for b in booths if b.date == today and b.state in VISIBLE_STATES]
     return await live_statuses(ids) if ids else {}
 
 
@@ -225,7 +273,10 @@ class BoothCache:
     async def _read(self) -> None:
         booths = await upcoming_booths()
         live = await todays_live(booths)
-        self._live, self._by_id = live, {b.id: b for b in booths}
+        # By public id and by the current session's id: both name the same booth (a public id is the first session
+        # of its booth, never a later session of another), so a link and a booking's session both find it.
+        by_id = {b.session_id: b for b in booths} | {b.id: b for b in booths}
+        self._live, self._by_id = live, by_id
         self._booths, self._read_at, self._memo = booths, time.monotonic(), {}
 
     async def _read_in_background(self) -> None:
@@ -260,7 +311,7 @@ class BoothCache:
         return self._by_id.get(session_id)
 
     def live(self) -> dict[int, LiveStatus]:
-        """The live status of today's booths as last read (call ``booths()`` first), by booth id."""
+        """The live status of today's booths as last read (call ``booths()`` first), by session id."""
         return self._live
 
     def invalidate(self) -> None:

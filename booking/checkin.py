@@ -28,6 +28,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
 from core.users import Actor
+from planner.booth_uid import booth_identities, current_session
 from planner.tables import Session
 
 
@@ -47,6 +48,7 @@ class BoothDay:
     people: int = 0
     checked_in: int = 0  # parties
     no_show: int = 0  # parties
+    booth_id: int = 0  # its public id: the address of its check-in and public pages across plan versions
 
     def display_name(self, locale: str) -> str:
         return self.venue_name_en if locale == "en" and self.venue_name_en else self.venue_name
@@ -84,6 +86,7 @@ class BookingLine:
 
 _DAY_COLUMNS = (
     Session.id,
+    Session.origin,
     Session.date,
     Session.start,
     Session.end,
@@ -155,12 +158,14 @@ async def booth_days(first: dt.date, last: dt.date) -> list[BoothDay]:
             count["people"] += booking["party_size"]
             count["checked_in"] += booking["state"] == BookingState.checked_in.value
             count["no_show"] += booking["state"] == BookingState.no_show.value
-    return [_day(row, **counts[row["id"]]) for row in rows]
+    public = await booth_identities(list(counts), {row["id"]: row["origin"] for row in rows})
+    return [_day(row, public[row["id"]].first_session_id, **counts[row["id"]]) for row in rows]
 
 
-def _day(row: dict, **counts: int) -> BoothDay:
+def _day(row: dict, booth_id: int, **counts: int) -> BoothDay:
     return BoothDay(
         id=row["id"],
+        booth_id=booth_id,
         date=row["date"],
         start=row["start"],
         end=row["end"],
@@ -172,12 +177,23 @@ def _day(row: dict, **counts: int) -> BoothDay:
     )
 
 
+async def current_booth(session_id: int) -> int:
+    """The session a check-in address stands for now: any id the booth had (its first, public one included) leads
+    to the session of the latest approved version, so that a tablet left open on the booth day survives a change;
+    NotFound for an id no published booth had."""
+    current = await current_session(session_id)
+    if current is None:
+        raise NotFound(_("This booth does not exist or is not published."))
+    return current
+
+
 async def booth_day(session_id: int) -> BoothDay:
     """One published (or held) booth; NotFound for any other session."""
     row = await Session.select(*_DAY_COLUMNS).where(Session.id == session_id).first()
     if row is None or row["state"] not in RUNNING_STATES:
         raise NotFound(_("This booth does not exist or is not published."))
-    return _day(row)
+    public = await booth_identities([session_id], {session_id: row["origin"]})
+    return _day(row, public[session_id].first_session_id)
 
 
 NAMES_DAYS_BEFORE = 1  # residents' names appear on the check-in page this many days before the booth (Japan)

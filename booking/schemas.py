@@ -31,7 +31,9 @@ class BoothSlot:
 
 @dataclass(frozen=True)
 class Booth:
-    """A published session (出張申請サポート会場) with its venue, as residents see it."""
+    """A published session (出張申請サポート会場) with its venue, as residents see it. ``id`` is the booth's public id
+    (the first session that published it: every URL and QR code uses it, across plan versions); ``session_id`` is the
+    session of the current version, which slots, bookings and live figures belong to."""
 
     id: int
     date: dt.date
@@ -54,6 +56,7 @@ class Booth:
     remaining: int  # bookable places left over all slots still open
     distance_km: float | None = None
     slots: tuple[BoothSlot, ...] = field(default_factory=tuple)
+    session_id: int = 0
 
     def display_name(self, locale: str) -> str:
         return self.venue_name_en if locale == "en" and self.venue_name_en else self.venue_name

@@ -35,6 +35,7 @@ class FeedBooth:
     people: int = 0  # people in them
     capacity: int = 0  # bookable places
     walk_in: int = 0  # places kept for people who come without booking
+    booth_id: int = 0  # the booth's public id (its page's address), the same in every version that continues it
 
     @property
     def cancelled(self) -> bool:
@@ -112,6 +113,7 @@ async def venue_feed_booths(venue_pk: int, today: dt.date | None = None) -> list
                 people=people,
                 capacity=capacity,
                 walk_in=walk_in,
+                booth_id=identity.first_session_id,
             )
         )
     return booths

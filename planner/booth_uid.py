@@ -82,3 +82,35 @@ async def booth_identity(session_id: int) -> BoothIdentity:
 async def booth_uid(session_id: int) -> str:
     """The calendar UID of a session's booth, the same for every version that continues it."""
     return (await booth_identity(session_id)).uid
+
+
+PUBLISHED_STATES = (
+    SessionState.published.value,
+    SessionState.held.value,
+    SessionState.superseded.value,
+    SessionState.cancelled.value,
+)
+"""States of a session that was published once (a draft's session, even one continuing a booth, never was)."""
+
+
+async def current_session(session_id: int) -> int | None:
+    """The session that stands for the booth of ``session_id`` now (公開中の会場): ``session_id`` itself, or the
+    session of the latest approved version that continues it; None for an id that no published booth ever had.
+
+    Every id a booth ever had resolves this way: the first one (its public id, kept in every URL and QR code) and
+    those of the versions since, so that no link, bookmark or printed flyer of a continuing booth dies."""
+    row = await Session.select(Session.id, Session.state).where(Session.id == session_id).first()
+    if row is None or row["state"] not in PUBLISHED_STATES:
+        return None
+    current = session_id
+    for _step in range(MAX_CHAIN):
+        later = (
+            await Session.select(Session.id)
+            .where((Session.origin == current) & Session.state.is_in(list(PUBLISHED_STATES)))
+            .order_by(Session.id, ascending=False)
+            .first()
+        )
+        if later is None:
+            break
+        current = later["id"]
+    return current

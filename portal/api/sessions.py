@@ -66,7 +66,7 @@ class SessionApi(Controller):
             chosen = filter_booths(booths, BoothFilter(date_from=date_from, date_to=date_to, day_type=day_type))
             if point:
                 chosen = with_distance(chosen, *point)
-            return msgspec.json.encode([session_out(b, base_url, live=live.get(b.id)) for b in chosen[:limit]])
+            return msgspec.json.encode([session_out(b, base_url, live=live.get(b.session_id)) for b in chosen[:limit]])
 
         body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, base_url), encode)
         return Response(content=body, media_type=MediaType.JSON)
@@ -86,4 +86,4 @@ class SessionApi(Controller):
         booth = await cache.booth(session_id)
         if booth is None:
             raise NotFound(_("This booth does not exist."))
-        return session_out(booth, settings.base_url, with_slots=True, live=cache.live().get(booth.id))
+        return session_out(booth, settings.base_url, with_slots=True, live=cache.live().get(booth.session_id))

@@ -74,7 +74,7 @@ def booth_event(venue: Mapping[str, Any], booth: FeedBooth, base_url: str = "") 
     event.add("description", event_description(booth))
     event.add("status", "CANCELLED" if booth.cancelled else "CONFIRMED")
     if base_url:
-        event.add("url", f"{base_url}/booths/{booth.session_id}")
+        event.add("url", f"{base_url}/booths/{booth.booth_id or booth.session_id}")
     return event
 
 

@@ -11,15 +11,16 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import File, Response, Template
+from litestar.response import File, Redirect, Response, Template
 
-from booking.booths import BoothFilter, filter_booths, with_distance
+from booking.booths import BoothFilter, filter_booths, first_announced, with_distance
 from booking.placements import clean_code
 from booking.schemas import Booth
 from core.errors import NotFound
 from core.i18n import get_locale
 from core.i18n import gettext as _
 from core.settings import Settings
+from planner.tables import SessionState
 from portal.documents.maps import live_text
 from portal.web.templating import page
 from venues.places import find_places
@@ -169,21 +170,37 @@ async def home(
     return Response(content=html, media_type="text/html; charset=utf-8")
 
 
+REPLACEMENTS = 3  # the upcoming booths nearest to a cancelled one, offered on its page
+
+
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)
-async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None) -> Template:
+async def booth_page(
+    request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None
+) -> Template | Redirect:
     """A booth: venue, access, the readiness check, and its time slots with the places left; on its day, the live
-    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds."""
+    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds. Any id
+    the booth had in a plan version leads to its one public address; a booth moved by a change says from where and
+    when, and a cancelled one offers the nearest upcoming booths."""
     cache = request.app.state.booths
     booth = await cache.booth(session_id)
     if booth is None:
         raise NotFound(_("This booth does not exist."))
+    if booth.id != session_id:
+        query = urlencode({"src": src}) if src else ""
+        return Redirect(path=f"/booths/{booth.id}" + (f"?{query}" if query else ""), status_code=301)
+    nearest: list[Booth] = []
+    if booth.state == SessionState.cancelled.value:
+        others = [b for b in await cache.booths() if b.id != booth.id and b.state == SessionState.published.value]
+        nearest = with_distance(others, booth.lat, booth.lon)[:REPLACEMENTS]
     return page(
         request,
         "public/booth.html",
         booth=booth,
         src=clean_code(src),
-        live=cache.live().get(booth.id),
+        live=cache.live().get(booth.session_id),
         live_text=live_text,
+        moved_from=await first_announced(booth),
+        nearest=nearest,
     )
 
 

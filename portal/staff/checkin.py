@@ -134,11 +134,13 @@ class CheckInController(Controller):
 
     @get("/{session_id:int}", name="checkin_booth")
     async def booth(self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]) -> Template:
+        session_id = await checkin.current_booth(session_id)
         return await self._render(request, actor, session_id)
 
     @get("/{session_id:int}/status.json", name="checkin_status")
     async def status(self, session_id: FromPath[int]) -> Response:
         """The live figures and the list's fingerprint, for the page's periodic refresh (no names)."""
+        session_id = await checkin.current_booth(session_id)
         await checkin.booth_day(session_id)
         live = asdict(await walkins.live_status(session_id))
         live["as_of"] = live["as_of"].isoformat()
@@ -173,13 +175,16 @@ class CheckInController(Controller):
                 form=dict(await request.form()),
             )
         request.app.state.booths.invalidate()
-        return Redirect(path=booth_path(session_id, done(result)), status_code=303)
+        # back to the address the page was opened at (the booth's public one), whatever version now runs the booth
+        shown = int(request.path_params.get("session_id", session_id))
+        return Redirect(path=booth_path(shown, done(result)), status_code=303)
 
     @post("/{session_id:int}/check-in", name="checkin_code")
     async def check_in_code(
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         code = str((await request.form()).get("code") or "")
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,
@@ -198,6 +203,7 @@ class CheckInController(Controller):
         service: Callable[[Actor, int, int], Awaitable[BookingLine]],
         done: str,
     ) -> Template | Redirect:
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,
@@ -229,6 +235,7 @@ class CheckInController(Controller):
         self, request: Request, session_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         party = forms.whole_number(await request.form(), "party_size")
+        session_id = await checkin.current_booth(session_id)
 
         async def register() -> walkins.WalkInLine:
             if party is None:
@@ -248,6 +255,7 @@ class CheckInController(Controller):
     async def _walk_in(
         self, request: Request, actor: Actor, session_id: int, walk_in_id: int, action: str
     ) -> Template | Redirect:
+        session_id = await checkin.current_booth(session_id)
         return await self._act(
             request,
             actor,

@@ -249,6 +249,7 @@ async def test_a_booth_moved_by_a_change_takes_its_bookings_along_and_tells_the_
     assert [m["recipient"] for m in notice] == ["utsuri@example.jp"]
     token = re.search(rf"/bookings/{booking.code}\?token=([\w-]+)", notice[0]["body"])[1]
     after = await get_booking(booking.code, token)
-    assert after.state == "confirmed" and after.booth.id == copy.id and after.booth.state == "published"
+    assert after.state == "confirmed" and after.booth.session_id == copy.id and after.booth.state == "published"
+    assert after.booth.id == copy.origin  # its public id (links, QR codes) stays the one it was published with
     assert after.slot_start.date() == moved_to and after.slot_start.time() == booking.slot_start.time()
     assert await Slot.count().where(Slot.session == copy.id) == 14
