@@ -70,6 +70,7 @@ _INFORMATIONAL = (
     "利用可",
     "場合あり",
     "場合有",
+    "要確認",  # 「営業時間は仮置き（要確認）」: the columns' hours stand until staff correct them
 )
 _LEADING = re.compile(r"^(?:および|及び|また|その他|原則|なお|尚|毎週|※|-|・|\s)+")
 _PREFIX = re.compile(r"^\s*(?:休館日|閉所日|閉館日|休業日|休館)\s*(?:は|:)?\s*")
