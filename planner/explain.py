@@ -26,7 +26,7 @@ def expected_applicants(instance: Instance, venue_index: int, date: dt.date) -> 
     venue = instance.venues[venue_index]
     kind = venue.candidate.kind
     learned = multiplier(parameters, kind, day_type(date).value, venue.candidate.venue_id)
-    return round(base_forecast(parameters, kind, venue.hours, date.month) * learned)
+    return round(base_forecast(parameters, kind, venue.hours_on(date), date.month) * learned)
 
 
 def nearest_office(instance: Instance, venue_index: int) -> tuple[str, float] | None:
@@ -125,8 +125,8 @@ def describe_sessions(instance: Instance, chosen: Mapping[int, list[dt.date]]) -
                     venue_name=venue.candidate.name,
                     lat=venue.candidate.lat,
                     lon=venue.candidate.lon,
-                    start=venue.start,
-                    end=venue.end,
+                    start=venue.window(date)[0],
+                    end=venue.window(date)[1],
                     expected_applicants=expected_applicants(instance, index, date),
                     reason=reason(instance, index, visit, len(dates), covered),
                     locked=date in locked,

@@ -50,6 +50,8 @@ def facilities_from_files(paths: Iterable[Path]) -> Facilities:
                         open_days=record.open_days,
                         open_from=record.open_from,
                         open_until=record.open_until,
+                        opening_hours=record.opening_hours,
+                        hours_unread=record.hours_unread,
                     )
                 )
             elif record.kind in PERMANENT_KINDS:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from core.calendar import DayType, dates, day_type, is_open_on, is_year_end_closure, month_key
 from core.geo import haversine_km
 from core.i18n import gettext as _
 from planner.model import Candidate, DemandPoint, Parameters, PlanInput
+from venues.opening_rules import Window, booth_window, open_windows
 
 TYPES = (DayType.weekday, DayType.holiday)
 
@@ -26,6 +27,15 @@ class Venue:
     dates: list[dt.date]
     draw: float
     radius: float
+    windows: dict[dt.date, tuple[dt.time, dt.time]] = field(default_factory=dict)  # dates whose window differs
+
+    def window(self, date: dt.date) -> tuple[dt.time, dt.time]:
+        """The booth's hours on the date: the venue's usual window unless its rules say otherwise that day."""
+        return self.windows.get(date, (self.start, self.end))
+
+    def hours_on(self, date: dt.date) -> float:
+        start, end = self.window(date)
+        return (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)).seconds / 3600
 
     @property
     def hours(self) -> float:
@@ -86,8 +96,33 @@ def _time(value: str | None) -> dt.time | None:
         return None
 
 
+def rule_windows(candidate: Candidate, parameters: Parameters, start: dt.date, end: dt.date) -> dict[dt.date, Window]:
+    """The booth window on each date from ``start`` to ``end`` that the venue's opening rules allow (at least
+    ``min_hours`` inside the booth hours; not on blackout dates or in the year-end closure)."""
+    windows = {}
+    for date, hours in open_windows(candidate.opening_hours, start, end).items():
+        if is_year_end_closure(date) or date in candidate.blackout:
+            continue
+        window = booth_window(hours, parameters.booth_start, parameters.booth_end, parameters.min_hours)
+        if window is not None:
+            windows[date] = window
+    return windows
+
+
+def window_on(candidate: Candidate, parameters: Parameters, date: dt.date) -> Window | None:
+    """The booth's hours at the venue on one date, or None when it is closed or open too briefly then."""
+    if candidate.opening_hours:
+        return rule_windows(candidate, parameters, date, date).get(date)
+    if not is_open_on(candidate.open_days, date):
+        return None
+    return session_window(candidate, parameters)
+
+
 def session_window(candidate: Candidate, parameters: Parameters) -> tuple[dt.time, dt.time] | None:
-    """The overlap of the venue's hours with the booth window, if it is at least ``min_hours`` long."""
+    """The overlap of the venue's usual hours with the booth window, if it is at least ``min_hours`` long."""
+    if candidate.opening_hours:
+        windows = rule_windows(candidate, parameters, parameters.start, parameters.end)
+        return Counter(windows.values()).most_common(1)[0][0] if windows else None
     opens, closes = _time(candidate.open_from), _time(candidate.open_until)
     if opens is None or closes is None:
         return None
@@ -130,6 +165,36 @@ def prepare(plan_input: PlanInput) -> Instance:
     notes: list[str] = []
     venues: list[Venue] = []
     for candidate in plan_input.candidates:
+        if candidate.hours_unread:
+            notes.append(
+                _(
+                    "{name}: the note on opening hours 「{clause}」 has not been confirmed; not a candidate until "
+                    "staff confirm its opening rules."
+                ).format(name=candidate.name, clause=candidate.hours_unread.replace("\n", "、"))
+            )
+            continue
+        if candidate.opening_hours:
+            by_date = rule_windows(candidate, parameters, parameters.start, parameters.end)
+            if not by_date:
+                notes.append(
+                    _("{name}: its opening rules leave no day with {hours:g} hours inside the booth window.").format(
+                        name=candidate.name, hours=parameters.min_hours
+                    )
+                )
+                continue
+            usual = Counter(by_date.values()).most_common(1)[0][0]
+            venues.append(
+                Venue(
+                    candidate,
+                    usual[0],
+                    usual[1],
+                    sorted(by_date),
+                    parameters.draw_of(candidate.kind),
+                    parameters.radius(candidate.kind),
+                    {date: window for date, window in by_date.items() if window != usual},
+                )
+            )
+            continue
         if not candidate.open_days:
             notes.append(
                 _("{name}: no opening days known; not a candidate until staff fill them in.").format(

@@ -31,6 +31,8 @@ class Candidate:
     open_until: str | None = None
     blackout: frozenset[dt.date] = frozenset()
     cap: int | None = None
+    opening_hours: str = ""  # the rules in opening_hours syntax; when set they decide the open dates and hours
+    hours_unread: str = ""  # clauses of the hours note nobody has read yet (not a candidate while there are any)
 
 
 @dataclass(frozen=True)

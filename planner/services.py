@@ -19,7 +19,7 @@ from core.i18n import N_
 from core.i18n import gettext as _
 from core.users import Actor
 from planner.explain import describe_sessions
-from planner.instance import Instance, monthly_quotas, prepare, session_window
+from planner.instance import Instance, monthly_quotas, prepare, session_window, window_on
 from planner.jobs import queue_solve
 from planner.milp import Progress
 from planner.model import (
@@ -40,6 +40,7 @@ from planner.tables import DemandPoint as DemandPointRow
 from planner.tables import Plan, PlanVersion, Seasonality, Session, SessionState, SolveState, VersionState
 from planner.yields import planner_factors
 from venues.facility_list import CANDIDATE_KINDS, PERMANENT_KINDS
+from venues.opening_rules import open_windows
 from venues.reading import gojuon_key
 from venues.tables import BlackoutDate, Venue
 
@@ -148,6 +149,8 @@ async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = (
             open_days=v["open_days"],
             open_from=v["open_from"],
             open_until=v["open_until"],
+            opening_hours=v["opening_hours"],
+            hours_unread="" if v["hours_confirmed"] else v["hours_unread"],
             blackout=frozenset(blackouts.get(v["id"], ())),
             cap=v["session_cap"],
         )
@@ -277,13 +280,18 @@ async def candidate_venues(parameters: Parameters | None = None) -> list[Candida
         Venue.open_days,
         Venue.open_from,
         Venue.open_until,
+        Venue.opening_hours,
+        Venue.hours_unread,
+        Venue.hours_confirmed,
     ).where((Venue.active == True) & Venue.kind.is_in(list(CANDIDATE_KINDS)))
     rows.sort(key=lambda row: gojuon_key(row["name_kana"], row["name"]))
     venues = []
     for row in rows:
         unsuitable = ""
         if parameters is not None:
-            if not row["open_days"]:
+            if row["hours_unread"] and not row["hours_confirmed"]:
+                unsuitable = _("opening rules not confirmed")
+            elif not row["open_days"]:
                 unsuitable = _("opening days not known")
             elif not (row["open_from"] and row["open_until"]):
                 unsuitable = _("opening hours not known")
@@ -297,6 +305,7 @@ async def candidate_venues(parameters: Parameters | None = None) -> list[Candida
                     open_days=row["open_days"],
                     open_from=row["open_from"],
                     open_until=row["open_until"],
+                    opening_hours=row["opening_hours"],
                 )
                 if session_window(candidate, parameters) is None:
                     unsuitable = _("open less than {hours:g} hours in the booth window").format(
@@ -564,14 +573,14 @@ async def check_session(
         refuse(_("{date} is outside the plan's period.").format(date=date.isoformat()))
     if is_year_end_closure(date):
         refuse(_("{date} is in the year-end closure (12/29–1/3).").format(date=date.isoformat()))
-    if not venue["open_days"] or not is_open_on(venue["open_days"], date):
-        refuse(
-            _("{venue} is closed on {date} (open: {days}).").format(
-                venue=venue["name"], date=date.isoformat(), days=venue["open_days"] or "?"
-            )
-        )
     if await BlackoutDate.exists().where((BlackoutDate.venue == venue["id"]) & (BlackoutDate.date == date)):
         refuse(_("{date} is a blackout date of {venue}.").format(date=date.isoformat(), venue=venue["name"]))
+    if venue["hours_unread"] and not venue["hours_confirmed"]:
+        refuse(
+            _("{venue}'s opening rules have not been confirmed (a note could not be read): 「{clause}」.").format(
+                venue=venue["name"], clause=venue["hours_unread"].replace("\n", "、")
+            )
+        )
     candidate = Candidate(
         venue["venue_id"],
         venue["name"],
@@ -581,8 +590,25 @@ async def check_session(
         open_days=venue["open_days"],
         open_from=venue["open_from"],
         open_until=venue["open_until"],
+        opening_hours=venue["opening_hours"],
     )
-    window = session_window(candidate, parameters)
+    if not candidate.opening_hours and (not venue["open_days"] or not is_open_on(venue["open_days"], date)):
+        refuse(
+            _("{venue} is closed on {date} (open: {days}).").format(
+                venue=venue["name"], date=date.isoformat(), days=venue["open_days"] or "?"
+            )
+        )
+    window = window_on(candidate, parameters, date)
+    if window is None and candidate.opening_hours:
+        hours = open_windows(candidate.opening_hours, date, date).get(date, [])
+        refuse(
+            _("{venue} is open {hours} on {date}, less than {min:g} hours inside the booth window.").format(
+                venue=venue["name"],
+                date=date.isoformat(),
+                hours=_(", ").join(f"{a:%H:%M}–{b:%H:%M}" for a, b in hours) or _("not at all"),
+                min=parameters.min_hours,
+            )
+        )
     if window is None:
         refuse(
             _("{venue}'s opening hours overlap the booth window by less than {hours:g} hours.").format(

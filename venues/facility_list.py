@@ -56,6 +56,7 @@ from venues.facility_kinds import (
     resolve_kind,
 )
 from venues.facility_problems import PROBLEM_CODES, Problem
+from venues.hours_notes import read_hours
 
 __all__ = [
     "CANDIDATE_KINDS",
@@ -111,6 +112,10 @@ class VenueRecord:
     url: str
     notes: str
     raw: dict[str, str]
+    opening_hours: str = ""
+    """The opening rules in OpenStreetMap ``opening_hours`` syntax (venues.hours_notes)."""
+    hours_unread: str = ""
+    """The clauses of 利用可能時間特記事項 that could not be read, one a line."""
 
 
 @dataclass
@@ -353,6 +358,11 @@ class _FileParser:
         open_until = self._time(row, "終了時間", candidate)
         if open_from and open_until and open_until <= open_from:
             self.problem(row, "終了時間", row["終了時間"], "time_order", "warning", opens=open_from, closes=open_until)
+        hours = read_hours(open_days, open_from, open_until, row["利用可能時間特記事項"])
+        if candidate:
+            for clause in hours.unread:
+                note = row["利用可能時間特記事項"]
+                self.problem(row, "利用可能時間特記事項", note, "hours_note_unread", "warning", clause=clause)
 
         flags: dict[str, bool] = {}
         for attribute, column in FLAG_COLUMNS:
@@ -387,6 +397,8 @@ class _FileParser:
             url=self._url(row),
             notes=row["備考"],
             raw=row.raw(),
+            opening_hours=hours.rule,
+            hours_unread="\n".join(hours.unread),
             **flags,
         )
 

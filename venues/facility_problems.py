@@ -66,6 +66,10 @@ _MESSAGES: dict[str, str] = {
     "time_missing": N_("{column} is empty; the venue is not a planning candidate until staff fill it in."),
     "time_invalid": N_("The time 「{value}」 in {column} could not be read."),
     "time_order": N_("The closing time {closes} is not after the opening time {opens}."),
+    "hours_note_unread": N_(
+        "The note 「{clause}」 on opening hours could not be read; the venue is not a planning candidate until staff "
+        "confirm its opening rules."
+    ),
     "flag_unclear": N_("Could not tell yes or no from 「{value}」 in {column}; recorded as no."),
     "url_not_web": N_("The URL 「{value}」 is not a web address (http:// or https://); it was left out."),
     # exclusions: not a booth venue or application point (not an error)

@@ -20,6 +20,8 @@ from venues.facility_list import (
     VenueRecord,
     export_facility_list,
 )
+from venues.hours_notes import read_hours
+from venues.opening_rules import is_valid_rule
 from venues.reading import gojuon_key
 from venues.schemas import BlackoutCreate, ImportOutcome, VenueFilter, VenueUpdate
 from venues.tables import BlackoutDate, Venue
@@ -31,8 +33,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IMPORTED_FIELDS = (
     "name", "name_kana", "name_en", "kind", "kind_source", "poi_code", "address", "town", "postal_code", "phone",
     "lat", "lon", "open_days", "open_from", "open_until", "hours_note", "wheelchair", "barrier_free_toilet",
-    "accessible_route", "priority_parking", "url", "notes",
+    "accessible_route", "priority_parking", "url", "notes", "opening_hours", "hours_unread",
 )  # fmt: skip
+HOURS_INPUTS = ("open_days", "open_from", "open_until", "hours_note")
+"""What the opening rules are read from: while these stay the same, a re-import keeps the rules staff confirmed."""
 STAFF_KIND_SOURCES = ("manual", "override")
 """``kind_source`` of a kind chosen by staff: edited on the venue page, or set in the import preview."""
 
@@ -147,6 +151,9 @@ async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict
         values = asdict(update)
         if values["kind"] != before["kind"]:
             values["kind_source"] = "manual"
+        if any(values[name] != before[name] for name in HOURS_INPUTS):  # the rules follow the new hours or note
+            hours = read_hours(values["open_days"], values["open_from"], values["open_until"], values["hours_note"])
+            values.update(opening_hours=hours.rule, hours_unread="\n".join(hours.unread), hours_confirmed=False)
         changes = diff(before, values)
         if changes:
             await Venue.update(
@@ -156,6 +163,27 @@ async def update_venue(actor: Actor, venue_id: str, update: VenueUpdate) -> dict
                 }
             ).where(Venue.venue_id == venue_id)
             await record_event(actor, "venue.updated", "venue", venue_id, before["name"], changes)
+        return await get_venue(venue_id)
+
+
+async def set_opening_rules(actor: Actor, venue_id: str, rule: str) -> dict[str, Any]:
+    """Staff confirm a venue's opening rules (開館日・開館時間), as they stand or corrected; the venue can then be
+    planned even where the importer could not read its note.  ``rule`` is in OpenStreetMap opening_hours syntax."""
+    rule = " ".join(rule.split())
+    if not is_valid_rule(rule):
+        message = _(
+            "These opening rules could not be read; write them like 「Mo-Fr 09:00-17:00; Sa 09:00-12:00; PH off」."
+        )
+        raise ValidationFailed(message, {"opening_hours": message})
+    async with write_transaction():
+        before = await get_venue(venue_id)
+        values = {"opening_hours": rule, "hours_confirmed": True}
+        changes = diff(before, values)
+        if changes:
+            await Venue.update(
+                {Venue.opening_hours: rule, Venue.hours_confirmed: True, Venue.updated_at: clock.now()}
+            ).where(Venue.venue_id == venue_id)
+            await record_event(actor, "venue.hours_confirmed", "venue", venue_id, before["name"], changes)
         return await get_venue(venue_id)
 
 
@@ -223,6 +251,15 @@ def _record_values(record: VenueRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in IMPORTED_FIELDS}
 
 
+def _kept_staff_rules(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Opening rules staff confirmed survive a re-import of the same hours; new hours or a new note need a new look."""
+    if before["hours_confirmed"] and all(before[name] == values[name] for name in HOURS_INPUTS):
+        return {**values, "opening_hours": before["opening_hours"], "hours_unread": before["hours_unread"]}
+    if before["hours_confirmed"]:
+        return {**values, "hours_confirmed": False}
+    return values
+
+
 async def _registered(result: ParseResult) -> dict[str, dict[str, Any]]:
     """The registered venues of a parsed file's records, by venue ID."""
     if not result.records:
@@ -248,7 +285,9 @@ async def planned_import(result: ParseResult) -> dict[str, dict[str, dict[str, A
     for record in result.records:
         before = existing.get(record.venue_id)
         planned[record.venue_id] = (
-            None if before is None else diff(before, _kept_staff_kind(before, record, _record_values(record)))
+            None
+            if before is None
+            else diff(before, _kept_staff_rules(before, _kept_staff_kind(before, record, _record_values(record))))
         )
     return planned
 
@@ -279,7 +318,7 @@ async def import_facility_list(
                 await record_event(actor, "venue.imported", "venue", record.venue_id, record.name)
                 outcome.created.append(record.venue_id)
                 continue
-            values = _kept_staff_kind(before, record, values)
+            values = _kept_staff_rules(before, _kept_staff_kind(before, record, values))
             changes = diff(before, values)
             if not changes:
                 outcome.unchanged.append(record.venue_id)

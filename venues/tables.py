@@ -43,6 +43,11 @@ class Venue(Table, tablename="venue"):
     open_from = Varchar(length=5, null=True, default=None)
     open_until = Varchar(length=5, null=True, default=None)
     hours_note = Text(default="")
+    # The opening rules (OpenStreetMap opening_hours syntax) read from the columns above and the note; the note's
+    # clauses the importer could not read (one a line) keep the venue out of planning until staff confirm the rules.
+    opening_hours = Text(default="")
+    hours_unread = Text(default="")
+    hours_confirmed = Boolean(default=False)
     wheelchair = Boolean(default=False)
     barrier_free_toilet = Boolean(default=False)
     accessible_route = Boolean(default=False)

@@ -25,6 +25,7 @@ from portal.web.urls import venue_url
 from venues import services
 from venues.facility_list import VENUE_KINDS
 from venues.feeds import feed_token, rotate_feed_token
+from venues.opening_rules import describe_rule
 from venues.schemas import BlackoutCreate, VenueFilter, VenueUpdate
 
 
@@ -42,6 +43,18 @@ def venue_filter(
         active={"active": True, "inactive": False, "all": None}.get(status or "active", True),
         query=q or None,
     )
+
+
+def opening_rules_context(
+    venue: dict[str, Any], rule: str | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the venue page shows of its opening rules: in words, the notes not read, and the rule to correct."""
+    return {
+        "rule_words": describe_rule(venue["opening_hours"]) if venue["opening_hours"] else [],
+        "hours_unread": [line for line in venue["hours_unread"].split("\n") if line],
+        "rule_form": venue["opening_hours"] if rule is None else rule,
+        "rule_errors": errors or {},
+    }
 
 
 def update_from_form(form: dict[str, Any]) -> VenueUpdate:
@@ -152,7 +165,37 @@ class VenueController(Controller):
             blackout_form={},
             feed=feed,
             feed_rotated=request.query_params.get("feed") == "rotated",
+            **opening_rules_context(venue),
         )
+
+    @post("/v/{venue_id:str}/opening-rules", guards=[requires(*EDITORS)])
+    async def confirm_opening_rules(
+        self,
+        request: Request,
+        venue_id: FromPath[str],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        form = await request.form()
+        rule = forms.text(form, "opening_hours")
+        try:
+            await services.set_opening_rules(actor, venue_id, rule)
+        except ValidationFailed as exc:
+            venue = await services.get_venue(venue_id)
+            return page(
+                request,
+                "staff/venues/detail.html",
+                status_code=422,
+                venue=venue,
+                blackouts=await services.list_blackouts(venue["id"]),
+                history=await list_events(object_type="venue", object_id=venue_id, limit=50),
+                can_edit=True,
+                blackout_errors={},
+                blackout_form={},
+                feed=venue_feed_urls(settings.base_url, venue_id, await feed_token(venue_id)),
+                **opening_rules_context(venue, rule=rule, errors=exc.fields),
+            )
+        return Redirect(path=venue_url(venue_id) + "#opening-rules", status_code=303)
 
     @get("/v/{venue_id:str}/edit", name="venue_edit", guards=[requires(*EDITORS)])
     async def edit_form(self, request: Request, venue_id: FromPath[str]) -> Template:
@@ -223,6 +266,7 @@ class VenueController(Controller):
             blackout_errors=errors,
             blackout_form=dict(form),
             feed=venue_feed_urls(settings.base_url, venue_id, await feed_token(venue_id)),
+            **opening_rules_context(venue),
         )
 
     @post("/v/{venue_id:str}/blackouts/{blackout_id:int}/delete", guards=[requires(*EDITORS)])

@@ -886,6 +886,7 @@ def test_every_problem_code_has_a_japanese_text() -> None:
         "closes": "8",
         "poi_code": "1",
         "word": "w",
+        "clause": "土曜午後",
     }
     for code in PROBLEM_CODES:
         problem = Problem(2, "緯度", "v", code, "warning", samples)
@@ -1007,6 +1008,7 @@ def test_export_writes_cells_excel_would_run_as_formulas_as_text() -> None:
         phone="+81-76-220-2111",
         notes="-2+3+cmd|' /C calc'!A0",
         hours_note="@SUM(A1)",
+        hours_unread="@SUM(A1)",  # what the importer makes of that note: a clause it cannot read
         address="-",
         name_en="-12.5",
         raw={"説明": "=1+1", "高度の値": "-3.5", "外部識別子": "-"},

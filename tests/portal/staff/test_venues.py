@@ -388,3 +388,38 @@ async def test_abandoned_uploads_are_deleted_when_a_new_one_is_saved(client, sig
     token = page.select_one("form[action^='/staff/venues/import/']")["action"].rsplit("/", 1)[1]
     assert not stale.exists() and not stale.with_suffix(".json").exists()
     assert recent.exists() and (uploads / f"{token}.csv").exists()
+
+
+async def test_the_venue_page_shows_the_opening_rules_in_words_and_staff_confirm_unread_notes(client, signed_in):
+    await signed_in(Role.contractor_staff)
+    preview = soup(await upload(client, KANAZAWA))
+    action = preview.select_one("form[action^='/staff/venues/import/']")["action"]
+    await client.post(action, data={**form_fields(preview), "action": "import"})
+
+    yonemaru = soup(await client.get("/staff/venues/v/AA0000000863"))
+    words = [li.get_text(strip=True) for li in yonemaru.select("#rule-words li")]
+    assert "土曜 08:30–12:00 開館" in words and "休館：8/13～8/16" in words
+    assert yonemaru.select("#hours-unread") == []
+
+    url = "/staff/venues/v/AA0000000911"  # 玉川図書館: 「特別整理期間」 has no dates
+    library = soup(await client.get(url))
+    assert [li.get_text(strip=True) for li in library.select("#hours-unread li")] == ["「特別整理期間」"]
+    action = f"{url}/opening-rules"
+    refused = await post_form(client, url, action, {"opening_hours": "月曜 休館"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert page.find(id="opening-hours")["aria-invalid"] == "true"
+    assert page.find(id="opening-hours")["value"] == "月曜 休館"
+    assert page.find(id="opening-hours-error").get_text(strip=True)
+    saved = await Venue.select().where(Venue.venue_id == "AA0000000911").first()
+    assert not saved["hours_confirmed"]
+
+    rule = "Tu-Su 09:30-18:00; PH off; Mo off; Dec 29-Jan 04 off; Feb 01-Feb 10 off"
+    done = await post_form(client, url, action, {"opening_hours": rule}, follow_redirects=False)
+    assert done.status_code == 303
+    saved = await Venue.select().where(Venue.venue_id == "AA0000000911").first()
+    assert (saved["opening_hours"], saved["hours_confirmed"]) == (rule, True)
+    confirmed = soup(await client.get(url))
+    assert confirmed.select("#hours-unread") == []
+    assert "休館：2/1～2/10" in [li.get_text(strip=True) for li in confirmed.select("#rule-words li")]
+    assert await AuditEvent.count().where(AuditEvent.action == "venue.hours_confirmed") == 1
