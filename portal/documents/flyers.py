@@ -37,6 +37,7 @@ from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_png
 from portal.documents.slip import WHAT_TO_BRING
+from portal.documents.venue_map import TileSource, VenueMap, drawn_map, venue_map
 from portal.web.templating import TEMPLATE_DIR, build_environment
 
 FLYER_PLACEMENT, POSTER_PLACEMENT, SOCIAL_PLACEMENT = "flyer", "poster", "sns"
@@ -126,10 +127,6 @@ def hours(booth: Booth, dash: str = "～") -> str:
     return f"{booth.start:%H:%M}{dash}{booth.end:%H:%M}"
 
 
-def _svg_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-
-
 def _qr_uri(url: str) -> str:
     """The QR code for a PDF: a PNG of 8 pixels per module (sharp in every viewer; printed faster than SVG)."""
     return "data:image/png;base64," + base64.b64encode(qr_png(url, box_size=8)).decode("ascii")
@@ -169,46 +166,34 @@ def _pdf(html: str) -> bytes:
 # --- one booth ----------------------------------------------------------------------------------------------------
 
 
-def location_svg(booth: Booth) -> str:
-    """A schematic of where the venue is: a pin, north, and the coordinates (no street map is available offline,
-    and a blank tile would pretend to be one; the booking page behind the QR code has the real map)."""
-    ns = "N" if booth.lat >= 0 else "S"
-    ew = "E" if booth.lon >= 0 else "W"
-    coords = f"{abs(booth.lat):.4f}°{ns} {abs(booth.lon):.4f}°{ew}"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 44" width="60mm" height="44mm" role="img" '
-        f'font-family="{FONT}">'
-        '<rect x="0.5" y="0.5" width="59" height="43" rx="2" fill="#eef3ff" stroke="#7f8fd9" stroke-width="0.4"/>'
-        '<circle cx="30" cy="30" r="9" fill="none" stroke="#b8c4f0" stroke-width="0.5"/>'
-        '<circle cx="30" cy="30" r="15" fill="none" stroke="#d3dbf7" stroke-width="0.5"/>'
-        '<ellipse cx="30" cy="30.3" rx="3.2" ry="1.1" fill="#9aa6d6"/>'
-        f'<path d="M30 30 C27 24 23.5 21.5 23.5 17.5 A6.5 6.5 0 1 1 36.5 17.5 C36.5 21.5 33 24 30 30 Z" fill="{BLUE}"/>'
-        '<circle cx="30" cy="17.5" r="2.6" fill="#fff"/>'
-        f'<path d="M53 11 L55.5 4 L58 11 L55.5 9.5 Z" fill="{INK}"/>'
-        f'<text x="55.5" y="15" font-size="3.6" text-anchor="middle" fill="{INK}">N</text>'
-        f'<text x="30" y="41" font-size="3" text-anchor="middle" fill="{INK}">{coords}</text>'
-        "</svg>"
-    )
+def booth_map(booth: Booth, tiles: TileSource | None) -> VenueMap:
+    """The venue's map for the flyer: from the tile server ``tiles`` (cached), or drawn (a pin and the address) when
+    ``tiles`` is None or its tiles cannot be fetched."""
+    if tiles is None:
+        return VenueMap(drawn_map(booth.address, _font), False, "")
+    return venue_map(booth.lat, booth.lon, booth.address, tiles, _font)
 
 
-def booth_flyer_html(booth: Booth, booking_url: str, phone: str) -> str:
+def booth_flyer_html(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> str:
     """The booth's flyer as the HTML document its PDF is printed from."""
+    location = booth_map(booth, tiles)
     return _render(
         "flyers/booth.html",
         booth=booth,
         booking_url=booking_url,
         phone=phone.strip(),
         qr_uri=_qr_uri(booking_url),
-        location_uri=_svg_uri(location_svg(booth)),
+        location=location,
+        location_uri="data:image/png;base64," + base64.b64encode(location.png).decode("ascii"),
         checklist=FLYER_CHECKLIST,
         no_phone_text=NO_PHONE_TEXT,
     )
 
 
-def booth_flyer_pdf(booth: Booth, booking_url: str, phone: str) -> bytes:
-    """The booth's flyer: one A4 page with the date (和暦 too), time, place, what to bring, how to book by phone
-    (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``."""
-    return _pdf(booth_flyer_html(booth, booking_url, phone))
+def booth_flyer_pdf(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> bytes:
+    """The booth's flyer: one A4 page with the date (和暦 too), time, place and its map (``booth_map``), what to
+    bring, how to book by phone (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``."""
+    return _pdf(booth_flyer_html(booth, booking_url, phone, tiles))
 
 
 # --- a month's poster -----------------------------------------------------------------------------------------
@@ -489,9 +474,16 @@ def safe_file_name(text: str) -> str:
 
 
 def month_files(
-    month: str, booths: Sequence[Booth], base_url: str, *, phone: str = "", extent: Extent | None = None
+    month: str,
+    booths: Sequence[Booth],
+    base_url: str,
+    *,
+    phone: str = "",
+    extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> list[FlyerFile]:
-    """A month's flyer set: one PDF and one PNG per booth (``2027-06-05_会場名.pdf``), then the month's poster."""
+    """A month's flyer set: one PDF and one PNG per booth (``2027-06-05_会場名.pdf``), then the month's poster.
+    The PDFs' maps come from the tile server ``tiles`` (None: drawn)."""
     files: list[FlyerFile] = []
     used: set[str] = set()
     for booth in booths:
@@ -503,7 +495,7 @@ def month_files(
             FlyerFile(
                 f"{stem}.pdf",
                 functools.partial(
-                    booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone
+                    booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone, tiles
                 ),
             )
         )

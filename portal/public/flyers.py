@@ -29,6 +29,7 @@ from portal.documents.flyers import (
     is_placement,
     monthly_poster_pdf,
 )
+from portal.documents.venue_map import TileSource
 
 MONTH_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.pdf")
 PUBLIC_CACHE = "public, max-age=300"
@@ -89,9 +90,9 @@ async def booth_flyer(
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
     url = booth_booking_url(settings.base_url, booth.id, code)
-    content = await _render_once(
-        ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
-    )
+    tiles = TileSource.of(settings)
+    key = ("pdf", _printed(booth), url, settings.booking_phone, tiles)
+    content = await _render_once(key, booth_flyer_pdf, booth, url, settings.booking_phone, tiles)
     return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
 
 
