@@ -170,9 +170,12 @@ async def home(
 
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)
-async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None) -> Template:
-    """A booth: venue, access, the readiness check, and its time slots with the places left; on its day, the live
-    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds."""
+async def booth_page(
+    request: Request, settings: NamedDependency[Settings], session_id: FromPath[int], src: FromQuery[str | None] = None
+) -> Template:
+    """A booth: venue (with its map, directions and phone), access, the readiness check, and its time slots with the
+    places left; on its day, the live status (walk-in wait, queue, places), which the page's script refreshes from
+    the API every 30 seconds."""
     cache = request.app.state.booths
     booth = await cache.booth(session_id)
     if booth is None:
@@ -184,6 +187,8 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
         src=clean_code(src),
         live=cache.live().get(booth.id),
         live_text=live_text,
+        tiles=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
     )
 
 
