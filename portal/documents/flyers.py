@@ -37,7 +37,7 @@ from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_png
 from portal.documents.slip import WHAT_TO_BRING
-from portal.documents.venue_map import TileSource, VenueMap, drawn_map, venue_map
+from portal.documents.venue_map import AreaMap, TileSource, VenueMap, area_map, drawn_map, venue_map
 from portal.web.templating import TEMPLATE_DIR, build_environment
 
 FLYER_PLACEMENT, POSTER_PLACEMENT, SOCIAL_PLACEMENT = "flyer", "poster", "sns"
@@ -45,6 +45,7 @@ BLUE, INK = "#0017c1", "#1a1a1a"  # the Digital Agency's primary blue, and text
 FONT = "Noto Sans CJK JP"  # the only font of the PDFs (each font embedded costs time to subset)
 PNG_SIZE = 1080
 PNG_QR_MIN_PX = 330  # the QR symbol on the social media image (quiet zone not counted)
+POSTER_MAP_PX = (864, 576)  # the poster's overview map: 108 × 72 mm at about 200 dpi
 
 # The flyer's checklist: the booking slip's, without the slip itself (same translations).
 FLYER_CHECKLIST = WHAT_TO_BRING[1:]
@@ -211,10 +212,17 @@ def extent_of(booths: Sequence[Booth]) -> Extent:
     )
 
 
-def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: float = 112, height: float = 84) -> str:
+def overview_svg(
+    booths: Sequence[Booth],
+    extent: Extent | None = None,
+    width: float = 112,
+    height: float = 84,
+    background: AreaMap | None = None,
+) -> str:
     """The booths as numbered circles (1 = the first row of the poster's table) over ``extent`` (default: the
     booths' own), with north and a scale bar; booths at one venue share a circle; close circles are pushed apart and
-    keep a line to their true place. Units are millimetres."""
+    keep a line to their true place. Units are millimetres. With ``background`` (the tile server's map of the
+    extent, ``venue_map.area_map``) the circles are placed on that map; without, on a plain panel."""
     lat0, lon0, lat1, lon1 = extent or extent_of(booths)
     lat0, lat1 = min(lat0, *(b.lat for b in booths)), max(lat1, *(b.lat for b in booths))
     lon0, lon1 = min(lon0, *(b.lon for b in booths)), max(lon1, *(b.lon for b in booths))
@@ -224,9 +232,16 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)  # mm per degree of latitude
     ox = (width - span_x * scale) / 2
     oy = (height - span_y * scale) / 2
+    km_per_mm = 111.2 / scale
 
     def project(lat: float, lon: float) -> tuple[float, float]:
+        if background is not None:
+            x, y = background.pixel(lat, lon)
+            return x * width / background.size[0], y * height / background.size[1]
         return ox + (lon - lon0) * kx * scale, height - oy - (lat - lat0) * scale
+
+    if background is not None:
+        km_per_mm = background.metres_per_pixel((lat0 + lat1) / 2) * background.size[0] / width / 1000
 
     places: dict[tuple[float, float], list[int]] = {}
     for number, booth in enumerate(booths, start=1):
@@ -256,7 +271,6 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
             m["y"] = min(max(m["y"], m["r"] + 0.5), height - m["r"] - 0.5)
         if not moved:
             break
-    km_per_mm = 111.2 / scale
     bar_km = next((k for k in (0.5, 1, 2, 5, 10, 20, 50, 100) if k / km_per_mm >= width / 8), 200)
     bar = bar_km / km_per_mm
     parts = [
@@ -265,6 +279,14 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
         f'<rect x="0.3" y="0.3" width="{width - 0.6:g}" height="{height - 0.6:g}" rx="2" fill="#eef3ff" '
         'stroke="#7f8fd9" stroke-width="0.4"/>',
     ]
+    if background is not None:
+        uri = "data:image/png;base64," + base64.b64encode(background.png).decode("ascii")
+        parts.append(f'<image x="0" y="0" width="{width:g}" height="{height:g}" href="{uri}"/>')
+        parts.append(
+            f'<rect x="{width - 9:g}" y="1.5" width="8" height="15" rx="1" fill="#ffffff" fill-opacity="0.85"/>'
+            f'<rect x="2" y="{height - 9:g}" width="{bar + 16:.2f}" height="7.5" rx="1" fill="#ffffff" '
+            'fill-opacity="0.85"/>'
+        )
     for m in marks:
         if math.hypot(m["x"] - m["x0"], m["y"] - m["y0"]) > 0.5:
             parts.append(
@@ -300,9 +322,17 @@ def monthly_poster_html(
     placement: str = POSTER_PLACEMENT,
     phone: str = "",
     extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> str:
     """The month's poster as the HTML document its PDF is printed from."""
     booking_url = home_booking_url(base_url, placement)
+    background = None
+    if booths and tiles is not None:
+        own = extent_of(booths)
+        area = extent or own
+        whole = (min(area[0], own[0]), min(area[1], own[1]), max(area[2], own[2]), max(area[3], own[3]))
+        background = area_map(whole, tiles, POSTER_MAP_PX)
+    overview = overview_svg(booths, extent, width=108, height=72, background=background) if booths else ""
     return _render(
         "flyers/poster.html",
         month_ja=month_title_ja(month),
@@ -310,7 +340,8 @@ def monthly_poster_html(
         booths=list(booths),
         booking_url=booking_url,
         qr_uri=_qr_uri(booking_url),
-        overview=Markup(overview_svg(booths, extent, width=108, height=72)) if booths else "",
+        overview=Markup(overview),
+        map_credit=background.credit if background else "",
         phone=phone.strip(),
         no_phone_text=NO_PHONE_TEXT,
     )
@@ -324,11 +355,13 @@ def monthly_poster_pdf(
     placement: str = POSTER_PLACEMENT,
     phone: str = "",
     extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> bytes:
     """The poster of a month (YYYY-MM): every booth given in a table (date, weekday, time, place), numbered on an
-    overview of ``extent``, and a QR code of ``{base_url}/?src={placement}``. A4; a second page when the table
-    needs it."""
-    return _pdf(monthly_poster_html(month, booths, base_url, placement=placement, phone=phone, extent=extent))
+    overview of ``extent`` (on the tile server's map when ``tiles`` gives one and its tiles can be fetched), and a
+    QR code of ``{base_url}/?src={placement}``. A4; a second page when the table needs it."""
+    html = monthly_poster_html(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)
+    return _pdf(html)
 
 
 # --- the square image for social media ----------------------------------------------------------------------------
@@ -508,7 +541,7 @@ def month_files(
     files.append(
         FlyerFile(
             f"{month}_poster.pdf",
-            functools.partial(monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent),
+            functools.partial(monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent, tiles=tiles),
         )
     )
     return files

@@ -134,19 +134,11 @@ def _pin(draw: ImageDraw.ImageDraw, x: float, y: float, scale: float = 1.0) -> N
     draw.ellipse((x - r * 0.4, cy - r * 0.4, x + r * 0.4, cy + r * 0.4), fill="white")
 
 
-def tile_map(
-    lat: float,
-    lon: float,
-    source: TileSource,
-    *,
-    zoom: int = ZOOM,
-    size: tuple[int, int] = SIZE,
-    client: httpx.Client | None = None,
-) -> bytes:
-    """The map around (lat, lon) from the tile server, the pin at its centre, as PNG; raises on any failure."""
+def _stitch(
+    source: TileSource, zoom: int, left: float, top: float, size: tuple[int, int], client: httpx.Client | None
+) -> Image.Image:
+    """The map of ``size`` pixels whose top left corner is at world pixel (left, top) of ``zoom``, from the tiles."""
     width, height = size
-    cx, cy = tile_xy(lat, lon, zoom)
-    left, top = cx * TILE - width / 2, cy * TILE - height / 2
     x0, y0 = math.floor(left / TILE), math.floor(top / TILE)
     x1, y1 = math.floor((left + width - 1) / TILE), math.floor((top + height - 1) / TILE)
     canvas = Image.new("RGB", ((x1 - x0 + 1) * TILE, (y1 - y0 + 1) * TILE), "white")
@@ -168,11 +160,95 @@ def tile_map(
         if own:
             http.close()
     ox, oy = round(left - x0 * TILE), round(top - y0 * TILE)
-    image = canvas.crop((ox, oy, ox + width, oy + height))
+    return canvas.crop((ox, oy, ox + width, oy + height))
+
+
+def tile_map(
+    lat: float,
+    lon: float,
+    source: TileSource,
+    *,
+    zoom: int = ZOOM,
+    size: tuple[int, int] = SIZE,
+    client: httpx.Client | None = None,
+) -> bytes:
+    """The map around (lat, lon) from the tile server, the pin at its centre, as PNG; raises on any failure."""
+    width, height = size
+    cx, cy = tile_xy(lat, lon, zoom)
+    image = _stitch(source, zoom, cx * TILE - width / 2, cy * TILE - height / 2, size, client)
     draw = ImageDraw.Draw(image, "RGBA")
     _pin(draw, width / 2, height / 2)
     draw.rectangle((0, 0, width - 1, height - 1), outline="#7f8fd9", width=2)
     return _png(image)
+
+
+@dataclass(frozen=True)
+class AreaMap:
+    """A map of an area (a poster's overview): the PNG, its zoom, and the world pixel of its top left corner, so
+    that marks can be placed on it (``pixel``)."""
+
+    png: bytes
+    zoom: int
+    left: float
+    top: float
+    size: tuple[int, int]
+    credit: str
+
+    def pixel(self, lat: float, lon: float) -> tuple[float, float]:
+        """Where (lat, lon) is on the image, in its pixels."""
+        x, y = tile_xy(lat, lon, self.zoom)
+        return x * TILE - self.left, y * TILE - self.top
+
+    def metres_per_pixel(self, lat: float) -> float:
+        return 156543.034 * math.cos(math.radians(lat)) / 2**self.zoom
+
+
+def area_map(
+    extent: tuple[float, float, float, float],
+    source: TileSource,
+    size: tuple[int, int],
+    *,
+    margin: int = 40,
+    max_zoom: int = 16,
+) -> AreaMap | None:
+    """The tile server's map of the largest zoom that holds ``extent`` (min lat, min lon, max lat, max lon) inside
+    ``size`` pixels less ``margin``; cached like the venue maps; None when the tiles cannot be fetched."""
+    lat0, lon0, lat1, lon1 = extent
+    width, height = size
+    zoom = 5
+    for z in range(max_zoom, 4, -1):
+        xa, ya = tile_xy(lat1, lon0, z)
+        xb, yb = tile_xy(lat0, lon1, z)
+        if (xb - xa) * TILE <= width - 2 * margin and (yb - ya) * TILE <= height - 2 * margin:
+            zoom = z
+            break
+    xa, ya = tile_xy(lat1, lon0, zoom)
+    xb, yb = tile_xy(lat0, lon1, zoom)
+    left, top = (xa + xb) / 2 * TILE - width / 2, (ya + yb) / 2 * TILE - height / 2
+    key = f"area,{lat0:.5f},{lon0:.5f},{lat1:.5f},{lon1:.5f}"
+    path = _cache_path(source.cache_dir, 0, 0, zoom, key + "," + source.url, size) if source.cache_dir else None
+    if path is not None and path.exists():
+        return AreaMap(path.read_bytes(), zoom, left, top, size, source.credit)
+    if _recently_failed(source.url):
+        return None
+    try:
+        png = _png(_stitch(source, zoom, left, top, size, None))
+    except (httpx.HTTPError, OSError, ValueError) as error:
+        logger.warning("map tiles unavailable (%s); the poster gets a drawn overview", type(error).__name__)
+        _remember_failure(source.url, True)
+        return None
+    _remember_failure(source.url, False)
+    if path is not None:
+        _keep(path, png)
+    return AreaMap(png, zoom, left, top, size, source.credit)
+
+
+def _keep(path: Path, png: bytes) -> None:
+    """Write a cache file whole (a reader never sees half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{threading.get_ident()}.part")
+    partial.write_bytes(png)
+    partial.replace(path)
 
 
 def drawn_map(address: str, font: Callable[[int, bool], ImageFont.FreeTypeFont], size: tuple[int, int] = SIZE) -> bytes:
@@ -238,9 +314,6 @@ def venue_map(
         else:
             _remember_failure(source.url, False)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(f".{threading.get_ident()}.part")
-                partial.write_bytes(png)
-                partial.replace(path)
+                _keep(path, png)
             return VenueMap(png, True, source.credit)
     return VenueMap(drawn_map(address, font, size), False, "")

@@ -127,10 +127,14 @@ async def month_poster(
         raise NotFound(_("There is no published booth in this month."))
     month = matched.group(1)  # type: ignore[union-attr]
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
-    key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
-    content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)
+    tiles = TileSource.of(settings)
+    printed = tuple(_printed(b) for b in booths)
+    key = ("poster", month, printed, settings.base_url, code, settings.booking_phone, extent, tiles)
+    content = await _render_once(
+        key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent, tiles
+    )
     return _download(content, "application/pdf", f"flyers-{month}.pdf")
 
 
-def _poster(month, booths, base_url, placement, phone, extent) -> bytes:
-    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent)
+def _poster(month, booths, base_url, placement, phone, extent, tiles) -> bytes:
+    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)

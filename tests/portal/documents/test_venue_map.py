@@ -14,9 +14,16 @@ import pytest
 from PIL import Image
 
 from core.i18n import gettext, using_locale
+from portal.documents.flyers import (
+    POSTER_MAP_PX,
+    booth_booking_url,
+    booth_flyer_pdf,
+    extent_of,
+    monthly_poster_pdf,
+    overview_svg,
+)
 from portal.documents.flyers import _font as flyer_font
-from portal.documents.flyers import booth_booking_url, booth_flyer_pdf
-from portal.documents.venue_map import SIZE, ZOOM, TileSource, credit_text, tile_xy, venue_map
+from portal.documents.venue_map import SIZE, ZOOM, TileSource, area_map, credit_text, tile_xy, venue_map
 from tests.portal.documents.test_flyers import BASE, make_booth, page_image, pdf_text, squeezed
 from tests.support.servers import free_port
 
@@ -134,3 +141,34 @@ def test_the_rendered_map_is_cached_on_disk_and_a_second_flyer_asks_for_no_tile(
     other_server = source(tile_server.url.replace("/tiles/", "/other/"), cache)
     venue_map(booth.lat, booth.lon, booth.address, other_server, flyer_font)
     assert any(path.startswith("/other/") for path in tile_server.asked)  # another tile server too
+
+
+def test_the_poster_numbers_its_booths_on_the_tile_servers_map_or_on_a_plain_panel_when_it_is_down(
+    tile_server, tmp_path
+):
+    booths = [
+        make_booth(1, name="森本公民館", lat=36.62, lon=136.69),
+        make_booth(2, name="金沢市立玉川図書館", lat=36.56, lon=136.65),
+    ]
+    content = monthly_poster_pdf("2027-06", booths, BASE, tiles=source(tile_server.url, tmp_path / "maps"))
+    (tmp_path / "with").mkdir()
+    page = page_image(content, tmp_path / "with")
+    assert share_of(page, TILE_COLOUR) > 0.05  # the overview (108 × 72 mm) is the tile server's map
+    assert share_of(page, (0, 23, 193), tolerance=30) > 0.001  # with the numbered blue circles on it
+    text = squeezed(pdf_text(content, tmp_path))
+    with using_locale("ja"):
+        assert squeezed(gettext("Map: {credit}").format(credit=CREDIT)) in text
+    svg = overview_svg(
+        booths,
+        width=108,
+        height=72,
+        background=area_map(extent_of(booths), source(tile_server.url, tmp_path / "maps"), POSTER_MAP_PX),
+    )
+    assert "<image" in svg
+
+    down = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"
+    content = monthly_poster_pdf("2027-06", booths, BASE, tiles=source(down, tmp_path / "maps"))
+    (tmp_path / "without").mkdir()
+    page = page_image(content, tmp_path / "without")
+    assert share_of(page, TILE_COLOUR) < 0.001
+    assert CREDIT not in pdf_text(content, tmp_path)
