@@ -157,6 +157,7 @@ async def test_booth_page_shows_the_venue_on_a_map_with_directions_and_its_phone
     assert "geo:36.623100,136.710800?q=36.623100,136.710800" in links
     assert "tel:0762581231" in links and "０７６（２５８）１２３１" in links["tel:0762581231"]
     assert page.select_one('.facts a[href="tel:0762581231"]').text == "０７６（２５８）１２３１"
+    assert page.select_one('.facts a[href="#where-heading"]').text == "地図と道順"  # from the address to the map
 
 
 async def test_booth_page_without_a_venue_phone_has_no_tel_link_and_a_cancelled_booth_no_directions(client):
