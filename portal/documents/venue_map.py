@@ -107,7 +107,8 @@ def _cache_path(cache_dir: Path, lat: float, lon: float, zoom: int, url: str, si
     return cache_dir / f"{hashlib.sha256(key).hexdigest()[:32]}.png"
 
 
-def _recently_failed(url: str) -> bool:
+def recently_failed(url: str) -> bool:
+    """Whether the tile server ``url`` failed within the last minute (a map drawn now is the fallback)."""
     with _failures_lock:
         failed = _failures.get(url)
     return failed is not None and time.monotonic() - failed < FAILURE_MEMORY_SECONDS
@@ -229,7 +230,7 @@ def area_map(
     path = _cache_path(source.cache_dir, 0, 0, zoom, key + "," + source.url, size) if source.cache_dir else None
     if path is not None and path.exists():
         return AreaMap(path.read_bytes(), zoom, left, top, size, source.credit)
-    if _recently_failed(source.url):
+    if recently_failed(source.url):
         return None
     try:
         png = _png(_stitch(source, zoom, left, top, size, None))
@@ -305,7 +306,7 @@ def venue_map(
     path = _cache_path(source.cache_dir, lat, lon, zoom, source.url, size) if source.cache_dir else None
     if path is not None and path.exists():
         return VenueMap(path.read_bytes(), True, source.credit)
-    if not _recently_failed(source.url):
+    if not recently_failed(source.url):
         try:
             png = tile_map(lat, lon, source, zoom=zoom, size=size)
         except (httpx.HTTPError, OSError, ValueError) as error:  # Pillow raises OSError/ValueError on a bad image

@@ -3,16 +3,19 @@ HTTP server of the test, the drawn fallback when that server is down, and the ca
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from core import clock
 from core.i18n import gettext, using_locale
 from portal.documents.flyers import (
     POSTER_MAP_PX,
@@ -38,12 +41,17 @@ class TileServer:
         buffer = io.BytesIO()
         Image.new("RGB", (256, 256), TILE_COLOUR).save(buffer, format="PNG")
         tile = buffer.getvalue()
+        self.failing = False
+        server = self
         asked: list[str] = []
         self.asked = asked
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 asked.append(self.path)
+                if server.failing:
+                    self.send_error(503)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(tile)))
@@ -172,3 +180,30 @@ def test_the_poster_numbers_its_booths_on_the_tile_servers_map_or_on_a_plain_pan
     page = page_image(content, tmp_path / "without")
     assert share_of(page, TILE_COLOUR) < 0.001
     assert CREDIT not in pdf_text(content, tmp_path)
+
+
+async def test_a_public_flyer_drawn_while_the_tiles_were_down_gets_the_map_once_they_are_back(
+    tile_server, tmp_path, monkeypatch
+):
+    from litestar.testing import AsyncTestClient
+
+    from core.settings import get_settings
+    from portal.app import create_app
+    from portal.documents import venue_map as module
+    from tests.booking.factories import publish_booth
+
+    booth = await publish_booth(dt.date(2027, 6, 5), name="森本公民館")
+    settings = replace(get_settings(), tile_url=tile_server.url, var_dir=tmp_path / "var")
+    tile_server.failing = True
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        with clock.frozen(dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)):
+            down = await client.get(f"/sessions/{booth['session']}/flyer.pdf")
+            assert down.status_code == 200
+            (tmp_path / "down").mkdir()
+            assert share_of(page_image(down.content, tmp_path / "down"), TILE_COLOUR) < 0.001  # drawn
+
+            tile_server.failing = False
+            monkeypatch.setattr(module, "FAILURE_MEMORY_SECONDS", 0.0)
+            back = await client.get(f"/sessions/{booth['session']}/flyer.pdf")
+            (tmp_path / "back").mkdir()
+            assert share_of(page_image(back.content, tmp_path / "back"), TILE_COLOUR) > 0.03  # the map, not the cache
