@@ -21,6 +21,7 @@ from core.i18n import gettext as _
 from core.jobs import JobContext, JobFailed, JobState, Registry, default_registry, enqueue, job_payload, job_status
 from core.settings import get_settings
 from portal.documents.flyers import by_month, extent_of, month_files
+from portal.documents.venue_map import TileSource
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,14 @@ async def build_month_zip(context: JobContext) -> dict[str, Any]:
     if not booths:
         raise JobFailed(_("There is no published booth in this month."))
     settings = get_settings()
-    files = month_files(month, booths, settings.base_url, phone=settings.booking_phone, extent=extent_of(upcoming))
+    files = month_files(
+        month,
+        booths,
+        settings.base_url,
+        phone=settings.booking_phone,
+        extent=extent_of(upcoming),
+        tiles=TileSource.of(settings),
+    )
     target = zip_path(context.job_id)
     partial = target.with_suffix(f".{os.getpid()}.part")
     await context.progress(0, len(files))

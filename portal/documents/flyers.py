@@ -37,6 +37,7 @@ from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_png
 from portal.documents.slip import WHAT_TO_BRING
+from portal.documents.venue_map import AreaMap, TileSource, VenueMap, area_map, drawn_map, venue_map
 from portal.web.templating import TEMPLATE_DIR, build_environment
 
 FLYER_PLACEMENT, POSTER_PLACEMENT, SOCIAL_PLACEMENT = "flyer", "poster", "sns"
@@ -44,6 +45,7 @@ BLUE, INK = "#0017c1", "#1a1a1a"  # the Digital Agency's primary blue, and text
 FONT = "Noto Sans CJK JP"  # the only font of the PDFs (each font embedded costs time to subset)
 PNG_SIZE = 1080
 PNG_QR_MIN_PX = 330  # the QR symbol on the social media image (quiet zone not counted)
+POSTER_MAP_PX = (864, 576)  # the poster's overview map: 108 × 72 mm at about 200 dpi
 
 # The flyer's checklist: the booking slip's, without the slip itself (same translations).
 FLYER_CHECKLIST = WHAT_TO_BRING[1:]
@@ -126,10 +128,6 @@ def hours(booth: Booth, dash: str = "～") -> str:
     return f"{booth.start:%H:%M}{dash}{booth.end:%H:%M}"
 
 
-def _svg_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-
-
 def _qr_uri(url: str) -> str:
     """The QR code for a PDF: a PNG of 8 pixels per module (sharp in every viewer; printed faster than SVG)."""
     return "data:image/png;base64," + base64.b64encode(qr_png(url, box_size=8)).decode("ascii")
@@ -169,46 +167,34 @@ def _pdf(html: str) -> bytes:
 # --- one booth ----------------------------------------------------------------------------------------------------
 
 
-def location_svg(booth: Booth) -> str:
-    """A schematic of where the venue is: a pin, north, and the coordinates (no street map is available offline,
-    and a blank tile would pretend to be one; the booking page behind the QR code has the real map)."""
-    ns = "N" if booth.lat >= 0 else "S"
-    ew = "E" if booth.lon >= 0 else "W"
-    coords = f"{abs(booth.lat):.4f}°{ns} {abs(booth.lon):.4f}°{ew}"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 44" width="60mm" height="44mm" role="img" '
-        f'font-family="{FONT}">'
-        '<rect x="0.5" y="0.5" width="59" height="43" rx="2" fill="#eef3ff" stroke="#7f8fd9" stroke-width="0.4"/>'
-        '<circle cx="30" cy="30" r="9" fill="none" stroke="#b8c4f0" stroke-width="0.5"/>'
-        '<circle cx="30" cy="30" r="15" fill="none" stroke="#d3dbf7" stroke-width="0.5"/>'
-        '<ellipse cx="30" cy="30.3" rx="3.2" ry="1.1" fill="#9aa6d6"/>'
-        f'<path d="M30 30 C27 24 23.5 21.5 23.5 17.5 A6.5 6.5 0 1 1 36.5 17.5 C36.5 21.5 33 24 30 30 Z" fill="{BLUE}"/>'
-        '<circle cx="30" cy="17.5" r="2.6" fill="#fff"/>'
-        f'<path d="M53 11 L55.5 4 L58 11 L55.5 9.5 Z" fill="{INK}"/>'
-        f'<text x="55.5" y="15" font-size="3.6" text-anchor="middle" fill="{INK}">N</text>'
-        f'<text x="30" y="41" font-size="3" text-anchor="middle" fill="{INK}">{coords}</text>'
-        "</svg>"
-    )
+def booth_map(booth: Booth, tiles: TileSource | None) -> VenueMap:
+    """The venue's map for the flyer: from the tile server ``tiles`` (cached), or drawn (a pin and the address) when
+    ``tiles`` is None or its tiles cannot be fetched."""
+    if tiles is None:
+        return VenueMap(drawn_map(booth.address, _font), False, "")
+    return venue_map(booth.lat, booth.lon, booth.address, tiles, _font)
 
 
-def booth_flyer_html(booth: Booth, booking_url: str, phone: str) -> str:
+def booth_flyer_html(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> str:
     """The booth's flyer as the HTML document its PDF is printed from."""
+    location = booth_map(booth, tiles)
     return _render(
         "flyers/booth.html",
         booth=booth,
         booking_url=booking_url,
         phone=phone.strip(),
         qr_uri=_qr_uri(booking_url),
-        location_uri=_svg_uri(location_svg(booth)),
+        location=location,
+        location_uri="data:image/png;base64," + base64.b64encode(location.png).decode("ascii"),
         checklist=FLYER_CHECKLIST,
         no_phone_text=NO_PHONE_TEXT,
     )
 
 
-def booth_flyer_pdf(booth: Booth, booking_url: str, phone: str) -> bytes:
-    """The booth's flyer: one A4 page with the date (和暦 too), time, place, what to bring, how to book by phone
-    (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``."""
-    return _pdf(booth_flyer_html(booth, booking_url, phone))
+def booth_flyer_pdf(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> bytes:
+    """The booth's flyer: one A4 page with the date (和暦 too), time, place and its map (``booth_map``), what to
+    bring, how to book by phone (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``."""
+    return _pdf(booth_flyer_html(booth, booking_url, phone, tiles))
 
 
 # --- a month's poster -----------------------------------------------------------------------------------------
@@ -226,10 +212,17 @@ def extent_of(booths: Sequence[Booth]) -> Extent:
     )
 
 
-def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: float = 112, height: float = 84) -> str:
+def overview_svg(
+    booths: Sequence[Booth],
+    extent: Extent | None = None,
+    width: float = 112,
+    height: float = 84,
+    background: AreaMap | None = None,
+) -> str:
     """The booths as numbered circles (1 = the first row of the poster's table) over ``extent`` (default: the
     booths' own), with north and a scale bar; booths at one venue share a circle; close circles are pushed apart and
-    keep a line to their true place. Units are millimetres."""
+    keep a line to their true place. Units are millimetres. With ``background`` (the tile server's map of the
+    extent, ``venue_map.area_map``) the circles are placed on that map; without, on a plain panel."""
     lat0, lon0, lat1, lon1 = extent or extent_of(booths)
     lat0, lat1 = min(lat0, *(b.lat for b in booths)), max(lat1, *(b.lat for b in booths))
     lon0, lon1 = min(lon0, *(b.lon for b in booths)), max(lon1, *(b.lon for b in booths))
@@ -239,9 +232,16 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)  # mm per degree of latitude
     ox = (width - span_x * scale) / 2
     oy = (height - span_y * scale) / 2
+    km_per_mm = 111.2 / scale
 
     def project(lat: float, lon: float) -> tuple[float, float]:
+        if background is not None:
+            x, y = background.pixel(lat, lon)
+            return x * width / background.size[0], y * height / background.size[1]
         return ox + (lon - lon0) * kx * scale, height - oy - (lat - lat0) * scale
+
+    if background is not None:
+        km_per_mm = background.metres_per_pixel((lat0 + lat1) / 2) * background.size[0] / width / 1000
 
     places: dict[tuple[float, float], list[int]] = {}
     for number, booth in enumerate(booths, start=1):
@@ -271,7 +271,6 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
             m["y"] = min(max(m["y"], m["r"] + 0.5), height - m["r"] - 0.5)
         if not moved:
             break
-    km_per_mm = 111.2 / scale
     bar_km = next((k for k in (0.5, 1, 2, 5, 10, 20, 50, 100) if k / km_per_mm >= width / 8), 200)
     bar = bar_km / km_per_mm
     parts = [
@@ -280,6 +279,14 @@ def overview_svg(booths: Sequence[Booth], extent: Extent | None = None, width: f
         f'<rect x="0.3" y="0.3" width="{width - 0.6:g}" height="{height - 0.6:g}" rx="2" fill="#eef3ff" '
         'stroke="#7f8fd9" stroke-width="0.4"/>',
     ]
+    if background is not None:
+        uri = "data:image/png;base64," + base64.b64encode(background.png).decode("ascii")
+        parts.append(f'<image x="0" y="0" width="{width:g}" height="{height:g}" href="{uri}"/>')
+        parts.append(
+            f'<rect x="{width - 9:g}" y="1.5" width="8" height="15" rx="1" fill="#ffffff" fill-opacity="0.85"/>'
+            f'<rect x="2" y="{height - 9:g}" width="{bar + 16:.2f}" height="7.5" rx="1" fill="#ffffff" '
+            'fill-opacity="0.85"/>'
+        )
     for m in marks:
         if math.hypot(m["x"] - m["x0"], m["y"] - m["y0"]) > 0.5:
             parts.append(
@@ -315,9 +322,17 @@ def monthly_poster_html(
     placement: str = POSTER_PLACEMENT,
     phone: str = "",
     extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> str:
     """The month's poster as the HTML document its PDF is printed from."""
     booking_url = home_booking_url(base_url, placement)
+    background = None
+    if booths and tiles is not None:
+        own = extent_of(booths)
+        area = extent or own
+        whole = (min(area[0], own[0]), min(area[1], own[1]), max(area[2], own[2]), max(area[3], own[3]))
+        background = area_map(whole, tiles, POSTER_MAP_PX)
+    overview = overview_svg(booths, extent, width=108, height=72, background=background) if booths else ""
     return _render(
         "flyers/poster.html",
         month_ja=month_title_ja(month),
@@ -325,7 +340,8 @@ def monthly_poster_html(
         booths=list(booths),
         booking_url=booking_url,
         qr_uri=_qr_uri(booking_url),
-        overview=Markup(overview_svg(booths, extent, width=108, height=72)) if booths else "",
+        overview=Markup(overview),
+        map_credit=background.credit if background else "",
         phone=phone.strip(),
         no_phone_text=NO_PHONE_TEXT,
     )
@@ -339,11 +355,13 @@ def monthly_poster_pdf(
     placement: str = POSTER_PLACEMENT,
     phone: str = "",
     extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> bytes:
     """The poster of a month (YYYY-MM): every booth given in a table (date, weekday, time, place), numbered on an
-    overview of ``extent``, and a QR code of ``{base_url}/?src={placement}``. A4; a second page when the table
-    needs it."""
-    return _pdf(monthly_poster_html(month, booths, base_url, placement=placement, phone=phone, extent=extent))
+    overview of ``extent`` (on the tile server's map when ``tiles`` gives one and its tiles can be fetched), and a
+    QR code of ``{base_url}/?src={placement}``. A4; a second page when the table needs it."""
+    html = monthly_poster_html(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)
+    return _pdf(html)
 
 
 # --- the square image for social media ----------------------------------------------------------------------------
@@ -489,9 +507,16 @@ def safe_file_name(text: str) -> str:
 
 
 def month_files(
-    month: str, booths: Sequence[Booth], base_url: str, *, phone: str = "", extent: Extent | None = None
+    month: str,
+    booths: Sequence[Booth],
+    base_url: str,
+    *,
+    phone: str = "",
+    extent: Extent | None = None,
+    tiles: TileSource | None = None,
 ) -> list[FlyerFile]:
-    """A month's flyer set: one PDF and one PNG per booth (``2027-06-05_会場名.pdf``), then the month's poster."""
+    """A month's flyer set: one PDF and one PNG per booth (``2027-06-05_会場名.pdf``), then the month's poster.
+    The PDFs' maps come from the tile server ``tiles`` (None: drawn)."""
     files: list[FlyerFile] = []
     used: set[str] = set()
     for booth in booths:
@@ -503,7 +528,7 @@ def month_files(
             FlyerFile(
                 f"{stem}.pdf",
                 functools.partial(
-                    booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone
+                    booth_flyer_pdf, booth, booth_booking_url(base_url, booth.id, FLYER_PLACEMENT), phone, tiles
                 ),
             )
         )
@@ -516,7 +541,7 @@ def month_files(
     files.append(
         FlyerFile(
             f"{month}_poster.pdf",
-            functools.partial(monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent),
+            functools.partial(monthly_poster_pdf, month, booths, base_url, phone=phone, extent=extent, tiles=tiles),
         )
     )
     return files

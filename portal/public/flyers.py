@@ -29,6 +29,7 @@ from portal.documents.flyers import (
     is_placement,
     monthly_poster_pdf,
 )
+from portal.documents.venue_map import TileSource, recently_failed
 
 MONTH_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.pdf")
 PUBLIC_CACHE = "public, max-age=300"
@@ -51,12 +52,15 @@ def _printed(booth: Booth) -> Booth:
     return replace(booth, remaining=0, slots=(), distance_km=None)
 
 
-async def _render_once(key: tuple, function, *args) -> bytes:
-    """Render in the flyer threads, or reuse this worker's rendering of the same flyer."""
+async def _render_once(key: tuple, function, *args, tiles: TileSource | None = None) -> bytes:
+    """Render in the flyer threads, or reuse this worker's rendering of the same flyer; one whose map had to be
+    drawn because the tile server ``tiles`` failed is not kept, so the next request tries the tiles again."""
     if key in _rendered:
         _rendered.move_to_end(key)
         return _rendered[key]
     content = await flyer_jobs.render(function, *args)
+    if tiles is not None and recently_failed(tiles.url):
+        return content
     _rendered[key] = content
     while len(_rendered) > RENDERED_KEEP:
         _rendered.popitem(last=False)
@@ -89,9 +93,9 @@ async def booth_flyer(
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
     url = booth_booking_url(settings.base_url, booth.id, code)
-    content = await _render_once(
-        ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
-    )
+    tiles = TileSource.of(settings)
+    key = ("pdf", _printed(booth), url, settings.booking_phone, tiles)
+    content = await _render_once(key, booth_flyer_pdf, booth, url, settings.booking_phone, tiles, tiles=tiles)
     return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
 
 
@@ -126,10 +130,14 @@ async def month_poster(
         raise NotFound(_("There is no published booth in this month."))
     month = matched.group(1)  # type: ignore[union-attr]
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
-    key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
-    content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)
+    tiles = TileSource.of(settings)
+    printed = tuple(_printed(b) for b in booths)
+    key = ("poster", month, printed, settings.base_url, code, settings.booking_phone, extent, tiles)
+    content = await _render_once(
+        key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent, tiles, tiles=tiles
+    )
     return _download(content, "application/pdf", f"flyers-{month}.pdf")
 
 
-def _poster(month, booths, base_url, placement, phone, extent) -> bytes:
-    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent)
+def _poster(month, booths, base_url, placement, phone, extent, tiles) -> bytes:
+    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)

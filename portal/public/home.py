@@ -175,12 +175,12 @@ REPLACEMENTS = 3  # the upcoming booths nearest to a cancelled one, offered on i
 
 @get("/booths/{session_id:int}", name="booth", include_in_schema=False)
 async def booth_page(
-    request: Request, session_id: FromPath[int], src: FromQuery[str | None] = None
+    request: Request, settings: NamedDependency[Settings], session_id: FromPath[int], src: FromQuery[str | None] = None
 ) -> Template | Redirect:
-    """A booth: venue, access, the readiness check, and its time slots with the places left; on its day, the live
-    status (walk-in wait, queue, places), which the page's script refreshes from the API every 30 seconds. Any id
-    the booth had in a plan version leads to its one public address; a booth moved by a change says from where and
-    when, and a cancelled one offers the nearest upcoming booths."""
+    """A booth: venue (with its map, directions and phone), access, the readiness check, and its time slots with the
+    places left; on its day, the live status (walk-in wait, queue, places), which the page's script refreshes from
+    the API every 30 seconds. Any id the booth had in a plan version leads to its one public address; a booth moved
+    by a change says from where and when, and a cancelled one offers the nearest upcoming booths."""
     cache = request.app.state.booths
     booth = await cache.booth(session_id)
     if booth is None:
@@ -201,6 +201,8 @@ async def booth_page(
         live_text=live_text,
         moved_from=await first_announced(booth),
         nearest=nearest,
+        tiles=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
     )
 
 

@@ -28,7 +28,7 @@ from portal.web.labels import (
     version_state_label,
     weekday_label,
 )
-from portal.web.urls import venue_url
+from portal.web.urls import directions_url, geo_url, tel_url, venue_url
 from venues.facility_cells import is_web_url
 from venues.facility_list import kind_label
 
@@ -78,6 +78,9 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
         action_label=action_label,
         object_type_label=object_type_label,
         venue_url=venue_url,
+        directions_url=directions_url,
+        geo_url=geo_url,
+        tel_url=tel_url,
         version_state_label=version_state_label,
         change_label=change_label,
         change_lines=change_lines,

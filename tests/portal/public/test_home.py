@@ -131,6 +131,44 @@ async def test_booth_page_has_the_readiness_check_and_slots(client):
     assert len(links) == 14 and "2" in links[0].text
 
 
+async def test_booth_page_shows_the_venue_on_a_map_with_directions_and_its_phone(client):
+    booth = await publish_booth(
+        name="森本公民館", address="石川県金沢市吉原町ワ22", lat=36.6231, lon=136.7108, phone="０７６（２５８）１２３１"
+    )
+    page = soup(await client.get(f"/booths/{booth['session']}", params={"src": "hall-7"}))
+
+    drawn = page.select_one("#booth-map[data-booth-map]")
+    assert drawn is not None and drawn["data-sessions"] == f"/api/sessions/{booth['session']}"
+    assert drawn["data-tiles"] == "/static/img/blank-tile.png" and drawn["data-src"] == "hall-7"
+    heading = page.select_one(f"#{drawn['aria-labelledby']}")
+    hint = page.select_one(f"#{drawn['aria-describedby']}").text
+    assert drawn["role"] == "region" and heading.text == "地図と道順"
+    assert "森本公民館" in hint and "石川県金沢市吉原町ワ22" in hint  # the map's place in words
+    scripts = [tag["src"] for tag in page.select("script[src]")]
+    assert "/static/vendor/leaflet/leaflet.js" in scripts and "/static/js/booth-map.js" in scripts
+    assert all(src.startswith("/static/") for src in scripts)  # our own assets, no CDN
+    assert page.select_one('link[href="/static/vendor/leaflet/leaflet.css"]')
+    assert (await client.get(drawn["data-sessions"])).json()["lat"] == pytest.approx(36.6231)
+
+    links = {a["href"]: a.text for a in page.select(".booth-where__links a")}
+    directions = next(href for href in links if href.startswith("https://www.google.com/maps/dir/"))
+    assert parse_qs(urlsplit(directions).query) == {"api": ["1"], "destination": ["36.623100,136.710800"]}
+    assert "森本公民館" in links[directions]  # the link says where it leads
+    assert "geo:36.623100,136.710800?q=36.623100,136.710800" in links
+    assert "tel:0762581231" in links and "０７６（２５８）１２３１" in links["tel:0762581231"]
+    assert page.select_one('.facts a[href="tel:0762581231"]').text == "０７６（２５８）１２３１"
+    assert page.select_one('.facts a[href="#where-heading"]').text == "地図と道順"  # from the address to the map
+
+
+async def test_booth_page_without_a_venue_phone_has_no_tel_link_and_a_cancelled_booth_no_directions(client):
+    booth = await publish_booth(phone="")
+    page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert page.select_one("#booth-map") and not page.select('a[href^="tel:"]')
+    cancelled = await publish_booth(state="cancelled")
+    page = soup(await client.get(f"/booths/{cancelled['session']}"))
+    assert page.select_one("#booth-map") is None and not page.select('a[href*="/maps/dir/"]')
+
+
 async def test_booking_form_confirms_and_the_manage_page_moves_and_cancels(client):
     booth = await publish_booth(capacity=2)
     response = await book(client, booth, email="hanako@example.jp", party_size="2")
