@@ -84,7 +84,8 @@ async def search_booths(request: Request, search: Search) -> tuple[list[Booth], 
             point = (matches[0].lat, matches[0].lon)
         else:
             found["error"] = _(
-                "No town or postal code “{query}” was found. Try a town name such as 片町, or a 7-digit postal code."
+                "No town, station or postal code “{query}” was found. Try a town such as 片町 or Katamachi, "
+                "a station such as 金沢駅, or a 7-digit postal code."
             ).format(query=search.q)
     elif point is not None:
         found["place"] = _("your location")

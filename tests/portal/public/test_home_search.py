@@ -90,3 +90,8 @@ async def test_the_english_page_shows_english_venue_names(client):
     page = soup(await client.get("/", headers={"Accept-Language": "en"}))
     assert sorted(titles(page)) == ["AEON Kanazawa", "Yonemaru Community Hall"]
     assert sorted(titles(soup(await client.get("/")))) == ["イオン金沢店", "米丸公民館"]
+
+
+async def test_a_place_not_found_says_what_can_be_typed(client, places):
+    error = soup(await client.get("/", params={"q": "Xyzzy"})).select_one("#q-error").get_text()
+    assert "「Xyzzy」" in error and "駅名" in error and "Katamachi" in error
