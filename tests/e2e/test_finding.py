@@ -86,4 +86,7 @@ async def test_a_phone_finds_booths_by_romaji_and_station_and_nothing_overflows(
     await page.goto(f"{live_server}/booths/{station['session']}")
     assert await page.locator(f"a[href='{LONG_URL}']").count() == 1
     assert await width(page) <= 360  # the long venue URL wraps
+    for path in ("/bookings/find", f"/booths/{station['session']}/book?slot={station['slots'][0]['id']}"):
+        await page.goto(live_server + path)
+        assert await width(page) <= 360, path
     assert page.outside == []  # type: ignore[attr-defined]
