@@ -18,6 +18,7 @@ from core.geo import haversine_km
 from core.settings import get_settings
 from planner.booth_uid import booth_identities, current_session
 from planner.tables import Session, SessionState
+from venues.english import english_name
 
 VISIBLE_STATES = (SessionState.published.value, SessionState.held.value)
 
@@ -32,6 +33,7 @@ _SESSION_COLUMNS = (
     Session.venue.venue_id,
     Session.venue.name,
     Session.venue.name_en,
+    Session.venue.name_kana,
     Session.venue.address,
     Session.venue.lat,
     Session.venue.lon,
@@ -76,7 +78,7 @@ def _booth(row: dict, slots: list[dict], now: dt.datetime, public_id: int) -> Bo
         state=row["state"],
         venue_id=row["venue.venue_id"],
         venue_name=row["venue.name"],
-        venue_name_en=row["venue.name_en"],
+        venue_name_en=row["venue.name_en"] or english_name(row["venue.name"], row["venue.name_kana"]),
         address=row["venue.address"],
         lat=row["venue.lat"],
         lon=row["venue.lon"],
@@ -317,3 +319,12 @@ class BoothCache:
     def invalidate(self) -> None:
         """The next request waits for a fresh read (staff changed what the list shows, e.g. a walk-in)."""
         self._booths, self._read_at = None, 0.0
+
+
+def group_by_venue(booths: list[Booth]) -> list[tuple[Booth, ...]]:
+    """The booths grouped by venue, each group in date order, the groups in the order their venue first comes
+    (nearest first in a list sorted by distance): a venue is one entry with its next dates, not four entries."""
+    groups: dict[str, list[Booth]] = {}
+    for booth in booths:
+        groups.setdefault(booth.venue_id, []).append(booth)
+    return [tuple(sorted(group, key=lambda b: (b.date, b.start))) for group in groups.values()]

@@ -16,19 +16,19 @@ def places() -> None:
 
 
 @places.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def places_import(file: Path) -> None:
-    """Replace the places with a town points CSV's (town,koaza,lat,lon or name,lat,lon)."""
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def places_import(files: tuple[Path, ...]) -> None:
+    """Replace the places with those of town points CSVs (town,koaza,lat,lon or name,lat,lon, optionally kana)."""
     from cli.runtime import migrate, run
     from core.errors import ValidationFailed
     from venues.places import import_places, read_places
 
-    _rows, problems = read_places(file)
-    for problem in problems:
-        click.echo(problem, err=True)
+    for file in files:
+        for problem in read_places(file)[1]:
+            click.echo(f"{file.name}: {problem}", err=True)
     run(migrate())
     try:
-        count = run(import_places(file))
+        count = run(import_places(*files))
     except ValidationFailed as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)

@@ -99,7 +99,7 @@ async def load_demo(
         imported.append((name, *await import_facilities(data_dir / name)))
     points, _notes = read_demand((data_dir / "town_points.csv").read_bytes())
     await replace_demand(points)
-    await import_places(data_dir / "town_points.csv")
+    await import_places(data_dir / "town_points.csv", data_dir / "landmarks.csv")
     await replace_seasonality(read_seasonality((data_dir / STATS_FILE).read_bytes()))
     logins = await reset_logins()
     cast = Cast(*[await _actor(name) for name in ("staff", "lead", "reviewer")])

