@@ -95,6 +95,7 @@ class Model:
         *,
         time_limit: float,
         rel_gap: float = 1e-7,
+        abs_gap: float = 1e-7,
         on_progress: Callable[[Progress], None] | None = None,
         stage: str = "",
         start: list[float] | None = None,
@@ -108,7 +109,7 @@ class Model:
         highs = _new_highs()
         highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
         highs.setOptionValue("mip_rel_gap", rel_gap)
-        highs.setOptionValue("mip_abs_gap", 1e-7)
+        highs.setOptionValue("mip_abs_gap", abs_gap)
         highs.setOptionValue("threads", 1)
         lp = highspy.HighsLp()
         n = len(self.cost)
@@ -196,5 +197,5 @@ class Model:
         if not math.isfinite(bound):
             bound = objective
         if optimal:  # proven within the gap tolerances: the bound is no further than they allow
-            bound = min(bound, objective + max(1e-7, rel_gap * abs(objective)))
+            bound = min(bound, objective + max(abs_gap, rel_gap * abs(objective)))
         return Solution("optimal" if optimal else "feasible", objective, max(bound, objective), values_out, seconds)
