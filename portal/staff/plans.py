@@ -142,6 +142,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
         "seen_version": seen,
         "previous": previous,
         "history": await workflow.history(plan_id),
+        "max_reach_loss_percent": f"{services.MAX_REACH_LOSS_PERCENT:g}",
         **extra,
     }
 
@@ -273,9 +274,27 @@ class PlanController(Controller):
         )
 
     @post("/{plan_id:int}/replan", guards=[requires(*EDITORS)])
-    async def replan(self, plan_id: FromPath[int], actor: NamedDependency[Actor]) -> Redirect:
-        version = await services.latest_version(plan_id)
-        await services.request_replan(actor, version.id)
+    async def replan(
+        self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        form = await request.form()
+        errors: dict[str, str] = {}
+        message = _("Enter a percentage from 0 to {most:g}.").format(most=services.MAX_REACH_LOSS_PERCENT)
+        loss = (
+            forms.required_float(form, "max_reach_loss", errors, message) if forms.text(form, "max_reach_loss") else 0.0
+        )
+        try:
+            if loss is None:
+                raise ValidationFailed(message, errors)
+            version = await services.latest_version(plan_id)
+            await services.request_replan(actor, version.id, loss)
+        except ValidationFailed as exc:
+            return page(
+                request,
+                "staff/plans/detail.html",
+                status_code=422,
+                **await plan_page_context(plan_id, actor, replan_error=exc.message, replan_form=dict(form)),
+            )
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 
     @post("/{plan_id:int}/sessions", guards=[requires(*EDITORS)])

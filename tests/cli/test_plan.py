@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from cli.plan import plan as plan_command
+from core.i18n import using_locale
 from planner.model import PARAMETER_DEFAULTS
 from tests.conftest import DATA
 
@@ -200,12 +201,12 @@ def test_a_replan_with_previous_keeps_every_session_but_the_dropped_venues(tmp_p
     dropped = next(s["venue_id"] for s in first["sessions"] if s["venue_id"] != "S1")
     remaining = [v for v in venues if v[0] != dropped]
 
-    result = CliRunner().invoke(
-        plan_command,
-        ["--facilities", str(_venues_csv(tmp_path / "fewer.csv", remaining)), *common, "--out", str(new)]
-        + ["--previous", str(old)],
-        env={"OUTREACH_LANG": "en"},
-    )
+    with using_locale("en"):
+        result = CliRunner().invoke(
+            plan_command,
+            ["--facilities", str(_venues_csv(tmp_path / "fewer.csv", remaining)), *common, "--out", str(new)]
+            + ["--previous", str(old)],
+        )
     assert result.exit_code == 0, result.output
     second = json.loads(new.read_text(encoding="utf-8"))
     before = {(s["venue_id"], s["date"]) for s in first["sessions"]}
