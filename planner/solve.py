@@ -257,10 +257,11 @@ def solve_counts(
             start = min(previous, seed.get(key, 0)) if seed is not None else None
             kept = model.add_var(0.0, float(previous), cost=1.0, initial=start)
             model.add_row([(kept, 1.0), (y[key], -1.0)], upper=0.0)
-    stage = "full" if integer_dates else "counts"
+    stage, abs_gap = ("full" if integer_dates else "counts"), 1e-7
     if keep is not None:
-        stage = "keep"
-    solution = model.solve(time_limit=time_limit, on_progress=on_progress, stage=stage)
+        # The number kept is a whole number: a plan within less than one session of the bound is the best.
+        stage, abs_gap = "keep", 1.0 - 1e-3
+    solution = model.solve(time_limit=time_limit, abs_gap=abs_gap, on_progress=on_progress, stage=stage)
     values = solution.values if solution.found else []
     counts = {key: round(values[column]) for key, column in y.items()} if solution.found else {}
     shortfall = {slot: round(values[column]) for slot, column in slack.items()} if solution.found else {}
@@ -426,7 +427,9 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
             continue
         if previous:
             loss = plan_input.max_reach_loss
-            chosen = _keep_previous(instance, counts, quotas, solution, previous, loss, left, **options)
+            chosen = _keep_previous(
+                instance, counts, quotas, solution, previous, loss, left, on_progress=on_progress, **options
+            )
         else:
             chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
         if chosen is not None:
@@ -490,6 +493,7 @@ def _keep_previous(
     previous: set[tuple[int, dt.date]],
     max_reach_loss: float,
     left: Callable[[float], float],
+    on_progress: ProgressFn = None,
     **options: Unpack[Mode],
 ) -> dict[int, list[dt.date]] | None:
     """Re-planning's second objective: among counts whose reach is at least the optimum × (1 − loss), those that leave
@@ -508,6 +512,7 @@ def _keep_previous(
         keep=dict(keep),
         reach_at_least=threshold,
         start_counts=counts,
+        on_progress=on_progress,
         **options,
     )
     if kept_solution.found:
