@@ -820,6 +820,10 @@ async def result_of(version: PlanVersionDetail) -> PlanResult:
         quotas={m: {k.value: quotas[(m, k)] for k in (DayType.weekday, DayType.holiday)} for m in months},
         shortages=list(version.shortages),
         notes=list(version.notes),
+        kept=version.replan.get("kept"),
+        changed=version.replan.get("changed"),
+        reach_optimum=version.replan.get("optimum"),
+        max_reach_loss=float(version.replan.get("max_reach_loss", 0.0)) / 100.0,
     )
 
 

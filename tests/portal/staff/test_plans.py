@@ -141,6 +141,8 @@ async def test_replan_form_states_the_allowed_loss_and_shows_what_was_kept(clien
     assert outcome is not None
     text = outcome.get_text()
     assert f"{total}" in text and "1.5" in text  # kept out of the previous sessions, and the loss allowed
+    data = json.loads((await client.get(f"{url}/plan.json")).content)
+    assert data["kept"] + data["changed"] == total and data["reach_loss"]["allowed_percent"] == 1.5
 
 
 async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
