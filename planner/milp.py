@@ -99,8 +99,10 @@ class Model:
         on_progress: Callable[[Progress], None] | None = None,
         stage: str = "",
         start: list[float] | None = None,
+        presolve_rules_off: int = 0,
     ) -> Solution:
-        """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from."""
+        """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from; ``presolve_rules_off`` is
+        HiGHS's ``presolve_rule_off`` bit mask (presolve reductions not to use)."""
         if not self.cost:  # nothing to choose: feasible exactly when every row admits 0
             feasible = all(lo <= 1e-9 and up >= -1e-9 for lo, up in zip(self.row_lower, self.row_upper, strict=True))
             return Solution(
@@ -111,6 +113,8 @@ class Model:
         highs.setOptionValue("mip_rel_gap", rel_gap)
         highs.setOptionValue("mip_abs_gap", abs_gap)
         highs.setOptionValue("threads", 1)
+        if presolve_rules_off:
+            highs.setOptionValue("presolve_rule_off", presolve_rules_off)
         lp = highspy.HighsLp()
         n = len(self.cost)
         lp.num_col_ = n

@@ -35,6 +35,12 @@ from planner.seed import greedy_counts
 Slot = tuple[str, DayType]
 
 
+# HiGHS 1.16's presolve, with both its doubleton-equation (rule 9) and aggregator (rule 12) reductions, was seen to
+# declare "optimal, 0 kept" on a keep model whose plan keeping one session it finds without them (two venues at the
+# same place, tests/planner/test_replan_properties.py); either rule alone does no harm.
+KEEP_PRESOLVE_RULES_OFF = (1 << 9) | (1 << 12)
+
+
 class Mode(TypedDict, total=False):
     """How the counts stage models the dates (the methods of ``solve``, tightest last)."""
 
@@ -139,6 +145,7 @@ def solve_counts(
     gap_rows: bool = False,
     integer_dates: bool = False,
     keep: dict[tuple[int, Slot], int] | None = None,
+    keep_dates: set[tuple[int, dt.date]] | None = None,
     reach_at_least: float | None = None,
     start_counts: dict[tuple[int, Slot], int] | None = None,
 ) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
@@ -252,16 +259,22 @@ def solve_counts(
         for (v, _s), n in seed.items():
             totals[v] += n
     _reach_terms(model, instance, count_terms, totals, at_least=reach_at_least)
-    for key, previous in (keep or {}).items():
+    if keep_dates is not None and not aggregate:  # with date columns: the previous (venue, date) pairs themselves
+        for pair in keep_dates:
+            if pair in x:
+                model.cost[x[pair]] = 1.0
+    for key, previous in (keep or {}).items() if aggregate else ():
         if key in y:  # kept ≤ min(y, previous): only previous sessions get a column, so the model stays small
             start = min(previous, seed.get(key, 0)) if seed is not None else None
             kept = model.add_var(0.0, float(previous), cost=1.0, initial=start)
             model.add_row([(kept, 1.0), (y[key], -1.0)], upper=0.0)
-    stage, abs_gap = ("full" if integer_dates else "counts"), 1e-7
+    stage, abs_gap, rules_off = ("full" if integer_dates else "counts"), 1e-7, 0
     if keep is not None:
         # The number kept is a whole number: a plan within less than one session of the bound is the best.
-        stage, abs_gap = "keep", 1.0 - 1e-3
-    solution = model.solve(time_limit=time_limit, abs_gap=abs_gap, on_progress=on_progress, stage=stage)
+        stage, abs_gap, rules_off = "keep", 1.0 - 1e-3, KEEP_PRESOLVE_RULES_OFF
+    solution = model.solve(
+        time_limit=time_limit, abs_gap=abs_gap, on_progress=on_progress, stage=stage, presolve_rules_off=rules_off
+    )
     values = solution.values if solution.found else []
     counts = {key: round(values[column]) for key, column in y.items()} if solution.found else {}
     shortfall = {slot: round(values[column]) for slot, column in slack.items()} if solution.found else {}
@@ -503,23 +516,38 @@ def _keep_previous(
     for index, date in previous:
         keep[(index, _slot(date))] += 1
     threshold = solution.objective * (1.0 - max(0.0, max_reach_loss)) - _tolerance(solution.objective)
-    attempts = []
-    kept_solution, kept_counts, _none = solve_counts(
-        instance,
-        quotas,
-        time_limit=left(0.6),
-        penalise=False,
-        keep=dict(keep),
-        reach_at_least=threshold,
-        start_counts=counts,
-        on_progress=on_progress,
-        **options,
-    )
+
+    def kept(chosen: dict[int, list[dt.date]] | None) -> int:
+        return -1 if chosen is None else sum(1 for index, date in previous if date in set(chosen.get(index, ())))
+
+    def keep_counts(mode: Mode) -> tuple[Solution, dict[tuple[int, Slot], int]]:
+        found, keep_counts, _none = solve_counts(
+            instance,
+            quotas,
+            time_limit=left(0.6),
+            penalise=False,
+            keep=dict(keep),
+            keep_dates=previous,
+            reach_at_least=threshold,
+            start_counts=counts,
+            on_progress=on_progress,
+            **mode,
+        )
+        return found, keep_counts
+
+    best: dict[int, list[dt.date]] | None = None
+    kept_solution, kept_counts = keep_counts(options)
     if kept_solution.found:
-        attempts.append(kept_counts)
-    attempts.append(counts)
-    for attempt in attempts:
-        chosen = solve_dates(instance, attempt, quotas, time_limit=left(0.5), previous=previous)
-        if chosen is not None:
-            return chosen
-    return None
+        best = solve_dates(instance, kept_counts, quotas, time_limit=left(0.5), previous=previous)
+    if kept_solution.found and kept(best) < round(kept_solution.objective) and options.get("dates") is False:
+        # The counts model leaves room for more than the dates keep (its date rules are relaxed, and counts that
+        # keep as much on paper may differ in what the dates allow): choose again with the previous (venue, date)
+        # pairs as continuous date columns under the gap rules, a much tighter relaxation, and keep the better plan.
+        tighter, tighter_counts = keep_counts({"gap_rows": True})
+        if tighter.found:
+            again = solve_dates(instance, tighter_counts, quotas, time_limit=left(0.5), previous=previous)
+            if kept(again) > kept(best):
+                best = again
+    if best is None:
+        best = solve_dates(instance, counts, quotas, time_limit=left(0.5), previous=previous)
+    return best
