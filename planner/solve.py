@@ -441,7 +441,7 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
         if previous:
             loss = plan_input.max_reach_loss
             chosen = _keep_previous(
-                instance, counts, quotas, solution, previous, loss, left, on_progress=on_progress, **options
+                instance, counts, quotas, solution, previous, loss, left, notes, on_progress=on_progress, **options
             )
         else:
             chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
@@ -506,6 +506,7 @@ def _keep_previous(
     previous: set[tuple[int, dt.date]],
     max_reach_loss: float,
     left: Callable[[float], float],
+    notes: list[str],
     on_progress: ProgressFn = None,
     **options: Unpack[Mode],
 ) -> dict[int, list[dt.date]] | None:
@@ -524,7 +525,7 @@ def _keep_previous(
         found, keep_counts, _none = solve_counts(
             instance,
             quotas,
-            time_limit=left(0.6),
+            time_limit=left(0.4),  # the rest is for the dates, and for the reach solve's own counts if need be
             penalise=False,
             keep=dict(keep),
             keep_dates=previous,
@@ -549,5 +550,12 @@ def _keep_previous(
             if kept(again) > kept(best):
                 best = again
     if best is None:
-        best = solve_dates(instance, counts, quotas, time_limit=left(0.5), previous=previous)
+        best = solve_dates(instance, counts, quotas, time_limit=left(1.0), previous=previous)
+    if best is not None and kept_solution.status != "optimal":
+        notes.append(
+            _(
+                "The re-plan reached its time limit: it keeps {kept} sessions of the previous plan, but a plan of "
+                "the same reach that keeps more may exist."
+            ).format(kept=kept(best))
+        )
     return best
