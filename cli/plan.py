@@ -11,7 +11,7 @@ import click
 
 from core.errors import ValidationFailed
 from core.i18n import gettext as _
-from planner.model import PARAMETER_DEFAULTS
+from planner.model import PARAMETER_DEFAULTS, PreviousSession
 from planner.month_overrides import SYNTAX, parse_month_overrides
 
 
@@ -20,6 +20,20 @@ def _date(value: str, name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(_("Use a date such as 2027-04-01."), param_hint=name) from None
+
+
+def read_previous(path: Path) -> tuple[PreviousSession, ...]:
+    """The sessions (venue ID and date) of a plan.json written by ``outreach plan``."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        return tuple(
+            PreviousSession(str(s["venue_id"]), dt.date.fromisoformat(s["date"])) for s in document["sessions"]
+        )
+    except (ValueError, KeyError, TypeError):
+        raise click.BadParameter(
+            _("This is not a plan.json written by outreach plan (sessions with venue_id and date)."),
+            param_hint="--previous",
+        ) from None
 
 
 @click.command("plan")
@@ -70,6 +84,20 @@ def _date(value: str, name: str) -> dt.date:
     type=click.FloatRange(0.0),
     help="Expected applicants per booth hour before draw and seasonality.",
 )
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="plan.json of the previous version: re-plan keeping as many of its sessions (same venue and date) as "
+    "plans of optimal reach allow.",
+)
+@click.option(
+    "--max-reach-loss",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 100.0),
+    metavar="PERCENT",
+    help="With --previous: the share of the optimal reach that may be given up to keep more sessions.",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="plan.json to write.")
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Also write the 実施計画書 as Excel.")
 @click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), help="Also write the 実施計画書 as PDF.")
@@ -87,6 +115,8 @@ def plan(
     months: tuple[str, ...],
     seasonality: Path | None,
     base_rate: float,
+    previous: Path | None,
+    max_reach_loss: float,
     out: Path,
     xlsx: Path | None,
     pdf: Path | None,
@@ -136,8 +166,20 @@ def plan(
                 err=True,
             )
 
+    previous_sessions: tuple[PreviousSession, ...] = ()
+    if previous is not None:
+        previous_sessions = read_previous(previous)
+    elif max_reach_loss:
+        raise click.BadParameter(_("A reach loss only applies with --previous."), param_hint="--max-reach-loss")
     result = solve(
-        PlanInput(tuple(facilities.candidates), tuple(facilities.application_points), tuple(demand), parameters),
+        PlanInput(
+            tuple(facilities.candidates),
+            tuple(facilities.application_points),
+            tuple(demand),
+            parameters,
+            previous=previous_sessions,
+            max_reach_loss=max_reach_loss / 100.0,
+        ),
         on_progress=report,
     )
     result.notes[:0] = facilities.notes + demand_notes
@@ -153,6 +195,13 @@ def plan(
         pdf.write_bytes(write_plan_pdf(result, background=background))
     for shortage in result.shortages:
         click.echo(_("Shortage: {message}").format(message=shortage.message), err=True)
+    if result.kept is not None:
+        click.echo(
+            _(
+                "Re-plan: {kept} sessions of the previous plan kept, {changed} changed; reach loss {loss:.2%} "
+                "(allowed {allowed:.2%})"
+            ).format(kept=result.kept, changed=result.changed, loss=result.reach_loss, allowed=result.max_reach_loss)
+        )
     click.echo(
         _(
             "{status}: {n} sessions, reach {objective:.3f} (bound {bound:.3f}, gap {gap:.4%}) in {seconds:.1f} s "

@@ -95,11 +95,14 @@ class Model:
         *,
         time_limit: float,
         rel_gap: float = 1e-7,
+        abs_gap: float = 1e-7,
         on_progress: Callable[[Progress], None] | None = None,
         stage: str = "",
         start: list[float] | None = None,
+        presolve_rules_off: int = 0,
     ) -> Solution:
-        """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from."""
+        """Maximise with HiGHS; ``start`` is an optional feasible assignment to begin from; ``presolve_rules_off`` is
+        HiGHS's ``presolve_rule_off`` bit mask (presolve reductions not to use)."""
         if not self.cost:  # nothing to choose: feasible exactly when every row admits 0
             feasible = all(lo <= 1e-9 and up >= -1e-9 for lo, up in zip(self.row_lower, self.row_upper, strict=True))
             return Solution(
@@ -108,8 +111,10 @@ class Model:
         highs = _new_highs()
         highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
         highs.setOptionValue("mip_rel_gap", rel_gap)
-        highs.setOptionValue("mip_abs_gap", 1e-7)
+        highs.setOptionValue("mip_abs_gap", abs_gap)
         highs.setOptionValue("threads", 1)
+        if presolve_rules_off:
+            highs.setOptionValue("presolve_rule_off", presolve_rules_off)
         lp = highspy.HighsLp()
         n = len(self.cost)
         lp.num_col_ = n
@@ -196,5 +201,5 @@ class Model:
         if not math.isfinite(bound):
             bound = objective
         if optimal:  # proven within the gap tolerances: the bound is no further than they allow
-            bound = min(bound, objective + max(1e-7, rel_gap * abs(objective)))
+            bound = min(bound, objective + max(abs_gap, rel_gap * abs(objective)))
         return Solution("optimal" if optimal else "feasible", objective, max(bound, objective), values_out, seconds)

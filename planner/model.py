@@ -64,6 +64,14 @@ class LockedSession:
 
 
 @dataclass(frozen=True)
+class PreviousSession:
+    """A session of the previous version of a plan: re-planning keeps as many of these as it can."""
+
+    venue_id: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class Parameters:
     """Every setting of the default "reach" model, with the defaults of DESIGN §4."""
 
@@ -146,6 +154,8 @@ class PlanInput:
     demand: tuple[DemandPoint, ...]
     parameters: Parameters
     locked: tuple[LockedSession, ...] = ()
+    previous: tuple[PreviousSession, ...] = ()  # re-planning: keep the most of these among plans of enough reach
+    max_reach_loss: float = 0.0  # the share of the optimal reach staff allow to give up for fewer changes (0.01 = 1 %)
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,17 @@ class PlanResult:
     shortages: list[Shortage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # candidates left out, demand rows skipped, ...
     method: str = ""
+    kept: int | None = None  # re-planning: sessions of the previous version kept (same venue and date)
+    changed: int | None = None  # re-planning: sessions of the previous version not kept (moved or dropped)
+    reach_optimum: float | None = None  # re-planning: the best reach of the new instance (what a loss is taken from)
+    max_reach_loss: float = 0.0
+
+    @property
+    def reach_loss(self) -> float:
+        """The share of the optimal reach given up for fewer changes (0 unless staff allowed a loss)."""
+        if self.reach_optimum is None or self.reach_optimum <= 0:
+            return 0.0
+        return max(0.0, (self.reach_optimum - self.objective) / self.reach_optimum)
 
     @property
     def gap(self) -> float:
@@ -231,6 +252,17 @@ class PlanResult:
 
     def as_json(self) -> dict[str, Any]:
         """plan.json (DESIGN §5)."""
+        replan: dict[str, Any] = {}
+        if self.kept is not None:
+            replan = {
+                "kept": self.kept,
+                "changed": self.changed,
+                "reach_loss": {
+                    "allowed_percent": round(100 * self.max_reach_loss, 6),
+                    "taken_percent": round(100 * self.reach_loss, 6),
+                    "optimum": round(self.reach_optimum, 6) if self.reach_optimum is not None else None,
+                },
+            }
         return {
             "period": {"start": self.parameters.start.isoformat(), "end": self.parameters.end.isoformat()},
             "status": self.status,
@@ -245,5 +277,6 @@ class PlanResult:
             "quotas": self.quotas,
             "shortages": [s.as_json() for s in self.shortages],
             "notes": self.notes,
+            **replan,
             "sessions": [s.as_json() for s in self.sessions],
         }

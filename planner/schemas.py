@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.calendar import DayType
@@ -53,6 +53,7 @@ class PlanVersionDetail:
     submitted_at: dt.datetime | None
     decided_by: int | None
     decided_at: dt.datetime | None
+    replan: Mapping[str, Any] = field(default_factory=dict)  # the last re-plan's request and outcome (services)
 
     @property
     def solving(self) -> bool:

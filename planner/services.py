@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -31,6 +32,7 @@ from planner.model import (
     PlanInput,
     PlannedSession,
     PlanResult,
+    PreviousSession,
     Shortage,
 )
 from planner.reach import evaluate_reach
@@ -198,6 +200,7 @@ def _version(row: dict[str, Any]) -> PlanVersionDetail:
         submitted_at=row["submitted_at"],
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
+        replan=row.get("replan") or {},
     )
 
 
@@ -206,7 +209,7 @@ async def get_version(version_id: int) -> PlanVersionDetail:
     row = await PlanVersion.select().where(PlanVersion.id == version_id).first()
     if row is None:
         raise NotFound(_("That plan version was not found."))
-    for key in ("parameters", "progress", "shortages", "notes"):
+    for key in ("parameters", "progress", "shortages", "notes", "replan"):
         row[key] = _json(row[key])
     heartbeat = (row["progress"] or {}).get("heartbeat")
     if row["solve_state"] == SolveState.running.value and (
@@ -346,11 +349,30 @@ async def _locked_sessions(version_id: int) -> list[LockedSession]:
     return [LockedSession(row["venue.venue_id"], row["date"]) for row in rows]
 
 
+async def previous_sessions(version: PlanVersionDetail) -> list[PreviousSession]:
+    """What a re-plan of this version keeps the most of: the sessions it holds now (the previous version's, carried
+    into this draft with the staff's edits), or, when it holds none, those of the version it was made from."""
+    for version_id in (version.id, version.based_on):
+        if version_id is None:
+            continue
+        rows = await Session.select(Session.venue.venue_id, Session.date).where(
+            (Session.version == version_id) & (Session.state != SessionState.cancelled.value)
+        )
+        if rows:
+            return [PreviousSession(row["venue.venue_id"], row["date"]) for row in rows]
+    return []
+
+
 async def run_solve(version_id: int, *, actor: Actor | None = None, progress_interval: float = 0.5) -> PlanResult:
-    """Solve a version (keeping its locked sessions), reporting progress in the version row, and store the plan."""
+    """Solve a version (keeping its locked sessions and, when it had a plan, as many of its sessions as plans of
+    enough reach allow), reporting progress in the version row, and store the plan."""
     version = await get_version(version_id)
     parameters = parameters_from_row(version, await seasonality(), await planner_factors())
-    model_input = await plan_input(parameters, await _locked_sessions(version_id))
+    model_input = dataclasses.replace(
+        await plan_input(parameters, await _locked_sessions(version_id)),
+        previous=tuple(await previous_sessions(version)),
+        max_reach_loss=float(version.replan.get("max_reach_loss", 0.0)) / 100.0,
+    )
     await PlanVersion.update(
         {
             PlanVersion.solve_state: SolveState.running.value,
@@ -390,6 +412,20 @@ async def run_solve(version_id: int, *, actor: Actor | None = None, progress_int
         raise
     await store_result(version_id, result, actor)
     return result
+
+
+def replan_outcome(result: PlanResult) -> dict[str, Any]:
+    """What a re-plan kept and changed and the reach it gave up (percent) for the plan page; {} for a plain solve."""
+    if result.kept is None:
+        return {}
+    return {
+        "max_reach_loss": round(100 * result.max_reach_loss, 6),
+        "kept": result.kept,
+        "changed": result.changed,
+        "previous": (result.kept or 0) + (result.changed or 0),
+        "reach_loss": round(100 * result.reach_loss, 6),
+        "optimum": result.reach_optimum,
+    }
 
 
 async def store_result(version_id: int, result: PlanResult, actor: Actor | None) -> None:
@@ -435,6 +471,7 @@ async def store_result(version_id: int, result: PlanResult, actor: Actor | None)
                 PlanVersion.shortages: [s.as_json() for s in result.shortages],
                 PlanVersion.notes: result.notes,
                 PlanVersion.progress: {},
+                PlanVersion.replan: replan_outcome(result),
                 PlanVersion.updated_at: clock.now(),
             }
         ).where(PlanVersion.id == version_id)
@@ -795,14 +832,32 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
     return session.id
 
 
-async def request_replan(actor: Actor, version_id: int) -> None:
-    """Queue a re-plan: locked sessions stay, the rest is filled optimally."""
+MAX_REACH_LOSS_PERCENT = 10.0
+
+
+async def request_replan(actor: Actor, version_id: int, max_reach_loss: float = 0.0) -> None:
+    """Queue a re-plan: locked sessions stay, and among the plans of optimal reach (or within ``max_reach_loss``
+    percent of it, as staff allow) the one that keeps the most of the version's sessions is chosen."""
+    if not 0.0 <= max_reach_loss <= MAX_REACH_LOSS_PERCENT:
+        message = _("Enter a percentage from 0 to {most:g}.").format(most=MAX_REACH_LOSS_PERCENT)
+        raise ValidationFailed(message, {"max_reach_loss": message})
     async with write_transaction():
         version = await _editable(version_id)
         await PlanVersion.update(
-            {PlanVersion.solve_state: SolveState.queued.value, PlanVersion.progress: {"heartbeat": time.time()}}
+            {
+                PlanVersion.solve_state: SolveState.queued.value,
+                PlanVersion.progress: {"heartbeat": time.time()},
+                PlanVersion.replan: {"max_reach_loss": max_reach_loss},
+            }
         ).where(PlanVersion.id == version_id)
-        await record_event(actor, "plan.replan_requested", "plan_version", version_id, scope=plan_scope(version.plan))
+        await record_event(
+            actor,
+            "plan.replan_requested",
+            "plan_version",
+            version_id,
+            scope=plan_scope(version.plan),
+            changes={"max_reach_loss": {"after": max_reach_loss}} if max_reach_loss else None,
+        )
         await queue_solve(version_id)
 
 
@@ -874,6 +929,10 @@ async def result_of(version: PlanVersionDetail) -> PlanResult:
         quotas={m: {k.value: quotas[(m, k)] for k in (DayType.weekday, DayType.holiday)} for m in months},
         shortages=list(version.shortages),
         notes=list(version.notes),
+        kept=version.replan.get("kept"),
+        changed=version.replan.get("changed"),
+        reach_optimum=version.replan.get("optimum"),
+        max_reach_loss=float(version.replan.get("max_reach_loss", 0.0)) / 100.0,
     )
 
 

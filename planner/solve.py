@@ -21,6 +21,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 from core.calendar import DayType, day_type, month_key
 from core.i18n import gettext as _
@@ -32,6 +33,22 @@ from planner.reach import evaluate_reach
 from planner.seed import greedy_counts
 
 Slot = tuple[str, DayType]
+
+
+# HiGHS 1.16's presolve, with both its doubleton-equation (rule 9) and aggregator (rule 12) reductions, was seen to
+# declare "optimal, 0 kept" on a keep model whose plan keeping one session it finds without them (two venues at the
+# same place, tests/planner/test_replan_properties.py); either rule alone does no harm.
+KEEP_PRESOLVE_RULES_OFF = (1 << 9) | (1 << 12)
+
+
+class Mode(TypedDict, total=False):
+    """How the counts stage models the dates (the methods of ``solve``, tightest last)."""
+
+    dates: bool
+    gap_rows: bool
+    integer_dates: bool
+
+
 ProgressFn = Callable[[Progress], None] | None
 
 
@@ -63,10 +80,13 @@ def _reach_terms(
     instance: Instance,
     count_terms: list[list[tuple[int, float]]],
     initial_totals: list[int] | None = None,
+    at_least: float | None = None,
 ) -> None:
     """Add Φ for every demand group: Σ_k z_gk ≤ Σ_{v reaching g} f_v · n_v, z_gk ∈ [0, 1], value W_g·decay^(k-1).
-    With ``initial_totals`` (n_v of a starting plan) the z get their starting values too."""
+    With ``initial_totals`` (n_v of a starting plan) the z get their starting values too. With ``at_least`` the reach
+    is not the objective but a row: reach ≥ at_least (re-planning's second objective is then the one maximised)."""
     parameters = instance.parameters
+    reach_row: list[tuple[int, float]] = []
     for group in instance.groups:
         entries: list[tuple[int, float]] = []
         covered = 0.0
@@ -77,8 +97,13 @@ def _reach_terms(
                 covered += draw * initial_totals[venue_index]
         for level in range(parameters.levels):
             start = min(1.0, max(0.0, covered - level)) if initial_totals is not None else None
-            entries.append((model.add_var(0.0, 1.0, group.weight * parameters.decay**level, initial=start), 1.0))
+            value = group.weight * parameters.decay**level
+            column = model.add_var(0.0, 1.0, value if at_least is None else 0.0, initial=start)
+            entries.append((column, 1.0))
+            reach_row.append((column, value))
         model.add_row(entries, upper=0.0)
+    if at_least is not None:
+        model.add_row(reach_row, lower=at_least)
 
 
 def _max_reach(instance: Instance) -> float:
@@ -119,12 +144,21 @@ def solve_counts(
     dates: bool = True,
     gap_rows: bool = False,
     integer_dates: bool = False,
+    keep: dict[tuple[int, Slot], int] | None = None,
+    keep_dates: set[tuple[int, dt.date]] | None = None,
+    reach_at_least: float | None = None,
+    start_counts: dict[tuple[int, Slot], int] | None = None,
 ) -> tuple[Solution, dict[tuple[int, Slot], int], dict[Slot, int]]:
     """Sessions per venue, month and day type (integer), with the date-level rules over continuous date variables
     (each venue's sessions of a month must fit its open dates and the teams per day, fractionally; with ``gap_rows``
     also the minimum gap). That is a relaxation of the full model, so its optimum bounds every plan's reach; with
     ``integer_dates`` it is the full model itself. With ``penalise``, a quota may fall short at a cost larger than any
-    reach, so the solver meets every quota it can and the rest are reported as shortages."""
+    reach, so the solver meets every quota it can and the rest are reported as shortages.
+
+    Re-planning: with ``keep`` (sessions of the previous plan per venue, month and day type that the new instance can
+    still host) and ``reach_at_least``, the reach becomes a row and the objective is the number of previous sessions
+    the counts leave room for, Σ min(y, previous) — an upper bound on the sessions any plan of enough reach keeps;
+    ``start_counts`` (the counts of the reach solve, which have enough reach) start the solver."""
     parameters = instance.parameters
     gap = parameters.min_gap_days
     model = Model()
@@ -152,7 +186,9 @@ def solve_counts(
         total_limit.append(max(limit, len(locked)))
     capacity = {slot: parameters.teams * len(instance.open_dates(slot)) for slot in quotas}
     seed = None
-    if aggregate:  # start the solver from a greedy plan (it only seeds; the solver proves optimality)
+    if aggregate and start_counts is not None:
+        seed = dict(start_counts)
+    elif aggregate:  # start the solver from a greedy plan (it only seeds; the solver proves optimality)
         seed = greedy_counts(
             instance,
             {slot: min(q, capacity[slot]) for slot, q in quotas.items()},
@@ -222,8 +258,23 @@ def solve_counts(
         totals = [0] * len(instance.venues)
         for (v, _s), n in seed.items():
             totals[v] += n
-    _reach_terms(model, instance, count_terms, totals)
-    solution = model.solve(time_limit=time_limit, on_progress=on_progress, stage="full" if integer_dates else "counts")
+    _reach_terms(model, instance, count_terms, totals, at_least=reach_at_least)
+    if keep_dates is not None and not aggregate:  # with date columns: the previous (venue, date) pairs themselves
+        for pair in keep_dates:
+            if pair in x:
+                model.cost[x[pair]] = 1.0
+    for key, previous in (keep or {}).items() if aggregate else ():
+        if key in y:  # kept ≤ min(y, previous): only previous sessions get a column, so the model stays small
+            start = min(previous, seed.get(key, 0)) if seed is not None else None
+            kept = model.add_var(0.0, float(previous), cost=1.0, initial=start)
+            model.add_row([(kept, 1.0), (y[key], -1.0)], upper=0.0)
+    stage, abs_gap, rules_off = ("full" if integer_dates else "counts"), 1e-7, 0
+    if keep is not None:
+        # The number kept is a whole number: a plan within less than one session of the bound is the best.
+        stage, abs_gap, rules_off = "keep", 1.0 - 1e-3, KEEP_PRESOLVE_RULES_OFF
+    solution = model.solve(
+        time_limit=time_limit, abs_gap=abs_gap, on_progress=on_progress, stage=stage, presolve_rules_off=rules_off
+    )
     values = solution.values if solution.found else []
     counts = {key: round(values[column]) for key, column in y.items()} if solution.found else {}
     shortfall = {slot: round(values[column]) for slot, column in slack.items()} if solution.found else {}
@@ -231,11 +282,17 @@ def solve_counts(
 
 
 def solve_dates(
-    instance: Instance, counts: dict[tuple[int, Slot], int], quotas: dict[Slot, int], *, time_limit: float
+    instance: Instance,
+    counts: dict[tuple[int, Slot], int],
+    quotas: dict[Slot, int],
+    *,
+    time_limit: float,
+    previous: set[tuple[int, dt.date]] | None = None,
 ) -> dict[int, list[dt.date]] | None:
     """Stage 2: real dates. Reach depends only on each venue's number of sessions, so those totals are kept while
     the months and day types they fall in may move; every quota, the teams per day, the gap at each venue and the
-    locks hold, and sessions spread evenly through each month. None if the totals cannot be placed."""
+    locks hold, and sessions spread evenly through each month. With ``previous`` (venue index, date) the plan first
+    keeps as many of those sessions as it can, and only then spreads. None if the totals cannot be placed."""
     parameters = instance.parameters
     totals: dict[int, int] = defaultdict(int)
     for (index, _slot_key), count in counts.items():
@@ -263,7 +320,16 @@ def solve_dates(
             model.add_row([(c, 1.0) for c in columns], upper=parameters.teams)
     _gap_rows(model, x, parameters.min_gap_days)
     _spread_objective(model, instance, x, quotas)
-    solution = model.solve(time_limit=time_limit, rel_gap=1e-2, stage="dates")
+    rel_gap, abs_gap = 1e-2, 1e-7
+    if previous:
+        # Each kept session is worth more than all the spreading together (its penalties sum to at most about
+        # 2e-3 per session), and the solver stops only when no plan can keep one session more.
+        weight = 1.0 + 8e-3 * sum(totals.values())
+        for key in previous:
+            if key in x:
+                model.cost[x[key]] = weight
+        rel_gap, abs_gap = 1e-9, 0.5 * weight
+    solution = model.solve(time_limit=time_limit, rel_gap=rel_gap, abs_gap=abs_gap, stage="dates")
     if solution.status in ("infeasible", "no_solution"):
         return None
     chosen: dict[int, list[dt.date]] = defaultdict(list)
@@ -338,7 +404,8 @@ def shortage_message(instance: Instance, slot: Slot, asked: int, possible: int) 
 
 
 def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResult:
-    """The optimal plan for the input (or the best found within the time limit, with its proven bound)."""
+    """The optimal plan for the input (or the best found within the time limit, with its proven bound). With previous
+    sessions, among the plans whose reach is within the allowed loss of the optimum, one that keeps the most of them."""
     began = time.perf_counter()
     instance = prepare(plan_input)
     parameters = instance.parameters
@@ -349,14 +416,16 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
 
     quotas, notes = _effective_quotas(instance)
     asked = dict(quotas)
+    previous = _previous_in(instance, plan_input)
     chosen: dict[int, list[dt.date]] | None = None
     solution = None
-    for method, options in (
+    methods: tuple[tuple[str, Mode], ...] = (
         ("counts+dates", {"dates": False}),
         ("relaxation+dates", {}),
         ("relaxation with gaps+dates", {"gap_rows": True}),
         ("full", {"integer_dates": True}),
-    ):
+    )
+    for method, options in methods:
         quotas = dict(asked)  # each method finds its own shortages from what was asked
         solution, counts, shortfall = solve_counts(
             instance, quotas, time_limit=left(0.6), penalise=True, on_progress=on_progress, **options
@@ -369,19 +438,32 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
             )
         if not solution.found:
             continue
-        chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
+        if previous:
+            loss = plan_input.max_reach_loss
+            chosen = _keep_previous(
+                instance, counts, quotas, solution, previous, loss, left, notes, on_progress=on_progress, **options
+            )
+        else:
+            chosen = solve_dates(instance, counts, quotas, time_limit=left(0.5 if method != "full" else 1.0))
         if chosen is not None:
             break
     if chosen is None or solution is None:
         raise RuntimeError("no plan found within the time limit")  # only when even the full model found nothing
     objective = evaluate_reach(instance, chosen)
+    status = "optimal" if solution.status == "optimal" else "feasible"
+    kept = changed = None
+    if plan_input.previous:
+        kept = sum(1 for index, date in previous if date in set(chosen.get(index, ())))
+        changed = len({(p.venue_id, p.date) for p in plan_input.previous}) - kept
+        if objective < solution.objective - _tolerance(solution.objective):
+            status = "feasible"  # staff allowed a loss of reach for fewer changes: the plan is not of optimal reach
     shortages = [
         shortage_message(instance, slot, asked[slot], quotas[slot])
         for slot in sorted(quotas)
         if quotas[slot] < asked[slot]
     ]
     return PlanResult(
-        status="optimal" if solution.status == "optimal" else "feasible",
+        status=status,
         objective=objective,
         bound=max(solution.bound, objective),
         solve_seconds=time.perf_counter() - began,
@@ -393,4 +475,87 @@ def solve(plan_input: PlanInput, *, on_progress: ProgressFn = None) -> PlanResul
         shortages=shortages,
         notes=instance.notes + notes,
         method=method,
+        kept=kept,
+        changed=changed,
+        reach_optimum=solution.objective if plan_input.previous else None,
+        max_reach_loss=plan_input.max_reach_loss,
     )
+
+
+def _tolerance(reach: float) -> float:
+    """How far below the optimum a reach still counts as equal (the solver's tolerances; reach takes few values)."""
+    return 1e-7 * max(1.0, abs(reach))
+
+
+def _previous_in(instance: Instance, plan_input: PlanInput) -> set[tuple[int, dt.date]]:
+    """The previous plan's sessions the new instance can still host, as (venue index, date)."""
+    index = {venue.candidate.venue_id: i for i, venue in enumerate(instance.venues)}
+    open_on = [set(venue.dates) for venue in instance.venues]
+    return {
+        (index[p.venue_id], p.date)
+        for p in plan_input.previous
+        if p.venue_id in index and p.date in open_on[index[p.venue_id]]
+    }
+
+
+def _keep_previous(
+    instance: Instance,
+    counts: dict[tuple[int, Slot], int],
+    quotas: dict[Slot, int],
+    solution: Solution,
+    previous: set[tuple[int, dt.date]],
+    max_reach_loss: float,
+    left: Callable[[float], float],
+    notes: list[str],
+    on_progress: ProgressFn = None,
+    **options: Unpack[Mode],
+) -> dict[int, list[dt.date]] | None:
+    """Re-planning's second objective: among counts whose reach is at least the optimum × (1 − loss), those that leave
+    room for the most previous sessions; then dates that keep the most of them. Falls back to the reach solve's own
+    counts when the dates cannot place the others (the counts model relaxes the date rules)."""
+    keep: dict[tuple[int, Slot], int] = defaultdict(int)
+    for index, date in previous:
+        keep[(index, _slot(date))] += 1
+    threshold = solution.objective * (1.0 - max(0.0, max_reach_loss)) - _tolerance(solution.objective)
+
+    def kept(chosen: dict[int, list[dt.date]] | None) -> int:
+        return -1 if chosen is None else sum(1 for index, date in previous if date in set(chosen.get(index, ())))
+
+    def keep_counts(mode: Mode) -> tuple[Solution, dict[tuple[int, Slot], int]]:
+        found, keep_counts, _none = solve_counts(
+            instance,
+            quotas,
+            time_limit=left(0.4),  # the rest is for the dates, and for the reach solve's own counts if need be
+            penalise=False,
+            keep=dict(keep),
+            keep_dates=previous,
+            reach_at_least=threshold,
+            start_counts=counts,
+            on_progress=on_progress,
+            **mode,
+        )
+        return found, keep_counts
+
+    best: dict[int, list[dt.date]] | None = None
+    kept_solution, kept_counts = keep_counts(options)
+    if kept_solution.found:
+        best = solve_dates(instance, kept_counts, quotas, time_limit=left(0.5), previous=previous)
+    if kept_solution.found and kept(best) < round(kept_solution.objective) and options.get("dates") is False:
+        # The counts model leaves room for more than the dates keep (its date rules are relaxed, and counts that
+        # keep as much on paper may differ in what the dates allow): choose again with the previous (venue, date)
+        # pairs as continuous date columns under the gap rules, a much tighter relaxation, and keep the better plan.
+        tighter, tighter_counts = keep_counts({"gap_rows": True})
+        if tighter.found:
+            again = solve_dates(instance, tighter_counts, quotas, time_limit=left(0.5), previous=previous)
+            if kept(again) > kept(best):
+                best = again
+    if best is None:
+        best = solve_dates(instance, counts, quotas, time_limit=left(1.0), previous=previous)
+    if best is not None and kept_solution.status != "optimal":
+        notes.append(
+            _(
+                "The re-plan reached its time limit: it keeps {kept} sessions of the previous plan, but a plan of "
+                "the same reach that keeps more may exist."
+            ).format(kept=kept(best))
+        )
+    return best

@@ -93,6 +93,9 @@ class PlanVersion(Table, tablename="plan_version"):
     submitted_by = Integer(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     decided_by = Integer(null=True, default=None)
+    # Re-planning against the previous version: {"max_reach_loss"} as staff asked, then {"kept", "changed",
+    # "previous", "reach_loss", "optimum"} as the solver returned (empty for a plain solve).
+    replan = JSON(default={})
 
 
 class ReviewSeen(Table, tablename="plan_review_seen"):

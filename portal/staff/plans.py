@@ -171,6 +171,7 @@ async def plan_page_context(plan_id: int, actor: Actor, **extra: Any) -> dict[st
         "seen_version": seen,
         "previous": previous,
         "history": await workflow.history(plan_id),
+        "max_reach_loss_percent": f"{services.MAX_REACH_LOSS_PERCENT:g}",
         **extra,
     }
 
@@ -315,24 +316,40 @@ class PlanController(Controller):
         self, request: Request, plan_id: FromPath[int], actor: NamedDependency[Actor]
     ) -> Template | Redirect:
         form = await request.form()
-        version = await services.latest_version(plan_id)
-        if not confirmed(form):
-            locked = sum(1 for s in await services.sessions_of(version.id) if s.locked)
-            return confirmation(
+        errors: dict[str, str] = {}
+        message = _("Enter a percentage from 0 to {most:g}.").format(most=services.MAX_REACH_LOSS_PERCENT)
+        loss = (
+            forms.required_float(form, "max_reach_loss", errors, message) if forms.text(form, "max_reach_loss") else 0.0
+        )
+        try:
+            if loss is None:
+                raise ValidationFailed(message, errors)
+            version = await services.latest_version(plan_id)
+            if not confirmed(form):
+                locked = sum(1 for s in await services.sessions_of(version.id) if s.locked)
+                return confirmation(
+                    request,
+                    title=_("Re-plan version {n}?").format(n=version.number),
+                    consequences=[
+                        _(
+                            "The planner keeps the {locked} locked session(s) and plans the others again, keeping "
+                            "as many of this version's sessions as the best reach allows; the others may move to "
+                            "other dates and venues."
+                        ).format(locked=locked),
+                    ],
+                    action=f"/staff/plans/{plan_id}/replan",
+                    confirm_label=_("Re-plan"),
+                    back=f"/staff/plans/{plan_id}",
+                    form=form,
+                )
+            await services.request_replan(actor, version.id, loss)
+        except ValidationFailed as exc:
+            return page(
                 request,
-                title=_("Re-plan version {n}?").format(n=version.number),
-                consequences=[
-                    _(
-                        "The planner keeps the {locked} locked session(s) and plans every other session again: "
-                        "unlocked sessions may move to other dates and venues."
-                    ).format(locked=locked),
-                    _("Lock the sessions you want to keep before you re-plan."),
-                ],
-                action=f"/staff/plans/{plan_id}/replan",
-                confirm_label=_("Re-plan"),
-                back=f"/staff/plans/{plan_id}",
+                "staff/plans/detail.html",
+                status_code=422,
+                **await plan_page_context(plan_id, actor, replan_error=exc.message, replan_form=dict(form)),
             )
-        await services.request_replan(actor, version.id)
         flash(request, "plan.replan_requested")
         return Redirect(path=f"/staff/plans/{plan_id}", status_code=303)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from cli.plan import plan as plan_command
+from core.i18n import using_locale
 from planner.model import PARAMETER_DEFAULTS
 from tests.conftest import DATA
 
@@ -170,3 +171,68 @@ def test_a_venue_named_like_a_formula_is_text_in_plan_xlsx(tmp_path):
     sheet = load_workbook(xlsx)["実施計画"]
     names = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == name]
     assert names and all(cell.data_type == "s" for cell in names)
+
+
+def _venues_csv(path: Path, rows: list[tuple[str, str, float, float]]) -> Path:
+    lines = ["ID,名称,緯度,経度,利用可能曜日,開始時間,終了時間,会場種別"]
+    lines += [f"{vid},{name},{lat},{lon},月火水木金土日祝,09:00,17:00,community_hall" for vid, name, lat, lon in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_replan_with_previous_keeps_every_session_but_the_dropped_venues(tmp_path):
+    from click.testing import CliRunner
+
+    venues = [("S1", "東公民館", 36.56, 136.65), ("S2", "西公民館", 36.60, 136.60), ("S3", "南公民館", 36.52, 136.70)]
+    demand = tmp_path / "demand.csv"
+    demand.write_text(
+        "lat,lon,weight\n" + "".join(f"{lat + 0.001},{lon},{w}\n" for (_i, _n, lat, lon), w in zip(venues, (3, 2, 1))),
+        encoding="utf-8",
+    )
+    common = ["--demand", str(demand), "--start", "2027-08-01", "--end", "2027-09-30", "--min-gap-days", "7"]
+    common += ["--weekday-per-month", "2", "--holiday-per-month", "2", "--quiet"]
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    result = CliRunner().invoke(
+        plan_command, ["--facilities", str(_venues_csv(tmp_path / "all.csv", venues)), *common, "--out", str(old)]
+    )
+    assert result.exit_code == 0, result.output
+    first = json.loads(old.read_text(encoding="utf-8"))
+    assert "kept" not in first and "changed" not in first  # a plain plan has no previous version
+    dropped = next(s["venue_id"] for s in first["sessions"] if s["venue_id"] != "S1")
+    remaining = [v for v in venues if v[0] != dropped]
+
+    with using_locale("en"):
+        result = CliRunner().invoke(
+            plan_command,
+            ["--facilities", str(_venues_csv(tmp_path / "fewer.csv", remaining)), *common, "--out", str(new)]
+            + ["--previous", str(old)],
+        )
+    assert result.exit_code == 0, result.output
+    second = json.loads(new.read_text(encoding="utf-8"))
+    before = {(s["venue_id"], s["date"]) for s in first["sessions"]}
+    after = {(s["venue_id"], s["date"]) for s in second["sessions"]}
+    lost = {pair for pair in before if pair[0] == dropped}
+    assert second["kept"] == len(before & after) == len(before - lost)  # only the dropped venue's sessions change
+    assert second["changed"] == len(lost)
+    assert second["reach_loss"] == {
+        "allowed_percent": 0.0,
+        "taken_percent": 0.0,
+        "optimum": second["objective"]["value"],
+    }
+    assert f"{second['kept']} sessions of the previous plan kept, {second['changed']} changed" in result.output
+
+
+def test_max_reach_loss_needs_previous_and_previous_must_be_a_plan(tmp_path):
+    from click.testing import CliRunner
+
+    arguments = ["--facilities", str(DATA / "public_facilities.csv"), "--demand", str(DATA / "town_points.csv")]
+    arguments += ["--start", "2027-04-01", "--end", "2027-04-30", "--out", str(tmp_path / "plan.json")]
+    result = CliRunner().invoke(plan_command, [*arguments, "--max-reach-loss", "2"], env={"OUTREACH_LANG": "en"})
+    assert result.exit_code == 2 and "--previous" in result.output
+    not_a_plan = tmp_path / "old.json"
+    not_a_plan.write_text('{"rows": []}', encoding="utf-8")
+    result = CliRunner().invoke(plan_command, [*arguments, "--previous", str(not_a_plan)], env={"OUTREACH_LANG": "en"})
+    assert result.exit_code == 2 and "plan.json" in result.output
+    result = CliRunner().invoke(plan_command, [*arguments, "--max-reach-loss", "150"], env={"OUTREACH_LANG": "en"})
+    assert result.exit_code == 2
+    assert not (tmp_path / "plan.json").exists()

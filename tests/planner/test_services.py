@@ -99,6 +99,48 @@ async def test_replan_keeps_locked_sessions_and_refills_the_rest(city, staff):
     assert (await services.get_version(version.id)).status == "optimal"
 
 
+async def test_replan_after_a_venue_is_dropped_changes_only_its_sessions(city, staff):
+    """Issue 16: the reviewer asks to drop a venue; the re-plan moves that venue's sessions and keeps the rest."""
+    from venues.tables import Venue
+
+    version = await solved_version(staff)
+    before = await services.sessions_of(version.id)
+    dropped = before[0].venue
+    await Venue.update({Venue.active: False}).where(Venue.id == dropped)
+    await services.request_replan(staff, version.id)
+    await services.run_solve(version.id, actor=staff, progress_interval=0.05)
+
+    after = await services.sessions_of(version.id)
+    pairs_before = {(s.venue, s.date) for s in before}
+    pairs_after = {(s.venue, s.date) for s in after}
+    lost = {pair for pair in pairs_before if pair[0] == dropped}
+    assert dropped not in {s.venue for s in after} and len(after) == len(before)
+    assert pairs_before - lost <= pairs_after  # every other session stays on its venue and date
+    replanned = await services.get_version(version.id)
+    assert replanned.status == "optimal"
+    assert replanned.replan["kept"] == len(pairs_before - lost)
+    assert replanned.replan["changed"] == len(lost)
+    assert replanned.replan["reach_loss"] == 0 and replanned.replan["max_reach_loss"] == 0
+    plain = await services.run_solve(version.id, actor=staff)  # the same instance, now without a previous plan
+    assert replanned.objective == pytest.approx(plain.objective, rel=1e-9)  # the optimum of the new instance
+
+
+async def test_a_replan_may_give_up_only_the_reach_staff_allow(city, staff):
+    version = await solved_version(staff)
+    with pytest.raises(ValidationFailed, match="percentage from 0 to 10"):
+        await services.request_replan(staff, version.id, 12.5)
+    with pytest.raises(ValidationFailed):
+        await services.request_replan(staff, version.id, -1)
+    await services.request_replan(staff, version.id, 2.5)
+    assert (await services.get_version(version.id)).replan == {"max_reach_loss": 2.5}
+    await services.run_solve(version.id, actor=staff, progress_interval=0.05)
+    replanned = await services.get_version(version.id)
+    assert replanned.replan["max_reach_loss"] == 2.5 and 0 <= replanned.replan["reach_loss"] <= 2.5
+    assert replanned.replan["kept"] == len(await services.sessions_of(version.id))  # nothing had to change
+    event = await AuditEvent.select().where(AuditEvent.action == "plan.replan_requested").first()
+    assert event is not None
+
+
 async def test_add_session_is_checked_and_locked(city, staff):
     version = await solved_version(staff)
     sessions = await services.sessions_of(version.id)

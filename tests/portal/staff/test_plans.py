@@ -184,6 +184,38 @@ async def test_replan_from_the_page_keeps_locks(client, signed_in, city):
     assert len(after) == 5 and any(s.date == keep.date and s.locked for s in after)
 
 
+async def test_replan_form_states_the_allowed_loss_and_shows_what_was_kept(client, signed_in, city):
+    await signed_in(Role.contractor_staff)
+    plan_id = await create_plan(client)
+    await wait_until_solved(plan_id)
+    url = f"/staff/plans/{plan_id}"
+    page = soup(await client.get(url))
+    field = page.find("input", {"name": "max_reach_loss"})
+    assert field is not None and field["value"] == "0" and field["max"] == "10"
+    assert page.find("label", {"for": "max-reach-loss"}) is not None
+
+    refused = await post_form(client, url, f"{url}/replan", {"max_reach_loss": "50"})
+    assert refused.status_code == 422
+    error = soup(refused).find(id="replan-error")
+    assert error is not None and "10" in error.get_text()
+
+    version = await services.latest_version(plan_id)
+    total = len(await services.sessions_of(version.id))
+    asked = soup(await post_form(client, url, f"{url}/replan", {"max_reach_loss": "1.5"}))
+    assert asked.select_one("form#confirm-form input[name=max_reach_loss]")["value"] == "1.5"  # carried to the confirmation
+    response = await post_form(
+        client, url, f"{url}/replan", {"max_reach_loss": "1.5", "confirmed": "yes"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    await wait_until_solved(plan_id)
+    outcome = soup(await client.get(url)).find(id="replan-outcome")
+    assert outcome is not None
+    text = outcome.get_text()
+    assert f"{total}" in text and "1.5" in text  # kept out of the previous sessions, and the loss allowed
+    data = json.loads((await client.get(f"{url}/plan.json")).content)
+    assert data["kept"] + data["changed"] == total and data["reach_loss"]["allowed_percent"] == 1.5
+
+
 async def test_new_plan_form_shows_errors_next_to_fields(client, signed_in):
     await signed_in(Role.contractor_staff)
     form = {
