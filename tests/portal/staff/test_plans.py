@@ -202,7 +202,7 @@ async def test_replan_form_states_the_allowed_loss_and_shows_what_was_kept(clien
     version = await services.latest_version(plan_id)
     total = len(await services.sessions_of(version.id))
     asked = soup(await post_form(client, url, f"{url}/replan", {"max_reach_loss": "1.5"}))
-    assert asked.select_one("form#confirm-form input[name=max_reach_loss]")["value"] == "1.5"  # carried to the confirmation
+    assert asked.select_one("form#confirm-form input[name=max_reach_loss]")["value"] == "1.5"  # carried on
     response = await post_form(
         client, url, f"{url}/replan", {"max_reach_loss": "1.5", "confirmed": "yes"}, follow_redirects=False
     )
