@@ -249,7 +249,7 @@ async def next_free_slots(
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:
-            if slot.remaining >= party_size and slot.id != exclude_slot:
+            if slot.fits(party_size) and slot.id != exclude_slot:
                 found.append(slot)
                 if len(found) == limit:
                     return found
@@ -275,6 +275,8 @@ async def _open_slot(slot_id: int) -> dict:
 
 def _refuse_unless_open(slot: dict, now: dt.datetime) -> None:
     """Conflict when the slot's booth does not take bookings or the slot's cut-off has passed."""
+    if slot["end"] <= now:
+        raise Conflict(_("This time is over: it takes no bookings. The booth's page shows the next booths."))
     if slot["session_state"] != SessionState.published.value:
         raise Conflict(_("This booth is not taking bookings."))
     if not booking_opens_before(slot["start"], now):
@@ -355,12 +357,22 @@ def _contact_limit_reached(limit: int) -> Conflict:
     )
 
 
+# Whether a slot has room for a party of ``n`` (the two placeholders): its free bookable places, or, while nobody has
+# booked it, all its places, walk-in ones included, so that a family larger than the bookable share can book
+# (booking.booths.party_room says the same for display). Part of a conditional update, so the database decides.
+_TAKE_CONDITION = (
+    "(booking_slot.booked + CAST({} AS INTEGER) <= booking_slot.capacity"
+    " OR (booking_slot.booked = 0 AND CAST({} AS INTEGER) <= booking_slot.capacity + booking_slot.walk_in))"
+)
+
+
 async def _take_places(slot_id: int, party_size: int) -> bool:
     """Take ``party_size`` places of a slot if it has room (one conditional update; the database decides)."""
     taken = await Slot.raw(
-        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity RETURNING id",
+        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND " + _TAKE_CONDITION + " RETURNING id",
         party_size,
         slot_id,
+        party_size,
         party_size,
     )
     return bool(taken)
@@ -386,8 +398,23 @@ class _NoRoom(Exception):
 
 
 async def _full(no_room: _NoRoom) -> SlotFull:
+    """The refusal with its true reason (the time is full, or has room for a smaller party only) and the next times
+    that have room for the whole party."""
+    from booking.booths import party_room
+
     alternatives = await next_free_slots(no_room.party_size, no_room.session_id, exclude_slot=no_room.slot_id)
-    return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
+    slot = await Slot.select(Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.id == no_room.slot_id).first()
+    room = party_room(slot["capacity"], slot["walk_in"], slot["booked"]) if slot else 0
+    if room > 0:
+        message = _(
+            "This time has room for at most {room} people, and your party is {party}. "
+            "Please choose a time that has room for everyone."
+        ).format(room=room, party=no_room.party_size)
+    else:
+        message = _("This time is full. Please choose another time.")
+    if not alternatives:
+        message += " " + _("No other time has room for {party} people now.").format(party=no_room.party_size)
+    return SlotFull(message, alternatives)
 
 
 async def create_booking(
@@ -480,7 +507,9 @@ WITH slot AS (
 ), taken AS (
     UPDATE booking_slot SET booked = booking_slot.booked + {}::integer FROM slot, contact
     WHERE booking_slot.id = slot.id AND slot.session_state = {} AND slot.start > {} AND contact.n < {}
-      AND booking_slot.booked + {}::integer <= booking_slot.capacity
+      AND """
+    + _TAKE_CONDITION
+    + """
     RETURNING booking_slot.id
 ), inserted AS (
     INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, needs,
@@ -521,6 +550,7 @@ async def _book_in_one_statement(
                 SessionState.published.value,
                 cutoff,
                 limit,
+                party,
                 party,
                 code,
                 party,
