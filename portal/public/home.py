@@ -181,10 +181,18 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
         request,
         "public/booth.html",
         booth=booth,
+        next_booths=await next_booths_near(request, booth) if booth.over else [],
         src=clean_code(src),
         live=cache.live().get(booth.id),
         live_text=live_text,
     )
+
+
+async def next_booths_near(request: Request, over: Booth, count: int = 3) -> list[Booth]:
+    """The upcoming booths nearest a booth that is over (bookable ones first), for its page."""
+    upcoming = [b for b in await request.app.state.booths.booths() if b.id != over.id]
+    nearest = with_distance(upcoming, over.lat, over.lon)
+    return sorted(nearest, key=lambda b: not b.remaining)[:count]
 
 
 @get("/favicon.ico", include_in_schema=False)
