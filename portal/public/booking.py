@@ -217,7 +217,7 @@ class ManageController(Controller):
         booths = [
             b
             for b in await request.app.state.booths.booths()
-            if b.remaining >= details.party_size or b.id == details.booth.id
+            if b.largest_party >= details.party_size or b.id == details.booth.id
         ]
         chosen = chosen_booth or details.booth.id
         move_booth = await request.app.state.booths.booth(chosen)

@@ -152,3 +152,15 @@ async def test_a_booth_that_is_over_shows_no_form_and_refuses_a_booking(client):
     )
     assert response.status_code == 409 and "終了しました" in soup(response).get_text()
     assert await Booking.count() == 0
+
+
+async def test_a_family_of_six_can_move_to_another_time_nobody_has_booked(client):
+    booth = await publish_booth(capacity=4, walk_in=2)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    details, _ = await create_booking(
+        BookingRequest(slot_id=first, name_kana="カナザワ ハナコ", phone="090-1111-2222", party_size=6)
+    )
+    await Slot.update({Slot.booked: 1}).where(Slot.id == booth["slots"][2]["id"])
+    page = soup(await client.get(f"/bookings/{details.code}", params={"token": details.manage_token}))
+    choices = [i["value"] for i in page.select("input[name=slot]")]
+    assert str(second) in choices and str(booth["slots"][2]["id"]) not in choices and str(first) not in choices
