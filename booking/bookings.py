@@ -491,7 +491,7 @@ async def _book_in_transaction(
 # PostgreSQL: the whole booking as one statement — read the slot and its booth's state, count the contact's active
 # bookings at the booth, take the places with the conditional update, insert the booking — so that it costs one
 # round trip and the slot's row stays locked only while the statement runs. Every part sees the same snapshot; the
-# conditional update re-checks ``booked + n <= capacity`` on the row as committed by a concurrent booking it waited
+# conditional update re-checks ``_TAKE_CONDITION`` on the row as committed by a concurrent booking it waited
 # for (PostgreSQL re-evaluates an UPDATE's condition on the newest row version), so the capacity rule is exactly the
 # one of the transaction. A second use of an Idempotency-Key violates the unique index: the statement, update
 # included, is undone as a whole.

@@ -21,6 +21,7 @@ from core.i18n import get_locale
 from core.i18n import gettext as _
 from core.settings import Settings
 from portal.documents.maps import live_text
+from portal.web.app_settings import settings_of
 from portal.web.templating import page
 from venues.places import find_places
 
@@ -182,10 +183,18 @@ async def booth_page(request: Request, session_id: FromPath[int], src: FromQuery
         "public/booth.html",
         booth=booth,
         next_booths=await next_booths_near(request, booth) if booth.over else [],
+        family_room=family_room(booth, settings_of(request).max_party_size),
         src=clean_code(src),
         live=cache.live().get(booth.id),
         live_text=live_text,
     )
+
+
+def family_room(booth: Booth, max_party: int) -> int:
+    """The largest family a time of the booth nobody has booked takes, when larger than any time's places left (else
+    0: nothing to tell families)."""
+    largest = min(max_party, booth.largest_party)
+    return largest if largest > max((slot.remaining for slot in booth.slots), default=0) else 0
 
 
 async def next_booths_near(request: Request, over: Booth, count: int = 3) -> list[Booth]:

@@ -338,3 +338,9 @@ async def test_a_past_booth_says_it_is_over_shows_the_next_booths_nearby_and_lea
     assert nearby == [f"/booths/{near['session']}", f"/booths/{far['session']}"]
     shown = (await client.get(f"/api/sessions/{past['session']}")).json()
     assert shown["over"] is True and all(s["remaining"] == 0 and s["room"] == 0 for s in shown["slots"])
+
+
+async def test_a_booth_page_tells_families_a_time_nobody_has_booked_takes_them(client):
+    booth = await publish_booth(capacity=4, walk_in=2)
+    page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert "6人までのご家族1組" in page.select_one("#family-hint").get_text()
