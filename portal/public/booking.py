@@ -121,7 +121,8 @@ class BookingFormController(Controller):
             party=party,
             family_room=min(max_party, max((s.room for s in offered if s.room > s.remaining), default=0)),
             interpreter_languages=INTERPRETER_LANGUAGES,
-            max_party=min(max_party, booth.largest_party) if booth.largest_party else max_party,
+            # the party sizes some offered time takes (and the one chosen, so that the form keeps it)
+            max_party=min(max_party, max([party, *(slot.room for slot in offered)])),
         )
 
     @get("/", name="booking_form")

@@ -164,3 +164,9 @@ async def test_a_family_of_six_can_move_to_another_time_nobody_has_booked(client
     page = soup(await client.get(f"/bookings/{details.code}", params={"token": details.manage_token}))
     choices = [i["value"] for i in page.select("input[name=slot]")]
     assert str(second) in choices and str(booth["slots"][2]["id"]) not in choices and str(first) not in choices
+
+
+async def test_the_form_offers_only_party_sizes_some_time_can_take(client):
+    booth = await publish_booth(capacity=2, walk_in=1)  # a small slot: 3 places in all
+    form = soup(await client.get(f"/booths/{booth['session']}/book"))
+    assert [o["value"] for o in form.select("#party_size option")] == ["1", "2", "3"]
