@@ -255,7 +255,7 @@ async def next_free_slots(
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:
-            if slot.remaining >= party_size and slot.id != exclude_slot:
+            if slot.fits(party_size) and slot.id != exclude_slot:
                 found.append(slot)
                 if len(found) == limit:
                     return found
@@ -281,6 +281,8 @@ async def _open_slot(slot_id: int) -> dict:
 
 def _refuse_unless_open(slot: dict, now: dt.datetime) -> None:
     """Conflict when the slot's booth does not take bookings or the slot's cut-off has passed."""
+    if slot["end"] <= now:
+        raise Conflict(_("This time is over: it takes no bookings. The booth's page shows the next booths."))
     if slot["session_state"] != SessionState.published.value:
         raise Conflict(_("This booth is not taking bookings."))
     if not booking_opens_before(slot["start"], now):
@@ -361,12 +363,22 @@ def _contact_limit_reached(limit: int) -> Conflict:
     )
 
 
+# Whether a slot has room for a party of ``n`` (the two placeholders): its free bookable places, or, while nobody has
+# booked it, all its places, walk-in ones included, so that a family larger than the bookable share can book
+# (booking.booths.party_room says the same for display). Part of a conditional update, so the database decides.
+_TAKE_CONDITION = (
+    "(booking_slot.booked + CAST({} AS INTEGER) <= booking_slot.capacity"
+    " OR (booking_slot.booked = 0 AND CAST({} AS INTEGER) <= booking_slot.capacity + booking_slot.walk_in))"
+)
+
+
 async def _take_places(slot_id: int, party_size: int) -> bool:
     """Take ``party_size`` places of a slot if it has room (one conditional update; the database decides)."""
     taken = await Slot.raw(
-        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity RETURNING id",
+        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND " + _TAKE_CONDITION + " RETURNING id",
         party_size,
         slot_id,
+        party_size,
         party_size,
     )
     return bool(taken)
@@ -392,14 +404,27 @@ class _NoRoom(Exception):
 
 
 async def _full(no_room: _NoRoom, booths: BoothCache | None = None) -> SlotFull:
-    """The refusal of a slot without room for the party, with the next slots that have it. Without the booth (SQLite's
-    conditional update took nothing) the slot is read first: a slot that does not exist or no longer takes bookings
-    is refused for that reason."""
+    """The refusal with its true reason (the time is full, or has room for a smaller party only) and the next times
+    that have room for the whole party. Without the booth (SQLite's conditional update took nothing) the slot is read
+    first: a slot that does not exist or no longer takes bookings is refused for that reason."""
+    from booking.booths import party_room
+
     session_id = no_room.session_id
     if session_id is None:
         session_id = (await _open_slot(no_room.slot_id))["session"]
     alternatives = await next_free_slots(no_room.party_size, session_id, exclude_slot=no_room.slot_id, booths=booths)
-    return SlotFull(_("This time slot is full. Please choose another time."), alternatives)
+    slot = await Slot.select(Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.id == no_room.slot_id).first()
+    room = party_room(slot["capacity"], slot["walk_in"], slot["booked"]) if slot else 0
+    if room > 0:
+        message = _(
+            "This time has room for at most {room} people, and your party is {party}. "
+            "Please choose a time that has room for everyone."
+        ).format(room=room, party=no_room.party_size)
+    else:
+        message = _("This time is full. Please choose another time.")
+    if not alternatives:
+        message += " " + _("No other time has room for {party} people now.").format(party=no_room.party_size)
+    return SlotFull(message, alternatives)
 
 
 async def create_booking(
@@ -435,8 +460,9 @@ async def create_booking(
 # booking is four trips to the database while the other writers wait for their turn (BEGIN, this, the insert, COMMIT)
 # and a refusal three. A check that fails after the update raises, and the rollback gives the places back.
 _TAKE = (
-    "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND booked + {} <= capacity "
-    'RETURNING id, start, "end", session, '
+    "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND "
+    + _TAKE_CONDITION
+    + ' RETURNING id, start, "end", session, '
     "(SELECT p.state FROM plan_session p WHERE p.id = booking_slot.session) AS session_state, "
     + _CONTACT_COUNT.format(session="booking_slot.session")
     + " AS n"
@@ -449,7 +475,9 @@ async def _book_in_transaction(
     """SQLite: the booking's statements one by one in a write transaction (``BEGIN IMMEDIATE``: one writer)."""
     party, limit = request.party_size, get_settings().bookings_per_contact
     async with write_transaction():
-        taken = await Slot.raw(_TAKE, party, request.slot_id, party, *_contact_args(request.phone, request.email, None))
+        taken = await Slot.raw(
+            _TAKE, party, request.slot_id, party, party, *_contact_args(request.phone, request.email, None)
+        )
         if not taken:  # full, or no such slot: _full() says which, after the rollback
             raise _NoRoom(request.slot_id, None, party)
         slot = taken[0]
@@ -493,7 +521,7 @@ async def _book_in_transaction(
 # PostgreSQL: the whole booking as one statement — read the slot and its booth's state, count the contact's active
 # bookings at the booth, take the places with the conditional update, insert the booking — so that it costs one
 # round trip and the slot's row stays locked only while the statement runs. Every part sees the same snapshot; the
-# conditional update re-checks ``booked + n <= capacity`` on the row as committed by a concurrent booking it waited
+# conditional update re-checks ``_TAKE_CONDITION`` on the row as committed by a concurrent booking it waited
 # for (PostgreSQL re-evaluates an UPDATE's condition on the newest row version), so the capacity rule is exactly the
 # one of the transaction. A second use of an Idempotency-Key violates the unique index: the statement, update
 # included, is undone as a whole.
@@ -509,7 +537,9 @@ WITH slot AS (
 ), taken AS (
     UPDATE booking_slot SET booked = booking_slot.booked + {}::integer FROM slot, contact
     WHERE booking_slot.id = slot.id AND slot.session_state = {} AND slot.start > {} AND contact.n < {}
-      AND booking_slot.booked + {}::integer <= booking_slot.capacity
+      AND """
+    + _TAKE_CONDITION
+    + """
     RETURNING booking_slot.id
 ), inserted AS (
     INSERT INTO resident_booking (code, slot, session, party_size, name_kana, phone, email, language, needs,
@@ -550,6 +580,7 @@ async def _book_in_one_statement(
                 SessionState.published.value,
                 cutoff,
                 limit,
+                party,
                 party,
                 code,
                 party,

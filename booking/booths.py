@@ -54,20 +54,34 @@ def booking_opens_before(slot_start: dt.datetime, now: dt.datetime | None = None
     return (now or clock.now()) + cutoff < slot_start
 
 
+def party_room(capacity: int, walk_in: int, booked: int) -> int:
+    """The largest party a slot can take: its free bookable places; or, while nobody has booked it, all its places,
+    walk-in ones included, so that a family larger than the bookable share comes together. The conditional updates
+    of booking.bookings (``_TAKE_CONDITION``) enforce exactly this."""
+    return capacity + walk_in if booked == 0 else max(0, capacity - booked)
+
+
+def booth_over(date: dt.date, end: dt.time, now: dt.datetime) -> bool:
+    """Whether a booth held on ``date`` until ``end`` (Japan time) has ended by ``now``."""
+    return dt.datetime.combine(date, end, tzinfo=clock.JST) <= now
+
+
 def _booth(row: dict, slots: list[dict], now: dt.datetime, public_id: int) -> Booth:
     open_slots = []
     for slot in slots:
-        remaining = max(0, slot["capacity"] - slot["booked"]) if booking_opens_before(slot["start"], now) else 0
+        opens = booking_opens_before(slot["start"], now)
         open_slots.append(
             BoothSlot(
                 id=slot["id"],
                 start=slot["start"].astimezone(clock.JST),
                 end=slot["end"].astimezone(clock.JST),
                 capacity=slot["capacity"],
-                remaining=remaining,
+                remaining=max(0, slot["capacity"] - slot["booked"]) if opens else 0,
+                room=party_room(slot["capacity"], slot["walk_in"], slot["booked"]) if opens else 0,
             )
         )
-    bookable = row["state"] == SessionState.published.value
+    over = booth_over(row["date"], row["end"], now)
+    bookable = row["state"] == SessionState.published.value and not over
     return Booth(
         id=public_id,
         session_id=row["id"],
@@ -92,6 +106,7 @@ def _booth(row: dict, slots: list[dict], now: dt.datetime, public_id: int) -> Bo
         slots=tuple(open_slots)
         if bookable
         else tuple(BoothSlot(id=s.id, start=s.start, end=s.end, capacity=s.capacity, remaining=0) for s in open_slots),
+        over=over,
     )
 
 
@@ -100,7 +115,7 @@ async def _slots_by_session(session_ids: list[int]) -> dict[int, list[dict]]:
     if not session_ids:
         return by_session
     rows = (
-        await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.booked)
+        await Slot.select(Slot.id, Slot.session, Slot.start, Slot.end, Slot.capacity, Slot.walk_in, Slot.booked)
         .where(Slot.session.is_in(session_ids))
         .order_by(Slot.start)
     )
@@ -120,7 +135,8 @@ async def slot_counts(session_ids: list[int]) -> dict[int, int]:
 
 
 async def upcoming_booths() -> list[Booth]:
-    """Every published booth from today on, in date order, with its slots (two queries)."""
+    """Every published booth that has not ended (today's until its closing time), in date order, with its slots
+    (two queries). A past booth is on no list, map or feed of residents; its own page says it is over."""
     now = clock.now()
     rows = (
         await Session.select(*_SESSION_COLUMNS)
@@ -129,6 +145,7 @@ async def upcoming_booths() -> list[Booth]:
         .order_by(Session.start)
         .order_by(Session.id)
     )
+    rows = [row for row in rows if not booth_over(row["date"], row["end"], now)]
     slots = await _slots_by_session([row["id"] for row in rows])
     public = await booth_identities([row["id"] for row in rows], {row["id"]: row["origin"] for row in rows})
     return [_booth(row, slots[row["id"]], now, public[row["id"]].first_session_id) for row in rows]

@@ -20,13 +20,20 @@ class Needs:
 
 @dataclass(frozen=True)
 class BoothSlot:
-    """A bookable time slot of a booth; ``remaining`` is what can still be booked now (0 once past the cut-off)."""
+    """A bookable time slot of a booth; ``remaining`` is what can still be booked now (0 once past the cut-off) and
+    ``room`` the largest party that can still book it: a slot nobody has booked takes a family larger than its
+    bookable places, walk-in places included (booking.bookings.fits)."""
 
     id: int
     start: dt.datetime  # aware, Asia/Tokyo
     end: dt.datetime
     capacity: int
     remaining: int
+    room: int = 0
+
+    def fits(self, party_size: int) -> bool:
+        """Whether a party of this size can book the slot now."""
+        return 0 < party_size <= self.room
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class Booth:
     distance_km: float | None = None
     slots: tuple[BoothSlot, ...] = field(default_factory=tuple)
     session_id: int = 0
+    over: bool = False  # the booth's closing time has passed: it takes no bookings
+
+    @property
+    def largest_party(self) -> int:
+        """The largest party that can book one of its slots now (0: none)."""
+        return max((slot.room for slot in self.slots), default=0)
 
     def display_name(self, locale: str) -> str:
         return self.venue_name_en if locale == "en" and self.venue_name_en else self.venue_name

@@ -39,6 +39,7 @@ class SlotOut(msgspec.Struct):
     end: dt.datetime
     capacity: int
     remaining: int
+    room: int  # the largest party that can book this slot now (a family may have a slot nobody has booked)
 
 
 class LiveOut(msgspec.Struct):
@@ -75,6 +76,8 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
     distance_km: float | None = None
     slots: list[SlotOut] | None = None
     live: LiveOut | None = None  # only for a booth held today (the booth map shows it too)
+    largest_party: int = 0  # the largest party that can book one of its slots now
+    over: bool = False  # the booth has ended: it takes no bookings (only a booth's own address shows one)
 
 
 class NeedsIn(msgspec.Struct):
@@ -111,11 +114,14 @@ class ErrorOut(msgspec.Struct, omit_defaults=True):
 
 
 class AlternativeOut(msgspec.Struct):
+    """A slot that has room for the whole party (at this booth or a following one)."""
+
     id: int
     start: dt.datetime
     end: dt.datetime
     capacity: int
     remaining: int
+    room: int
 
 
 class ConflictOut(msgspec.Struct, omit_defaults=True):
@@ -147,7 +153,9 @@ class BookingOut(msgspec.Struct):
 
 
 def slot_out(slot: BoothSlot) -> SlotOut:
-    return SlotOut(id=slot.id, start=slot.start, end=slot.end, capacity=slot.capacity, remaining=slot.remaining)
+    return SlotOut(
+        id=slot.id, start=slot.start, end=slot.end, capacity=slot.capacity, remaining=slot.remaining, room=slot.room
+    )
 
 
 def session_out(booth: Booth, base_url: str, with_slots: bool = False, live: LiveStatus | None = None) -> SessionOut:
@@ -180,6 +188,8 @@ def session_out(booth: Booth, base_url: str, with_slots: bool = False, live: Liv
         distance_km=booth.distance_km,
         slots=[slot_out(slot) for slot in booth.slots] if with_slots else None,
         live=live_out(live) if live is not None else None,
+        largest_party=booth.largest_party,
+        over=booth.over,
     )
 
 

@@ -94,12 +94,20 @@ class BookingFormController(Controller):
         status_code: int = 200,
         message: str = "",
         alternatives: list | None = None,
+        refused: int | None = None,
     ) -> Template:
         booth = await request.app.state.booths.booth(session_id)
         if booth is None:
             raise NotFound(_("This booth does not exist."))
         values.setdefault("form_token", secrets.token_urlsafe(16))
         values.setdefault("language", get_locale())
+        max_party = settings_of(request).max_party_size
+        party = forms.whole_number(values, "party_size") or 1
+        # The times offered: this booth's that still have room (as last read; not the time just refused), then the
+        # alternatives at other booths; those without room for the party chosen are hidden (static/js/party-fit.js
+        # shows them when the party changes).
+        offered = [slot for slot in booth.slots if slot.room > 0 and slot.id != refused]
+        offered += [slot for slot in alternatives or [] if slot.id not in {s.id for s in booth.slots}]
         return page(
             request,
             "public/book.html",
@@ -109,8 +117,12 @@ class BookingFormController(Controller):
             errors=errors,
             message=message,
             alternatives=alternatives or [],
+            offered=offered,
+            party=party,
+            family_room=min(max_party, max((s.room for s in offered if s.room > s.remaining), default=0)),
             interpreter_languages=INTERPRETER_LANGUAGES,
-            max_party=settings_of(request).max_party_size,
+            # the party sizes some offered time takes (and the one chosen, so that the form keeps it)
+            max_party=min(max_party, max([party, *(slot.room for slot in offered)])),
         )
 
     @get("/", name="booking_form")
@@ -137,11 +149,8 @@ class BookingFormController(Controller):
             )
         except ValidationFailed as error:
             return await self._form(request, session_id, values, error.fields, 422, error.message)
-        except SlotFull as error:
-            values["slot"] = ""
-            return await self._form(
-                request, session_id, values, {"slot": error.message}, 409, error.message, error.alternatives
-            )
+        except SlotFull as error:  # said once, above the times that have room for the whole party
+            return await self._form(request, session_id, values, {}, 409, error.message, error.alternatives, slot)
         except Conflict as error:
             return await self._form(request, session_id, values, {}, 409, error.message)
         return Redirect(path=f"/bookings/{details.code}?token={details.manage_token}&new=1", status_code=303)
@@ -209,7 +218,7 @@ class ManageController(Controller):
         booths = [
             b
             for b in await request.app.state.booths.booths()
-            if b.remaining >= details.party_size or b.id == details.booth.id
+            if b.largest_party >= details.party_size or b.id == details.booth.id
         ]
         chosen = chosen_booth or details.booth.id
         move_booth = await request.app.state.booths.booth(chosen)

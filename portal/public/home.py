@@ -22,6 +22,7 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from planner.tables import SessionState
 from portal.documents.maps import live_text
+from portal.web.app_settings import settings_of
 from portal.web.templating import page
 from venues.places import find_places
 
@@ -207,6 +208,8 @@ async def booth_page(
         request,
         "public/booth.html",
         booth=booth,
+        next_booths=await next_booths_near(request, booth) if booth.over else [],
+        family_room=family_room(booth, settings_of(request).max_party_size),
         src=clean_code(src),
         live=cache.live().get(booth.session_id),
         live_text=live_text,
@@ -215,6 +218,20 @@ async def booth_page(
         tiles=settings.tile_url,
         tile_attribution=settings.tile_attribution,
     )
+
+
+def family_room(booth: Booth, max_party: int) -> int:
+    """The largest family a time of the booth nobody has booked takes, when larger than any time's places left (else
+    0: nothing to tell families)."""
+    largest = min(max_party, booth.largest_party)
+    return largest if largest > max((slot.remaining for slot in booth.slots), default=0) else 0
+
+
+async def next_booths_near(request: Request, over: Booth, count: int = 3) -> list[Booth]:
+    """The upcoming booths nearest a booth that is over (bookable ones first), for its page."""
+    upcoming = [b for b in await request.app.state.booths.booths() if b.id != over.id]
+    nearest = with_distance(upcoming, over.lat, over.lon)
+    return sorted(nearest, key=lambda b: not b.remaining)[:count]
 
 
 @get("/favicon.ico", include_in_schema=False)

@@ -101,6 +101,7 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
                     "end": s.end.isoformat(),
                     "capacity": s.capacity,
                     "remaining": s.remaining,
+                    "room": s.room,
                 }
                 for s in alternatives
             ],

@@ -390,3 +390,54 @@ async def test_a_cancellation_finds_its_booking_by_code_on_an_empty_and_on_a_ful
     await fill(booth, 3000)
     full = await plan_of_cancellation()
     assert code_index in indexes_read(full), full
+
+
+async def test_a_family_of_six_books_a_slot_nobody_has_booked_walk_in_places_included():
+    """Issue 15 item 2: a slot has 4 bookable places and 2 kept for walk-ins; a family of 6 has the whole slot."""
+    booth = await publish_booth(capacity=4, walk_in=2)
+    slot = booth["slots"][0]["id"]
+    details, created = await create_booking(request(slot, party_size=6))
+    assert created and details.party_size == 6 and await booked(slot) == 6
+    with pytest.raises(SlotFull) as error:  # the slot is taken now: even one more person is refused
+        await create_booking(request(slot, phone="09000000001"))
+    assert "満員" in error.value.message
+    await cancel_booking(details.code, details.manage_token)
+    assert await booked(slot) == 0
+
+
+async def test_a_family_that_does_not_fit_hears_why_and_the_times_that_fit():
+    booth = await publish_booth(capacity=4, walk_in=2)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    await create_booking(request(first, party_size=1))
+    with pytest.raises(SlotFull) as error:
+        await create_booking(request(first, party_size=5, phone="09000000001"))
+    assert "3人" in error.value.message and "5人" in error.value.message and "満員" not in error.value.message
+    assert [a.id for a in error.value.alternatives][0] == second
+    assert all(a.room >= 5 for a in error.value.alternatives) and len(error.value.alternatives) == 3
+    assert await booked(first) == 1 and await Booking.count() == 1
+    details, _ = await create_booking(request(second, party_size=5, phone="09000000001"))
+    assert details.party_size == 5 and await booked(second) == 5
+
+
+async def test_families_and_singles_racing_for_one_slot_never_overbook_it():
+    """The database decides: either one family has the slot (6 places) or small parties share its 4."""
+    booth = await publish_booth(capacity=4, walk_in=2)
+    slot = booth["slots"][0]["id"]
+    sizes = [6, 1, 5, 2, 6, 1, 1, 3]
+    results = await asyncio.gather(
+        *(create_booking(request(slot, party_size=n, phone=f"090{i:08d}")) for i, n in enumerate(sizes)),
+        return_exceptions=True,
+    )
+    made = [r[0] for r in results if not isinstance(r, BaseException)]
+    assert all(isinstance(r, SlotFull) for r in results if isinstance(r, BaseException))
+    taken = sum(d.party_size for d in made)
+    assert await booked(slot) == taken
+    assert (len(made) == 1 and taken >= 5) or taken <= 4
+
+
+async def test_a_time_that_is_over_takes_no_booking():
+    booth = await publish_booth(dt.date(2027, 5, 30))  # two days before "now"
+    with pytest.raises(Conflict) as error:
+        await create_booking(request(booth["slots"][0]["id"]))
+    assert "終了しました" in error.value.message
+    assert await Booking.count() == 0

@@ -194,3 +194,29 @@ async def test_the_openapi_document_lists_every_status_and_constraint(client):
     assert properties["phone"]["maxLength"] == 30 and properties["email"]["maxLength"] == 254
     conflict = paths["/api/bookings"]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
     assert conflict
+
+
+async def test_a_party_of_six_books_and_a_refusal_says_why_with_times_that_fit(client):
+    """Issue 15 item 2, through the API: 4 bookable + 2 walk-in places a slot; a family of 6 has a whole slot."""
+    booth = await publish_booth(capacity=4, walk_in=2)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    session = (await client.get(f"/api/sessions/{booth['session']}")).json()
+    assert session["largest_party"] == 6 and session["slots"][0]["room"] == 6
+    made = await client.post("/api/bookings", json=body(first, party_size=6), headers={"Idempotency-Key": "fam"})
+    assert made.status_code == 201, made.text
+    assert made.json()["party_size"] == 6
+    assert (await Slot.select(Slot.booked).where(Slot.id == first).first())["booked"] == 6
+    await client.post("/api/bookings", json=body(second, party_size=2, phone="09055556666"))
+    refused = await client.post("/api/bookings", json=body(second, party_size=5, phone="09033334444"))
+    assert refused.status_code == 409
+    answer = refused.json()
+    assert "2人まで" in answer["detail"] and "5人" in answer["detail"]
+    assert answer["alternatives"] and all(a["room"] >= 5 for a in answer["alternatives"])
+    assert answer["alternatives"][0]["id"] == booth["slots"][2]["id"]
+
+
+async def test_a_past_booth_takes_no_booking_through_the_api(client):
+    booth = await publish_booth(dt.date(2027, 5, 30))
+    refused = await client.post("/api/bookings", json=body(booth["slots"][0]["id"]))
+    assert refused.status_code == 409 and "終了しました" in refused.json()["detail"]
+    assert await Booking.count() == 0

@@ -12,7 +12,7 @@ import pytest
 
 import portal.public.booking
 from booking.bookings import BookingRequest, create_booking
-from booking.tables import Booking
+from booking.tables import Booking, Slot
 from core import clock
 from tests.booking.factories import publish_booth
 from tests.conftest import csrf_token, soup
@@ -96,3 +96,77 @@ async def test_moving_to_a_slot_that_is_no_plain_number_says_choose_a_time(clien
         )
         assert response.status_code == 422
         assert "時間を選んでください" in soup(response).get_text()
+
+
+async def test_a_family_of_six_books_through_the_form(client):
+    """Issue 15 item 2: the form offers 1 to 6 people, and a party of 6 books a time nobody has booked."""
+    booth = await publish_booth(capacity=4, walk_in=2)
+    form = soup(await client.get(f"/booths/{booth['session']}/book"))
+    assert [o["value"] for o in form.select("#party_size option")] == ["1", "2", "3", "4", "5", "6"]
+    assert "6人までのご家族1組" in form.select_one("#family-hint").get_text()
+    response = await book(client, booth, party_size="6")
+    assert response.status_code == 303, response.text
+    assert (await Booking.select(Booking.party_size).first())["party_size"] == 6
+
+
+async def test_a_refused_family_reads_the_reason_once_keeps_its_form_and_sees_times_that_fit(client):
+    booth = await publish_booth(capacity=4, walk_in=2)
+    await create_booking(
+        BookingRequest(slot_id=booth["slots"][0]["id"], name_kana="カナザワ ハナコ", phone="090-1111-2222")
+    )
+    small = booth["slots"][3]["id"]
+    await Slot.update({Slot.booked: 3}).where(Slot.id == small)  # room for one more person only
+    response = await book(client, booth, party_size="5", name_kana="かなざわ たろう", email="taro@example.jp")
+    assert response.status_code == 409
+    page = soup(response)
+    reason = "この時間に予約できるのは3人まで"
+    assert page.get_text().count(reason) == 1 and "満員" not in page.get_text()
+    assert page.select_one("#name_kana")["value"] == "かなざわ たろう"
+    assert page.select_one("#email")["value"] == "taro@example.jp"
+    assert page.select_one("#party_size option[selected]")["value"] == "5"
+    offered = [i["value"] for i in page.select("input[name=slot]:not([disabled])")]
+    assert offered and str(booth["slots"][0]["id"]) not in offered
+    assert str(booth["slots"][1]["id"]) in offered
+    too_small = page.select_one(f"input[name=slot][value='{small}']")  # shown when the party changes (script)
+    assert too_small.has_attr("disabled") and too_small.find_parent("label").has_attr("hidden")
+    chosen = await book(client, booth, slot_index=1, party_size="5")
+    assert chosen.status_code == 303
+
+
+async def test_a_booth_that_is_over_shows_no_form_and_refuses_a_booking(client):
+    booth = await publish_booth(dt.date(2027, 5, 30))  # two days before "now"
+    form = await client.get(f"/booths/{booth['session']}/book")
+    assert form.status_code == 200
+    page = soup(form)
+    assert "この会場は終了しました" in page.get_text() and page.select_one("input[name=slot]") is None
+    upcoming = await client.get(f"/booths/{(await publish_booth())['session']}/book")  # a form, for its CSRF token
+    response = await client.post(
+        f"/booths/{booth['session']}/book",
+        data={
+            "_csrf_token": csrf_token(upcoming.text),
+            "slot": str(booth["slots"][0]["id"]),
+            "name_kana": "カナザワ ハナコ",
+            "phone": "090-1111-2222",
+            "party_size": "1",
+        },
+    )
+    assert response.status_code == 409 and "終了しました" in soup(response).get_text()
+    assert await Booking.count() == 0
+
+
+async def test_a_family_of_six_can_move_to_another_time_nobody_has_booked(client):
+    booth = await publish_booth(capacity=4, walk_in=2)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    details, _ = await create_booking(
+        BookingRequest(slot_id=first, name_kana="カナザワ ハナコ", phone="090-1111-2222", party_size=6)
+    )
+    await Slot.update({Slot.booked: 1}).where(Slot.id == booth["slots"][2]["id"])
+    page = soup(await client.get(f"/bookings/{details.code}", params={"token": details.manage_token}))
+    choices = [i["value"] for i in page.select("input[name=slot]")]
+    assert str(second) in choices and str(booth["slots"][2]["id"]) not in choices and str(first) not in choices
+
+
+async def test_the_form_offers_only_party_sizes_some_time_can_take(client):
+    booth = await publish_booth(capacity=2, walk_in=1)  # a small slot: 3 places in all
+    form = soup(await client.get(f"/booths/{booth['session']}/book"))
+    assert [o["value"] for o in form.select("#party_size option")] == ["1", "2", "3"]

@@ -355,3 +355,30 @@ async def test_searches_the_cache_does_not_hold_are_limited_per_address():
         assert "1分ほど待って" in refused.text  # the Japanese default
         assert (await client.get("/", params={"near": "36.001,136.65"})).status_code == 200  # already rendered
         assert (await client.get("/")).status_code == 200
+
+
+async def test_a_past_booth_says_it_is_over_shows_the_next_booths_nearby_and_leaves_the_list(client):
+    """Issue 15 item 4: a booth that ended two days ago, and one that ended this morning."""
+    past = await publish_booth(dt.date(2027, 5, 30), lat=36.561, lon=136.652, name="終わった公民館")
+    this_morning = await publish_booth(dt.date(2027, 6, 1), start=dt.time(6), end=dt.time(8, 30), name="朝の会場")
+    near = await publish_booth(dt.date(2027, 6, 12), lat=36.562, lon=136.653, name="近くの公民館")
+    far = await publish_booth(dt.date(2027, 6, 5), lat=36.70, lon=136.80, name="遠くの公民館")
+    listed = soup(await client.get("/")).get_text()
+    assert "近くの公民館" in listed and "終わった公民館" not in listed and "朝の会場" not in listed
+    api = (await client.get("/api/sessions")).json()
+    assert {s["id"] for s in api} == {near["session"], far["session"]}
+    for gone in (past, this_morning):
+        page = soup(await client.get(f"/booths/{gone['session']}"))
+        assert "この会場は終了しました" in page.select_one("#over-heading").get_text()
+        assert not page.select("a.slot--open") and not page.select("#slots-heading")
+    page = soup(await client.get(f"/booths/{past['session']}"))
+    nearby = [a["href"] for a in page.select("#over-heading ~ ul a")]
+    assert nearby == [f"/booths/{near['session']}", f"/booths/{far['session']}"]
+    shown = (await client.get(f"/api/sessions/{past['session']}")).json()
+    assert shown["over"] is True and all(s["remaining"] == 0 and s["room"] == 0 for s in shown["slots"])
+
+
+async def test_a_booth_page_tells_families_a_time_nobody_has_booked_takes_them(client):
+    booth = await publish_booth(capacity=4, walk_in=2)
+    page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert "6人までのご家族1組" in page.select_one("#family-hint").get_text()
