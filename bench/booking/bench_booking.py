@@ -146,11 +146,14 @@ def load_demo(env: dict) -> str:
 
 # --- database reads (for the write run and its check) -----------------------------------------------------------
 
+# A slot's rule (booking.booths.party_room): its bookable places, or all its places (walk-in ones included) for one
+# party while nobody else has booked it. ``capacity`` below is what the slot may hold as booked now.
 CHECK_SQL = """
-SELECT s.id, s.capacity, s.booked,
+SELECT s.id, CASE WHEN COUNT(b.id) FILTER (WHERE b.state IN ('confirmed', 'checked_in')) <= 1
+                  THEN s.capacity + s.walk_in ELSE s.capacity END AS capacity, s.booked,
        COALESCE(SUM(b.party_size) FILTER (WHERE b.state IN ('confirmed', 'checked_in')), 0) AS active
 FROM booking_slot s LEFT JOIN resident_booking b ON b.slot = s.id
-GROUP BY s.id, s.capacity, s.booked
+GROUP BY s.id, s.capacity, s.walk_in, s.booked
 """
 # The demo is a city in the middle of its contract: booths up to today are held already, so the rush goes to the
 # first booths from tomorrow (Japan's date), whose slots all take bookings whatever the hour.
