@@ -1,4 +1,4 @@
-"""The language switch of every page (日本語 / English), kept in a cookie."""
+"""The language switch of every page (日本語, English, やさしい日本語, 简体中文, 한국어, Tiếng Việt), in a cookie."""
 
 from __future__ import annotations
 
