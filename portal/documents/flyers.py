@@ -32,7 +32,7 @@ from weasyprint.text.fonts import FontConfiguration
 from booking.placements import CODE_PATTERN
 from booking.schemas import Booth
 from core.calendar import national_holiday_name
-from core.i18n import N_, get_locale, using_locale
+from core.i18n import N_, babel_locale, using_locale
 from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_png
@@ -55,7 +55,7 @@ NO_PHONE_TEXT = N_(
 
 def month_label(month: str) -> str:
     """A month (YYYY-MM) in the current locale: 2027年6月 / June 2027."""
-    return babel.dates.format_skeleton("yMMMM", dt.date(int(month[:4]), int(month[5:]), 1), locale=get_locale())
+    return babel.dates.format_skeleton("yMMMM", dt.date(int(month[:4]), int(month[5:]), 1), locale=babel_locale())
 
 
 def by_month(booths: list[Booth]) -> dict[str, list[Booth]]:

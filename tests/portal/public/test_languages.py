@@ -1,0 +1,89 @@
+"""Every residents' language end to end: the home page, a booking and its confirmation, email and slip, each in
+the language the resident chose, with its dates written that language's way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from core import clock
+from core.i18n import LOCALES, gettext, markup_gettext, using_locale
+from core.tables import OutboxMessage
+from tests.booking.factories import publish_booth
+from tests.conftest import csrf_token, soup
+
+BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
+HTML_LANG = {"ja": "ja", "en": "en", "ja-easy": "ja", "zh-hans": "zh-Hans", "ko": "ko", "vi": "vi"}
+# 2027-06-05, a Saturday, as each language writes it on the booking page.
+BOOTH_DAY = {
+    "ja": "2027年6月5日（土）",
+    "en": "Sat, 5 June 2027",
+    "ja-easy": "2027年6月5日（土）",
+    "zh-hans": "2027年6月5日 周六",
+    "ko": "2027년 6월 5일 (토)",
+    "vi": "Thứ Bảy, 5 tháng 6, 2027",
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_time():
+    with clock.frozen(BEFORE):
+        yield
+
+
+def shown(message: str, code: str) -> str:
+    """A message as a reader sees it on the page (furigana read after their kanji)."""
+    with using_locale(code):
+        return BeautifulSoup(markup_gettext(message), "html.parser").get_text()
+
+
+@pytest.mark.parametrize("code", LOCALES)
+async def test_the_home_page_speaks_the_chosen_language(client, code):
+    await publish_booth()
+    await client.get(f"/lang/{code}?next=/")
+    page = soup(await client.get("/"))
+    assert page.html["lang"] == HTML_LANG[code]
+    assert page.h1.get_text() == shown("My Number Card application support booths", code)
+    assert shown("Search", code) in page.get_text()
+    if code != "en":
+        assert "Search" not in [b.get_text(strip=True) for b in page.select("button")]
+
+
+@pytest.mark.parametrize("code", LOCALES)
+async def test_a_booking_is_confirmed_in_the_chosen_language(client, code):
+    booth = await publish_booth()
+    await client.get(f"/lang/{code}?next=/")
+    form_page = await client.get(f"/booths/{booth['session']}/book", params={"slot": booth["slots"][0]["id"]})
+    form = soup(form_page)
+    assert form.html["lang"] == HTML_LANG[code]
+    assert form.select_one(f"input[name=language][value='{code}']").has_attr("checked")  # emails follow the page
+    response = await client.post(
+        f"/booths/{booth['session']}/book",
+        data={
+            "_csrf_token": csrf_token(form_page.text),
+            "form_token": form.find("input", {"name": "form_token"})["value"],
+            "slot": str(booth["slots"][0]["id"]),
+            "name_kana": "グエン ヴァン アン",
+            "email": "an@example.jp",
+            "party_size": "2",
+            "language": code,
+            "src": "",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = soup(await client.get(response.headers["location"]))
+    assert page.select_one(".notice--success strong").get_text() == shown("Your booking is confirmed.", code)
+    assert BOOTH_DAY[code] in page.get_text()
+    mail = await OutboxMessage.select().where(OutboxMessage.recipient == "an@example.jp").first()
+    with using_locale(code):
+        subject = gettext("[My Number Card] Your booking {code}")
+    assert mail["subject"].startswith(subject.split("{code}")[0])
+    assert "<ruby>" not in mail["body"] and "<rt>" not in mail["body"]  # plain-text email: furigana in brackets
+    code_in_url = urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
+    token = urlsplit(response.headers["location"]).query.split("token=")[1].split("&")[0]
+    slip = await client.get(f"/bookings/{code_in_url}/slip.pdf", params={"token": token})
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
