@@ -10,6 +10,7 @@ import babel.numbers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup
 
 from core.clock import CITY_TIME_ZONE
 from core.i18n import (
@@ -21,6 +22,7 @@ from core.i18n import (
     is_japanese,
     markup_gettext,
     markup_ngettext,
+    plain_ruby,
 )
 from core.users import role_label
 from core.wareki import wareki
@@ -125,6 +127,7 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
         day=format_day,
         wareki=wareki,
         number=format_number,
+        plain_text=lambda value: Markup(plain_ruby(str(value))),  # <title>: furigana in brackets
         hm=lambda value: value.strftime("%H:%M") if value else "",
     )
     env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links

@@ -151,8 +151,8 @@ def test_translations_keep_every_placeholder_and_only_furigana_markup(code):
 def test_plain_japanese_has_furigana_in_pages_and_in_brackets_in_plain_text():
     assert plain_ruby("<ruby>予約<rt>よやく</rt></ruby>する") == "予約（よやく）する"
     with using_locale("ja-easy"):
-        assert "<ruby>" not in gettext("Book")
-    assert "（" in plain_ruby(catalog("ja-easy")._messages["Book"].string)
+        assert gettext("Your booking is confirmed.") == "予約（よやく）が 決（き）まりました。"
+    assert "<ruby>予約<rt>よやく</rt></ruby>" in catalog("ja-easy")._messages["Your booking is confirmed."].string
 
 
 def test_every_language_reads_in_its_own_words():
@@ -161,3 +161,32 @@ def test_every_language_reads_in_its_own_words():
         with using_locale(code):
             answers[code] = gettext("Book")
     assert len(set(answers.values())) == len(LOCALES), answers
+
+
+def messages_outside_text() -> set[str]:
+    """Messages the templates put where markup cannot go: attributes, <option> (and the map's script); <title>
+    shows furigana in brackets (base.html's plain_text filter)."""
+    found: set[str] = set()
+    for template in (ROOT / "portal" / "templates").rglob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        for pattern in (
+            r"=\"[^\"]*\{\{ ?_\((['\"])(.+?)\1",
+            r"<option[^>]*>\s*\{\{ ?_\((['\"])(.+?)\1",
+        ):
+            found.update(match[1] for match in re.findall(pattern, source))
+    return found
+
+
+def test_plain_japanese_has_furigana_on_every_kanji_but_never_inside_attributes():
+    outside_text = messages_outside_text()
+    assert "Zoom in" in outside_text and "Any day" in outside_text
+    for message in catalog("ja-easy"):
+        if not message.id or not message.string:
+            continue
+        text = message.string[0] if isinstance(message.string, tuple) else message.string
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        if msgid in outside_text:
+            assert "<ruby>" not in text, msgid
+        # kanji outside <ruby> only where the message itself quotes them (e.g. the example town 片町)
+        bare = re.sub(r"<ruby>.*?</ruby>", "", text)
+        assert [k for k in re.findall(r"[一-龯々]+", bare) if k not in msgid] == [], (msgid, text)

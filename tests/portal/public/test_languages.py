@@ -44,8 +44,13 @@ def shown(message: str, code: str) -> str:
 async def test_the_home_page_speaks_the_chosen_language(client, code):
     await publish_booth()
     await client.get(f"/lang/{code}?next=/")
-    page = soup(await client.get("/"))
+    response = await client.get("/")
+    page = soup(response)
     assert page.html["lang"] == HTML_LANG[code]
+    assert "&lt;ruby" not in response.text and "<ruby>" not in page.title.get_text()
+    if code == "ja-easy":  # furigana on the kanji: 申請 read しんせい
+        furigana = [(r.contents[0], r.rt.get_text()) for r in page.h1.select("ruby")]
+        assert furigana[:2] == [("申請", "しんせい"), ("手伝", "てつだ")]
     assert page.h1.get_text() == shown("My Number Card application support booths", code)
     assert shown("Search", code) in page.get_text()
     if code != "en":
