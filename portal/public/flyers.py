@@ -28,6 +28,7 @@ from portal.documents.flyers import (
     extent_of,
     is_placement,
     monthly_poster_pdf,
+    subtitle_language,
 )
 
 MONTH_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.pdf")
@@ -84,14 +85,16 @@ async def booth_flyer(
     settings: NamedDependency[Settings],
     session_id: FromPath[int],
     placement: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
-    """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code."""
+    """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code; ``?lang=zh-hans``,
+    ``ko`` or ``vi`` puts its second lines in that language instead of English."""
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
     url = booth_booking_url(settings.base_url, booth.id, code)
-    content = await _render_once(
-        ("pdf", _printed(booth), url, settings.booking_phone), booth_flyer_pdf, booth, url, settings.booking_phone
-    )
+    second = subtitle_language(lang)
+    key = ("pdf", _printed(booth), url, settings.booking_phone, second)
+    content = await _render_once(key, booth_flyer_pdf, booth, url, settings.booking_phone, second)
     return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
 
 
@@ -116,8 +119,10 @@ async def month_poster(
     settings: NamedDependency[Settings],
     file_name: FromPath[str],
     placement: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
-    """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date)."""
+    """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date);
+    ``?lang=`` as for a booth's flyer."""
     code = read_placement(placement, POSTER_PLACEMENT)
     matched = MONTH_FILE.fullmatch(file_name)
     upcoming = await request.app.state.booths.booths()
@@ -126,10 +131,15 @@ async def month_poster(
         raise NotFound(_("There is no published booth in this month."))
     month = matched.group(1)  # type: ignore[union-attr]
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
+    second = subtitle_language(lang)
     key = ("poster", month, tuple(_printed(b) for b in booths), settings.base_url, code, settings.booking_phone, extent)
-    content = await _render_once(key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent)
+    content = await _render_once(
+        (*key, second), _poster, month, booths, settings.base_url, code, settings.booking_phone, extent, second
+    )
     return _download(content, "application/pdf", f"flyers-{month}.pdf")
 
 
-def _poster(month, booths, base_url, placement, phone, extent) -> bytes:
-    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent)
+def _poster(month, booths, base_url, placement, phone, extent, subtitle="en") -> bytes:
+    return monthly_poster_pdf(
+        month, booths, base_url, placement=placement, phone=phone, extent=extent, subtitle=subtitle
+    )
