@@ -42,7 +42,7 @@ def shown(message: str, code: str) -> str:
 
 @pytest.mark.parametrize("code", LOCALES)
 async def test_the_home_page_speaks_the_chosen_language(client, code):
-    await publish_booth()
+    booth = await publish_booth()
     await client.get(f"/lang/{code}?next=/")
     response = await client.get("/")
     page = soup(response)
@@ -55,6 +55,10 @@ async def test_the_home_page_speaks_the_chosen_language(client, code):
     assert shown("Search", code) in page.get_text()
     if code != "en":
         assert "Search" not in [b.get_text(strip=True) for b in page.select("button")]
+    booth_page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert booth_page.html["lang"] == HTML_LANG[code]
+    assert shown("Before you come: will this visit work for you?", code) in booth_page.get_text()
+    assert BOOTH_DAY[code] in booth_page.get_text()
 
 
 @pytest.mark.parametrize("code", LOCALES)
