@@ -57,3 +57,13 @@ async def test_the_header_offers_all_six_languages_each_in_its_own_name(client):
     assert [a["lang"] for a in links] == ["ja", "en", "ja", "zh-Hans", "ko", "vi"]
     assert [a.get_text(strip=True) for a in links if a.get("aria-current")] == ["やさしい日本語"]
     assert soup.html["lang"] == "ja"
+
+
+async def test_back_office_pages_still_work_in_the_residents_languages(client):
+    """Staff read Japanese or English; in the other languages the back office's words fall back (やさしい日本語 to
+    Japanese, the others to English) rather than failing."""
+    expected = {"ja-easy": "職員の ログイン", "zh-hans": "职员登录", "ko": "직원 로그인", "vi": "Đăng nhập nhân viên"}
+    for code, title in expected.items():  # (Beautiful Soup leaves furigana, <rt>, out of the text)
+        await client.get(f"/lang/{code}?next=/staff/login")
+        response = await client.get("/staff/login")
+        assert response.status_code == 200 and heading(response) == title, code
