@@ -81,11 +81,11 @@ def format_day(value: Any) -> str:
     return babel.dates.format_date(value, format=DAY_PATTERNS.get(get_locale(), "EEE, d MMMM y"), locale=babel_locale())
 
 
-def format_number(value: Any) -> str:
-    """A number with the reader's grouping and decimal signs (1,234.5 / 1.234,5)."""
+def format_number(value: Any, format: str | None = None) -> str:
+    """A number with the reader's grouping and decimal signs, e.g. ``format="0.0"``: 1.5 / 1,5 (Vietnamese)."""
     if value is None or value == "":
         return ""
-    return babel.numbers.format_decimal(value, locale=babel_locale())
+    return babel.numbers.format_decimal(value, format=format, locale=babel_locale())
 
 
 def build_environment(*, data_credit: str | None = None) -> Environment:

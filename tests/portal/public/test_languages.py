@@ -96,3 +96,20 @@ async def test_a_booking_is_confirmed_in_the_chosen_language(client, code):
     token = urlsplit(response.headers["location"]).query.split("token=")[1].split("&")[0]
     slip = await client.get(f"/bookings/{code_in_url}/slip.pdf", params={"token": token})
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+
+
+def test_numbers_are_written_the_way_each_language_writes_them():
+    from portal.web.templating import format_number
+
+    written = {}
+    for code in LOCALES:
+        with using_locale(code):
+            written[code] = format_number(1234.56, "#,##0.0")
+    assert written == {
+        "ja": "1,234.6",
+        "en": "1,234.6",
+        "ja-easy": "1,234.6",
+        "zh-hans": "1,234.6",
+        "ko": "1,234.6",
+        "vi": "1.234,6",
+    }
