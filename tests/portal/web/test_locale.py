@@ -42,6 +42,11 @@ async def test_browser_languages_map_to_the_six_languages(client):
     assert lang(await client.get("/", headers={"Accept-Language": "zh-TW, en;q=0.5"})) == "en"
 
 
+async def test_a_language_code_is_taken_in_any_case(client):
+    await client.get("/lang/zh-Hans?next=/")
+    assert BeautifulSoup((await client.get("/")).text, "html.parser").html["lang"] == "zh-Hans"
+
+
 async def test_the_header_offers_all_six_languages_each_in_its_own_name(client):
     await client.get("/lang/ja-easy?next=/")
     soup = BeautifulSoup((await client.get("/")).text, "html.parser")
