@@ -149,7 +149,7 @@ def validate(request: BookingRequest) -> BookingRequest:
         errors["party_size"] = _("Party size must be between 1 and {most}.").format(most=settings.max_party_size)
     language = request.language or "ja"
     if language not in LOCALES:
-        errors["language"] = _("Choose Japanese or English.")
+        errors["language"] = _("Choose one of the languages on the list.")
     interpreter = request.needs.interpreter or ""
     if interpreter and interpreter not in INTERPRETER_LANGUAGES:
         errors["needs"] = _("Choose an interpreter language from the list.")

@@ -7,14 +7,14 @@ import babel.dates
 
 from booking.codes import display_code
 from booking.schemas import BookingDetails
-from core.i18n import get_locale, using_locale
+from core.i18n import babel_locale, get_locale, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
 
 
 def when(details: BookingDetails) -> str:
     """The slot's date and time in the current locale: 2027年6月5日(土) 10:00–10:30."""
-    date = babel.dates.format_date(details.slot_start.date(), format="full", locale=get_locale())
+    date = babel.dates.format_date(details.slot_start.date(), format="full", locale=babel_locale())
     return f"{date} {details.slot_start:%H:%M}–{details.slot_end:%H:%M}"
 
 

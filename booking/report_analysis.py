@@ -23,7 +23,7 @@ from core import clock
 from core.audit import record_event
 from core.db import write_transaction
 from core.errors import ValidationFailed
-from core.i18n import get_locale
+from core.i18n import babel_locale, get_locale
 from core.i18n import gettext as _
 from core.users import Actor
 from venues.facility_kinds import kind_label
@@ -68,7 +68,7 @@ def per_hour(value: float | None) -> str:
 
 def day_text(date: dt.date) -> str:
     """6月5日(土) / Sat, Jun 5."""
-    return babel.dates.format_skeleton("MMMEd", date, locale=get_locale())
+    return babel.dates.format_skeleton("MMMEd", date, locale=babel_locale())
 
 
 def hour_range(hour: int) -> str:

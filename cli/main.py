@@ -19,8 +19,10 @@ from cli.users import users
 from cli.venues import venues
 from cli.worker import worker
 from cli.yields import yields
-from core.i18n import set_locale
+from core.i18n import normalize_locale, set_locale
 from core.settings import SettingsError, get_settings
+
+CLI_LANGUAGES = ("ja", "en")  # the command line is the back office's: Japanese or English
 
 
 @click.group()
@@ -30,7 +32,8 @@ def main() -> None:
         settings = get_settings()
     except SettingsError as exc:  # e.g. a weak SECRET_KEY: say so, and start nothing
         raise click.ClickException(str(exc)) from None
-    set_locale(settings.cli_language)
+    language = normalize_locale(settings.cli_language)
+    set_locale(language if language in CLI_LANGUAGES else None)  # staff's output: Japanese or English only
     wiring.register()
 
 

@@ -23,7 +23,7 @@ from core.audit import record_event
 from core.clock import JST
 from core.db import write_transaction
 from core.errors import Conflict, NotFound
-from core.i18n import DEFAULT_LOCALE, get_locale, using_locale
+from core.i18n import DEFAULT_LOCALE, babel_locale, is_japanese, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
 from core.settings import get_settings
@@ -152,8 +152,8 @@ def _token_matches(invitation: dict[str, Any], sequence: int, answer: str, token
 
 
 def _day(date: dt.date) -> str:
-    pattern = "y年M月d日（E）" if get_locale() == "ja" else "EEE, d MMMM y"
-    return babel.dates.format_date(date, format=pattern, locale=get_locale())
+    pattern = "y年M月d日（E）" if is_japanese() else "EEE, d MMMM y"
+    return babel.dates.format_date(date, format=pattern, locale=babel_locale())
 
 
 def _values(booth: Booth) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """Publicity for the booths (チラシ): an A4 flyer per booth, a poster of a month's booths, a square image for social
 media, and the set of them for a month.
 
-Pure functions: booths in, bytes out (no database). Printed in Japanese with English subtitle lines whatever the
-reader's language: each text is translated into Japanese (``_``) and shown with its English line (``en``). Every QR
+Pure functions: booths in, bytes out (no database). Printed in Japanese with subtitle lines in a second language,
+English unless the flyer is asked for in 简体中文, 한국어 or Tiếng Việt (``?lang=``): each text is translated into
+Japanese (``_``) and shown with its line in the second language (``en``). Every QR
 code links to the booking page with a placement code (``?src=``) that the booking keeps as its source, so staff can
 tell which flyer brought a resident.
 """
@@ -17,7 +18,9 @@ import math
 import re
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -32,7 +35,7 @@ from weasyprint.text.fonts import FontConfiguration
 from booking.placements import CODE_PATTERN
 from booking.schemas import Booth
 from core.calendar import national_holiday_name
-from core.i18n import N_, get_locale, using_locale
+from core.i18n import N_, babel_locale, html_lang, normalize_locale, using_locale
 from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_png
@@ -57,7 +60,7 @@ NO_PHONE_TEXT = N_(
 
 def month_label(month: str) -> str:
     """A month (YYYY-MM) in the current locale: 2027年6月 / June 2027."""
-    return babel.dates.format_skeleton("yMMMM", dt.date(int(month[:4]), int(month[5:]), 1), locale=get_locale())
+    return babel.dates.format_skeleton("yMMMM", dt.date(int(month[:4]), int(month[5:]), 1), locale=babel_locale())
 
 
 def by_month(booths: list[Booth]) -> dict[str, list[Booth]]:
@@ -83,9 +86,29 @@ def home_booking_url(base_url: str, placement: str) -> str:
     return f"{base_url.rstrip('/')}/?src={placement}"
 
 
+# The languages of the subtitle lines (やさしい日本語 would repeat the Japanese line: not offered).
+SUBTITLE_LANGUAGES = ("en", "zh-hans", "ko", "vi")
+_subtitle: ContextVar[str] = ContextVar("flyer_subtitle", default="en")
+
+
+def subtitle_language(value: str | None) -> str:
+    """The flyer's second language for a ``?lang=`` value: en, zh-hans, ko or vi (English otherwise)."""
+    code = normalize_locale(value) if value else "en"
+    return code if code in SUBTITLE_LANGUAGES else "en"
+
+
+@contextmanager
+def _subtitles_in(code: str) -> Iterator[None]:
+    token = _subtitle.set(subtitle_language(code))
+    try:
+        yield
+    finally:
+        _subtitle.reset(token)
+
+
 def en(message: str) -> str:
-    """A message in English: the subtitle line under its Japanese translation."""
-    with using_locale("en"):
+    """A message in the flyer's second language (English by default): the line under its Japanese translation."""
+    with using_locale(_subtitle.get()):
         return _(message)
 
 
@@ -95,8 +118,11 @@ def date_ja(day: dt.date) -> str:
 
 
 def date_en(day: dt.date) -> str:
-    """Saturday, June 5, 2027."""
-    return babel.dates.format_date(day, "EEEE, MMMM d, y", locale="en")
+    """Saturday, June 5, 2027 (or the second language's full date: 2027年6月5日星期六, 2027년 6월 5일 토요일...)."""
+    code = _subtitle.get()
+    if code == "en":
+        return babel.dates.format_date(day, "EEEE, MMMM d, y", locale="en")
+    return babel.dates.format_date(day, "full", locale=babel_locale(code))
 
 
 def weekday_ja(day: dt.date) -> str:
@@ -112,8 +138,8 @@ def month_title_ja(month: str) -> str:
 
 
 def month_title_en(month: str) -> str:
-    """June 2027."""
-    return babel.dates.format_date(month_start(month), "MMMM y", locale="en")
+    """June 2027 (in the flyer's second language)."""
+    return babel.dates.format_skeleton("yMMMM", month_start(month), locale=babel_locale(_subtitle.get()))
 
 
 def month_start(month: str) -> dt.date:
@@ -143,15 +169,15 @@ def _environment() -> Environment:
         weekday_ja=weekday_ja,
         hours=hours,
         wareki_year=wareki_year,
-        day_en=lambda day: babel.dates.format_date(day, "MMM d", locale="en"),
-        weekday_en=lambda day: babel.dates.format_date(day, "EEE", locale="en"),
+        day_en=lambda day: babel.dates.format_skeleton("MMMd", day, locale=babel_locale(_subtitle.get())),
+        weekday_en=lambda day: babel.dates.format_date(day, "EEE", locale=babel_locale(_subtitle.get())),
     )
     return env
 
 
 def _render(template: str, **context) -> str:
     with using_locale("ja"):
-        return _environment().get_template(template).render(lang="ja", **context)
+        return _environment().get_template(template).render(lang="ja", sub_lang=html_lang(_subtitle.get()), **context)
 
 
 _thread = threading.local()
@@ -175,8 +201,15 @@ def booth_map(booth: Booth, tiles: TileSource | None) -> VenueMap:
     return venue_map(booth.lat, booth.lon, booth.address, tiles, _font)
 
 
-def booth_flyer_html(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> str:
-    """The booth's flyer as the HTML document its PDF is printed from."""
+def booth_flyer_html(
+    booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None, subtitle: str = "en"
+) -> str:
+    """The booth's flyer as the HTML document its PDF is printed from (subtitles in ``subtitle``)."""
+    with _subtitles_in(subtitle):
+        return _booth_flyer_html(booth, booking_url, phone, tiles)
+
+
+def _booth_flyer_html(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None) -> str:
     location = booth_map(booth, tiles)
     return _render(
         "flyers/booth.html",
@@ -191,10 +224,13 @@ def booth_flyer_html(booth: Booth, booking_url: str, phone: str, tiles: TileSour
     )
 
 
-def booth_flyer_pdf(booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None) -> bytes:
+def booth_flyer_pdf(
+    booth: Booth, booking_url: str, phone: str, tiles: TileSource | None = None, subtitle: str = "en"
+) -> bytes:
     """The booth's flyer: one A4 page with the date (和暦 too), time, place and its map (``booth_map``), what to
-    bring, how to book by phone (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``."""
-    return _pdf(booth_flyer_html(booth, booking_url, phone, tiles))
+    bring, how to book by phone (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``;
+    its subtitle lines in ``subtitle`` (en, zh-hans, ko or vi)."""
+    return _pdf(booth_flyer_html(booth, booking_url, phone, tiles, subtitle))
 
 
 # --- a month's poster -----------------------------------------------------------------------------------------
@@ -323,9 +359,22 @@ def monthly_poster_html(
     phone: str = "",
     extent: Extent | None = None,
     tiles: TileSource | None = None,
+    subtitle: str = "en",
 ) -> str:
-    """The month's poster as the HTML document its PDF is printed from."""
+    """The month's poster as the HTML document its PDF is printed from (subtitles in ``subtitle``)."""
     booking_url = home_booking_url(base_url, placement)
+    with _subtitles_in(subtitle):
+        return _poster_html(month, booths, booking_url, phone, extent, tiles)
+
+
+def _poster_html(
+    month: str,
+    booths: Sequence[Booth],
+    booking_url: str,
+    phone: str,
+    extent: Extent | None,
+    tiles: TileSource | None,
+) -> str:
     background = None
     if booths and tiles is not None:
         own = extent_of(booths)
@@ -356,11 +405,14 @@ def monthly_poster_pdf(
     phone: str = "",
     extent: Extent | None = None,
     tiles: TileSource | None = None,
+    subtitle: str = "en",
 ) -> bytes:
     """The poster of a month (YYYY-MM): every booth given in a table (date, weekday, time, place), numbered on an
     overview of ``extent`` (on the tile server's map when ``tiles`` gives one and its tiles can be fetched), and a
-    QR code of ``{base_url}/?src={placement}``. A4; a second page when the table needs it."""
-    html = monthly_poster_html(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)
+    QR code of ``{base_url}/?src={placement}``, subtitles in ``subtitle``. A4; a second page when the table needs it."""
+    html = monthly_poster_html(
+        month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles, subtitle=subtitle
+    )
     return _pdf(html)
 
 

@@ -20,7 +20,7 @@ from weasyprint import HTML
 from booking.codes import display_code, find_url
 from booking.schemas import BookingDetails, Needs
 from core.clock import JST
-from core.i18n import N_, get_locale, ngettext
+from core.i18n import N_, babel_locale, get_locale, html_lang, is_japanese, ngettext
 from core.i18n import gettext as _
 from core.wareki import wareki_year
 from portal.documents.qr import qr_svg
@@ -59,25 +59,23 @@ def what_to_bring() -> list[str]:
 
 def slot_date_text(day: dt.date) -> str:
     """The booth's date: 2027年6月5日（土）（令和9年） in Japanese, Saturday, June 5, 2027 in English."""
-    locale = get_locale()
-    if locale == "ja":
+    if is_japanese():
         return f"{babel.dates.format_date(day, 'y年M月d日（E）', locale='ja')}（{wareki_year(day)}）"
-    return babel.dates.format_date(day, "full", locale=locale)
+    return babel.dates.format_date(day, "full", locale=babel_locale())
 
 
 def slot_time_text(start: dt.datetime, end: dt.datetime) -> str:
     """The slot's time in Japan: 10:00～10:30 in Japanese, 10:00 – 10:30 in English."""
     start, end = start.astimezone(JST), end.astimezone(JST)
-    locale = get_locale()
-    if locale == "ja":
+    if is_japanese():
         return f"{start:%H:%M}～{end:%H:%M}"
-    return babel.dates.format_interval(start.time(), end.time(), "Hm", locale=locale)
+    return babel.dates.format_interval(start.time(), end.time(), "Hm", locale=babel_locale())
 
 
 def language_name(code: str) -> str:
     """A language code's name in the current locale (vi → ベトナム語 / Vietnamese); the code itself if unknown."""
     try:
-        return Locale.parse(code.replace("-", "_")).get_display_name(get_locale()) or code
+        return Locale.parse(code.replace("-", "_")).get_display_name(babel_locale()) or code
     except (ValueError, UnknownLocaleError):
         return code
 
@@ -113,7 +111,7 @@ def slip_items(details: BookingDetails) -> list[SlipItem]:
     ]
     needs = needs_lines(details.needs)
     if needs:
-        items.append(SlipItem(_("Requests"), "、".join(needs) if get_locale() == "ja" else ", ".join(needs)))
+        items.append(SlipItem(_("Requests"), "、".join(needs) if is_japanese() else ", ".join(needs)))
     return items
 
 
@@ -128,7 +126,7 @@ def booking_slip_html(details: BookingDetails) -> str:
         _environment()
         .get_template(TEMPLATE)
         .render(
-            lang=get_locale(),
+            lang=html_lang(),
             code=display_code(details.code),  # grouped for reading aloud; the QR code holds the code itself
             cancelled=details.state == "cancelled",
             qr_uri="data:image/svg+xml;base64," + base64.b64encode(qr_svg(details.code).encode()).decode("ascii"),

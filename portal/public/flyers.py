@@ -28,6 +28,7 @@ from portal.documents.flyers import (
     extent_of,
     is_placement,
     monthly_poster_pdf,
+    subtitle_language,
 )
 from portal.documents.venue_map import TileSource, recently_failed
 
@@ -88,14 +89,17 @@ async def booth_flyer(
     settings: NamedDependency[Settings],
     session_id: FromPath[int],
     placement: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
-    """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code."""
+    """The booth's A4 flyer; its QR code opens the booth's page with ``?src=`` the placement code; ``?lang=zh-hans``,
+    ``ko`` or ``vi`` puts its second lines in that language instead of English."""
     code = read_placement(placement, FLYER_PLACEMENT)
     booth = await _public_booth(request, session_id)
     url = booth_booking_url(settings.base_url, booth.id, code)
     tiles = TileSource.of(settings)
-    key = ("pdf", _printed(booth), url, settings.booking_phone, tiles)
-    content = await _render_once(key, booth_flyer_pdf, booth, url, settings.booking_phone, tiles, tiles=tiles)
+    second = subtitle_language(lang)
+    key = ("pdf", _printed(booth), url, settings.booking_phone, tiles, second)
+    content = await _render_once(key, booth_flyer_pdf, booth, url, settings.booking_phone, tiles, second, tiles=tiles)
     return _download(content, "application/pdf", f"flyer-{booth.id}.pdf")
 
 
@@ -120,8 +124,10 @@ async def month_poster(
     settings: NamedDependency[Settings],
     file_name: FromPath[str],
     placement: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
-    """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date)."""
+    """``/flyers/YYYY-MM.pdf``: the poster of the month's booths from today on (a poster never shows a past date);
+    ``?lang=`` as for a booth's flyer."""
     code = read_placement(placement, POSTER_PLACEMENT)
     matched = MONTH_FILE.fullmatch(file_name)
     upcoming = await request.app.state.booths.booths()
@@ -131,13 +137,16 @@ async def month_poster(
     month = matched.group(1)  # type: ignore[union-attr]
     extent = extent_of(upcoming)  # every poster shows the same area: the extent of all upcoming booths
     tiles = TileSource.of(settings)
+    second = subtitle_language(lang)
     printed = tuple(_printed(b) for b in booths)
-    key = ("poster", month, printed, settings.base_url, code, settings.booking_phone, extent, tiles)
+    key = ("poster", month, printed, settings.base_url, code, settings.booking_phone, extent, tiles, second)
     content = await _render_once(
-        key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent, tiles, tiles=tiles
+        key, _poster, month, booths, settings.base_url, code, settings.booking_phone, extent, tiles, second, tiles=tiles
     )
     return _download(content, "application/pdf", f"flyers-{month}.pdf")
 
 
-def _poster(month, booths, base_url, placement, phone, extent, tiles) -> bytes:
-    return monthly_poster_pdf(month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles)
+def _poster(month, booths, base_url, placement, phone, extent, tiles, subtitle="en") -> bytes:
+    return monthly_poster_pdf(
+        month, booths, base_url, placement=placement, phone=phone, extent=extent, tiles=tiles, subtitle=subtitle
+    )

@@ -1,4 +1,4 @@
-"""The language switch of every page (日本語 / English), kept in a cookie."""
+"""The language switch of every page (日本語, English, やさしい日本語, 简体中文, 한국어, Tiếng Việt), in a cookie."""
 
 from __future__ import annotations
 
@@ -15,6 +15,6 @@ from portal.web.locale import LANG_COOKIE
 async def set_language(code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
     """Remember the chosen language in a cookie and go back to the page."""
     response = Redirect(path=safe_next(next, default="/"), status_code=303)
-    if code in LOCALES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=False)
+    if code.lower() in LOCALES:  # /lang/zh-Hans as well as /lang/zh-hans
+        response.set_cookie(LANG_COOKIE, code.lower(), max_age=365 * 24 * 3600, samesite="lax", httponly=False)
     return response

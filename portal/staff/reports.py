@@ -22,7 +22,7 @@ from booking.report_analysis import day_type_text, per_hour, percent
 from booking.report_pdf import daily_report_pdf, monthly_report_pdf
 from booking.report_xlsx import daily_report_xlsx, monthly_report_xlsx
 from core.errors import ValidationFailed
-from core.i18n import get_locale
+from core.i18n import babel_locale
 from core.roles import ALL_STAFF, EDITORS
 from core.users import Actor
 from portal.web import forms
@@ -48,7 +48,7 @@ def monthly_path(month: str, action: str = "") -> str:
 def month_title(month: str) -> str:
     """2027年6月 / June 2027."""
     first, _last = reports.parse_month(month)
-    return babel.dates.format_skeleton("yMMMM", first, locale=get_locale())
+    return babel.dates.format_skeleton("yMMMM", first, locale=babel_locale())
 
 
 def _charts(charts: list[report_charts.Chart]) -> list[dict[str, Any]]:

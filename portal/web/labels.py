@@ -280,8 +280,8 @@ def language_name(code: str) -> str:
     """A language's name in the current language (an interpreter's language), from Babel's locale data."""
     import babel
 
-    from core.i18n import get_locale
+    from core.i18n import babel_locale
 
     if code == "other":
         return _("Other language")
-    return babel.Locale.parse(get_locale()).languages.get(code, code)
+    return babel.Locale.parse(babel_locale()).languages.get(code, code)

@@ -6,12 +6,24 @@ from pathlib import Path
 from typing import Any
 
 import babel.dates
+import babel.numbers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup
 
 from core.clock import CITY_TIME_ZONE
-from core.i18n import LOCALES, get_locale, gettext, ngettext
+from core.i18n import (
+    LANGUAGE_NAMES,
+    LOCALES,
+    babel_locale,
+    get_locale,
+    html_lang,
+    is_japanese,
+    markup_gettext,
+    markup_ngettext,
+    plain_ruby,
+)
 from core.users import role_label
 from core.wareki import wareki
 from portal.web.flash import take_flash
@@ -39,7 +51,7 @@ def format_date(value: Any, format: str = "long") -> str:
     """A date in the current locale (e.g. 2026年11月24日 / November 24, 2026)."""
     if value is None or value == "":
         return ""
-    return babel.dates.format_date(value, format=format, locale=get_locale())
+    return babel.dates.format_date(value, format=format, locale=babel_locale())
 
 
 def format_datetime(value: Any, format: str = "medium") -> str:
@@ -47,16 +59,33 @@ def format_datetime(value: Any, format: str = "medium") -> str:
     if value is None or value == "":
         return ""
     return babel.dates.format_datetime(
-        value, format=format, tzinfo=babel.dates.get_timezone(CITY_TIME_ZONE), locale=get_locale()
+        value, format=format, tzinfo=babel.dates.get_timezone(CITY_TIME_ZONE), locale=babel_locale()
     )
 
 
+# A date with its weekday, the way each language writes it.
+DAY_PATTERNS = {
+    "ja": "y年M月d日（E）",
+    "ja-easy": "y年M月d日（E）",
+    "zh-hans": "y年M月d日 EEE",
+    "ko": "y년 M월 d일 (E)",
+    "vi": "EEEE, d MMMM, y",
+}
+
+
 def format_day(value: Any) -> str:
-    """A date with its weekday, Japanese style in Japanese: 2027年6月5日（土） / Sat, 5 June 2027."""
+    """A date with its weekday in the reader's language: 2027年6月5日（土） / Sat, 5 June 2027 / 2027年6月5日 周六 /
+    2027년 6월 5일 (토) / Th 7, 5 tháng 6, 2027."""
     if value is None or value == "":
         return ""
-    pattern = "y年M月d日（E）" if get_locale() == "ja" else "EEE, d MMMM y"
-    return babel.dates.format_date(value, format=pattern, locale=get_locale())
+    return babel.dates.format_date(value, format=DAY_PATTERNS.get(get_locale(), "EEE, d MMMM y"), locale=babel_locale())
+
+
+def format_number(value: Any, format: str | None = None) -> str:
+    """A number with the reader's grouping and decimal signs, e.g. ``format="0.0"``: 1.5 / 1,5 (Vietnamese)."""
+    if value is None or value == "":
+        return ""
+    return babel.numbers.format_decimal(value, format=format, locale=babel_locale())
 
 
 def build_environment(*, data_credit: str | None = None) -> Environment:
@@ -69,10 +98,13 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext=markup_gettext, ngettext=markup_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         current_locale=get_locale,
         locales=LOCALES,
+        language_names=LANGUAGE_NAMES,
+        html_lang=html_lang,
+        is_japanese=is_japanese,
         kind_label=kind_label,
         role_label=role_label,
         action_label=action_label,
@@ -97,6 +129,8 @@ def build_environment(*, data_credit: str | None = None) -> Environment:
         field_label=field_label,
         day=format_day,
         wareki=wareki,
+        number=format_number,
+        plain_text=lambda value: Markup(plain_ruby(str(value))),  # <title>: furigana in brackets
         hm=lambda value: value.strftime("%H:%M") if value else "",
     )
     env.tests.update(web_url=is_web_url)  # {% if venue.url is web_url %}: only http(s) addresses become links

@@ -72,6 +72,25 @@ async def test_booking_through_the_api_with_an_idempotency_key(client):
     assert (await Slot.select(Slot.booked).where(Slot.id == slot).first())["booked"] == 0
 
 
+async def test_refusals_speak_chinese_korean_vietnamese_and_plain_japanese(client):
+    booth = await publish_booth()
+    slot = booth["slots"][0]["id"]
+    expected = {
+        "zh-CN,zh;q=0.9": "电话号码",
+        "ko-KR": "전화번호",
+        "vi-VN,vi;q=0.9,en;q=0.5": "số điện thoại",
+    }
+    for accept, words in expected.items():
+        response = await client.post(
+            "/api/bookings", json=body(slot, phone="", email=""), headers={"Accept-Language": accept}
+        )
+        assert response.status_code == 422 and words in response.json()["errors"]["contact"], accept
+    await client.get("/lang/ja-easy")  # やさしい日本語 only by choice; the API's plain text has furigana in brackets
+    easy = await client.post("/api/bookings", json=body(slot, phone="", email=""))
+    assert "電話（でんわ）" in easy.json()["errors"]["contact"] and "<ruby>" not in easy.text
+    assert await Booking.count() == 0
+
+
 async def test_bad_bookings_get_field_errors_in_the_callers_language(client):
     booth = await publish_booth()
     slot = booth["slots"][0]["id"]

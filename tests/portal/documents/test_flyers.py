@@ -423,3 +423,27 @@ async def test_a_published_booths_staff_page_links_its_flyer(client, signed_in):
     page = BeautifulSoup((await client.get(f"/staff/sessions/{booth['session']}")).text, "html.parser")
     links = {a["href"] for a in page.select(".actions a")}
     assert {f"/sessions/{booth['session']}/flyer.pdf", f"/sessions/{booth['session']}/flyer.png"} <= links
+
+
+@pytest.mark.parametrize(
+    ("lang", "what_to_bring", "day"),
+    [
+        ("zh-hans", "携带物品", "星期"),
+        ("ko", "준비물", "요일"),
+        ("vi", "Cầnmangtheo", "tháng"),
+        ("fr", "Whattobring", "June"),  # a language flyers are not printed in: English
+    ],
+)
+async def test_a_flyer_and_a_poster_carry_their_second_lines_in_the_language_asked(
+    client, booths, tmp_path, lang, what_to_bring, day
+):
+    session = booths["june"][0]["session"]
+    flyer = await client.get(f"/sessions/{session}/flyer.pdf", params={"lang": lang})
+    text = squeezed(pdf_text(flyer.content, tmp_path))
+    assert "持ち物" in text and what_to_bring in text and day in text
+    month = "2027-06"
+    poster = await client.get(f"/flyers/{month}.pdf", params={"lang": lang})
+    assert poster.status_code == 200
+    assert squeezed(
+        dict(ko="지도의 번호는", vi="Sốtrênbảnđồ", fr="Thenumbersonthemap").get(lang, "地图上的编号")
+    ) in squeezed(pdf_text(poster.content, tmp_path))
