@@ -82,6 +82,8 @@ async def test_links_of_unchanged_booths_outlive_a_change_and_the_moved_booth_sa
     new_date = await move_somewhere(staff, moving.id, moving.date)
     await approve(people, change_id)
     app.state.booths.invalidate()  # the public list is read again (as it is after its few seconds of cache)
+    for booth in first:  # and so are the venue feeds (built at most PUBLIC_CACHE_SECONDS ago, as above)
+        app.state.feeds.forget(booth.venue_id)
     current = {s.origin: s for s in await services.sessions_of(change_id)}
     assert set(current) == {b.id for b in first} and all(s.id != s.origin for s in current.values())
 
