@@ -245,13 +245,16 @@ async def next_free_slots(
     booths: BoothCache | None = None,
 ) -> list[BoothSlot]:
     """The next slots that can take the party: the same booth first, then the following booths. With the public
-    cache the places are those it shows (at most its ``ttl`` old): a rush of refusals on a full slot then costs no
-    read of every booth each, and the resident is offered what the booth list shows."""
+    cache, the other booths' places are those it shows (at most its ``ttl`` old): a rush of refusals on a full slot
+    then costs no read of every booth each. The same booth's slots, where a rush has just taken places, are read
+    again (one small query), so that a time that has just filled is never offered."""
     from booking.booths import upcoming_booths
 
     upcoming = await booths.booths() if booths is not None else await upcoming_booths()
     same = [b for b in upcoming if near_session in (b.id, b.session_id)]
     others = [b for b in upcoming if near_session not in (b.id, b.session_id)]
+    if booths is not None:
+        same = [await _with_current_places(b) for b in same]
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:
@@ -260,6 +263,29 @@ async def next_free_slots(
                 if len(found) == limit:
                     return found
     return found
+
+
+async def _with_current_places(shown: Booth) -> Booth:
+    """A booth as the cache holds it, with its slots' places read again from the database."""
+    from booking.booths import booking_opens_before, party_room
+
+    rows = await Slot.select(Slot.id, Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.session == shown.session_id)
+    current = {row["id"]: row for row in rows}
+    now = clock.now()
+    slots = []
+    for slot in shown.slots:
+        row = current.get(slot.id)
+        if row is None:
+            continue
+        opens = booking_opens_before(slot.start, now)
+        slots.append(
+            replace(
+                slot,
+                remaining=max(0, row["capacity"] - row["booked"]) if opens else 0,
+                room=party_room(row["capacity"], row["walk_in"], row["booked"]) if opens else 0,
+            )
+        )
+    return replace(shown, slots=tuple(slots))
 
 
 # --- writing -------------------------------------------------------------------------------------------------------
