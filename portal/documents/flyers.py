@@ -87,12 +87,13 @@ def home_booking_url(base_url: str, placement: str) -> str:
 
 
 # The languages of the subtitle lines (やさしい日本語 would repeat the Japanese line: not offered).
-SUBTITLE_LANGUAGES = ("en", "zh-hans", "ko", "vi")
+SUBTITLE_LANGUAGES = ("en", "ja-easy", "zh-hans", "ko", "vi")
 _subtitle: ContextVar[str] = ContextVar("flyer_subtitle", default="en")
 
 
 def subtitle_language(value: str | None) -> str:
-    """The flyer's second language for a ``?lang=`` value: en, zh-hans, ko or vi (English otherwise)."""
+    """The flyer's second language for a ``?lang=`` value: en, ja-easy (やさしい日本語, its readings in brackets as
+    everywhere in print), zh-hans, ko or vi (English otherwise)."""
     code = normalize_locale(value) if value else "en"
     return code if code in SUBTITLE_LANGUAGES else "en"
 
@@ -229,7 +230,7 @@ def booth_flyer_pdf(
 ) -> bytes:
     """The booth's flyer: one A4 page with the date (和暦 too), time, place and its map (``booth_map``), what to
     bring, how to book by phone (``phone``; "" says how to come without a booking) and a QR code of ``booking_url``;
-    its subtitle lines in ``subtitle`` (en, zh-hans, ko or vi)."""
+    its subtitle lines in ``subtitle`` (en, ja-easy, zh-hans, ko or vi)."""
     return _pdf(booth_flyer_html(booth, booking_url, phone, tiles, subtitle))
 
 

@@ -428,6 +428,7 @@ async def test_a_published_booths_staff_page_links_its_flyer(client, signed_in):
 @pytest.mark.parametrize(
     ("lang", "what_to_bring", "day"),
     [
+        ("ja-easy", "持（も）ってくるもの", "土曜日"),  # やさしい日本語: readings in brackets in print
         ("zh-hans", "携带物品", "星期"),
         ("ko", "준비물", "요일"),
         ("vi", "Cầnmangtheo", "tháng"),
@@ -445,5 +446,7 @@ async def test_a_flyer_and_a_poster_carry_their_second_lines_in_the_language_ask
     poster = await client.get(f"/flyers/{month}.pdf", params={"lang": lang})
     assert poster.status_code == 200
     assert squeezed(
-        dict(ko="지도의 번호는", vi="Sốtrênbảnđồ", fr="Thenumbersonthemap").get(lang, "地图上的编号")
+        dict(
+            ko="지도의 번호는", vi="Sốtrênbảnđồ", fr="Thenumbersonthemap", **{"ja-easy": "地図の番号は"}
+        ).get(lang, "地图上的编号")
     ) in squeezed(pdf_text(poster.content, tmp_path))
