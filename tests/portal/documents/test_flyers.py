@@ -446,7 +446,7 @@ async def test_a_flyer_and_a_poster_carry_their_second_lines_in_the_language_ask
     poster = await client.get(f"/flyers/{month}.pdf", params={"lang": lang})
     assert poster.status_code == 200
     assert squeezed(
-        dict(
-            ko="지도의 번호는", vi="Sốtrênbảnđồ", fr="Thenumbersonthemap", **{"ja-easy": "地図の番号は"}
-        ).get(lang, "地图上的编号")
+        dict(ko="지도의 번호는", vi="Sốtrênbảnđồ", fr="Thenumbersonthemap", **{"ja-easy": "地図の番号は"}).get(
+            lang, "地图上的编号"
+        )
     ) in squeezed(pdf_text(poster.content, tmp_path))
