@@ -835,12 +835,17 @@ async def add_session(actor: Actor, version_id: int, venue_id: str, date: dt.dat
 MAX_REACH_LOSS_PERCENT = 10.0
 
 
-async def request_replan(actor: Actor, version_id: int, max_reach_loss: float = 0.0) -> None:
-    """Queue a re-plan: locked sessions stay, and among the plans of optimal reach (or within ``max_reach_loss``
-    percent of it, as staff allow) the one that keeps the most of the version's sessions is chosen."""
+def check_reach_loss(max_reach_loss: float) -> None:
+    """ValidationFailed unless ``max_reach_loss`` is a percentage staff may allow (0 to MAX_REACH_LOSS_PERCENT)."""
     if not 0.0 <= max_reach_loss <= MAX_REACH_LOSS_PERCENT:
         message = _("Enter a percentage from 0 to {most:g}.").format(most=MAX_REACH_LOSS_PERCENT)
         raise ValidationFailed(message, {"max_reach_loss": message})
+
+
+async def request_replan(actor: Actor, version_id: int, max_reach_loss: float = 0.0) -> None:
+    """Queue a re-plan: locked sessions stay, and among the plans of optimal reach (or within ``max_reach_loss``
+    percent of it, as staff allow) the one that keeps the most of the version's sessions is chosen."""
+    check_reach_loss(max_reach_loss)
     async with write_transaction():
         version = await _editable(version_id)
         await PlanVersion.update(

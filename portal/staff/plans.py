@@ -324,6 +324,7 @@ class PlanController(Controller):
         try:
             if loss is None:
                 raise ValidationFailed(message, errors)
+            services.check_reach_loss(loss)  # before the confirmation: what it would carry on must be valid
             version = await services.latest_version(plan_id)
             if not confirmed(form):
                 locked = sum(1 for s in await services.sessions_of(version.id) if s.locked)
