@@ -814,7 +814,8 @@ def pgbench_script(slots: list[int]) -> str:
         "'published'",
         "now()",
         "2",
-        "1",
+        "1",  # _TAKE_CONDITION: the party against the bookable places,
+        "1",  # and against all of an empty slot's places
         "('PGB' || :code)",
         "1",
         "'ベンチ タロウ'",
