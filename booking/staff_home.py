@@ -1,7 +1,8 @@
 """The back office's home (業務ホーム): what needs each role now. The city's reviewer sees the plans awaiting their
 review; the contractor's staff, leads and admins see today's booths (to check in), the past booth days whose results
-or in-office counts are not entered and the reports whose analysis is not saved; leads and admins also see the
-emails that failed. Each list is what the role can act on (core.roles), nothing else."""
+or in-office counts are not entered, the reports whose analysis is not saved and the venues whose opening rules need
+a person to confirm them; leads and admins also see the emails that failed. Each list is what the role can act on
+(core.roles), nothing else."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from core.roles import EDITORS, OUTBOX_READERS, REVIEWERS
 from core.tables import OutboxMessage
 from core.users import Actor
 from planner.tables import PlanVersion, Session, VersionState
+from venues.facility_kinds import CANDIDATE_KINDS
+from venues.reading import gojuon_key
+from venues.tables import Venue
 
 LOOK_BACK_DAYS = 366
 """How far back the home looks for results and reports still to enter: a year of booths."""
@@ -59,6 +63,16 @@ class MissingResults:
 
 
 @dataclass(frozen=True)
+class HoursToConfirm:
+    """A venue whose hours note has clauses the importer could not read: not a candidate until staff confirm its
+    opening rules (planner.services)."""
+
+    venue_id: str
+    name: str
+    unread: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Home:
     """What one staff member's home lists; a list the role does not see is None (not the same as empty)."""
 
@@ -70,6 +84,8 @@ class Home:
     daily_reports: list[dt.date] | None = None  # days with booths held and no saved analysis
     daily_reports_total: int = 0
     monthly_reports: list[str] | None = None  # ended months with booths and no saved analysis
+    hours_to_confirm: list[HoursToConfirm] | None = None
+    hours_to_confirm_total: int = 0
     failed_emails: int | None = None
 
 
@@ -108,6 +124,18 @@ async def today_booths(today: dt.date) -> list[TodayBooth]:
     return booths
 
 
+async def hours_to_confirm() -> list[HoursToConfirm]:
+    """The active venues of the kinds booths are held at whose opening rules wait for staff, in 50音 order."""
+    rows = await Venue.select(Venue.venue_id, Venue.name, Venue.name_kana, Venue.hours_unread).where(
+        (Venue.active == True)
+        & Venue.kind.is_in(list(CANDIDATE_KINDS))
+        & (Venue.hours_unread != "")
+        & (Venue.hours_confirmed == False)
+    )
+    rows.sort(key=lambda row: gojuon_key(row["name_kana"], row["name"]))
+    return [HoursToConfirm(r["venue_id"], r["name"], tuple(r["hours_unread"].splitlines())) for r in rows]
+
+
 async def _saved_keys(keys: list[str]) -> set[str]:
     if not keys:
         return set()
@@ -132,8 +160,11 @@ async def home_for(actor: Actor) -> Home:
         unwritten = [day for day in held if daily_key(day) not in saved]
         months = sorted({day.strftime("%Y-%m") for day in held if day.strftime("%Y-%m") < today.strftime("%Y-%m")})
         saved_months = await _saved_keys([monthly_key(month) for month in months])
+        hours = await hours_to_confirm()
         home = replace(
             home,
+            hours_to_confirm=hours[:MAX_LISTED],
+            hours_to_confirm_total=len(hours),
             today_booths=await today_booths(today),
             missing_results=missing[:MAX_LISTED],
             missing_results_total=len(missing),

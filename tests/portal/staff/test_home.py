@@ -83,7 +83,7 @@ async def test_the_reviewer_sees_the_plan_awaiting_review_and_nothing_of_the_con
 async def test_contractor_staff_see_todays_booths_missing_results_and_reports(city, people, client, make_user):
     work = await build_work(people)
     page = await home_of(client, make_user, Role.contractor_staff)
-    assert sections(page) == {"today", "missing-results", "missing-reports"}
+    assert sections(page) == {"today", "missing-results", "missing-reports", "hours-to-confirm"}
     (booth,) = page.select("#today li")
     assert booth.select_one("a")["href"] == f"/staff/checkin/{work['today']['session']}"
     assert "本日会場" in booth.get_text() and "10:00" in booth.get_text()
@@ -98,7 +98,7 @@ async def test_contractor_staff_see_todays_booths_missing_results_and_reports(ci
 async def test_leads_and_admins_also_see_failed_emails(city, people, client, make_user):
     await build_work(people)
     lead = await home_of(client, make_user, Role.contractor_lead)
-    assert sections(lead) == {"today", "missing-results", "missing-reports", "failed-emails"}
+    assert sections(lead) == {"today", "missing-results", "missing-reports", "hours-to-confirm", "failed-emails"}
     link = lead.select_one("#failed-emails a")
     assert link["href"] == "/staff/outbox?status=failed" and "1" in link.get_text()
     await client.post("/staff/logout", data={"_csrf_token": csrf_token((await client.get("/staff/")).text)})
@@ -106,10 +106,28 @@ async def test_leads_and_admins_also_see_failed_emails(city, people, client, mak
     assert "failed-emails" in sections(admin)
 
 
+async def test_staff_see_the_venues_whose_opening_rules_wait_for_them(client, make_user):
+    from tests.venues.factories import make_venue
+
+    waiting = await make_venue(venue_id="WAIT-1", name="確認待ち公民館", hours_unread="館長が指定する日\n特別整理期間")
+    await make_venue(venue_id="DONE-1", name="確認済み公民館", hours_unread="特別整理期間", hours_confirmed=True)
+    await make_venue(venue_id="READ-1", name="読めた公民館")
+    await make_venue(venue_id="HALL-1", name="市役所", kind="city_hall", hours_unread="雨天時")  # never a booth venue
+    page = await home_of(client, make_user, Role.contractor_staff)
+    (item,) = page.select("#hours-to-confirm li")
+    assert item["data-venue"] == waiting["venue_id"]
+    assert item.select_one("a")["href"] == "/staff/venues/v/WAIT-1#opening-rules"
+    assert "館長が指定する日、特別整理期間" in item.get_text()
+    await client.post("/staff/logout", data={"_csrf_token": csrf_token((await client.get("/staff/")).text)})
+    reviewer = await home_of(client, make_user, Role.city_reviewer)
+    assert reviewer.select_one("#hours-to-confirm") is None
+
+
 async def test_an_empty_home_says_there_is_nothing_to_do(city, client, make_user):
     page = await home_of(client, make_user, Role.contractor_lead)
     assert page.select_one("#today .hint") is not None and not page.select("#today li")
     assert not page.select("#missing-results li") and not page.select("#failed-emails a")
+    assert not page.select("#hours-to-confirm li") and page.select_one("#hours-to-confirm .hint") is not None
 
 
 async def test_a_signed_out_visitor_is_sent_to_sign_in(client):
