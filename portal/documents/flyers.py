@@ -502,9 +502,14 @@ def _qr_image(url: str) -> Image.Image:
     return code.resize((code.width * scale, code.height * scale), Image.Resampling.NEAREST)
 
 
-def booth_flyer_png(booth: Booth, booking_url: str) -> bytes:
+def booth_flyer_png(booth: Booth, booking_url: str, subtitle: str = "en") -> bytes:
     """A square 1080×1080 PNG for social media: date, time, place and a QR code (at least 330 px) of
-    ``booking_url``."""
+    ``booking_url``; its second lines in ``subtitle`` (en, ja-easy, zh-hans, ko or vi), as the flyer's."""
+    with _subtitles_in(subtitle):
+        return _booth_flyer_png(booth, booking_url)
+
+
+def _booth_flyer_png(booth: Booth, booking_url: str) -> bytes:
     image = Image.new("RGB", (PNG_SIZE, PNG_SIZE), "white")
     draw = ImageDraw.Draw(image)
     margin, inner = 56, PNG_SIZE - 2 * 56

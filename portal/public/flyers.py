@@ -109,12 +109,15 @@ async def booth_flyer_image(
     settings: NamedDependency[Settings],
     session_id: FromPath[int],
     placement: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response:
-    """The booth's square image for social media (1080×1080 PNG) with its QR code."""
+    """The booth's square image for social media (1080×1080 PNG) with its QR code; its second lines in English, or
+    in the language of ``?lang=`` as the flyer's."""
     code = read_placement(placement, SOCIAL_PLACEMENT)
     booth = await _public_booth(request, session_id)
     url = booth_booking_url(settings.base_url, booth.id, code)
-    content = await _render_once(("png", _printed(booth), url), booth_flyer_png, booth, url)
+    second = subtitle_language(lang)
+    content = await _render_once(("png", _printed(booth), url, second), booth_flyer_png, booth, url, second)
     return _download(content, "image/png", f"flyer-{booth.id}.png")
 
 

@@ -192,6 +192,29 @@ def test_booth_flyer_png_is_square_with_a_large_qr():
     assert side_px(found[0]) >= 300
 
 
+@pytest.mark.parametrize("lang", ["en", "ko", "vi", "zh-hans"])
+def test_the_social_image_has_its_second_lines_in_the_language_asked(monkeypatch, lang):
+    from portal.documents import flyers
+
+    drawn: list[str] = []
+    draw_text = flyers._draw_text
+
+    def recording(draw, xy, text, *args, **kwargs):
+        drawn.append(text)
+        return draw_text(draw, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(flyers, "_draw_text", recording)
+    url = booth_booking_url(BASE, 12, "sns")
+    image = Image.open(io.BytesIO(booth_flyer_png(make_booth(), url, lang)))
+    assert [code.text for code in qr_codes(image)] == [url]
+    with using_locale("ja"):
+        first = gettext("Book with the QR code")
+    with using_locale(lang):
+        second = gettext("Book with the QR code")
+    assert first in drawn and second in drawn  # Japanese first, the second line in the language asked
+    assert lang == "en" or "Book with the QR code" not in drawn
+
+
 def test_monthly_poster_lists_every_booth_given_and_links_to_the_booth_list(tmp_path):
     booths = [
         make_booth(1, dt.date(2027, 6, 5), "森本公民館", 36.62, 136.69),
