@@ -136,7 +136,9 @@ async def seasonality() -> dict[int, float]:
 async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = ()) -> PlanInput:
     """The model's input from the registry: active candidate venues (with blackout dates and caps), the active
     permanent application points and the demand points."""
-    venues = await Venue.select().where(Venue.active == True)
+    # In the order they were added, on every database: PostgreSQL returns rows in the order they sit on disk, which an
+    # update changes, and the solver breaks ties between equally good plans by the order of its input.
+    venues = await Venue.select().where(Venue.active == True).order_by(Venue.id)
     blackouts: dict[int, set[dt.date]] = defaultdict(set)
     for row in await BlackoutDate.select(BlackoutDate.venue, BlackoutDate.date):
         blackouts[row["venue"]].add(row["date"])
@@ -162,7 +164,10 @@ async def plan_input(parameters: Parameters, locked: Iterable[LockedSession] = (
     points = tuple(
         ApplicationPoint(v["venue_id"], v["name"], v["lat"], v["lon"]) for v in venues if v["kind"] in PERMANENT_KINDS
     )
-    demand = tuple(DemandPoint(r["lat"], r["lon"], r["weight"], r["name"]) for r in await DemandPointRow.select())
+    demand = tuple(
+        DemandPoint(r["lat"], r["lon"], r["weight"], r["name"])
+        for r in await DemandPointRow.select().order_by(DemandPointRow.id)
+    )
     return PlanInput(candidates, points, demand, parameters, tuple(locked))
 
 
