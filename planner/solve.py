@@ -511,8 +511,13 @@ def _keep_previous(
     **options: Unpack[Mode],
 ) -> dict[int, list[dt.date]] | None:
     """Re-planning's second objective: among counts whose reach is at least the optimum × (1 − loss), those that leave
-    room for the most previous sessions; then dates that keep the most of them. Falls back to the reach solve's own
-    counts when the dates cannot place the others (the counts model relaxes the date rules)."""
+    room for the most previous sessions; then dates that keep the most of them, or the reach solve's own counts
+    when they keep more. None when dates cannot place the reach solve's own counts."""
+    # The reach solve's counts are the optimum only if dates can place them (the counts model relaxes the date
+    # rules): when they cannot, its reach is out of every plan's reach and the caller tries a tighter method.
+    own = solve_dates(instance, counts, quotas, time_limit=left(0.3), previous=previous)
+    if own is None:
+        return None
     keep: dict[tuple[int, Slot], int] = defaultdict(int)
     for index, date in previous:
         keep[(index, _slot(date))] += 1
@@ -549,9 +554,9 @@ def _keep_previous(
             again = solve_dates(instance, tighter_counts, quotas, time_limit=left(0.5), previous=previous)
             if kept(again) > kept(best):
                 best = again
-    if best is None:
-        best = solve_dates(instance, counts, quotas, time_limit=left(1.0), previous=previous)
-    if best is not None and kept_solution.status != "optimal":
+    if kept(own) > kept(best):
+        best = own
+    if kept_solution.status != "optimal":
         notes.append(
             _(
                 "The re-plan reached its time limit: it keeps {kept} sessions of the previous plan, but a plan of "

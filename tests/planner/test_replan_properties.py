@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from planner.model import ApplicationPoint, Candidate, DemandPoint, Parameters, PlanInput, PlanResult, PreviousSession
@@ -119,6 +119,65 @@ def replan_after_dropping(
     return new_input, first, solve(new_input)
 
 
+def _counts_beyond_dates() -> PlanInput:
+    """Found by CI: the reach solve's counts (date rules relaxed) reached 68.45, which no dated plan reaches (66.44);
+    with a 5 % loss allowed the re-plan took 68.45 for the optimum."""
+    hours = (("08:30", "17:00"), (None, None), ("07:00", "15:00"))
+    candidates = tuple(
+        Candidate(
+            venue_id=f"V0{i}",
+            name=f"会場{i}",
+            kind="commercial",
+            lat=36.56,
+            lon=136.634375 if i == 0 else 136.65,
+            address="",
+            open_days="月火水木金土日祝",
+            open_from=start,
+            open_until=end,
+            blackout=frozenset(),
+            cap=None,
+            opening_hours="",
+            hours_unread="",
+        )
+        for i, (start, end) in enumerate(hours)
+    )
+    demand = tuple(
+        DemandPoint(lat=36.56, lon=136.68125 if i == 11 else 136.634375, weight=1.0, name=f"町{i}") for i in range(18)
+    )
+    parameters = Parameters(
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 1, 9),
+        weekday_per_month=3,
+        holiday_per_month=2,
+        month_overrides={},
+        teams=1,
+        min_gap_days=5,
+        booth_start=dt.time(10, 0),
+        booth_end=dt.time(17, 0),
+        min_hours=4.0,
+        radius_km={"commercial": 3.0},
+        default_radius_km=1.5,
+        draw={"commercial": 1.5},
+        default_draw=1.0,
+        max_access_weight=5.0,
+        access_km_per_step=2.0,
+        levels=8,
+        decay=0.7,
+        staff_per_session=5,
+        base_rate_per_hour=2.0,
+        seasonality={},
+        time_limit_seconds=30.0,
+        kind_day_factors={},
+        venue_factors={},
+    )
+    return PlanInput(
+        candidates=candidates,
+        application_points=(ApplicationPoint(venue_id="A0", name="窓口0", lat=36.56, lon=136.65),),
+        demand=demand,
+        parameters=parameters,
+    )
+
+
 SETTINGS = settings(
     max_examples=50,
     deadline=None,
@@ -134,6 +193,7 @@ SETTINGS = settings(
     st.one_of(st.none(), st.integers(0, 10)),
     st.booleans(),
 )
+@example(_counts_beyond_dates(), 0, 0.05, 0, False)
 def test_a_replan_keeps_the_most_sessions_any_plan_of_enough_reach_keeps(
     plan_input: PlanInput, pick: int, loss: float, twin: int | None, other_demand: bool
 ) -> None:
