@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "venues.piccolo_app",
         "planner.piccolo_app",
         "booking.piccolo_app",
+        "counter.piccolo_app",
     ]
 )
