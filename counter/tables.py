@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -28,6 +28,8 @@ class ServiceKind(str, Enum):
 class Office(Table, tablename="counter_office"):
     """A permanent application point that serves residents at windows (City Hall by default). ``code`` names it in
     the CLI (``outreach tickets issue CITYHALL``); ``id`` in its public pages (``/offices/{id}/board``)."""
+
+    id: Serial
 
     code = Varchar(length=32, unique=True)  # [A-Za-z0-9_-]
     name = Varchar(length=200)
@@ -57,6 +59,8 @@ class OfficeDay(Table, tablename="counter_office_day"):
 
 class CounterService(Table, tablename="counter_service"):
     """A service of an office: its ticket letter (A-001), minutes per person and the windows that serve it."""
+
+    id: Serial
 
     office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16, choices=ServiceKind)
@@ -112,6 +116,8 @@ class PickupSlot(Table, tablename="counter_pickup_slot"):
     (from the service's minutes per person and windows), of whom ``booked`` are taken, by the database's conditional
     update (booking.capacity). ``slot_key`` ("{service id}:{start, ISO}") makes generating the slots again harmless."""
 
+    id: Serial
+
     office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
     service = ForeignKey(references=CounterService, on_delete=OnDelete.cascade, index=True)
     day = Date(index=True)  # the day in Japan
@@ -133,6 +139,8 @@ class PickupReservation(Table, tablename="counter_pickup_reservation"):
     """A pickup reservation (交付予約): the 交付通知書 number of each person coming (never the My Number, never a birth
     date), one contact and the language; nothing else. The code (80 random bits) is on the slip; the manage token is
     kept only as its SHA-256, as a booth booking's. Purged (contact and numbers blanked) on the booths' schedule."""
+
+    id: Serial
 
     code = Varchar(length=16, unique=True)
     manage_token_hash = Varchar(length=64, default="")
