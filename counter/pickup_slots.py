@@ -46,6 +46,11 @@ class PickupTime:
     capacity: int
     remaining: int
 
+    @property
+    def room(self) -> int:
+        """The largest party that can reserve it now (as a booth slot's ``room``)."""
+        return self.remaining
+
     def fits(self, party_size: int) -> bool:
         return self.remaining >= party_size
 
