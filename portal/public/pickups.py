@@ -47,13 +47,12 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def _choice(offices: list[PickupOffice], office_id: int | None, service_id: int | None) -> tuple[Any, Any]:
-    """The office and service chosen (the only ones when there is one), or None."""
+    """The office chosen (the only one when there is one) and its service chosen (else its first: card pickup when
+    it offers it), or None."""
     office = next((o for o in offices if o.id == office_id), offices[0] if len(offices) == 1 else None)
     if office is None:
         return None, None
-    service = next(
-        (s for s in office.services if s.id == service_id), office.services[0] if len(office.services) == 1 else None
-    )
+    service = next((s for s in office.services if s.id == service_id), office.services[0])
     return office, service
 
 
