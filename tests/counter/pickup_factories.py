@@ -61,8 +61,8 @@ async def slots_of(service_id: int, day: dt.date) -> list[dict]:
     )
 
 
-async def office_with_slots(today: dt.date, **values) -> dict:
-    """An office as ``make_pickup_office`` makes it, with its times made from ``today``."""
+async def office_with_slots(today: dt.date | None, **values) -> dict:
+    """An office as ``make_pickup_office`` makes it, with its times made from ``today`` (None: today in Japan)."""
     office = await make_pickup_office(**values)
     await generate_slots(today)
     return office
