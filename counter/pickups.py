@@ -18,14 +18,14 @@ from booking import capacity
 from booking.bookings import normalize_email, normalize_phone
 from booking.codes import key_digest, new_code, new_manage_token, normalize_code, token_hash, token_matches
 from core import clock
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import LOCALES
 from core.i18n import gettext as _
 from core.settings import get_settings
 from counter import pickup_notices
 from counter.pickup_slots import PickupTime, is_bookable, pickup_times
-from counter.tables import PickupReservation, PickupSlot, PickupState
+from counter.tables import Office, PickupReservation, PickupSlot, PickupState
 
 NOTICE_NUMBER_DIGITS = 10  # 交付通知書の番号: the digits printed on the notice (hyphens and spaces are ignored)
 MY_NUMBER_DIGITS = 12
@@ -275,6 +275,14 @@ async def _refuse_unless_bookable(slot: dict[str, Any], now: dt.datetime) -> Non
         )
 
 
+async def _one_at_a_time(office_id: int) -> None:
+    """PostgreSQL: lock the office's row until the transaction ends, so that the rules that read other reservations
+    (per contact, per notice number) see every one committed before; SQLite's write transaction already lets one
+    writer in. Taken after the places, so a full time is refused without waiting."""
+    if not is_sqlite():
+        await Office.select(Office.id).where(Office.id == office_id).lock_rows("UPDATE")
+
+
 async def _check_contact(office_id: int, phone: str, email: str, now: dt.datetime, except_id: int = 0) -> None:
     """At most BOOKINGS_PER_CONTACT reservations to come per phone or email at one office."""
     limit = get_settings().bookings_per_contact
@@ -358,6 +366,7 @@ async def reserve(request: PickupRequest, idempotency_key: str | None = None) ->
                 raise _NoRoom()
             now = clock.now()
             await _refuse_unless_bookable(slot, now)
+            await _one_at_a_time(slot["office"])
             await _check_contact(slot["office"], request.phone, request.email, now)
             await _check_numbers(slot["office"], request.notice_numbers, now)
             code = new_code()

@@ -189,3 +189,14 @@ async def test_a_change_to_another_service_or_a_full_time_keeps_the_reservation(
         await change_reservation(details.code, details.manage_token, await monday_slot(office, 0, "certificate"))
     assert (await get_reservation(details.code, details.manage_token)).slot_id == slot
     assert await booked(slot) == 2 and await booked(full) == 3
+
+
+async def test_simultaneous_reservations_keep_the_contact_and_notice_number_rules(office):
+    slots = [await monday_slot(office, i) for i in range(10)]
+    same_phone = [reserve(ask(slot, f"{n + 1:010d}", phone="090-5555-6666")) for n, slot in enumerate(slots)]
+    results = await asyncio.gather(*same_phone, return_exceptions=True)
+    assert sum(isinstance(r, tuple) for r in results) == 2  # BOOKINGS_PER_CONTACT
+    same_number = [reserve(ask(slot, "2222333344", phone=f"080{n:08d}")) for n, slot in enumerate(slots)]
+    results = await asyncio.gather(*same_number, return_exceptions=True)
+    assert sum(isinstance(r, tuple) for r in results) == 1
+    assert sum([await booked(slot) for slot in slots]) == 3
