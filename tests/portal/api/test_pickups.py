@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
+from litestar.testing import AsyncTestClient
 
 from core import clock
+from core.settings import get_settings
 from counter.tables import PickupSlot
 from tests.counter.pickup_factories import office_with_slots, slots_of
 
@@ -98,3 +101,25 @@ async def test_a_full_time_is_a_409_with_the_next_times_that_have_room(client, o
     assert full.status_code == 409
     assert full.json()["alternatives"][0]["start"].startswith("2027-07-12T09:30:00+09:00")
     assert (await client.post("/api/pickups", json=body(999999))).status_code == 404
+
+
+async def test_reservations_are_rate_limited_but_the_lists_of_times_are_not(office):
+    from portal.app import create_app
+
+    app = create_app(dataclasses.replace(get_settings(), booking_rate_limit=3))
+    slots = [row["id"] for row in await slots_of(office["services"]["pickup"], MONDAY)]
+    query = {"office": office["office"], "service": office["services"]["pickup"]}
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as limited:
+        for _ in range(5):
+            assert (await limited.get("/api/pickups/times", params=query)).status_code == 200
+        responses = [
+            await limited.post("/api/pickups", json=body(slots[n], f"300000000{n}", phone=f"0900000000{n}"))
+            for n in range(4)
+        ]
+        assert [r.status_code for r in responses] == [201, 201, 201, 429]
+
+
+async def test_the_openapi_document_lists_the_pickup_operations(client):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert set(paths["/api/pickups"]["post"]["responses"]) == {"201", "404", "409", "413", "422", "429"}
+    assert {"/api/pickups/offices", "/api/pickups/times", "/api/pickups/{code}/cancel"} <= set(paths)
