@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import calendar, clock
+from core.db import is_sqlite, write_transaction
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.settings import get_settings
@@ -118,13 +119,33 @@ async def generate_slots(today: dt.date | None = None) -> int:
     made = 0
     offices = await Office.select().where((Office.active == True) & (Office.pickup_enabled == True))
     for office in offices:
-        services = await CounterService.select().where(
+        made += await _make_office_slots(office, today, last)
+    return made
+
+
+async def _still_there(office_id: int) -> bool:
+    """Inside a write transaction: whether the office still exists, and (PostgreSQL) its row locked until the end, so
+    that it cannot be deleted while its times are inserted (SQLite's write transaction already keeps other writers
+    out)."""
+    query = Office.select(Office.id).where(Office.id == office_id)
+    return bool(await (query if is_sqlite() else query.lock_rows("UPDATE")))
+
+
+async def _make_office_slots(office: dict[str, Any], today: dt.date, last: dt.date) -> int:
+    """The missing times of one office from ``today`` to ``last``, in one write transaction."""
+    settings = get_settings()
+    made = 0
+    async with write_transaction():
+        if not await _still_there(office["id"]):
+            return 0
+        query = CounterService.select().where(
             (CounterService.office == office["id"])
             & (CounterService.active == True)
             & (CounterService.reservable == True)
         )
+        services = await (query if is_sqlite() else query.lock_rows("KEY SHARE"))  # kept until the times are in
         if not services:
-            continue
+            return 0
         exceptions = await office_days(office["id"], today, last)
         rows = []
         for day in calendar.dates(today, last):
