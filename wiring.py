@@ -13,6 +13,7 @@ def register() -> None:
     from booking import jobs as booking_jobs
     from booking import services as booking_services
     from core import outbox
+    from counter import notify as counter_notify
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
 
@@ -23,3 +24,4 @@ def register() -> None:
     planner_jobs.register()
     booking_jobs.register(settings)
     flyer_jobs.register()
+    counter_notify.register()
