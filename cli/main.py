@@ -15,6 +15,7 @@ from cli.plans import plans
 from cli.purge import purge
 from cli.remind import remind
 from cli.serve import serve
+from cli.tickets import tickets
 from cli.users import users
 from cli.venues import venues
 from cli.worker import worker
@@ -37,7 +38,7 @@ def main() -> None:
     wiring.register()
 
 
-for command in (serve, worker, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):
+for command in (serve, worker, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge, tickets):
     main.add_command(command)
 
 
