@@ -38,7 +38,23 @@ def main() -> None:
     wiring.register()
 
 
-for command in (serve, worker, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge, tickets):
+for command in (
+    serve,
+    worker,
+    demo,
+    db,
+    venues,
+    users,
+    plan,
+    plans,
+    demand,
+    places,
+    outbox,
+    remind,
+    yields,
+    purge,
+    tickets,
+):
     main.add_command(command)
 
 

@@ -51,9 +51,7 @@ def tickets_issue(office: str, kind: str, language: str) -> None:
 @tickets.command("next")
 @click.argument("office")
 @click.option("--window", type=click.IntRange(1, 99), required=True, help="The window that calls.")
-@click.option(
-    "--service", "kinds", type=click.Choice(KINDS), multiple=True, help="Only these services (default: all)."
-)
+@click.option("--service", "kinds", type=click.Choice(KINDS), multiple=True, help="Only these services (default: all).")
 def tickets_next(office: str, window: int, kinds: tuple[str, ...]) -> None:
     """Call the next waiting ticket at OFFICE to a window; prints its number and code, or says that nobody waits
     (exit status 3)."""
@@ -63,4 +61,4 @@ def tickets_next(office: str, window: int, kinds: tuple[str, ...]) -> None:
     if ticket is None:
         click.echo(_("Nobody is waiting."), err=True)
         sys.exit(NOBODY_WAITING)
-    click.echo(f"{ticket.label} {ticket.code} → {_('window {n}').format(n=window)}")
+    click.echo(_("{label} {code} → window {n}").format(label=ticket.label, code=ticket.code, n=window))

@@ -17,11 +17,19 @@ from core import calendar, clock
 from core.audit import record_event
 from core.db import MAX_ID, write_transaction
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.roles import EDITORS
 from core.users import Actor
 from counter.tables import CounterService, Office, OfficeDay, ServiceKind
 
+SERVICE_LABELS: dict[ServiceKind, str] = {
+    ServiceKind.pickup: N_("Card pickup"),
+    ServiceKind.certificate: N_("Electronic certificates (issue or renewal)"),
+    ServiceKind.pin_reset: N_("PIN reset"),
+    ServiceKind.application: N_("Card application"),
+    ServiceKind.other: N_("Other procedures"),
+}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 LETTER_PATTERN = re.compile(r"^[A-Z]{1,2}$")
 HOURS_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -144,6 +152,11 @@ def _office_columns() -> list[Any]:
         Office.red_minutes,
         Office.active,
     ]
+
+
+def service_label(kind: ServiceKind | str) -> str:
+    """The translated name of a service (交付, 電子証明書の発行・更新, 暗証番号の再設定, 申請, その他)."""
+    return _(SERVICE_LABELS[ServiceKind(kind)])
 
 
 # --- lookups ---------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-""""Your turn is near": a ticket that asked is told once, by email through the outbox or through a registered
+""" "Your turn is near": a ticket that asked is told once, by email through the outbox or through a registered
 channel, when a call leaves it TICKET_NOTIFY_AHEAD places or fewer from the front; addresses stay out of logs,
 audit entries and job payloads."""
 

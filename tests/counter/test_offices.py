@@ -81,7 +81,7 @@ async def test_staff_edits_are_checked_and_a_reviewer_cannot_edit(make_user):
     office = await offices.create_office(staff, OfficeInput(code="EAST", name="東部市民センター", closes="17:00"))
     service = await offices.create_service(staff, office.id, ServiceInput(kind="pickup", letter="a"))
     assert service.letter == "A"
-    with pytest.raises(ValidationFailed, match="letter A"):
+    with pytest.raises(ValidationFailed, match="記号 A"):
         await offices.create_service(staff, office.id, ServiceInput(kind="certificate", letter="A"))
     with pytest.raises(ValidationFailed):
         await offices.create_service(staff, office.id, ServiceInput(kind="pickup", letter="B"))

@@ -51,11 +51,11 @@ async def test_numbers_run_per_service_and_day_and_a_double_click_issues_one(at_
 
 async def test_a_closed_office_or_a_service_it_does_not_offer_is_refused_clearly():
     office = await make_office(kinds=(ServiceKind.pickup,))
-    with clock.frozen(SATURDAY_10), pytest.raises(Conflict, match="金沢市役所 is closed now"):
+    with clock.frozen(SATURDAY_10), pytest.raises(Conflict, match="金沢市役所は現在閉庁中"):
         await tickets.issue(office, ServiceKind.pickup)
-    with clock.frozen(MONDAY_10.replace(hour=18)), pytest.raises(Conflict, match="closed"):
+    with clock.frozen(MONDAY_10.replace(hour=18)), pytest.raises(Conflict, match="閉庁"):
         await tickets.issue(office, ServiceKind.pickup)
-    with clock.frozen(MONDAY_10), pytest.raises(NotFound, match="does not offer"):
+    with clock.frozen(MONDAY_10), pytest.raises(NotFound, match="取り扱っていません"):
         await tickets.issue(office, ServiceKind.certificate)
     with clock.frozen(MONDAY_10), pytest.raises(ValidationFailed):
         await tickets.issue(office, ServiceKind.pickup, language="xx")
@@ -112,7 +112,7 @@ async def test_a_window_recalls_serves_or_marks_absent_and_a_finished_ticket_sta
         one, _ = await tickets.issue(office, ServiceKind.pickup)
         two, _ = await tickets.issue(office, ServiceKind.pickup)
         three, _ = await tickets.issue(office, ServiceKind.pickup)
-        with pytest.raises(InvalidTransition, match="A-001 is waiting"):
+        with pytest.raises(InvalidTransition, match="A-001 は待っています"):
             await tickets.serve(one.id, staff)
         await tickets.call_next(office, 2, actor=staff)
     with later(3):
@@ -121,7 +121,7 @@ async def test_a_window_recalls_serves_or_marks_absent_and_a_finished_ticket_sta
     with later(9):
         served = await tickets.serve(one.id, staff, office_id=office.id)
         assert served.state is TicketState.served and served.finished_at == clock.now()
-        with pytest.raises(InvalidTransition, match="has been served"):
+        with pytest.raises(InvalidTransition, match="A-001 は対応済み"):
             await tickets.absent(one.id, staff)
         await tickets.call_next(office, 2, actor=staff)
         assert (await tickets.absent(two.id, staff)).state is TicketState.absent
