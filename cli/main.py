@@ -8,6 +8,7 @@ import wiring
 from cli.db import db
 from cli.demand import demand
 from cli.demo import demo
+from cli.offices import offices
 from cli.outbox import outbox
 from cli.places import places
 from cli.plan import plan
@@ -53,6 +54,7 @@ for command in (
     remind,
     yields,
     purge,
+    offices,
     tickets,
 ):
     main.add_command(command)

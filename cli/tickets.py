@@ -18,8 +18,8 @@ NOBODY_WAITING = 3  # the exit status of `tickets next` when no ticket waits (a 
 
 
 def _run_step(step: Callable[[], Awaitable[Any]]) -> Any:
-    """Migrate, then run one service step; a refusal (unknown office, closed, no such service) is a message and
-    exit status 1, not a traceback."""
+    """Migrate, then run one service step; a refusal (unknown office, closed, no such service) is a message (with
+    what each field needs) and exit status 1, not a traceback."""
 
     async def migrate_and_run() -> Any:
         await migrate()
@@ -28,7 +28,8 @@ def _run_step(step: Callable[[], Awaitable[Any]]) -> Any:
     try:
         return run(migrate_and_run())
     except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+        fields = getattr(exc, "fields", {}) or {}
+        raise click.ClickException(" ".join([exc.message, *fields.values()])) from exc
 
 
 @click.group("tickets")
