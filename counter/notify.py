@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core import clock, jobs
+from core.db import write_transaction
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.i18n import using_locale
@@ -173,6 +174,24 @@ async def send_notice(context: jobs.JobContext) -> None:
     await sender(row["notify_address"], notice)
 
 
+async def purge_notice_addresses(before: dt.date | None = None) -> int:
+    """Erase the contact of every ticket of the days before ``before`` (default today): a ticket keeps a contact
+    only for its day. Returns how many tickets had one."""
+    async with write_transaction():
+        erased = (
+            await Ticket.update({Ticket.notify_email: "", Ticket.notify_address: ""})
+            .where(
+                (Ticket.day < (before or clock.today())) & ((Ticket.notify_address != "") | (Ticket.notify_email != ""))
+            )
+            .returning(Ticket.id)
+        )
+    return len(erased)
+
+
+PURGE_SECONDS = 3600
+
+
 def register() -> None:
-    """Register the notice job (wiring)."""
+    """Register the notice job, and the hourly erasure of the past days' contacts (wiring)."""
     jobs.register_job(JOB_KIND, send_notice, max_attempts=5)
+    jobs.register_periodic("counter.purge_notice_addresses", PURGE_SECONDS, purge_notice_addresses)

@@ -428,6 +428,36 @@ def _check_window(window: int) -> None:
         raise ValidationFailed(message, {"window": message})
 
 
+async def _finish_window(office_id: int, window: int, day: dt.date, now: dt.datetime, actor: Actor | None) -> None:
+    """Mark the tickets a window still has called (today) served, each audited."""
+    finished = (
+        await Ticket.update({Ticket.state: TicketState.served.value, Ticket.finished_at: now})
+        .where(
+            (Ticket.office == office_id)
+            & (Ticket.day == day)
+            & (Ticket.window == window)
+            & (Ticket.state == TicketState.called.value)
+        )
+        .returning(Ticket.id, Ticket.number, Ticket.service)
+    )
+    letters = {
+        row["id"]: row["letter"]
+        for row in await CounterService.select(CounterService.id, CounterService.letter).where(
+            CounterService.office == office_id
+        )
+    }
+    for row in finished:
+        await record_event(
+            actor,
+            "ticket.served",
+            "ticket",
+            row["id"],
+            ticket_label(letters.get(row["service"], ""), row["number"]),
+            {"state": {"before": "called", "after": "served"}, "by": {"after": "next call"}},
+            scope=f"office:{office_id}",
+        )
+
+
 async def call_next(
     office: OfficeInfo | str | int,
     window: int,
@@ -435,7 +465,10 @@ async def call_next(
     actor: Actor | None = None,
 ) -> TicketView | None:
     """Call the next waiting ticket of the office's services (``kinds``; default all) to a window (呼出); None when
-    nobody waits. Two windows calling at once get two different tickets."""
+    nobody waits. Two windows calling at once get two different tickets.
+
+    A ticket the window still has at it is finished first, as served: calling the next visitor means the window is
+    done with the last one (a visitor who did not come is marked absent before, with 不在)."""
     _check_window(window)
     found = office if isinstance(office, OfficeInfo) else await get_office(office)
     services = await office_services(found.id)
@@ -448,6 +481,7 @@ async def call_next(
         return None
     day, now = clock.today(), clock.now()
     async with write_transaction():
+        await _finish_window(found.id, window, day, now, actor)
         called = await Ticket.raw(
             _call_statement(len(services)), window, now, day, *[service.id for service in services]
         )
@@ -597,17 +631,3 @@ async def transfer(
             scope=f"office:{office.id}",
         )
     return new
-
-
-async def purge_notice_addresses(before: dt.date | None = None) -> int:
-    """Erase the contact of every ticket of the days before ``before`` (default today): a ticket keeps a contact
-    only for its day. Returns how many tickets had one."""
-    async with write_transaction():
-        erased = (
-            await Ticket.update({Ticket.notify_email: "", Ticket.notify_address: ""})
-            .where(
-                (Ticket.day < (before or clock.today())) & ((Ticket.notify_address != "") | (Ticket.notify_email != ""))
-            )
-            .returning(Ticket.id)
-        )
-    return len(erased)

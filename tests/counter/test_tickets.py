@@ -91,6 +91,8 @@ async def test_windows_call_by_priority_then_time_of_issue_and_per_service():
         order = [await tickets.call_next(office, window=1) for _ in range(4)]
         assert [t.id for t in order if t] == [reserved.id, a1.id, b1.id, a2.id]
         assert all(t.state is TicketState.called and t.window == 1 for t in order if t)
+        states = [(await tickets.get_ticket(t.id)).state for t in order]
+        assert states == [TicketState.served] * 3 + [TicketState.called]  # a call finishes the window's last one
         assert order[0].called_at == clock.now()
         assert await tickets.call_next(office, window=1) is None
         assert await tickets.queue_position(await tickets.get_ticket(a1.id)) is None  # it left the queue
@@ -196,7 +198,7 @@ async def test_two_windows_calling_at_once_never_get_the_same_ticket():
     everyone = [ticket for called in per_window for ticket in called]
     assert len(everyone) == 40 and len(set(everyone)) == 40
     rows = await Ticket.select(Ticket.id, Ticket.window, Ticket.state)
-    assert all(row["state"] == "called" for row in rows)
+    assert all(row["state"] == "served" for row in rows)  # each window's next call finished the one before
     assert {row["id"]: row["window"] for row in rows} == {
         ticket: n for n, called in enumerate(per_window, start=1) for ticket in called
     }
