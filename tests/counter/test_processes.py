@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from core import clock
@@ -28,14 +27,13 @@ def outreach(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([OUTREACH, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
-async def test_windows_in_separate_processes_calling_at_once_get_different_tickets():
+async def test_windows_in_separate_processes_calling_at_once_get_different_tickets(tmp_path):
     office = await make_office()
     ids = await put_waiting(office, ServiceKind.pickup, TICKETS, clock.today())
-    start_at = time.time() + 4  # after every process has imported and connected
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     windows = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.counter.caller", "CITYHALL", str(n), str(start_at)],
+        subprocess.Popen(  # they start calling together, once all are connected (tmp_path is their barrier)
+            [sys.executable, "-m", "tests.counter.caller", "CITYHALL", str(n), str(tmp_path), str(PROCESSES)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
