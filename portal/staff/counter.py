@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
+from core.i18n import using_locale
 from core.roles import EDITORS
 from core.users import Actor
 from counter import offices, tickets
@@ -136,15 +137,22 @@ class CounterController(Controller):
         if ticket.office_id != office.id:
             raise NotFound(_("This ticket does not exist."))
         url = f"{settings_of(request).base_url}/tickets/{ticket.code}"
+        ahead = await tickets.tickets_ahead(ticket)
+        with using_locale(ticket.language):  # the ticket speaks its holder's language; the page, the staff's
+            words = {
+                "service": offices.service_label(ticket.service_kind),
+                "ahead": _("Tickets ahead: {n}").format(n=ahead) if ahead is not None else "",
+                "scan": _("Scan the QR code to follow your turn on your phone."),
+                "qr": _("QR code of the ticket page"),
+            }
         return page(
             request,
             "staff/counter/ticket.html",
             office=office,
             ticket=ticket,
-            ahead=await tickets.tickets_ahead(ticket),
+            words=words,
             url=url,
             qr=qr_svg(url),
-            service_label=offices.service_label,
         )
 
     # --- a window ------------------------------------------------------------------------------------------------

@@ -54,6 +54,14 @@ async def test_reception_issues_one_ticket_per_tap_and_shows_it_with_its_qr_code
     shown = await client.get(first.headers["location"])
     shown_html = soup(shown)
     assert shown_html.select_one("#ticket-number").text == "B-001"
+    assert shown_html.select_one("#ticket").get("lang") == "en"  # the holder's language, whatever the staff's
+    vietnamese = {**form, "issue_key": "vi-visitor", "language": "vi"}
+    with_vi = await client.post(f"/staff/counter/{office.id}/tickets", data=vietnamese)
+    ticket_vi = soup(with_vi)
+    assert ticket_vi.select_one("#ticket").get("lang") == "vi"
+    assert ticket_vi.select_one("#ticket-hint").text == "Quét mã QR để theo dõi lượt của bạn trên điện thoại."
+    assert ticket_vi.select_one("#ticket-ahead").text == "Số người phía trước: 1"
+    assert ticket_vi.select_one(".staff-nav") is not None and "Sign out" in with_vi.text  # the page stays English
     assert shown_html.select_one("#ticket-url").text.endswith(f"/tickets/{ticket['code']}")
     url = shown_html.select_one("#ticket-url").text
     shown_path = shown_html.select_one(".counter-ticket__qr svg path")["d"]
