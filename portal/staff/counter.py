@@ -80,7 +80,8 @@ class CounterController(Controller):
     async def list(self, request: Request) -> Template:
         found = await offices.list_offices()
         services = {office.id: await offices.office_services(office.id) for office in found}
-        windows = {office.id: max([s.windows for s in services[office.id]] + [1]) for office in found}
+        # the windows staffed when every service has its own (services may share windows; at least one)
+        windows = {office.id: max(1, sum(s.windows for s in services[office.id])) for office in found}
         return page(request, "staff/counter/offices.html", offices=found, services=services, windows=windows)
 
     # --- reception -----------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ def at_monday_10():
 async def test_reception_issues_one_ticket_per_tap_and_shows_it_with_its_qr_code(client, signed_in, at_monday_10):
     actor = await signed_in(Role.contractor_staff)
     office = await make_office()
+    listed = soup(await client.get("/staff/counter"))
+    links = [a["href"] for a in listed.select(f"#office-{office.id} a")]
+    assert links == [f"/staff/counter/{office.id}"] + [f"/staff/counter/{office.id}/windows/{n}" for n in range(1, 7)]
     page = await client.get(f"/staff/counter/{office.id}")
     assert page.status_code == 200
     html = soup(page)
