@@ -27,6 +27,9 @@ from pathlib import Path
 
 from booking.counter_stats import CounterStat, read_counter_stats, same_month_stat
 from core.calendar import is_national_holiday, is_year_end_closure
+from core.errors import NotFound
+from core.settings import get_settings
+from counter.tables import CounterService, Office, OfficeDay
 
 CONTRACT_WINDOWS = 5
 """The windows the contract staffs at City Hall (issue 19: at least 2 reception staff, 5 windows, 2 back office)."""
@@ -169,6 +172,11 @@ class StaffingPlan:
         return [sum(column) for column in zip(*self.windows)] if self.windows else [0] * len(self.periods)
 
     @property
+    def arrivals(self) -> list[float]:
+        """The arrivals forecast in each period, all services together."""
+        return [sum(column) for column in zip(*(s.arrivals for s in self.services))] or [0.0] * len(self.periods)
+
+    @property
     def peak(self) -> int:
         return max(self.totals, default=0)
 
@@ -248,10 +256,6 @@ async def office_staffing(
     """The windows the office needs each hour of ``day`` to keep every service's expected wait under the target,
     forecast from the counter statistics (the ``COUNTER_STATS_FILE`` setting) and the services' minutes per
     person. NotFound for an unknown office."""
-    from core.errors import NotFound
-    from core.settings import get_settings
-    from counter.tables import CounterService, Office, OfficeDay
-
     office = await Office.objects().where(Office._meta.primary_key == office_id).first()
     if office is None:
         raise NotFound("office")
@@ -295,7 +299,9 @@ async def office_staffing(
 
 async def offices() -> list[tuple[int, str]]:
     """The active offices (id, name), for choosing one."""
-    from counter.tables import Office
-
-    rows = await Office.select(Office._meta.primary_key, Office.name).where(Office.active == True).order_by(Office._meta.primary_key)
+    rows = (
+        await Office.select(Office._meta.primary_key, Office.name)
+        .where(Office.active == True)
+        .order_by(Office._meta.primary_key)
+    )
     return [(int(row["id"]), str(row["name"])) for row in rows]

@@ -12,7 +12,8 @@ import ciw
 import pytest
 
 from core.errors import NotFound
-from core.settings import configure, get_settings
+from core.settings import get_settings
+from counter import staffing
 from counter.staffing import (
     CONTRACT_WINDOWS,
     ServiceForecast,
@@ -110,10 +111,11 @@ def test_a_december_day_in_kanazawa_needs_more_than_the_contracts_five_windows()
 
 
 @pytest.fixture
-def kanazawa_stats():
-    configure(dataclasses.replace(get_settings(), counter_stats_file=KANAZAWA_STATS))
-    yield
-    configure(None)
+def kanazawa_stats(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """COUNTER_STATS_FILE set to the Kanazawa counter statistics of 2024, as `make demo` does."""
+    settings = dataclasses.replace(get_settings(), counter_stats_file=KANAZAWA_STATS)
+    monkeypatch.setattr(staffing, "get_settings", lambda: settings)
+    return KANAZAWA_STATS
 
 
 async def make_office() -> int:
