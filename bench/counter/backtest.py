@@ -11,12 +11,15 @@ windows called from in the last 30 minutes, the recent service times, the head o
 begun in the last 30 minutes), asks the estimator, and compares with the wait the ticket then had.
 
     .venv/bin/python bench/counter/backtest.py [--months 2024-01,2024-06,2024-09] [--days 20] [--seed 1]
+        [--exact-plan | --plan-error 0.8,1.3]
     .venv/bin/python bench/counter/backtest.py --staffing 2024-09 [--target 20]
 
 Printed: per month and overall, the mean absolute error (MAE), the median and the 90th percentile of the absolute
-error in minutes, of the estimator and of its parts, and of two naive estimates: a constant (the month's mean
-realised wait, the best single number a sign could show) and the queue length times the planned minutes per
-person over the planned windows (no learning, no delay history).
+error in minutes and the bias (mean signed error), of the estimator and of its parts, and of naive estimates: a
+constant (the month's mean realised wait, the best single number a sign could show) and the queue length times
+the planned minutes per person over the planned windows, or over the windows called from (no learning, no delay
+history). Twice: at each ticket's issue (the wait for a new arrival, ``/offices``), and at each call for every
+ticket still waiting, with its place in the queue (``ahead``: the remaining wait a ticket's page shows).
 """
 
 from __future__ import annotations
@@ -127,10 +130,9 @@ def simulate_service(
     return sorted(visits, key=lambda v: v.arrival)
 
 
-def state_at(visits: Sequence[Visit], i: int, minutes: float, windows: int) -> QueueState:
-    """What counter.status would see when ticket ``i`` is issued (the ticket itself not yet counted)."""
-    t = visits[i].arrival
-    waiting = [v for j, v in enumerate(visits) if j != i and v.arrival <= t < v.start]
+def state_at(visits: Sequence[Visit], t: float, minutes: float, windows: int, leave_out: int = -1) -> QueueState:
+    """What counter.status would see at minute ``t`` (ticket ``leave_out``, being issued, not yet counted)."""
+    waiting = [v for j, v in enumerate(visits) if j != leave_out and v.arrival <= t < v.start]
     finished = sorted((v for v in visits if v.end <= t), key=lambda v: v.end)
     recent = [v for v in visits if t - WINDOW_MINUTES < v.start <= t]
     return QueueState(
@@ -143,19 +145,19 @@ def state_at(visits: Sequence[Visit], i: int, minutes: float, windows: int) -> Q
     )
 
 
-Estimator = Callable[[QueueState], float]
+Estimator = Callable[[QueueState, int | None], float]
 
 
 def estimators(planned_windows: int) -> dict[str, Estimator]:
-    def hol(state: QueueState) -> float:
-        value = head_of_line_minutes(state)
-        return queue_length_minutes(state) if value is None else value
+    def hol(state: QueueState, ahead: int | None) -> float:
+        value = head_of_line_minutes(state, ahead)
+        return queue_length_minutes(state, ahead) if value is None else value
 
-    def naive_queue(state: QueueState) -> float:
-        return state.waiting * state.planned_minutes / planned_windows
+    def naive_queue(state: QueueState, ahead: int | None) -> float:
+        return (state.waiting if ahead is None else ahead) * state.planned_minutes / planned_windows
 
-    def naive_called(state: QueueState) -> float:
-        return state.waiting * state.planned_minutes / max(state.windows, 1)
+    def naive_called(state: QueueState, ahead: int | None) -> float:
+        return (state.waiting if ahead is None else ahead) * state.planned_minutes / max(state.windows, 1)
 
     return {
         "estimator (QL+HOL+throughput)": estimate_wait_minutes,
@@ -179,10 +181,11 @@ def error_row(name: str, signed: Sequence[float]) -> str:
 
 
 def backtest_month(
-    stat: CounterStat, days: int, seed: int, realistic: bool
+    stat: CounterStat, days: int, seed: int, realistic: bool, plan_error: tuple[float, float] = (0.8, 1.3)
 ) -> tuple[dict[str, list[float]], list[float], dict]:
     """Absolute errors per estimator over ``days`` simulated days of the month, the realised waits, and facts.
-    ``realistic``: the planned minutes are off by a factor of the day (0.8–1.3: new staff, a system slow that day)
+    ``realistic``: the planned minutes are off by a factor of the day (``plan_error``, 0.8–1.3 by default: new staff,
+    a system slow that day)
     and a window of each service that has two or more closes for lunch (12:00–13:00); else the plan is exact."""
     day = dt.date.fromisoformat(f"{stat.month}-01")
     periods = hour_periods(OPENS, CLOSES)
@@ -191,10 +194,12 @@ def backtest_month(
     errors: dict[str, list[float]] = {}  # signed: prediction - realised
     predictions: list[tuple[str, float, float]] = []  # (estimator, prediction, realised)
     realised: list[float] = []
+    in_queue: list[tuple[str, float, float]] = []  # (estimator, prediction, remaining wait) of waiting tickets
+    remainders: list[float] = []
     rng = random.Random(seed)
     for d in range(days):
         for s, kind in enumerate(MINUTES):
-            true_minutes = MINUTES[kind] * (rng.uniform(0.8, 1.3) if realistic else 1.0)
+            true_minutes = MINUTES[kind] * (rng.uniform(*plan_error) if realistic else 1.0)
             schedule: list[int] | int = windows[kind]
             if realistic and windows[kind] >= 2:
                 schedule = [windows[kind] - (p.start.hour == 12) for p in periods]
@@ -203,33 +208,53 @@ def backtest_month(
             )
             table = estimators(windows[kind])
             for i, visit in enumerate(visits):
-                state = state_at(visits, i, MINUTES[kind], windows[kind])
+                state = state_at(visits, visit.arrival, MINUTES[kind], windows[kind], leave_out=i)
                 wait = visit.start - visit.arrival
                 realised.append(wait)
                 for name, estimate in table.items():
-                    predictions.append((name, estimate(state), wait))
+                    predictions.append((name, estimate(state, None), wait))
+            # A ticket's page: at each call, every ticket still waiting, with its place in the queue.
+            for called in visits:
+                t = called.start
+                queue = [v for v in visits if v.arrival <= t < v.start]
+                if not queue:
+                    continue
+                state = state_at(visits, t, MINUTES[kind], windows[kind])
+                for ahead, ticket in enumerate(queue):
+                    remaining = ticket.start - t
+                    remainders.append(remaining)
+                    for name, estimate in table.items():
+                        in_queue.append((name, estimate(state, ahead), remaining))
     constant = statistics.fmean(realised)
     for name, predicted, wait in predictions:
         errors.setdefault(name, []).append(predicted - wait)
     errors["naive: constant (month's mean wait)"] = [constant - w for w in realised]
-    facts = {"per_day": per_day, "windows": windows}
+    ticket_errors: dict[str, list[float]] = {}
+    for name, predicted, remaining in in_queue:
+        ticket_errors.setdefault(name, []).append(predicted - remaining)
+    facts = {"per_day": per_day, "windows": windows, "tickets": ticket_errors, "remaining": remainders}
     return errors, realised, facts
 
 
-def run_backtest(months: Sequence[str], days: int, seed: int, realistic: bool) -> None:
+def run_backtest(
+    months: Sequence[str], days: int, seed: int, realistic: bool, plan_error: tuple[float, float] = (0.8, 1.3)
+) -> None:
     stats = read_counter_stats(STATS)
     overall: dict[str, list[float]] = {}
+    overall_tickets: dict[str, list[float]] = {}
     waits: list[float] = []
+    remainders: list[float] = []
     print(
         "scenario: "
         + (
-            "planned minutes off by a day's factor 0.8-1.3, one window per service closed 12:00-13:00"
+            f"planned minutes off by a day's factor {plan_error[0]:g}-{plan_error[1]:g},"
+            " one window per service closed 12:00-13:00"
             if realistic
             else "planned minutes exact, every window open all day"
         )
     )
     for month in months:
-        errors, realised, facts = backtest_month(stats[month], days, seed, realistic)
+        errors, realised, facts = backtest_month(stats[month], days, seed, realistic, plan_error)
         arrivals = ", ".join(f"{k} {v:.0f}/day on {facts['windows'][k]} windows" for k, v in facts["per_day"].items())
         print(f"\n{month}: {arrivals}; {len(realised)} tickets in {days} days")
         print(
@@ -241,8 +266,23 @@ def run_backtest(months: Sequence[str], days: int, seed: int, realistic: bool) -
             print(error_row(name, values))
             overall.setdefault(name, []).extend(values)
         waits.extend(realised)
-    print(f"\nall months: {len(waits)} tickets, mean realised wait {statistics.fmean(waits):.1f} min")
+        remaining = facts["remaining"]
+        print(
+            f"  tickets in the queue at each call (a ticket's page): {len(remaining)} looks,"
+            f" mean remaining wait {statistics.fmean(remaining):.1f} min"
+        )
+        for name, values in facts["tickets"].items():
+            print(error_row(name, values))
+            overall_tickets.setdefault(name, []).extend(values)
+        remainders.extend(remaining)
+    print(f"\nall months, at issue: {len(waits)} tickets, mean realised wait {statistics.fmean(waits):.1f} min")
     for name, values in overall.items():
+        print(error_row(name, values))
+    print(
+        f"all months, tickets in the queue: {len(remainders)} looks,"
+        f" mean remaining wait {statistics.fmean(remainders):.1f} min"
+    )
+    for name, values in overall_tickets.items():
         print(error_row(name, values))
 
 
@@ -290,13 +330,19 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--exact-plan", action="store_true", help="the planned minutes are the true ones, no breaks")
+    parser.add_argument(
+        "--plan-error",
+        default="0.8,1.3",
+        help="LOW,HIGH: the true minutes are the planned times a factor in this range",
+    )
     parser.add_argument("--staffing", metavar="YYYY-MM", help="print the staffing plan of a month and simulate it")
     parser.add_argument("--target", type=float, default=20.0, help="target expected wait in minutes (--staffing)")
     args = parser.parse_args()
     if args.staffing:
         run_staffing(args.staffing, args.target, args.days, args.seed)
     else:
-        run_backtest(args.months.split(","), args.days, args.seed, not args.exact_plan)
+        low, high = (float(x) for x in args.plan_error.split(","))
+        run_backtest(args.months.split(","), args.days, args.seed, not args.exact_plan, (low, high))
 
 
 if __name__ == "__main__":
