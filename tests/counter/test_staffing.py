@@ -158,3 +158,40 @@ async def test_without_counter_statistics_there_is_no_forecast():
 async def test_an_unknown_office_is_not_found():
     with pytest.raises(NotFound):
         await office_staffing(999_999, dt.date(2026, 12, 9))
+
+
+def test_a_simulated_december_day_staffed_as_planned_keeps_the_waits_under_the_target():
+    # The plan's windows hour by hour, in a ciw simulation of the day's Poisson arrivals with service times as
+    # variable as exponential ones: every service's mean wait stays under the target; with the contract's windows
+    # split between the services, it does not.
+    day = dt.date(2025, 12, 10)
+    stat = month_stat(day, KANAZAWA_STATS)
+    periods = hour_periods(dt.time(9, 0), dt.time(17, 45))
+    forecasts = [
+        ServiceForecast(kind, minutes, tuple(hourly_arrivals(daily_arrivals(kind, stat, day), periods)))
+        for kind, minutes in (("pickup", 10.0), ("certificate", 7.0), ("application", 12.0))
+    ]
+    plan = plan_staffing(day, periods, forecasts, 20.0)
+    ends = [sum(p.minutes for p in periods[: i + 1]) for i in range(len(periods))]
+
+    def mean_wait(forecast: ServiceForecast, windows: list[int], seed: int) -> float:
+        network = ciw.create_network(
+            arrival_distributions=[
+                ciw.dists.PoissonIntervals(
+                    [n / p.minutes for n, p in zip(forecast.arrivals, periods)], [float(e) for e in ends], 525.0
+                )
+            ],
+            service_distributions=[ciw.dists.Exponential(1 / forecast.minutes)],
+            number_of_servers=[ciw.Schedule(numbers_of_servers=[*windows, windows[-1]], shift_end_dates=[*ends, 5000])],
+        )
+        ciw.seed(seed)
+        simulation = ciw.Simulation(network)
+        simulation.simulate_until_max_time(5000.0)
+        return statistics.fmean(r.waiting_time for r in simulation.get_all_records())
+
+    for s, forecast in enumerate(plan.services):
+        planned = statistics.fmean(mean_wait(forecast, list(plan.windows[s]), seed) for seed in range(5))
+        assert planned <= 20.0, forecast.kind
+    contract = {"pickup": [2] * 9, "certificate": [1] * 9, "application": [2] * 9}
+    overwhelmed = [mean_wait(f, contract[f.kind], 1) for f in plan.services]
+    assert max(overwhelmed) > 60.0
