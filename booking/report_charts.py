@@ -353,9 +353,12 @@ def line_chart(
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}">'
                 f"<title>{escape(f'{categories[i]} {name}: {fmt(value)}')}</title></circle>"
+                # A white halo under the value, drawn as its own text: WeasyPrint (the PDF) ignores paint-order and
+                # would paint the halo over the figure, which then disappears from the printed report.
                 f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                f"{escape(fmt(value))}</text>"
+                f'fill="#ffffff" stroke="#ffffff" stroke-width="3" aria-hidden="true">{escape(fmt(value))}</text>'
+                f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
+                f'fill="{colour}">{escape(fmt(value))}</text>'
             )
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
     parts.append(
