@@ -59,13 +59,21 @@ class TicketFigures:
 
 
 Provider = Callable[[dt.date, dt.date], Awaitable[TicketFigures]]
+DaysProvider = Callable[[dt.date], Awaitable[Sequence[dt.date]]]
 _provider: Provider | None = None
+_days: DaysProvider | None = None
 
 
-def register_office_figures(provider: Provider | None) -> None:
-    """Let the reports read the counter's tickets through ``provider`` (None: no counter; safe to call again)."""
-    global _provider
-    _provider = provider
+def register_office_figures(provider: Provider | None, days: DaysProvider | None = None) -> None:
+    """Let the reports read the counter's tickets through ``provider``, and the days with tickets up to a date
+    through ``days`` (None: no counter; safe to call again)."""
+    global _provider, _days
+    _provider, _days = provider, days
+
+
+async def ticket_days(until: dt.date) -> list[dt.date]:
+    """The days with queue tickets up to ``until`` (none when no counter is registered)."""
+    return [] if _days is None else list(await _days(until))
 
 
 async def ticket_figures(first: dt.date, last: dt.date) -> TicketFigures:

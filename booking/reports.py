@@ -35,7 +35,14 @@ from dataclasses import dataclass, field, fields
 from piccolo.query.functions.aggregate import Count, Sum
 
 from booking.counter_stats import CounterStat, same_month_stat
-from booking.office_tickets import TICKET_FIELDS, OfficeWaits, TicketFigures, office_waits, ticket_figures
+from booking.office_tickets import (
+    TICKET_FIELDS,
+    OfficeWaits,
+    TicketFigures,
+    office_waits,
+    ticket_days,
+    ticket_figures,
+)
 from booking.tables import Booking, BookingState, BoothResult, OfficeCount, Placement, Slot, WalkIn
 from core import clock
 from core.errors import NotFound
@@ -611,10 +618,12 @@ async def monthly_report(month: str) -> MonthlyReport:
 
 
 async def months_and_days() -> list[tuple[str, list[dt.date]]]:
-    """The months that have counted booths up to today, newest first, each with its days that have booths (for the
-    index: a day still to come has nothing to report yet)."""
-    held = Session.state.is_in(list(COUNTED_STATES)) & (Session.date <= clock.today())
-    dates = sorted({row["date"] for row in await Session.select(Session.date).where(held)}, reverse=True)
+    """The months that have counted booths or queue tickets up to today, newest first, each with its days that have
+    booths or tickets (for the index: a day still to come has nothing to report yet)."""
+    today = clock.today()
+    held = Session.state.is_in(list(COUNTED_STATES)) & (Session.date <= today)
+    booth_days = {row["date"] for row in await Session.select(Session.date).where(held)}
+    dates = sorted(booth_days | set(await ticket_days(today)), reverse=True)
     months: dict[str, list[dt.date]] = {}
     for day in dates:
         months.setdefault(day.strftime("%Y-%m"), []).append(day)

@@ -24,7 +24,13 @@ COUNT_OF_SERVICE = {
 
 def register() -> None:
     """Let the reports read the counter's tickets."""
-    office_tickets.register_office_figures(ticket_figures)
+    office_tickets.register_office_figures(ticket_figures, ticket_days)
+
+
+async def ticket_days(until: dt.date) -> list[dt.date]:
+    """The days with queue tickets up to ``until`` (for the reports' index)."""
+    rows = await Ticket.select(Ticket.day).where(Ticket.day <= until).distinct()
+    return [row["day"] for row in rows]
 
 
 async def ticket_figures(first: dt.date, last: dt.date) -> TicketFigures:

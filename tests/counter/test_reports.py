@@ -323,3 +323,13 @@ async def test_the_report_page_shows_the_waiting_times(client, signed_in):
     assert page.select_one("#office td[data-column=card_handovers]").get_text(strip=True) == "7"
     monthly = soup(await client.get("/staff/reports/monthly/2027-06"))
     assert monthly.select_one(f"#wait-days-{office['id']} tr[data-date='2027-06-08']") is not None
+
+
+async def test_the_index_lists_the_days_with_queue_tickets(client, signed_in):
+    await signed_in(Role.city_reviewer)
+    office = await build_counter()
+    await ticket(office, "pickup", NOW.date() + dt.timedelta(days=3), (9, 0), None, "waiting")  # not yet: left out
+    page = soup(await client.get("/staff/reports"))
+    assert [a["data-month"] for a in page.select("a[data-month]")] == ["2027-06"]
+    # The days with tickets (no booth on them); OLD has only typed counts and no booth, as before.
+    assert [a["data-day"] for a in page.select("a[data-day]")] == ["2027-06-08", "2027-06-07"]
