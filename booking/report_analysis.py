@@ -594,8 +594,20 @@ def draft_monthly(report: MonthlyReport) -> str:
 
 # --- the figures a saved analysis was written against ---------------------------------------------------------------
 
-SUMMARY_FIELDS = ("booths", "applications", "reported_forecast", "bookings", "people", "walk_ins", "no_shows")
-"""The totals kept with a saved analysis, to say which of them changed since (order of display)."""
+SUMMARY_FIELDS = (
+    "booths",
+    "applications",
+    "reported_forecast",
+    "bookings",
+    "people",
+    "walk_ins",
+    "no_shows",
+    "counter_tickets",
+    "counter_served",
+)
+"""The totals kept with a saved analysis, to say which of them changed since (order of display): the booths', then
+the queue tickets taken and served at the counters (an analysis saved before these were kept has none of them, and
+they are then not compared)."""
 
 
 def fingerprint(report: DailyReport | MonthlyReport) -> str:
@@ -619,7 +631,11 @@ def _without_ids(value: object) -> object:
 
 def summary_figures(report: DailyReport | MonthlyReport) -> dict[str, int]:
     """The report's totals kept with a saved analysis."""
-    return {name: getattr(report.totals, name) for name in SUMMARY_FIELDS}
+    counter = {
+        "counter_tickets": sum(office.total.visits for office in report.waits),
+        "counter_served": sum(office.total.served for office in report.waits),
+    }
+    return {name: counter[name] if name in counter else getattr(report.totals, name) for name in SUMMARY_FIELDS}
 
 
 def summary_label(name: str) -> str:
@@ -632,6 +648,8 @@ def summary_label(name: str) -> str:
         "people": _("People"),
         "walk_ins": _("Walk-in parties"),
         "no_shows": _("No-shows"),
+        "counter_tickets": _("Visitors at the counters"),
+        "counter_served": _("Visitors served at the counters"),
     }
     return labels[name]
 

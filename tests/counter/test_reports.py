@@ -308,7 +308,9 @@ async def test_a_saved_analysis_is_flagged_when_a_ticket_changes_the_figures(mak
     await save_report_analysis(actor, report, "9時台に窓口を1つ増やす。")
     assert not (await current_analysis(await daily_report(DAY), "")).stale
     await ticket(office, "application", DAY, (15, 0), 4, "served")
-    assert (await current_analysis(await daily_report(DAY), "")).stale
+    analysis = await current_analysis(await daily_report(DAY), "")
+    assert analysis.stale
+    assert analysis.changes == (("counter_tickets", 17, 18), ("counter_served", 15, 16))
 
 
 async def test_the_report_page_shows_the_waiting_times(client, signed_in):
