@@ -619,11 +619,21 @@ def fingerprint(report: DailyReport | MonthlyReport) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+ABSENT_UNLESS_SET = frozenset({"waits", "ticket_days"})
+"""Figures added with the counter's queue tickets, left out of the digest while they hold nothing, so that a report
+without tickets keeps the digest it had before they existed (its saved analysis is not flagged as changed)."""
+
+
 def _without_ids(value: object) -> object:
     """``value`` without session ids: a booth continued by a later version of the plan is a new session of the same
-    booth (same venue, date and hours), with the same figures."""
+    booth (same venue, date and hours), with the same figures. Empty counter figures are left out as well (see
+    ABSENT_UNLESS_SET)."""
     if isinstance(value, dict):
-        return {k: _without_ids(v) for k, v in value.items() if k != "session_id"}
+        return {
+            k: _without_ids(v)
+            for k, v in value.items()
+            if k != "session_id" and not (k in ABSENT_UNLESS_SET and not v)
+        }
     if isinstance(value, list | tuple):
         return [_without_ids(v) for v in value]
     return value

@@ -5,6 +5,7 @@ and a saved analysis is flagged when a ticket changes the figures."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -15,11 +16,20 @@ from openpyxl import load_workbook
 
 from booking import office_tickets
 from booking.office_tickets import WaitRow, percentile
-from booking.report_analysis import current_analysis, draft_daily, draft_monthly, save_report_analysis
+from booking.report_analysis import current_analysis, draft_daily, draft_monthly, fingerprint, save_report_analysis
 from booking.report_charts import daily_charts, monthly_charts
 from booking.report_pdf import daily_report_pdf, monthly_report_pdf
 from booking.report_xlsx import daily_report_xlsx, monthly_report_xlsx
-from booking.reports import daily_report, monthly_report
+from booking.reports import (
+    BoothRow,
+    DailyReport,
+    DayRow,
+    Figures,
+    MonthlyReport,
+    OfficeFigures,
+    daily_report,
+    monthly_report,
+)
 from booking.tables import OfficeCount
 from core import clock
 from core.i18n import using_locale
@@ -311,6 +321,54 @@ async def test_a_saved_analysis_is_flagged_when_a_ticket_changes_the_figures(mak
     analysis = await current_analysis(await daily_report(DAY), "")
     assert analysis.stale
     assert analysis.changes == (("counter_tickets", 17, 18), ("counter_served", 15, 16))
+
+
+def test_a_report_without_tickets_keeps_the_fingerprint_it_had_before_the_counter():
+    # Analyses saved before the counter's figures existed must not all turn stale: these digests are those the
+    # reports gave before (commit 7319a94) for the same figures.
+    f = Figures(booths=1, slots=2, places=8, bookings=4, people=5, applications=12, forecast=14, hours=7.0)
+    f = dataclasses.replace(f, reported=1, reported_forecast=14, reported_hours=7.0)
+    row = BoothRow(
+        session_id=9,
+        date=dt.date(2027, 6, 5),
+        start=dt.time(10),
+        end=dt.time(17),
+        day_type="holiday",
+        venue_id=3,
+        venue_name="長坂公民館",
+        venue_kind="community_hall",
+        figures=f,
+        has_result=True,
+        applications_by_hour={10: 5, 11: 7},
+    )
+    office = OfficeFigures(
+        days=1, card_handovers=40, certificates=21, pin_resets=5, card_changes=3, applications=33, phone_calls=17
+    )
+    daily = DailyReport(date=dt.date(2027, 6, 5), booths=(row,), totals=f, hours=((10, 5), (11, 7)), office=office)
+    monthly = MonthlyReport(
+        month="2027-06",
+        first=dt.date(2027, 6, 1),
+        last=dt.date(2027, 6, 30),
+        booths=(row,),
+        totals=f,
+        hours=((10, 5),),
+        by_venue=(),
+        by_kind=(),
+        by_day_type=(),
+        by_placement=(),
+        days=(DayRow(dt.date(2027, 6, 5), f, office),),
+        office=office,
+        previous_month="2027-05",
+        previous_totals=Figures(),
+        previous_office=OfficeFigures(),
+        counter_stat=None,
+    )
+    assert fingerprint(daily) == "9bca153e866819c528a1be0301343570ca07670633266f446c7995bbf7035c2e"
+    assert fingerprint(monthly) == "b96b1a060fadfa5d212a4d3d134575dba72f7ad7f98d5ab92c09aa4f97dd77ab"
+    # ...while the counter's figures, once there, count.
+    assert fingerprint(dataclasses.replace(daily, office=dataclasses.replace(office, ticket_days=1))) != (
+        "9bca153e866819c528a1be0301343570ca07670633266f446c7995bbf7035c2e"
+    )
 
 
 async def test_the_report_page_shows_the_waiting_times(client, signed_in):
