@@ -630,9 +630,7 @@ def _without_ids(value: object) -> object:
     ABSENT_UNLESS_SET)."""
     if isinstance(value, dict):
         return {
-            k: _without_ids(v)
-            for k, v in value.items()
-            if k != "session_id" and not (k in ABSENT_UNLESS_SET and not v)
+            k: _without_ids(v) for k, v in value.items() if k != "session_id" and not (k in ABSENT_UNLESS_SET and not v)
         }
     if isinstance(value, list | tuple):
         return [_without_ids(v) for v in value]

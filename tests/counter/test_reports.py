@@ -36,7 +36,8 @@ from core.i18n import using_locale
 from core.tables import Role
 from counter import report_figures
 from counter.tables import CounterService, Office, ServiceKind, Ticket
-from tests.booking.test_reports import pdf_text
+from tests.booking.factories import publish_booth
+from tests.booking.test_reports import add_result, pdf_text
 from tests.conftest import soup
 
 DAY = dt.date(2027, 6, 7)  # a Monday with queue tickets
@@ -243,6 +244,17 @@ async def test_the_daily_draft_names_the_busiest_hour_the_red_hours_and_proposes
     with using_locale("ja"):
         japanese = draft_daily(report)
     assert "9:00–10:00" in japanese and "窓口" in japanese and "Open another window" not in japanese
+
+
+async def test_a_day_with_booths_and_tickets_drafts_both():
+    await build_counter()
+    booth = await publish_booth(DAY, name="長坂公民館")
+    await add_result(booth, 14, {"10": 7, "11": 7})
+    with using_locale("en"):
+        text = draft_daily(await daily_report(DAY))
+    results, suggestions = text.split("[Suggestions]")
+    assert "1 booths: 14 applications" in results and "Busiest hour at 金沢市役所: 9:00–10:00" in results
+    assert suggestions.strip().splitlines()[0].startswith("• Open another window at 金沢市役所 in 9:00–10:00")
 
 
 async def test_the_monthly_draft_judges_each_hour_and_each_day_against_the_red_threshold():
