@@ -12,6 +12,7 @@ from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
 from portal.staff.counter import CounterController
+from portal.staff.counter_staffing import CounterStaffingController
 from portal.staff.flyers import FlyerController
 from portal.staff.home import HomeController
 from portal.staff.imports import ImportController
@@ -58,6 +59,7 @@ def staff_router() -> Router:
             YieldController,
             ReportController,
             RetentionController,
+            CounterStaffingController,
             OutboxController,
             AuditController,
             UserController,
