@@ -14,7 +14,9 @@ def register() -> None:
     from booking import retention as booking_retention
     from booking import services as booking_services
     from core import outbox
+    from counter import notify as counter_notify
     from counter import pickup_jobs, pickup_retention
+    from counter import report_figures as counter_report_figures
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
 
@@ -24,7 +26,9 @@ def register() -> None:
     outbox.register_jobs(settings.outbox_interval)
     planner_jobs.register()
     booking_jobs.register(settings)
+    counter_report_figures.register()
     flyer_jobs.register()
+    counter_notify.register()
     pickup_jobs.register(settings)
     booking_retention.register_purge_step(  # booking purges the counter's reservations without knowing counter
         "counter.pickups",

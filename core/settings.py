@@ -124,6 +124,8 @@ class Settings:
     pickup_close_hours: int = 24  # and close this many hours before the time
     pickup_slot_minutes: int = 30  # the length of a pickup reservation's time
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
+    counter_grace_minutes: int = 5  # a reservation checked in this late after its slot starts still goes first
+    ticket_notify_ahead: int = 3  # "your turn is near" goes to a ticket this many places from the front
     counter_stats_file: Path | None = None  # the city's monthly counter statistics (窓口統計) CSV; None: no comparison
     cli_language: str | None = None  # OUTREACH_LANG, else LANG: the language of the command line's output
     db_pool: bool = True  # DB_POOL=0: no PostgreSQL connection pool (tests whose client runs a second event loop)
@@ -199,6 +201,8 @@ def read_settings() -> Settings:
         pickup_close_hours=int(os.environ.get("PICKUP_CLOSE_HOURS") or 24),
         pickup_slot_minutes=int(os.environ.get("PICKUP_SLOT_MINUTES") or 30),
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
+        counter_grace_minutes=int(os.environ.get("COUNTER_GRACE_MINUTES") or 5),
+        ticket_notify_ahead=int(os.environ.get("TICKET_NOTIFY_AHEAD") or 3),
         counter_stats_file=Path(os.environ["COUNTER_STATS_FILE"]) if os.environ.get("COUNTER_STATS_FILE") else None,
         cli_language=os.environ.get("OUTREACH_LANG") or os.environ.get("LANG") or None,
         db_pool=os.environ.get("DB_POOL", "1") != "0",

@@ -49,6 +49,8 @@ class OfficeDay(Table, tablename="counter_office_day"):
     """A day that differs from the office's rule: a designated weekend opening (e.g. one Saturday and one Sunday a
     month from October to March) when ``open``, or a closure of a weekday when not."""
 
+    id: Serial
+
     office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
     date = Date(index=True)
     open = Boolean(default=True)
@@ -85,6 +87,8 @@ OPEN_TICKET_STATES = (TicketState.waiting.value, TicketState.called.value)
 class Ticket(Table, tablename="counter_ticket"):
     """A queue ticket (整理券) for one visit and one service on one day. Its number (``letter``-``number``) is unique
     per service and day, by the database: ``number_key`` is ``"{service id}:{YYYY-MM-DD}:{number}"``."""
+
+    id: Serial
 
     code = Varchar(length=16, unique=True)  # 80 random bits, Crockford base32: the key of /tickets/{code}
     office = ForeignKey(references=Office, on_delete=OnDelete.restrict, index=True)
