@@ -14,9 +14,9 @@ from counter.tables import PickupReservation, PickupState
 from counter.tickets import TicketView, check_in_reservation
 
 
-async def check_in_pickup(code: str, actor: Actor | None = None) -> TicketView:
+async def check_in_pickup(code: str, actor: Actor | None = None, office_id: int | None = None) -> TicketView:
     """The queue ticket of a confirmed reservation of today (checking in again returns the same ticket); NotFound for
-    an unknown code, Conflict for a cancelled one or another day's."""
+    an unknown code, Conflict for a cancelled one, another day's or (with ``office_id``) another office's."""
     canonical = normalize_code(code)
     row = (
         await PickupReservation.select(
@@ -37,6 +37,8 @@ async def check_in_pickup(code: str, actor: Actor | None = None) -> TicketView:
         raise NotFound(_("No reservation has this code."))
     if row["state"] not in (PickupState.confirmed.value, PickupState.checked_in.value):
         raise Conflict(_("This reservation was cancelled."))
+    if office_id is not None and row["office"] != office_id:
+        raise Conflict(_("This reservation is for another office."))
     if row["day"] != clock.today():
         raise Conflict(_("This reservation is for another day ({day}).").format(day=row["day"].isoformat()))
     async with write_transaction():
