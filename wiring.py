@@ -11,9 +11,11 @@ from core.settings import get_settings
 def register() -> None:
     """Register every app's event handlers, jobs and periodic tasks (safe to call again)."""
     from booking import jobs as booking_jobs
+    from booking import retention as booking_retention
     from booking import services as booking_services
     from core import outbox
     from counter import notify as counter_notify
+    from counter import pickup_jobs, pickup_retention
     from counter import report_figures as counter_report_figures
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
@@ -27,3 +29,10 @@ def register() -> None:
     counter_report_figures.register()
     flyer_jobs.register()
     counter_notify.register()
+    pickup_jobs.register(settings)
+    booking_retention.register_purge_step(  # booking purges the counter's reservations without knowing counter
+        "counter.pickups",
+        booking_retention.PurgeStep(
+            run=pickup_retention.purge_pickups, labels=pickup_retention.LABELS, tables=pickup_retention.TABLES
+        ),
+    )

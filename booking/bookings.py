@@ -22,9 +22,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import jaconv
 from email_validator import EmailNotValidError, validate_email
-from piccolo.columns.combination import WhereRaw
 
-from booking import notices
+from booking import capacity, notices
 from booking.booths import BoothCache, booking_opens_before
 from booking.codes import (
     find_url,
@@ -410,20 +409,11 @@ _TAKE_CONDITION = (
 
 async def _take_places(slot_id: int, party_size: int) -> bool:
     """Take ``party_size`` places of a slot if it has room (one conditional update; the database decides)."""
-    taken = await Slot.raw(
-        "UPDATE booking_slot SET booked = booked + {} WHERE id = {} AND " + _TAKE_CONDITION + " RETURNING id",
-        party_size,
-        slot_id,
-        party_size,
-        party_size,
-    )
-    return bool(taken)
+    return await capacity.take_places(Slot, slot_id, party_size, _TAKE_CONDITION, (party_size, party_size)) is not None
 
 
 async def _release_places(slot_id: int, party_size: int) -> None:
-    await Slot.update({Slot.booked: Slot.booked - party_size}).where(
-        (Slot.id == slot_id) & WhereRaw("booked >= {}", party_size)
-    )
+    await capacity.release_places(Slot, slot_id, party_size)
 
 
 class _Replay(Exception):

@@ -82,9 +82,41 @@ PERSONAL_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class PurgeStep:
+    """Personal data a higher app keeps on the bookings' schedule (the counter's pickup reservations), purged inside
+    the same transaction as the bookings without booking knowing that app: ``run(cutoff, cutoff_at, now)`` erases
+    what belongs to days before ``cutoff`` (and its emails to residents written before ``cutoff_at``), or everything
+    when both are None (the end of the contract), and returns its counts (a count named like one of booking's is
+    added to it). ``labels`` name its own counts (N_ strings); ``tables`` are rebuilt with the others."""
+
+    run: Callable[[dt.date | None, dt.datetime | None, dt.datetime], Awaitable[dict[str, int]]]
+    labels: dict[str, str] = field(default_factory=dict)
+    tables: tuple[str, ...] = ()
+
+
+_steps: dict[str, PurgeStep] = {}
+
+
+def register_purge_step(name: str, step: PurgeStep) -> None:
+    """Purge a higher app's personal data with the bookings (called through ``wiring.register``; again: replaced)."""
+    _steps[name] = step
+
+
+async def _run_steps(
+    counts: dict[str, int], cutoff: dt.date | None, cutoff_at: dt.datetime | None, now: dt.datetime
+) -> None:
+    for step in _steps.values():
+        for key, value in (await step.run(cutoff, cutoff_at, now)).items():
+            counts[key] = counts.get(key, 0) + value
+
+
 def count_label(key: str) -> str:
     """The translated label of a count (the key itself for an unknown one)."""
-    return _(COUNT_LABELS[key]) if key in COUNT_LABELS else key
+    if key in COUNT_LABELS:
+        return _(COUNT_LABELS[key])
+    label = next((step.labels[key] for step in _steps.values() if key in step.labels), None)
+    return _(label) if label else key
 
 
 def count_text(key: str, value: int) -> str:
@@ -257,6 +289,7 @@ async def purge_expired(
             .returning(OutboxMessage.id)
         )
         counts["resident_messages_deleted"] = len(deleted)
+        await _run_steps(counts, cutoff, cutoff_at, now)
         if not dry_run:
             nonlocal run_id
             run_id = await _record(SCHEDULED, actor, now, counts, "")
@@ -461,6 +494,7 @@ async def purge_end_of_contract(
                 {StaffUser.active: False, StaffUser.email: "", StaffUser.session_version: StaffUser.session_version + 1}
             ).where(StaffUser.id.is_in(chunk))
         counts["staff_accounts_deactivated"] = len(staff)
+        await _run_steps(counts, None, None, now)
         if not dry_run:
             nonlocal run_id
             run_id = await _record(END_OF_CONTRACT, actor, now, counts, report_file)
@@ -512,7 +546,8 @@ async def compact_storage() -> bool:
             await engine().run_ddl("VACUUM")
             await engine().run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            await engine().run_ddl("VACUUM FULL " + ", ".join(PURGED_TABLES))
+            tables = [*PURGED_TABLES, *(table for step in _steps.values() for table in step.tables)]
+            await engine().run_ddl("VACUUM FULL " + ", ".join(tables))
     except Exception as error:  # noqa: BLE001 - the deletion itself is committed; the report says the rebuild failed
         log.warning("database storage was not rebuilt after the deletion: %s", type(error).__name__)
         return False

@@ -120,6 +120,9 @@ class Settings:
     booking_phone: str = ""  # the phone number flyers give for booking without a smartphone; "" for none
     no_show_after_minutes: int = 15  # a booking not checked in this long after its slot starts goes to walk-ins
     retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
+    pickup_open_days: int = 31  # pickup reservations (交付予約) open this many days ahead
+    pickup_close_hours: int = 24  # and close this many hours before the time
+    pickup_slot_minutes: int = 30  # the length of a pickup reservation's time
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
     counter_grace_minutes: int = 5  # a reservation checked in this late after its slot starts still goes first
     ticket_notify_ahead: int = 3  # "your turn is near" goes to a ticket this many places from the front
@@ -194,6 +197,9 @@ def read_settings() -> Settings:
         booking_phone=(os.environ.get("BOOKING_PHONE") or "").strip(),
         no_show_after_minutes=int(os.environ.get("NO_SHOW_AFTER_MINUTES") or 15),
         retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
+        pickup_open_days=int(os.environ.get("PICKUP_OPEN_DAYS") or 31),
+        pickup_close_hours=int(os.environ.get("PICKUP_CLOSE_HOURS") or 24),
+        pickup_slot_minutes=int(os.environ.get("PICKUP_SLOT_MINUTES") or 30),
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
         counter_grace_minutes=int(os.environ.get("COUNTER_GRACE_MINUTES") or 5),
         ticket_notify_ahead=int(os.environ.get("TICKET_NOTIFY_AHEAD") or 3),

@@ -113,3 +113,53 @@ class Ticket(Table, tablename="counter_ticket"):
     finished_at = Timestamptz(null=True, default=None)  # served, absent or cancelled
     issued_by = Integer(null=True, default=None)
     note = Text(default="")
+
+
+class PickupSlot(Table, tablename="counter_pickup_slot"):
+    """A time of a reservable service at an office that pickup reservations (交付予約) book: ``capacity`` people
+    (from the service's minutes per person and windows), of whom ``booked`` are taken, by the database's conditional
+    update (booking.capacity). ``slot_key`` ("{service id}:{start, ISO}") makes generating the slots again harmless."""
+
+    id: Serial
+
+    office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
+    service = ForeignKey(references=CounterService, on_delete=OnDelete.cascade, index=True)
+    day = Date(index=True)  # the day in Japan
+    start = Timestamptz()
+    end = Timestamptz()
+    capacity = Integer(default=0)
+    booked = Integer(default=0)
+    slot_key = Varchar(length=64, unique=True)
+
+
+class PickupState(str, Enum):
+    confirmed = "confirmed"  # booked; expected at the counter
+    checked_in = "checked_in"  # arrived: a queue ticket was issued for it (counter.tickets)
+    cancelled = "cancelled"  # by the resident (its places are given back)
+    no_show = "no_show"  # did not come
+
+
+class PickupReservation(Table, tablename="counter_pickup_reservation"):
+    """A pickup reservation (交付予約): the 交付通知書 number of each person coming (never the My Number, never a birth
+    date), one contact and the language; nothing else. The code (80 random bits) is on the slip; the manage token is
+    kept only as its SHA-256, as a booth booking's. Purged (contact and numbers blanked) on the booths' schedule."""
+
+    id: Serial
+
+    code = Varchar(length=16, unique=True)
+    manage_token_hash = Varchar(length=64, default="")
+    office = ForeignKey(references=Office, on_delete=OnDelete.restrict, index=True)
+    service = ForeignKey(references=CounterService, on_delete=OnDelete.restrict, index=True)
+    slot = ForeignKey(references=PickupSlot, on_delete=OnDelete.restrict, index=True)
+    notice_numbers = Varchar(length=200, default="")  # the 交付通知書 numbers, separated by single spaces
+    party_size = Integer(default=1)  # one person per notice number
+    phone = Varchar(length=20, default="", index=True)
+    email = Varchar(length=254, default="", index=True)
+    language = Varchar(length=8, default="ja")
+    state = Varchar(length=16, default=PickupState.confirmed.value, choices=PickupState, index=True)
+    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)  # sha256 of the client's key
+    request_digest = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    reminded_at = Timestamptz(null=True, default=None)
+    anonymised_at = Timestamptz(null=True, default=None)

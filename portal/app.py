@@ -26,6 +26,7 @@ from core.jobs import BackgroundRunner
 from core.settings import Settings, configure, environment_settings, get_settings
 from portal.api.bookings import BookingApi
 from portal.api.health import healthz
+from portal.api.pickups import PickupApi
 from portal.api.sessions import SessionApi
 from portal.public.booking import BookingFormController, ManageController
 from portal.public.feeds import FeedCache, venue_feed
@@ -33,6 +34,7 @@ from portal.public.flyers import booth_flyer, booth_flyer_image, month_poster
 from portal.public.home import booth_page, favicon, home
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
+from portal.public.pickups import PickupController
 from portal.staff import SignInController, staff_router
 from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             month_poster,
             BookingFormController,
             ManageController,
+            PickupController,
             venue_feed,
             InvitationAnswerController,
             favicon,
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             SessionApi,
             BookingApi,
+            PickupApi,
             SignInController,
             staff_router(),
             create_static_files_router(

@@ -16,7 +16,7 @@ from booking.schemas import Needs
 from portal.api.responses import ApiOperation, error_responses
 from portal.api.schemas import BookingIn, BookingOut, MoveIn, NeedsIn, booking_out
 
-Body = TypeVar("Body", BookingIn, MoveIn)
+Body = TypeVar("Body", bound=msgspec.Struct)
 _AT = re.compile(r"at `\$\.([^`\[]+)")
 
 

@@ -22,6 +22,7 @@ from core.roles import EDITORS
 from core.users import Actor
 from counter import offices, tickets
 from counter.offices import OfficeInfo
+from counter.pickup_check_in import check_in_pickup
 from counter.tables import ServiceKind
 from counter.tickets import NoticeRequest, TicketView
 from portal.documents.qr import qr_svg
@@ -128,6 +129,21 @@ class CounterController(Controller):
             errors = dict(getattr(exc, "fields", {}) or {})
             return await self._reception(
                 request, office, status_of(exc), error=exc.message, errors=errors, form=dict(form)
+            )
+        return Redirect(path=f"{COUNTER}/{office.id}/tickets/{ticket.id}", status_code=303)
+
+    @post("/{office_id:int}/pickups", name="counter_check_in_pickup")
+    async def check_in(
+        self, request: Request, office_id: FromPath[int], actor: NamedDependency[Actor]
+    ) -> Template | Redirect:
+        """A pickup reservation (交付予約) arriving: its code (scanned from its QR code or typed) gives its ticket."""
+        office = await _office(office_id)
+        form = await request.form()
+        try:
+            ticket = await check_in_pickup(forms.text(form, "reservation_code"), actor=actor, office_id=office.id)
+        except DomainError as exc:
+            return await self._reception(
+                request, office, status_of(exc), errors={"reservation_code": exc.message}, form=dict(form)
             )
         return Redirect(path=f"{COUNTER}/{office.id}/tickets/{ticket.id}", status_code=303)
 

@@ -34,10 +34,18 @@ def is_sign_in_attempt(method: str, path: str) -> bool:
     return method == "POST" and path == "/staff/login"
 
 
+PICKUP_LISTS = ("/api/pickups/offices", "/api/pickups/times")
+
+
 def is_booking_or_lookup(method: str, path: str) -> bool:
-    """Requests that make, change or look up a booking, and the public flyers that take CPU to render."""
+    """Requests that make, change or look up a booking or a pickup reservation, and the public flyers that take CPU
+    to render."""
     if path.startswith(("/api/bookings", "/bookings/", "/flyers/")):
         return True
+    if path.startswith(("/api/pickups", "/pickups/")):  # not the lists of offices and times anyone may read
+        return not (method == "GET" and path.rstrip("/") in PICKUP_LISTS)
+    if path == "/pickups":
+        return method == "POST"
     if path.startswith("/sessions/") and "/flyer." in path:
         return True
     return method == "POST" and path.startswith("/booths/")

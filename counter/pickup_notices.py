@@ -1,0 +1,117 @@
+"""Emails to residents about their pickup reservations (交付予約), in their own language, queued in the outbox inside
+the transaction of the change (sent after commit). Their kind starts with ``counter.pickup.``; the purge deletes
+them on the booths' schedule (counter.pickup_retention)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import babel.dates
+
+from booking.codes import display_code
+from core.i18n import babel_locale, get_locale, using_locale
+from core.i18n import gettext as _
+from core.outbox import queue_email
+from counter.pickup_slots import service_name
+
+if TYPE_CHECKING:
+    from counter.pickups import PickupDetails
+
+KIND = "counter.pickup."
+
+
+def when(start: dt.datetime, end: dt.datetime) -> str:
+    """A time's date and hours in the current locale: 2027年6月7日月曜日 10:00–10:30."""
+    date = babel.dates.format_date(start.date(), format="full", locale=babel_locale())
+    return f"{date} {start:%H:%M}–{end:%H:%M}"
+
+
+def summary(details: PickupDetails) -> str:
+    office = details.office_name_en if get_locale() not in ("ja", "ja-easy") and details.office_name_en else None
+    return "\n".join(
+        [
+            _("Reservation code: {code}").format(code=display_code(details.code)),
+            _("When: {when}").format(when=when(details.start, details.end)),
+            _("Where: {place}").format(place=office or details.office_name),
+            _("For: {service}").format(service=service_name(details.service_kind)),
+            _("People: {n}").format(n=details.party_size),
+        ]
+    )
+
+
+def what_to_bring() -> str:
+    return "\n".join(
+        [
+            _("What to bring:"),
+            _("- the notice (交付通知書) of each person"),
+            _("- each person's photo ID and the old card or notification card, as the notice says"),
+            _("- each person comes in person (a child under 15 with a parent or legal guardian)"),
+        ]
+    )
+
+
+async def _send(details: PickupDetails, subject: str, opening: str, kind: str, extra: str = "") -> None:
+    if not details.email:
+        return
+    link = (
+        _("View, change or cancel your reservation here:\n{url}").format(url=details.manage_url)
+        if details.manage_url
+        else ""
+    )
+    body = "\n\n".join(
+        filter(
+            None,
+            [
+                opening,
+                summary(details),
+                extra,
+                link,
+                _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+            ],
+        )
+    )
+    await queue_email(details.email, subject, body, kind=KIND + kind)
+
+
+async def reservation_confirmed(details: PickupDetails) -> None:
+    with using_locale(details.language):
+        await _send(
+            details,
+            _("[My Number Card] Your counter reservation {code}").format(code=display_code(details.code)),
+            _("Thank you. Your reservation at the counter is confirmed."),
+            "confirmed",
+            what_to_bring(),
+        )
+
+
+async def reservation_changed(details: PickupDetails) -> None:
+    with using_locale(details.language):
+        await _send(
+            details,
+            _("[My Number Card] Your counter reservation {code} was changed").format(code=display_code(details.code)),
+            _("Your reservation was moved. The new time is below; the old time is released."),
+            "changed",
+            what_to_bring(),
+        )
+
+
+async def reservation_cancelled(details: PickupDetails) -> None:
+    with using_locale(details.language):
+        await _send(
+            details,
+            _("[My Number Card] Your counter reservation {code} was cancelled").format(code=display_code(details.code)),
+            _("Your reservation was cancelled. You are welcome to reserve again at any time."),
+            "cancelled",
+        )
+
+
+async def reservation_reminder(details: PickupDetails) -> None:
+    with using_locale(details.language):
+        await _send(
+            details,
+            _("[My Number Card] Reminder: your counter reservation tomorrow"),
+            _("This is a reminder of your reservation at the counter."),
+            "reminder",
+            what_to_bring(),
+        )
