@@ -1,0 +1,161 @@
+"""The counter as residents see it: open now by the business calendar, waiting counts and estimates with their
+colour, a ticket's place in the order the windows call, and the board's calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core import clock
+from counter.status import CounterCache, read_snapshot, ticket_place
+from counter.tables import Office, ServiceKind, TicketState
+from tests.counter.factories import DAY, at, call, make_office, make_office_day, make_service, make_ticket, serve
+
+
+async def status_at(moment: dt.datetime, office: int):
+    with clock.frozen(moment):
+        snapshot = await read_snapshot()
+    return snapshot.status(office)
+
+
+async def test_an_office_is_open_on_weekdays_within_its_hours():
+    office = await make_office()
+    await make_service(office)
+    assert (await status_at(at(9, 0), office)).open_now
+    assert (await status_at(at(17, 44), office)).open_now
+    assert not (await status_at(at(8, 59), office)).open_now
+    assert not (await status_at(at(17, 45), office)).open_now
+
+
+async def test_weekends_holidays_and_the_year_end_are_closed_unless_the_office_opens_that_day():
+    office = await make_office()
+    saturday, holiday, year_end = dt.date(2027, 6, 12), dt.date(2027, 7, 19), dt.date(2027, 12, 29)  # 海の日
+    assert not (await status_at(at(10, day=saturday), office)).open_now
+    assert not (await status_at(at(10, day=holiday), office)).open_now
+    assert not (await status_at(at(10, day=year_end), office)).open_now
+    await make_office_day(office, saturday, opens="09:00", closes="12:00")  # a designated weekend opening
+    assert (await status_at(at(11, 59, day=saturday), office)).open_now
+    assert not (await status_at(at(12, 0, day=saturday), office)).open_now
+    await make_office_day(office, DAY, open=False)  # a weekday closure
+    assert not (await status_at(at(10), office)).open_now
+    await make_office_day(office, year_end)  # never between 12/29 and 1/3
+    assert not (await status_at(at(10, day=year_end), office)).open_now
+
+
+async def test_an_office_that_does_not_open_on_weekdays_opens_only_on_its_days():
+    office = await make_office(code="SAT", opens_weekdays=False)
+    assert not (await status_at(at(10), office)).open_now
+
+
+async def test_waiting_counts_only_todays_waiting_tickets_and_the_estimate_follows_the_service_times():
+    office = await make_office()
+    pickup = await make_service(office, minutes=10.0, windows=2)
+    certificate = await make_service(office, kind=ServiceKind.certificate, letter="B", minutes=15.0)
+    for number in range(1, 5):
+        await make_ticket(office, pickup, number, at(9, number))
+    await make_ticket(office, pickup, 1, at(9, 0, day=DAY - dt.timedelta(days=1)))  # yesterday's, never called
+    # Before any call the service's own windows count: (4 + 1) / 2 windows × 10 planned minutes.
+    assert (await status_at(at(9, 10), office)).services[0].estimated_wait_minutes == 25
+    served = await make_ticket(office, pickup, 5, at(9, 0), state=TicketState.served)
+    await call(served, 1, at(9, 30))
+    await serve(served, at(9, 36))  # 6 minutes at window 1: the only window serving pickups in the last 30 minutes
+    status = await status_at(at(9, 40), office)
+    by_kind = {service.kind: service for service in status.services}
+    assert by_kind["pickup"].waiting == 4 and by_kind["pickup"].windows == 1
+    assert by_kind["pickup"].estimated_wait_minutes == 30  # (4 + 1) × 6 minutes at one window
+    assert by_kind["certificate"].waiting == 0 and by_kind["certificate"].windows == 1
+    assert by_kind["certificate"].estimated_wait_minutes == 15  # nothing timed yet: the planned 15 minutes
+    assert certificate
+
+
+async def test_the_colour_follows_the_offices_thresholds_and_a_closed_office_has_no_estimate():
+    office = await make_office(amber_minutes=20, red_minutes=60)
+    service = await make_service(office, minutes=10.0)
+    assert (await status_at(at(10), office)).services[0].level == "low"  # 10 minutes
+    for number in range(1, 3):
+        await make_ticket(office, service, number, at(9, number))
+    assert (await status_at(at(10), office)).services[0].level == "amber"  # 30 minutes
+    for number in range(3, 7):
+        await make_ticket(office, service, number, at(9, number))
+    assert (await status_at(at(10), office)).services[0].level == "red"  # 70 minutes
+    closed = await status_at(at(18), office)
+    assert closed.services[0].estimated_wait_minutes is None and closed.services[0].level == "closed"
+    assert closed.services[0].waiting == 6
+
+
+async def test_a_tickets_place_follows_the_call_order_and_its_wait_is_only_for_those_ahead():
+    office = await make_office()
+    service = await make_service(office, minutes=5.0)
+    first = await make_ticket(office, service, 1, at(9, 1))
+    second = await make_ticket(office, service, 2, at(9, 2))
+    reserved = await make_ticket(office, service, 3, at(9, 3), priority=1)  # a reservation checked in in time
+    last = await make_ticket(office, service, 4, at(9, 4))
+    with clock.frozen(at(10)):
+        snapshot = await read_snapshot()
+    places = {code: await ticket_place(code, snapshot) for code in (first, second, reserved, last)}
+    assert [places[c].ahead for c in (reserved, first, second, last)] == [0, 1, 2, 3]
+    assert places[reserved].number == "A-003"
+    assert places[last].estimated_wait_minutes == 20  # 3 ahead + itself, 5 minutes each
+    # An hour later nobody has moved: the estimate stays the same (never the time already waited).
+    with clock.frozen(at(11)):
+        later = await ticket_place(last, await read_snapshot())
+    assert later.ahead == 3 and later.estimated_wait_minutes == 20
+    await call(reserved, 2, at(11, 1))
+    with clock.frozen(at(11, 1)):
+        snapshot = await read_snapshot()
+    called = await ticket_place(reserved.lower(), snapshot)  # as typed: case does not matter
+    assert called.state == "called" and called.window == 2 and called.ahead is None
+    assert (await ticket_place(last, snapshot)).ahead == 2
+
+
+async def test_an_unknown_code_has_no_place_and_an_old_ticket_is_over():
+    office = await make_office()
+    service = await make_service(office)
+    old = await make_ticket(office, service, 1, at(9, day=DAY - dt.timedelta(days=1)))
+    with clock.frozen(at(10)):
+        snapshot = await read_snapshot()
+    assert await ticket_place("0" * 16, snapshot) is None
+    assert await ticket_place("not-a-code", snapshot) is None
+    place = await ticket_place(old, snapshot)
+    assert place is not None and not place.current and place.ahead is None
+
+
+async def test_the_board_shows_each_windows_current_call_and_the_latest_calls():
+    office = await make_office()
+    pickup = await make_service(office)
+    certificate = await make_service(office, kind=ServiceKind.certificate, letter="B")
+    a1 = await make_ticket(office, pickup, 1, at(9, 1))
+    a2 = await make_ticket(office, pickup, 2, at(9, 2))
+    b1 = await make_ticket(office, certificate, 1, at(9, 3))
+    await make_ticket(office, pickup, 3, at(9, 4))
+    await call(a1, 1, at(9, 10))
+    await serve(a1, at(9, 15))
+    await call(a2, 1, at(9, 16))
+    await call(b1, 3, at(9, 17))
+    with clock.frozen(at(9, 18)):
+        board = (await read_snapshot()).board(office)
+    assert [(c.window, c.number) for c in board.now_calling] == [(1, "A-002"), (3, "B-001")]
+    assert [c.number for c in board.recent] == ["B-001", "A-002", "A-001"]
+    await serve(b1, at(9, 20))
+    with clock.frozen(at(9, 21)):
+        board = (await read_snapshot()).board(office)
+    assert [(c.window, c.number) for c in board.now_calling] == [(1, "A-002")]
+
+
+async def test_inactive_offices_are_not_shown():
+    office = await make_office()
+    await Office.update({Office.active: False}).where(Office.id == office)
+    with clock.frozen(at(10)):
+        snapshot = await read_snapshot()
+    assert snapshot.statuses == [] and snapshot.board(office) is None
+
+
+async def test_the_cache_reads_again_after_its_time():
+    office = await make_office()
+    service = await make_service(office)
+    cache = CounterCache(ttl=60)
+    with clock.frozen(at(10)):
+        assert (await cache.snapshot()).status(office).waiting == 0
+        await make_ticket(office, service, 1, at(9, 59))
+        assert (await cache.snapshot()).status(office).waiting == 0  # within its time: as read
+        cache.invalidate()
+        assert (await cache.snapshot()).status(office).waiting == 1
