@@ -54,9 +54,7 @@ async def test_the_phone_and_the_board_show_a_call_within_two_seconds(browser, l
         await call(first, 1, clock.now())  # window 1 calls the first ticket
         called_at = time.monotonic()
         await tv.wait_for_selector(".board__call >> text=A-001", timeout=WITHIN * 1000)
-        await phone.wait_for_function(
-            "document.getElementById('ticket-ahead').textContent === '0人'", timeout=WITHIN * 1000
-        )
+        await phone.wait_for_selector("#ticket-ahead:text-is('0人')", timeout=WITHIN * 1000)
         assert time.monotonic() - called_at <= WITHIN
 
         await call(mine, 3, clock.now())  # then window 3 calls the resident's ticket
