@@ -563,24 +563,30 @@ async def ticket_place(code: str, snapshot: CounterSnapshot) -> TicketPlace | No
 
 class CounterCache:
     """Today's counter, read at most every ``ttl`` seconds per process (the residents' phones and the boards poll
-    it every second). A request that finds the snapshot older than ``ttl`` reads it again, and every request arriving
-    meanwhile waits for that one read rather than starting its own: a call shows everywhere within ``ttl`` plus one
-    read."""
+    it every second). The request that finds the snapshot older than ``ttl`` reads it again and waits for it (a lone
+    phone polling a quiet office always gets the counter as it is); requests arriving during that read get the
+    snapshot it replaces rather than queueing behind it (under load, no request waits for the read but the one that
+    started it). A call therefore shows everywhere within ``ttl`` plus one read."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._snapshot: CounterSnapshot | None = None
         self._read_at = 0.0
+        self._reading = False
         self._lock = asyncio.Lock()
 
     async def snapshot(self) -> CounterSnapshot:
-        if self._snapshot is not None and time.monotonic() - self._read_at < self.ttl:
+        age = time.monotonic() - self._read_at
+        if self._snapshot is not None and (age < self.ttl or (self._reading and age < 2 * self.ttl)):
             return self._snapshot
         async with self._lock:
             if self._snapshot is None or time.monotonic() - self._read_at >= self.ttl:
-                started = time.monotonic()
-                self._snapshot = await read_snapshot()
-                self._read_at = started
+                started, self._reading = time.monotonic(), True
+                try:
+                    self._snapshot = await read_snapshot()
+                    self._read_at = started
+                finally:
+                    self._reading = False
         return self._snapshot
 
     def invalidate(self) -> None:

@@ -159,3 +159,32 @@ async def test_the_cache_reads_again_after_its_time():
         assert (await cache.snapshot()).status(office).waiting == 0  # within its time: as read
         cache.invalidate()
         assert (await cache.snapshot()).status(office).waiting == 1
+
+
+async def test_requests_arriving_during_a_read_get_the_snapshot_it_replaces(monkeypatch):
+    import asyncio
+
+    from counter import status
+
+    office = await make_office()
+    service = await make_service(office)
+    cache = CounterCache(ttl=1.0)
+    release = asyncio.Event()
+    real_read = status.read_snapshot
+
+    async def slow_read():
+        await release.wait()
+        return await real_read()
+
+    with clock.frozen(at(10)):
+        first = await cache.snapshot()
+        await make_ticket(office, service, 1, at(9, 59))
+        await asyncio.sleep(1.05)  # older than its time, not twice as old
+        monkeypatch.setattr(status, "read_snapshot", slow_read)
+        reading = asyncio.ensure_future(cache.snapshot())  # finds it old: reads it again, slowly
+        while not cache._reading:
+            await asyncio.sleep(0)
+        assert await cache.snapshot() is first  # meanwhile: the one before, not a second read nor a wait
+        release.set()
+        assert (await reading).status(office).waiting == 1
+        assert (await cache.snapshot()).status(office).waiting == 1
