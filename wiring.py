@@ -13,6 +13,7 @@ def register() -> None:
     from booking import jobs as booking_jobs
     from booking import services as booking_services
     from core import outbox
+    from counter import report_figures as counter_report_figures
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
 
@@ -22,4 +23,5 @@ def register() -> None:
     outbox.register_jobs(settings.outbox_interval)
     planner_jobs.register()
     booking_jobs.register(settings)
+    counter_report_figures.register()
     flyer_jobs.register()

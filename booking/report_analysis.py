@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import babel.dates
 
+from booking.office_tickets import OfficeWaits, WaitRow
 from booking.reports import BoothRow, DailyReport, Figures, GroupRow, MonthlyReport, OfficeFigures, ratio
 from booking.tables import ReportNote
 from core import clock
@@ -48,6 +49,9 @@ LOW_OCCUPANCY = 0.3
 """Booked people below this share of the bookable places: publicise the booth earlier."""
 TREND_CHANGE = 0.1
 """A change of more than this share against the previous month is a rise or a fall; less is "about the same"."""
+WAIT_LEAST_CALLED = 5
+"""An hour's (or a day's) 90th percentile wait is judged against the office's red threshold only when at least this
+many visitors were called in it (fewer say little)."""
 MAX_SUGGESTIONS = 8
 """At most this many suggestions, the rules' order deciding which."""
 MAX_ANALYSIS_CHARS = 20000
@@ -134,7 +138,7 @@ def summary_line(totals: Figures) -> str:
 
 
 def office_line(office: OfficeFigures) -> str:
-    return _(
+    text = _(
         "At the city's counters: {applications} applications, {cards} cards handed over, {certificates} "
         "certificates issued or renewed, {calls} phone calls."
     ).format(
@@ -143,6 +147,115 @@ def office_line(office: OfficeFigures) -> str:
         certificates=office.certificates,
         calls=office.phone_calls,
     )
+    space = "" if get_locale() == "ja" else " "  # Japanese sentences follow each other without a space
+    if office.ticket_days and office.ticket_days == office.days:
+        text += space + _("Applications, cards, certificates and PIN resets are counted from the queue tickets served.")
+    elif office.ticket_days:
+        text += space + _(
+            "On {tickets} of the {days} days, applications, cards, certificates and PIN resets are counted from the "
+            "queue tickets served; on the others they were typed by staff."
+        ).format(tickets=office.ticket_days, days=office.days)
+    return text
+
+
+def minutes(value: float | None) -> str:
+    """12 / — (a wait in whole minutes)."""
+    return "—" if value is None else f"{value:.0f}"
+
+
+def hours_text(hours: Sequence[int]) -> str:
+    """10:00–11:00, 14:00–15:00."""
+    return ", ".join(hour_range(hour) for hour in hours)
+
+
+def busiest_hour(waits: OfficeWaits) -> tuple[int, WaitRow] | None:
+    """The hour most visitors took a ticket in (the earliest of equally busy hours)."""
+    if not waits.hours:
+        return None
+    return max(waits.hours, key=lambda item: (item[1].visits, -item[0]))
+
+
+def wait_lines(waits: Sequence[OfficeWaits], *, monthly: bool) -> tuple[list[str], list[str]]:
+    """Findings and suggestions about the counters' waiting times: each office's day (or month), its busiest hour,
+    the hours (and, monthly, the days) whose 90th percentile wait was above the office's red threshold, and what
+    would shorten them."""
+    findings: list[str] = []
+    suggestions: list[str] = []
+    for office in waits:
+        total = office.total
+        findings.append(
+            _(
+                "{office}: {visits} visitors took a queue ticket and {served} were served; waiting time median "
+                "{median} min, 90th percentile {p90} min."
+            ).format(
+                office=office.office_name,
+                visits=total.visits,
+                served=total.served,
+                median=minutes(total.median_minutes),
+                p90=minutes(total.p90_minutes),
+            )
+        )
+        busiest = busiest_hour(office)
+        if busiest is not None:
+            hour, row = busiest
+            findings.append(
+                _(
+                    "Busiest hour at {office}: {hours} ({visits} tickets taken; waiting time median {median} min, "
+                    "90th percentile {p90} min)."
+                ).format(
+                    office=office.office_name,
+                    hours=hour_range(hour),
+                    visits=row.visits,
+                    median=minutes(row.median_minutes),
+                    p90=minutes(row.p90_minutes),
+                )
+            )
+        over = office.hours_over(office.red_minutes, WAIT_LEAST_CALLED)
+        if over:
+            worst = max(row.p90_minutes or 0.0 for _hour, row in over)
+            findings.append(
+                _(
+                    "At {office} the 90th percentile wait was above the red threshold of {red} minutes in {hours} "
+                    "(up to {worst} min)."
+                ).format(
+                    office=office.office_name,
+                    red=office.red_minutes,
+                    hours=hours_text([hour for hour, _row in over]),
+                    worst=minutes(worst),
+                )
+            )
+            suggestions.append(
+                _(
+                    "Open another window at {office} in {hours} (for example with a back-office member of staff), "
+                    "and steer residents to pickup reservations and quieter hours: there the 90th percentile wait "
+                    "was above {red} minutes."
+                ).format(
+                    office=office.office_name, hours=hours_text([hour for hour, _row in over]), red=office.red_minutes
+                )
+            )
+        elif total.called >= WAIT_LEAST_CALLED:
+            findings.append(
+                _(
+                    "At {office} the 90th percentile wait stayed within the red threshold of {red} minutes in every "
+                    "hour."
+                ).format(office=office.office_name, red=office.red_minutes)
+            )
+        if monthly:
+            days = [
+                day
+                for day, row in office.days
+                if row.called >= WAIT_LEAST_CALLED and (row.p90_minutes or 0.0) > office.red_minutes
+            ]
+            if days:
+                suggestions.append(
+                    _(
+                        "On {days} the day's 90th percentile wait at {office} was above {red} minutes: plan extra "
+                        "windows on days like these."
+                    ).format(
+                        days=", ".join(day_text(day) for day in days), office=office.office_name, red=office.red_minutes
+                    )
+                )
+    return findings, suggestions
 
 
 # --- ranking ------------------------------------------------------------------------------------------------------
@@ -372,17 +485,30 @@ def _suggestions(lines: list[str]) -> list[str]:
     return [heading(_("Suggestions")), *(bullet(line) for line in unique)]
 
 
+def _counter_only(message: str, lines: list[str], suggestions: list[str]) -> str:
+    """The draft of a report whose booths say nothing (``message``) but whose counters do."""
+    return "\n".join([heading(_("Results")), bullet(message), *lines, "", *_suggestions(suggestions)])
+
+
 def draft_daily(report: DailyReport) -> str:
-    """The drafted analysis of a 日次実績報告書 (of the booths that have happened only)."""
+    """The drafted analysis of a 日次実績報告書 (of the booths that have happened only, and of the counters)."""
+    wait_findings, wait_suggestions = wait_lines(report.waits, monthly=False)
+    counter = [bullet(line) for line in wait_findings]
+    if report.office is not None and (counter or not report.has_results):
+        counter.insert(0, bullet(office_line(report.office)))
     if not report.booths and report.scheduled:
-        return _("No booth of this day has happened yet, so there is nothing to analyse. Redraft after the booths.")
-    if not report.booths:
-        return _("No booths were held on this day.")
-    if not report.has_results:
-        return _(
+        message = _("No booth of this day has happened yet, so there is nothing to analyse. Redraft after the booths.")
+    elif not report.booths:
+        message = _("No booths were held on this day.")
+    elif not report.has_results:
+        message = _(
             "No results have been entered for this day's booths yet, so there is nothing to analyse. Enter the "
             "results and redraft."
         )
+    else:
+        message = ""
+    if message:
+        return _counter_only(message, counter, wait_suggestions) if wait_findings else message
     lines = [
         heading(_("Results")),
         bullet(summary_line(report.totals)),
@@ -391,21 +517,30 @@ def draft_daily(report: DailyReport) -> str:
     ]
     if report.office is not None:
         lines.append(bullet(office_line(report.office)))
-    suggestions = weak_booth_lines(report.booths, monthly=False) + booth_suggestions(report.booths)
+    lines += [bullet(line) for line in wait_findings]
+    suggestions = wait_suggestions + weak_booth_lines(report.booths, monthly=False) + booth_suggestions(report.booths)
     return "\n".join([*lines, "", *_suggestions(suggestions)])
 
 
 def draft_monthly(report: MonthlyReport) -> str:
-    """The drafted analysis of a 月次実施報告書 (of the booths that have happened only)."""
+    """The drafted analysis of a 月次実施報告書 (of the booths that have happened only, and of the counters)."""
+    wait_findings, wait_suggestions = wait_lines(report.waits, monthly=True)
     if not report.booths and report.scheduled:
-        return _("No booth of this month has happened yet, so there is nothing to analyse.")
-    if not report.booths:
-        return _("No booths were held in this month.")
-    if not report.has_results:
-        return _(
+        message = _("No booth of this month has happened yet, so there is nothing to analyse.")
+    elif not report.booths:
+        message = _("No booths were held in this month.")
+    elif not report.has_results:
+        message = _(
             "No results have been entered for this month's booths yet, so there is nothing to analyse. Enter "
             "the results and redraft."
         )
+    else:
+        message = ""
+    if message:
+        if not wait_findings:
+            return message
+        counter = [bullet(office_line(report.office))] if report.office.days else []
+        return _counter_only(message, counter + [bullet(line) for line in wait_findings], wait_suggestions)
     findings = [heading(_("Results")), bullet(summary_line(report.totals)), *_findings(report.booths)]
     findings += [bullet(line) for line in _group_lines(report.by_kind, lambda g: kind_label(g.key))]
     findings += [bullet(line) for line in _group_lines(report.by_day_type, lambda g: day_type_text(g.key))]
@@ -437,8 +572,9 @@ def draft_monthly(report: MonthlyReport) -> str:
                     )
                 )
             )
+    findings += [bullet(line) for line in wait_findings]
     trends = [heading(_("Against the previous month")), *(bullet(line) for line in trend_lines(report))]
-    suggestions = weak_booth_lines(report.booths, monthly=True)
+    suggestions = wait_suggestions + weak_booth_lines(report.booths, monthly=True)
     if report.totals.bookings >= MIN_BOOKINGS_FOR_RATE and (report.totals.no_show_rate or 0) > HIGH_NO_SHOW_RATE:
         suggestions.append(
             _("The month's no-show rate was {rate}: send reminders earlier (e.g. two days before).").format(
@@ -458,8 +594,20 @@ def draft_monthly(report: MonthlyReport) -> str:
 
 # --- the figures a saved analysis was written against ---------------------------------------------------------------
 
-SUMMARY_FIELDS = ("booths", "applications", "reported_forecast", "bookings", "people", "walk_ins", "no_shows")
-"""The totals kept with a saved analysis, to say which of them changed since (order of display)."""
+SUMMARY_FIELDS = (
+    "booths",
+    "applications",
+    "reported_forecast",
+    "bookings",
+    "people",
+    "walk_ins",
+    "no_shows",
+    "counter_tickets",
+    "counter_served",
+)
+"""The totals kept with a saved analysis, to say which of them changed since (order of display): the booths', then
+the queue tickets taken and served at the counters (an analysis saved before these were kept has none of them, and
+they are then not compared)."""
 
 
 def fingerprint(report: DailyReport | MonthlyReport) -> str:
@@ -471,11 +619,19 @@ def fingerprint(report: DailyReport | MonthlyReport) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+ABSENT_UNLESS_SET = frozenset({"waits", "ticket_days"})
+"""Figures added with the counter's queue tickets, left out of the digest while they hold nothing, so that a report
+without tickets keeps the digest it had before they existed (its saved analysis is not flagged as changed)."""
+
+
 def _without_ids(value: object) -> object:
     """``value`` without session ids: a booth continued by a later version of the plan is a new session of the same
-    booth (same venue, date and hours), with the same figures."""
+    booth (same venue, date and hours), with the same figures. Empty counter figures are left out as well (see
+    ABSENT_UNLESS_SET)."""
     if isinstance(value, dict):
-        return {k: _without_ids(v) for k, v in value.items() if k != "session_id"}
+        return {
+            k: _without_ids(v) for k, v in value.items() if k != "session_id" and not (k in ABSENT_UNLESS_SET and not v)
+        }
     if isinstance(value, list | tuple):
         return [_without_ids(v) for v in value]
     return value
@@ -483,7 +639,11 @@ def _without_ids(value: object) -> object:
 
 def summary_figures(report: DailyReport | MonthlyReport) -> dict[str, int]:
     """The report's totals kept with a saved analysis."""
-    return {name: getattr(report.totals, name) for name in SUMMARY_FIELDS}
+    counter = {
+        "counter_tickets": sum(office.total.visits for office in report.waits),
+        "counter_served": sum(office.total.served for office in report.waits),
+    }
+    return {name: counter[name] if name in counter else getattr(report.totals, name) for name in SUMMARY_FIELDS}
 
 
 def summary_label(name: str) -> str:
@@ -496,6 +656,8 @@ def summary_label(name: str) -> str:
         "people": _("People"),
         "walk_ins": _("Walk-in parties"),
         "no_shows": _("No-shows"),
+        "counter_tickets": _("Visitors at the counters"),
+        "counter_served": _("Visitors served at the counters"),
     }
     return labels[name]
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from booking.office_tickets import OfficeWaits
 from booking.report_analysis import day_type_text, percent
 from booking.reports import DailyReport, MonthlyReport
 from core.i18n import gettext as _
@@ -20,6 +21,8 @@ COLOURS = ("#0031d8", "#c74700", "#1a7f37", "#6e3fb5")
 """Series colours, each at least 3:1 against white (WCAG 1.4.11); values are printed as well, so colour is never
 the only carrier of a number."""
 INK = "#1a1a1a"
+REFERENCE = "#ce0000"
+"""A threshold line (the counters' red waiting time), dashed and labelled, so that colour is not its only mark."""
 GRID = "#c8c8c8"
 FONT = "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif"
 MAX_LABEL = 18
@@ -142,8 +145,10 @@ def bar_chart(
     width: float = 640,
     height: float = 300,
     fmt: Formatter = number,
+    reference: tuple[str, float] | None = None,
 ) -> Chart:
-    """Vertical grouped bars: one group per category, one bar per series, each value printed above its bar."""
+    """Vertical grouped bars: one group per category, one bar per series, each value printed above its bar;
+    ``reference`` (label, value) draws a dashed horizontal line at that value (a threshold), labelled."""
     legend_rows = _legend_rows(series, 64.0, width) if len(series) > 1 else 0
     height += LEGEND_ROW * max(0, legend_rows - 1)
     parts = _open(chart_id, title, description, width, height)
@@ -153,7 +158,7 @@ def bar_chart(
     left, right, bottom = 64.0, 12.0, 56.0
     top = 38.0 + LEGEND_ROW * max(0, legend_rows - 1)
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value, step = nice_scale(max(values))
+    top_value, step = nice_scale(max([*values, reference[1] if reference else 0.0]))
 
     def y(value: float) -> float:
         return top + plot_h - (value / top_value) * plot_h
@@ -187,6 +192,14 @@ def bar_chart(
             f'text-anchor="middle">{escape(_fit(category, LABEL, group_w - 6))}</text>'
         )
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
+    if reference is not None:
+        label, value = reference
+        parts.append(
+            f'<line class="reference" x1="{left:g}" x2="{width - right:g}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{REFERENCE}" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{width - right - 4:g}" y="{y(value) - 5:.1f}" font-size="{VALUE}" text-anchor="end" '
+            f'fill="{REFERENCE}">{escape(label)}</text>'
+        )
     parts.append(
         f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" font-size="{AXIS}" '
         f'text-anchor="middle">{escape(_fit(y_label, AXIS, plot_h, short=False))}</text>'
@@ -340,9 +353,12 @@ def line_chart(
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}">'
                 f"<title>{escape(f'{categories[i]} {name}: {fmt(value)}')}</title></circle>"
+                # A white halo under the value, drawn as its own text: WeasyPrint (the PDF) ignores paint-order and
+                # would paint the halo over the figure, which then disappears from the printed report.
                 f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                f"{escape(fmt(value))}</text>"
+                f'fill="#ffffff" stroke="#ffffff" stroke-width="3" aria-hidden="true">{escape(fmt(value))}</text>'
+                f'<text x="{x(i):.1f}" y="{label_y[i][s]:.1f}" font-size="{VALUE}" text-anchor="middle" '
+                f'fill="{colour}">{escape(fmt(value))}</text>'
             )
     parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>')
     parts.append(
@@ -384,6 +400,49 @@ def hours_chart(hours: Sequence[tuple[int, int]], chart_id: str = "chart-hours")
     )
 
 
+def wait_charts(waits: Sequence[OfficeWaits], *, monthly: bool) -> list[Chart]:
+    """Per office with queue tickets: the median and 90th percentile wait per hour of the day (over every day of the
+    month, monthly), and, monthly, per day."""
+    charts = []
+    for n, office in enumerate(waits, start=1):
+        hours = [(hour, row) for hour, row in office.hours if row.called]
+        charts.append(
+            bar_chart(
+                f"chart-waits-{n}",
+                _("Waiting time per hour at {office}").format(office=office.office_name),
+                _(
+                    "Median and 90th percentile minutes from taking a queue ticket to being called, by the hour the "
+                    "ticket was taken; the red threshold is {red} minutes."
+                ).format(red=office.red_minutes),
+                [_hour_label(hour) for hour, _row in hours],
+                [
+                    (_("Median"), [row.median_minutes or 0.0 for _hour, row in hours]),
+                    (_("90th percentile"), [row.p90_minutes or 0.0 for _hour, row in hours]),
+                ],
+                y_label=_("Minutes"),
+                x_label=_("Hour the ticket was taken"),
+                reference=(_("Red threshold {red} min").format(red=office.red_minutes), office.red_minutes),
+            )
+        )
+        if monthly:
+            days = [(day, row) for day, row in office.days if row.called]
+            charts.append(
+                line_chart(
+                    f"chart-wait-days-{n}",
+                    _("Waiting time per day at {office}").format(office=office.office_name),
+                    _("Median and 90th percentile minutes from taking a queue ticket to being called, per day."),
+                    [f"{day.month}/{day.day}" for day, _row in days],
+                    [
+                        (_("Median"), [row.median_minutes or 0.0 for _day, row in days]),
+                        (_("90th percentile"), [row.p90_minutes or 0.0 for _day, row in days]),
+                    ],
+                    y_label=_("Minutes"),
+                    x_label=_("Date"),
+                )
+            )
+    return charts
+
+
 def daily_charts(report: DailyReport) -> list[Chart]:
     """The daily report's charts: bookings against walk-ins, applications per hour, actual against forecast."""
     names = [row.venue_name for row in report.booths]
@@ -411,6 +470,7 @@ def daily_charts(report: DailyReport) -> list[Chart]:
             ],
             x_label=_("Applications"),
         ),
+        *wait_charts(report.waits, monthly=False),
     ]
 
 
@@ -519,4 +579,4 @@ def monthly_charts(report: MonthlyReport) -> list[Chart]:
                 y_label=_("Count"),
             )
         )
-    return charts
+    return charts + wait_charts(report.waits, monthly=True)

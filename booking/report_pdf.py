@@ -10,6 +10,7 @@ from pathlib import Path
 
 from booking import report_charts
 from booking.counter_stats import CounterStat
+from booking.office_tickets import OfficeWaits, WaitRow
 from booking.placements import kind_label as placement_kind_label
 from booking.report_analysis import per_hour, percent
 from booking.reports import BoothRow, DailyReport, Figures, GroupRow, MonthlyReport, PlacementRow
@@ -60,6 +61,24 @@ OFFICE_HEADERS: tuple[str, ...] = (
     "申請受付",
     "電話対応",
 )
+WAIT_HEADERS: tuple[str, ...] = (
+    "時間帯",
+    "発券数",
+    "呼出数",
+    "対応数",
+    "待ち時間 中央値（分）",
+    "待ち時間 90パーセンタイル（分）",
+)
+"""The columns of an office's waiting times per hour (the first column is the day in the per-day table)."""
+WAIT_NOTE = (
+    "整理券の記録から集計しています。時間帯は最初の整理券を受け取った時刻（日本時間）です。待ち時間は発券から呼出までで、"
+    "他の窓口へ回された場合はその待ち時間も足しています（呼出前に取り消した方は含みません）。"
+    "90パーセンタイルは、呼ばれた方の9割がこの時間以内に呼ばれたことを表します。"
+)
+TICKET_COUNT_NOTE = (
+    "整理券のある日のカード交付・電子証明書の発行・更新・暗証番号の再設定・申請受付は、対応済みの整理券の数です。"
+    "券面事項の変更と電話対応、整理券のない日の件数は職員の入力によります。"
+)
 DEFINITIONS = (
     "予約は取消を除く件数（受付済・不来場・未受付を含む）。不来場率＝不来場÷予約。見込み比＝申請件数÷見込み件数"
     "（実績入力済みの回のみ）。1時間あたり申請は実績入力済みの回の実施時間で割った値。"
@@ -84,6 +103,32 @@ def figure_cells(f: Figures) -> tuple[object, ...]:
         percent(f.actual_vs_forecast),
         per_hour(f.applications_per_hour),
     )
+
+
+def minutes_text(value: float | None) -> str:
+    """12.5 / — (minutes of a wait)."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def wait_cells(label: str, row: WaitRow) -> tuple[object, ...]:
+    """The values under WAIT_HEADERS (``label`` first: an hour or a day)."""
+    return (label, row.visits, row.called, row.served, minutes_text(row.median_minutes), minutes_text(row.p90_minutes))
+
+
+def hour_label(hour: int) -> str:
+    """10時台."""
+    return f"{hour}時台"
+
+
+def wait_tables(office: OfficeWaits) -> dict[str, object]:
+    """An office's waiting-time tables as the PDF prints them: per hour with the total, per day (monthly)."""
+    return {
+        "name": office.office_name,
+        "thresholds": f"混雑の目安：黄 {office.amber_minutes}分・赤 {office.red_minutes}分",
+        "hours": [wait_cells(hour_label(hour), row) for hour, row in office.hours],
+        "total": wait_cells("計", office.total),
+        "days": [wait_cells(short_date_text(day), row) for day, row in office.days],
+    }
 
 
 def date_text(date: dt.date) -> str:
@@ -223,6 +268,10 @@ def daily_report_html(report: DailyReport, analysis: str) -> str:
             booths=[booth_cells(row) for row in report.booths],
             hours=report.hours,
             office_headers=OFFICE_HEADERS,
+            ticket_count_note=TICKET_COUNT_NOTE if report.office and report.office.ticket_days else "",
+            wait_headers=WAIT_HEADERS,
+            waits=[wait_tables(office) for office in report.waits],
+            wait_note=WAIT_NOTE,
             notes=[(row.venue_name, row.notes) for row in report.booths if row.notes],
             scheduled_headers=SCHEDULED_HEADERS,
             scheduled=[scheduled_cells(row) for row in report.scheduled],
@@ -264,6 +313,10 @@ def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
             counter_rows=counter_rows(report),
             counter_label=counter_label(report.counter_stat) if report.counter_stat else "",
             counter_note=counter_note(report.counter_stat) if report.counter_stat else "",
+            ticket_count_note=TICKET_COUNT_NOTE if report.office.ticket_days else "",
+            wait_headers=WAIT_HEADERS,
+            waits=[wait_tables(office) for office in report.waits],
+            wait_note=WAIT_NOTE,
             notes=[(date_text(row.date), row.venue_name, row.notes) for row in report.booths if row.notes],
             scheduled_headers=SCHEDULED_HEADERS,
             scheduled=[scheduled_cells(row) for row in report.scheduled],

@@ -13,6 +13,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from booking.office_tickets import OfficeWaits, WaitRow
 from booking.report_pdf import (
     BOOTH_HEADERS,
     DAILY_TITLE,
@@ -24,9 +25,13 @@ from booking.report_pdf import (
     PLACEMENT_HEADERS,
     SCHEDULED_HEADERS,
     SCHEDULED_NOTE,
+    TICKET_COUNT_NOTE,
+    WAIT_HEADERS,
+    WAIT_NOTE,
     counter_label,
     counter_note,
     date_text,
+    hour_label,
     kind_text,
     placement_cells,
     scheduled_cells,
@@ -49,6 +54,7 @@ PERCENT = "0%"
 DECIMAL = "0.0"
 TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
 RATE_COLUMNS = {"不来場率", "見込み比"}
+MINUTE_COLUMNS = set(WAIT_HEADERS[4:])
 
 
 def figure_values(f: Figures) -> tuple[object, ...]:
@@ -85,7 +91,7 @@ def _rows(
             header = headers[c - 1] if c - 1 < len(headers) else ""
             if header in RATE_COLUMNS:
                 cell.number_format = PERCENT
-            elif header == "1時間あたり申請":
+            elif header == "1時間あたり申請" or header in MINUTE_COLUMNS:
                 cell.number_format = DECIMAL
             elif isinstance(value, int):
                 cell.number_format = "#,##0"
@@ -253,6 +259,47 @@ def _scheduled_sheet(workbook: Workbook, booths: Sequence[BoothRow], title: str)
     print_setup(ws, title)
 
 
+def _wait_values(label: object, row: WaitRow) -> tuple[object, ...]:
+    """The values under WAIT_HEADERS as numbers (minutes None when nobody was called)."""
+    return (label, row.visits, row.called, row.served, row.median_minutes, row.p90_minutes)
+
+
+def _waits_sheet(workbook: Workbook, waits: Sequence[OfficeWaits], title: str) -> None:
+    """The counters' waiting times (no sheet when no office had queue tickets): per office, per hour of the day
+    with a bar chart of the median and the 90th percentile, and (monthly) per day."""
+    if not waits:
+        return
+    ws = workbook.create_sheet("窓口待ち時間")
+    ws.cell(row=1, column=1, value=WAIT_NOTE).font = BODY_FONT
+    row = 3
+    for office in waits:
+        heading = f"{office.office_name}（混雑の目安：黄 {office.amber_minutes}分・赤 {office.red_minutes}分）"
+        ws.cell(row=row, column=1, value=heading).font = HEADER_FONT
+        hours = [_wait_values(hour_label(hour), r) for hour, r in office.hours]
+        last = _rows(ws, WAIT_HEADERS, [*hours, _wait_values("計", office.total)], start=row + 1, bold_last=True)
+        _bar(
+            f"待ち時間（時間帯別）{office.office_name}",
+            "分",
+            ws,
+            label_col=1,
+            value_cols=(5, 6),
+            first_row=row + 2,
+            last_row=last - 1,
+            anchor=f"H{row}",
+        )
+        row = max(last + 3, row + 22)
+        if office.days:
+            ws.cell(row=row, column=1, value=f"{office.office_name}（日別）").font = HEADER_FONT
+            last = _rows(
+                ws, ("日付", *WAIT_HEADERS[1:]), [_wait_values(day, r) for day, r in office.days], start=row + 1
+            )
+            for r in range(row + 2, last + 1):
+                ws.cell(row=r, column=1).number_format = 'm"月"d"日"'
+            row = last + 3
+    column_widths(ws, (14, 10, 10, 10, 20, 26))
+    print_setup(ws, title)
+
+
 def _analysis_sheet(ws: Worksheet, analysis: str, title: str) -> None:
     ws.cell(row=1, column=1, value="分析・改善提案").font = TITLE_FONT
     for r, line in enumerate(analysis.splitlines() or [""], start=3):
@@ -292,10 +339,13 @@ def daily_report_xlsx(report: DailyReport, analysis: str) -> bytes:
     office = workbook.create_sheet("窓口実績")
     if report.office is not None:
         _rows(office, OFFICE_HEADERS, [_office_values(report.office)])
+        if report.office.ticket_days:
+            office.cell(row=4, column=1, value=TICKET_COUNT_NOTE).font = BODY_FONT
     else:
         office.cell(row=1, column=1, value="未入力").font = BODY_FONT
     column_widths(office, [14] * len(OFFICE_HEADERS))
     print_setup(office, title)
+    _waits_sheet(workbook, report.waits, title)
     _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)
     return _save(workbook, title)
@@ -320,9 +370,11 @@ def _monthly_office_sheet(ws: Worksheet, report: MonthlyReport, title: str) -> N
             chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=last - 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last - 1))
         ws.add_chart(chart, "I2")
+    if report.office.ticket_days:
+        ws.cell(row=last + 2, column=1, value=TICKET_COUNT_NOTE).font = BODY_FONT
     stat = report.counter_stat
     if stat is not None:
-        start = last + 3
+        start = last + 4
         ws.cell(row=start - 1, column=1, value=f"{counter_label(stat)}との比較").font = HEADER_FONT
         rows = [
             ("カード交付", stat.card_issued, report.office.card_handovers),
@@ -404,6 +456,7 @@ def monthly_report_xlsx(report: MonthlyReport, analysis: str) -> bytes:
     _hours_sheet(workbook.create_sheet("時間帯別"), report.hours, title)
     _placements_sheet(workbook.create_sheet("広報別"), report, title)
     _monthly_office_sheet(workbook.create_sheet("窓口実績"), report, title)
+    _waits_sheet(workbook, report.waits, title)
     _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)
     return _save(workbook, title)

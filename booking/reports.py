@@ -19,11 +19,15 @@ Definitions used throughout:
 - walk-ins: every party registered at the booth without booking (当日受付), whatever became of it;
 - walk-in share: walk-in people over the people who came (checked in plus walk-ins);
 - actual/forecast: applications over the plan's expected applicants, over the booths whose results are entered;
-- applications per hour: applications over the opening hours of the booths whose results are entered.
+- applications per hour: applications over the opening hours of the booths whose results are entered;
+- in-office counts: on a day with queue tickets, cards handed over, certificates, PIN resets and applications are
+  the tickets served for those services (booking.office_tickets); card detail changes and phone calls, and every
+  count of a day without tickets, are those typed by hand.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -31,6 +35,14 @@ from dataclasses import dataclass, field, fields
 from piccolo.query.functions.aggregate import Count, Sum
 
 from booking.counter_stats import CounterStat, same_month_stat
+from booking.office_tickets import (
+    TICKET_FIELDS,
+    OfficeWaits,
+    TicketFigures,
+    office_waits,
+    ticket_days,
+    ticket_figures,
+)
 from booking.tables import Booking, BookingState, BoothResult, OfficeCount, Placement, Slot, WalkIn
 from core import clock
 from core.errors import NotFound
@@ -171,9 +183,11 @@ class PlacementRow:
 
 @dataclass(frozen=True)
 class OfficeFigures:
-    """The in-office counts (窓口実績) of one day or the sum over a month; ``days`` is how many days were entered."""
+    """The in-office counts (窓口実績) of one day or the sum over a month; ``days`` is how many days were entered
+    (typed by hand or counted from queue tickets), ``ticket_days`` how many of them were counted from tickets."""
 
     days: int = 0
+    ticket_days: int = 0
     card_handovers: int = 0  # カード交付
     certificates: int = 0  # 電子証明書の発行・更新
     pin_resets: int = 0  # 暗証番号の再設定
@@ -205,6 +219,7 @@ class DailyReport:
     office: OfficeFigures | None  # None: not entered
     by_placement: tuple[PlacementRow, ...] = ()  # the placements that brought bookings for the day's booths
     scheduled: tuple[BoothRow, ...] = ()  # the day's booths still to come: listed, never counted
+    waits: tuple[OfficeWaits, ...] = ()  # the counters' waiting times per hour, per office with queue tickets
 
     @property
     def key(self) -> str:
@@ -237,6 +252,7 @@ class MonthlyReport:
     previous_office: OfficeFigures
     counter_stat: CounterStat | None  # the same calendar month of an earlier year (not this year's figures)
     scheduled: tuple[BoothRow, ...] = ()  # the month's booths still to come: listed, never counted
+    waits: tuple[OfficeWaits, ...] = ()  # per office: per hour of the day over the month, and per day
 
     @property
     def key(self) -> str:
@@ -443,10 +459,15 @@ def hour_totals(rows: Iterable[BoothRow]) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(totals.items()))
 
 
-async def office_counts(first: dt.date, last: dt.date) -> dict[dt.date, OfficeFigures]:
-    """The in-office counts entered from ``first`` to ``last``, by day."""
+async def office_counts(
+    first: dt.date, last: dt.date, tickets: TicketFigures | None = None
+) -> dict[dt.date, OfficeFigures]:
+    """The in-office counts from ``first`` to ``last``, by day: those typed by hand, and on the days with served
+    queue tickets (``tickets``, read from the counter when not given) the tickets' counts in TICKET_FIELDS."""
+    if tickets is None:
+        tickets = await ticket_figures(first, last)
     rows = await OfficeCount.select().where((OfficeCount.date >= first) & (OfficeCount.date <= last))
-    return {
+    counts = {
         row["date"]: OfficeFigures(
             days=1,
             card_handovers=row["card_handovers"],
@@ -458,6 +479,11 @@ async def office_counts(first: dt.date, last: dt.date) -> dict[dt.date, OfficeFi
         )
         for row in rows
     }
+    for day, served in tickets.served.items():  # every day with tickets, whether or not any was served yet
+        if first <= day <= last:
+            counted = {name: served.get(name, 0) for name in TICKET_FIELDS}
+            counts[day] = dataclasses.replace(counts.get(day, OfficeFigures()), days=1, ticket_days=1, **counted)
+    return dict(sorted(counts.items()))
 
 
 async def placement_rows(
@@ -529,7 +555,8 @@ def _grouped(rows: Iterable[BoothRow], key, label, kind=lambda row: "") -> tuple
 async def daily_report(date: dt.date) -> DailyReport:
     """The 日次実績報告書 of ``date``: its booths, applications per hour, totals and the day's in-office counts."""
     rows, scheduled = split_happened(await booth_rows(date, date))
-    office = (await office_counts(date, date)).get(date)
+    tickets = await ticket_figures(date, date)
+    office = (await office_counts(date, date, tickets)).get(date)
     placements = (
         await placement_rows(date, date, include_idle=False, sessions=[r.session_id for r in rows]) if rows else []
     )
@@ -541,6 +568,7 @@ async def daily_report(date: dt.date) -> DailyReport:
         office=office,
         by_placement=tuple(placements),
         scheduled=tuple(scheduled),
+        waits=office_waits(tickets, by_day=False),
     )
 
 
@@ -550,7 +578,8 @@ async def monthly_report(month: str) -> MonthlyReport:
     ``COUNTER_STATS_FILE`` setting)."""
     first, last = parse_month(month)
     rows, scheduled = split_happened(await booth_rows(first, last))
-    office_by_day = await office_counts(first, last)
+    tickets = await ticket_figures(first, last)
+    office_by_day = await office_counts(first, last, tickets)
     before = previous_month(month)
     before_first, before_last = parse_month(before)
     previous_rows, _still_to_come = split_happened(await booth_rows(before_first, before_last))
@@ -584,14 +613,17 @@ async def monthly_report(month: str) -> MonthlyReport:
         previous_office=previous_office,
         counter_stat=same_month_stat(month, get_settings().counter_stats_file),
         scheduled=tuple(scheduled),
+        waits=office_waits(tickets, by_day=True),
     )
 
 
 async def months_and_days() -> list[tuple[str, list[dt.date]]]:
-    """The months that have counted booths up to today, newest first, each with its days that have booths (for the
-    index: a day still to come has nothing to report yet)."""
-    held = Session.state.is_in(list(COUNTED_STATES)) & (Session.date <= clock.today())
-    dates = sorted({row["date"] for row in await Session.select(Session.date).where(held)}, reverse=True)
+    """The months that have counted booths or queue tickets up to today, newest first, each with its days that have
+    booths or tickets (for the index: a day still to come has nothing to report yet)."""
+    today = clock.today()
+    held = Session.state.is_in(list(COUNTED_STATES)) & (Session.date <= today)
+    booth_days = {row["date"] for row in await Session.select(Session.date).where(held)}
+    dates = sorted(booth_days | set(await ticket_days(today)), reverse=True)
     months: dict[str, list[dt.date]] = {}
     for day in dates:
         months.setdefault(day.strftime("%Y-%m"), []).append(day)

@@ -22,5 +22,8 @@ AUDIT_READERS = (Role.contractor_lead, Role.city_reviewer, Role.admin)
 OUTBOX_READERS = (Role.contractor_lead, Role.admin)
 """The outgoing emails (residents' addresses masked)."""
 
+STAFFING_READERS = (Role.contractor_lead,)
+"""The contractor lead's planning of the counter's windows (issue 19: the staffing chart)."""
+
 ADMINS = (Role.admin,)
 """Staff accounts."""

