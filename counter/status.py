@@ -248,6 +248,10 @@ class CounterSnapshot:
             self._memo[key] = build()
         return self._memo[key]
 
+    def peek(self, key: tuple[Any, ...]) -> Any:
+        """What memo() holds for ``key``, or None."""
+        return self._memo.get(key)
+
     @cached_property
     def _services_by_office(self) -> dict[int, list[ServiceRow]]:
         by_office: dict[int, list[ServiceRow]] = {office.id: [] for office in self.offices}

@@ -85,3 +85,17 @@ async def test_the_board_as_json(client):
 async def test_the_counters_api_is_documented(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {"/api/offices", "/api/tickets/{code}", "/api/offices/{office_id}/board"} <= set(paths)
+
+
+async def test_the_list_asked_again_is_the_same_bytes_and_headers_until_the_next_read(client, app):
+    office = await make_office()
+    service = await make_service(office)
+    first = await client.get("/api/offices")  # the handler encodes and keeps it
+    again = await client.get("/api/offices")  # answered from the snapshot, before the handler
+    assert again.content == first.content
+    for header in ("content-type", "content-length", "cache-control", "content-security-policy"):
+        assert again.headers.get(header) == first.headers.get(header), header
+    await make_ticket(office, service, 1, at(9, 59))
+    assert (await client.get("/api/offices")).content == first.content  # the same snapshot: the same answer
+    app.state.counter.invalidate()
+    assert (await client.get("/api/offices")).json()[0]["services"][0]["waiting"] == 1
