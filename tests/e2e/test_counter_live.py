@@ -72,6 +72,10 @@ async def test_the_phone_and_the_board_show_a_call_within_two_seconds(browser, l
         assert number_px >= 150  # readable from across the room
         assert await tv.evaluate("document.documentElement.scrollHeight") <= 1080  # no scrolling on the TV
         assert await violations(phone) == [] and await violations(tv) == []
+        await phone.goto(f"{live_server}/offices")  # the waiting times, on the same phone
+        assert await phone.locator("tr[data-service=pickup] .queue-table__waiting").inner_text() == "0人"
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+        assert await violations(phone) == []
         assert outside == []
     finally:
         await phone_context.close()

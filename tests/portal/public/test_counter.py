@@ -135,3 +135,25 @@ async def test_the_board_shows_the_number_each_window_calls_and_the_latest_call(
     assert live.select_one("[data-last-call]")["data-last-call"].startswith("A-002@")
     assert live.select_one(".board__announce").get_text() == "A-002番の方、2番窓口へお越しください。"
     assert (await client.get("/offices/999/board")).status_code == 404
+
+
+@pytest.mark.parametrize("code", ["ja", "en", "ja-easy", "zh-hans", "ko", "vi"])
+async def test_the_counters_pages_speak_every_residents_language(client, code):
+    counter = await counter_with_queue(waiting=2)
+    await client.get(f"/lang/{code}?next=/")
+    from bs4 import BeautifulSoup
+
+    from core.i18n import markup_gettext
+
+    with using_locale(code):  # as a reader sees them (furigana read after their kanji)
+        heading, ticket = (
+            BeautifulSoup(markup_gettext(message), "html.parser").get_text()
+            for message in ("Waiting times at the city office counters", "Your queue ticket")
+        )
+    for path, title in (("/offices", heading), (f"/tickets/{counter['codes'][1]}", ticket)):
+        response = await client.get(path)
+        page = soup(response)
+        assert response.status_code == 200 and "&lt;ruby" not in response.text, path
+        assert page.h1.get_text() == title and "<ruby>" not in page.title.get_text()
+    live = soup(await client.get(f"/offices/{counter['office']}/board/live"))
+    assert live.select_one(".board__empty") is not None and "&lt;" not in str(live)
