@@ -13,6 +13,7 @@ def register() -> None:
     from booking import jobs as booking_jobs
     from booking import services as booking_services
     from core import outbox
+    from counter import notify as counter_notify
     from counter import report_figures as counter_report_figures
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
@@ -25,3 +26,4 @@ def register() -> None:
     booking_jobs.register(settings)
     counter_report_figures.register()
     flyer_jobs.register()
+    counter_notify.register()

@@ -248,21 +248,31 @@ async def next_free_slots(
     cache, the other booths' places are those it shows (at most its ``ttl`` old): a rush of refusals on a full slot
     then costs no read of every booth each. The same booth's slots, where a rush has just taken places, are read
     again (one small query), so that a time that has just filled is never offered."""
+    found, _read_again = await _next_free_slots(party_size, near_session, exclude_slot, limit, booths)
+    return found
+
+
+async def _next_free_slots(
+    party_size: int, near_session: int, exclude_slot: int | None, limit: int, booths: BoothCache | None
+) -> tuple[list[BoothSlot], dict[int, BoothSlot]]:
+    """next_free_slots(), and the same booth's slots as read again, by id (none without the cache)."""
     from booking.booths import upcoming_booths
 
     upcoming = await booths.booths() if booths is not None else await upcoming_booths()
     same = [b for b in upcoming if near_session in (b.id, b.session_id)]
     others = [b for b in upcoming if near_session not in (b.id, b.session_id)]
+    read_again: dict[int, BoothSlot] = {}
     if booths is not None:
         same = [await _with_current_places(b) for b in same]
+        read_again = {slot.id: slot for b in same for slot in b.slots}
     found: list[BoothSlot] = []
     for shown in same + others:
         for slot in shown.slots:
             if slot.fits(party_size) and slot.id != exclude_slot:
                 found.append(slot)
                 if len(found) == limit:
-                    return found
-    return found
+                    return found, read_again
+    return found, read_again
 
 
 async def _with_current_places(shown: Booth) -> Booth:
@@ -438,9 +448,13 @@ async def _full(no_room: _NoRoom, booths: BoothCache | None = None) -> SlotFull:
     session_id = no_room.session_id
     if session_id is None:
         session_id = (await _open_slot(no_room.slot_id))["session"]
-    alternatives = await next_free_slots(no_room.party_size, session_id, exclude_slot=no_room.slot_id, booths=booths)
-    slot = await Slot.select(Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.id == no_room.slot_id).first()
-    room = party_room(slot["capacity"], slot["walk_in"], slot["booked"]) if slot else 0
+    alternatives, read_again = await _next_free_slots(no_room.party_size, session_id, no_room.slot_id, 3, booths)
+    refused = read_again.get(no_room.slot_id)
+    if refused is not None:  # read with its booth's other slots: no query of its own (a refusal's trips are its cost)
+        room = refused.room
+    else:
+        slot = await Slot.select(Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.id == no_room.slot_id).first()
+        room = party_room(slot["capacity"], slot["walk_in"], slot["booked"]) if slot else 0
     if room > 0:
         message = _(
             "This time has room for at most {room} people, and your party is {party}. "

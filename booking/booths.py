@@ -256,6 +256,9 @@ def filter_booths(booths: list[Booth], wanted: BoothFilter) -> list[Booth]:
     ]
 
 
+KEPT_KEYS = 64  # BoothCache.keep: at most this many keys between two reads
+
+
 class BoothCache:
     """The upcoming booths, read at most every ``ttl`` seconds per process (the public read path). A booking is
     always checked against the database; only the displayed numbers may lag, by ``ttl`` and one read. Today's booths
@@ -276,6 +279,7 @@ class BoothCache:
         self._read_at = 0.0
         self._lock = asyncio.Lock()
         self._memo: dict[tuple, Any] = {}
+        self._kept: dict[tuple, Any] = {}
         self._reading: asyncio.Task | None = None
 
     async def booths(self) -> list[Booth]:
@@ -296,7 +300,7 @@ class BoothCache:
         # of its booth, never a later session of another), so a link and a booking's session both find it.
         by_id = {b.session_id: b for b in booths} | {b.id: b for b in booths}
         self._live, self._by_id = live, by_id
-        self._booths, self._read_at, self._memo = booths, time.monotonic(), {}
+        self._booths, self._read_at, self._memo, self._kept = booths, time.monotonic(), {}, {}
 
     async def _read_in_background(self) -> None:
         try:
@@ -320,6 +324,16 @@ class BoothCache:
     async def booth(self, session_id: int) -> Booth | None:
         await self.booths()
         return self._by_id.get(session_id) or await booth(session_id)
+
+    def keep(self, key: tuple, value: Any) -> None:
+        """Keep ``value`` for ``key`` until the next read, unless ``KEPT_KEYS`` keys are kept already: the first ones
+        asked for since the read stay, whatever else comes (a flood of distinct keys cannot push them out)."""
+        if key in self._kept or len(self._kept) < KEPT_KEYS:
+            self._kept[key] = value
+
+    def kept(self, key: tuple) -> Any:
+        """What keep() holds for ``key`` for the current booths, or None."""
+        return self._kept.get(key)
 
     def peek(self, key: tuple) -> Any:
         """What memo() holds for ``key`` for the current booths, or None."""

@@ -8,6 +8,7 @@ import wiring
 from cli.db import db
 from cli.demand import demand
 from cli.demo import demo
+from cli.offices import offices
 from cli.outbox import outbox
 from cli.places import places
 from cli.plan import plan
@@ -15,6 +16,7 @@ from cli.plans import plans
 from cli.purge import purge
 from cli.remind import remind
 from cli.serve import serve
+from cli.tickets import tickets
 from cli.users import users
 from cli.venues import venues
 from cli.worker import worker
@@ -37,7 +39,24 @@ def main() -> None:
     wiring.register()
 
 
-for command in (serve, worker, demo, db, venues, users, plan, plans, demand, places, outbox, remind, yields, purge):
+for command in (
+    serve,
+    worker,
+    demo,
+    db,
+    venues,
+    users,
+    plan,
+    plans,
+    demand,
+    places,
+    outbox,
+    remind,
+    yields,
+    purge,
+    offices,
+    tickets,
+):
     main.add_command(command)
 
 

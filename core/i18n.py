@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 
@@ -113,6 +113,17 @@ def get_locale() -> str:
 def set_locale(code: str | None) -> None:
     """Set the locale for the current context (a request, a CLI command)."""
     _current_locale.set(normalize_locale(code))
+
+
+def enter_locale(code: str) -> Token[str]:
+    """Make ``code`` (one of LOCALES) the locale of the current context until ``leave_locale(token)``: what
+    ``using_locale`` does, without a generator per call (the portal's middleware runs it for every request)."""
+    return _current_locale.set(code)
+
+
+def leave_locale(token: Token[str]) -> None:
+    """Restore the locale that was current before ``enter_locale`` returned ``token``."""
+    _current_locale.reset(token)
 
 
 @contextmanager

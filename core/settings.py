@@ -121,6 +121,8 @@ class Settings:
     no_show_after_minutes: int = 15  # a booking not checked in this long after its slot starts goes to walk-ins
     retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
     yield_prior_strength: float = 20.0  # applicants' worth of belief in the forecast before results (planner.yields)
+    counter_grace_minutes: int = 5  # a reservation checked in this late after its slot starts still goes first
+    ticket_notify_ahead: int = 3  # "your turn is near" goes to a ticket this many places from the front
     counter_stats_file: Path | None = None  # the city's monthly counter statistics (窓口統計) CSV; None: no comparison
     cli_language: str | None = None  # OUTREACH_LANG, else LANG: the language of the command line's output
     db_pool: bool = True  # DB_POOL=0: no PostgreSQL connection pool (tests whose client runs a second event loop)
@@ -193,6 +195,8 @@ def read_settings() -> Settings:
         no_show_after_minutes=int(os.environ.get("NO_SHOW_AFTER_MINUTES") or 15),
         retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
         yield_prior_strength=float(os.environ.get("YIELD_PRIOR_STRENGTH") or 20.0),
+        counter_grace_minutes=int(os.environ.get("COUNTER_GRACE_MINUTES") or 5),
+        ticket_notify_ahead=int(os.environ.get("TICKET_NOTIFY_AHEAD") or 3),
         counter_stats_file=Path(os.environ["COUNTER_STATS_FILE"]) if os.environ.get("COUNTER_STATS_FILE") else None,
         cli_language=os.environ.get("OUTREACH_LANG") or os.environ.get("LANG") or None,
         db_pool=os.environ.get("DB_POOL", "1") != "0",

@@ -19,8 +19,8 @@ from typing import Any
 
 from booking.codes import normalize_code
 from core import clock
-from core.calendar import DayType, day_type, is_year_end_closure
 from counter.estimate import WINDOW_MINUTES, QueueState, estimate_wait_minutes
+from counter.offices import DayInfo, OfficeInfo, opening_on, parse_hours
 from counter.tables import CounterService, Office, OfficeDay, Ticket, TicketState
 
 RECENT_CALLS = 8  # calls the board lists besides the numbers called now
@@ -29,21 +29,14 @@ LEVELS = ("low", "amber", "red")  # the colour of an estimate below amber_minute
 
 def queue_key(ticket: TicketRow) -> tuple[int, dt.datetime, int]:
     """The order in which a service's waiting tickets are called: priority first (a reservation checked in within
-    its grace period), then the order of issue. A private copy of the rule of ``counter.tickets.call_next`` (the
-    queue tickets' module, written beside this one); the two are to become one ``QUEUE_ORDER``."""
+    its grace period), then the order of issue, then the id: ``counter.tickets.QUEUE_ORDER`` applied to the snapshot's
+    rows in memory (tests/counter/test_status.py checks both count the same tickets ahead)."""
     return (-ticket.priority, ticket.issued_at, ticket.id)
 
 
 def number_label(letter: str, number: int) -> str:
     """A ticket's number as printed and called: ``A-012``."""
     return f"{letter}-{number:03d}"
-
-
-def _time(value: str) -> dt.time | None:
-    try:
-        return dt.time.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -116,20 +109,31 @@ class OfficeHours:
 
 
 def office_hours(office: OfficeRow, date: dt.date, exception: OfficeDayRow | None) -> OfficeHours:
-    """The office's hours on ``date`` by the business calendar: its own hours on weekdays (if it opens on them),
-    closed on Saturdays, Sundays and national holidays, unless a day of its own (OfficeDay) says otherwise; never
-    open from 12/29 to 1/3. (The queue tickets' module answers the same question for issuing; the two are to
-    become one.)"""
-    closed = OfficeHours(None, None)
-    if is_year_end_closure(date):
-        return closed
-    if exception is not None:
-        if not exception.open:
-            return closed
-        return OfficeHours(_time(exception.opens or office.opens), _time(exception.closes or office.closes))
-    if office.opens_weekdays and day_type(date) is DayType.weekday:
-        return OfficeHours(_time(office.opens), _time(office.closes))
-    return closed
+    """The office's hours on ``date`` by the rule of ``counter.offices.opening_on`` (the one the tickets' issue
+    follows): its own hours on weekdays if it opens on them, closed on Saturdays, Sundays and national holidays unless
+    a designated day says otherwise, never open from 12/29 to 1/3."""
+    info = OfficeInfo(
+        id=office.id,
+        code=office.code,
+        name=office.name,
+        name_en=office.name_en,
+        opens=parse_hours(office.opens),
+        closes=parse_hours(office.closes),
+        opens_weekdays=office.opens_weekdays,
+        pickup_enabled=False,
+        amber_minutes=office.amber_minutes,
+        red_minutes=office.red_minutes,
+        active=True,  # the snapshot holds active offices only
+    )
+    day = (
+        DayInfo(0, office.id, exception.date, exception.open, exception.opens, exception.closes, "")
+        if exception is not None
+        else None
+    )
+    found = opening_on(info, date, day)
+    if found is None:
+        return OfficeHours(None, None)
+    return OfficeHours(found.opens.astimezone(clock.JST).time(), found.closes.astimezone(clock.JST).time())
 
 
 def level_of(minutes: float | None, amber_minutes: int, red_minutes: int) -> str:

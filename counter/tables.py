@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -29,6 +29,8 @@ class Office(Table, tablename="counter_office"):
     """A permanent application point that serves residents at windows (City Hall by default). ``code`` names it in
     the CLI (``outreach tickets issue CITYHALL``); ``id`` in its public pages (``/offices/{id}/board``)."""
 
+    id: Serial
+
     code = Varchar(length=32, unique=True)  # [A-Za-z0-9_-]
     name = Varchar(length=200)
     name_en = Varchar(length=200, default="")
@@ -47,6 +49,8 @@ class OfficeDay(Table, tablename="counter_office_day"):
     """A day that differs from the office's rule: a designated weekend opening (e.g. one Saturday and one Sunday a
     month from October to March) when ``open``, or a closure of a weekday when not."""
 
+    id: Serial
+
     office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
     date = Date(index=True)
     open = Boolean(default=True)
@@ -57,6 +61,8 @@ class OfficeDay(Table, tablename="counter_office_day"):
 
 class CounterService(Table, tablename="counter_service"):
     """A service of an office: its ticket letter (A-001), minutes per person and the windows that serve it."""
+
+    id: Serial
 
     office = ForeignKey(references=Office, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16, choices=ServiceKind)
@@ -81,6 +87,8 @@ OPEN_TICKET_STATES = (TicketState.waiting.value, TicketState.called.value)
 class Ticket(Table, tablename="counter_ticket"):
     """A queue ticket (整理券) for one visit and one service on one day. Its number (``letter``-``number``) is unique
     per service and day, by the database: ``number_key`` is ``"{service id}:{YYYY-MM-DD}:{number}"``."""
+
+    id: Serial
 
     code = Varchar(length=16, unique=True)  # 80 random bits, Crockford base32: the key of /tickets/{code}
     office = ForeignKey(references=Office, on_delete=OnDelete.restrict, index=True)

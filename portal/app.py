@@ -11,6 +11,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -38,11 +39,10 @@ from portal.public.language import set_language
 from portal.staff import SignInController, staff_router
 from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.front import API_PATHS, gated, install_front
 from portal.web.guards import session_config
 from portal.web.ids import refuse_ids_out_of_range
-from portal.web.locale import LocaleMiddleware
 from portal.web.requests import PortalRequest
-from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import build_environment
 from portal.web.throttle import AccountThrottle, SearchThrottle, ThrottleMiddleware
 
@@ -52,6 +52,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # before it is read; the back office sets its own, larger limit for uploads (portal.staff.STAFF_BODY_LIMIT).
 BODY_LIMIT = 8 * 1024
 COUNTER_CACHE_SECONDS = 1.0  # the most the counter's waiting times, tickets and boards lag behind (at most the booths')
+# Paths without a staff session: the API, the health check, the static files (as the session cookie's exclude says).
+SESSIONLESS_PATHS = (*API_PATHS, "/static/")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -68,15 +70,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         """Open the database's connection pool unless the settings say not to (DB_POOL=0)."""
         await start_pool(pooled)
 
+    # Litestar's CSRF middleware, added below behind a gate: the API authenticates nothing by cookie (a code and
+    # token are the key), so /api/ and /healthz go past it; every other request, every form, goes through it.
     csrf = CSRFConfig(
         secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
         cookie_name="outreach_csrf",
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         header_name="x-csrftoken",
-        exclude=["/healthz", "/api/"],  # the API authenticates nothing by cookie: a code and token are the key
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             home,
             booth_page,
@@ -108,14 +111,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=3600, public=True),
             ),
         ],
+        # Security headers and the locale are outside all of this (install_front, below); see portal.web.front.
         middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
-            LocaleMiddleware,
-            session_config(settings).middleware,
+            gated(session_config(settings).middleware, SESSIONLESS_PATHS),
             DefineMiddleware(ThrottleMiddleware, settings=settings),
+            gated(DefineMiddleware(CSRFMiddleware, config=csrf), API_PATHS),
         ],
         before_request=refuse_ids_out_of_range,
-        csrf_config=csrf,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/", "/schema"]
         ),  # JSON for machines: no CPU on gzip
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    install_front(app, settings)
+    return app
 
 
 async def freeze_startup_objects() -> None:

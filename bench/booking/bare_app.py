@@ -1,16 +1,25 @@
-"""The ceiling of the read path (DESIGN §8): a bare Litestar app with one endpoint returning constant JSON, served
-by the same ASGI server with the same worker count as the portal in the same run (bench_booking.py)."""
+"""The ceiling of the read path (DESIGN §8): a bare Litestar app with one endpoint, served by the same ASGI server
+with the same worker count as the portal in the same run (bench_booking.py).
+
+``/bare`` answers the bytes of the file ``BARE_BODY_FILE`` as JSON: the benchmark writes there the body the portal's
+``GET /api/sessions`` sends, so that both send the same bytes and their ratio measures the portal's own work, not the
+size of its answer. Without that setting, a small constant JSON object.
+"""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+import os
+from pathlib import Path
 
-PAYLOAD = {"status": "ok", "service": "bare"}
+from litestar import Litestar, MediaType, get
+
+BODY_FILE = os.environ.get("BARE_BODY_FILE")
+BODY = Path(BODY_FILE).read_bytes() if BODY_FILE else b'{"status":"ok","service":"bare"}'
 
 
-@get("/bare", sync_to_thread=False)
-def bare() -> dict[str, str]:
-    return PAYLOAD
+@get("/bare", media_type=MediaType.JSON, sync_to_thread=False)
+def bare() -> bytes:
+    return BODY
 
 
 app = Litestar(route_handlers=[bare])

@@ -87,15 +87,18 @@ def portal(env: dict, workers: int, log: Path) -> contextlib.AbstractContextMana
     return servers.portal(env=env, workers=workers, log=log, cwd=ROOT)
 
 
-def bare(env: dict, workers: int, log: Path) -> contextlib.AbstractContextManager[servers.Server]:
-    """The bare Litestar app under uvicorn with the options `outreach serve` gives it (access log included)."""
+def bare(
+    env: dict, workers: int, log: Path, body: Path | None = None
+) -> contextlib.AbstractContextManager[servers.Server]:
+    """The bare Litestar app under uvicorn with the options `outreach serve` gives it (access log included),
+    answering the bytes of ``body`` (bare_app.py)."""
     return servers.uvicorn(
         "bare_app:app",
         app_dir=HERE,
         arguments=["--proxy-headers", "--log-level", "info"],
         workers=workers,
         health_path="/bare",
-        env=env,
+        env={**env, "BARE_BODY_FILE": str(body)} if body else env,
         log=log,
         cwd=ROOT,
     )
@@ -535,15 +538,28 @@ def measured(target: servers.Server, load) -> Run:
 
 
 def reads(
-    name: str, env: dict, workers: int, logs: Path, connections: list[int], seconds: float, warm: float
+    name: str,
+    env: dict,
+    workers: int,
+    logs: Path,
+    connections: list[int],
+    seconds: float,
+    warm: float,
+    rounds: int = 1,
 ) -> list[tuple[str, Run, Run]]:
-    """GET /api/sessions and GET / and the bare endpoint, at each connection count; each with its bare run."""
+    """GET /api/sessions and GET / and the bare endpoint, at each connection count; each with its bare run. The
+    bare endpoint sends the bytes the portal's /api/sessions sends (read from the portal once it runs)."""
     results = []
-    with (
-        portal(env, workers, logs / f"{name}-portal.log") as site,
-        bare(env, workers, logs / f"{name}-bare.log") as ceiling,
-    ):
-        for c in connections:
+    with contextlib.ExitStack() as stack:
+        site = stack.enter_context(portal(env, workers, logs / f"{name}-portal.log"))
+        body = logs / f"{name}-api-sessions.json"
+        body.write_bytes(httpx.get(site.url + "/api/sessions", headers=GZIP, timeout=30).content)
+        ceiling = stack.enter_context(bare(env, workers, logs / f"{name}-bare.log", body))
+        bare_body = httpx.get(ceiling.url + "/bare", timeout=30).content
+        if bare_body != body.read_bytes():
+            raise RuntimeError("the bare endpoint does not send the bytes of /api/sessions")
+        print(f"  {name:<10} /api/sessions and /bare send the same {len(bare_body):,} bytes", flush=True)
+        for c in [c for c in connections for _round in range(rounds)]:  # rounds: bare and portal in turn
             baseline = None
             for label, target, path in (
                 ("bare /bare", ceiling, "/bare"),
@@ -557,7 +573,7 @@ def reads(
                 results.append((name, run, baseline))
                 print(
                     f"  {name:<10} {label:<14} c={c:<4} {run.rate:>8,.0f} req/s  p99 {run.p99_ms:>7.1f} ms  "
-                    f"errors {run.errors}  server CPU {run.cpu_ms:.2f} ms/request  others {run.others:.0%}  "
+                    f"errors {run.errors}  server CPU {run.cpu_ms:.3f} ms/request  others {run.others:.0%}  "
                     f"load {run.load:.1f}",
                     flush=True,
                 )
@@ -766,28 +782,51 @@ def rush(
     with portal(env, workers, log) as site:
         write_load(site.url, 16, WRITE_WARM_SECONDS, slot_file, 0.2)  # pools, caches, code paths
 
-        def load() -> Run:
-            done = subprocess.run(
-                [sys.executable, str(HERE / "rush.py"), site.url, str(slot["id"]), str(attempts), secrets.token_hex(4)],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            line = next((x for x in done.stdout.splitlines() if x.startswith("RUSH ")), None)
-            if line is None:
-                raise RuntimeError("rush.py printed no figures:\n" + done.stdout + done.stderr)
-            data = json.loads(line.removeprefix("RUSH "))
-            errors = data["server_errors"] + data["client_errors"] + data["limited"] + data["socket_errors"]
-            answered = data["created"] + data["refused"]
-            return Run("rush", attempts, answered, data["seconds"], data["p50_ms"], data["p99_ms"], errors, data)
-
-        run = measured(site, load)
+        # The server's CPU is read when rush.py has opened its connections, when it has every answer, and when it has
+        # closed them: the CPU per answer then counts the requests alone, as the write mix's CPU per request does
+        # (wrk's connections stay open for thousands of requests); the connections' CPU is shown apart.
+        rushing = subprocess.Popen(
+            [sys.executable, str(HERE / "rush.py"), site.url, str(slot["id"]), str(attempts), secrets.token_hex(4)]
+            + ["--wait"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert rushing.stdin is not None and rushing.stdout is not None
+        try:
+            before_connections = cpu_seconds(site)
+            if rushing.stdout.readline().strip() != "READY":
+                raise RuntimeError("rush.py could not open its connections")
+            before, (busy_before, total_before) = cpu_seconds(site), machine_cpu_seconds()
+            rushing.stdin.write("go\n")
+            rushing.stdin.flush()
+            line = rushing.stdout.readline()
+            server_cpu = cpu_seconds(site) - before
+            busy, total = machine_cpu_seconds()
+            rushing.stdin.write("bye\n")
+            rushing.stdin.flush()
+            rushing.wait(timeout=60)
+            time.sleep(0.5)  # the workers see the connections close
+            connections_cpu = cpu_seconds(site) - before_connections - server_cpu
+        finally:
+            if rushing.poll() is None:
+                rushing.kill()
+        if not line.startswith("RUSH "):
+            raise RuntimeError("rush.py printed no figures: " + line)
+        data = json.loads(line.removeprefix("RUSH "))
+        errors = data["server_errors"] + data["client_errors"] + data["limited"] + data["socket_errors"]
+        answered = data["created"] + data["refused"]
+        run = Run("rush", attempts, answered, data["seconds"], data["p50_ms"], data["p99_ms"], errors, data)
+        run.cpu_ms = server_cpu * 1000 / max(1, answered)
+        run.load = os.getloadavg()[0]
+        run.others = max(0.0, (busy - busy_before) - server_cpu) / max(1e-9, total - total_before)
+        data["connections_cpu_ms"] = connections_cpu * 1000 / max(1, attempts)
     after = query(env["DATABASE_URL"], CHECK_SQL.replace("GROUP BY", f"WHERE s.id = {slot['id']} GROUP BY"))[0]
     print(
         f"  {name:<10} rush of {attempts} on one slot with {places} places: last answer after {run.seconds:.2f} s, "
         f"{run.extra['created']} booked, {run.extra['refused']} refused, errors {run.errors}, server CPU "
-        f"{run.cpu_ms:.2f} ms/answer",
+        f"{run.cpu_ms:.2f} ms/answer (and {run.extra['connections_cpu_ms']:.2f} ms to open and close each "
+        "connection)",
         flush=True,
     )
     return run, {
@@ -922,6 +961,12 @@ def main() -> None:
     parser.add_argument("--read-seconds", type=float, default=8)
     parser.add_argument("--warm-seconds", type=float, default=2)
     parser.add_argument("--connections", default="32,128")
+    parser.add_argument(
+        "--read-rounds",
+        type=int,
+        default=1,
+        help="read runs at each connection count, the bare endpoint and the portal in turn (the spread of the ratio)",
+    )
     parser.add_argument("--write-seconds", type=float, default=20)
     parser.add_argument("--write-connections", type=int, default=64)
     parser.add_argument("--cancel-share", type=float, default=0.2)
@@ -953,7 +998,9 @@ def main() -> None:
     parser.add_argument("--rush-places", type=int, default=4, help="free places of the rushed slot")
     parser.add_argument("--pgbench-seconds", type=float, default=10, help="pgbench with the booking's statement")
     parser.add_argument(
-        "--skip", default="", help="comma list of: production, demo, weight, writes, openloop, mixed, rush, pgbench"
+        "--skip",
+        default="",
+        help="comma list of: production, demo, reads, weight, writes, openloop, mixed, rush, pgbench",
     )
     parser.add_argument("--quick", action="store_true", help="short runs (checks the script, not the figures)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator even with wrk")
@@ -987,8 +1034,19 @@ def main() -> None:
                     + load_demo(env),
                     flush=True,
                 )
-                read_rows += reads(
-                    "production", env, args.workers, logs, connections, args.read_seconds, args.warm_seconds
+                read_rows += (
+                    []
+                    if "reads" in skip
+                    else reads(
+                        "production",
+                        env,
+                        args.workers,
+                        logs,
+                        connections,
+                        args.read_seconds,
+                        args.warm_seconds,
+                        args.read_rounds,
+                    )
                 )
                 if "weight" not in skip:
                     with portal(env, args.workers, logs / "weight-portal.log") as site:
@@ -1055,7 +1113,11 @@ def main() -> None:
         if "demo" not in skip:
             env = base_env(tmp / "sqlite", f"sqlite:///{tmp / 'sqlite' / 'outreach.sqlite'}", None)
             print("demo: SQLite, 1 worker: " + load_demo(env), flush=True)
-            read_rows += reads("demo", env, 1, logs, connections, args.read_seconds, args.warm_seconds)
+            read_rows += (
+                []
+                if "reads" in skip
+                else reads("demo", env, 1, logs, connections, args.read_seconds, args.warm_seconds, args.read_rounds)
+            )
             if "writes" not in skip and args.demo_write_seconds > 0:
                 run, check = writes(
                     "demo",
@@ -1106,14 +1168,16 @@ def report(read_rows, write_rows, mixed_rows, weight, args) -> None:
         cpu_ratio = bare_run.cpu_ms / run.cpu_ms if run.cpu_ms else 0
         print(
             f"| {setup} | {run.label} | {run.connections} | {run.rate:,.0f} | {run.p50_ms:.1f} | "
-            f"{run.p99_ms:.1f} | {run.errors} | {run.cpu_ms:.2f} | {ratio:.2f} | {cpu_ratio:.2f} | "
+            f"{run.p99_ms:.1f} | {run.errors} | {run.cpu_ms:.3f} | {ratio:.2f} | {cpu_ratio:.2f} | "
             f"{run.others:.0%} | {run.load:.1f} |"
         )
     api = [run.rate / bare_run.rate for name, run, bare_run in read_rows if run.label == "/api/sessions"]
+    api_cpu = [bare_run.cpu_ms / run.cpu_ms for name, run, bare_run in read_rows if run.label == "/api/sessions"]
     if api:
         print(
             f"\nAPI target (ratio ≥ {TARGET_READ_RATIO}): {verdict(min(api) >= TARGET_READ_RATIO)} "
-            f"(lowest {min(api):.2f}, highest {max(api):.2f})"
+            f"(lowest {min(api):.2f}, highest {max(api):.2f}; CPU ratio lowest {min(api_cpu):.2f}, highest "
+            f"{max(api_cpu):.2f})"
         )
     if write_rows:
         print(
@@ -1234,20 +1298,23 @@ def report_rush(rush_rows, write_rows, args) -> None:
         return
     print(
         f"\n## A rush on one slot ({args.rush_attempts} simultaneous bookings, {args.rush_places} free places, "
-        "each on its own connection)\n"
+        "each on its own connection, opened before the rush; the CPU per answer counts the requests alone, as the "
+        "write mix's does on its keep-alive connections)\n"
     )
     print(
         "| setup | last answer after s | p50 ms | p99 ms | booked | refused (with alternatives) | errors | "
-        "server CPU ms/answer | the write mix's ms/request | slot over capacity | booked ≠ active |"
+        "server CPU ms/answer | CPU ms to open and close its connection | the write mix's ms/request | "
+        "slot over capacity | booked ≠ active |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for name, run, check in rush_rows:
         x = run.extra
         mix = next((w.cpu_ms for n, w, _ in write_rows if n == name), None)
         print(
             f"| {name} | {run.seconds:.2f} | {run.p50_ms:.0f} | {run.p99_ms:.0f} | {x['created']} | "
             f"{x['refused']} ({x['refusals_with_alternatives']}) | {run.errors} | {run.cpu_ms:.2f} | "
-            f"{'' if mix is None else f'{mix:.2f}'} | {check['over_capacity']} | {check['mismatched']} |"
+            f"{x['connections_cpu_ms']:.2f} | {'' if mix is None else f'{mix:.2f}'} | {check['over_capacity']} | "
+            f"{check['mismatched']} |"
         )
     for name, run, _check in rush_rows:
         mix = next((w.cpu_ms for n, w, _ in write_rows if n == name), None)

@@ -6,6 +6,11 @@ attracts: nearly all of them are refused) and counts the answers.
 
     python rush.py URL SLOT_ID ATTEMPTS RUN
 
+With ``--wait``, the script says ``READY`` once its connections are open and starts the rush when it reads a line
+from stdin; after its figures it keeps the connections open until it reads another line. bench_booking.py reads the
+server's CPU between these steps, so that the CPU per answer counts the requests as the write mix's (on keep-alive
+connections) counts them, and opening and closing the 300 connections is measured apart.
+
 prints one line: ``RUSH {json}`` with the counts by answer, the seconds until the last answer and the latency
 percentiles in ms.
 """
@@ -26,10 +31,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def main(url: str, slot_id: int, attempts: int, run: str) -> dict:
+async def main(url: str, slot_id: int, attempts: int, run: str, wait: bool = False) -> None:
     split = urlsplit(url)
     host, port = split.hostname or "127.0.0.1", split.port or 80
     connections = [await asyncio.open_connection(host, port) for _ in range(attempts)]
+    if wait:
+        print("READY", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
     counts = {"created": 0, "refused": 0, "limited": 0, "client_errors": 0, "server_errors": 0, "socket_errors": 0}
     latencies: list[float] = []
     with_alternatives = 0
@@ -57,8 +65,6 @@ async def main(url: str, slot_id: int, attempts: int, run: str) -> dict:
         except (OSError, asyncio.IncompleteReadError, ValueError):
             counts["socket_errors"] += 1
             return
-        finally:
-            writer.close()
         latencies.append(time.perf_counter() - started)
         if status == 201:
             counts["created"] += 1
@@ -74,7 +80,7 @@ async def main(url: str, slot_id: int, attempts: int, run: str) -> dict:
 
     started = time.perf_counter()
     await asyncio.gather(*(attempt(i, r, w) for i, (r, w) in enumerate(connections)))
-    return {
+    figures = {
         "attempts": attempts,
         "seconds": time.perf_counter() - started,
         "p50_ms": percentile(latencies, 0.5) * 1000,
@@ -83,6 +89,11 @@ async def main(url: str, slot_id: int, attempts: int, run: str) -> dict:
         "refusals_with_alternatives": with_alternatives,
         **counts,
     }
+    print("RUSH " + json.dumps(figures), flush=True)
+    if wait:
+        await asyncio.to_thread(sys.stdin.readline)
+    for _reader, writer in connections:
+        writer.close()
 
 
 if __name__ == "__main__":
@@ -93,4 +104,4 @@ if __name__ == "__main__":
     except ImportError:  # pragma: no cover
         pass
     url_, slot_, attempts_, run_ = sys.argv[1:5]
-    print("RUSH " + json.dumps(asyncio.run(main(url_, int(slot_), int(attempts_), run_))), flush=True)
+    asyncio.run(main(url_, int(slot_), int(attempts_), run_, wait="--wait" in sys.argv[5:]))

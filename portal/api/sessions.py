@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from booking.booths import BoothFilter, filter_booths, with_distance
 from core.errors import ValidationFailed
@@ -34,6 +35,41 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lon
 
 
+def _answer_key(scope: Scope) -> tuple:
+    """The key of a list answered before for the same query string (as sent: the handler checked it then)."""
+    return ("api.sessions.answer", scope["query_string"])
+
+
+class AnsweredBefore:
+    """The list's handler middleware: a query string answered since the booth list was last read is answered again
+    with the same bytes, straight from the cache, before Litestar builds a request, parses the query and calls the
+    handler (that work cost more than the rest of the answer). Anything else — the first time a query is asked, a
+    query that was refused — goes to the handler, which checks it and keeps its answer (``list_sessions``). The
+    cache keeps at most ``booking.booths.KEPT_KEYS`` such answers between two reads (2 s by default)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cache = scope["litestar_app"].state.booths
+        await cache.booths()  # as the handler does: starts the next read when the list is due, or waits for it
+        body = cache.kept(_answer_key(scope))
+        if body is None or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", JSON_TYPE), (b"content-length", str(len(body)).encode("latin-1"))],
+            }
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+JSON_TYPE = MediaType.JSON.value.encode("latin-1")
+
+
 class SessionApi(Controller):
     """Published booths."""
 
@@ -45,6 +81,7 @@ class SessionApi(Controller):
         summary="Published upcoming sessions (booths)",
         responses=error_responses(422),
         operation_class=ApiOperation,
+        middleware=[AnsweredBefore],
     )
     async def list_sessions(
         self,
@@ -69,6 +106,7 @@ class SessionApi(Controller):
             return msgspec.json.encode([session_out(b, base_url, live=live.get(b.session_id)) for b in chosen[:limit]])
 
         body = cache.memo(("api.sessions", date_from, date_to, point, limit, day_type, base_url), encode)
+        cache.keep(_answer_key(request.scope), body)  # no await since the booths were read: the same generation
         return Response(content=body, media_type=MediaType.JSON)
 
     @get(

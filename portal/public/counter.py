@@ -17,17 +17,11 @@ from core import clock
 from core.errors import NotFound
 from core.i18n import N_, get_locale, markup_gettext
 from core.i18n import gettext as _
+from counter.offices import SERVICE_LABELS
 from counter.status import Board, CounterSnapshot, TicketPlace, ticket_place
 from portal.web.ids import Id
 from portal.web.templating import page
 
-SERVICE_LABELS = {
-    "pickup": N_("Card pickup"),
-    "certificate": N_("Electronic certificates (issue and renewal)"),
-    "pin_reset": N_("PIN reset"),
-    "application": N_("Card applications"),
-    "other": N_("Other procedures"),
-}
 LEVEL_LABELS = {
     "low": N_("Not busy"),
     "amber": N_("Busy"),
@@ -40,7 +34,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def service_label(kind: str) -> Markup:
     """A service's name in the reader's language (with furigana as markup in やさしい日本語)."""
-    return Markup(markup_gettext(SERVICE_LABELS[kind])) if kind in SERVICE_LABELS else Markup.escape(kind)
+    labels = {kind.value: label for kind, label in SERVICE_LABELS.items()}
+    return Markup(markup_gettext(labels[kind])) if kind in labels else Markup.escape(kind)
 
 
 def level_label(level: str) -> Markup:

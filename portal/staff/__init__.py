@@ -11,6 +11,7 @@ from core.roles import ALL_STAFF
 from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
+from portal.staff.counter import CounterController
 from portal.staff.counter_staffing import CounterStaffingController
 from portal.staff.flyers import FlyerController
 from portal.staff.home import HomeController
@@ -53,6 +54,7 @@ def staff_router() -> Router:
             PlacementController,
             PublicityResultsController,
             CheckInController,
+            CounterController,
             DayController,
             YieldController,
             ReportController,

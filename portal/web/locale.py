@@ -1,29 +1,59 @@
-"""The request's language: a ``lang`` cookie set by the language switch, else Accept-Language, else Japanese."""
+"""The request's language: a ``lang`` cookie set by the language switch, else Accept-Language, else Japanese.
+
+This runs for every request, the cheapest ones included (``GET /api/sessions`` from the cache), so it reads the raw
+ASGI headers once, finds the ``lang`` cookie without parsing the other cookies, and remembers what each
+Accept-Language value it has seen chose (browsers send a handful of distinct ones).
+"""
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+import re
+from collections.abc import Iterable
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from core.i18n import LOCALES, accepted_locale, normalize_locale, using_locale
+from core.i18n import LOCALES, accepted_locale, enter_locale, leave_locale, normalize_locale
 
 LANG_COOKIE = "lang"
+# The ``lang`` cookie in a Cookie header (``a=1; lang=en; b=2``; quoted or not). Another cookie whose name merely ends
+# in "lang" does not match.
+_LANG_IN_COOKIE = re.compile(rb'(?:^|;)[ \t]*lang[ \t]*=[ \t]*"?([A-Za-z-]{1,16})"?[ \t]*(?=;|$)')
+# What an Accept-Language value chose, for values up to this long (longer ones are worked out each time), and at
+# most this many values at once: the memo can never grow with what clients send.
+_MEMO_VALUE_BYTES = 200
+_MEMO_SIZE = 256
+_accepted_memo: dict[bytes, str] = {}
 
 
-def locale_from_headers(headers: dict[bytes, bytes]) -> str:
-    """Pick the locale from the cookie, then Accept-Language (the supported language with the highest q wins:
-    zh-CN → zh-hans, ko-KR → ko, vi-VN → vi), else Japanese; やさしい日本語 only from the cookie."""
-    cookie_header = headers.get(b"cookie", b"").decode("latin-1")
-    if cookie_header:
-        cookie = SimpleCookie()
-        try:
-            cookie.load(cookie_header)
-        except Exception:  # noqa: BLE001 - a malformed cookie header just means "no preference"
-            cookie = SimpleCookie()
-        if LANG_COOKIE in cookie and cookie[LANG_COOKIE].value in LOCALES:
-            return cookie[LANG_COOKIE].value
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
+def locale_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """Pick the locale from the ``lang`` cookie, then Accept-Language (the supported language with the highest q
+    wins: zh-CN → zh-hans, ko-KR → ko, vi-VN → vi), else Japanese; やさしい日本語 only from the cookie. ``headers`` are
+    the raw ASGI pairs (names in lower case)."""
+    accept: bytes | None = None
+    chosen: str | None = None
+    for name, value in headers:
+        if name == b"cookie":
+            for found in _LANG_IN_COOKIE.findall(value):  # the last one wins, as with the standard cookie parser
+                code = found.decode("ascii")
+                if code in LOCALES:
+                    chosen = code
+        elif name == b"accept-language":
+            accept = value
+    if chosen is not None:
+        return chosen
+    if not accept:
+        return normalize_locale(None)
+    code = _accepted_memo.get(accept)
+    if code is None:
+        code = _from_accept_language(accept.decode("latin-1"))
+        if len(accept) <= _MEMO_VALUE_BYTES:
+            if len(_accepted_memo) >= _MEMO_SIZE:
+                _accepted_memo.clear()
+            _accepted_memo[accept] = code
+    return code
+
+
+def _from_accept_language(accept: str) -> str:
     best: tuple[float, int, str] | None = None
     for position, part in enumerate(accept.split(",")):
         tag, _, params = part.partition(";")
@@ -49,15 +79,18 @@ def _quality(params: str) -> float:
 
 
 class LocaleMiddleware:
-    """ASGI middleware that sets core.i18n's locale for the whole request."""
+    """Pure ASGI middleware that sets core.i18n's locale for the whole request, error pages included (the portal
+    installs it outside Litestar's exception handling: portal.web.front)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        with using_locale(locale_from_headers(headers)):
+        token = enter_locale(locale_of(scope["headers"]))
+        try:
             await self.app(scope, receive, send)
+        finally:
+            leave_locale(token)

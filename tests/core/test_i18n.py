@@ -90,6 +90,7 @@ RESIDENT_SOURCES = [
     "portal/documents/flyers.py",
     "portal/documents/calendar_entry.py",
     "booking/notices.py",
+    "counter/notify.py",
     "booking/bookings.py",
     "booking/booths.py",
     "core/errors.py",

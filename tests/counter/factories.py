@@ -1,80 +1,57 @@
-"""Test rows for counter: an office with its services, and queue tickets inserted directly (as the windows'
-actions would leave them), so that the read model is tested apart from the workflow that writes them."""
+"""Test rows of the counter: an office with its services, and waiting tickets put straight into a queue."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from booking.codes import new_code
-from core import clock
-from counter.tables import CounterService, Office, OfficeDay, ServiceKind, Ticket, TicketState
+from core.clock import JST
+from counter import offices
+from counter.offices import OfficeInfo, OfficeInput, ServiceInput
+from counter.tables import ServiceKind, Ticket, TicketState
 
-# A Wednesday that is no national holiday: the counter opens 9:00–17:45.
-DAY = dt.date(2027, 6, 9)
-
-
-def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
-    """A moment of ``day`` in Japan."""
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=clock.JST)
-
-
-async def make_office(code: str = "CITYHALL", name: str = "金沢市役所 市民課", **values) -> int:
-    row = Office(code=code, name=name, name_en=values.pop("name_en", "Kanazawa City Hall"), **values)
-    return (await Office.insert(row).returning(Office.id))[0]["id"]
-
-
-async def make_service(
-    office: int, kind: ServiceKind = ServiceKind.pickup, letter: str = "A", minutes: float = 10.0, windows: int = 1
-) -> int:
-    row = CounterService(office=office, kind=kind.value, letter=letter, minutes_per_person=minutes, windows=windows)
-    return (await CounterService.insert(row).returning(CounterService.id))[0]["id"]
+MONDAY_10 = dt.datetime(2026, 12, 7, 10, 0, tzinfo=JST)  # a weekday, no holiday: City Hall is open
+SATURDAY_10 = dt.datetime(2026, 12, 12, 10, 0, tzinfo=JST)
+LETTERS = {
+    ServiceKind.pickup: "A",
+    ServiceKind.certificate: "B",
+    ServiceKind.pin_reset: "C",
+    ServiceKind.application: "D",
+    ServiceKind.other: "E",
+}
 
 
-async def make_office_day(office: int, date: dt.date, open: bool = True, opens: str = "", closes: str = "") -> None:
-    await OfficeDay.insert(OfficeDay(office=office, date=date, open=open, opens=opens, closes=closes))
+async def make_office(
+    code: str = "CITYHALL",
+    kinds: tuple[ServiceKind, ...] = (ServiceKind.pickup, ServiceKind.certificate, ServiceKind.pin_reset),
+    **fields: object,
+) -> OfficeInfo:
+    """An office (金沢市役所 by default, 9:00-17:45 on weekdays) with one service of each kind given."""
+    office = await offices.create_office(None, OfficeInput(code=code, name=fields.pop("name", "金沢市役所"), **fields))
+    for kind in kinds:
+        await offices.create_service(None, office.id, ServiceInput(kind=kind.value, letter=LETTERS[kind], windows=2))
+    return office
 
 
-async def make_ticket(
-    office: int,
-    service: int,
-    number: int,
-    issued_at: dt.datetime,
-    *,
-    state: TicketState = TicketState.waiting,
-    priority: int = 0,
-    window: int | None = None,
-    called_at: dt.datetime | None = None,
-    finished_at: dt.datetime | None = None,
-    day: dt.date | None = None,
-) -> str:
-    """A ticket of ``service``; returns its code."""
-    day = day or issued_at.astimezone(clock.JST).date()
-    code = new_code()
-    await Ticket.insert(
-        Ticket(
-            code=code,
-            office=office,
-            service=service,
-            day=day,
-            number=number,
-            number_key=f"{service}:{day.isoformat()}:{number}",
-            state=state.value,
-            priority=priority,
-            window=window,
-            issued_at=issued_at,
-            called_at=called_at,
-            finished_at=finished_at,
-        )
+async def put_waiting(office: OfficeInfo, kind: ServiceKind, count: int, day: dt.date) -> list[int]:
+    """``count`` waiting tickets of a service on ``day``, issued a second apart (without the opening-hours check)."""
+    service = await offices.service_of(office, kind)
+    start = dt.datetime.combine(day, dt.time(9, 0), JST)
+    rows = await Ticket.insert(
+        *[
+            Ticket(
+                code=new_code(),
+                office=office.id,
+                service=service.id,
+                day=day,
+                number=n,
+                number_key=f"{service.id}:{day.isoformat()}:{n}",
+                state=TicketState.waiting.value,
+                issued_at=start + dt.timedelta(seconds=n),
+                issue_key=secrets.token_hex(8),
+            )
+            for n in range(1, count + 1)
+        ]
     )
-    return code
-
-
-async def call(code: str, window: int, at_: dt.datetime) -> None:
-    """A window calls the ticket (what the windows' page does, written to the table)."""
-    await Ticket.update({Ticket.state: TicketState.called.value, Ticket.window: window, Ticket.called_at: at_}).where(
-        Ticket.code == code
-    )
-
-
-async def serve(code: str, at_: dt.datetime) -> None:
-    await Ticket.update({Ticket.state: TicketState.served.value, Ticket.finished_at: at_}).where(Ticket.code == code)
+    return [row["id"] for row in rows]

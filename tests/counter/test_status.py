@@ -9,7 +9,7 @@ from core import clock
 from counter.estimate import QueueState, estimate_wait_minutes
 from counter.status import CounterCache, level_of, read_snapshot, ticket_place, whole_minutes
 from counter.tables import Office, ServiceKind, TicketState
-from tests.counter.factories import DAY, at, call, make_office, make_office_day, make_service, make_ticket, serve
+from tests.counter.queue_rows import DAY, at, call, make_office, make_office_day, make_service, make_ticket, serve
 
 
 async def status_at(moment: dt.datetime, office: int):
@@ -206,3 +206,21 @@ async def test_requests_arriving_during_a_read_get_the_snapshot_it_replaces(monk
         release.set()
         assert (await reading).status(office).waiting == 1
         assert (await cache.snapshot()).status(office).waiting == 1
+
+
+async def test_the_people_ahead_are_those_the_windows_call_first():
+    from counter.tickets import ticket_by_code, tickets_ahead
+
+    office = await make_office()
+    service = await make_service(office)
+    codes = [
+        await make_ticket(office, service, 1, at(9, 1)),
+        await make_ticket(office, service, 2, at(9, 1)),  # the same second: the id decides
+        await make_ticket(office, service, 3, at(9, 2), priority=1),
+        await make_ticket(office, service, 4, at(9, 0), priority=1),
+        await make_ticket(office, service, 5, at(9, 3)),
+    ]
+    with clock.frozen(at(10)):
+        snapshot = await read_snapshot()
+        for code in codes:  # counter.tickets counts them in the database, in its QUEUE_ORDER
+            assert (await ticket_place(code, snapshot)).ahead == await tickets_ahead(await ticket_by_code(code))

@@ -12,7 +12,7 @@ import time
 
 from core import clock
 from counter.tables import ServiceKind
-from tests.counter.factories import call, make_office, make_service, make_ticket
+from tests.counter.queue_rows import call, make_office, make_service, make_ticket
 from tests.e2e.test_accessibility import violations
 
 WITHIN = 2.0  # seconds from the call to the pages (issue 19, "Speed")

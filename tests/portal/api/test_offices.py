@@ -7,7 +7,7 @@ import pytest
 from core import clock
 from counter.status import read_snapshot, ticket_place
 from counter.tables import ServiceKind
-from tests.counter.factories import at, call, make_office, make_service, make_ticket
+from tests.counter.queue_rows import at, call, make_office, make_service, make_ticket
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from core.i18n import using_locale
 from counter.status import read_snapshot, ticket_place
 from counter.tables import ServiceKind, Ticket
 from tests.conftest import soup
-from tests.counter.factories import at, call, make_office, make_service, make_ticket, serve
+from tests.counter.queue_rows import at, call, make_office, make_service, make_ticket, serve
 
 
 @pytest.fixture(autouse=True)

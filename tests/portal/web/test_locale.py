@@ -72,3 +72,41 @@ async def test_back_office_pages_still_work_in_the_residents_languages(client):
         await client.get(f"/lang/{code}?next=/staff/login")
         response = await client.get("/staff/login")
         assert response.status_code == 200 and heading(response) == title, code
+
+
+def test_the_lang_cookie_is_found_among_others_and_only_under_its_own_name():
+    from portal.web.locale import locale_of
+
+    def chosen(cookie: bytes, accept: bytes = b"") -> str:
+        return locale_of([(b"host", b"x"), (b"cookie", cookie), (b"accept-language", accept)])
+
+    assert chosen(b"outreach_csrf=abc; lang=ko; other=1") == "ko"
+    assert chosen(b'lang="vi"') == "vi"
+    assert chosen(b"a=1;lang=ja-easy") == "ja-easy"
+    assert chosen(b"xlang=en; mylang=ko") == "ja"  # other cookies whose names end in "lang"
+    assert chosen(b"xlang=en", b"en-US,en;q=0.9") == "en"
+    assert chosen(b"lang=fr", b"vi-VN") == "vi"  # a value the portal does not offer: the browser's language decides
+    assert chosen(b"lang=EN") == "ja"
+    assert chosen(b"lang=en; lang=ko") == "ko"  # the last one, as the standard cookie parser takes it
+    assert locale_of([]) == "ja"
+
+
+def test_what_accept_language_chose_is_remembered_within_a_bound():
+    from portal.web import locale
+
+    for n in range(3 * locale._MEMO_SIZE):  # a client sending a new value each time
+        assert locale.locale_of([(b"accept-language", f"x-{n}, ko;q=0.{n % 9 + 1}".encode())]) == "ko"
+    assert len(locale._accepted_memo) <= locale._MEMO_SIZE
+    long_value = b"en;q=0.9, " + b"x, " * 1000
+    assert locale.locale_of([(b"accept-language", long_value)]) == "en"
+    assert long_value not in locale._accepted_memo
+
+
+async def test_an_unknown_address_is_answered_in_the_visitors_language(client):
+    """The 404 of a path no route has is made outside every route: the language is chosen before it."""
+    japanese = await client.get("/no-such-page")
+    english = await client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert japanese.status_code == english.status_code == 404
+    assert "お探しのページはありません" in japanese.text
+    assert "does not exist" in english.text and "お探しのページ" not in english.text
+    assert BeautifulSoup(english.text, "html.parser").html["lang"] == "en"
