@@ -4,7 +4,7 @@ shows the number (with its chime and its sentence for screen readers). Neither p
 or a request that leaves the machine.
 
 The portal runs in another process on the real clock: the tickets are today's (Japan), whatever the hour, and the
-call is written to the table as the window's action leaves it."""
+windows call them with the queue tickets' own service (counter.tickets.call_next), in the test's process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import time
 
 from core import clock
 from counter.tables import ServiceKind
-from tests.counter.queue_rows import call, make_office, make_service, make_ticket
+from counter.tickets import call_next
+from tests.counter.queue_rows import make_office, make_service, make_ticket
 from tests.e2e.test_accessibility import violations
 
 WITHIN = 2.0  # seconds from the call to the pages (issue 19, "Speed")
@@ -51,13 +52,13 @@ async def test_the_phone_and_the_board_show_a_call_within_two_seconds(browser, l
         assert await tv.locator(".board__call").count() == 0
         assert await violations(phone) == [] and await violations(tv) == []
 
-        await call(first, 1, clock.now())  # window 1 calls the first ticket
+        assert (await call_next(office, 1, kinds=["pickup"])).code == first  # window 1 calls the first ticket
         called_at = time.monotonic()
         await tv.wait_for_selector(".board__call >> text=A-001", timeout=WITHIN * 1000)
         await phone.wait_for_selector("#ticket-ahead:text-is('0人')", timeout=WITHIN * 1000)
         assert time.monotonic() - called_at <= WITHIN
 
-        await call(mine, 3, clock.now())  # then window 3 calls the resident's ticket
+        assert (await call_next(office, 3, kinds=["pickup"])).code == mine  # then window 3, the resident's
         called_at = time.monotonic()
         await phone.wait_for_selector("#ticket-state[data-state=called]", timeout=WITHIN * 1000)
         await tv.wait_for_selector(".board__call >> text=A-002", timeout=WITHIN * 1000)
