@@ -56,13 +56,16 @@ async def test_the_phone_and_the_board_show_a_call_within_two_seconds(browser, l
         called_at = time.monotonic()
         await tv.wait_for_selector(".board__call >> text=A-001", timeout=WITHIN * 1000)
         await phone.wait_for_selector("#ticket-ahead:text-is('0人')", timeout=WITHIN * 1000)
-        assert time.monotonic() - called_at <= WITHIN
+        first_call = time.monotonic() - called_at
+        assert first_call <= WITHIN
 
         assert (await call_next(office, 3, kinds=["pickup"])).code == mine  # then window 3, the resident's
         called_at = time.monotonic()
         await phone.wait_for_selector("#ticket-state[data-state=called]", timeout=WITHIN * 1000)
         await tv.wait_for_selector(".board__call >> text=A-002", timeout=WITHIN * 1000)
-        assert time.monotonic() - called_at <= WITHIN
+        second_call = time.monotonic() - called_at
+        assert second_call <= WITHIN
+        print(f"a call on the board and the phone after {first_call:.2f} s and {second_call:.2f} s")
         assert await phone.inner_text("#ticket-state") == "番号が呼ばれています。3番窓口へお越しください。"
         assert await phone.inner_text("#counter-announce") == "番号が呼ばれています。3番窓口へお越しください。"
         calls = await tv.locator(".board__call").all_inner_texts()
