@@ -34,7 +34,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def service_label(kind: str) -> Markup:
     """A service's name in the reader's language (with furigana as markup in やさしい日本語)."""
-    labels = {kind.value: label for kind, label in SERVICE_LABELS.items()}
+    labels = {service.value: label for service, label in SERVICE_LABELS.items()}
     return Markup(markup_gettext(labels[kind])) if kind in labels else Markup.escape(kind)
 
 

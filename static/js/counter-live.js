@@ -2,7 +2,8 @@
 // board.html): every data-refresh seconds the part is fetched again as HTML from data-live, rendered by the server
 // in the reader's language, and put in place when it changed. On the board a new call sounds a chime (WebAudio: no
 // file, no third party) and its sentence is given to screen readers; on a ticket, a change of its state is given to
-// screen readers and the phone vibrates when the number is called.
+// screen readers and the phone vibrates when the number is called. A ticket that is over (served, absent,
+// cancelled, of another day) is no longer asked for; a page coming back to the screen asks at once.
 (function () {
   "use strict";
   var region = document.getElementById("counter-live");
@@ -86,13 +87,30 @@
     lastStateText = text;
   }
 
+  var FINISHED = ["served", "absent", "cancelled", "over"];
+  var timer = null;
+  var asking = false;
+
   function poll() {
+    timer = null;
+    if (asking) return;
+    asking = true;
     fetch(url, { headers: { Accept: "text/html" }, cache: "no-store", credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(update)
       .catch(function () { /* try again at the next turn */ })
-      .then(function () { window.setTimeout(poll, every); });
+      .then(function () {
+        asking = false;
+        if (!board && FINISHED.indexOf(attribute("#ticket-state", "data-state")) >= 0) return;
+        if (timer === null) timer = window.setTimeout(poll, every);
+      });
   }
 
-  window.setTimeout(poll, every);
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || asking) return;
+    if (timer !== null) window.clearTimeout(timer);
+    poll();
+  });
+
+  if (board || FINISHED.indexOf(lastState) < 0) timer = window.setTimeout(poll, every);
 })();
