@@ -24,11 +24,14 @@ from core.db import close_pool, start_pool
 from core.i18n import load_catalogs
 from core.jobs import BackgroundRunner
 from core.settings import Settings, configure, environment_settings, get_settings
+from counter.status import CounterCache
 from portal.api.bookings import BookingApi
 from portal.api.health import healthz
+from portal.api.offices import OfficeApi, TicketApi
 from portal.api.pickups import PickupApi
 from portal.api.sessions import SessionApi
 from portal.public.booking import BookingFormController, ManageController
+from portal.public.counter import board_live, board_page, offices_page, ticket_live, ticket_page
 from portal.public.feeds import FeedCache, venue_feed
 from portal.public.flyers import booth_flyer, booth_flyer_image, month_poster
 from portal.public.home import booth_page, favicon, home
@@ -50,6 +53,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # booking's fields fit in well under 4 KB even at their longest (booking.bookings.MAX_TYPED). Anything bigger is a 413
 # before it is read; the back office sets its own, larger limit for uploads (portal.staff.STAFF_BODY_LIMIT).
 BODY_LIMIT = 8 * 1024
+COUNTER_CACHE_SECONDS = 1.0  # the most the counter's waiting times, tickets and boards lag behind (at most the booths')
 # Paths without a staff session: the API, the health check, the static files (as the session cookie's exclude says).
 SESSIONLESS_PATHS = (*API_PATHS, "/static/")
 
@@ -88,6 +92,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ManageController,
             PickupController,
             venue_feed,
+            offices_page,
+            ticket_page,
+            ticket_live,
+            board_page,
+            board_live,
             InvitationAnswerController,
             favicon,
             set_language,
@@ -95,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SessionApi,
             BookingApi,
             PickupApi,
+            OfficeApi,
+            TicketApi,
             SignInController,
             staff_router(),
             create_static_files_router(
@@ -126,6 +137,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "booths": BoothCache(settings.public_cache_seconds),
                 "feeds": FeedCache(settings.public_cache_seconds),
+                # the counter's queues: a call shows on the phones and the boards within a second and one read
+                "counter": CounterCache(min(COUNTER_CACHE_SECONDS, settings.public_cache_seconds)),
                 "search_throttle": SearchThrottle(settings),
                 "sign_in_throttle": AccountThrottle(settings),
             }

@@ -22,6 +22,7 @@ from core.i18n import gettext as _
 from core.settings import Settings
 from planner.tables import SessionState
 from portal.documents.maps import live_text
+from portal.public.counter import counter_context
 from portal.web.app_settings import settings_of
 from portal.web.templating import page
 from venues.places import find_places
@@ -159,6 +160,7 @@ async def home(
             await request.app.state.search_throttle.charge(request.scope)
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
+    counter = await request.app.state.counter.snapshot()
     # nearest first, a venue is one entry with its next dates; by date, one entry per booth
     items = group_by_venue(booths) if found["point"] is not None else [(booth,) for booth in booths]
     context = dict(
@@ -174,6 +176,8 @@ async def home(
         live_text=live_text,
         tiles=settings.tile_url,
         tile_attribution=settings.tile_attribution,
+        offices=counter.statuses,  # the counters' waiting times, beside the booths
+        **counter_context(),
     )
     if not anonymous:
         return page(request, "public/home.html", **context)

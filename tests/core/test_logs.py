@@ -10,6 +10,9 @@ def test_codes_and_tokens_are_redacted_from_request_lines():
     assert redact("/api/bookings/7KQ2M9XD4TRBW8HN/cancel?token=x") == "/api/bookings/[code]/cancel?token=[redacted]"
     assert redact("/bookings/find") == "/bookings/find"
     assert redact("/api/sessions?near=36.5,136.6") == "/api/sessions?near=36.5,136.6"
+    assert redact("/tickets/7KQ2M9XD4TRBW8HN/live") == "/tickets/[code]/live"  # a queue ticket's page
+    assert redact("/api/tickets/7kq2-m9xd-4trb-w8hn") == "/api/tickets/[code]"
+    assert redact("/offices/1/board/live") == "/offices/1/board/live"
 
 
 def test_codes_in_any_typed_form_and_tokens_however_spelled_are_redacted():
