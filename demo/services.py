@@ -130,6 +130,12 @@ async def load_demo(
                 invitations=story.invitations,
             )
         )
+        lines.append(
+            _(
+                "City Hall's counter (CITYHALL): {tickets} queue tickets simulated, {days} days served before today "
+                "and {today} tickets today so far."
+            ).format(tickets=story.tickets, days=story.counter_days, today=story.tickets_today)
+        )
     next_plan = await submit_next_year(cast, today, now)
     if next_plan is not None:
         lines.append(_("Next fiscal year's plan submitted for review (plan {id}).").format(id=next_plan))
