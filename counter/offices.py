@@ -22,6 +22,7 @@ from core.i18n import gettext as _
 from core.roles import EDITORS
 from core.users import Actor
 from counter.tables import CounterService, Office, OfficeDay, ServiceKind
+from venues.tables import Venue
 
 SERVICE_LABELS: dict[ServiceKind, str] = {
     ServiceKind.pickup: N_("Card pickup"),
@@ -286,6 +287,7 @@ class OfficeInput:
     amber_minutes: int = 20
     red_minutes: int = 60
     active: bool = True
+    venue: int | None = None  # its row in the venue list (e.g. the facility list's 市役所本庁舎), set when added
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,7 @@ def validate_office(data: OfficeInput) -> OfficeInput:
         amber_minutes=data.amber_minutes,
         red_minutes=data.red_minutes,
         active=data.active,
+        venue=data.venue,
     )
 
 
@@ -370,6 +373,8 @@ async def create_office(actor: Actor | None, data: OfficeInput) -> OfficeInfo:
     async with write_transaction():
         if await Office.exists().where(Office.code == data.code):
             raise _code_taken(data.code)
+        if data.venue is not None and not await Venue.exists().where(Venue.id == data.venue):
+            raise NotFound(_("Venue {venue_id} was not found.").format(venue_id=data.venue))
         row = (
             await Office.insert(
                 Office(
@@ -383,6 +388,7 @@ async def create_office(actor: Actor | None, data: OfficeInput) -> OfficeInfo:
                     amber_minutes=data.amber_minutes,
                     red_minutes=data.red_minutes,
                     active=data.active,
+                    venue=data.venue,
                     created_at=clock.now(),
                 )
             )

@@ -16,6 +16,7 @@ from core.i18n import gettext as _
 from core.settings import ROOT
 from core.tables import Role
 from core.users import Actor, create_user, find_actor, role_label, set_password
+from demo.counter import open_city_hall
 from demo.story import DEFAULT_SEED, Cast, submit_next_year, tell_story
 from planner.demand import replace_demand, replace_seasonality
 from planner.inputs import read_demand, read_seasonality
@@ -107,6 +108,7 @@ async def load_demo(
     story = await tell_story(cast, today, now, data_dir / STATS_FILE, seed)
     if story is None:
         start, end = fiscal_year_period(fiscal_year(today))
+        await open_city_hall(cast.lead, now, start)  # a demo loaded before the counter existed gets it now
         lines.append(
             _("The plan for {start} – {end} already exists: kept as it is.").format(
                 start=start.isoformat(), end=end.isoformat()
@@ -129,6 +131,12 @@ async def load_demo(
                 purges=story.purges,
                 invitations=story.invitations,
             )
+        )
+        lines.append(
+            _(
+                "City Hall's counter (CITYHALL): {tickets} queue tickets simulated, {days} days served before today "
+                "and {today} tickets today so far."
+            ).format(tickets=story.tickets, days=story.counter_days, today=story.tickets_today)
         )
     next_plan = await submit_next_year(cast, today, now)
     if next_plan is not None:

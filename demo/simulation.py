@@ -307,3 +307,47 @@ def office_day(month: CounterStat | None, working_days: int, rng: random.Random)
     counts["pin_resets"] = round(counts["certificates"] * PIN_RESETS_PER_CERTIFICATE * rng.uniform(0.7, 1.3))
     counts["card_changes"] = round(counts["card_handovers"] * CARD_CHANGES_PER_HANDOVER * rng.uniform(0.5, 1.5))
     return counts
+
+
+# --- the City Hall counter (窓口): a day of queue tickets ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterRates:
+    """What the counter's simulated days assume (README, "The demo city").
+
+    - Arrivals: each service's day is the month's count in the counter statistics over the month's counter weekdays
+      (``counter.staffing.daily_arrivals``); PIN resets, which the statistics lack, are ``PIN_RESETS_PER_CERTIFICATE``
+      of the certificates. Within the day, a Poisson process whose rate follows ``counter.staffing.HOURLY_SHAPE``.
+    - ``service_cv``: service times are log-normal around each service's minutes per person with this coefficient of
+      variation (as bench/counter/backtest.py assumes).
+    - ``absent``: called tickets whose holder does not come (marked 不在 after ``absent_after_minutes``).
+    """
+
+    service_cv: float = 0.5
+    absent: float = 0.02
+    absent_after_minutes: float = 2.0
+
+
+COUNTER_RATES = CounterRates()
+
+
+def counter_arrivals(
+    day_arrivals: Sequence[tuple[str, Sequence[tuple[dt.datetime, dt.datetime, float]]]], rng: random.Random
+) -> list[tuple[dt.datetime, str]]:
+    """The visitors of a counter day, in order of arrival: for each service kind, for each period (start, end,
+    expected arrivals), a Poisson number of arrivals spread uniformly over the period."""
+    arrivals: list[tuple[dt.datetime, str]] = []
+    for kind, periods in day_arrivals:
+        for start, end, expected in periods:
+            seconds = (end - start).total_seconds()
+            for _visitor in range(_poisson(rng, expected)):
+                arrivals.append((start + dt.timedelta(seconds=rng.uniform(0, seconds)), kind))
+    arrivals.sort()
+    return arrivals
+
+
+def service_minutes(rng: random.Random, minutes: float, rates: CounterRates = COUNTER_RATES) -> float:
+    """How long a window takes with one visitor: log-normal with mean ``minutes`` and the rates' variation."""
+    sigma2 = math.log(1 + rates.service_cv**2)
+    return rng.lognormvariate(math.log(minutes) - sigma2 / 2, math.sqrt(sigma2))

@@ -35,6 +35,9 @@ from core.i18n import gettext as _
 from core.i18n import using_locale
 from core.settings import get_settings
 from core.users import Actor
+from counter.offices import is_open_now
+from counter.report_figures import COUNT_OF_SERVICE
+from demo.counter import counter_rng, days_to_serve, open_city_hall, serve_day
 from demo.simulation import BoothOutcome, BoothSpec, SlotSpec, office_day, simulate_booth, venue_factor
 from planner import services as plans
 from planner import workflow
@@ -82,6 +85,9 @@ class Story:
     monthly_reports: int
     purges: int
     invitations: int
+    counter_days: int = 0  # City Hall's days served with simulated queue tickets (before today)
+    tickets: int = 0  # the queue tickets simulated, today's included
+    tickets_today: int = 0
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -312,6 +318,10 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
     working: dict[str, int] = defaultdict(int)
     for day in dates(start, end):
         working[month_key(day)] += working_day(day)
+    city_hall = await open_city_hall(cast.lead, approved + dt.timedelta(hours=1), start)
+    counter_days = await days_to_serve(city_hall, start, today)
+    served_counts: dict[dt.date, dict[str, int]] = {}
+    tickets, counter_random = 0, counter_rng(seed)
     daily = monthly = purges = applications = 0
     for day in dates(start, today):
         # The scheduled deletion runs every night; the story keeps one night a month, and last night's.
@@ -331,15 +341,23 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
             with clock.frozen(at(day, 17, 30)):
                 await save_results(booth.session_id, _results_form(outcome, hours), cast.staff, learn=False)
             applications += outcome.applications
+        if day in counter_days:  # City Hall's queue tickets, issued, called and served through the counter
+            served = await serve_day(city_hall, day, stats_file, cast.staff, counter_random)
+            tickets += served.issued
+            served_counts[day] = {field: served.served[kind] for kind, field in COUNT_OF_SERVICE.items()}
         if working_day(day):
             counts = office_day(month_figures.get(day.month), working[month_key(day)], rng)
+            counts.update(served_counts.get(day, {}))  # what the tickets counted (the reports read them too)
             with clock.frozen(at(day, 18)):
                 await save_office_counts(day, {k: str(v) for k, v in counts.items()}, cast.staff)
-        if day in outcomes:
+        if day in outcomes or day in served_counts:
             with clock.frozen(at(day, 18, 30)), using_locale("ja"):
                 day_report = await daily_report(day)
                 await save_report_analysis(cast.staff, day_report, draft_daily(day_report))
                 daily += 1
+    today_tickets = 0
+    if await is_open_now(city_hall, now):  # the counter is open: today's queue up to now
+        today_tickets = (await serve_day(city_hall, today, stats_file, cast.staff, counter_random, until=now)).issued
     await recompute_yields()  # what the year's results teach, as after each entry
     return Story(
         plan_id=plan_id,
@@ -352,6 +370,9 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
         monthly_reports=monthly,
         purges=purges,
         invitations=invitations,
+        counter_days=len(served_counts),
+        tickets=tickets + today_tickets,
+        tickets_today=today_tickets,
     )
 
 

@@ -12,6 +12,7 @@ from booking.tables import BoothResult, Slot
 from core.calendar import is_year_end_closure
 from core.tables import StaffUser
 from core.users import authenticate
+from counter.tables import Ticket
 from planner.tables import Session
 from tests.conftest import DATA
 from venues.tables import Venue
@@ -123,8 +124,13 @@ async def test_demo_as_of_a_day_in_the_year_end_closure_prints_working_logins():
     assert await BoothResult.count() == len(held)
     published = await Session.count().where(Session.state == "published")
     assert published >= 100 and await Slot.count() == published * 14
+    # City Hall's last two opening days have queue tickets: the fourth Sunday's opening and Monday; today is closed.
+    tickets = await Ticket.count()
+    assert f"City Hall's counter (CITYHALL): {tickets} queue tickets simulated, 2 days" in result.stdout
+    days = {row["day"] for row in await Ticket.select(Ticket.day).distinct()}
+    assert days == {dt.date(2026, 12, 27), dt.date(2026, 12, 28)}
     assert outreach("demo", "--date", "2026-12-30").returncode == 0  # again: the same story, new passwords
-    assert await Venue.count() == 120 and await StaffUser.count() == 4
+    assert await Venue.count() == 120 and await StaffUser.count() == 4 and await Ticket.count() == tickets
     assert await Session.count().where(Session.state == "published") == published
     assert await BoothResult.count() == len(held)
 
