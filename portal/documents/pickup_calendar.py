@@ -14,8 +14,8 @@ from core import clock
 from core.clock import JST
 from core.i18n import get_locale
 from core.i18n import gettext as _
+from counter.offices import service_label
 from counter.pickup_notices import what_to_bring
-from counter.pickup_slots import service_name
 from counter.pickups import PickupDetails
 from portal.documents.calendar_entry import GOOGLE_CALENDAR_URL
 
@@ -28,7 +28,7 @@ def pickup_uid(code: str) -> str:
 
 
 def event_title(details: PickupDetails) -> str:
-    title = _("My Number Card: counter reservation ({service})").format(service=service_name(details.service_kind))
+    title = _("My Number Card: counter reservation ({service})").format(service=service_label(details.service_kind))
     return _("Cancelled: {title}").format(title=title) if details.state == "cancelled" else title
 
 
