@@ -18,14 +18,12 @@ import time
 import pytest
 
 from core import calendar, clock
-from core.tables import Role
-from core.users import create_user
 from counter import offices
 from counter.pickup_slots import generate_slots
 from counter.tables import Ticket, TicketState
-from tests.conftest import PASSWORD
 from tests.counter.pickup_factories import make_pickup_office
 from tests.e2e.test_accessibility import violations
+from tests.e2e.test_venue_pages import sign_in
 from tests.support import servers
 
 WITHIN = 2.0  # seconds from a call to the board and the ticket page (issue 19, "Speed")
@@ -52,7 +50,6 @@ async def test_a_counter_day_from_reservation_to_report(browser, day_server):
     office = made["office"]
     await offices.set_office_day(None, office, today, True, "00:00", "23:59")  # open today, weekend or not
     await generate_slots(today)
-    await create_user("reception", PASSWORD, Role.contractor_staff)
 
     outside: list[str] = []
 
@@ -83,11 +80,7 @@ async def test_a_counter_day_from_reservation_to_report(browser, day_server):
 
         # Reception signs in on the tablet, issues a walk-up ticket, then checks the reservation in.
         tablet = await tablet_context.new_page()
-        await tablet.goto(url + "/staff/login")
-        await tablet.fill("#username", "reception")
-        await tablet.fill("#password", PASSWORD)
-        await tablet.click("form.form button[type=submit]")
-        await tablet.wait_for_url("**/staff/")
+        await sign_in(tablet, url, "reception")  # contractor staff
         await tablet.goto(f"{url}/staff/counter/{office}")
         await tablet.click("#issue-pickup")
         await tablet.wait_for_url(f"**/staff/counter/{office}/tickets/*")
