@@ -13,7 +13,7 @@ from booking.codes import display_code
 from core.i18n import babel_locale, get_locale, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
-from counter.pickup_slots import service_name
+from counter.offices import service_label
 
 if TYPE_CHECKING:
     from counter.pickups import PickupDetails
@@ -34,7 +34,7 @@ def summary(details: PickupDetails) -> str:
             _("Reservation code: {code}").format(code=display_code(details.code)),
             _("When: {when}").format(when=when(details.start, details.end)),
             _("Where: {place}").format(place=office or details.office_name),
-            _("For: {service}").format(service=service_name(details.service_kind)),
+            _("For: {service}").format(service=service_label(details.service_kind)),
             _("People: {n}").format(n=details.party_size),
         ]
     )

@@ -3,8 +3,8 @@ on the office's open days (weekdays that are not national holidays, the designat
 12/29–1/3), in its hours, PICKUP_SLOT_MINUTES long, for the next PICKUP_OPEN_DAYS days; read for residents with the
 places left for their party. A time closes PICKUP_CLOSE_HOURS before it starts.
 
-The days an office opens are decided here from its row and its OfficeDay rows (the queue's own lookups in
-counter.offices follow the same rule)."""
+The days and hours an office opens are counter.offices' (``opening_on``), the rule the queue tickets follow too;
+services are named by counter.offices.service_label."""
 
 from __future__ import annotations
 
@@ -15,24 +15,11 @@ from typing import Any
 
 from core import calendar, clock
 from core.db import is_sqlite, write_transaction
-from core.i18n import N_
-from core.i18n import gettext as _
+from core.errors import NotFound
 from core.settings import get_settings
-from counter.tables import CounterService, Office, OfficeDay, PickupSlot
-
-# What each service is called on the residents' pages and emails (the Japanese term in brackets for staff).
-SERVICE_NAMES = {
-    "pickup": N_("Card pickup (交付)"),
-    "certificate": N_("Electronic certificates: issue or renewal (電子証明書の発行・更新)"),
-    "pin_reset": N_("PIN reset (暗証番号の再設定)"),
-    "application": N_("Card application (申請)"),
-    "other": N_("Other procedures"),
-}
-
-
-def service_name(kind: str) -> str:
-    """A service's name in the current language."""
-    return _(SERVICE_NAMES[kind]) if kind in SERVICE_NAMES else kind
+from counter import offices
+from counter.offices import DayInfo, OfficeInfo, Opening, opening_on
+from counter.tables import CounterService, Office, PickupSlot
 
 
 @dataclass(frozen=True)
@@ -56,26 +43,6 @@ class PickupTime:
         return self.remaining >= party_size
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def open_hours(office: dict[str, Any], day: dt.date, exception: dict[str, Any] | None) -> tuple[str, str] | None:
-    """The office's hours ("HH:MM", "HH:MM") on ``day``, or None when it is closed: 12/29–1/3 always; a day of
-    its own (``exception``, an OfficeDay row) as that row says; else weekdays that are not national holidays when
-    the office opens on weekdays."""
-    if calendar.is_year_end_closure(day):
-        return None
-    if exception is not None:
-        if not exception["open"]:
-            return None
-        return (exception["opens"] or office["opens"], exception["closes"] or office["closes"])
-    if office["opens_weekdays"] and calendar.day_type(day) == calendar.DayType.weekday:
-        return (office["opens"], office["closes"])
-    return None
-
-
 def slot_places(service: dict[str, Any], slot_minutes: int, walk_in_share: float) -> int:
     """People one time can take: the service's windows serve ``slot_minutes`` each at its minutes per person, less
     the share kept for visitors without a reservation; at least one."""
@@ -83,14 +50,15 @@ def slot_places(service: dict[str, Any], slot_minutes: int, walk_in_share: float
     return max(1, int(math.floor(served * (1 - walk_in_share) + 1e-9)))
 
 
-def day_times(day: dt.date, hours: tuple[str, str], slot_minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The times of a day that end by the closing hour."""
-    opens, closes = (_minutes(hhmm) for hhmm in hours)
-    midnight = dt.datetime.combine(day, dt.time(0), clock.JST)
-    return [
-        (midnight + dt.timedelta(minutes=m), midnight + dt.timedelta(minutes=m + slot_minutes))
-        for m in range(opens, closes - slot_minutes + 1, slot_minutes)
-    ]
+def day_times(opening: Opening, slot_minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The times of an opening day, from its opening hour, that end by its closing hour."""
+    length = dt.timedelta(minutes=slot_minutes)
+    times = []
+    start = opening.opens
+    while start + length <= opening.closes:
+        times.append((start, start + length))
+        start += length
+    return times
 
 
 def booking_window(now: dt.datetime) -> tuple[dt.datetime, dt.date]:
@@ -102,11 +70,18 @@ def booking_window(now: dt.datetime) -> tuple[dt.datetime, dt.date]:
     )
 
 
-async def office_days(office_id: int, first: dt.date, last: dt.date) -> dict[dt.date, dict[str, Any]]:
-    rows = await OfficeDay.select().where(
-        (OfficeDay.office == office_id) & (OfficeDay.date >= first) & (OfficeDay.date <= last)
-    )
-    return {row["date"]: row for row in rows}
+async def office_days(office_id: int, first: dt.date, last: dt.date) -> dict[dt.date, DayInfo]:
+    """An office's designated days from ``first`` to ``last``, by date."""
+    return {day.date: day for day in await offices.office_days(office_id, first, last)}
+
+
+async def _pickup_office(office_id: int) -> OfficeInfo | None:
+    """The office, if it exists, is active and takes pickup reservations."""
+    try:
+        office = await offices.get_office(office_id)
+    except NotFound:
+        return None
+    return office if office.active and office.pickup_enabled else None
 
 
 async def generate_slots(today: dt.date | None = None) -> int:
@@ -117,9 +92,9 @@ async def generate_slots(today: dt.date | None = None) -> int:
     today = today or clock.today()
     last = today + dt.timedelta(days=settings.pickup_open_days)
     made = 0
-    offices = await Office.select().where((Office.active == True) & (Office.pickup_enabled == True))
-    for office in offices:
-        made += await _make_office_slots(office, today, last)
+    for office in await offices.list_offices():
+        if office.pickup_enabled:
+            made += await _make_office_slots(office, today, last)
     return made
 
 
@@ -131,33 +106,31 @@ async def _still_there(office_id: int) -> bool:
     return bool(await (query if is_sqlite() else query.lock_rows("UPDATE")))
 
 
-async def _make_office_slots(office: dict[str, Any], today: dt.date, last: dt.date) -> int:
+async def _make_office_slots(office: OfficeInfo, today: dt.date, last: dt.date) -> int:
     """The missing times of one office from ``today`` to ``last``, in one write transaction."""
     settings = get_settings()
     made = 0
     async with write_transaction():
-        if not await _still_there(office["id"]):
+        if not await _still_there(office.id):
             return 0
         query = CounterService.select().where(
-            (CounterService.office == office["id"])
-            & (CounterService.active == True)
-            & (CounterService.reservable == True)
+            (CounterService.office == office.id) & (CounterService.active == True) & (CounterService.reservable == True)
         )
         services = await (query if is_sqlite() else query.lock_rows("KEY SHARE"))  # kept until the times are in
         if not services:
             return 0
-        exceptions = await office_days(office["id"], today, last)
+        exceptions = await office_days(office.id, today, last)
         rows = []
         for day in calendar.dates(today, last):
-            hours = open_hours(office, day, exceptions.get(day))
-            if hours is None:
+            opening = opening_on(office, day, exceptions.get(day))
+            if opening is None:
                 continue
             for service in services:
                 places = slot_places(service, settings.pickup_slot_minutes, settings.walk_in_share)
-                for start, end in day_times(day, hours, settings.pickup_slot_minutes):
+                for start, end in day_times(opening, settings.pickup_slot_minutes):
                     rows.append(
                         PickupSlot(
-                            office=office["id"],
+                            office=office.id,
                             service=service["id"],
                             day=day,
                             start=start,
@@ -183,23 +156,17 @@ async def is_bookable(slot: dict[str, Any], now: dt.datetime) -> bool:
     earliest, last_day = booking_window(now)
     if slot["start"] < earliest or slot["day"] > last_day:
         return False
-    office = await Office.select().where(Office.id == slot["office"]).first()
+    office = await _pickup_office(slot["office"])
     service = await CounterService.select().where(CounterService.id == slot["service"]).first()
-    if not office or not service or not (office["active"] and office["pickup_enabled"]):
+    if office is None or not service or not (service["active"] and service["reservable"]):
         return False
-    if not (service["active"] and service["reservable"]):
-        return False
-    exceptions = await office_days(office["id"], slot["day"], slot["day"])
-    hours = open_hours(office, slot["day"], exceptions.get(slot["day"]))
-    return bool(hours is not None and _within(slot, hours))
+    exceptions = await office_days(office.id, slot["day"], slot["day"])
+    return _within(slot, opening_on(office, slot["day"], exceptions.get(slot["day"])))
 
 
-def _within(slot: dict[str, Any], hours: tuple[str, str]) -> bool:
-    start: dt.datetime = slot["start"].astimezone(clock.JST)
-    end: dt.datetime = slot["end"].astimezone(clock.JST)
-    return _minutes(hours[0]) <= start.hour * 60 + start.minute and (
-        end.date() == start.date() and end.hour * 60 + end.minute <= _minutes(hours[1])
-    )
+def _within(slot: dict[str, Any], opening: Opening | None) -> bool:
+    """Whether a time (a PickupSlot row) lies inside the hours of its day (False when the office is closed then)."""
+    return opening is not None and opening.opens <= slot["start"] and slot["end"] <= opening.closes
 
 
 async def pickup_times(office_id: int, service_id: int, party_size: int = 1) -> list[PickupTime]:
@@ -207,15 +174,13 @@ async def pickup_times(office_id: int, service_id: int, party_size: int = 1) -> 
     office has closed since its times were made are left out)."""
     now = clock.now()
     earliest, last_day = booking_window(now)
-    office = await Office.select().where(Office.id == office_id).first()
+    office = await _pickup_office(office_id)
     service = (
         await CounterService.select()
         .where((CounterService.id == service_id) & (CounterService.office == office_id))
         .first()
     )
-    if office is None or not (office["active"] and office["pickup_enabled"]):
-        return []
-    if service is None or not (service["active"] and service["reservable"]):
+    if office is None or service is None or not (service["active"] and service["reservable"]):
         return []
     rows = (
         await PickupSlot.select()
@@ -232,8 +197,7 @@ async def pickup_times(office_id: int, service_id: int, party_size: int = 1) -> 
     exceptions = await office_days(office_id, rows[0]["day"], rows[-1]["day"])
     times = []
     for row in rows:
-        hours = open_hours(office, row["day"], exceptions.get(row["day"]))
-        if hours is None or not _within(row, hours):
+        if not _within(row, opening_on(office, row["day"], exceptions.get(row["day"]))):
             continue
         remaining = max(0, row["capacity"] - row["booked"])
         if remaining >= party_size:

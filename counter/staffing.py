@@ -27,9 +27,8 @@ from pathlib import Path
 
 from booking.counter_stats import CounterStat, read_counter_stats, same_month_stat
 from core.calendar import is_national_holiday, is_year_end_closure
-from core.errors import NotFound
 from core.settings import get_settings
-from counter.tables import CounterService, Office, OfficeDay
+from counter import offices
 
 CONTRACT_WINDOWS = 5
 """The windows the contract staffs at City Hall (issue 19: at least 2 reception staff, 5 windows, 2 back office)."""
@@ -243,65 +242,31 @@ class OfficeStaffing:
     open: bool  # False on a day the office is closed (weekend, holiday, 12/29-1/3, a closure)
 
 
-def _time(text: str, default: dt.time) -> dt.time:
-    try:
-        return dt.time.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
 async def office_staffing(
     office_id: int, day: dt.date, target_minutes: float = DEFAULT_TARGET_MINUTES
 ) -> OfficeStaffing:
     """The windows the office needs each hour of ``day`` to keep every service's expected wait under the target,
     forecast from the counter statistics (the ``COUNTER_STATS_FILE`` setting) and the services' minutes per
-    person. NotFound for an unknown office."""
-    office = await Office.objects().where(Office._meta.primary_key == office_id).first()
-    if office is None:
-        raise NotFound("office")
-    exception = await OfficeDay.objects().where((OfficeDay.office == office_id) & (OfficeDay.date == day)).first()
-    weekday_open = (
-        bool(office.opens_weekdays)
-        and day.weekday() < 5
-        and not is_national_holiday(day)
-        and not is_year_end_closure(day)
-    )
-    is_open = bool(exception.open) if exception is not None else weekday_open
-    opens = _time(office.opens, dt.time(9, 0))
-    closes = _time(office.closes, dt.time(17, 45))
-    if exception is not None and exception.open:
-        opens, closes = _time(exception.opens, opens), _time(exception.closes, closes)
-    periods = hour_periods(opens, closes) if is_open else []
-    services = (
-        await CounterService.objects()
-        .where((CounterService.office == office_id) & (CounterService.active == True))
-        .order_by(CounterService._meta.primary_key)
-    )
+    person; the office's opening day and hours are counter.offices'. NotFound for an unknown office."""
+    office = await offices.get_office(office_id)
+    opening = await offices.opening(office, day)
+    periods = hour_periods(opening.opens.time(), opening.closes.time()) if opening is not None else []
+    services = await offices.office_services(office_id)
     stat = month_stat(day, get_settings().counter_stats_file)
     same_kind = {s.kind: sum(1 for t in services if t.kind == s.kind) for s in services}
     forecasts = [
         ServiceForecast(
-            s.kind,
+            s.kind.value,
             float(s.minutes_per_person),
-            tuple(hourly_arrivals(daily_arrivals(s.kind, stat, day) / same_kind[s.kind], periods)),
+            tuple(hourly_arrivals(daily_arrivals(s.kind.value, stat, day) / same_kind[s.kind], periods)),
         )
         for s in services
     ]
     return OfficeStaffing(
         office_id=office_id,
-        office_name=str(office.name),
+        office_name=office.name,
         plan=plan_staffing(day, periods, forecasts, target_minutes),
         stat_month=stat.month if stat is not None else None,
-        kinds_without_forecast=tuple(s.kind for s in services if s.kind not in STAT_FIELDS),
-        open=is_open,
+        kinds_without_forecast=tuple(s.kind.value for s in services if s.kind.value not in STAT_FIELDS),
+        open=opening is not None,
     )
-
-
-async def offices() -> list[tuple[int, str]]:
-    """The active offices (id, name), for choosing one."""
-    rows = (
-        await Office.select(Office._meta.primary_key, Office.name)
-        .where(Office.active == True)
-        .order_by(Office._meta.primary_key)
-    )
-    return [(int(row["id"]), str(row["name"])) for row in rows]

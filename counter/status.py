@@ -50,6 +50,7 @@ class OfficeRow:
     opens_weekdays: bool
     amber_minutes: int
     red_minutes: int
+    pickup_enabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ServiceRow:
     letter: str
     minutes_per_person: float
     windows: int
+    reservable: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def office_hours(office: OfficeRow, date: dt.date, exception: OfficeDayRow | Non
         opens=parse_hours(office.opens),
         closes=parse_hours(office.closes),
         opens_weekdays=office.opens_weekdays,
-        pickup_enabled=False,
+        pickup_enabled=office.pickup_enabled,
         amber_minutes=office.amber_minutes,
         red_minutes=office.red_minutes,
         active=True,  # the snapshot holds active offices only
@@ -176,6 +178,7 @@ class OfficeStatus:
     updated_at: dt.datetime
     amber_minutes: int
     red_minutes: int
+    takes_reservations: bool = False  # pickup reservations (交付予約) on /pickups: enabled, a reservable service
 
     def display_name(self, locale: str) -> str:
         return self.name if locale in ("ja", "ja-easy") or not self.name_en else self.name_en
@@ -347,6 +350,8 @@ class CounterSnapshot:
             updated_at=self.now,
             amber_minutes=office.amber_minutes,
             red_minutes=office.red_minutes,
+            takes_reservations=office.pickup_enabled
+            and any(service.reservable for service in self._services_by_office.get(office.id, [])),
         )
 
     def place(self, code: str) -> TicketPlace | None:
@@ -473,6 +478,7 @@ async def read_snapshot(now: dt.datetime | None = None) -> CounterSnapshot:
             opens_weekdays=row["opens_weekdays"],
             amber_minutes=row["amber_minutes"],
             red_minutes=row["red_minutes"],
+            pickup_enabled=row["pickup_enabled"],
         )
         for row in await Office.select(
             Office._meta.primary_key,
@@ -484,6 +490,7 @@ async def read_snapshot(now: dt.datetime | None = None) -> CounterSnapshot:
             Office.opens_weekdays,
             Office.amber_minutes,
             Office.red_minutes,
+            Office.pickup_enabled,
         )
         .where(Office.active == True)
         .order_by(Office._meta.primary_key)
@@ -499,6 +506,7 @@ async def read_snapshot(now: dt.datetime | None = None) -> CounterSnapshot:
             letter=row["letter"],
             minutes_per_person=row["minutes_per_person"],
             windows=row["windows"],
+            reservable=row["reservable"],
         )
         for row in await CounterService.select(
             CounterService._meta.primary_key,
@@ -507,6 +515,7 @@ async def read_snapshot(now: dt.datetime | None = None) -> CounterSnapshot:
             CounterService.letter,
             CounterService.minutes_per_person,
             CounterService.windows,
+            CounterService.reservable,
         )
         .where((CounterService.active == True) & CounterService.office.is_in(office_ids))
         .order_by(CounterService._meta.primary_key)

@@ -14,7 +14,8 @@ from msgspec import Meta
 
 from core.db import MAX_ID
 from core.i18n import get_locale
-from counter.pickup_slots import PickupOffice, PickupTime, pickup_offices, pickup_times, service_name
+from counter.offices import service_label
+from counter.pickup_slots import PickupOffice, PickupTime, pickup_offices, pickup_times
 from counter.pickups import (
     MAX_TYPED,
     PickupDetails,
@@ -93,7 +94,7 @@ def office_out(office: PickupOffice) -> PickupOfficeOut:
         id=office.id,
         name=office.name,
         name_en=office.name_en,
-        services=[PickupServiceOut(s.id, s.kind, service_name(s.kind), s.minutes_per_person) for s in office.services],
+        services=[PickupServiceOut(s.id, s.kind, service_label(s.kind), s.minutes_per_person) for s in office.services],
     )
 
 
@@ -110,7 +111,7 @@ def pickup_out(details: PickupDetails) -> PickupOut:
         office_id=details.office_id,
         office_name=details.office_name,
         service=details.service_kind,
-        service_name=service_name(details.service_kind),
+        service_name=service_label(details.service_kind),
         slot_id=details.slot_id,
         start=details.start,
         end=details.end,

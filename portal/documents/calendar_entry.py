@@ -88,6 +88,11 @@ def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) ->
     event.add("geo", (details.booth.lat, details.booth.lon))
     event.add("description", event_description(details))
     event.add("url", booth_page_url(details))
+    return published(event, title, cancelled, PRODID)
+
+
+def published(event: Event, title: str, cancelled: bool, prodid: str) -> bytes:
+    """An entry's event as an iCalendar file: confirmed with a reminder the day before, or cancelled."""
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if not cancelled:
@@ -96,27 +101,37 @@ def booking_ics(details: BookingDetails, *, stamp: dt.datetime | None = None) ->
         alarm.add("description", title)
         alarm.add("trigger", dt.timedelta(days=-1))
         event.add_component(alarm)
-
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
-def _utc_stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+def google_calendar_link(title: str, start: dt.datetime, end: dt.datetime, description: str, location: str) -> str:
+    """A link that opens Google Calendar with an entry filled in (times in UTC)."""
+
+    def stamp(moment: dt.datetime) -> str:
+        return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    query = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{stamp(start)}/{stamp(end)}",
+        "details": description,
+        "location": location,
+    }
+    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
 
 
 def google_calendar_url(details: BookingDetails) -> str:
-    """A link that opens Google Calendar with the booking filled in (times in UTC; no checklist, to keep it short)."""
-    query = {
-        "action": "TEMPLATE",
-        "text": event_title(details),
-        "dates": f"{_utc_stamp(details.slot_start)}/{_utc_stamp(details.slot_end)}",
-        "details": event_description(details, checklist=False),
-        "location": event_location(details),
-    }
-    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
+    """A link that opens Google Calendar with the booking filled in (no checklist, to keep it short)."""
+    return google_calendar_link(
+        event_title(details),
+        details.slot_start,
+        details.slot_end,
+        event_description(details, checklist=False),
+        event_location(details),
+    )

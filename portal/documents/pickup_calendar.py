@@ -5,19 +5,18 @@ the office and the service, never the notice numbers, the contact or the manage 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Event
 
 from booking.codes import display_code
 from core import clock
 from core.clock import JST
 from core.i18n import get_locale
 from core.i18n import gettext as _
+from counter.offices import service_label
 from counter.pickup_notices import what_to_bring
-from counter.pickup_slots import service_name
 from counter.pickups import PickupDetails
-from portal.documents.calendar_entry import GOOGLE_CALENDAR_URL
+from portal.documents.calendar_entry import google_calendar_link, published
 
 PRODID = "-//outreach//pickup//JA"
 
@@ -28,7 +27,7 @@ def pickup_uid(code: str) -> str:
 
 
 def event_title(details: PickupDetails) -> str:
-    title = _("My Number Card: counter reservation ({service})").format(service=service_name(details.service_kind))
+    title = _("My Number Card: counter reservation ({service})").format(service=service_label(details.service_kind))
     return _("Cancelled: {title}").format(title=title) if details.state == "cancelled" else title
 
 
@@ -62,34 +61,15 @@ def pickup_ics(details: PickupDetails, *, stamp: dt.datetime | None = None) -> b
     event.add("summary", title)
     event.add("location", event_location(details))
     event.add("description", event_description(details))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    if not cancelled:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", title)
-        alarm.add("trigger", dt.timedelta(days=-1))
-        event.add_component(alarm)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    return published(event, title, cancelled, PRODID)
 
 
 def pickup_google_calendar_url(details: PickupDetails) -> str:
     """A link that opens Google Calendar with the reservation filled in (no checklist, to keep it short)."""
-
-    def stamp(moment: dt.datetime) -> str:
-        return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    query = {
-        "action": "TEMPLATE",
-        "text": event_title(details),
-        "dates": f"{stamp(details.start)}/{stamp(details.end)}",
-        "details": event_description(details, checklist=False),
-        "location": event_location(details),
-    }
-    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
+    return google_calendar_link(
+        event_title(details),
+        details.start,
+        details.end,
+        event_description(details, checklist=False),
+        event_location(details),
+    )

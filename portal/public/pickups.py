@@ -19,7 +19,8 @@ from booking.codes import display_code
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import get_locale
 from core.i18n import gettext as _
-from counter.pickup_slots import PickupOffice, PickupTime, pickup_offices, pickup_times, service_name
+from counter.offices import service_label
+from counter.pickup_slots import PickupOffice, PickupTime, pickup_offices, pickup_times
 from counter.pickups import (
     NOTICE_NUMBER_DIGITS,
     PickupDetails,
@@ -105,7 +106,7 @@ class PickupController(Controller):
             values=values,
             errors=errors or {},
             message=message,
-            service_name=service_name,
+            service_label=service_label,
             digits=NOTICE_NUMBER_DIGITS,
             open_days=settings_of(request).pickup_open_days,
             close_hours=settings_of(request).pickup_close_hours,
@@ -189,7 +190,7 @@ class PickupController(Controller):
             day=chosen,
             times=[t for t in times if t.start.date() == chosen] if chosen else [],
             message=message,
-            service_name=service_name,
+            service_label=service_label,
             google_url=pickup_google_calendar_url(details),
         )
 

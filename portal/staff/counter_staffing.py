@@ -13,9 +13,9 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from core import clock
-from core.i18n import gettext as _
 from core.roles import STAFFING_READERS
 from counter import staffing
+from counter.offices import list_offices, service_label
 from counter.staffing_chart import staffing_chart
 from portal.web.guards import requires
 from portal.web.ids import QueryId
@@ -23,18 +23,6 @@ from portal.web.templating import page
 
 STAFFING = "/staff/counter/staffing"
 Target = Annotated[float | None, QueryParameter(ge=1, le=240)]
-
-
-def service_label(kind: str) -> str:
-    """The translated name of a counter service kind."""
-    labels = {
-        "pickup": _("Card pickup"),
-        "certificate": _("Electronic certificates"),
-        "pin_reset": _("PIN reset"),
-        "application": _("Applications"),
-        "other": _("Other procedures"),
-    }
-    return labels.get(kind, kind)
 
 
 class CounterStaffingController(Controller):
@@ -52,7 +40,7 @@ class CounterStaffingController(Controller):
         date: FromQuery[dt.date | None] = None,
         target: Target = None,
     ) -> Template:
-        offices = await staffing.offices()
+        offices = [(office.id, office.name) for office in await list_offices()]
         day = date or clock.today()
         target_minutes = target or staffing.DEFAULT_TARGET_MINUTES
         office_id = office or (offices[0][0] if offices else None)

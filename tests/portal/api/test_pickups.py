@@ -38,7 +38,7 @@ async def test_offices_and_the_times_a_party_can_reserve(client, office):
     offices = (await client.get("/api/pickups/offices", headers={"Accept-Language": "en"})).json()
     assert [o["name"] for o in offices] == ["金沢市役所"]
     assert [s["service"] for s in offices[0]["services"]] == ["pickup", "certificate"]
-    assert offices[0]["services"][0]["name"] == "Card pickup (交付)"
+    assert offices[0]["services"][0]["name"] == "Card pickup"
     pickup = office["services"]["pickup"]
     times = (await client.get("/api/pickups/times", params={"office": office["office"], "service": pickup})).json()
     assert times[0]["start"].startswith("2027-07-12T09:00:00+09:00") and times[0]["remaining"] == 4

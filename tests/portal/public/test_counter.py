@@ -4,11 +4,12 @@ the waiting room's board; each in the resident's language and with nothing perso
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 
 from core import clock
-from core.i18n import using_locale
+from core.i18n import markup_gettext, using_locale
 from counter.status import read_snapshot, ticket_place
-from counter.tables import ServiceKind, Ticket
+from counter.tables import CounterService, ServiceKind, Ticket
 from tests.conftest import soup
 from tests.counter.queue_rows import at, call, make_office, make_service, make_ticket, serve
 
@@ -72,6 +73,32 @@ async def test_the_home_page_has_the_counters_beside_the_booths(client):
     assert box is not None and "金沢市役所 市民課" in box.get_text()
     assert rows(box)["pickup"][1] == "2人"
     assert box.find("a", href="/offices")
+
+
+@pytest.mark.parametrize("code", ["ja", "en", "ja-easy", "zh-hans", "ko", "vi"])
+async def test_offices_that_take_reservations_link_to_pickups_and_back(client, code):
+    taking = await make_office(pickup_enabled=True)
+    await CounterService.update({CounterService.reservable: True}).where(
+        CounterService.id == await make_service(taking)
+    )
+    enabled_only = await make_office(code="EAST", name="東部市民センター", pickup_enabled=True)
+    await make_service(enabled_only)  # pickup enabled, but no service residents can reserve: /pickups skips it
+    await client.get(f"/lang/{code}?next=/")
+    with using_locale(code):
+        reserve, waiting_times = (
+            BeautifulSoup(markup_gettext(message), "html.parser").get_text()
+            for message in ("Reserve a time at the counter", "Waiting times at the city office counters")
+        )
+    page = soup(await client.get("/offices"))
+    assert [a.get_text() for a in page.select(f"#office-{taking} a[href='/pickups?office={taking}']")] == [reserve]
+    assert reserve and page.select(f"#office-{enabled_only} a[href^='/pickups']") == []
+    box = soup(await client.get("/")).find(id="offices-now")
+    assert [a.get_text() for a in box.select("a[href^='/pickups']")] == [reserve]
+    assert box.select_one("a[href^='/pickups']")["href"] == f"/pickups?office={taking}"
+    pickups = soup(await client.get(f"/pickups?office={taking}"))
+    assert pickups.select_one("#office option[selected]")["value"] == str(taking)
+    assert pickups.find(id="pickups-offices")["href"] == "/offices"
+    assert pickups.find(id="pickups-offices").get_text() == waiting_times != ""
 
 
 async def test_a_tickets_page_shows_its_number_the_people_ahead_and_the_remaining_wait(client):
@@ -141,10 +168,6 @@ async def test_the_board_shows_the_number_each_window_calls_and_the_latest_call(
 async def test_the_counters_pages_speak_every_residents_language(client, code):
     counter = await counter_with_queue(waiting=2)
     await client.get(f"/lang/{code}?next=/")
-    from bs4 import BeautifulSoup
-
-    from core.i18n import markup_gettext
-
     with using_locale(code):  # as a reader sees them (furigana read after their kanji)
         heading, ticket = (
             BeautifulSoup(markup_gettext(message), "html.parser").get_text()
