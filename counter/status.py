@@ -578,8 +578,8 @@ async def ticket_place(code: str, snapshot: CounterSnapshot) -> TicketPlace | No
 
 
 class CounterCache:
-    """Today's counter, read at most every ``ttl`` seconds per process (the residents' phones and the boards poll
-    it every second). The request that finds the snapshot older than ``ttl`` reads it again and waits for it (a lone
+    """Today's counter, read at most every ``ttl`` seconds per process (phones and boards poll it
+    every LIVE_SECONDS). The request that finds the snapshot older than ``ttl`` reads it again and waits for it (a lone
     phone polling a quiet office always gets the counter as it is); requests arriving during that read get the
     snapshot it replaces rather than queueing behind it (under load, no request waits for the read but the one that
     started it). A call therefore shows everywhere within ``ttl`` plus one read."""

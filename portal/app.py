@@ -53,7 +53,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # booking's fields fit in well under 4 KB even at their longest (booking.bookings.MAX_TYPED). Anything bigger is a 413
 # before it is read; the back office sets its own, larger limit for uploads (portal.staff.STAFF_BODY_LIMIT).
 BODY_LIMIT = 8 * 1024
-COUNTER_CACHE_SECONDS = 1.0  # the most the counter's waiting times, tickets and boards lag behind (at most the booths')
+COUNTER_CACHE_SECONDS = 0.5  # the most the counter's waiting times, tickets and boards lag behind (at most the booths')
 # Paths without a staff session: the API, the health check, the static files (as the session cookie's exclude says).
 SESSIONLESS_PATHS = (*API_PATHS, "/static/")
 

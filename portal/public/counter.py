@@ -1,6 +1,6 @@
 """The counter's public pages: live waiting times of every office (/offices), a queue ticket's page for its holder's
 phone (/tickets/{code}) and the waiting room's board (/offices/{id}/board). The ticket page and the board refresh
-their live part every second from a small HTML fragment (``.../live``) rendered in the reader's language, so that
+their live part every LIVE_SECONDS from a small HTML fragment (``.../live``) rendered in the reader's language, so that
 the script (static/js/counter-live.js) carries no text of its own. No sign-in, no personal data."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ LEVEL_LABELS = {
     "red": N_("Very busy"),
     "closed": N_("Closed now"),
 }
-LIVE_SECONDS = 1  # how often the ticket page and the board ask for their live part
+LIVE_SECONDS = 0.75  # how often the ticket page and the board ask for their live part
 NO_STORE = {"Cache-Control": "no-store"}
 
 
