@@ -14,6 +14,7 @@ from core.i18n import babel_locale, get_locale, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
 from counter.offices import service_label
+from counter.tickets import priority_until
 
 if TYPE_CHECKING:
     from counter.pickups import PickupDetails
@@ -36,8 +37,17 @@ def summary(details: PickupDetails) -> str:
             _("Where: {place}").format(place=office or details.office_name),
             _("For: {service}").format(service=service_label(details.service_kind)),
             _("People: {n}").format(n=details.party_size),
+            come_by(details),
         ]
     )
+
+
+def come_by(details: PickupDetails) -> str:
+    """What residents are told of the grace period: until when their queue ticket goes first."""
+    return _(
+        "Please come by {time}: until then your queue ticket goes first among those of your time; after that, it "
+        "takes its place in the order of arrival."
+    ).format(time=f"{priority_until(details.start):%H:%M}")
 
 
 def what_to_bring() -> str:

@@ -366,6 +366,12 @@ async def issue(
         )
 
 
+def priority_until(slot_start: dt.datetime) -> dt.datetime:
+    """Until when a reservation of the slot starting at ``slot_start`` goes first on arrival (COUNTER_GRACE_MINUTES
+    after the start; residents are told this time), after which it queues in the order of arrival."""
+    return slot_start + dt.timedelta(minutes=get_settings().counter_grace_minutes)
+
+
 async def check_in_reservation(
     office: OfficeInfo | str | int,
     kind: ServiceKind | str,
@@ -381,8 +387,7 @@ async def check_in_reservation(
     everyone else. Checking the same reservation in again returns its ticket."""
     if slot_start.tzinfo is None:
         raise ValueError("slot_start must be an aware datetime")
-    grace = dt.timedelta(minutes=get_settings().counter_grace_minutes)
-    priority = 1 if clock.now() <= slot_start + grace else 0
+    priority = 1 if clock.now() <= priority_until(slot_start) else 0
     key = key_digest(f"reservation:{reservation_id}")
     if (earlier := await _by_issue_key(key)) is not None:
         return earlier

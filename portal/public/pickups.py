@@ -20,6 +20,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import get_locale
 from core.i18n import gettext as _
 from counter.offices import service_label
+from counter.pickup_notices import come_by
 from counter.pickup_slots import PickupOffice, PickupTime, pickup_offices, pickup_times
 from counter.pickups import (
     NOTICE_NUMBER_DIGITS,
@@ -191,6 +192,7 @@ class PickupController(Controller):
             times=[t for t in times if t.start.date() == chosen] if chosen else [],
             message=message,
             service_label=service_label,
+            come_by=come_by,
             google_url=pickup_google_calendar_url(details),
         )
 

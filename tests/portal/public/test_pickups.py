@@ -72,6 +72,8 @@ async def test_a_resident_reserves_a_time_for_two_and_gets_the_slip_and_calendar
     html = soup(shown)
     assert shown.status_code == 200 and html.select_one(".qr svg") is not None
     assert "0123456789" in html.select_one("dl.facts").get_text()
+    # the grace period, as residents are told it: a 9:00 time goes first until 9:05 (COUNTER_GRACE_MINUTES)
+    assert "09:05までにお越しください" in html.select_one("p.hint").get_text()
     assert shown.headers["cache-control"] == "no-store"
     ics = await client.get(f"/pickups/{code}/calendar.ics", params={"token": token})
     event = Calendar.from_ical(ics.content).walk("VEVENT")[0]
