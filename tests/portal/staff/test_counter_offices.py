@@ -6,6 +6,7 @@ kept out."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -57,8 +58,12 @@ async def test_a_lead_changes_hours_pickups_and_the_waiting_lamp(client, signed_
     shown = soup(await client.get(url(office.id)))
     assert shown.select_one("#flash").text == "The office's settings were saved."
     assert shown.select_one("#pickup_enabled").has_attr("checked")
-    audit = await AuditEvent.select(AuditEvent.action).where(AuditEvent.object_type == "office")
-    assert "office.updated" in {row["action"] for row in audit}
+    [event] = await AuditEvent.select(AuditEvent.changes).where(AuditEvent.action == "office.updated")
+    changes = event["changes"] if isinstance(event["changes"], dict) else json.loads(event["changes"])
+    assert changes["amber_minutes"] == {"before": 20, "after": 15} and changes["red_minutes"]["after"] == 45
+    assert changes["pickup_enabled"] == {"before": False, "after": True}
+    audit_page = await client.get("/staff/audit")  # the change as the audit log says it, in words
+    assert "Amber from (minutes)" in audit_page.text and "Takes card pickup reservations" in audit_page.text
 
 
 @pytest.mark.parametrize(
