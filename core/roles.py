@@ -25,5 +25,8 @@ OUTBOX_READERS = (Role.contractor_lead, Role.admin)
 STAFFING_READERS = (Role.contractor_lead,)
 """The contractor lead's planning of the counter's windows (issue 19: the staffing chart)."""
 
+OFFICE_KEEPERS = (Role.contractor_lead, Role.admin)
+"""The counter's offices: hours, waiting-lamp thresholds, services and designated days (issue 19)."""
+
 ADMINS = (Role.admin,)
 """Staff accounts."""

@@ -406,11 +406,14 @@ async def update_office(actor: Actor, office_id: int, data: OfficeInput) -> Offi
         if data.code != before.code and await Office.exists().where(Office.code == data.code):
             raise _code_taken(data.code)
         await Office.update(_office_values(data)).where(Office.id == office_id)
-        changes = {
+        changes: dict[str, Any] = {
             "code": {"before": before.code, "after": data.code},
             "opens": {"before": before.opens.strftime("%H:%M"), "after": data.opens},
             "closes": {"before": before.closes.strftime("%H:%M"), "after": data.closes},
         }
+        for name in ("name", "name_en", "opens_weekdays", "pickup_enabled", "amber_minutes", "red_minutes"):
+            if getattr(before, name) != getattr(data, name):  # what else changed: the waiting lamp, pickups, names
+                changes[name] = {"before": getattr(before, name), "after": getattr(data, name)}
         await record_event(
             actor, "office.updated", "office", office_id, data.code, changes, scope=f"office:{office_id}"
         )
@@ -500,6 +503,11 @@ async def update_service(actor: Actor, service_id: int, data: ServiceInput) -> S
             {
                 "minutes_per_person": {"before": before.minutes_per_person, "after": data.minutes_per_person},
                 "windows": {"before": before.windows, "after": data.windows},
+                **{
+                    name: {"before": getattr(before, name), "after": getattr(data, name)}
+                    for name in ("letter", "reservable", "active")
+                    if getattr(before, name) != getattr(data, name)
+                },
             },
             scope=f"office:{before.office_id}",
         )

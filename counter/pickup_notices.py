@@ -50,15 +50,17 @@ def come_by(details: PickupDetails) -> str:
     ).format(time=f"{priority_until(details.start):%H:%M}")
 
 
+def checklist() -> list[str]:
+    """What to bring, one "- " line each, in the current locale (the emails, the calendar entry and the slip)."""
+    return [
+        _("- the notice (交付通知書) of each person"),
+        _("- each person's photo ID and the old card or notification card, as the notice says"),
+        _("- each person comes in person (a child under 15 with a parent or legal guardian)"),
+    ]
+
+
 def what_to_bring() -> str:
-    return "\n".join(
-        [
-            _("What to bring:"),
-            _("- the notice (交付通知書) of each person"),
-            _("- each person's photo ID and the old card or notification card, as the notice says"),
-            _("- each person comes in person (a child under 15 with a parent or legal guardian)"),
-        ]
-    )
+    return "\n".join([_("What to bring:"), *checklist()])
 
 
 async def _send(details: PickupDetails, subject: str, opening: str, kind: str, extra: str = "") -> None:

@@ -5,6 +5,7 @@ written under ``var/jobs/`` and removed a day later. ``render`` also serves the 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import time
@@ -45,8 +46,10 @@ class FlyerJob:
 
 
 async def render(function: Callable[..., bytes], *args: Any) -> bytes:
-    """Run a CPU-heavy rendering function in the flyer threads, keeping the event loop free."""
-    return await asyncio.get_running_loop().run_in_executor(RENDER_POOL, function, *args)
+    """Run a CPU-heavy rendering function in the flyer threads, keeping the event loop free. It runs in a copy of
+    the caller's context: the request's locale (a context variable) is the one the document is written in."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(RENDER_POOL, context.run, function, *args)
 
 
 def jobs_dir() -> Path:

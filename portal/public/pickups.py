@@ -32,7 +32,9 @@ from counter.pickups import (
     get_reservation,
     reserve,
 )
+from portal.documents import flyer_jobs
 from portal.documents.pickup_calendar import pickup_google_calendar_url, pickup_ics
+from portal.documents.pickup_slip import resident_pickup_slip_pdf
 from portal.documents.qr import qr_svg
 from portal.web import forms
 from portal.web.app_settings import settings_of
@@ -227,6 +229,18 @@ class PickupController(Controller):
     async def cancel(self, code: FromPath[str], token: FromQuery[str | None] = None) -> Redirect:
         details = await cancel_reservation(code, token)
         return Redirect(path=f"/pickups/{details.code}?token={token}", status_code=303)
+
+    @get("/{code:str}/slip.pdf", name="pickup_slip")
+    async def slip(self, code: FromPath[str], token: FromQuery[str | None] = None) -> Response[bytes]:
+        """The reservation slip as PDF in the resident's language, as a booking's (portal.public.booking): the token
+        opens it, as the page's other links; the slip carries the code and its QR code for reception, never the
+        manage link. Never kept by a cache: the controller says no-store for every answer."""
+        details = await get_reservation(code, token)
+        return Response(
+            content=await flyer_jobs.render(resident_pickup_slip_pdf, details),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="pickup-{details.code}.pdf"'},
+        )
 
     @get("/{code:str}/calendar.ics", name="pickup_calendar")
     async def calendar(self, code: FromPath[str], token: FromQuery[str | None] = None) -> Response[bytes]:

@@ -12,6 +12,7 @@ from portal.staff.accounts import OwnPasswordController, UserController
 from portal.staff.audit import AuditController
 from portal.staff.checkin import CheckInController
 from portal.staff.counter import CounterController
+from portal.staff.counter_offices import CounterOfficeController
 from portal.staff.counter_staffing import CounterStaffingController
 from portal.staff.flyers import FlyerController
 from portal.staff.home import HomeController
@@ -54,6 +55,7 @@ def staff_router() -> Router:
             PlacementController,
             PublicityResultsController,
             CheckInController,
+            CounterOfficeController,
             CounterController,
             DayController,
             YieldController,

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
 from core.i18n import using_locale
-from core.roles import EDITORS
+from core.roles import EDITORS, OFFICE_KEEPERS
 from core.users import Actor
 from counter import offices, tickets
 from counter.offices import OfficeInfo
@@ -78,12 +78,19 @@ class CounterController(Controller):
     guards = [requires(*EDITORS)]
 
     @get("/", name="counter_offices")
-    async def list(self, request: Request) -> Template:
+    async def list(self, request: Request, actor: NamedDependency[Actor]) -> Template:
         found = await offices.list_offices()
         services = {office.id: await offices.office_services(office.id) for office in found}
         # the windows staffed when every service has its own (services may share windows; at least one)
         windows = {office.id: max(1, sum(s.windows for s in services[office.id])) for office in found}
-        return page(request, "staff/counter/offices.html", offices=found, services=services, windows=windows)
+        return page(
+            request,
+            "staff/counter/offices.html",
+            offices=found,
+            services=services,
+            windows=windows,
+            keeps_offices=actor.role in OFFICE_KEEPERS,  # the settings pages: leads and admins
+        )
 
     # --- reception -----------------------------------------------------------------------------------------------
 

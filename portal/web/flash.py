@@ -24,6 +24,10 @@ MESSAGES: dict[str, str] = {
     "session.venue_swapped": N_("The session was moved to the other venue."),
     "session.removed": N_("The session was removed."),
     "session.added": N_("The session was added (locked)."),
+    "office.saved": N_("The office's settings were saved."),
+    "office_service.saved": N_("The service was saved."),
+    "office_day.saved": N_("The day was saved."),
+    "office_day.cleared": N_("The day was removed; the office's usual rule applies again."),
 }
 
 

@@ -172,6 +172,17 @@ FIELD_LABELS: dict[str, str] = {
     "comment": N_("Comment"),
     "state": N_("State"),
     "reach": N_("Reach"),
+    # the counter's offices and services
+    "opens": N_("Opens at"),
+    "closes": N_("Closes at"),
+    "opens_weekdays": N_("Open on weekdays (not national holidays, not 29 December to 3 January)"),
+    "pickup_enabled": N_("Takes card pickup reservations"),
+    "amber_minutes": N_("Amber from (minutes)"),
+    "red_minutes": N_("Red from (minutes, above amber)"),
+    "letter": N_("Ticket letter"),
+    "minutes_per_person": N_("Minutes per person"),
+    "windows": N_("Windows"),
+    "reservable": N_("Pickup reservations may be made for it"),
 }
 
 OUTBOX_KIND_LABELS: dict[str, str] = {

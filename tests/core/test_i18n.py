@@ -97,6 +97,7 @@ RESIDENT_SOURCES = [
     "counter/pickup_slots.py",
     "counter/pickup_notices.py",
     "portal/documents/pickup_calendar.py",
+    "portal/documents/pickup_slip.py",
     "core/errors.py",
     "portal/web/errors.py",
     "portal/web/throttle.py",

@@ -50,6 +50,22 @@ async def test_the_booking_slip_is_rendered_off_the_event_loop(client, monkeypat
     assert not on_a_loop and thread.startswith("flyers")  # the flyer threads: two at most per worker
 
 
+async def test_the_booking_slip_rendered_off_the_loop_keeps_the_reader_s_language(client, monkeypatch):
+    """The flyer threads run the slip in the request's context: its locale (a context variable) goes with it."""
+    from core.i18n import get_locale
+
+    locales = []
+    render = portal.public.booking.booking_slip_pdf
+    monkeypatch.setattr(portal.public.booking, "booking_slip_pdf", lambda d: locales.append(get_locale()) or render(d))
+    manage_url = (await book(client, await publish_booth())).headers["location"]
+    code, token = urlsplit(manage_url).path.rsplit("/", 1)[1], parse_qs(urlsplit(manage_url).query)["token"][0]
+    await client.get("/lang/en?next=/")
+    assert (await client.get(f"/bookings/{code}/slip.pdf", params={"token": token})).status_code == 200
+    await client.get("/lang/vi?next=/")
+    assert (await client.get(f"/bookings/{code}/slip.pdf", params={"token": token})).status_code == 200
+    assert locales == ["en", "vi"]
+
+
 async def test_a_booking_page_opened_again_draws_its_qr_code_once(client, monkeypatch):
     """The booking page shows the code as a QR code (3-10 ms of pure Python on the event loop to draw)."""
     import portal.documents.qr
