@@ -18,8 +18,8 @@ from weasyprint import HTML
 from booking.codes import display_code
 from core.i18n import get_locale, html_lang, is_japanese, using_locale
 from core.i18n import gettext as _
+from counter.offices import service_label
 from counter.pickup_notices import checklist
-from counter.pickup_slots import service_name
 from counter.pickups import PickupDetails
 from portal.documents.qr import qr_svg
 from portal.documents.slip import SlipItem, party_text, slot_date_text, slot_time_text
@@ -46,7 +46,7 @@ def pickup_slip_items(details: PickupDetails) -> list[SlipItem]:
         SlipItem(_("Date"), slot_date_text(details.start.date()), strong=True),
         SlipItem(_("Time slot"), slot_time_text(details.start, details.end), strong=True),
         SlipItem(_("Place"), office_name(details)),
-        SlipItem(_("What for"), service_name(details.service_kind)),
+        SlipItem(_("What for"), service_label(details.service_kind)),
         SlipItem(_("Number of people"), party_text(details.party_size)),
         SlipItem(
             _("Notice numbers (交付通知書)"),
