@@ -10,6 +10,7 @@ from core.settings import get_settings
 
 def register() -> None:
     """Register every app's event handlers, jobs and periodic tasks (safe to call again)."""
+    from booking import booth_waitlist
     from booking import jobs as booking_jobs
     from booking import retention as booking_retention
     from booking import services as booking_services
@@ -22,6 +23,7 @@ def register() -> None:
 
     settings = get_settings()
     booking_services.register_handlers()
+    booth_waitlist.register()
     events.mark_registered()
     outbox.register_jobs(settings.outbox_interval)
     planner_jobs.register()

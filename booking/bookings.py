@@ -674,7 +674,11 @@ async def cancel_booking(code: str, token: str | None, booths: BoothCache | None
         if await (_cancel_in_one_statement(shown.code) if one_statement else _cancel(shown)):
             details = replace(shown, state=BookingState.cancelled.value)
             await notices.booking_cancelled(details)
-            return details
+        else:
+            details = None
+    if details is not None:
+        await _places_freed(shown.booth.session_id)
+        return details
     if shown.state == BookingState.cancelled.value:
         return shown
     raise Conflict(_("This booking can no longer be cancelled (it was already used at the booth)."))
@@ -758,7 +762,15 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
             await notices.booking_moved(details)
     except _NoRoom as no_room:
         raise await _full(no_room) from None
+    await _places_freed(shown.booth.session_id)
     return details
+
+
+async def _places_freed(session_id: int) -> None:
+    """Offer a booth's freed places to its waiting list (booking.booth_waitlist; one read when nobody waits)."""
+    from booking.booth_waitlist import booth_places_freed
+
+    await booth_places_freed(session_id)
 
 
 async def bookings_on_booths(session_ids: list[int]) -> list[dict]:

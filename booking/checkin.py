@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from booking.bookings import _release_places, _take_places
+from booking.bookings import _places_freed, _release_places, _take_places
 from booking.codes import display_code, normalize_code
 from booking.schemas import Needs
 from booking.tables import Booking, BookingState, WalkIn
@@ -470,4 +470,6 @@ async def release_late_bookings(session_id: int | None = None, now: dt.datetime 
                 scope=f"session:{row['session']}",
             )
             released += 1
+    for freed in sorted({row["session"] for row in late}):
+        await _places_freed(freed)
     return released

@@ -3,10 +3,14 @@ of the change (sent after commit, retried while the mail server is down)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import babel.dates
 
 from booking.codes import display_code
-from booking.schemas import BookingDetails
+from booking.schemas import BookingDetails, Booth
+from booking.waitlist import OpenSlot, WaitEntry, entry_url
+from core.clock import JST
 from core.i18n import babel_locale, get_locale, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
@@ -166,4 +170,85 @@ async def booth_changed(details: BookingDetails) -> None:
             ),
             "booking.booth_changed",
             "\n\n".join(filter(None, [what_to_bring(), _replaces_note(details)])),
+        )
+
+
+# --- waiting list (booking.waitlist) ----------------------------------------------------------------------------------
+
+
+def _slot_when(start: dt.datetime, end: dt.datetime) -> str:
+    start, end = start.astimezone(JST), end.astimezone(JST)
+    date = babel.dates.format_date(start.date(), format="full", locale=babel_locale())
+    return f"{date} {start:%H:%M}–{end:%H:%M}"
+
+
+def _held_until(until: dt.datetime) -> str:
+    until = until.astimezone(JST)
+    date = babel.dates.format_date(until.date(), format="medium", locale=babel_locale())
+    return f"{date} {until:%H:%M}"
+
+
+async def waitlist_joined(entry: WaitEntry, booth: Booth) -> None:
+    """The entry's link (view, leave) by email, when the resident gave one."""
+    if not entry.email:
+        return
+    with using_locale(entry.language):
+        where = booth.display_name(get_locale())
+        body = "\n\n".join(
+            [
+                _(
+                    "You are on the waiting list of the My Number Card booth at {place} on {date}. When a place "
+                    "that suits you is freed, we will email you an offer: the places are then held for you for a "
+                    "limited time."
+                ).format(place=where, date=babel.dates.format_date(entry.day, format="full", locale=babel_locale())),
+                _("People: {n}").format(n=entry.party_size),
+                _("See your place on the list, or leave it, here:\n{url}").format(url=entry.link),
+                _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+            ]
+        )
+        await queue_email(
+            entry.email,
+            _("[My Number Card] You are on the waiting list"),
+            body,
+            kind="waitlist.joined",
+        )
+
+
+async def waitlist_offer(entry: WaitEntry, slot: OpenSlot, token: str) -> None:
+    """The offer: the time, until when it is held, and the link to accept or decline it (email only; staff call
+    the residents who gave a phone number only)."""
+    if not entry.email:
+        return
+    from booking.booths import booth
+
+    shown = await booth(entry.scope)
+    with using_locale(entry.language):
+        where = shown.display_name(get_locale()) if shown is not None else ""
+        if shown is not None and shown.address:
+            where = f"{where}（{shown.address}）"
+        body = "\n\n".join(
+            [
+                _("Good news: a place is free for you at the My Number Card booth, and it is held for you."),
+                "\n".join(
+                    [
+                        _("When: {when}").format(when=_slot_when(slot.start, slot.end)),
+                        _("Where: {place}").format(place=where),
+                        _("People: {n}").format(n=entry.party_size),
+                    ]
+                ),
+                _(
+                    "The places are held for you until {until}. Accept the offer to book them (you get a booking "
+                    "confirmation and slip), or decline it so that the next person can have them:\n{url}"
+                ).format(until=_held_until(entry.offer_expires_at or slot.closes_at), url=entry_url(entry.code, token)),
+                _("If you do nothing, the offer expires at that time and the places go to the next person."),
+                _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+            ]
+        )
+        await queue_email(
+            entry.email,
+            _("[My Number Card] A place is free for you: accept by {until}").format(
+                until=_held_until(entry.offer_expires_at or slot.closes_at)
+            ),
+            body,
+            kind="waitlist.offer",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -149,3 +149,54 @@ class PurgeRun(Table, tablename="retention_purge_run"):
     actor = Varchar(length=200, default="")
     counts = JSON(default={})  # {"bookings_anonymised": 12, "outbox_messages_deleted": 30, ...}
     report_file = Varchar(length=500, default="")
+
+
+class WaitState(str, Enum):
+    waiting = "waiting"  # on the list: offered the first freed places that fit
+    offered = "offered"  # places are held for it (taken from the slot's row) until ``offer_expires_at``
+    booked = "booked"  # the offer was accepted: ``booking_code`` is the booking it made
+    declined = "declined"  # the resident declined the offer (its places went to the next entry)
+    expired = "expired"  # the offer was not taken in time (its places went to the next entry)
+    left = "left"  # the resident left the list
+    closed = "closed"  # the booth (or day) ended, was cancelled, or no time it asked for can still be booked
+
+
+OPEN_WAIT_STATES = (WaitState.waiting.value, WaitState.offered.value)
+
+
+class WaitlistEntry(Table, tablename="waitlist_entry"):
+    """A resident waiting for a freed place (空きが出たら知らせる) at a booth (``kind`` "booth", ``scope`` the
+    booth's session id) or at another kind of bookable day that registers itself with booking.waitlist (the
+    counter's pickup days: ``kind`` "pickup", ``scope`` the service id). ``slot_ids`` are the times that suit
+    ([]: any time of the day). An offer holds places by taking them from the slot's row with the same conditional
+    update as a booking, so nobody else can book them; accepting turns the hold into an ordinary booking. Name,
+    contact and ``extra`` (what the kind's booking needs besides, e.g. notice numbers) are personal data, purged on
+    the bookings' schedule."""
+
+    id: Serial
+
+    code = Varchar(length=16, unique=True)  # 80 random bits, like a booking's
+    token_hash = Varchar(length=64)  # sha256 of the secret in the resident's link (view, accept, decline, leave)
+    offer_token_hash = Varchar(length=64, default="")  # sha256 of the secret in the offer's email (opens it too)
+    kind = Varchar(length=16, default="booth")
+    scope = Integer(index=True)  # booth: the session id; pickup: the service id
+    day = Date(index=True)  # the day in Japan (a booth's date), for staff lists, reports and purges
+    slot_ids = JSON(default=[])
+    party_size = Integer(default=1)
+    name_kana = Varchar(length=100, default="")
+    phone = Varchar(length=32, default="")
+    email = Varchar(length=254, default="")
+    language = Varchar(length=8, default="ja")
+    extra = JSON(default={})
+    state = Varchar(length=16, default=WaitState.waiting.value, choices=WaitState, index=True)
+    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)  # sha256 of the client's key
+    offered_slot = Integer(null=True, default=None)  # the slot (of the kind's table) whose places are held
+    offered_at = Timestamptz(null=True, default=None)
+    offer_expires_at = Timestamptz(null=True, default=None, index=True)
+    offers = Integer(default=0)  # offers made to it (one unless the kind re-offers)
+    booking_code = Varchar(length=16, default="")  # the booking an accepted offer made
+    handled_by = Integer(null=True, default=None)  # the staff user who accepted or declined it on the phone
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)  # booked, declined, expired, left or closed
+    anonymised_at = Timestamptz(null=True, default=None)

@@ -120,6 +120,7 @@ class Settings:
     booking_phone: str = ""  # the phone number flyers give for booking without a smartphone; "" for none
     no_show_after_minutes: int = 15  # a booking not checked in this long after its slot starts goes to walk-ins
     retention_days: int = 30  # contact data is erased this many days after the booth (DESIGN §7)
+    waitlist_offer_minutes: int = 120  # a waiting list's offer holds its places this long (less near the booth)
     pickup_open_days: int = 31  # pickup reservations (交付予約) open this many days ahead
     pickup_close_hours: int = 24  # and close this many hours before the time
     pickup_slot_minutes: int = 30  # the length of a pickup reservation's time
@@ -197,6 +198,7 @@ def read_settings() -> Settings:
         booking_phone=(os.environ.get("BOOKING_PHONE") or "").strip(),
         no_show_after_minutes=int(os.environ.get("NO_SHOW_AFTER_MINUTES") or 15),
         retention_days=int(os.environ.get("RETENTION_DAYS") or 30),
+        waitlist_offer_minutes=int(os.environ.get("WAITLIST_OFFER_MINUTES") or 120),
         pickup_open_days=int(os.environ.get("PICKUP_OPEN_DAYS") or 31),
         pickup_close_hours=int(os.environ.get("PICKUP_CLOSE_HOURS") or 24),
         pickup_slot_minutes=int(os.environ.get("PICKUP_SLOT_MINUTES") or 30),

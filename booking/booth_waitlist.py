@@ -1,0 +1,197 @@
+"""The booths' waiting list (the kind "booth" of booking.waitlist): a list per booth, keyed by the booth's public
+id (its first session's id, which it keeps across plan versions), offering its slots' freed places.
+
+``booth_places_freed(session_id)`` is what every path that gives places back calls (a cancellation, a move, a late
+booking released to walk-ins, more capacity, new slots): it is one cheap read when nobody waits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+
+from booking import notices
+from booking.bookings import (
+    BookingRequest,
+    _check_contact_limit,
+    _details,
+    _release_places,
+    _row,
+    _take_places,
+    validate,
+)
+from booking.booths import booking_opens_before, party_room
+from booking.codes import new_manage_token, token_hash, token_matches
+from booking.schemas import BookingDetails, Needs
+from booking.tables import Booking, BookingState, Slot, WaitlistEntry, WaitState
+from booking.waitlist import OpenSlot, WaitEntry, WaitKind, WaitRequest, places_freed, register_kind
+from core import clock
+from core.errors import Conflict, NotFound
+from core.i18n import gettext as _
+from core.settings import get_settings
+from planner.booth_uid import booth_identity, current_session
+from planner.tables import Session, SessionState
+
+KIND = "booth"
+
+
+async def public_id(session_id: int) -> int:
+    """The booth's public id for any id it ever had; NotFound for an id no published booth had."""
+    current = await current_session(session_id)
+    if current is None:
+        raise NotFound(_("This booth does not exist."))
+    return (await booth_identity(current)).first_session_id
+
+
+async def _current(scope: int) -> dict | None:
+    current = await current_session(scope)
+    if current is None:
+        return None
+    return await Session.select(Session.id, Session.date, Session.state).where(Session.id == current).first()
+
+
+async def day_of(scope: int) -> dt.date:
+    session = await _current(scope)
+    if session is None:
+        raise NotFound(_("This booth does not exist."))
+    if session["state"] != SessionState.published.value:
+        raise Conflict(_("This booth is not taking bookings."))
+    return session["date"]
+
+
+async def open_slots(scope: int, party_size: int, now: dt.datetime) -> list[OpenSlot]:
+    """The booth's slots that still take bookings online, in time order, with the room each has for a party."""
+    session = await _current(scope)
+    if session is None or session["state"] != SessionState.published.value:
+        return []
+    cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
+    rows = (
+        await Slot.select(Slot.id, Slot.start, Slot.end, Slot.capacity, Slot.walk_in, Slot.booked)
+        .where(Slot.session == session["id"])
+        .order_by(Slot.start)
+    )
+    return [
+        OpenSlot(
+            id=row["id"],
+            start=row["start"].astimezone(clock.JST),
+            end=row["end"].astimezone(clock.JST),
+            closes_at=row["start"] - cutoff,
+            room=party_room(row["capacity"], row["walk_in"], row["booked"]),
+        )
+        for row in rows
+        if booking_opens_before(row["start"], now)
+    ]
+
+
+def check(request: WaitRequest) -> WaitRequest:
+    """Name, contact, party size and language by the booking's own rules (the same messages)."""
+    checked = validate(
+        BookingRequest(
+            slot_id=0,
+            name_kana=request.name_kana,
+            phone=request.phone,
+            email=request.email,
+            party_size=request.party_size,
+            language=request.language,
+        )
+    )
+    return WaitRequest(
+        scope=request.scope,
+        name_kana=checked.name_kana,
+        party_size=checked.party_size,
+        slot_ids=request.slot_ids,
+        phone=checked.phone,
+        email=checked.email,
+        language=checked.language,
+    )
+
+
+def _manage_token(booking_code: str, key: str) -> str:
+    """The booking's manage token, derived from the key the offer was accepted with (the entry's token, or staff's
+    marker), so that accepting again shows the same link although only its hash is stored."""
+    return new_manage_token(booking_code, "waitlist-accept:" + key)
+
+
+async def book(entry: WaitEntry, slot_id: int, code: str, key: str) -> BookingDetails:
+    """The booking of an accepted offer (its places are held already), in the acceptance's transaction."""
+    slot = await Slot.select(Slot.id, Slot.session).where(Slot.id == slot_id).first()
+    if slot is None:  # pragma: no cover - slots with bookings or holds are never deleted
+        raise NotFound(_("This time slot does not exist."))
+    await _check_contact_limit(slot["session"], entry.phone, entry.email)
+    token = _manage_token(code, key)
+    now = clock.now()
+    await Booking.insert(
+        Booking(
+            code=code,
+            slot=slot_id,
+            session=slot["session"],
+            party_size=entry.party_size,
+            name_kana=entry.name_kana,
+            phone=entry.phone,
+            email=entry.email,
+            language=entry.language,
+            needs=json.dumps(asdict(Needs())),
+            readiness=json.dumps({}),
+            source="waitlist",
+            state=BookingState.confirmed.value,
+            manage_token_hash=token_hash(token),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    details = await _details(await _row(code), token=token)
+    await notices.booking_confirmed(details)
+    return details
+
+
+async def booked(entry: WaitEntry, key: str) -> BookingDetails:
+    """The booking an accepted entry made, with its manage link when ``key`` is the one it was accepted with."""
+    row = await _row(entry.booking_code)
+    if row is None:  # pragma: no cover - bookings are never deleted
+        raise NotFound(_("This booking does not exist."))
+    token = _manage_token(row["code"], key)
+    return await _details(row, token=token if token_matches(row["code"], token, row["manage_token_hash"]) else "")
+
+
+async def joined(entry: WaitEntry) -> None:
+    from booking.booths import booth
+
+    shown = await booth(entry.scope)
+    if shown is not None:
+        await notices.waitlist_joined(entry, shown)
+
+
+async def offer_made(entry: WaitEntry, slot: OpenSlot, token: str) -> None:
+    await notices.waitlist_offer(entry, slot, token)
+
+
+async def booth_places_freed(session_id: int) -> int:
+    """Places of a booth were given back: offer them to its waiting list (one read when nobody waits anywhere)."""
+    waiting = await WaitlistEntry.exists().where(
+        (WaitlistEntry.kind == KIND) & (WaitlistEntry.state == WaitState.waiting.value)
+    )
+    if not waiting:
+        return 0
+    try:
+        scope = await public_id(session_id)
+    except NotFound:
+        return 0
+    return await places_freed(KIND, scope)
+
+
+def register() -> None:
+    """The booths' kind of waiting list (called by ``wiring.register``)."""
+    register_kind(
+        WaitKind(
+            name=KIND,
+            day_of=day_of,
+            open_slots=open_slots,
+            take=_take_places,
+            release=_release_places,
+            check=check,
+            book=book,
+            booked=booked,
+            joined=joined,
+            offer_made=offer_made,
+        )
+    )
