@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from booking import notices
 from booking.bookings import (
@@ -50,7 +50,8 @@ async def _current(scope: int) -> dict | None:
     return await Session.select(Session.id, Session.date, Session.state).where(Session.id == current).first()
 
 
-async def day_of(scope: int) -> dt.date:
+async def day_of(scope: int, day: dt.date | None = None) -> dt.date:
+    """The booth's date (a booth's list has its one day, whatever was asked)."""
     session = await _current(scope)
     if session is None:
         raise NotFound(_("This booth does not exist."))
@@ -59,10 +60,10 @@ async def day_of(scope: int) -> dt.date:
     return session["date"]
 
 
-async def open_slots(scope: int, party_size: int, now: dt.datetime) -> list[OpenSlot]:
+async def open_slots(scope: int, day: dt.date, now: dt.datetime) -> list[OpenSlot]:
     """The booth's slots that still take bookings online, in time order, with the room each has for a party."""
     session = await _current(scope)
-    if session is None or session["state"] != SessionState.published.value:
+    if session is None or session["state"] != SessionState.published.value or session["date"] != day:
         return []
     cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
     rows = (
@@ -95,14 +96,14 @@ def check(request: WaitRequest) -> WaitRequest:
             language=request.language,
         )
     )
-    return WaitRequest(
-        scope=request.scope,
+    return replace(
+        request,
         name_kana=checked.name_kana,
         party_size=checked.party_size,
-        slot_ids=request.slot_ids,
         phone=checked.phone,
         email=checked.email,
         language=checked.language,
+        extra={},
     )
 
 
@@ -172,11 +173,12 @@ async def booth_places_freed(session_id: int) -> int:
     )
     if not waiting:
         return 0
+    session = await Session.select(Session.date).where(Session.id == session_id).first()
     try:
         scope = await public_id(session_id)
     except NotFound:
         return 0
-    return await places_freed(KIND, scope)
+    return await places_freed(KIND, scope, session["date"])
 
 
 def register() -> None:

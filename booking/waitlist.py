@@ -62,6 +62,7 @@ class WaitRequest:
     scope: int
     name_kana: str
     party_size: int = 1
+    day: dt.date | None = None  # the day of the list, for kinds with a list per day (a booth has one day)
     slot_ids: tuple[int, ...] = ()
     phone: str = ""
     email: str = ""
@@ -109,8 +110,11 @@ class WaitEntry:
 class WaitKind:
     """What a kind of bookable place tells the engine (each a coroutine function):
 
-    - ``day_of(scope)``: the scope's day in Japan; NotFound when it does not exist, Conflict when it takes no list.
-    - ``open_slots(scope, party_size, now)``: the scope's slots that can still be booked online, in time order,
+    A list is (kind, scope, day): a booth's list is its public id and its date; the counter's, a service and a day.
+
+    - ``day_of(scope, day)``: the list's day in Japan (``day`` as asked, None when the resident named none);
+      NotFound when the scope does not exist, Conflict when it takes no list.
+    - ``open_slots(scope, day, now)``: the list's slots that can still be booked online, in time order,
       with their free places read now (inside the engine's write transaction).
     - ``take(slot_id, party_size)`` / ``release(slot_id, party_size)``: the capacity engine's conditional updates.
     - ``check(request)``: the request normalised (name, contact, ``extra``), or ValidationFailed naming every field.
@@ -124,8 +128,8 @@ class WaitKind:
     """
 
     name: str
-    day_of: Callable[[int], Awaitable[dt.date]]
-    open_slots: Callable[[int, int, dt.datetime], Awaitable[list[OpenSlot]]]
+    day_of: Callable[[int, dt.date | None], Awaitable[dt.date]]
+    open_slots: Callable[[int, dt.date, dt.datetime], Awaitable[list[OpenSlot]]]
     take: Callable[[int, int], Awaitable[bool]]
     release: Callable[[int, int], Awaitable[None]]
     check: Callable[[WaitRequest], WaitRequest]
@@ -290,9 +294,9 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
         earlier = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.idempotency_key == key).first()
         if earlier is not None:
             return _entry(earlier, _token_for_key(earlier["code"], idempotency_key or "")), False
-    day = await kind.day_of(request.scope)
+    day = await kind.day_of(request.scope, request.day)
     now = clock.now()
-    slots = await kind.open_slots(request.scope, request.party_size, now)
+    slots = await kind.open_slots(request.scope, day, now)
     open_ids = [slot.id for slot in slots if offer_until(slot.closes_at, now) is not None]
     slot_ids = check_slot_ids(request.slot_ids, open_ids) if request.slot_ids else ()
     if not open_ids:
@@ -303,7 +307,7 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
     code = new_code()
     token = _token_for_key(code, idempotency_key) if idempotency_key else _new_token()
     async with write_transaction():
-        await _refuse_second_entry(kind_name, request)
+        await _refuse_second_entry(kind_name, request, day)
         inserted = await WaitlistEntry.insert(
             WaitlistEntry(
                 code=code,
@@ -327,7 +331,7 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
         row = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.id == inserted[0]["id"]).first()
         await kind.joined(_entry(row, token))
     log.info("waitlist %s entry %s joined (%s)", kind_name, inserted[0]["id"], request.scope)
-    await fill(kind_name, request.scope)
+    await fill(kind_name, request.scope, day)
     row = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.code == code).first()
     return _entry(row, token), True
 
@@ -346,11 +350,12 @@ def _token_for_key(code: str, idempotency_key: str) -> str:
     return new_manage_token(code, "waitlist:" + idempotency_key)
 
 
-async def _refuse_second_entry(kind_name: str, request: WaitRequest) -> None:
+async def _refuse_second_entry(kind_name: str, request: WaitRequest, day: dt.date) -> None:
     """One open entry per phone number or email address on a list."""
     same = WaitlistEntry.select(WaitlistEntry.id).where(
         (WaitlistEntry.kind == kind_name)
         & (WaitlistEntry.scope == request.scope)
+        & (WaitlistEntry.day == day)
         & WaitlistEntry.state.is_in(list(OPEN_WAIT_STATES))
     )
     contact = None
@@ -371,7 +376,7 @@ async def _refuse_second_entry(kind_name: str, request: WaitRequest) -> None:
 # --- offers ----------------------------------------------------------------------------------------------------------
 
 
-async def fill(kind_name: str, scope: int, now: dt.datetime | None = None) -> int:
+async def fill(kind_name: str, scope: int, day: dt.date, now: dt.datetime | None = None) -> int:
     """Offer the places free now to the waiting entries of a list, oldest first: each gets the earliest time it
     asked for that has room for its whole party (an entry that fits nowhere is passed over, and a later, smaller one
     may get the places). Returns how many offers were made. Safe to run from anywhere at any time: the places are
@@ -383,6 +388,7 @@ async def fill(kind_name: str, scope: int, now: dt.datetime | None = None) -> in
         .where(
             (WaitlistEntry.kind == kind_name)
             & (WaitlistEntry.scope == scope)
+            & (WaitlistEntry.day == day)
             & (WaitlistEntry.state == WaitState.waiting.value)
         )
         .order_by(WaitlistEntry.created_at)
@@ -392,7 +398,7 @@ async def fill(kind_name: str, scope: int, now: dt.datetime | None = None) -> in
         return 0
     made = 0
     async with write_transaction():
-        slots = await kind.open_slots(scope, 1, now)
+        slots = await kind.open_slots(scope, day, now)
         room = {slot.id: slot.room for slot in slots}
         for row in waiting:
             entry = _entry(row)
@@ -547,7 +553,7 @@ async def _finish(
             return _entry(current, token or "")
         raise _refusal(current["state"])
     log.info("waitlist entry %s %s", row["id"], state.value)
-    await fill(row["kind"], row["scope"])
+    await fill(row["kind"], row["scope"], row["day"])
     return _entry({**row, "state": state.value, "finished_at": now}, token or "")
 
 
@@ -557,10 +563,15 @@ async def expire_due(now: dt.datetime | None = None) -> int:
     however many runners do this at once. Returns how many offers expired."""
     now = now or clock.now()
     due = await WaitlistEntry.select(
-        WaitlistEntry.id, WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.offered_slot, WaitlistEntry.party_size
+        WaitlistEntry.id,
+        WaitlistEntry.kind,
+        WaitlistEntry.scope,
+        WaitlistEntry.day,
+        WaitlistEntry.offered_slot,
+        WaitlistEntry.party_size,
     ).where((WaitlistEntry.state == WaitState.offered.value) & (WaitlistEntry.offer_expires_at <= now))
     expired = 0
-    scopes: set[tuple[str, int]] = set()
+    lists: set[tuple[str, int, dt.date]] = set()
     for row in due:
         async with write_transaction():
             changed = (
@@ -577,11 +588,11 @@ async def expire_due(now: dt.datetime | None = None) -> int:
             if changed:
                 await get_kind(row["kind"]).release(row["offered_slot"], row["party_size"])
                 expired += 1
-                scopes.add((row["kind"], row["scope"]))
+                lists.add((row["kind"], row["scope"], row["day"]))
     if expired:
         log.info("waitlist: %s offer(s) expired", expired)
-    for kind_name, scope in sorted(scopes):
-        await fill(kind_name, scope, now)
+    for kind_name, scope, day in sorted(lists):
+        await fill(kind_name, scope, day, now)
     return expired
 
 
@@ -590,15 +601,15 @@ async def close_hopeless(now: dt.datetime | None = None) -> int:
     takes bookings); returns how many."""
     now = now or clock.now()
     waiting = await WaitlistEntry.select(
-        WaitlistEntry.id, WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.slot_ids, WaitlistEntry.party_size
+        WaitlistEntry.id, WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.day, WaitlistEntry.slot_ids
     ).where(WaitlistEntry.state == WaitState.waiting.value)
     hopeless = []
-    slots_of: dict[tuple[str, int], set[int]] = {}
+    slots_of: dict[tuple[str, int, dt.date], set[int]] = {}
     for row in waiting:
-        key = (row["kind"], row["scope"])
+        key = (row["kind"], row["scope"], row["day"])
         if key not in slots_of:
             try:
-                slots = await get_kind(row["kind"]).open_slots(row["scope"], 1, now)
+                slots = await get_kind(row["kind"]).open_slots(row["scope"], row["day"], now)
             except NotFound:
                 slots = []
             slots_of[key] = {slot.id for slot in slots if offer_until(slot.closes_at, now) is not None}
@@ -619,29 +630,29 @@ async def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     can no longer be served."""
     now = now or clock.now()
     expired = await expire_due(now)
-    lists = await WaitlistEntry.select(WaitlistEntry.kind, WaitlistEntry.scope).where(
+    lists = await WaitlistEntry.select(WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.day).where(
         WaitlistEntry.state == WaitState.waiting.value
     )
     offered = 0
-    for kind_name, scope in sorted({(row["kind"], row["scope"]) for row in lists}):
+    for kind_name, scope, day in sorted({(row["kind"], row["scope"], row["day"]) for row in lists}):
         if kind_name in _KINDS:
-            offered += await fill(kind_name, scope, now)
+            offered += await fill(kind_name, scope, day, now)
     return {"expired": expired, "offered": offered, "closed": await close_hopeless(now)}
 
 
-async def places_freed(kind_name: str, scope: int) -> int:
+async def places_freed(kind_name: str, scope: int, day: dt.date) -> int:
     """Places of a list's day were given back (a cancellation, a move, more capacity, a late booking released):
     offer them to the waiting entries. Cheap when nobody waits (one indexed read)."""
-    return await fill(kind_name, scope)
+    return await fill(kind_name, scope, day)
 
 
-async def entries(kind_name: str, scope: int) -> list[WaitEntry]:
-    """A list's entries, oldest first (staff)."""
+async def entries(kind_name: str, scope: int, day: dt.date | None = None) -> list[WaitEntry]:
+    """A list's entries (of every day of the scope when ``day`` is None), oldest first (staff)."""
+    where = (WaitlistEntry.kind == kind_name) & (WaitlistEntry.scope == scope)
+    if day is not None:
+        where = where & (WaitlistEntry.day == day)
     rows = await (
-        WaitlistEntry.select(*_COLUMNS)
-        .where((WaitlistEntry.kind == kind_name) & (WaitlistEntry.scope == scope))
-        .order_by(WaitlistEntry.created_at)
-        .order_by(WaitlistEntry.id)
+        WaitlistEntry.select(*_COLUMNS).where(where).order_by(WaitlistEntry.created_at).order_by(WaitlistEntry.id)
     )
     return [_entry(row) for row in rows]
 
