@@ -252,9 +252,15 @@ async def next_free_slots(
 
 
 async def _next_free_slots(
-    party_size: int, near_session: int, exclude_slot: int | None, limit: int, booths: BoothCache | None
+    party_size: int,
+    near_session: int,
+    exclude_slot: int | None,
+    limit: int,
+    booths: BoothCache | None,
+    current: list[dict] | None = None,
 ) -> tuple[list[BoothSlot], dict[int, BoothSlot]]:
-    """next_free_slots(), and the same booth's slots as read again, by id (none without the cache)."""
+    """next_free_slots(), and the same booth's slots as read again, by id (none without the cache). ``current``: the
+    booth's slot rows as the refused booking's own statement read them (then they are not read again)."""
     from booking.booths import upcoming_booths
 
     upcoming = await booths.booths() if booths is not None else await upcoming_booths()
@@ -262,7 +268,7 @@ async def _next_free_slots(
     others = [b for b in upcoming if near_session not in (b.id, b.session_id)]
     read_again: dict[int, BoothSlot] = {}
     if booths is not None:
-        same = [await _with_current_places(b) for b in same]
+        same = [await _with_current_places(b, current) for b in same]
         read_again = {slot.id: slot for b in same for slot in b.slots}
     found: list[BoothSlot] = []
     for shown in same + others:
@@ -274,11 +280,15 @@ async def _next_free_slots(
     return found, read_again
 
 
-async def _with_current_places(shown: Booth) -> Booth:
-    """A booth as the cache holds it, with its slots' places read again from the database."""
+async def _with_current_places(shown: Booth, rows: list[dict] | None = None) -> Booth:
+    """A booth as the cache holds it, with its slots' places read again from the database (or as given in ``rows``,
+    read by the caller a moment ago)."""
     from booking.booths import booking_opens_before, party_room
 
-    rows = await Slot.select(Slot.id, Slot.capacity, Slot.walk_in, Slot.booked).where(Slot.session == shown.session_id)
+    if rows is None:
+        rows = await Slot.select(Slot.id, Slot.capacity, Slot.walk_in, Slot.booked).where(
+            Slot.session == shown.session_id
+        )
     current = {row["id"]: row for row in rows}
     now = clock.now()
     slots = []
@@ -422,11 +432,22 @@ class _Replay(Exception):
 
 class _NoRoom(Exception):
     """Raised inside the transaction when the conditional update finds no room (the alternatives are read after
-    the rollback, so that a rush of refusals holds no lock while it looks for other slots)."""
+    the rollback, so that a rush of refusals holds no lock while it looks for other slots). On PostgreSQL the
+    booking's statement has read what the refusal needs already: the booth's slots (``slots``) and the booking an
+    earlier use of the Idempotency-Key made (``earlier``, when ``key_checked``)."""
 
-    def __init__(self, slot_id: int, session_id: int | None, party_size: int) -> None:
+    def __init__(
+        self,
+        slot_id: int,
+        session_id: int | None,
+        party_size: int,
+        slots: list[dict] | None = None,
+        earlier: dict | None = None,
+        key_checked: bool = False,
+    ) -> None:
         super().__init__(slot_id)
         self.slot_id, self.session_id, self.party_size = slot_id, session_id, party_size
+        self.slots, self.earlier, self.key_checked = slots, earlier, key_checked
 
 
 async def _full(no_room: _NoRoom, booths: BoothCache | None = None) -> SlotFull:
@@ -438,8 +459,14 @@ async def _full(no_room: _NoRoom, booths: BoothCache | None = None) -> SlotFull:
     session_id = no_room.session_id
     if session_id is None:
         session_id = (await _open_slot(no_room.slot_id))["session"]
-    alternatives, read_again = await _next_free_slots(no_room.party_size, session_id, no_room.slot_id, 3, booths)
+    alternatives, read_again = await _next_free_slots(
+        no_room.party_size, session_id, no_room.slot_id, 3, booths, no_room.slots
+    )
     refused = read_again.get(no_room.slot_id)
+    if refused is not None and no_room.slots is not None and refused.room >= no_room.party_size:
+        # Read at the start of the booking's statement, before it waited for a concurrent booking of the slot that
+        # took the places: a party of one was refused, so nothing is left; for a larger party, read it again.
+        refused = replace(refused, room=0) if no_room.party_size == 1 else None
     if refused is not None:  # read with its booth's other slots: no query of its own (a refusal's trips are its cost)
         room = refused.room
     else:
@@ -472,11 +499,14 @@ async def create_booking(
         details = await book(request, idempotency_key, key, digest, booths)
     except (_Replay, _NoRoom, Conflict, NotFound) as refusal:
         # A repeated Idempotency-Key gets its booking even when the slot has filled up or closed since.
-        earlier = (
-            await Booking.select(Booking.code, Booking.request_digest).where(Booking.idempotency_key == key).first()
-            if key is not None
-            else None
-        )
+        if isinstance(refusal, _NoRoom) and refusal.key_checked:
+            earlier = refusal.earlier
+        elif key is not None:
+            earlier = (
+                await Booking.select(Booking.code, Booking.request_digest).where(Booking.idempotency_key == key).first()
+            )
+        else:
+            earlier = None
         if earlier is not None:
             return await _replayed(earlier, digest, idempotency_key or ""), False
         if isinstance(refusal, _NoRoom):
@@ -582,7 +612,11 @@ WITH slot AS (
     RETURNING id
 )
 SELECT slot.id, slot.start, slot."end", slot.session, slot.session_state, contact.n,
-       (SELECT id FROM inserted) AS booking
+       (SELECT id FROM inserted) AS booking,
+       (SELECT json_agg(json_build_array(s.id, s.capacity, s.walk_in, s.booked)) FROM booking_slot s
+        WHERE s.session = slot.session AND NOT EXISTS (SELECT 1 FROM taken)) AS refused_slots,
+       (SELECT json_build_array(e.code, e.request_digest) FROM resident_booking e
+        WHERE e.idempotency_key = {}::varchar AND NOT EXISTS (SELECT 1 FROM taken)) AS earlier
 FROM slot, contact
 """
 )
@@ -627,6 +661,7 @@ async def _book_in_one_statement(
                 now,
                 now,
                 token_hash(token),
+                key,
             )
         except UniqueViolationError as error:
             if key is not None and "idempotency_key" in (error.constraint_name or ""):
@@ -637,6 +672,7 @@ async def _book_in_one_statement(
             raise NotFound(_("This time slot does not exist."))
         if slot["booking"] is None:
             _refusal_of(slot, party, now, limit)
+            raise _no_room_of(slot, party, key)
         details = _details_from(
             slot, await _booth_of(slot["session"], booths), code, token, request, BookingState.confirmed.value
         )
@@ -645,11 +681,25 @@ async def _book_in_one_statement(
 
 
 def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> None:
-    """Why ``_BOOK`` took no places, as the error the transaction would have raised (in the same order)."""
+    """Why ``_BOOK`` took no places when the slot is closed or the contact has too many bookings, as the error the
+    transaction would have raised (in the same order); else the slot had no room (``_no_room_of``)."""
     _refuse_unless_open(slot, now)
     if slot["n"] >= limit:
         raise _contact_limit_reached(limit)
-    raise _NoRoom(slot["id"], slot["session"], party_size)
+
+
+def _no_room_of(slot: dict, party_size: int, key: str | None) -> _NoRoom:
+    """The refusal of a full slot with what ``_BOOK`` read for it: the booth's slots and an earlier use of the key."""
+    rows = json.loads(slot["refused_slots"]) if slot["refused_slots"] else []
+    earlier = json.loads(slot["earlier"]) if slot["earlier"] else None
+    return _NoRoom(
+        slot["id"],
+        slot["session"],
+        party_size,
+        slots=[{"id": r[0], "capacity": r[1], "walk_in": r[2], "booked": r[3]} for r in rows],
+        earlier={"code": earlier[0], "request_digest": earlier[1]} if earlier else None,
+        key_checked=True,
+    )
 
 
 async def _replayed(earlier: dict, digest: str, idempotency_key: str) -> BookingDetails:

@@ -298,6 +298,30 @@ async def test_a_repeated_key_gets_its_booking_even_after_the_slot_filled_up():
     assert await booked(slot) == 1 and await Booking.count() == 1
 
 
+async def test_a_refusal_on_postgresql_is_answered_from_its_booking_statement(monkeypatch):
+    """A rush on a full slot is mostly refusals: on PostgreSQL the booking's one statement also reads the booth's
+    slots and an earlier use of the key, so that a refusal makes no second trip to the database, and still names
+    the next free time and the room a larger party would find."""
+    if is_sqlite():
+        pytest.skip("SQLite takes the places first in its write transaction (one writer at a time)")
+    from booking.booths import BoothCache
+
+    booth = await publish_booth(capacity=3, walk_in=0)
+    first, second = booth["slots"][0]["id"], booth["slots"][1]["id"]
+    await create_booking(request(first, party_size=2))
+    cache = BoothCache(ttl=60)
+    await cache.booths()
+
+    def no_more_queries(*args, **kwargs):
+        raise AssertionError("a refusal read the database again")
+
+    monkeypatch.setattr(Slot, "select", no_more_queries)
+    monkeypatch.setattr(Booking, "select", no_more_queries)
+    with pytest.raises(SlotFull) as error:
+        await create_booking(request(first, party_size=2, phone="09000000002"), "key-of-a-refusal", cache)
+    assert "1人まで" in str(error.value) and error.value.alternatives[0].id == second
+
+
 # --- query plans ----------------------------------------------------------------------------------------------------
 # The plans of the statements every booking and cancellation runs, made while the bookings table is empty as well as
 # once a booth has thousands of bookings: a contact's bookings at a booth are counted from the (session, phone) and
