@@ -527,34 +527,40 @@ async def _finish(
     row = await _read(code)
     if row is None or (staff_user is None and not _opens(row, token)):
         raise _not_found()
-    if row["state"] == state.value:
-        return _entry(row, token or "")
+    kind = get_kind(row["kind"])
     now = clock.now()
-    async with write_transaction():
-        finished = (
-            await WaitlistEntry.update(
-                {
-                    WaitlistEntry.state: state.value,
-                    WaitlistEntry.finished_at: now,
-                    WaitlistEntry.updated_at: now,
-                    WaitlistEntry.handled_by: staff_user,
-                }
-            )
-            .where((WaitlistEntry.id == row["id"]) & WaitlistEntry.state.is_in(list(from_states)))
-            .returning(WaitlistEntry.state)
-        )
-        if finished and row["state"] == WaitState.offered.value:
-            # The row read before the update was offered; the update saw the same (it expected an open state and
-            # the only open state with held places is "offered", which only this update or an expiry leaves).
-            await get_kind(row["kind"]).release(row["offered_slot"], row["party_size"])
-    if not finished:
-        current = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.id == row["id"]).first()
-        if current["state"] == state.value:
-            return _entry(current, token or "")
-        raise _refusal(current["state"])
-    log.info("waitlist entry %s %s", row["id"], state.value)
-    await fill(row["kind"], row["scope"], row["day"])
-    return _entry({**row, "state": state.value, "finished_at": now}, token or "")
+    for _attempt in range(3):
+        if row["state"] == state.value:
+            return _entry(row, token or "")
+        if row["state"] not in from_states:
+            raise _refusal(row["state"])
+        try:
+            async with write_transaction():
+                if row["state"] == WaitState.offered.value:
+                    # The held places first: the lock order of fill() (the slot's row, then the entry's), so that the
+                    # two never wait for each other. Undone with the rest when the entry has changed meanwhile.
+                    await kind.release(row["offered_slot"], row["party_size"])
+                finished = (
+                    await WaitlistEntry.update(
+                        {
+                            WaitlistEntry.state: state.value,
+                            WaitlistEntry.finished_at: now,
+                            WaitlistEntry.updated_at: now,
+                            WaitlistEntry.handled_by: staff_user,
+                        }
+                    )
+                    .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == row["state"]))
+                    .returning(WaitlistEntry.id)
+                )
+                if not finished:  # offered, accepted or expired meanwhile: read it again and decide again
+                    raise _Lost()
+        except _Lost:
+            row = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.id == row["id"]).first()
+            continue
+        log.info("waitlist entry %s %s", row["id"], state.value)
+        await fill(row["kind"], row["scope"], row["day"])
+        return _entry({**row, "state": state.value, "finished_at": now}, token or "")
+    raise _refusal(row["state"])
 
 
 async def expire_due(now: dt.datetime | None = None) -> int:
@@ -573,22 +579,27 @@ async def expire_due(now: dt.datetime | None = None) -> int:
     expired = 0
     lists: set[tuple[str, int, dt.date]] = set()
     for row in due:
-        async with write_transaction():
-            changed = (
-                await WaitlistEntry.update(
-                    {
-                        WaitlistEntry.state: WaitState.expired.value,
-                        WaitlistEntry.finished_at: now,
-                        WaitlistEntry.updated_at: now,
-                    }
-                )
-                .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == WaitState.offered.value))
-                .returning(WaitlistEntry.id)
-            )
-            if changed:
+        try:
+            async with write_transaction():
+                # The places first (fill()'s lock order), undone when the entry was accepted or expired meanwhile.
                 await get_kind(row["kind"]).release(row["offered_slot"], row["party_size"])
-                expired += 1
-                lists.add((row["kind"], row["scope"], row["day"]))
+                changed = (
+                    await WaitlistEntry.update(
+                        {
+                            WaitlistEntry.state: WaitState.expired.value,
+                            WaitlistEntry.finished_at: now,
+                            WaitlistEntry.updated_at: now,
+                        }
+                    )
+                    .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == WaitState.offered.value))
+                    .returning(WaitlistEntry.id)
+                )
+                if not changed:
+                    raise _Lost()
+        except _Lost:
+            continue
+        expired += 1
+        lists.add((row["kind"], row["scope"], row["day"]))
     if expired:
         log.info("waitlist: %s offer(s) expired", expired)
     for kind_name, scope, day in sorted(lists):
