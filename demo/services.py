@@ -18,6 +18,7 @@ from core.tables import Role
 from core.users import Actor, create_user, find_actor, role_label, set_password
 from demo.counter import open_city_hall
 from demo.story import DEFAULT_SEED, Cast, submit_next_year, tell_story
+from demo.waitlist import DAYS_AHEAD
 from planner.demand import replace_demand, replace_seasonality
 from planner.inputs import read_demand, read_seasonality
 from venues.facility_list import parse_facility_list
@@ -138,6 +139,13 @@ async def load_demo(
                 "and {today} tickets today so far."
             ).format(tickets=story.tickets, days=story.counter_days, today=story.tickets_today)
         )
+        if story.waiting:
+            lines.append(
+                _(
+                    "Waiting list: {n} residents wait for a freed place at the first booth {days} days ahead; the "
+                    "oldest (a phone number only) holds an offer for staff to phone."
+                ).format(n=story.waiting, days=DAYS_AHEAD)
+            )
     next_plan = await submit_next_year(cast, today, now)
     if next_plan is not None:
         lines.append(_("Next fiscal year's plan submitted for review (plan {id}).").format(id=next_plan))

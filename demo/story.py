@@ -39,6 +39,7 @@ from counter.offices import is_open_now
 from counter.report_figures import COUNT_OF_SERVICE
 from demo.counter import counter_rng, days_to_serve, open_city_hall, serve_day
 from demo.simulation import BoothOutcome, BoothSpec, SlotSpec, office_day, simulate_booth, venue_factor
+from demo.waitlist import wait_for_places
 from planner import services as plans
 from planner import workflow
 from planner.invitations import answer_invitation, answer_token
@@ -88,6 +89,7 @@ class Story:
     counter_days: int = 0  # City Hall's days served with simulated queue tickets (before today)
     tickets: int = 0  # the queue tickets simulated, today's included
     tickets_today: int = 0
+    waiting: int = 0  # residents on the waiting list of the booth a few days ahead (the oldest holds an offer)
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -359,6 +361,7 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
     if await is_open_now(city_hall, now):  # the counter is open: today's queue up to now
         today_tickets = (await serve_day(city_hall, today, stats_file, cast.staff, counter_random, until=now)).issued
     await recompute_yields()  # what the year's results teach, as after each entry
+    waiting = await wait_for_places(now)
     return Story(
         plan_id=plan_id,
         published=len(sessions),
@@ -373,6 +376,7 @@ async def tell_story(cast: Cast, today: dt.date, now: dt.datetime, stats_file: P
         counter_days=len(served_counts),
         tickets=tickets + today_tickets,
         tickets_today=today_tickets,
+        waiting=waiting,
     )
 
 

@@ -7,7 +7,7 @@ import re
 
 from booking.reports import daily_key, monthly_key
 from booking.retention import pending
-from booking.tables import Booking, BoothResult, OfficeCount, Placement, PurgeRun, ReportNote, WalkIn
+from booking.tables import Booking, BoothResult, OfficeCount, Placement, PurgeRun, ReportNote, WaitlistEntry, WalkIn
 from core import clock
 from core.calendar import is_year_end_closure
 from core.clock import JST
@@ -79,6 +79,14 @@ async def test_the_demo_shows_a_city_in_the_middle_of_its_contract(client):
         assert row["name_kana"].startswith("テスト ")
         assert not row["phone"] or row["phone"].startswith("0900000")
         assert not row["email"] or row["email"].endswith("@example.jp")
+    # A booth a few days ahead has a waiting list: the oldest entry (a phone number only) holds an offer to phone.
+    entries = await WaitlistEntry.select().order_by(WaitlistEntry.id)
+    assert [(e["state"], bool(e["email"])) for e in entries] == [
+        ("offered", False),
+        ("waiting", True),
+        ("waiting", True),
+    ]
+    assert all(e["name_kana"].startswith("テスト ") for e in entries)
 
     # Reports: the latest held booth day and last month, with their analysis drafted; in-office counts entered.
     latest = max(row["date"] for row in held)
