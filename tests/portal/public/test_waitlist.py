@@ -67,9 +67,16 @@ async def test_a_full_time_on_the_booth_page_leads_to_the_waiting_list(client):
     [full] = page.select("a.slot--wait")
     assert full["href"] == f"/booths/{booth['session']}/waitlist?slot={slot}"
     assert "空きが出たら知らせる" in full.get_text()
+    assert page.select_one("#waitlist-offer a")["href"] == f"/booths/{booth['session']}/waitlist"
     form = soup(await client.get(full["href"]))
     assert form.select_one(f"input[name=slot_ids][value='{slot}']").has_attr("checked")
     assert form.select_one("input[name=language][value=ja]").has_attr("checked")
+
+
+async def test_a_booth_with_no_full_time_offers_no_waiting_list(client):
+    booth = await publish_booth(capacity=2, walk_in=1, start=dt.time(10), end=dt.time(11))
+    page = soup(await client.get(f"/booths/{booth['session']}"))
+    assert not page.select("a.slot--wait") and not page.select_one("#waitlist-offer")
 
 
 async def test_the_booking_form_s_full_refusal_offers_the_waiting_list(client):
