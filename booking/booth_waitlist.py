@@ -22,9 +22,9 @@ from booking.bookings import (
 )
 from booking.booths import booking_opens_before, party_room
 from booking.codes import new_manage_token, token_hash, token_matches
-from booking.schemas import BookingDetails, Needs
+from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from booking.tables import Booking, BookingState, Slot, WaitlistEntry, WaitState
-from booking.waitlist import OpenSlot, WaitEntry, WaitKind, WaitRequest, places_freed, register_kind
+from booking.waitlist import OpenSlot, WaitEntry, WaitKind, WaitRequest, offer_until, places_freed, register_kind
 from core import clock
 from core.errors import Conflict, NotFound
 from core.i18n import gettext as _
@@ -82,6 +82,17 @@ async def open_slots(scope: int, day: dt.date, now: dt.datetime) -> list[OpenSlo
         for row in rows
         if booking_opens_before(row["start"], now)
     ]
+
+
+def waitable(shown: Booth, now: dt.datetime | None = None) -> list[BoothSlot]:
+    """The times of a booth (as residents see it) its waiting list can still offer: the booth takes bookings, and the
+    time's online booking closes late enough for an offer to be held (booking.waitlist.offer_until). Read from the
+    booth as shown (no query), for its page and its waiting list's form."""
+    if shown.state != SessionState.published.value or shown.over:
+        return []
+    now = now or clock.now()
+    cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
+    return [slot for slot in shown.slots if offer_until(slot.start - cutoff, now) is not None]
 
 
 def check(request: WaitRequest) -> WaitRequest:

@@ -257,6 +257,21 @@ async def get_entry(code: str, token: str | None) -> WaitEntry:
     return _entry(row, token or "")
 
 
+async def waiting_before(entry: WaitEntry) -> int:
+    """How many entries of the entry's list have waited longer than it (its place on the list, less one; an offer
+    still goes to the oldest entry that fits, so a smaller party may pass a larger one)."""
+    return await WaitlistEntry.count().where(
+        (WaitlistEntry.kind == entry.kind)
+        & (WaitlistEntry.scope == entry.scope)
+        & (WaitlistEntry.day == entry.day)
+        & (WaitlistEntry.state == WaitState.waiting.value)
+        & (
+            (WaitlistEntry.created_at < entry.created_at)
+            | ((WaitlistEntry.created_at == entry.created_at) & (WaitlistEntry.id < entry.id))
+        )
+    )
+
+
 # --- joining ---------------------------------------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from portal.public.home import booth_page, favicon, home
 from portal.public.invitations import InvitationAnswerController
 from portal.public.language import set_language
 from portal.public.pickups import PickupController
+from portal.public.waitlist import WaitlistEntryController, WaitlistFormController
 from portal.staff import SignInController, staff_router
 from portal.web.app_settings import provide_settings
 from portal.web.errors import EXCEPTION_HANDLERS
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             month_poster,
             BookingFormController,
             ManageController,
+            WaitlistFormController,
+            WaitlistEntryController,
             PickupController,
             venue_feed,
             offices_page,

@@ -22,6 +22,7 @@ from booking.bookings import (
     move_booking,
     reissue_manage_link,
 )
+from booking.booth_waitlist import waitable
 from booking.codes import display_code
 from booking.schemas import Needs
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -120,6 +121,9 @@ class BookingFormController(Controller):
             offered=offered,
             party=party,
             family_room=min(max_party, max((s.room for s in offered if s.room > s.remaining), default=0)),
+            # a full time refused (409) can be waited for: 空きが出たら知らせる
+            waitable_ids=(wait_ids := {slot.id for slot in waitable(booth)}),
+            wait_slot=refused if refused in wait_ids else None,
             interpreter_languages=INTERPRETER_LANGUAGES,
             # the party sizes some offered time takes (and the one chosen, so that the form keeps it)
             max_party=min(max_party, max([party, *(slot.room for slot in offered)])),

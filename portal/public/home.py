@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
+from booking.booth_waitlist import waitable
 from booking.booths import BoothFilter, filter_booths, first_announced, group_by_venue, with_distance
 from booking.placements import clean_code
 from booking.schemas import Booth
@@ -214,6 +215,7 @@ async def booth_page(
         booth=booth,
         next_booths=await next_booths_near(request, booth) if booth.over else [],
         family_room=family_room(booth, settings_of(request).max_party_size),
+        waitable_ids={slot.id for slot in waitable(booth)},  # full times a waiting list can still offer
         src=clean_code(src),
         live=cache.live().get(booth.session_id),
         live_text=live_text,

@@ -42,6 +42,8 @@ def is_booking_or_lookup(method: str, path: str) -> bool:
     to render."""
     if path.startswith(("/api/bookings", "/bookings/", "/flyers/")):
         return True
+    if path.startswith("/waitlist/"):  # a waiting-list entry behind its code and token
+        return True
     if path.startswith(("/api/pickups", "/pickups/")):  # not the lists of offices and times anyone may read
         return not (method == "GET" and path.rstrip("/") in PICKUP_LISTS)
     if path == "/pickups":

@@ -93,6 +93,8 @@ RESIDENT_SOURCES = [
     "counter/notify.py",
     "booking/bookings.py",
     "booking/booths.py",
+    "booking/waitlist.py",
+    "booking/booth_waitlist.py",
     "counter/pickups.py",
     "counter/pickup_slots.py",
     "counter/pickup_notices.py",

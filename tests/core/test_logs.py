@@ -13,6 +13,8 @@ def test_codes_and_tokens_are_redacted_from_request_lines():
     assert redact("/tickets/7KQ2M9XD4TRBW8HN/live") == "/tickets/[code]/live"  # a queue ticket's page
     assert redact("/api/tickets/7kq2-m9xd-4trb-w8hn") == "/api/tickets/[code]"
     assert redact("/offices/1/board/live") == "/offices/1/board/live"
+    assert redact("/waitlist/7KQ2M9XD4TRBW8HN/accept?token=x") == "/waitlist/[code]/accept?token=[redacted]"
+    assert redact("/booths/1/waitlist?slot=3") == "/booths/1/waitlist?slot=3"
 
 
 def test_codes_in_any_typed_form_and_tokens_however_spelled_are_redacted():
