@@ -24,7 +24,20 @@ from booking.booths import booking_opens_before, party_room
 from booking.codes import new_manage_token, token_hash, token_matches
 from booking.schemas import BookingDetails, Needs
 from booking.tables import Booking, BookingState, Slot, WaitlistEntry, WaitState
-from booking.waitlist import OpenSlot, WaitEntry, WaitKind, WaitRequest, places_freed, register_kind
+from booking.waitlist import (
+    OpenSlot,
+    WaitEntry,
+    WaitKind,
+    WaitRequest,
+    _not_found,
+    accept,
+    decline,
+    get_entry,
+    join,
+    leave,
+    places_freed,
+    register_kind,
+)
 from core import clock
 from core.errors import Conflict, NotFound
 from core.i18n import gettext as _
@@ -179,6 +192,53 @@ async def booth_places_freed(session_id: int) -> int:
     except NotFound:
         return 0
     return await places_freed(KIND, scope, session["date"])
+
+
+# --- what the residents' API and pages call: a booth's entry by code and token ----------------------------------------
+
+
+async def join_booth(
+    session_id: int, request: WaitRequest, idempotency_key: str | None = None
+) -> tuple[WaitEntry, bool]:
+    """Join the list of the booth that ``session_id`` names (its public id or any of its sessions' ids); NotFound
+    for an id no published booth had. Returns the entry and whether it was made now (booking.waitlist.join)."""
+    return await join(KIND, replace(request, scope=await public_id(session_id)), idempotency_key)
+
+
+async def booth_entry(code: str, token: str | None) -> WaitEntry:
+    """A booth's entry opened with its link's token; NotFound for a wrong code or token, or another kind's entry."""
+    entry = await get_entry(code, token)
+    if entry.kind != KIND:
+        raise _not_found()
+    return entry
+
+
+async def accept_booth_offer(code: str, token: str | None) -> tuple[BookingDetails, bool]:
+    """Accept a booth entry's offer with its token: the booking, and whether it was made now (False: accepted
+    before, the same booking)."""
+    await booth_entry(code, token)
+    _entry, details, created = await accept(code, token)
+    return details, created
+
+
+async def decline_booth_offer(code: str, token: str | None) -> WaitEntry:
+    await booth_entry(code, token)
+    return await decline(code, token)
+
+
+async def leave_booth_list(code: str, token: str | None) -> WaitEntry:
+    await booth_entry(code, token)
+    return await leave(code, token)
+
+
+async def offered_times(entry: WaitEntry) -> tuple[dt.datetime, dt.datetime] | None:
+    """The start and end (Japan's time) of the slot an entry was offered, if it was."""
+    if entry.offered_slot is None:
+        return None
+    row = await Slot.select(Slot.start, Slot.end).where(Slot.id == entry.offered_slot).first()
+    if row is None:  # pragma: no cover - slots with bookings or holds are never deleted
+        return None
+    return row["start"].astimezone(clock.JST), row["end"].astimezone(clock.JST)
 
 
 def register() -> None:

@@ -11,10 +11,13 @@ from urllib.parse import unquote_plus
 
 # A query (or ;matrix) parameter: its name and value as sent, percent-encoded or not.
 _PARAMETER = re.compile(r"(?P<lead>(?:^|[?&;])(?P<name>[^=&;?#\s]+)=)(?P<value>[^&;#\s]*)")
-# The path segment after /bookings/ or /tickets/ (a code in any form the portal accepts: 7KQ2M9XD4TRBW8HN,
+# The path segment after /bookings/, /tickets/ or /waitlist/ (a code in any form the portal accepts: 7KQ2M9XD4TRBW8HN,
 # bnfa-tkzd-zjda-3axx, with look-alike letters, in groups split by spaces...), except the find page. A ticket's code
-# opens its page (and whatever its holder may do there), as a booking's does.
-_CODE = re.compile(r"(/(?:bookings|tickets)/)(?!find(?:[/?#;\s]|$))[^/?#;\s]+(?:[ \u3000](?!HTTP/)[0-9A-Za-z]{4}\b)*")
+# opens its page (and whatever its holder may do there), as a booking's does; a waiting list entry's is redacted like
+# a booking's.
+_CODE = re.compile(
+    r"(/(?:bookings|tickets|waitlist)/)(?!find(?:[/?#;\s]|$))[^/?#;\s]+(?:[ \u3000](?!HTTP/)[0-9A-Za-z]{4}\b)*"
+)
 SECRET_PARAMETERS = frozenset({"token"})
 
 
@@ -26,7 +29,9 @@ def _secret_value(match: re.Match[str]) -> str:
 def redact(text: str) -> str:
     """A request path with its booking code and token replaced: /bookings/[code]?token=[redacted]. The token is
     found however its name is written (``%74oken=``, ``;token=``), the code in whatever form it was typed."""
-    if "=" not in text and "/bookings/" not in text and "/tickets/" not in text:  # most lines: nothing to look for
+    if (
+        "=" not in text and "/bookings/" not in text and "/tickets/" not in text and "/waitlist/" not in text
+    ):  # most lines: nothing to look for
         return text
     return _CODE.sub(r"\1[code]", _PARAMETER.sub(_secret_value, text))
 
