@@ -39,6 +39,7 @@ from booking.waitlist import (
     register_kind,
 )
 from core import clock
+from core.db import is_sqlite
 from core.errors import Conflict, NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
@@ -95,6 +96,16 @@ async def open_slots(scope: int, day: dt.date, now: dt.datetime) -> list[OpenSlo
         for row in rows
         if booking_opens_before(row["start"], now)
     ]
+
+
+async def lock(scope: int, day: dt.date) -> None:
+    """Joins of one booth's list take turns (PostgreSQL: its current session's row FOR UPDATE, as walk-ins do), so
+    that one contact is written once however many joins arrive at the same moment."""
+    if is_sqlite():  # write transactions take turns already
+        return
+    current = await current_session(scope)
+    if current is not None:
+        await Session.select(Session.id).where(Session.id == current).lock_rows("UPDATE")
 
 
 def check(request: WaitRequest) -> WaitRequest:
@@ -255,5 +266,6 @@ def register() -> None:
             booked=booked,
             joined=joined,
             offer_made=offer_made,
+            lock=lock,
         )
     )

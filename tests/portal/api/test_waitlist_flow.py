@@ -203,3 +203,31 @@ async def test_fifty_simultaneous_accepts_of_one_offer_book_once_on_the_real_por
         assert trouble not in output, output[-4000:]
     assert "/api/waitlist/[code]/accept?token=[redacted]" in output  # the access log, redacted
     assert entry["token"] not in output and entry["code"] not in output
+
+
+async def test_simultaneous_joins_write_one_entry_per_key_and_per_contact_on_the_real_portal(busy_portal):
+    """30 joins at once with one Idempotency-Key give one entry (every answer is it, with the same link); 30 at once
+    with one email and no key give one entry and 29 refusals (joins of one list take turns on PostgreSQL too)."""
+    limits = httpx.Limits(max_connections=30, max_keepalive_connections=30)
+    async with httpx.AsyncClient(base_url=busy_portal.url, limits=limits, timeout=120) as client:
+        booth, _slot, _made, _waiting = await fill_and_wait(client, n_waiting=0)
+
+        async def together(body: dict, headers: dict) -> list[httpx.Response]:
+            go = asyncio.Event()
+
+            async def join() -> httpx.Response:
+                await go.wait()
+                return await client.post("/api/waitlist", json=body, headers=headers)
+
+            tasks = [asyncio.create_task(join()) for _ in range(30)]
+            await asyncio.sleep(0)
+            go.set()
+            return await asyncio.gather(*tasks)
+
+        keyed = await together(wait_body(booth["session"], 1), {"Idempotency-Key": "one-tap"})
+        assert Counter(r.status_code for r in keyed) == {201: 30}, [r.text for r in keyed][:3]
+        assert len({(r.json()["code"], r.json()["token"]) for r in keyed}) == 1
+        unkeyed = await together(wait_body(booth["session"], 2), {})
+        assert Counter(r.status_code for r in unkeyed) == {201: 1, 409: 29}
+    assert await WaitlistEntry.count() == 2
+    assert "Traceback" not in busy_portal.output()
