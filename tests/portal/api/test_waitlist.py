@@ -9,9 +9,13 @@ import datetime as dt
 import pytest
 from litestar.testing import AsyncTestClient
 
+from booking.services import publish_version
 from booking.tables import Booking, Slot, WaitlistEntry
 from core import clock
+from core.db import write_transaction
+from core.events import PlanApproved
 from core.settings import get_settings
+from planner.tables import PlanVersion, Session, SessionState
 from portal.api.schemas import BookingOut
 from tests.booking.factories import publish_booth
 
@@ -225,6 +229,34 @@ async def test_leaving_the_list_through_the_api(client):
     assert offered_left.json()["state"] == "left" and await booked(slot) == 1
     refused = await client.post(f"/api/waitlist/{second['code']}/accept", params={"token": second["token"]})
     assert refused.status_code == 409
+
+
+async def continue_booth(session_id: int) -> int:
+    """A change to the approved plan continues the booth in a new session; returns the new session's id."""
+    row = await Session.select().where(Session.id == session_id).first()
+    plan = (await PlanVersion.select(PlanVersion.plan).where(PlanVersion.id == row["version"]).first())["plan"]
+    version = (await PlanVersion.insert(PlanVersion(plan=plan, state="approved")).returning(PlanVersion.id))[0]["id"]
+    copy = {k: v for k, v in row.items() if k not in ("id", "version")}
+    new_id = (
+        await Session.insert(
+            Session(**{**copy, "version": version, "state": SessionState.planned.value, "origin": session_id})
+        ).returning(Session.id)
+    )[0]["id"]
+    async with write_transaction():
+        await publish_version(PlanApproved(version_id=version, actor_id=None))
+    return new_id
+
+
+async def test_a_booth_is_joined_by_any_id_it_had(client):
+    """``session_id`` may be the booth's public id or its current session's: both join its one list."""
+    booth, slot, _made = await full_booth(client)
+    current = await continue_booth(booth["session"])
+    by_current = await client.post("/api/waitlist", json=wait_body(current, 1, slot_ids=[slot]))
+    assert by_current.status_code == 201, by_current.text
+    assert by_current.json()["session_id"] == booth["session"]  # the public id
+    by_public = await client.post("/api/waitlist", json=wait_body(booth["session"], 1))
+    assert by_public.status_code == 409  # the same list: this contact already waits on it
+    assert await WaitlistEntry.count() == 1
 
 
 async def test_waitlist_requests_share_the_bookings_rate_limit():
