@@ -154,6 +154,9 @@ async def test_an_offer_is_accepted_once_201_then_200_with_the_same_booking(clie
     assert read.status_code == 200 and read.json()["state"] == "confirmed"
     after = (await client.get(f"/api/waitlist/{entry['code']}", params={"token": entry["token"]})).json()
     assert after["state"] == "booked" and after["booking_code"] == booking["code"]
+    for after_booking in ("decline", "leave"):  # the booking is cancelled as a booking, not here
+        refused = await client.post(f"/api/waitlist/{entry['code']}/{after_booking}", params={"token": entry["token"]})
+        assert refused.status_code == 409, refused.text
     assert await Booking.count().where(Booking.source == "waitlist") == 1 and await booked(slot) == 2
 
 

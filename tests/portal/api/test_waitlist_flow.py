@@ -105,6 +105,10 @@ async def test_a_freed_place_is_offered_by_email_and_accepted_with_the_emails_li
         assert await booked(slot) == 2
         read = await client.get(f"/api/bookings/{booking['code']}", params={"token": booking["token"]})
         assert read.status_code == 200 and read.json()["code"] == booking["code"]
+        # the entry's other link (from joining) finds the same booking, without its manage token
+        other = await client.post(f"/api/waitlist/{entry['code']}/accept", params={"token": entry["token"]})
+        assert other.status_code == 200 and other.json()["code"] == booking["code"] and other.json()["token"] == ""
+        assert other.json()["manage_url"].endswith(f"/bookings/find?code={booking['code']}")
 
         assert await outbox.send_pending() == 1  # the booking's confirmation
         (to, content) = smtp.inbox.messages[-1]
