@@ -24,8 +24,23 @@ from booking.booths import booking_opens_before, party_room
 from booking.codes import new_manage_token, token_hash, token_matches
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
 from booking.tables import Booking, BookingState, Slot, WaitlistEntry, WaitState
-from booking.waitlist import OpenSlot, WaitEntry, WaitKind, WaitRequest, offer_until, places_freed, register_kind
+from booking.waitlist import (
+    OpenSlot,
+    WaitEntry,
+    WaitKind,
+    WaitRequest,
+    _not_found,
+    accept,
+    decline,
+    get_entry,
+    join,
+    leave,
+    offer_until,
+    places_freed,
+    register_kind,
+)
 from core import clock
+from core.db import is_sqlite
 from core.errors import Conflict, NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
@@ -93,6 +108,16 @@ def waitable(shown: Booth, now: dt.datetime | None = None) -> list[BoothSlot]:
     now = now or clock.now()
     cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
     return [slot for slot in shown.slots if offer_until(slot.start - cutoff, now) is not None]
+
+
+async def lock(scope: int, day: dt.date) -> None:
+    """Joins of one booth's list take turns (PostgreSQL: its current session's row FOR UPDATE, as walk-ins do), so
+    that one contact is written once however many joins arrive at the same moment."""
+    if is_sqlite():  # write transactions take turns already
+        return
+    current = await current_session(scope)
+    if current is not None:
+        await Session.select(Session.id).where(Session.id == current).lock_rows("UPDATE")
 
 
 def check(request: WaitRequest) -> WaitRequest:
@@ -192,6 +217,53 @@ async def booth_places_freed(session_id: int) -> int:
     return await places_freed(KIND, scope, session["date"])
 
 
+# --- what the residents' API and pages call: a booth's entry by code and token ----------------------------------------
+
+
+async def join_booth(
+    session_id: int, request: WaitRequest, idempotency_key: str | None = None
+) -> tuple[WaitEntry, bool]:
+    """Join the list of the booth that ``session_id`` names (its public id or any of its sessions' ids); NotFound
+    for an id no published booth had. Returns the entry and whether it was made now (booking.waitlist.join)."""
+    return await join(KIND, replace(request, scope=await public_id(session_id)), idempotency_key)
+
+
+async def booth_entry(code: str, token: str | None) -> WaitEntry:
+    """A booth's entry opened with its link's token; NotFound for a wrong code or token, or another kind's entry."""
+    entry = await get_entry(code, token)
+    if entry.kind != KIND:
+        raise _not_found()
+    return entry
+
+
+async def accept_booth_offer(code: str, token: str | None) -> tuple[BookingDetails, bool]:
+    """Accept a booth entry's offer with its token: the booking, and whether it was made now (False: accepted
+    before, the same booking)."""
+    await booth_entry(code, token)
+    _entry, details, created = await accept(code, token)
+    return details, created
+
+
+async def decline_booth_offer(code: str, token: str | None) -> WaitEntry:
+    await booth_entry(code, token)
+    return await decline(code, token)
+
+
+async def leave_booth_list(code: str, token: str | None) -> WaitEntry:
+    await booth_entry(code, token)
+    return await leave(code, token)
+
+
+async def offered_times(entry: WaitEntry) -> tuple[dt.datetime, dt.datetime] | None:
+    """The start and end (Japan's time) of the slot an entry was offered, if it was."""
+    if entry.offered_slot is None:
+        return None
+    row = await Slot.select(Slot.start, Slot.end).where(Slot.id == entry.offered_slot).first()
+    if row is None:  # pragma: no cover - slots with bookings or holds are never deleted
+        return None
+    return row["start"].astimezone(clock.JST), row["end"].astimezone(clock.JST)
+
+
 def register() -> None:
     """The booths' kind of waiting list (called by ``wiring.register``)."""
     register_kind(
@@ -206,5 +278,6 @@ def register() -> None:
             booked=booked,
             joined=joined,
             offer_made=offer_made,
+            lock=lock,
         )
     )

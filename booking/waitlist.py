@@ -125,6 +125,9 @@ class WaitKind:
       transaction.
     - ``offer_made(entry, slot, token)``: tell the resident (by email when there is one; phone-only entries are on
       staff's list) inside the offer's transaction.
+    - ``lock(scope, day)`` (optional): inside the joining's transaction, lock the list so that joins of one list
+      take turns (PostgreSQL: a row of the scope FOR UPDATE; SQLite's write transactions take turns already).
+      Without it, two simultaneous joins with one contact may both be written on PostgreSQL.
     """
 
     name: str
@@ -137,6 +140,7 @@ class WaitKind:
     booked: Callable[[WaitEntry, str], Awaitable[Any]]
     joined: Callable[[WaitEntry], Awaitable[None]]
     offer_made: Callable[[WaitEntry, OpenSlot, str], Awaitable[None]]
+    lock: Callable[[int, dt.date], Awaitable[None]] | None = None
 
 
 _KINDS: dict[str, WaitKind] = {}
@@ -322,6 +326,12 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
     code = new_code()
     token = _token_for_key(code, idempotency_key) if idempotency_key else _new_token()
     async with write_transaction():
+        if kind.lock is not None:
+            await kind.lock(request.scope, day)
+        if key is not None:  # the same key sent at the same moment: the join that went first made the entry
+            earlier = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.idempotency_key == key).first()
+            if earlier is not None:
+                return _entry(earlier, _token_for_key(earlier["code"], idempotency_key or "")), False
         await _refuse_second_entry(kind_name, request, day)
         inserted = await WaitlistEntry.insert(
             WaitlistEntry(

@@ -30,6 +30,7 @@ from portal.api.health import healthz
 from portal.api.offices import OfficeApi, TicketApi
 from portal.api.pickups import PickupApi
 from portal.api.sessions import SessionApi
+from portal.api.waitlist import WaitlistApi
 from portal.public.booking import BookingFormController, ManageController
 from portal.public.counter import board_live, board_page, offices_page, ticket_live, ticket_page
 from portal.public.feeds import FeedCache, venue_feed
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             SessionApi,
             BookingApi,
+            WaitlistApi,
             PickupApi,
             OfficeApi,
             TicketApi,

@@ -21,12 +21,12 @@ DESCRIPTIONS = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """The documented error responses of an operation."""
+def error_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """The documented error responses of an operation (``descriptions`` replaces the general ones)."""
     return {
         status: ResponseSpec(
             data_container=ConflictOut if status == 409 else ErrorOut,
-            description=DESCRIPTIONS[status],
+            description=(descriptions or {}).get(status, DESCRIPTIONS[status]),
             generate_examples=False,
         )
         for status in statuses

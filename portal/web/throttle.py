@@ -38,11 +38,9 @@ PICKUP_LISTS = ("/api/pickups/offices", "/api/pickups/times")
 
 
 def is_booking_or_lookup(method: str, path: str) -> bool:
-    """Requests that make, change or look up a booking or a pickup reservation, and the public flyers that take CPU
-    to render."""
-    if path.startswith(("/api/bookings", "/bookings/", "/flyers/")):
-        return True
-    if path.startswith("/waitlist/"):  # a waiting-list entry behind its code and token
+    """Requests that make, change or look up a booking, a waiting list entry or a pickup reservation, and the public
+    flyers that take CPU to render."""
+    if path.startswith(("/api/bookings", "/api/waitlist", "/bookings/", "/waitlist/", "/flyers/")):
         return True
     if path.startswith(("/api/pickups", "/pickups/")):  # not the lists of offices and times anyone may read
         return not (method == "GET" and path.rstrip("/") in PICKUP_LISTS)

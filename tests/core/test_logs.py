@@ -15,6 +15,11 @@ def test_codes_and_tokens_are_redacted_from_request_lines():
     assert redact("/offices/1/board/live") == "/offices/1/board/live"
     assert redact("/waitlist/7KQ2M9XD4TRBW8HN/accept?token=x") == "/waitlist/[code]/accept?token=[redacted]"
     assert redact("/booths/1/waitlist?slot=3") == "/booths/1/waitlist?slot=3"
+    assert (
+        redact("/api/waitlist/7KQ2M9XD4TRBW8HN/accept?token=s3cret") == "/api/waitlist/[code]/accept?token=[redacted]"
+    )
+    assert redact("/waitlist/7KQ2M9XD4TRBW8HN?token=s3cret") == "/waitlist/[code]?token=[redacted]"  # the email's link
+    assert redact("/api/waitlist") == "/api/waitlist"
 
 
 def test_codes_in_any_typed_form_and_tokens_however_spelled_are_redacted():
