@@ -538,8 +538,8 @@ async def _book_in_transaction(
         taken = await Slot.raw(
             _TAKE, party, request.slot_id, party, party, *_contact_args(request.phone, request.email, None)
         )
-        if not taken:  # full, or no such slot: _full() says which, after the rollback
-            raise _NoRoom(request.slot_id, None, party)
+        if not taken:  # full, closed or no such slot: read why, with what the refusal shows, in this transaction
+            raise await _no_room_in_transaction(request.slot_id, party, key)
         slot = taken[0]
         _refuse_unless_open(slot, clock.now())
         if slot["n"] >= limit:
@@ -686,6 +686,39 @@ def _refusal_of(slot: dict, party_size: int, now: dt.datetime, limit: int) -> No
     _refuse_unless_open(slot, now)
     if slot["n"] >= limit:
         raise _contact_limit_reached(limit)
+
+
+# SQLite: what a refusal needs, read in the refused booking's write transaction (one statement: the booth's slots with
+# its state, and the booking an earlier use of the Idempotency-Key made), so that the refusal reads nothing afterwards.
+_REFUSED = (
+    'SELECT s.id, s.start, s."end", s.session, s.capacity, s.walk_in, s.booked, p.state AS session_state, '
+    "(SELECT e.code FROM resident_booking e WHERE e.idempotency_key = {}) AS earlier_code, "
+    "(SELECT e.request_digest FROM resident_booking e WHERE e.idempotency_key = {}) AS earlier_digest "
+    "FROM booking_slot s JOIN plan_session p ON p.id = s.session "
+    "WHERE s.session = (SELECT r.session FROM booking_slot r WHERE r.id = {})"
+)
+
+
+async def _no_room_in_transaction(slot_id: int, party_size: int, key: str | None) -> Exception:
+    """SQLite: why the conditional update took nothing — the slot does not exist (NotFound), no longer takes bookings
+    (Conflict), or has no room (``_NoRoom`` with the booth's slots and an earlier use of the key)."""
+    rows = await Slot.raw(_REFUSED, key, key, slot_id)
+    refused = next((row for row in rows if row["id"] == slot_id), None)
+    if refused is None:
+        return NotFound(_("This time slot does not exist."))
+    try:
+        _refuse_unless_open(refused, clock.now())
+    except Conflict as closed:
+        return closed
+    earlier = refused["earlier_code"]
+    return _NoRoom(
+        slot_id,
+        refused["session"],
+        party_size,
+        slots=rows,
+        earlier={"code": earlier, "request_digest": refused["earlier_digest"]} if earlier else None,
+        key_checked=True,
+    )
 
 
 def _no_room_of(slot: dict, party_size: int, key: str | None) -> _NoRoom:
