@@ -17,6 +17,7 @@ from typing import Any
 from booking import capacity
 from booking.bookings import normalize_email, normalize_phone
 from booking.codes import key_digest, new_code, new_manage_token, normalize_code, token_hash, token_matches
+from booking.waitlist import places_freed
 from core import clock
 from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -440,7 +441,9 @@ async def cancel_reservation(code: str, token: str | None) -> PickupDetails:
             await capacity.release_places(PickupSlot, cancelled[0]["slot"], cancelled[0]["party_size"])
             details = replace(shown, state=PickupState.cancelled.value)
             await pickup_notices.reservation_cancelled(details)
-            return details
+    if cancelled:
+        await _places_freed(shown)
+        return details
     if shown.state == PickupState.cancelled.value:
         return shown
     raise Conflict(_("This reservation can no longer be cancelled (it was already used at the counter)."))
@@ -485,4 +488,11 @@ async def change_reservation(code: str, token: str | None, slot_id: int) -> Pick
             await pickup_notices.reservation_changed(details)
     except _NoRoom:
         raise await _full(slot_id, party) from None
+    await _places_freed(shown)
     return details
+
+
+async def _places_freed(old: PickupDetails) -> None:
+    """The places of a cancelled or moved reservation are offered to its service-day's waiting list (after the
+    commit: the offer takes them with its own conditional update)."""
+    await places_freed("pickup", old.service_id, old.start.date())
