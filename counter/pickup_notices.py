@@ -138,7 +138,8 @@ def _office(name: str, name_en: str) -> str:
     return name_en if get_locale() not in ("ja", "ja-easy") and name_en else name
 
 
-def _held_until(until: dt.datetime) -> str:
+def held_until(until: dt.datetime) -> str:
+    """Until when an offer holds its places, in the current locale: 2027/07/09 17:00."""
     until = until.astimezone(JST)
     date = babel.dates.format_date(until.date(), format="medium", locale=babel_locale())
     return f"{date} {until:%H:%M}"
@@ -180,7 +181,7 @@ async def waitlist_offer(
     if not entry.email:
         return
     with using_locale(entry.language):
-        until = _held_until(entry.offer_expires_at or slot.closes_at)
+        until = held_until(entry.offer_expires_at or slot.closes_at)
         body = "\n\n".join(
             [
                 _("Good news: a reserved time at the counter is free for you, and it is held for you."),

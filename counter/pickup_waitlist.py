@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -186,12 +187,8 @@ async def booked(entry: WaitEntry, key: str) -> PickupDetails:
 
 async def _place(service_id: int) -> tuple[str, str, str]:
     """The office's names and the service's kind of a list."""
-    rows = await CounterService.select(
-        CounterService.kind, CounterService.office.name.as_alias("name"), CounterService.office.name_en.as_alias("en")
-    ).where(CounterService.id == service_id)
-    if not rows:  # pragma: no cover - services with entries are never deleted
-        return "", "", ""
-    return rows[0]["name"], rows[0]["en"], rows[0]["kind"]
+    place = await list_place(service_id)
+    return (place.office_name, place.office_name_en, place.service_kind) if place else ("", "", "")
 
 
 async def joined(entry: WaitEntry) -> None:
@@ -277,7 +274,45 @@ async def pickup_places_freed(service_id: int, day: dt.date) -> int:
     return await places_freed(KIND, service_id, day)
 
 
-async def service_office(service_id: int) -> int | None:
-    """The office of a service (for the pages' links)."""
-    row = await CounterService.select(CounterService.office).where(CounterService.id == service_id).first()
-    return row["office"] if row else None
+@dataclass(frozen=True)
+class WaitPlace:
+    """Where a list's times are: the office and the service, as the pages show them."""
+
+    office_id: int
+    office_name: str
+    office_name_en: str
+    service_id: int
+    service_kind: str
+
+    def display_name(self, locale: str) -> str:
+        return self.office_name_en if locale not in ("ja", "ja-easy") and self.office_name_en else self.office_name
+
+
+async def list_place(service_id: int) -> WaitPlace | None:
+    """The office and service of a list (None when the service does not exist)."""
+    rows = await CounterService.select(
+        CounterService.office,
+        CounterService.kind,
+        CounterService.office.name.as_alias("name"),
+        CounterService.office.name_en.as_alias("en"),
+    ).where(CounterService.id == service_id)
+    if not rows:
+        return None
+    return WaitPlace(rows[0]["office"], rows[0]["name"], rows[0]["en"], service_id, rows[0]["kind"])
+
+
+async def slot_times(slot_ids: Sequence[int]) -> dict[int, tuple[dt.datetime, dt.datetime]]:
+    """The start and end (Japan time) of some times, by id (an entry's chosen times and its offer)."""
+    if not slot_ids:
+        return {}
+    rows = await PickupSlot.select(PickupSlot.id, PickupSlot.start, PickupSlot.end).where(
+        PickupSlot.id.is_in(list(slot_ids))
+    )
+    return {row["id"]: (row["start"].astimezone(clock.JST), row["end"].astimezone(clock.JST)) for row in rows}
+
+
+async def entry_reservation(entry: WaitEntry, token: str) -> PickupDetails | None:
+    """The reservation an accepted entry made (its manage link when ``token`` accepted it), else None."""
+    if entry.state != "booked" or not entry.booking_code:
+        return None
+    return await booked(entry, token)

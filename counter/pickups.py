@@ -36,11 +36,13 @@ _DATE_LIKE = re.compile(r"^\d{2,4}[./\-年]\d{1,2}[./\-月]\d{1,2}日?$")
 
 
 class PickupTimeFull(Conflict):
-    """The time has fewer places than the party; ``alternatives`` are the next times with room for it."""
+    """The time has fewer places than the party; ``alternatives`` are the next times with room for it, ``day`` the
+    time's day (its waiting list)."""
 
-    def __init__(self, message: str, alternatives: list[PickupTime]) -> None:
+    def __init__(self, message: str, alternatives: list[PickupTime], day: dt.date | None = None) -> None:
         super().__init__(message)
         self.alternatives = alternatives
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -350,7 +352,7 @@ async def _full(slot_id: int, party_size: int) -> Exception:
         message = _("This time is full. Please choose another time.")
     if not alternatives:
         message += " " + _("No other time has room for {party} people now.").format(party=party_size)
-    return PickupTimeFull(message, alternatives)
+    return PickupTimeFull(message, alternatives, slot["day"])
 
 
 async def reserve(request: PickupRequest, idempotency_key: str | None = None) -> tuple[PickupDetails, bool]:
