@@ -222,7 +222,15 @@ def register() -> None:
 
 async def join_waitlist(request: PickupWaitRequest, idempotency_key: str | None = None) -> tuple[WaitEntry, bool]:
     """Put a resident on a service-day's list (the day of the times chosen when no day is named); returns the entry
-    with its token and whether it was made now. Conflict when a time asked for has room (reserve it instead)."""
+    with its token and whether it was made now. Conflict when a time asked for has room (reserve it instead), and
+    when a notice number already has a reservation to come at the office (an offer could not be accepted: the
+    resident changes that reservation instead)."""
+    place = await list_place(request.service_id)
+    if place is not None:
+        numbers = validate(
+            PickupRequest(0, request.notice_numbers, request.phone, request.email, request.language)
+        ).notice_numbers
+        await _check_numbers(place.office_id, numbers, clock.now())
     day = request.day
     if day is None and request.slot_ids:
         first = (

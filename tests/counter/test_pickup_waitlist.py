@@ -5,6 +5,7 @@ on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -149,6 +150,12 @@ async def test_declined_and_expired_offers_pass_to_the_next_entry(office):
     assert await booked(office["slot"]) == 1
 
 
+async def test_a_notice_number_with_a_reservation_to_come_is_refused_on_the_list(office):
+    with pytest.raises(Conflict, match="already has a reservation"):
+        await join_waitlist(waiting(office, 1, NUMBERS[0]))  # reserved for the full time itself
+    assert await WaitlistEntry.count() == 0
+
+
 async def test_accepting_keeps_the_reservation_rules_for_notice_numbers(office):
     entry, _ = await join_waitlist(waiting(office, 1, NUMBERS[4]))
     later = (await slots_of(office["services"]["pickup"], MONDAY))[3]["id"]
@@ -160,3 +167,14 @@ async def test_accepting_keeps_the_reservation_rules_for_notice_numbers(office):
         await accept(entry.code, entry.token)
     assert (await get_entry(entry.code, entry.token)).state == "offered"  # nothing changed
     assert await PickupReservation.count().where(PickupReservation.slot == office["slot"]) == 2
+
+
+async def test_fifty_accepts_of_one_pickup_offer_reserve_once(office):
+    entry, _ = await join_waitlist(waiting(office, 1))
+    await cancel_reservation(office["held"][0].code, office["held"][0].manage_token)
+    results = await asyncio.gather(*(accept(entry.code, entry.token) for _ in range(50)), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    assert sum(1 for r in results if r[2]) == 1 and len({r[1].code for r in results}) == 1
+    confirmed = (PickupReservation.slot == office["slot"]) & (PickupReservation.state == "confirmed")
+    assert await PickupReservation.count().where(confirmed) == 2
+    assert await booked(office["slot"]) == 2
