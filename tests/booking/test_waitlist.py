@@ -15,6 +15,7 @@ from booking.tables import Booking, Slot, WaitlistEntry
 from booking.waitlist import WaitRequest, accept, decline, get_entry, join, leave, sweep
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import using_locale
 from core.tables import OutboxMessage
 from tests.booking.factories import publish_booth
 
@@ -23,7 +24,7 @@ BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 
 @pytest.fixture(autouse=True)
 def fixed_time():
-    with clock.frozen(BEFORE):
+    with clock.frozen(BEFORE), using_locale("en"):  # messages checked in English; each language has its own
         yield
 
 
