@@ -26,7 +26,7 @@ from booking.waitlist import (
     register_kind,
 )
 from core import clock
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
 from counter import pickup_notices
@@ -226,11 +226,6 @@ async def join_waitlist(request: PickupWaitRequest, idempotency_key: str | None 
     when a notice number already has a reservation to come at the office (an offer could not be accepted: the
     resident changes that reservation instead)."""
     place = await list_place(request.service_id)
-    if place is not None:
-        numbers = validate(
-            PickupRequest(0, request.notice_numbers, request.phone, request.email, request.language)
-        ).notice_numbers
-        await _check_numbers(place.office_id, numbers, clock.now())
     day = request.day
     if day is None and request.slot_ids:
         first = (
@@ -240,6 +235,21 @@ async def join_waitlist(request: PickupWaitRequest, idempotency_key: str | None 
         )
         if first is not None and first["service"] == request.service_id:
             day = first["day"]
+    if place is not None:
+        now = clock.now()
+        numbers = validate(
+            PickupRequest(0, request.notice_numbers, request.phone, request.email, request.language)
+        ).notice_numbers
+        await _check_numbers(place.office_id, numbers, now)
+        rows = await bookable_rows(request.service_id, now, day) if day else []
+        wanted = [row for row in rows if not request.slot_ids or row["id"] in request.slot_ids]
+        if wanted and not any(row["capacity"] >= len(numbers) for row in wanted):
+            raise Conflict(
+                _(
+                    "No time you chose takes {n} people at once, even when nobody else has reserved it. Please "
+                    "reserve for fewer people at a time."
+                ).format(n=len(numbers))
+            )
     return await join(
         KIND,
         WaitRequest(
@@ -262,19 +272,26 @@ async def full_days(service_id: int, party_size: int, now: dt.datetime | None = 
     for."""
     now = now or clock.now()
     by_day: dict[dt.date, list[OpenSlot]] = defaultdict(list)
+    room: dict[dt.date, bool] = defaultdict(bool)
     for row in await bookable_rows(service_id, now):
-        by_day[row["day"]].append(_open_slot(row))
-    return sorted(
-        day
-        for day, slots in by_day.items()
-        if any(offer_until(s.closes_at, now) for s in slots) and not any(s.room >= party_size for s in slots)
-    )
+        slot = _open_slot(row)
+        room[row["day"]] |= slot.room >= party_size
+        if row["capacity"] >= party_size and offer_until(slot.closes_at, now):
+            by_day[row["day"]].append(slot)
+    return sorted(day for day, slots in by_day.items() if slots and not room[day])
 
 
-async def waitable_times(service_id: int, day: dt.date, now: dt.datetime | None = None) -> list[OpenSlot]:
-    """The times of a day residents may wait for (those an offer can still be made for), full or not."""
+async def waitable_times(
+    service_id: int, day: dt.date, party_size: int = 1, now: dt.datetime | None = None
+) -> list[OpenSlot]:
+    """The times of a day a party may wait for (an offer can still be made for them, and they take the party when
+    nobody else has reserved them), full or not."""
     now = now or clock.now()
-    return [slot for slot in await open_slots(service_id, day, now) if offer_until(slot.closes_at, now)]
+    return [
+        _open_slot(row)
+        for row in await bookable_rows(service_id, now, day)
+        if row["capacity"] >= party_size and offer_until(_open_slot(row).closes_at, now)
+    ]
 
 
 async def pickup_places_freed(service_id: int, day: dt.date) -> int:

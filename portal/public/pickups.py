@@ -123,7 +123,7 @@ class PickupController(Controller):
             day = None
         values.setdefault("form_token", secrets.token_urlsafe(16))
         values.setdefault("language", get_locale())
-        waitable = await waitable_times(service.id, day) if day and service else []
+        waitable = await waitable_times(service.id, day, party) if day and service else []
         return page(
             request,
             "public/pickups.html",
@@ -210,7 +210,7 @@ class PickupController(Controller):
         party = min(max(forms.whole_number(values, "party") or 1, 1), most)
         days = await full_days(service.id, party) if service else []
         day = _day(values.get("day"))
-        times = await waitable_times(service.id, day) if service and day else []
+        times = await waitable_times(service.id, day, party) if service and day else []
         values.setdefault("form_token", secrets.token_urlsafe(16))
         values.setdefault("language", get_locale())
         return page(

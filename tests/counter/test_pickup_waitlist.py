@@ -92,9 +92,14 @@ async def test_joining_a_full_time_keeps_the_notice_numbers_and_emails_the_picku
 async def test_the_days_to_wait_for_are_those_without_room_for_the_party(office):
     service = office["services"]["pickup"]
     assert MONDAY not in await full_days(service, 1)  # other times of Monday have room
-    assert MONDAY in await full_days(service, 3)  # none takes three
     times = await waitable_times(service, MONDAY)
     assert times[0].id == office["slot"] and times[0].room == 0 and times[1].room == 2
+    await PickupSlot.update({PickupSlot.booked: 2}).where(PickupSlot.day == MONDAY)
+    assert MONDAY in await full_days(service, 1) and MONDAY in await full_days(service, 2)
+    assert MONDAY not in await full_days(service, 3)  # no time takes three, even empty: no list to wait on
+    assert await waitable_times(service, MONDAY, 3) == []
+    with pytest.raises(Conflict, match="takes 3 people"):
+        await join_waitlist(waiting(office, 1, *NUMBERS[3:6]))
 
 
 async def test_a_cancellation_offers_the_places_held_and_accepting_makes_an_ordinary_reservation(office):
