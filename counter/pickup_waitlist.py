@@ -15,20 +15,27 @@ from typing import Any
 
 from booking import capacity
 from booking.codes import new_manage_token, token_hash, token_matches
+from booking.tables import WaitlistEntry
 from booking.waitlist import (
     OpenSlot,
     WaitEntry,
     WaitKind,
     WaitRequest,
+    accept,
+    decline,
+    entries,
     join,
     offer_until,
     places_freed,
     register_kind,
 )
 from core import clock
+from core.audit import record_event
+from core.db import write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import gettext as _
 from core.settings import get_settings
+from core.users import Actor
 from counter import pickup_notices
 from counter.pickup_slots import bookable_rows
 from counter.pickups import (
@@ -341,3 +348,82 @@ async def entry_reservation(entry: WaitEntry, token: str) -> PickupDetails | Non
     if entry.state != "booked" or not entry.booking_code:
         return None
     return await booked(entry, token)
+
+
+# --- what staff use --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """An entry as the counter's staff see it: enough to call a resident who gave a phone number only (no notice
+    numbers)."""
+
+    entry: WaitEntry
+    service_kind: str
+    times: tuple[tuple[dt.datetime, dt.datetime], ...]
+    offered: tuple[dt.datetime, dt.datetime] | None
+
+    @property
+    def to_call(self) -> bool:
+        """An offer nobody can email: staff call with it."""
+        return self.entry.state == "offered" and self.entry.phone_only
+
+
+async def office_waitlist(actor: Actor, office_id: int, today: dt.date | None = None) -> list[StaffEntry]:
+    """The pickup waiting lists of an office from ``today`` on (every service, oldest first by day), for staff: the
+    view is written to the audit log (``pickup_waitlist.viewed``, the number of entries shown, never a contact)."""
+    today = today or clock.today()
+    services = await CounterService.select(CounterService.id, CounterService.kind).where(
+        CounterService.office == office_id
+    )
+    kinds = {row["id"]: row["kind"] for row in services}
+    shown: list[WaitEntry] = []
+    for service_id in kinds:
+        shown += [e for e in await entries(KIND, service_id) if e.day >= today]
+    shown.sort(key=lambda e: (e.day, e.created_at, e.id))
+    times = await slot_times(sorted({i for e in shown for i in (*e.slot_ids, e.offered_slot or 0) if i}))
+    async with write_transaction():
+        await record_event(
+            actor, "pickup_waitlist.viewed", "office", office_id, f"{len(shown)} entries", scope=f"office:{office_id}"
+        )
+    return [
+        StaffEntry(
+            entry=e,
+            service_kind=kinds[e.scope],
+            times=tuple(times[i] for i in e.slot_ids if i in times),
+            offered=times.get(e.offered_slot) if e.offered_slot else None,
+        )
+        for e in shown
+    ]
+
+
+async def _staff_entry(office_id: int, code: str) -> WaitEntry:
+    """A pickup entry of one of the office's services (NotFound otherwise)."""
+    row = await WaitlistEntry.select(WaitlistEntry.kind, WaitlistEntry.scope).where(WaitlistEntry.code == code).first()
+    place = None
+    if row is not None and row["kind"] == KIND:
+        place = await list_place(row["scope"])
+    if row is None or place is None or place.office_id != office_id:
+        raise NotFound(_("This waiting list entry does not exist."))
+    return next(e for e in await entries(KIND, row["scope"]) if e.code == code)
+
+
+async def staff_accept(actor: Actor, office_id: int, code: str) -> PickupDetails:
+    """Accept an offer for a resident on the phone: the ordinary reservation is made (its code is read out to
+    them); audited."""
+    entry = await _staff_entry(office_id, code)
+    details: PickupDetails = (await accept(entry.code, None, staff_user=actor.id))[1]
+    async with write_transaction():
+        await record_event(
+            actor, "pickup_waitlist.accepted", "waitlist_entry", entry.id, details.code, scope=f"office:{office_id}"
+        )
+    return details
+
+
+async def staff_decline(actor: Actor, office_id: int, code: str) -> WaitEntry:
+    """Decline an offer for a resident on the phone (the places go to the next entry); audited."""
+    entry = await _staff_entry(office_id, code)
+    declined = await decline(entry.code, None, staff_user=actor.id)
+    async with write_transaction():
+        await record_event(actor, "pickup_waitlist.declined", "waitlist_entry", entry.id, scope=f"office:{office_id}")
+    return declined
