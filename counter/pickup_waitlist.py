@@ -26,7 +26,6 @@ from booking.waitlist import (
     entries,
     join,
     offer_until,
-    places_freed,
     register_kind,
 )
 from core import clock
@@ -299,11 +298,6 @@ async def waitable_times(
         for row in await bookable_rows(service_id, now, day)
         if row["capacity"] >= party_size and offer_until(_open_slot(row).closes_at, now)
     ]
-
-
-async def pickup_places_freed(service_id: int, day: dt.date) -> int:
-    """Places of a service's day were given back (a cancellation, a change): offer them to its waiting list."""
-    return await places_freed(KIND, service_id, day)
 
 
 @dataclass(frozen=True)
