@@ -16,7 +16,7 @@ def register() -> None:
     from booking import services as booking_services
     from core import outbox
     from counter import notify as counter_notify
-    from counter import pickup_jobs, pickup_retention
+    from counter import pickup_jobs, pickup_retention, pickup_waitlist
     from counter import report_figures as counter_report_figures
     from planner import jobs as planner_jobs
     from portal.documents import flyer_jobs
@@ -32,6 +32,7 @@ def register() -> None:
     flyer_jobs.register()
     counter_notify.register()
     pickup_jobs.register(settings)
+    pickup_waitlist.register()
     booking_retention.register_purge_step(  # booking purges the counter's reservations without knowing counter
         "counter.pickups",
         booking_retention.PurgeStep(

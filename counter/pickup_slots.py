@@ -262,3 +262,24 @@ async def pickup_offices() -> list[PickupOffice]:
         if own:
             found.append(PickupOffice(office["id"], office["name"], office["name_en"], own))
     return found
+
+
+async def bookable_rows(service_id: int, now: dt.datetime, day: dt.date | None = None) -> list[dict[str, Any]]:
+    """The PickupSlot rows of a service (of one day, or of every day) that take reservations now, full ones too,
+    earliest first: inside the booking window, at an office and service that take reservations, inside the day's
+    hours. The waiting list's times (counter.pickup_waitlist)."""
+    earliest, last_day = booking_window(now)
+    service = await CounterService.select().where(CounterService.id == service_id).first()
+    if service is None or not (service["active"] and service["reservable"]) or (day and day > last_day):
+        return []
+    office = await _pickup_office(service["office"])
+    if office is None:
+        return []
+    where = (PickupSlot.service == service_id) & (PickupSlot.start >= earliest) & (PickupSlot.day <= last_day)
+    if day is not None:
+        where = where & (PickupSlot.day == day)
+    rows = await PickupSlot.select().where(where).order_by(PickupSlot.start)
+    if not rows:
+        return []
+    exceptions = await office_days(office.id, rows[0]["day"], rows[-1]["day"])
+    return [row for row in rows if _within(row, opening_on(office, row["day"], exceptions.get(row["day"])))]

@@ -17,6 +17,7 @@ from typing import Any
 from booking import capacity
 from booking.bookings import normalize_email, normalize_phone
 from booking.codes import key_digest, new_code, new_manage_token, normalize_code, token_hash, token_matches
+from booking.waitlist import places_freed
 from core import clock
 from core.db import is_sqlite, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -35,11 +36,13 @@ _DATE_LIKE = re.compile(r"^\d{2,4}[./\-年]\d{1,2}[./\-月]\d{1,2}日?$")
 
 
 class PickupTimeFull(Conflict):
-    """The time has fewer places than the party; ``alternatives`` are the next times with room for it."""
+    """The time has fewer places than the party; ``alternatives`` are the next times with room for it, ``day`` the
+    time's day (its waiting list)."""
 
-    def __init__(self, message: str, alternatives: list[PickupTime]) -> None:
+    def __init__(self, message: str, alternatives: list[PickupTime], day: dt.date | None = None) -> None:
         super().__init__(message)
         self.alternatives = alternatives
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -349,7 +352,7 @@ async def _full(slot_id: int, party_size: int) -> Exception:
         message = _("This time is full. Please choose another time.")
     if not alternatives:
         message += " " + _("No other time has room for {party} people now.").format(party=party_size)
-    return PickupTimeFull(message, alternatives)
+    return PickupTimeFull(message, alternatives, slot["day"])
 
 
 async def reserve(request: PickupRequest, idempotency_key: str | None = None) -> tuple[PickupDetails, bool]:
@@ -440,7 +443,9 @@ async def cancel_reservation(code: str, token: str | None) -> PickupDetails:
             await capacity.release_places(PickupSlot, cancelled[0]["slot"], cancelled[0]["party_size"])
             details = replace(shown, state=PickupState.cancelled.value)
             await pickup_notices.reservation_cancelled(details)
-            return details
+    if cancelled:
+        await _places_freed(shown)
+        return details
     if shown.state == PickupState.cancelled.value:
         return shown
     raise Conflict(_("This reservation can no longer be cancelled (it was already used at the counter)."))
@@ -485,4 +490,11 @@ async def change_reservation(code: str, token: str | None, slot_id: int) -> Pick
             await pickup_notices.reservation_changed(details)
     except _NoRoom:
         raise await _full(slot_id, party) from None
+    await _places_freed(shown)
     return details
+
+
+async def _places_freed(old: PickupDetails) -> None:
+    """The places of a cancelled or moved reservation are offered to its service-day's waiting list (after the
+    commit: the offer takes them with its own conditional update)."""
+    await places_freed("pickup", old.service_id, old.start.date())

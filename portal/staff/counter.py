@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from core.errors import DomainError, NotFound
@@ -23,6 +23,8 @@ from core.users import Actor
 from counter import offices, tickets
 from counter.offices import OfficeInfo
 from counter.pickup_check_in import check_in_pickup
+from counter.pickup_notices import held_until
+from counter.pickup_waitlist import office_waitlist, staff_accept, staff_decline
 from counter.tables import ServiceKind
 from counter.tickets import NoticeRequest, TicketView
 from portal.documents.qr import qr_svg
@@ -153,6 +155,55 @@ class CounterController(Controller):
                 request, office, status_of(exc), errors={"reservation_code": exc.message}, form=dict(form)
             )
         return Redirect(path=f"{COUNTER}/{office.id}/tickets/{ticket.id}", status_code=303)
+
+    # --- the pickup waiting lists (交付予約の空き待ち) -------------------------------------------------------------
+
+    async def _waitlist(
+        self, request: Request, office: OfficeInfo, actor: Actor, status_code: int = 200, **context: Any
+    ) -> Template:
+        return page(
+            request,
+            "staff/counter/waitlist.html",
+            status_code=status_code,
+            office=office,
+            lines=await office_waitlist(actor, office.id),
+            service_label=offices.service_label,
+            held_until=held_until,
+            **context,
+        )
+
+    @get("/{office_id:int}/waitlist", name="counter_pickup_waitlist")
+    async def waitlist(
+        self,
+        request: Request,
+        office_id: FromPath[int],
+        actor: NamedDependency[Actor],
+        accepted: FromQuery[str | None] = None,
+    ) -> Template:
+        """The office's pickup waiting lists: offers to residents with a phone only are for staff to call."""
+        return await self._waitlist(request, await _office(office_id), actor, accepted=accepted or "")
+
+    @post("/{office_id:int}/waitlist/{code:str}/{step:str}", name="counter_pickup_waitlist_step")
+    async def waitlist_step(
+        self,
+        request: Request,
+        office_id: FromPath[int],
+        code: FromPath[str],
+        step: FromPath[str],
+        actor: NamedDependency[Actor],
+    ) -> Template | Redirect:
+        """Accept or decline an offer for a resident on the phone."""
+        office = await _office(office_id)
+        try:
+            if step == "accept":
+                details = await staff_accept(actor, office.id, code)
+                return Redirect(path=f"{COUNTER}/{office.id}/waitlist?accepted={details.code}", status_code=303)
+            if step != "decline":
+                raise NotFound(_("This waiting list entry does not exist."))
+            await staff_decline(actor, office.id, code)
+        except DomainError as exc:
+            return await self._waitlist(request, office, actor, status_of(exc), error=exc.message)
+        return Redirect(path=f"{COUNTER}/{office.id}/waitlist", status_code=303)
 
     @get("/{office_id:int}/tickets/{ticket_id:int}", name="counter_ticket")
     async def ticket(self, request: Request, office_id: FromPath[int], ticket_id: FromPath[int]) -> Template:

@@ -163,6 +163,7 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
         "free_texts_scrubbed": 0,
         "audit_entries_scrubbed": 0,
         "pickup_reservations_anonymised": 0,  # the counter's, purged in the same run (counter.pickup_retention)
+        "pickup_waitlist_entries_anonymised": 0,
     }
     assert result.cutoff == dt.date(2027, 7, 1) and result.run_id is not None
     assert await counts_by_booth() == before
@@ -189,6 +190,7 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
             "free_texts_scrubbed": 0,
             "audit_entries_scrubbed": 0,
             "pickup_reservations_anonymised": 0,
+            "pickup_waitlist_entries_anonymised": 0,
         }
         and again.total == 0
     )

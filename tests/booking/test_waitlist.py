@@ -15,6 +15,7 @@ from booking.tables import Booking, Slot, WaitlistEntry
 from booking.waitlist import WaitRequest, accept, decline, get_entry, join, leave, sweep
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import using_locale
 from core.tables import OutboxMessage
 from tests.booking.factories import publish_booth
 
@@ -23,7 +24,7 @@ BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 
 @pytest.fixture(autouse=True)
 def fixed_time():
-    with clock.frozen(BEFORE):
+    with clock.frozen(BEFORE), using_locale("en"):  # messages checked in English; each language has its own
         yield
 
 
@@ -55,7 +56,7 @@ async def emails(kind: str) -> list[dict]:
 
 async def test_a_time_with_room_is_booked_not_waited_for():
     booth = await publish_booth(capacity=2, walk_in=1)
-    with pytest.raises(Conflict, match="予約してください"):
+    with pytest.raises(Conflict, match="book it instead"):
         await join(KIND, waiting(booth["session"], 1, slot_ids=(booth["slots"][0]["id"],)))
     assert await WaitlistEntry.count() == 0
 
@@ -72,7 +73,7 @@ async def test_joining_a_full_time_checks_the_fields_and_emails_the_link():
     assert entry.token not in str(stored) and stored["token_hash"]
     again, created = await join(KIND, waiting(booth["session"], 1, slot_ids=(slot,)), "key-1")
     assert not created and again.code == entry.code and again.token == entry.token
-    with pytest.raises(Conflict, match="すでにこのキャンセル待ちに登録"):
+    with pytest.raises(Conflict, match="already on this waiting list"):
         await join(KIND, waiting(booth["session"], 1, slot_ids=(slot,)))
     with pytest.raises(ValidationFailed):
         await join(KIND, waiting(booth["session"], 2, slot_ids=(999999,)))
@@ -137,7 +138,7 @@ async def test_an_offer_not_taken_in_time_passes_to_the_next_entry():
     second, _ = await join(KIND, waiting(booth["session"], 2))  # any time of the day
     await cancel_booking(made[0].code, made[0].manage_token)
     with clock.frozen(BEFORE + dt.timedelta(minutes=121)):
-        with pytest.raises(Conflict, match="期限切れ"):
+        with pytest.raises(Conflict, match="expired"):
             await accept(first.code, first.token)
         assert (await get_entry(first.code, first.token)).state == "expired"
         assert (await get_entry(second.code, second.token)).state == "offered"

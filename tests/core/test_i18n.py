@@ -98,6 +98,7 @@ RESIDENT_SOURCES = [
     "counter/pickups.py",
     "counter/pickup_slots.py",
     "counter/pickup_notices.py",
+    "counter/pickup_waitlist.py",
     "portal/documents/pickup_calendar.py",
     "portal/documents/pickup_slip.py",
     "core/errors.py",

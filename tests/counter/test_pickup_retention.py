@@ -56,6 +56,25 @@ async def test_the_scheduled_purge_blanks_reservations_of_days_past_the_horizon_
     assert again.counts["pickup_reservations_anonymised"] == 0
 
 
+async def test_the_purge_blanks_the_pickup_waiting_list_entries_of_past_days(two_reservations):
+    from booking.tables import WaitlistEntry
+    from counter.pickup_waitlist import PickupWaitRequest, join_waitlist
+
+    service = (await PickupSlot.select(PickupSlot.service).first())["service"]
+    await PickupSlot.update({PickupSlot.booked: PickupSlot.capacity}).where(PickupSlot.day == MONDAY)
+    with clock.frozen(NOW):
+        entry, _ = await join_waitlist(
+            PickupWaitRequest(service, ("2000000002",), day=MONDAY, email="wait@example.jp"), "wait-key"
+        )
+    before = await retention.purge_expired(dt.datetime(2027, 8, 11, 4, 0, tzinfo=clock.JST), 30)
+    assert before.counts["pickup_waitlist_entries_anonymised"] == 0
+    result = await retention.purge_expired(dt.datetime(2027, 8, 12, 4, 0, tzinfo=clock.JST), 30)
+    assert result.counts["pickup_waitlist_entries_anonymised"] == 1
+    row = await WaitlistEntry.select().where(WaitlistEntry.code == entry.code).first()
+    assert (row["email"], row["idempotency_key"], row["anonymised_at"] is not None) == ("", None, True)
+    assert "2000000002" not in str(row["extra"]) and row["party_size"] == 1  # the count stays
+
+
 async def test_the_end_of_the_contract_blanks_every_reservation(two_reservations):
     result = await retention.purge_end_of_contract("契約 終了", dt.datetime(2027, 7, 10, tzinfo=clock.JST))
     assert result.counts["pickup_reservations_anonymised"] == 2
