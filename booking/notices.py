@@ -239,7 +239,10 @@ async def waitlist_offer(entry: WaitEntry, slot: OpenSlot, token: str) -> None:
                 _(
                     "The places are held for you until {until}. Accept the offer to book them (you get a booking "
                     "confirmation and slip), or decline it so that the next person can have them:\n{url}"
-                ).format(until=_held_until(entry.offer_expires_at or slot.closes_at), url=entry_url(entry.code, token)),
+                ).format(
+                    until=_held_until(entry.offer_expires_at or slot.closes_at),
+                    url=entry_url(entry.code, token, entry.kind),
+                ),
                 _("If you do nothing, the offer expires at that time and the places go to the next person."),
                 _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
             ]

@@ -98,7 +98,7 @@ class WaitEntry:
     @property
     def link(self) -> str:
         """The resident's page of the entry (view, accept, decline, leave); the token is the key."""
-        return entry_url(self.code, self.token) if self.token else ""
+        return entry_url(self.code, self.token, self.kind) if self.token else ""
 
     @property
     def phone_only(self) -> bool:
@@ -141,6 +141,7 @@ class WaitKind:
     joined: Callable[[WaitEntry], Awaitable[None]]
     offer_made: Callable[[WaitEntry, OpenSlot, str], Awaitable[None]]
     lock: Callable[[int, dt.date], Awaitable[None]] | None = None
+    page: str = "/waitlist"  # the path of the residents' entry pages: {page}/{code}?token=
 
 
 _KINDS: dict[str, WaitKind] = {}
@@ -158,8 +159,15 @@ def get_kind(name: str) -> WaitKind:
         raise NotFound(_("This waiting list does not exist.")) from None
 
 
-def entry_url(code: str, token: str) -> str:
-    return f"{get_settings().base_url}/waitlist/{code}?token={token}"
+def entry_path(code: str, token: str, kind_name: str = "booth") -> str:
+    """The path of an entry's page (view, accept, decline, leave) among its kind's pages; the token is the key."""
+    kind = _KINDS.get(kind_name)
+    return f"{kind.page if kind else '/waitlist'}/{code}?token={token}"
+
+
+def entry_url(code: str, token: str, kind_name: str = "booth") -> str:
+    """The resident's link to an entry's page (entry_path with BASE_URL)."""
+    return get_settings().base_url + entry_path(code, token, kind_name)
 
 
 def offer_until(closes_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from booking import capacity
+from booking import capacity, waitlist
 from booking.codes import new_manage_token, token_hash, token_matches
 from booking.tables import WaitlistEntry
 from booking.waitlist import (
@@ -53,9 +53,12 @@ from counter.tables import CounterService, PickupReservation, PickupSlot, Pickup
 KIND = "pickup"
 
 
+PAGE = "/pickups/waitlist"  # the residents' pages of a pickup entry (portal/public/pickups.py)
+
+
 def entry_url(code: str, token: str) -> str:
     """The resident's page of a pickup waiting-list entry (view, accept, decline, leave); the token is the key."""
-    return f"{get_settings().base_url}/pickups/waitlist/{code}?token={token}"
+    return waitlist.entry_url(code, token, KIND)
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ def register() -> None:
             booked=booked,
             joined=joined,
             offer_made=offer_made,
+            page=PAGE,
         )
     )
 

@@ -19,6 +19,7 @@ from booking.waitlist import (
     WaitRequest,
     accept,
     decline,
+    entry_path,
     get_entry,
     get_kind,
     join,
@@ -196,8 +197,10 @@ class WaitlistEntryController(Controller):
         code: FromPath[str],
         token: FromQuery[str | None] = None,
         joined: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Template | Redirect:
         entry = await get_entry(code, token)
+        if entry.kind != KIND:  # another kind's entry (a pickup day): its own pages
+            return Redirect(path=entry_path(entry.code, token or "", entry.kind), status_code=303)
         return await self._page(request, entry, token or "", joined=bool(joined))
 
     @post("/{code:str}/accept", name="waitlist_accept")

@@ -11,6 +11,7 @@ import pytest
 
 from booking.tables import WaitlistEntry
 from core import clock
+from core.tables import OutboxMessage
 from counter.pickups import PickupRequest, cancel_reservation, reserve
 from counter.tables import PickupReservation, PickupSlot
 from tests.conftest import csrf_token, soup
@@ -80,6 +81,10 @@ async def test_joining_then_accepting_the_offer_a_cancellation_makes(client, off
     code, token = urlsplit(location).path.rsplit("/", 1)[1], parse_qs(urlsplit(location).query)["token"][0]
     entry_page = await client.get(location)
     assert entry_page.status_code == 200 and entry_page.headers["cache-control"] == "no-store"
+    joined_email = (await OutboxMessage.select().where(OutboxMessage.kind.like("%waitlist.joined")).first())["body"]
+    assert f"/pickups/waitlist/{code}?token={token}" in joined_email  # the email's link opens the pickup page
+    generic = await client.get(f"/waitlist/{code}", params={"token": token}, follow_redirects=False)
+    assert generic.status_code == 303 and generic.headers["location"] == f"/pickups/waitlist/{code}?token={token}"
     assert soup(entry_page).select_one("form[action*=leave]") and not soup(entry_page).select_one("#accept")
     assert "09:00–09:30" in soup(entry_page).select_one("dl.facts").text
 
