@@ -23,6 +23,7 @@ from booking.tables import Booking, Slot, WaitlistEntry
 from booking.waitlist import WaitRequest, get_entry, join
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import using_locale
 from core.tables import AuditEvent, Role
 from tests.booking.factories import publish_booth
 
@@ -127,7 +128,7 @@ async def test_raising_the_places_offers_them_to_the_list_at_once(make_user):
 async def test_places_are_never_lowered_below_what_is_booked_or_held(make_user):
     lead = await make_user(Role.contractor_lead)
     booth, slot, _made = await full_booth()
-    with pytest.raises(Conflict, match="2 places booked"):
+    with using_locale("en"), pytest.raises(Conflict, match="10:00 has 2 places booked"):
         await set_capacity(lead, booth["session"], 1)
     assert {s.capacity for s in await slot_places(booth["session"])} == {2}  # nothing changed, no slot
     with pytest.raises(ValidationFailed):

@@ -15,6 +15,7 @@ from booking.tables import Booking, Slot, WaitlistEntry
 from booking.waitlist import WaitRequest, accept, decline, get_entry, join, leave, sweep
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import using_locale
 from core.tables import OutboxMessage
 from tests.booking.factories import publish_booth
 
@@ -24,6 +25,13 @@ BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
 @pytest.fixture(autouse=True)
 def fixed_time():
     with clock.frozen(BEFORE):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages in English (their wording is checked here; the lists' messages now have Japanese translations)."""
+    with using_locale("en"):
         yield
 
 
