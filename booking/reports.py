@@ -56,6 +56,8 @@ COUNTED_STATES = (SessionState.published.value, SessionState.held.value)
 """Session states that are booths which took place (or will): cancelled and superseded ones do not count."""
 DIRECT = ""
 """The placement key of bookings made without a placement code."""
+WAITLIST_PLACEMENT = "キャンセル待ち"
+"""The name, in the placements' table, of the bookings made from the waiting lists (their source is no placement)."""
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
@@ -542,7 +544,10 @@ async def placement_rows(
         if code in counts or (include_idle and placement["active"]):
             rows.append(PlacementRow(code=code, name=placement["name"], kind=placement["kind"], **counts.pop(code, {})))
     direct = counts.pop(DIRECT, None)
-    rows += [PlacementRow(code=code, name="", kind="", **entry) for code, entry in counts.items()]
+    rows += [
+        PlacementRow(code=code, name=WAITLIST_PLACEMENT if code == WAITLIST_SOURCE else "", kind="", **entry)
+        for code, entry in counts.items()
+    ]
     rows.sort(key=lambda r: (-r.bookings, -r.people, r.name or r.code, r.code))
     if direct is not None:
         rows.append(PlacementRow(code=DIRECT, name="", kind="", **direct))

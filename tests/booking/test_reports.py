@@ -603,6 +603,8 @@ async def test_places_filled_from_the_waiting_list_count_per_booth_and_in_total_
     assert (hall.figures.waitlist_bookings, hall.figures.waitlist_people) == (1, 1)
     assert (report.totals.waitlist_bookings, report.totals.waitlist_people) == (2, 3)
     assert (mall.figures.bookings, mall.figures.people) == (5, 8)  # they are bookings too
+    listed = next(row for row in report.by_placement if row.code == "waitlist")
+    assert (listed.name, listed.bookings, listed.people) == ("キャンセル待ち", 2, 3)
 
     lines = [line.split() for line in pdf_text(daily_report_pdf(report, "分析")).splitlines()]
     assert any("キャンセル待ちから予約" in " ".join(words) for words in lines)
