@@ -62,6 +62,8 @@ async def test_staff_see_the_list_with_the_phone_offer_on_top(client, signed_in,
     assert row.find(attrs={"data-column": "to_call"}).get_text(strip=True) == "1"
     home = soup(await client.get("/staff/"))
     assert home.find(id="waitlist-calls") is not None
+    checkin = soup(await client.get(f"/staff/checkin/{offered['session']}"))
+    assert checkin.find(id="waitlist-link")["href"] == f"/staff/waitlists/{offered['session']}"
     html = soup(await client.get(f"/staff/waitlists/{offered['session']}"))
     call = html.find(id=f"call-{offered['phone'].id}")
     assert "Call: 08011112222, by 11:00" in call.get_text(" ", strip=True)
