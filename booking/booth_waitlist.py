@@ -23,7 +23,7 @@ from booking.bookings import (
 from booking.booths import booking_opens_before, party_room
 from booking.codes import new_manage_token, token_hash, token_matches
 from booking.schemas import BookingDetails, Booth, BoothSlot, Needs
-from booking.tables import Booking, BookingState, Slot, WaitlistEntry, WaitState
+from booking.tables import WAITLIST_SOURCE, Booking, BookingState, Slot, WaitlistEntry, WaitState
 from booking.waitlist import (
     OpenSlot,
     WaitEntry,
@@ -169,7 +169,7 @@ async def book(entry: WaitEntry, slot_id: int, code: str, key: str) -> BookingDe
             language=entry.language,
             needs=json.dumps(asdict(Needs())),
             readiness=json.dumps({}),
-            source="waitlist",
+            source=WAITLIST_SOURCE,
             state=BookingState.confirmed.value,
             manage_token_hash=token_hash(token),
             created_at=now,

@@ -619,9 +619,10 @@ def fingerprint(report: DailyReport | MonthlyReport) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-ABSENT_UNLESS_SET = frozenset({"waits", "ticket_days"})
-"""Figures added with the counter's queue tickets, left out of the digest while they hold nothing, so that a report
-without tickets keeps the digest it had before they existed (its saved analysis is not flagged as changed)."""
+ABSENT_UNLESS_SET = frozenset({"waits", "ticket_days", "waitlist_bookings", "waitlist_people"})
+"""Figures added with the counter's queue tickets and with the waiting lists, left out of the digest while they hold
+nothing, so that a report without them keeps the digest it had before they existed (its saved analysis is not
+flagged as changed)."""
 
 
 def _without_ids(value: object) -> object:

@@ -156,6 +156,34 @@ def booth_cells(row: BoothRow) -> tuple[object, ...]:
     )
 
 
+WAITLIST_HEADERS = ("日付", "会場", "時間", "キャンセル待ちから予約（組）", "キャンセル待ちから予約（人）")
+"""The columns of the places filled from the waiting lists, per booth (shown only when there are some)."""
+WAITLIST_NOTE = (
+    "キャンセル待ちに登録した方が、取消などで空いた枠の案内を受けて予約した件数です（取消を除く）。"
+    "上の予約の件数・人数に含まれます。"
+)
+
+
+def waitlist_cells(booths: tuple[BoothRow, ...] | list[BoothRow]) -> list[tuple[object, ...]]:
+    """The values under WAITLIST_HEADERS: the booths with places filled from their waiting list."""
+    return [
+        (
+            short_date_text(row.date),
+            row.venue_name,
+            time_range(row.start, row.end),
+            row.figures.waitlist_bookings,
+            row.figures.waitlist_people,
+        )
+        for row in booths
+        if row.figures.waitlist_bookings
+    ]
+
+
+def waitlist_total(totals: Figures) -> tuple[object, ...]:
+    """The total row under WAITLIST_HEADERS."""
+    return ("計", "", "", totals.waitlist_bookings, totals.waitlist_people)
+
+
 SCHEDULED_HEADERS = ("日付", "会場", "会場種別", "時間", "予約（組）", "予約人数", "見込み")
 """The columns of the booths still to come (listed apart, counted in no figure)."""
 SCHEDULED_NOTE = (
@@ -266,6 +294,10 @@ def daily_report_html(report: DailyReport, analysis: str) -> str:
             totals=figure_cells(report.totals),
             booth_headers=BOOTH_HEADERS,
             booths=[booth_cells(row) for row in report.booths],
+            waitlist_headers=WAITLIST_HEADERS,
+            waitlist=waitlist_cells(report.booths),
+            waitlist_total=waitlist_total(report.totals),
+            waitlist_note=WAITLIST_NOTE,
             hours=report.hours,
             office_headers=OFFICE_HEADERS,
             ticket_count_note=TICKET_COUNT_NOTE if report.office and report.office.ticket_days else "",
@@ -303,6 +335,10 @@ def monthly_report_html(report: MonthlyReport, analysis: str) -> str:
             totals=figure_cells(report.totals),
             booth_headers=BOOTH_HEADERS,
             booths=[booth_cells(row) for row in report.booths],
+            waitlist_headers=WAITLIST_HEADERS,
+            waitlist=waitlist_cells(report.booths),
+            waitlist_total=waitlist_total(report.totals),
+            waitlist_note=WAITLIST_NOTE,
             venues=[group_cells(g, g.label) for g in report.by_venue],
             kinds=[group_cells(g, kind_text(g.key)) for g in report.by_kind],
             day_types=[group_cells(g, DAY_TYPES.get(g.key, g.key)) for g in report.by_day_type],

@@ -1,5 +1,6 @@
 """The 日次実績報告書 and the 月次実施報告書 as Excel workbooks (openpyxl): sheets 概要, ブース別, 時間帯別, 会場別
-(monthly), 広報別, 窓口実績 and 分析・改善提案, with native Excel charts (bar and line) beside the tables.
+(monthly), 広報別, 窓口実績, キャンセル待ち (only when places were filled from the waiting lists) and
+分析・改善提案, with native Excel charts (bar and line) beside the tables.
 
 Numbers are written as numbers (rates as fractions formatted as %), so that staff can compute with them; text that
 Excel would take for a formula is stored as text (core.spreadsheet.workbook_bytes)."""
@@ -28,6 +29,8 @@ from booking.report_pdf import (
     TICKET_COUNT_NOTE,
     WAIT_HEADERS,
     WAIT_NOTE,
+    WAITLIST_HEADERS,
+    WAITLIST_NOTE,
     counter_label,
     counter_note,
     date_text,
@@ -259,6 +262,32 @@ def _scheduled_sheet(workbook: Workbook, booths: Sequence[BoothRow], title: str)
     print_setup(ws, title)
 
 
+def _waitlist_sheet(workbook: Workbook, report: DailyReport | MonthlyReport, title: str) -> None:
+    """The places filled from the waiting lists, per booth with the total (no sheet when there are none)."""
+    if not report.totals.waitlist_bookings:
+        return
+    ws = workbook.create_sheet("キャンセル待ち")
+    ws.cell(row=1, column=1, value=WAITLIST_NOTE).font = BODY_FONT
+    rows = [
+        (row.date, row.venue_name, time_range(row.start, row.end), f.waitlist_bookings, f.waitlist_people)
+        for row in report.booths
+        for f in [row.figures]
+        if f.waitlist_bookings
+    ]
+    totals = report.totals
+    _rows(
+        ws,
+        WAITLIST_HEADERS,
+        [*rows, ("合計", "", "", totals.waitlist_bookings, totals.waitlist_people)],
+        start=3,
+        bold_last=True,
+    )
+    for r in range(4, 4 + len(rows)):
+        ws.cell(row=r, column=1).number_format = "yyyy/mm/dd"
+    column_widths(ws, (14, 28, 14, 16, 16))
+    print_setup(ws, title)
+
+
 def _wait_values(label: object, row: WaitRow) -> tuple[object, ...]:
     """The values under WAIT_HEADERS as numbers (minutes None when nobody was called)."""
     return (label, row.visits, row.called, row.served, row.median_minutes, row.p90_minutes)
@@ -345,6 +374,7 @@ def daily_report_xlsx(report: DailyReport, analysis: str) -> bytes:
         office.cell(row=1, column=1, value="未入力").font = BODY_FONT
     column_widths(office, [14] * len(OFFICE_HEADERS))
     print_setup(office, title)
+    _waitlist_sheet(workbook, report, title)
     _waits_sheet(workbook, report.waits, title)
     _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)
@@ -456,6 +486,7 @@ def monthly_report_xlsx(report: MonthlyReport, analysis: str) -> bytes:
     _hours_sheet(workbook.create_sheet("時間帯別"), report.hours, title)
     _placements_sheet(workbook.create_sheet("広報別"), report, title)
     _monthly_office_sheet(workbook.create_sheet("窓口実績"), report, title)
+    _waitlist_sheet(workbook, report, title)
     _waits_sheet(workbook, report.waits, title)
     _scheduled_sheet(workbook, report.scheduled, title)
     _analysis_sheet(workbook.create_sheet("分析・改善提案"), analysis, title)

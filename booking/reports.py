@@ -16,6 +16,8 @@ Definitions used throughout:
 
 - bookings: bookings that were not cancelled (confirmed, checked in or no-show), as parties and as people;
 - no-show rate: no-shows over bookings;
+- filled from the waiting list: bookings made by accepting a waiting list's offer (source "waitlist", booking.waitlist),
+  not cancelled, as parties and as people — places that would have stayed empty or gone to walk-ins;
 - walk-ins: every party registered at the booth without booking (当日受付), whatever became of it;
 - walk-in share: walk-in people over the people who came (checked in plus walk-ins);
 - actual/forecast: applications over the plan's expected applicants, over the booths whose results are entered;
@@ -43,7 +45,7 @@ from booking.office_tickets import (
     ticket_days,
     ticket_figures,
 )
-from booking.tables import Booking, BookingState, BoothResult, OfficeCount, Placement, Slot, WalkIn
+from booking.tables import WAITLIST_SOURCE, Booking, BookingState, BoothResult, OfficeCount, Placement, Slot, WalkIn
 from core import clock
 from core.errors import NotFound
 from core.i18n import gettext as _
@@ -54,6 +56,8 @@ COUNTED_STATES = (SessionState.published.value, SessionState.held.value)
 """Session states that are booths which took place (or will): cancelled and superseded ones do not count."""
 DIRECT = ""
 """The placement key of bookings made without a placement code."""
+WAITLIST_PLACEMENT = "キャンセル待ち"
+"""The name, in the placements' table, of the bookings made from the waiting lists (their source is no placement)."""
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
@@ -78,6 +82,8 @@ class Figures:
     no_shows: int = 0  # parties
     no_show_people: int = 0
     cancelled: int = 0  # parties
+    waitlist_bookings: int = 0  # parties booked from the waiting list, not cancelled (also in ``bookings``)
+    waitlist_people: int = 0
     walk_ins: int = 0  # parties
     walk_in_people: int = 0
     applications: int = 0
@@ -322,6 +328,7 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
 
     Six queries whatever the number of booths: sessions, slot sums, booking and walk-in GROUP BYs, results.
     """
+
     sessions = await Session.select(
         Session.id,
         Session.date,
@@ -347,17 +354,24 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
         .group_by(Slot.session)
     }
     bookings: dict[int, dict[str, tuple[int, int]]] = {}
+    from_list: dict[int, tuple[int, int]] = {}  # (parties, people) booked from the waiting list, not cancelled
     for row in (
         await Booking.select(
             Booking.session,
             Booking.state,
+            Booking.source,
             Count(alias="n"),
             Sum(Booking.party_size, alias="people"),
         )
         .where(_counted(Booking.session.date, Booking.session.state, first, last))
-        .group_by(Booking.session, Booking.state)
+        .group_by(Booking.session, Booking.state, Booking.source)
     ):
-        bookings.setdefault(row["session"], {})[row["state"]] = (row["n"], row["people"] or 0)
+        states = bookings.setdefault(row["session"], {})
+        n, people = states.get(row["state"], (0, 0))
+        states[row["state"]] = (n + row["n"], people + (row["people"] or 0))
+        if row["source"] == WAITLIST_SOURCE and row["state"] != BookingState.cancelled.value:
+            parties, listed = from_list.get(row["session"], (0, 0))
+            from_list[row["session"]] = (parties + row["n"], listed + (row["people"] or 0))
     walk_ins: dict[int, tuple[int, int]] = {}
     for row in (
         await WalkIn.select(
@@ -407,6 +421,8 @@ async def booth_rows(first: dt.date, last: dt.date) -> list[BoothRow]:
             no_shows=no_show[0],
             no_show_people=no_show[1],
             cancelled=cancelled[0],
+            waitlist_bookings=from_list.get(sid, (0, 0))[0],
+            waitlist_people=from_list.get(sid, (0, 0))[1],
             walk_ins=walk[0],
             walk_in_people=walk[1],
             applications=result["applications"] if result else 0,
@@ -528,7 +544,10 @@ async def placement_rows(
         if code in counts or (include_idle and placement["active"]):
             rows.append(PlacementRow(code=code, name=placement["name"], kind=placement["kind"], **counts.pop(code, {})))
     direct = counts.pop(DIRECT, None)
-    rows += [PlacementRow(code=code, name="", kind="", **entry) for code, entry in counts.items()]
+    rows += [
+        PlacementRow(code=code, name=WAITLIST_PLACEMENT if code == WAITLIST_SOURCE else "", kind="", **entry)
+        for code, entry in counts.items()
+    ]
     rows.sort(key=lambda r: (-r.bookings, -r.people, r.name or r.code, r.code))
     if direct is not None:
         rows.append(PlacementRow(code=DIRECT, name="", kind="", **direct))

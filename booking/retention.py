@@ -8,6 +8,10 @@ Where personal data sits, and what happens to it:
 - ``resident_booking``: name (kana), phone, email, needs, readiness answers, the Idempotency-Key digests → anonymised
   (blanked, ``anonymised_at`` set); party size, state, slot, booth, source, language and times are kept, so every
   count of the reports stays the same.
+- ``waitlist_entry``: the waiting lists' name (kana), phone, email, ``extra`` (what a kind's booking needs besides)
+  and Idempotency-Key digest → anonymised on the bookings' schedule, by the entry's day (a booth's date, a pickup
+  day); kind, list, party size, state, times and the booking an offer made are kept, so the reports' counts of
+  places filled from the lists stay the same.
 - ``outbox_message``: emails to residents (kind ``booking.*``) → deleted after the same horizon; at the end of the
   contract every message (residents, venue partners, staff notices) is deleted.
 - ``venue``: the partner's name and email; ``partner_invitation``: the partner's name, email and answer note →
@@ -36,7 +40,7 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.table import Table
 
-from booking.tables import Booking, BoothResult, Placement, PurgeRun, ReportNote
+from booking.tables import Booking, BoothResult, Placement, PurgeRun, ReportNote, WaitlistEntry
 from core import clock
 from core.audit import record_event
 from core.db import engine, is_sqlite, write_transaction
@@ -63,6 +67,7 @@ CHUNK = 500  # ids per IN (...) list
 # The counts a run reports, in the order they are shown; each label is translated at display time.
 COUNT_LABELS: dict[str, str] = {
     "bookings_anonymised": N_("Bookings anonymised (name, phone, email, needs, answers)"),
+    "waitlist_entries_anonymised": N_("Waiting list entries anonymised (name, phone, email)"),
     "resident_messages_deleted": N_("Emails to residents deleted"),
     "partner_messages_deleted": N_("Emails to venue partners deleted"),
     "staff_messages_deleted": N_("Staff notification emails deleted"),
@@ -74,7 +79,13 @@ COUNT_LABELS: dict[str, str] = {
     "staff_accounts_deactivated": N_("Contractor staff accounts deactivated (email erased)"),
     "storage_compacted": N_("Database storage rebuilt, so that deleted data cannot be read back"),
 }
-SCHEDULED_COUNTS = ("bookings_anonymised", "resident_messages_deleted", "free_texts_scrubbed", "audit_entries_scrubbed")
+SCHEDULED_COUNTS = (
+    "bookings_anonymised",
+    "waitlist_entries_anonymised",
+    "resident_messages_deleted",
+    "free_texts_scrubbed",
+    "audit_entries_scrubbed",
+)
 END_OF_CONTRACT_COUNTS = tuple(COUNT_LABELS)
 # Keys of audit changes whose values are personal data (a partner's contact, a resident's contact).
 PERSONAL_KEYS = frozenset(
@@ -191,6 +202,27 @@ async def _anonymise(booking_ids: list[int], now: dt.datetime) -> int:
     return done
 
 
+async def _anonymise_entries(entry_ids: list[int], now: dt.datetime) -> int:
+    """Blank the waiting-list entries' name, contacts and ``extra`` (the counts stay)."""
+    done = 0
+    for chunk in _chunks(entry_ids):
+        done += len(
+            await WaitlistEntry.update(
+                {
+                    WaitlistEntry.name_kana: "",
+                    WaitlistEntry.phone: "",
+                    WaitlistEntry.email: "",
+                    WaitlistEntry.extra: {},
+                    WaitlistEntry.idempotency_key: None,
+                    WaitlistEntry.anonymised_at: now,
+                }
+            )
+            .where(WaitlistEntry.id.is_in(chunk))
+            .returning(WaitlistEntry.id)
+        )
+    return done
+
+
 async def _record(kind: str, actor_name: str, now: dt.datetime, counts: dict[str, int], report_file: str) -> int:
     """The PurgeRun row and its audit entry (counts only: DESIGN §7)."""
     run_id = (
@@ -257,6 +289,13 @@ async def _expired_bookings(cutoff: dt.date) -> list[int]:
     return found
 
 
+async def _expired_entries(cutoff: dt.date) -> list[dict]:
+    """The waiting-list entries of days before ``cutoff`` not anonymised yet, with their personal values."""
+    return await WaitlistEntry.select(
+        WaitlistEntry.id, WaitlistEntry.name_kana, WaitlistEntry.phone, WaitlistEntry.email
+    ).where((WaitlistEntry.day < cutoff) & WaitlistEntry.anonymised_at.is_null())
+
+
 async def purge_expired(
     now: dt.datetime | None = None, days: int | None = None, *, actor_name: str | None = None, dry_run: bool = False
 ) -> PurgeResult:
@@ -280,7 +319,15 @@ async def purge_expired(
                 scrubber.add(row["name_kana"])
                 scrubber.add(row["email"])
                 scrubber.add(row["phone"], phone=True)
-        counts = {"bookings_anonymised": await _anonymise(expired, now)}
+        entries = await _expired_entries(cutoff)
+        for row in entries:
+            scrubber.add(row["name_kana"])
+            scrubber.add(row["email"])
+            scrubber.add(row["phone"], phone=True)
+        counts = {
+            "bookings_anonymised": await _anonymise(expired, now),
+            "waitlist_entries_anonymised": await _anonymise_entries([row["id"] for row in entries], now),
+        }
         counts["free_texts_scrubbed"] = await _scrub_free_text(scrubber)
         counts["audit_entries_scrubbed"] = await _scrub_audit(scrubber) if scrubber.pattern() else 0
         deleted = (
@@ -317,6 +364,7 @@ async def pending(now: dt.datetime | None = None, days: int | None = None) -> di
     cutoff, cutoff_at = horizon(now, days)
     return {
         "bookings_anonymised": len(await _expired_bookings(cutoff)),
+        "waitlist_entries_anonymised": len(await _expired_entries(cutoff)),
         "resident_messages_deleted": await OutboxMessage.count().where(
             OutboxMessage.kind.like(RESIDENT_MAIL + "%") & (OutboxMessage.created_at < cutoff_at)
         ),
@@ -417,12 +465,21 @@ async def _scrub_free_text(scrubber: _Scrubber) -> int:
     return scrubbed
 
 
-async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int], list[int]]:
-    """Every known personal value into the scrubber; returns the bookings, venues and contractor accounts to erase."""
+async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Every known personal value into the scrubber; returns the bookings, waiting-list entries, venues and
+    contractor accounts to erase."""
     bookings = await Booking.select(Booking.id, Booking.name_kana, Booking.phone, Booking.email).where(
         Booking.anonymised_at.is_null() | (Booking.name_kana != "") | (Booking.phone != "") | (Booking.email != "")
     )
-    for row in bookings:
+    entries = await WaitlistEntry.select(
+        WaitlistEntry.id, WaitlistEntry.name_kana, WaitlistEntry.phone, WaitlistEntry.email
+    ).where(
+        WaitlistEntry.anonymised_at.is_null()
+        | (WaitlistEntry.name_kana != "")
+        | (WaitlistEntry.phone != "")
+        | (WaitlistEntry.email != "")
+    )
+    for row in [*bookings, *entries]:
         scrubber.add(row["name_kana"])
         scrubber.add(row["email"])
         scrubber.add(row["phone"], phone=True)
@@ -442,7 +499,12 @@ async def _collect(scrubber: _Scrubber, actor: str) -> tuple[list[int], list[int
     )
     for row in staff:
         scrubber.add(row["email"])
-    return [row["id"] for row in bookings], [row["id"] for row in venues], [row["id"] for row in staff]
+    return (
+        [row["id"] for row in bookings],
+        [row["id"] for row in entries],
+        [row["id"] for row in venues],
+        [row["id"] for row in staff],
+    )
 
 
 async def _delete_outbox() -> dict[str, int]:
@@ -461,17 +523,22 @@ async def purge_end_of_contract(
     actor_name: str, now: dt.datetime | None = None, *, report_file: str = "", dry_run: bool = False
 ) -> PurgeResult:
     """Delete every piece of personal data the work holds, whatever its date (契約終了時の個人情報の削除): all
-    bookings anonymised, every outbox message deleted, partner contacts and answer notes blanked, personal values cut
-    out of the audit log and of staff notes, the contractor's staff accounts deactivated; then (not for a dry run) the
-    database storage rebuilt so that the deleted rows cannot be read back from the file. ``actor_name`` (who runs
-    it) is required unless it is a dry run; ``report_file`` is recorded with the run."""
+    bookings and waiting-list entries anonymised, every outbox message deleted, partner contacts and answer notes
+    blanked, personal values cut out of the audit log and of staff notes, the contractor's staff accounts
+    deactivated; then (not for a dry run) the database storage rebuilt so that the deleted rows cannot be read back
+    from the file. ``actor_name`` (who runs it) is required unless it is a dry run; ``report_file`` is recorded with
+    the run."""
     now = now or clock.now()
     actor = _actor(actor_name, required=not dry_run)
 
     async def work() -> dict[str, int]:
         scrubber = _Scrubber()
-        bookings, venues, staff = await _collect(scrubber, actor)
-        counts = {"bookings_anonymised": await _anonymise(bookings, now), **await _delete_outbox()}
+        bookings, entries, venues, staff = await _collect(scrubber, actor)
+        counts = {
+            "bookings_anonymised": await _anonymise(bookings, now),
+            "waitlist_entries_anonymised": await _anonymise_entries(entries, now),
+            **await _delete_outbox(),
+        }
         for chunk in _chunks(venues):
             await Venue.update({Venue.partner_name: "", Venue.partner_email: "", Venue.updated_at: now}).where(
                 Venue.id.is_in(chunk)
@@ -523,6 +590,7 @@ async def purge_end_of_contract(
 
 PURGED_TABLES = (
     "resident_booking",
+    "waitlist_entry",
     "outbox_message",
     "venue",
     "partner_invitation",

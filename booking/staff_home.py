@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from piccolo.query.functions.aggregate import Count
 
+from booking.booth_waitlist_staff import calls_waiting
 from booking.booths import VISIBLE_STATES
 from booking.reports import daily_key, monthly_key
 from booking.results import booth_days
@@ -87,6 +88,7 @@ class Home:
     hours_to_confirm: list[HoursToConfirm] | None = None
     hours_to_confirm_total: int = 0
     failed_emails: int | None = None
+    calls_waiting: int = 0  # waiting-list offers to phone-only residents: staff call them
 
 
 async def awaiting_review() -> list[AwaitingReview]:
@@ -171,6 +173,7 @@ async def home_for(actor: Actor) -> Home:
             daily_reports=unwritten[:MAX_LISTED],
             daily_reports_total=len(unwritten),
             monthly_reports=[m for m in reversed(months) if monthly_key(m) not in saved_months],
+            calls_waiting=await calls_waiting(),
         )
     if actor.role in OUTBOX_READERS:
         home = replace(home, failed_emails=await OutboxMessage.count().where(OutboxMessage.status == "failed"))

@@ -162,6 +162,9 @@ class WaitState(str, Enum):
 
 
 OPEN_WAIT_STATES = (WaitState.waiting.value, WaitState.offered.value)
+WAITLIST_SOURCE = "waitlist"
+"""``Booking.source`` of a booking made by accepting a waiting list's offer: the reports count the places filled
+from the lists by it."""
 
 
 class WaitlistEntry(Table, tablename="waitlist_entry"):

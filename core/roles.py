@@ -28,5 +28,8 @@ STAFFING_READERS = (Role.contractor_lead,)
 OFFICE_KEEPERS = (Role.contractor_lead, Role.admin)
 """The counter's offices: hours, waiting-lamp thresholds, services and designated days (issue 19)."""
 
+BOOTH_KEEPERS = (Role.contractor_lead, Role.admin)
+"""A booth's bookable places (more capacity when more staff come; issue 20)."""
+
 ADMINS = (Role.admin,)
 """Staff accounts."""

@@ -1,8 +1,8 @@
 """Retention of pickup reservations' personal data (DESIGN §7): the notice numbers, the contact and the
-Idempotency-Key digests are blanked on the booths' schedule (RETENTION_DAYS after the reserved day), those of the
-pickup waiting lists' entries too (after their day), and the reservation emails written before the same horizon
-deleted; the counts (office, service, time, party size, state)
-stay. Runs inside booking's purge (booking.retention) as a step that ``wiring.register`` registers."""
+Idempotency-Key digests are blanked on the booths' schedule (RETENTION_DAYS after the reserved day), and the
+reservation emails written before the same horizon deleted; the counts (office, service, time, party size, state)
+stay. Runs inside booking's purge (booking.retention) as a step that ``wiring.register`` registers. The pickup waiting
+lists' entries are booking's table and booking's purge blanks them, as every kind's."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ import datetime as dt
 
 from piccolo.columns.combination import And, Where
 
-from booking.tables import WaitlistEntry
 from core.i18n import N_
 from core.tables import OutboxMessage
 from counter.pickup_notices import KIND
 from counter.tables import PickupReservation, PickupSlot
 
 ANONYMISED = "pickup_reservations_anonymised"
-WAITLIST_ANONYMISED = "pickup_waitlist_entries_anonymised"
-WAITLIST_KIND = "pickup"  # counter.pickup_waitlist.KIND (not imported: that module needs the whole counter app)
 
 
 async def purge_pickups(cutoff: dt.date | None, cutoff_at: dt.datetime | None, now: dt.datetime) -> dict[str, int]:
@@ -42,36 +39,17 @@ async def purge_pickups(cutoff: dt.date | None, cutoff_at: dt.datetime | None, n
         .where(due)
         .returning(PickupReservation.id)
     )
-    waiting: Where | And = (WaitlistEntry.kind == WAITLIST_KIND) & WaitlistEntry.anonymised_at.is_null()
-    if cutoff is not None:
-        waiting = waiting & (WaitlistEntry.day < cutoff)
-    entries = (
-        await WaitlistEntry.update(
-            {
-                WaitlistEntry.name_kana: "",
-                WaitlistEntry.phone: "",
-                WaitlistEntry.email: "",
-                WaitlistEntry.extra: {},
-                WaitlistEntry.idempotency_key: None,
-                WaitlistEntry.anonymised_at: now,
-            }
-        )
-        .where(waiting)
-        .returning(WaitlistEntry.id)
-    )
     mail: Where | And = OutboxMessage.kind.like(KIND + "%")
     if cutoff_at is not None:
         mail = mail & (OutboxMessage.created_at < cutoff_at)
     deleted = await OutboxMessage.delete().where(mail).returning(OutboxMessage.id)
     return {
         ANONYMISED: len(anonymised),
-        WAITLIST_ANONYMISED: len(entries),
         "resident_messages_deleted": len(deleted),
     }
 
 
 LABELS = {
     ANONYMISED: N_("Pickup reservations anonymised (notice numbers, phone, email)"),
-    WAITLIST_ANONYMISED: N_("Pickup waiting-list entries anonymised (notice numbers, phone, email)"),
 }
-TABLES = ("counter_pickup_reservation", "waitlist_entry")
+TABLES = ("counter_pickup_reservation",)

@@ -27,6 +27,7 @@ from portal.staff.retention import RetentionController
 from portal.staff.review import ReviewController
 from portal.staff.sign_in import SignInController
 from portal.staff.venues import VenueController, VenueFeedController
+from portal.staff.waitlists import WaitlistController
 from portal.web.guards import provide_actor, requires
 
 STAFF = "/staff"
@@ -55,6 +56,7 @@ def staff_router() -> Router:
             PlacementController,
             PublicityResultsController,
             CheckInController,
+            WaitlistController,
             CounterOfficeController,
             CounterController,
             DayController,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import secrets
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from booking import reports
-from booking.report_analysis import draft_monthly
+from booking.report_analysis import _without_ids, draft_monthly, fingerprint
 from booking.report_pdf import daily_report_pdf, monthly_report_pdf
 from booking.report_xlsx import daily_report_xlsx, monthly_report_xlsx
 from booking.reports import daily_report, monthly_report, months_and_days, parse_month
@@ -586,3 +587,52 @@ async def test_a_malformed_counter_statistics_file_leaves_the_report_without_com
     assert "年同月" not in pdf_text(monthly_report_pdf(report, "分析"))
     warnings = [r for r in caplog.records if r.name == "outreach.reports" and r.levelname == "WARNING"]
     assert len(warnings) == 1 and "counter_stats.csv" in warnings[0].getMessage()
+
+
+# --- places filled from the waiting lists -----------------------------------------------------------------------------
+
+
+async def test_places_filled_from_the_waiting_list_count_per_booth_and_in_total_on_pdf_and_excel():
+    booths = await build_day()
+    await add_booking(booths["mall"], "checked_in", 2, slot=5, source="waitlist")
+    await add_booking(booths["mall"], "cancelled", 1, slot=6, source="waitlist")  # cancelled: not a place filled
+    await add_booking(booths["hall"], "confirmed", 1, slot=1, source="waitlist")
+    report = await daily_report(DAY)
+    mall, hall = report.booths
+    assert (mall.figures.waitlist_bookings, mall.figures.waitlist_people) == (1, 2)
+    assert (hall.figures.waitlist_bookings, hall.figures.waitlist_people) == (1, 1)
+    assert (report.totals.waitlist_bookings, report.totals.waitlist_people) == (2, 3)
+    assert (mall.figures.bookings, mall.figures.people) == (5, 8)  # they are bookings too
+    listed = next(row for row in report.by_placement if row.code == "waitlist")
+    assert (listed.name, listed.bookings, listed.people) == ("キャンセル待ち", 2, 3)
+
+    lines = [line.split() for line in pdf_text(daily_report_pdf(report, "分析")).splitlines()]
+    assert any("キャンセル待ちから予約" in " ".join(words) for words in lines)
+    assert ["6月5日（土）", "イオン金沢店", "10:00–17:00", "1", "2"] in lines
+    assert ["6月5日（土）", "長坂公民館", "13:00–16:00", "1", "1"] in lines
+    assert ["計", "2", "3"] in lines
+
+    workbook = load_workbook(io.BytesIO(daily_report_xlsx(report, "分析")))
+    assert "キャンセル待ち" in workbook.sheetnames
+    sheet = workbook["キャンセル待ち"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+    assert values[0] == ["日付", "会場", "時間", "キャンセル待ちから予約（組）", "キャンセル待ちから予約（人）"]
+    assert values[1][1:] == ["イオン金沢店", "10:00–17:00", 1, 2] and values[-1] == ["合計", None, None, 2, 3]
+
+    month = await monthly_report("2027-06")
+    assert (month.totals.waitlist_bookings, month.totals.waitlist_people) == (2, 3)
+    assert "キャンセル待ちから予約" in pdf_text(monthly_report_pdf(month, "分析"))
+    assert "キャンセル待ち" in load_workbook(io.BytesIO(monthly_report_xlsx(month, "分析"))).sheetnames
+
+
+async def test_a_report_without_waiting_list_bookings_keeps_its_sheets_and_fingerprint():
+    await build_day()
+    report = await daily_report(DAY)
+    assert report.totals.waitlist_bookings == 0
+    assert "キャンセル待ち" not in load_workbook(io.BytesIO(daily_report_xlsx(report, "分析"))).sheetnames
+    assert "キャンセル待ちから予約" not in pdf_text(daily_report_pdf(report, "分析"))
+    digest = fingerprint(report)
+    assert "waitlist" not in json.dumps(_without_ids(dataclasses.asdict(report)), default=str)
+    assert fingerprint(dataclasses.replace(report, totals=dataclasses.replace(report.totals, waitlist_people=1))) != (
+        digest
+    )

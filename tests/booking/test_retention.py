@@ -18,9 +18,10 @@ from piccolo.columns import JSON, Text, Varchar
 
 from booking import retention
 from booking.bookings import BookingRequest, cancel_booking, create_booking
+from booking.codes import new_code
 from booking.deletion_report import deletion_report_pdf, write_deletion_report
 from booking.schemas import Needs
-from booking.tables import Booking, BoothResult, PurgeRun, Slot
+from booking.tables import Booking, BoothResult, PurgeRun, Slot, WaitlistEntry
 from core import clock
 from core.db import is_sqlite, write_transaction
 from core.errors import ValidationFailed
@@ -51,13 +52,42 @@ PARTNER_NAME = "山本 隆志"
 PARTNER_EMAIL = "takashi.yamamoto@partner.example.jp"
 PARTNER_NOTE = "当日は山本 隆志が不在のため、別の日でお願いします。"
 LEAD_EMAIL = "lead.sato@contractor.example.jp"
+WAITING = [  # (name, phone digits, email) of residents on the booths' waiting lists: old booth, recent booth
+    ("マツモト サチコ", "09086429753", "sachiko.m@resident.example.jp"),
+    ("イノウエ ゴロウ", "08031415926", ""),
+]
 
 
 def personal_values() -> list[str]:
     values = [PARTNER_NAME, PARTNER_EMAIL, PARTNER_NOTE, LEAD_EMAIL]
     for _typed, stored, _phone, digits, email in RESIDENTS:
         values += [stored, email] + ([digits] if digits else [])
+    for name, phone, email in WAITING:
+        values += [name, phone] + ([email] if email else [])
     return values
+
+
+async def waitlist_entries(old: dict, recent: dict) -> None:
+    """One waiting-list entry per booth (booked from the list at the old one, still waiting at the recent one)."""
+    for (name, phone, email), booth, date, state in zip(
+        WAITING, (old, recent), (OLD_BOOTH, RECENT_BOOTH), ("booked", "waiting"), strict=True
+    ):
+        await WaitlistEntry.insert(
+            WaitlistEntry(
+                code=new_code(),
+                token_hash="0" * 64,
+                kind="booth",
+                scope=booth["session"],
+                day=date,
+                party_size=2,
+                name_kana=name,
+                phone=phone,
+                email=email,
+                extra={"note": name},
+                state=state,
+                idempotency_key="1" * 63 + str(booth["session"] % 10),
+            )
+        )
 
 
 async def with_partner(venue: dict, actor) -> dict:
@@ -95,6 +125,7 @@ async def scenario() -> dict:
                     idempotency_key=f"key-{n}-{booth['session']}",
                 )
                 codes.append(details.code)
+        await waitlist_entries(old, recent)
         await cancel_booking(codes[2], await manage_token_of(codes[2]))
         await cancel_booking(codes[3], await manage_token_of(codes[3]))
         async with write_transaction():
@@ -159,11 +190,11 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
 
     assert result.counts == {
         "bookings_anonymised": 4,
+        "waitlist_entries_anonymised": 1,
         "resident_messages_deleted": resident_mail,
         "free_texts_scrubbed": 0,
         "audit_entries_scrubbed": 0,
         "pickup_reservations_anonymised": 0,  # the counter's, purged in the same run (counter.pickup_retention)
-        "pickup_waitlist_entries_anonymised": 0,
     }
     assert result.cutoff == dt.date(2027, 7, 1) and result.run_id is not None
     assert await counts_by_booth() == before
@@ -171,6 +202,13 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
     assert {(b["name_kana"], b["phone"], b["email"], b["request_digest"]) for b in old} == {("", "", "", "")}
     assert all(b["idempotency_key"] is None and b["anonymised_at"] == PURGE_AT for b in old)
     assert all(json.loads(b["needs"]) == {} and json.loads(b["readiness"]) == {} for b in old)
+    entries = {e["day"]: e for e in await WaitlistEntry.select()}
+    gone = entries[OLD_BOOTH]
+    assert (gone["name_kana"], gone["phone"], gone["email"], gone["idempotency_key"]) == ("", "", "", None)
+    assert json.loads(gone["extra"]) == {} and gone["anonymised_at"] == PURGE_AT
+    assert (gone["state"], gone["party_size"], gone["scope"]) == ("booked", 2, world["old"]["session"])
+    kept = entries[RECENT_BOOTH]
+    assert kept["name_kana"] == WAITING[1][0] and kept["anonymised_at"] is None
     recent = await Booking.select().where(Booking.session == world["recent"]["session"]).order_by(Booking.id)
     assert [b["name_kana"] for b in recent] == [r[1] for r in RESIDENTS]
     assert [b["email"] for b in recent] == [r[4] for r in RESIDENTS] and all(b["anonymised_at"] is None for b in recent)
@@ -186,11 +224,11 @@ async def test_the_scheduled_purge_anonymises_past_booths_only_and_keeps_every_c
         again.counts
         == {
             "bookings_anonymised": 0,
+            "waitlist_entries_anonymised": 0,
             "resident_messages_deleted": 0,
             "free_texts_scrubbed": 0,
             "audit_entries_scrubbed": 0,
             "pickup_reservations_anonymised": 0,
-            "pickup_waitlist_entries_anonymised": 0,
         }
         and again.total == 0
     )
@@ -218,6 +256,7 @@ async def test_the_horizon_is_days_before_today_in_japan_and_defaults_to_the_set
     day_after = dt.datetime.combine(OLD_BOOTH + dt.timedelta(days=31), dt.time(0, 30), clock.JST)
     assert (await retention.purge_expired(day_after - dt.timedelta(hours=1))).counts["bookings_anonymised"] == 0
     assert (await retention.pending(day_after))["bookings_anonymised"] == 4
+    assert (await retention.pending(day_after))["waitlist_entries_anonymised"] == 1
     result = await retention.purge_expired(day_after)  # RETENTION_DAYS: 30
     assert result.counts["bookings_anonymised"] == 4 and result.cutoff == OLD_BOOTH + dt.timedelta(days=1)
     assert (await retention.pending(day_after))["bookings_anonymised"] == 0
@@ -252,6 +291,8 @@ async def test_after_the_end_of_contract_deletion_no_name_phone_or_email_is_anyw
     assert await OutboxMessage.count() == 0
     counts = result.counts
     assert counts["bookings_anonymised"] == 4  # the recent booth's; the old one's were done on schedule
+    assert counts["waitlist_entries_anonymised"] == 1
+    assert await WaitlistEntry.count().where(WaitlistEntry.anonymised_at.is_null()) == 0
     assert counts["partner_messages_deleted"] == 1 and counts["staff_messages_deleted"] == 1
     assert counts["venue_contacts_erased"] == 1 and counts["invitation_contacts_erased"] == 1
     assert counts["invitation_notes_erased"] == 1 and counts["audit_entries_scrubbed"] >= 1
@@ -333,7 +374,8 @@ async def test_the_deletion_report_says_what_how_many_when_and_by_whom(tmp_path)
     assert "2027年7月31日 03:00" in flat and wareki(PURGE_AT.date()) in flat  # 令和9年7月31日
     assert "佐藤 一郎" in flat and ("SQLite" in flat if is_sqlite() else "PostgreSQL" in flat)
     assert "postgres:postgres" not in flat and "127.0.0.1" not in flat
-    assert re.search(r"resident_booking\s+8\s*件\s+匿名化", text)  # table, records, method on the item's row
+    assert re.search(r"resident_booking\s+8\s*件\s+匿名化", text)
+    assert re.search(r"waitlist_entry\s+2\s*件\s+匿名化", text)  # table, records, method on the item's row
     assert re.search(r"venue\s+1\s*件\s+削除", text) and re.search(r"合計\s+\d+\s*件", text)
     assert "保持する情報" in flat and "報告者" in flat and "確認者" in flat
     assert not [value for value in personal_values() if value in flat]

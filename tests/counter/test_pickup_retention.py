@@ -67,9 +67,9 @@ async def test_the_purge_blanks_the_pickup_waiting_list_entries_of_past_days(two
             PickupWaitRequest(service, ("2000000002",), day=MONDAY, email="wait@example.jp"), "wait-key"
         )
     before = await retention.purge_expired(dt.datetime(2027, 8, 11, 4, 0, tzinfo=clock.JST), 30)
-    assert before.counts["pickup_waitlist_entries_anonymised"] == 0
+    assert before.counts["waitlist_entries_anonymised"] == 0  # booking's purge: every kind's entries
     result = await retention.purge_expired(dt.datetime(2027, 8, 12, 4, 0, tzinfo=clock.JST), 30)
-    assert result.counts["pickup_waitlist_entries_anonymised"] == 1
+    assert result.counts["waitlist_entries_anonymised"] == 1
     row = await WaitlistEntry.select().where(WaitlistEntry.code == entry.code).first()
     assert (row["email"], row["idempotency_key"], row["anonymised_at"] is not None) == ("", None, True)
     assert "2000000002" not in str(row["extra"]) and row["party_size"] == 1  # the count stays

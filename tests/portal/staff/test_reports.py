@@ -21,6 +21,7 @@ from tests.booking.test_reports import (
     DAY,
     KANAZAWA_STATS,
     MONTH,
+    add_booking,
     build_day,
     build_month,
     counter_file,
@@ -294,3 +295,15 @@ async def test_a_malformed_counter_statistics_file_does_not_break_the_monthly_pa
     assert page.select_one("#office tr[data-row='counter']") is None
     for download in ("/report.pdf", "/report.xlsx"):
         assert (await client.get(MONTHLY + download)).status_code == 200
+
+
+async def test_the_pages_show_the_places_filled_from_the_waiting_list(client, signed_in):
+    await signed_in(Role.city_reviewer)
+    booths = await build_day()
+    assert soup(await client.get(DAILY)).select_one("#waitlist") is None  # none: no section
+    await add_booking(booths["mall"], "confirmed", 2, slot=5, source="waitlist")
+    for url in (DAILY, MONTHLY):
+        page = soup(await client.get(url))
+        row = page.select_one(f"#waitlist-table tr[data-session='{booths['mall']['session']}']")
+        assert cells(row) == {"waitlist_bookings": "1", "waitlist_people": "2"}
+        assert cells(page.select_one("#waitlist-total")) == {"waitlist_bookings": "1", "waitlist_people": "2"}

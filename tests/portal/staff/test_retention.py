@@ -36,6 +36,7 @@ async def test_a_city_reviewer_sees_every_run_and_downloads_the_deletion_report(
     assert "system" in first.get_text() and first.find("a") is None
     assert [li.get_text(" ", strip=True) for li in first.select("ul.counts li")] == [
         f"{retention.count_label('bookings_anonymised')}: 4",
+        f"{retention.count_label('waitlist_entries_anonymised')}: 1",
         f"{retention.count_label('resident_messages_deleted')}: {scheduled.counts['resident_messages_deleted']}",
     ]
     last = rows[final.run_id]
