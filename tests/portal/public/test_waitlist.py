@@ -125,6 +125,27 @@ async def test_joining_shows_the_entry_and_says_the_email_was_sent(client):
     assert again.headers["location"] == response.headers["location"] and await WaitlistEntry.count() == 1
 
 
+async def test_the_same_form_sent_again_with_other_details_asks_to_check_them(client):
+    """Back, change the email, send again: the form's key made an entry already, so the page says to check the details
+    and gives the form a new key (never the first entry's page, never a field list pointing at a hidden key)."""
+    booth, _slot, _made = await full_booth()
+    first = await join(client, booth)
+    assert first.status_code == 303
+    again = await client.post(
+        f"/booths/{booth['session']}/waitlist",
+        data=first.sent | {"email": "other@example.jp"},
+        follow_redirects=False,
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 422
+    page = soup(again)
+    assert "already sent with other details" in page.select_one("#form-errors").get_text()
+    assert not page.select("#form-errors a[href='#idempotency_key']")
+    assert page.find("input", {"name": "form_token"})["value"] != first.sent["form_token"]
+    assert page.select_one("#email")["value"] == "other@example.jp"
+    assert await WaitlistEntry.count() == 1
+
+
 async def test_a_phone_only_entry_is_told_staff_will_call(client):
     booth, _slot, _made = await full_booth(end=dt.time(10, 30))  # one time, full: any time of the day waits
     response = await join(client, booth, email="", phone="080-1111-2222", any_time="1", slot_ids="")
