@@ -126,7 +126,8 @@ class WaitKind:
     - ``offer_made(entry, slot, token)``: tell the resident (by email when there is one; phone-only entries are on
       staff's list) inside the offer's transaction.
     - ``admit(request, day)`` (optional): inside the joining's transaction, refuse (Conflict) a request the kind could
-      never book, so that no offer is held for it in vain (a booth: the contact's booking limit there).
+      never book, so that no offer is held for it in vain (a booth: the contact's booking limit there); asked again
+      before an offer is made, an entry it refuses then is passed over and keeps waiting.
     - ``lock(scope, day)`` (optional): inside the joining's transaction, lock the list so that joins of one list
       take turns (PostgreSQL: a row of the scope FOR UPDATE; SQLite's write transactions take turns already).
       Without it, two simultaneous joins with one contact may both be written on PostgreSQL.
@@ -458,7 +459,11 @@ async def fill(kind_name: str, scope: int, day: dt.date, now: dt.datetime | None
                 if (entry.slot_ids and slot.id not in entry.slot_ids) or room[slot.id] < entry.party_size:
                     continue
                 until = offer_until(slot.closes_at, now)
-                if until is None or not await kind.take(slot.id, entry.party_size):
+                if until is None:
+                    continue
+                if not await _admitted(kind, entry):  # e.g. its contact booked up the booth since: passed over
+                    break
+                if not await kind.take(slot.id, entry.party_size):
                     continue
                 token = _new_token()
                 offered = (
@@ -495,6 +500,29 @@ async def fill(kind_name: str, scope: int, day: dt.date, now: dt.datetime | None
                 made += 1
                 break
     return made
+
+
+async def _admitted(kind: WaitKind, entry: WaitEntry) -> bool:
+    """Whether the kind would still take the entry now (WaitKind.admit): an offer it could never accept would hold
+    the places for nobody until it expired."""
+    if kind.admit is None:
+        return True
+    request = WaitRequest(
+        scope=entry.scope,
+        name_kana=entry.name_kana,
+        party_size=entry.party_size,
+        day=entry.day,
+        slot_ids=entry.slot_ids,
+        phone=entry.phone,
+        email=entry.email,
+        language=entry.language,
+        extra=entry.extra,
+    )
+    try:
+        await kind.admit(request, entry.day)
+    except Conflict:
+        return False
+    return True
 
 
 def _refusal(state: str) -> Conflict:

@@ -364,3 +364,23 @@ async def test_a_contact_at_the_booth_s_booking_limit_cannot_wait_for_more(clien
     )
     assert refused.status_code == 409 and "already has 2 bookings at this booth" in refused.json()["detail"]
     assert await WaitlistEntry.count() == 0
+
+
+async def test_an_entry_whose_contact_reached_the_booking_limit_since_joining_is_passed_over(client):
+    """It joined with one booking at the booth, then booked another: an offer would be held for it in vain (its
+    acceptance is refused), so the freed place goes to the next entry."""
+    booth = await publish_booth(capacity=2, walk_in=1, start=dt.time(10), end=dt.time(11, 30))
+    first, second, third = (slot["id"] for slot in booth["slots"])
+    mine = {"name_kana": "ヨヤク タロウ", "phone": "09011112222", "party_size": 1}
+    made = [(await client.post("/api/bookings", json=booking_body(first, n))).json() for n in (5, 6)]
+    assert (await client.post("/api/bookings", json={"slot_id": second} | mine)).status_code == 201
+    body = {"session_id": booth["session"], "name_kana": "ヨヤク タロウ", "phone": "09011112222", "slot_ids": [first]}
+    passed_over = (await client.post("/api/waitlist", json=body)).json()
+    next_one = (await client.post("/api/waitlist", json=wait_body(booth["session"], 2, slot_ids=[first]))).json()
+    assert (await client.post("/api/bookings", json={"slot_id": third} | mine)).status_code == 201
+    await cancel(client, made[0])
+    states = [
+        (await client.get(f"/api/waitlist/{entry['code']}", params={"token": entry["token"]})).json()["state"]
+        for entry in (passed_over, next_one)
+    ]
+    assert states == ["waiting", "offered"]
