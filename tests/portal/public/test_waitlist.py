@@ -117,6 +117,8 @@ async def test_joining_shows_the_entry_and_says_the_email_was_sent(client):
     assert "hanako@example.jp" in page.select_one("#joined").get_text()
     assert "10:00–10:30" in page.select_one("#entry-heading").find_next("dl").get_text()
     assert page.select_one("#ahead") and page.select_one("#leave")
+    labels = {term.get_text(): term.find_next("dd").get_text() for term in page.select("#entry-heading + dl dt")}
+    assert labels["お名前（カタカナ）"] == "マチ ハナコ"  # a person's name, not 名称 (the name of a thing)
     code, token = code_and_token(response.headers["location"])
     joined = await OutboxMessage.select().where(OutboxMessage.kind == "waitlist.joined")
     assert len(joined) == 1 and f"/waitlist/{code}?token={token}" in joined[0]["body"]
