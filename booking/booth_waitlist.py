@@ -120,6 +120,14 @@ async def lock(scope: int, day: dt.date) -> None:
         await Session.select(Session.id).where(Session.id == current).lock_rows("UPDATE")
 
 
+async def admit(request: WaitRequest, day: dt.date) -> None:
+    """A contact that already holds the booth's limit of bookings (BOOKINGS_PER_CONTACT) could never accept an offer:
+    refused with the booking's own message, before any place is held for it."""
+    current = await current_session(request.scope)
+    if current is not None:
+        await _check_contact_limit(current, request.phone, request.email)
+
+
 def check(request: WaitRequest) -> WaitRequest:
     """Name, contact, party size and language by the booking's own rules (the same messages)."""
     checked = validate(
@@ -154,6 +162,9 @@ async def book(entry: WaitEntry, slot_id: int, code: str, key: str) -> BookingDe
     slot = await Slot.select(Slot.id, Slot.session).where(Slot.id == slot_id).first()
     if slot is None:  # pragma: no cover - slots with bookings or holds are never deleted
         raise NotFound(_("This time slot does not exist."))
+    session = await Session.select(Session.state).where(Session.id == slot["session"]).first()
+    if session is None or session["state"] != SessionState.published.value:  # cancelled while the offer was held
+        raise Conflict(_("This booth is not taking bookings."))
     await _check_contact_limit(slot["session"], entry.phone, entry.email)
     token = _manage_token(code, key)
     now = clock.now()
@@ -279,5 +290,6 @@ def register() -> None:
             joined=joined,
             offer_made=offer_made,
             lock=lock,
+            admit=admit,
         )
     )

@@ -125,6 +125,9 @@ class WaitKind:
       transaction.
     - ``offer_made(entry, slot, token)``: tell the resident (by email when there is one; phone-only entries are on
       staff's list) inside the offer's transaction.
+    - ``admit(request, day)`` (optional): inside the joining's transaction, refuse (Conflict) a request the kind could
+      never book, so that no offer is held for it in vain (a booth: the contact's booking limit there); asked again
+      before an offer is made, an entry it refuses then is passed over and keeps waiting.
     - ``lock(scope, day)`` (optional): inside the joining's transaction, lock the list so that joins of one list
       take turns (PostgreSQL: a row of the scope FOR UPDATE; SQLite's write transactions take turns already).
       Without it, two simultaneous joins with one contact may both be written on PostgreSQL.
@@ -141,6 +144,7 @@ class WaitKind:
     joined: Callable[[WaitEntry], Awaitable[None]]
     offer_made: Callable[[WaitEntry, OpenSlot, str], Awaitable[None]]
     lock: Callable[[int, dt.date], Awaitable[None]] | None = None
+    admit: Callable[[WaitRequest, dt.date], Awaitable[None]] | None = None
     page: str = "/waitlist"  # the path of the residents' entry pages: {page}/{code}?token=
 
 
@@ -320,7 +324,7 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
     if key is not None:
         earlier = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.idempotency_key == key).first()
         if earlier is not None:
-            return _entry(earlier, _token_for_key(earlier["code"], idempotency_key or "")), False
+            return _replayed(earlier, request, idempotency_key or ""), False
     day = await kind.day_of(request.scope, request.day)
     now = clock.now()
     slots = await kind.open_slots(request.scope, day, now)
@@ -339,8 +343,10 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
         if key is not None:  # the same key sent at the same moment: the join that went first made the entry
             earlier = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.idempotency_key == key).first()
             if earlier is not None:
-                return _entry(earlier, _token_for_key(earlier["code"], idempotency_key or "")), False
+                return _replayed(earlier, request, idempotency_key or ""), False
         await _refuse_second_entry(kind_name, request, day)
+        if kind.admit is not None:
+            await kind.admit(request, day)
         inserted = await WaitlistEntry.insert(
             WaitlistEntry(
                 code=code,
@@ -367,6 +373,28 @@ async def join(kind_name: str, request: WaitRequest, idempotency_key: str | None
     await fill(kind_name, request.scope, day)
     row = await WaitlistEntry.select(*_COLUMNS).where(WaitlistEntry.code == code).first()
     return _entry(row, token), True
+
+
+def _replayed(earlier: dict, request: WaitRequest, idempotency_key: str) -> WaitEntry:
+    """The entry a repeated Idempotency-Key made, with its link, when the request is the one it was made with (the
+    same list, person, contact, party and times; the language may differ); otherwise ValidationFailed, so that a key
+    sent again by someone else never hands over another resident's entry and link."""
+    same = (
+        earlier["scope"] == request.scope
+        and (request.day is None or earlier["day"] == request.day)
+        and earlier["name_kana"] == request.name_kana
+        and earlier["phone"] == request.phone
+        and earlier["email"] == request.email
+        and earlier["party_size"] == request.party_size
+        and set(_loaded(earlier["slot_ids"]) or ()) == set(request.slot_ids)
+        and dict(_loaded(earlier["extra"]) or {}) == dict(request.extra)
+    )
+    if not same:
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used for a different waiting list entry."),
+            {"idempotency_key": _("Use a new key for a new entry.")},
+        )
+    return _entry(earlier, _token_for_key(earlier["code"], idempotency_key))
 
 
 def _new_token() -> str:
@@ -439,7 +467,11 @@ async def fill(kind_name: str, scope: int, day: dt.date, now: dt.datetime | None
                 if (entry.slot_ids and slot.id not in entry.slot_ids) or room[slot.id] < entry.party_size:
                     continue
                 until = offer_until(slot.closes_at, now)
-                if until is None or not await kind.take(slot.id, entry.party_size):
+                if until is None:
+                    continue
+                if not await _admitted(kind, entry):  # e.g. its contact booked up the booth since: passed over
+                    break
+                if not await kind.take(slot.id, entry.party_size):
                     continue
                 token = _new_token()
                 offered = (
@@ -478,6 +510,29 @@ async def fill(kind_name: str, scope: int, day: dt.date, now: dt.datetime | None
     return made
 
 
+async def _admitted(kind: WaitKind, entry: WaitEntry) -> bool:
+    """Whether the kind would still take the entry now (WaitKind.admit): an offer it could never accept would hold
+    the places for nobody until it expired."""
+    if kind.admit is None:
+        return True
+    request = WaitRequest(
+        scope=entry.scope,
+        name_kana=entry.name_kana,
+        party_size=entry.party_size,
+        day=entry.day,
+        slot_ids=entry.slot_ids,
+        phone=entry.phone,
+        email=entry.email,
+        language=entry.language,
+        extra=entry.extra,
+    )
+    try:
+        await kind.admit(request, entry.day)
+    except Conflict:
+        return False
+    return True
+
+
 def _refusal(state: str) -> Conflict:
     messages = {
         WaitState.waiting.value: _("No place is offered to you yet. We will tell you when one is free."),
@@ -487,6 +542,9 @@ def _refusal(state: str) -> Conflict:
         ),
         WaitState.left.value: _("You left this waiting list."),
         WaitState.closed.value: _("This waiting list is closed: its times can no longer be booked online."),
+        WaitState.booked.value: _(
+            "You accepted this offer and your booking is made. If you cannot come, cancel the booking itself."
+        ),
     }
     return Conflict(messages.get(state, _("This offer can no longer be accepted.")))
 

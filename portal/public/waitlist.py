@@ -139,6 +139,10 @@ class WaitlistFormController(Controller):
         try:
             entry, _created = await join(KIND, wanted, values["form_token"] or None)
         except ValidationFailed as error:
+            if "idempotency_key" in error.fields:  # this form made an entry already (then back, and changed)
+                del values["form_token"]  # a new key: sent again, it makes a new entry (or says this contact waits)
+                message = _("This form was already sent with other details. Check them and send it again.")
+                return await self._form(request, session_id, values, {}, 422, message)
             return await self._form(request, session_id, values, error.fields, 422, error.message)
         except Conflict as error:
             # a time with room now: offer to book it (the first of those asked for that takes the party)

@@ -154,9 +154,14 @@ async def test_an_offer_is_accepted_once_201_then_200_with_the_same_booking(clie
     assert read.status_code == 200 and read.json()["state"] == "confirmed"
     after = (await client.get(f"/api/waitlist/{entry['code']}", params={"token": entry["token"]})).json()
     assert after["state"] == "booked" and after["booking_code"] == booking["code"]
-    for after_booking in ("decline", "leave"):  # the booking is cancelled as a booking, not here
-        refused = await client.post(f"/api/waitlist/{entry['code']}/{after_booking}", params={"token": entry["token"]})
+    for after_booking in ("decline", "leave"):  # the booking is cancelled as a booking, not here (and it says so)
+        refused = await client.post(
+            f"/api/waitlist/{entry['code']}/{after_booking}",
+            params={"token": entry["token"]},
+            headers={"Accept-Language": "en"},
+        )
         assert refused.status_code == 409, refused.text
+        assert "cancel the booking" in refused.json()["detail"]
     assert await Booking.count().where(Booking.source == "waitlist") == 1 and await booked(slot) == 2
 
 
@@ -305,3 +310,77 @@ async def test_the_openapi_document_lists_every_status_of_the_waitlist(client):
         accepted["201"]["content"]["application/json"]["schema"]
         == accepted["200"]["content"]["application/json"]["schema"]
     )
+
+
+async def test_a_repeated_key_with_other_details_is_refused_and_shows_nothing_of_the_first_entry(client):
+    """An Idempotency-Key replays only the request it was first sent with: someone else's request with the same key
+    (a client that numbers its keys, say) must not get the first resident's entry, contact and link."""
+    booth, _slot, _made = await full_booth(client)
+    first = await client.post("/api/waitlist", json=wait_body(booth["session"], 1), headers={"Idempotency-Key": "7"})
+    assert first.status_code == 201
+    other = await client.post(
+        "/api/waitlist",
+        json=wait_body(booth["session"], 2, name_kana="タニン ジロウ"),
+        headers={"Idempotency-Key": "7", "Accept-Language": "en"},
+    )
+    assert other.status_code == 422, other.text
+    assert set(other.json()["errors"]) == {"idempotency_key"} and "waiting list entry" in other.json()["detail"]
+    assert "wait1@example.jp" not in other.text and first.json()["token"] not in other.text
+    replayed = await client.post("/api/waitlist", json=wait_body(booth["session"], 1), headers={"Idempotency-Key": "7"})
+    assert replayed.status_code == 201 and replayed.json()["token"] == first.json()["token"]
+    assert await WaitlistEntry.count() == 1
+
+
+async def test_an_offer_at_a_booth_cancelled_meanwhile_books_nothing(client):
+    booth, slot, made = await full_booth(client)
+    entry = (await client.post("/api/waitlist", json=wait_body(booth["session"]))).json()
+    await cancel(client, made[0])
+    await Session.update({Session.state: SessionState.cancelled.value}).where(Session.id == booth["session"])
+    refused = await client.post(
+        f"/api/waitlist/{entry['code']}/accept", params={"token": entry["token"]}, headers={"Accept-Language": "en"}
+    )
+    assert refused.status_code == 409 and "not taking bookings" in refused.json()["detail"]
+    assert await Booking.count().where(Booking.source == "waitlist") == 0
+
+
+async def test_a_contact_at_the_booth_s_booking_limit_cannot_wait_for_more(client):
+    """Such an entry could never accept its offer: it would hold the places until the offer expired, and the next
+    resident would wait for nothing."""
+    booth = await publish_booth(capacity=2, walk_in=1, start=dt.time(10), end=dt.time(11))
+    first, second = (slot["id"] for slot in booth["slots"])
+    mine = {"name_kana": "ヨヤク タロウ", "phone": "09011112222", "party_size": 1}
+    bodies = ({"slot_id": first} | mine, {"slot_id": second} | mine, booking_body(first, 5), booking_body(second, 6))
+    for body in bodies:
+        assert (await client.post("/api/bookings", json=body)).status_code == 201
+    refused = await client.post(
+        "/api/waitlist",
+        json={
+            "session_id": booth["session"],
+            "name_kana": "ヨヤク タロウ",
+            "phone": "090-1111-2222",
+            "slot_ids": [first],
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 409 and "already has 2 bookings at this booth" in refused.json()["detail"]
+    assert await WaitlistEntry.count() == 0
+
+
+async def test_an_entry_whose_contact_reached_the_booking_limit_since_joining_is_passed_over(client):
+    """It joined with one booking at the booth, then booked another: an offer would be held for it in vain (its
+    acceptance is refused), so the freed place goes to the next entry."""
+    booth = await publish_booth(capacity=2, walk_in=1, start=dt.time(10), end=dt.time(11, 30))
+    first, second, third = (slot["id"] for slot in booth["slots"])
+    mine = {"name_kana": "ヨヤク タロウ", "phone": "09011112222", "party_size": 1}
+    made = [(await client.post("/api/bookings", json=booking_body(first, n))).json() for n in (5, 6)]
+    assert (await client.post("/api/bookings", json={"slot_id": second} | mine)).status_code == 201
+    body = {"session_id": booth["session"], "name_kana": "ヨヤク タロウ", "phone": "09011112222", "slot_ids": [first]}
+    passed_over = (await client.post("/api/waitlist", json=body)).json()
+    next_one = (await client.post("/api/waitlist", json=wait_body(booth["session"], 2, slot_ids=[first]))).json()
+    assert (await client.post("/api/bookings", json={"slot_id": third} | mine)).status_code == 201
+    await cancel(client, made[0])
+    states = [
+        (await client.get(f"/api/waitlist/{entry['code']}", params={"token": entry["token"]})).json()["state"]
+        for entry in (passed_over, next_one)
+    ]
+    assert states == ["waiting", "offered"]

@@ -117,12 +117,35 @@ async def test_joining_shows_the_entry_and_says_the_email_was_sent(client):
     assert "hanako@example.jp" in page.select_one("#joined").get_text()
     assert "10:00–10:30" in page.select_one("#entry-heading").find_next("dl").get_text()
     assert page.select_one("#ahead") and page.select_one("#leave")
+    labels = {term.get_text(): term.find_next("dd").get_text() for term in page.select("#entry-heading + dl dt")}
+    assert labels["お名前（カタカナ）"] == "マチ ハナコ"  # a person's name, not 名称 (the name of a thing)
     code, token = code_and_token(response.headers["location"])
     joined = await OutboxMessage.select().where(OutboxMessage.kind == "waitlist.joined")
     assert len(joined) == 1 and f"/waitlist/{code}?token={token}" in joined[0]["body"]
     # the same form sent twice (a double tap): one entry, the same link
     again = await client.post(f"/booths/{booth['session']}/waitlist", data=response.sent, follow_redirects=False)
     assert again.headers["location"] == response.headers["location"] and await WaitlistEntry.count() == 1
+
+
+async def test_the_same_form_sent_again_with_other_details_asks_to_check_them(client):
+    """Back, change the email, send again: the form's key made an entry already, so the page says to check the details
+    and gives the form a new key (never the first entry's page, never a field list pointing at a hidden key)."""
+    booth, _slot, _made = await full_booth()
+    first = await join(client, booth)
+    assert first.status_code == 303
+    again = await client.post(
+        f"/booths/{booth['session']}/waitlist",
+        data=first.sent | {"email": "other@example.jp"},
+        follow_redirects=False,
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 422
+    page = soup(again)
+    assert "already sent with other details" in page.select_one("#form-errors").get_text()
+    assert not page.select("#form-errors a[href='#idempotency_key']")
+    assert page.find("input", {"name": "form_token"})["value"] != first.sent["form_token"]
+    assert page.select_one("#email")["value"] == "other@example.jp"
+    assert await WaitlistEntry.count() == 1
 
 
 async def test_a_phone_only_entry_is_told_staff_will_call(client):
