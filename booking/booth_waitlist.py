@@ -209,6 +209,14 @@ async def joined(entry: WaitEntry) -> None:
         await notices.waitlist_joined(entry, shown)
 
 
+async def closed(entry: WaitEntry) -> None:
+    from booking.booths import booth
+
+    shown = await booth(entry.scope)
+    if shown is not None:
+        await notices.waitlist_closed(entry, shown)
+
+
 async def offer_made(entry: WaitEntry, slot: OpenSlot, token: str) -> None:
     await notices.waitlist_offer(entry, slot, token)
 
@@ -289,6 +297,7 @@ def register() -> None:
             booked=booked,
             joined=joined,
             offer_made=offer_made,
+            closed=closed,
             lock=lock,
             admit=admit,
         )

@@ -14,6 +14,7 @@ from core.clock import JST
 from core.i18n import babel_locale, get_locale, using_locale
 from core.i18n import gettext as _
 from core.outbox import queue_email
+from core.settings import get_settings
 
 
 def when(details: BookingDetails) -> str:
@@ -211,6 +212,30 @@ async def waitlist_joined(entry: WaitEntry, booth: Booth) -> None:
             _("[My Number Card] You are on the waiting list"),
             body,
             kind="waitlist.joined",
+        )
+
+
+async def waitlist_closed(entry: WaitEntry, booth: Booth) -> None:
+    """The entry ended without a place: the times it waited for can no longer be booked online (passed, or the booth
+    was cancelled or moved). By email when the resident gave one."""
+    if not entry.email:
+        return
+    with using_locale(entry.language):
+        day = babel.dates.format_date(entry.day, format="full", locale=babel_locale())
+        body = "\n\n".join(
+            [
+                _(
+                    "We are sorry: no place was freed for you at the My Number Card booth at {place} on {date}. The "
+                    "times you waited for can no longer be booked online, so your waiting list entry has ended."
+                ).format(place=booth.display_name(get_locale()), date=day),
+                _("You can still come to a booth without a booking, or book another booth here:\n{url}").format(
+                    url=get_settings().base_url + "/"
+                ),
+                _("This email was sent by the My Number Card outreach service. Please do not reply to it."),
+            ]
+        )
+        await queue_email(
+            entry.email, _("[My Number Card] Your waiting list entry has ended"), body, kind="waitlist.closed"
         )
 
 

@@ -146,6 +146,7 @@ class WaitKind:
     lock: Callable[[int, dt.date], Awaitable[None]] | None = None
     admit: Callable[[WaitRequest, dt.date], Awaitable[None]] | None = None
     page: str = "/waitlist"  # the path of the residents' entry pages: {page}/{code}?token=
+    closed: Callable[[WaitEntry], Awaitable[None]] | None = None  # tell a resident their entry closed unserved
 
 
 _KINDS: dict[str, WaitKind] = {}
@@ -705,7 +706,7 @@ async def close_hopeless(now: dt.datetime | None = None) -> int:
     waiting = await WaitlistEntry.select(
         WaitlistEntry.id, WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.day, WaitlistEntry.slot_ids
     ).where(WaitlistEntry.state == WaitState.waiting.value)
-    hopeless = []
+    hopeless: list[dict] = []
     slots_of: dict[tuple[str, int, dt.date], set[int]] = {}
     for row in waiting:
         key = (row["kind"], row["scope"], row["day"])
@@ -718,12 +719,26 @@ async def close_hopeless(now: dt.datetime | None = None) -> int:
         open_ids = slots_of[key]
         wanted = set(_loaded(row["slot_ids"]) or ())
         if not (open_ids & wanted if wanted else open_ids):
-            hopeless.append(row["id"])
-    if hopeless:
-        await WaitlistEntry.update(
-            {WaitlistEntry.state: WaitState.closed.value, WaitlistEntry.finished_at: now, WaitlistEntry.updated_at: now}
-        ).where(WaitlistEntry.id.is_in(hopeless) & (WaitlistEntry.state == WaitState.waiting.value))
-    return len(hopeless)
+            hopeless.append(row)
+    closed = 0
+    for row in hopeless:
+        async with write_transaction():  # closed once, and the resident told once, in the same transaction
+            changed = (
+                await WaitlistEntry.update(
+                    {
+                        WaitlistEntry.state: WaitState.closed.value,
+                        WaitlistEntry.finished_at: now,
+                        WaitlistEntry.updated_at: now,
+                    }
+                )
+                .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == WaitState.waiting.value))
+                .returning(*_COLUMNS)
+            )
+            kind = _KINDS.get(row["kind"])
+            if changed and kind is not None and kind.closed is not None:
+                await kind.closed(_entry(changed[0]))
+            closed += len(changed)
+    return closed
 
 
 async def sweep(now: dt.datetime | None = None) -> dict[str, int]:

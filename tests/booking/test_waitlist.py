@@ -227,3 +227,6 @@ async def test_entries_whose_times_can_no_longer_be_booked_are_closed():
     with clock.frozen(dt.datetime(2027, 6, 5, 9, 30, tzinfo=clock.JST)):
         assert (await sweep())["closed"] == 1
         assert (await get_entry(entry.code, entry.token)).state == "closed"
+        assert (await sweep())["closed"] == 0
+    told = await emails("waitlist.closed")
+    assert [m["recipient"] for m in told] == ["wait1@example.jp"] and "空きが出ませんでした" in told[0]["body"]
