@@ -700,44 +700,64 @@ async def expire_due(now: dt.datetime | None = None) -> int:
 
 
 async def close_hopeless(now: dt.datetime | None = None) -> int:
-    """Close the waiting entries none of whose times can still be offered (the day is over, or the booth no longer
-    takes bookings); returns how many."""
+    """Close the entries that can no longer be served: waiting ones none of whose times can still be offered (the day
+    is over, or the booth no longer takes bookings), and offers whose time can no longer be booked (the booth was
+    cancelled or moved; their places are given back). Each is closed once and its resident told; returns how many."""
     now = now or clock.now()
-    waiting = await WaitlistEntry.select(
-        WaitlistEntry.id, WaitlistEntry.kind, WaitlistEntry.scope, WaitlistEntry.day, WaitlistEntry.slot_ids
-    ).where(WaitlistEntry.state == WaitState.waiting.value)
+    rows = await WaitlistEntry.select(
+        WaitlistEntry.id,
+        WaitlistEntry.kind,
+        WaitlistEntry.scope,
+        WaitlistEntry.day,
+        WaitlistEntry.slot_ids,
+        WaitlistEntry.state,
+        WaitlistEntry.offered_slot,
+        WaitlistEntry.party_size,
+    ).where(WaitlistEntry.state.is_in(list(OPEN_WAIT_STATES)))
     hopeless: list[dict] = []
-    slots_of: dict[tuple[str, int, dt.date], set[int]] = {}
-    for row in waiting:
+    slots_of: dict[tuple[str, int, dt.date], tuple[set[int], set[int]]] = {}
+    for row in rows:
         key = (row["kind"], row["scope"], row["day"])
         if key not in slots_of:
             try:
                 slots = await get_kind(row["kind"]).open_slots(row["scope"], row["day"], now)
             except NotFound:
                 slots = []
-            slots_of[key] = {slot.id for slot in slots if offer_until(slot.closes_at, now) is not None}
-        open_ids = slots_of[key]
+            offerable = {slot.id for slot in slots if offer_until(slot.closes_at, now) is not None}
+            slots_of[key] = ({slot.id for slot in slots}, offerable)
+        bookable, offerable = slots_of[key]
+        if row["state"] == WaitState.offered.value:
+            if row["offered_slot"] not in bookable:
+                hopeless.append(row)
+            continue
         wanted = set(_loaded(row["slot_ids"]) or ())
-        if not (open_ids & wanted if wanted else open_ids):
+        if not (offerable & wanted if wanted else offerable):
             hopeless.append(row)
     closed = 0
     for row in hopeless:
-        async with write_transaction():  # closed once, and the resident told once, in the same transaction
-            changed = (
-                await WaitlistEntry.update(
-                    {
-                        WaitlistEntry.state: WaitState.closed.value,
-                        WaitlistEntry.finished_at: now,
-                        WaitlistEntry.updated_at: now,
-                    }
+        kind = _KINDS.get(row["kind"])
+        try:
+            async with write_transaction():  # closed once, and the resident told once, in the same transaction
+                if row["state"] == WaitState.offered.value and kind is not None:
+                    await kind.release(row["offered_slot"], row["party_size"])  # fill()'s lock order: places first
+                changed = (
+                    await WaitlistEntry.update(
+                        {
+                            WaitlistEntry.state: WaitState.closed.value,
+                            WaitlistEntry.finished_at: now,
+                            WaitlistEntry.updated_at: now,
+                        }
+                    )
+                    .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == row["state"]))
+                    .returning(*_COLUMNS)
                 )
-                .where((WaitlistEntry.id == row["id"]) & (WaitlistEntry.state == WaitState.waiting.value))
-                .returning(*_COLUMNS)
-            )
-            kind = _KINDS.get(row["kind"])
-            if changed and kind is not None and kind.closed is not None:
-                await kind.closed(_entry(changed[0]))
-            closed += len(changed)
+                if not changed:  # accepted, left or expired meanwhile: its places (if any) stay as they are now
+                    raise _Lost()
+                if kind is not None and kind.closed is not None:
+                    await kind.closed(_entry(changed[0]))
+        except _Lost:
+            continue
+        closed += 1
     return closed
 
 

@@ -17,6 +17,7 @@ from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import using_locale
 from core.tables import OutboxMessage
+from planner.tables import Session
 from tests.booking.factories import publish_booth
 
 BEFORE = dt.datetime(2027, 6, 1, 9, 0, tzinfo=clock.JST)
@@ -230,3 +231,16 @@ async def test_entries_whose_times_can_no_longer_be_booked_are_closed():
         assert (await sweep())["closed"] == 0
     told = await emails("waitlist.closed")
     assert [m["recipient"] for m in told] == ["wait1@example.jp"] and "空きが出ませんでした" in told[0]["body"]
+
+
+async def test_an_offer_at_a_booth_cancelled_since_is_closed_and_its_places_given_back():
+    booth, slot, made = await full_booth()
+    entry, _ = await join(KIND, waiting(booth["session"], 1, slot_ids=(slot,)))
+    await cancel_booking(made[0].code, made[0].manage_token)
+    assert (await get_entry(entry.code, entry.token)).state == "offered" and await booked(slot) == 2
+    await Session.update({Session.state: "cancelled"}).where(Session.id == booth["session"])
+    assert (await sweep())["closed"] == 1
+    assert (await get_entry(entry.code, entry.token)).state == "closed" and await booked(slot) == 1
+    assert [m["recipient"] for m in await emails("waitlist.closed")] == ["wait1@example.jp"]
+    with pytest.raises(Conflict):
+        await accept(entry.code, entry.token)
