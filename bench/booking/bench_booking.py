@@ -870,6 +870,7 @@ def pgbench_script(slots: list[int]) -> str:
         "now()",
         "now()",
         "md5(:code::text)",
+        "NULL",  # the Idempotency-Key an earlier booking was made with (read for a refusal)
     ]
     parts = _BOOK.split("{}")
     if len(parts) != len(values) + 1:
