@@ -226,14 +226,19 @@ async def get_booking(code: str, token: str | None, booths: BoothCache | None = 
     code = normalize_code(code)
     row = await _row(code) if code and token else None
     if row is None or not token_matches(code, token, row["manage_token_hash"]):
-        raise NotFound(
-            _(
-                "This booking does not exist, or its link is incomplete or no longer valid (a new link was issued). "
-                "Open the newest link from your email, or get a new one on the page 'Find your booking' with the "
-                "booking code and your phone number or email address."
-            )
-        )
+        raise _no_such_booking()
     return await _details(row, booths, token or "")
+
+
+def _no_such_booking() -> NotFound:
+    """A wrong code or token: one answer for both."""
+    return NotFound(
+        _(
+            "This booking does not exist, or its link is incomplete or no longer valid (a new link was issued). "
+            "Open the newest link from your email, or get a new one on the page 'Find your booking' with the "
+            "booking code and your phone number or email address."
+        )
+    )
 
 
 async def next_free_slots(
@@ -750,18 +755,24 @@ async def _replayed(earlier: dict, digest: str, idempotency_key: str) -> Booking
 
 async def cancel_booking(code: str, token: str | None, booths: BoothCache | None = None) -> BookingDetails:
     """Cancel a booking and give its places back (cancelling twice is harmless)."""
+    if not is_sqlite():
+        return await _cancel_on_postgres(code, token, booths)
     shown = await get_booking(code, token, booths)
-    one_statement = not is_sqlite()
     # With an email address the cancellation and its email join one transaction (neither exists without the other).
-    async with write_transaction() if not one_statement or shown.email else contextlib.nullcontext():
-        if await (_cancel_in_one_statement(shown.code) if one_statement else _cancel(shown)):
-            details = replace(shown, state=BookingState.cancelled.value)
-            await notices.booking_cancelled(details)
-        else:
-            details = None
-    if details is not None:
-        await _places_freed(shown.booth.session_id)
-        return details
+    async with write_transaction():
+        cancelled = await _cancel(shown)
+        if cancelled:
+            await notices.booking_cancelled(replace(shown, state=BookingState.cancelled.value))
+    return await _after_cancelling(shown, cancelled)
+
+
+async def _after_cancelling(
+    shown: BookingDetails, cancelled: bool, anyone_waiting: bool | None = None
+) -> BookingDetails:
+    """The answer to a cancellation of ``shown`` (as read before it): the freed places go to the waiting list."""
+    if cancelled:
+        await _places_freed(shown.booth.session_id, anyone_waiting)
+        return replace(shown, state=BookingState.cancelled.value)
     if shown.state == BookingState.cancelled.value:
         return shown
     raise Conflict(_("This booking can no longer be cancelled (it was already used at the booth)."))
@@ -779,25 +790,75 @@ async def _cancel(shown: BookingDetails) -> bool:
     return bool(cancelled)
 
 
-# PostgreSQL: a cancellation in one statement (one round trip; the slot's row locked only while it runs). The places
-# given back are those of the row the update changed, so a cancellation racing a move or a check-in frees exactly
-# what the booking held, once.
+# PostgreSQL: a cancellation in one statement — read the booking (``_row``'s columns), cancel it when the token's hash
+# is the stored one, give its places back, and say whether anyone waits for places at a booth — so that it costs one
+# round trip and the slot's row is locked only while the statement runs. The places given back are those of the row
+# the update changed, so a cancellation racing a move or a check-in frees exactly what the booking held, once. A
+# booking with an email address is not cancelled by the statement outside a transaction (``with_email`` false): its
+# cancellation email must join the same transaction, and the statement is sent again inside one.
 _CANCEL = """
-WITH cancelled AS (
-    UPDATE resident_booking SET state = {}, updated_at = {} WHERE code = {} AND state = {}
-    RETURNING slot, party_size
+WITH target AS (
+    SELECT b.id, b.code, b.state, b.party_size, b.name_kana, b.phone, b.email, b.language, b.needs, b.source,
+           b.created_at, b.manage_token_hash, b.slot, s.start AS "slot.start", s."end" AS "slot.end", b.session
+    FROM resident_booking b LEFT JOIN booking_slot s ON s.id = b.slot WHERE b.code = {}::varchar
+), cancelled AS (
+    UPDATE resident_booking SET state = {}::varchar, updated_at = {}::timestamptz
+    WHERE code = {}::varchar AND state = {}::varchar AND manage_token_hash = {}::varchar
+      AND ({}::boolean OR COALESCE(email, '') = '')
+    RETURNING slot, session, party_size
 ), released AS (
     UPDATE booking_slot SET booked = booking_slot.booked - cancelled.party_size FROM cancelled
     WHERE booking_slot.id = cancelled.slot AND booking_slot.booked >= cancelled.party_size
     RETURNING booking_slot.id
 )
-SELECT (SELECT COUNT(*) FROM cancelled) AS cancelled, (SELECT COUNT(*) FROM released) AS released
+SELECT target.*, cancelled.slot AS cancelled_slot, cancelled.session AS cancelled_session,
+       EXISTS (SELECT 1 FROM waitlist_entry w WHERE w.kind = {}::varchar AND w.state = {}::varchar) AS anyone_waiting
+FROM target LEFT JOIN cancelled ON TRUE
 """
 
 
-async def _cancel_in_one_statement(code: str) -> bool:
-    rows = await Booking.raw(_CANCEL, BookingState.cancelled.value, clock.now(), code, BookingState.confirmed.value)
-    return bool(rows[0]["cancelled"])
+async def _cancel_on_postgres(code: str, token: str | None, booths: BoothCache | None) -> BookingDetails:
+    """PostgreSQL: one statement (``_CANCEL``) opens the booking with its token and cancels it; a booking with an
+    email address (or an old link's token, which has no stored hash) is cancelled again by the same statement in a
+    transaction with its email. Every answer is the one ``get_booking`` and the SQLite path give."""
+    code = normalize_code(code)
+    if not code or not token:
+        raise _no_such_booking()
+    row = await _cancel_statement(code, token_hash(token), with_email=False)
+    if row is None or not token_matches(code, token, row["manage_token_hash"]):
+        raise _no_such_booking()
+    if row["cancelled_slot"] is None and row["state"] == BookingState.confirmed.value:
+        async with write_transaction():  # an email address (or an old link): the cancellation with its email
+            row = await _cancel_statement(code, row["manage_token_hash"], with_email=True)
+            if row is not None and row["cancelled_slot"] is not None:
+                await notices.booking_cancelled(
+                    replace(await _details(row, booths, token), state=BookingState.cancelled.value)
+                )
+    if row is None:  # pragma: no cover - bookings are never deleted while their links work (purge blanks them)
+        raise _no_such_booking()
+    if row["cancelled_slot"] is not None and row["cancelled_slot"] != row["slot"]:
+        row = {**row, **(await _row(code) or {}), "slot": row["cancelled_slot"], "session": row["cancelled_session"]}
+    cancelled = row["cancelled_slot"] is not None
+    return await _after_cancelling(await _details(row, booths, token), cancelled, row["anyone_waiting"])
+
+
+async def _cancel_statement(code: str, stored_hash: str, *, with_email: bool) -> dict | None:
+    from booking.booth_waitlist import KIND
+    from booking.tables import WaitState
+
+    rows = await Booking.raw(
+        _CANCEL,
+        code,
+        BookingState.cancelled.value,
+        clock.now(),
+        code,
+        BookingState.confirmed.value,
+        stored_hash,
+        with_email,
+        KIND,
+        WaitState.waiting.value,
+    )
+    return rows[0] if rows else None
 
 
 async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDetails:
@@ -849,11 +910,12 @@ async def move_booking(code: str, token: str | None, slot_id: int) -> BookingDet
     return details
 
 
-async def _places_freed(session_id: int) -> None:
-    """Offer a booth's freed places to its waiting list (booking.booth_waitlist; one read when nobody waits)."""
+async def _places_freed(session_id: int, anyone_waiting: bool | None = None) -> None:
+    """Offer a booth's freed places to its waiting list (booking.booth_waitlist; one read when nobody waits, none
+    when the caller's statement read ``anyone_waiting`` already)."""
     from booking.booth_waitlist import booth_places_freed
 
-    await booth_places_freed(session_id)
+    await booth_places_freed(session_id, anyone_waiting)
 
 
 async def bookings_on_booths(session_ids: list[int]) -> list[dict]:

@@ -221,12 +221,14 @@ async def offer_made(entry: WaitEntry, slot: OpenSlot, token: str) -> None:
     await notices.waitlist_offer(entry, slot, token)
 
 
-async def booth_places_freed(session_id: int) -> int:
-    """Places of a booth were given back: offer them to its waiting list (one read when nobody waits anywhere)."""
-    waiting = await WaitlistEntry.exists().where(
-        (WaitlistEntry.kind == KIND) & (WaitlistEntry.state == WaitState.waiting.value)
-    )
-    if not waiting:
+async def booth_places_freed(session_id: int, anyone_waiting: bool | None = None) -> int:
+    """Places of a booth were given back: offer them to its waiting list (one read when nobody waits anywhere, none
+    when the caller read ``anyone_waiting`` in its own statement, as a cancellation on PostgreSQL does)."""
+    if anyone_waiting is None:
+        anyone_waiting = await WaitlistEntry.exists().where(
+            (WaitlistEntry.kind == KIND) & (WaitlistEntry.state == WaitState.waiting.value)
+        )
+    if not anyone_waiting:
         return 0
     session = await Session.select(Session.date).where(Session.id == session_id).first()
     try:
