@@ -15,8 +15,7 @@ from core.i18n import gettext as _
 @click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations first.")
 def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     """Run the portal."""
-    import uvicorn
-
+    from core import serving
     from core.logs import uvicorn_log_config
     from core.settings import get_settings
 
@@ -24,12 +23,12 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
         raise click.ClickException(_("SQLite serves one worker process; set DATABASE_URL to PostgreSQL for more."))
     if not no_migrate:
         run(migrate())
-    uvicorn.run(
+    serving.run(
         "portal.app:create_served_app",
         factory=True,
+        workers=workers,  # several: each new connection goes to the one that holds the fewest (core.serving)
         host=host,
         port=port,
-        workers=workers,
         proxy_headers=True,
         log_level="info",
         log_config=uvicorn_log_config(),

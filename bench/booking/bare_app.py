@@ -13,6 +13,8 @@ from pathlib import Path
 
 from litestar import Litestar, MediaType, get
 
+from core.serving import rebalancing
+
 BODY_FILE = os.environ.get("BARE_BODY_FILE")
 BODY = Path(BODY_FILE).read_bytes() if BODY_FILE else b'{"status":"ok","service":"bare"}'
 
@@ -22,4 +24,4 @@ def bare() -> bytes:
     return BODY
 
 
-app = Litestar(route_handlers=[bare])
+app = rebalancing(Litestar(route_handlers=[bare]))  # served as the portal is: several workers share out connections

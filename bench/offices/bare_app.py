@@ -8,6 +8,8 @@ from pathlib import Path
 
 from litestar import Litestar, MediaType, Response, get
 
+from core.serving import rebalancing
+
 BODY = Path(os.environ["BARE_BODY_FILE"]).read_bytes()
 
 
@@ -16,4 +18,4 @@ def bare() -> Response[bytes]:
     return Response(content=BODY, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
 
 
-app = Litestar(route_handlers=[bare])
+app = rebalancing(Litestar(route_handlers=[bare]))  # served as the portal is: several workers share out connections

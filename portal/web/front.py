@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from core.serving import rebalancing
 from core.settings import Settings
 from portal.web.locale import LocaleMiddleware
 from portal.web.security import SecurityHeadersMiddleware
@@ -26,8 +27,9 @@ API_PATHS = ("/api/", "/healthz")
 
 def install_front(app: Litestar, settings: Settings) -> None:
     """Put the security headers and the locale around everything the app does for a request (Litestar has no
-    setting for middleware outside its exception handling; ``asgi_handler`` is what ``Litestar.__call__`` runs)."""
-    app.asgi_handler = SecurityHeadersMiddleware(LocaleMiddleware(app.asgi_handler), settings)
+    setting for middleware outside its exception handling; ``asgi_handler`` is what ``Litestar.__call__`` runs),
+    and around them the workers' rebalancing of connections (core.serving)."""
+    app.asgi_handler = rebalancing(SecurityHeadersMiddleware(LocaleMiddleware(app.asgi_handler), settings))
 
 
 class PathGate:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import serving
+
 BIN = Path(sys.executable).parent
 OUTREACH = BIN / "outreach"
 LOG_TAIL = 3000  # characters of a server's log quoted when it does not start
@@ -131,23 +133,32 @@ def portal(*, workers: int = 1, **options: Any) -> contextlib.AbstractContextMan
     return server(command, port, workers=workers, **options)
 
 
+@contextlib.contextmanager
 def uvicorn(
     app: str,
     *,
     app_dir: Path | None = None,
     arguments: Sequence[str] = (),
     workers: int = 1,
+    env: Mapping[str, str] | None = None,
     **options: Any,
-) -> contextlib.AbstractContextManager[Server]:
+) -> Iterator[Server]:
     """``python -m uvicorn APP`` (``module:attribute``, found in ``app_dir``) with ``workers`` processes and the
-    extra command-line ``arguments`` on a free port; ``options`` are those of ``server`` (health_path, env, log,
-    cwd, start_timeout, stop_timeout)."""
+    extra command-line ``arguments`` on a free port; ``options`` are those of ``server`` (health_path, log, cwd,
+    start_timeout, stop_timeout). Several workers share out connections as ``outreach serve``'s do (core.serving),
+    so that a benchmark's bare twin is served the same way as the portal."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn"]
     if app_dir is not None:
         command += ["--app-dir", str(app_dir)]
     command += [app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *arguments]
-    return server(command, port, workers=workers, **options)
+    environment = dict(os.environ if env is None else env)
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            table = stack.enter_context(serving.load_table())
+            command += ["--loop", serving.LOOP_FACTORY]
+            environment[serving.TABLE_ENV] = str(table)
+        yield stack.enter_context(server(command, port, workers=workers, env=environment, **options))
 
 
 class RedisServerMissing(RuntimeError):
