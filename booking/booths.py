@@ -16,6 +16,7 @@ from booking.walkins import LiveStatus, live_statuses
 from core import clock
 from core.geo import haversine_km
 from core.settings import get_settings
+from core.shared_read import SharedRead
 from planner.booth_uid import booth_identities, current_session
 from planner.tables import Session, SessionState
 from venues.english import english_name
@@ -277,20 +278,19 @@ class BoothCache:
         self._by_id: dict[int, Booth] = {}
         self._live: dict[int, LiveStatus] = {}
         self._read_at = 0.0
-        self._lock = asyncio.Lock()
+        self._reading = SharedRead()  # a read in the background and requests that must wait share one read
         self._memo: dict[tuple, Any] = {}
         self._kept: dict[tuple, Any] = {}
-        self._reading: asyncio.Task | None = None
+        self._background: asyncio.Task | None = None
 
     async def booths(self) -> list[Booth]:
         age = time.monotonic() - self._read_at
         if self._booths is not None and age < 2 * self.ttl:
-            if age >= self.ttl and self._reading is None:
-                self._reading = asyncio.create_task(self._read_in_background())
+            if age >= self.ttl and not self._reading.running:
+                self._background = asyncio.create_task(self._read_in_background())
             return self._booths
-        async with self._lock:
-            if self._booths is None or time.monotonic() - self._read_at >= 2 * self.ttl:
-                await self._read()
+        await self._reading.run(self._read)
+        assert self._booths is not None
         return self._booths
 
     async def _read(self) -> None:
@@ -304,13 +304,10 @@ class BoothCache:
 
     async def _read_in_background(self) -> None:
         try:
-            async with self._lock:
-                await self._read()
+            await self._reading.run(self._read)
         except Exception:  # the list as it was stays; the next request after ``ttl`` tries again
             logger.exception("reading the public booth list failed")
             self._read_at = time.monotonic()
-        finally:
-            self._reading = None
 
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
         """What ``build()`` made of the current booths for ``key`` (e.g. an encoded response), kept until the next

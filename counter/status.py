@@ -8,7 +8,6 @@ poll are computed from it."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import math
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from booking.codes import normalize_code
 from core import clock
+from core.shared_read import SharedRead
 from counter.estimate import WINDOW_MINUTES, QueueState, estimate_wait_minutes
 from counter.offices import DayInfo, OfficeInfo, opening_on, parse_hours
 from counter.tables import CounterService, Office, OfficeDay, Ticket, TicketState
@@ -582,28 +582,27 @@ class CounterCache:
     every LIVE_SECONDS). The request that finds the snapshot older than ``ttl`` reads it again and waits for it (a lone
     phone polling a quiet office always gets the counter as it is); requests arriving during that read get the
     snapshot it replaces rather than queueing behind it (under load, no request waits for the read but the one that
-    started it). A call therefore shows everywhere within ``ttl`` plus one read."""
+    started it), unless theirs is older than twice ``ttl``: then they wait for the same read (core.shared_read). A call
+    therefore shows everywhere within ``ttl`` plus one read."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._snapshot: CounterSnapshot | None = None
         self._read_at = 0.0
-        self._reading = False
-        self._lock = asyncio.Lock()
+        self._reading = SharedRead()
 
     async def snapshot(self) -> CounterSnapshot:
         age = time.monotonic() - self._read_at
-        if self._snapshot is not None and (age < self.ttl or (self._reading and age < 2 * self.ttl)):
+        if self._snapshot is not None and (age < self.ttl or (self._reading.running and age < 2 * self.ttl)):
             return self._snapshot
-        async with self._lock:
-            if self._snapshot is None or time.monotonic() - self._read_at >= self.ttl:
-                started, self._reading = time.monotonic(), True
-                try:
-                    self._snapshot = await read_snapshot()
-                    self._read_at = started
-                finally:
-                    self._reading = False
+        await self._reading.run(self._read)
+        assert self._snapshot is not None
         return self._snapshot
+
+    async def _read(self) -> None:
+        started = time.monotonic()
+        self._snapshot = await read_snapshot()
+        self._read_at = started
 
     def invalidate(self) -> None:
         """The next request reads the counter again."""

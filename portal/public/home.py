@@ -162,6 +162,8 @@ async def home(
     search = read_search(q, near, date_from, date_to, day, wheelchair, parking, limit)
     booths, found = await search_booths(request, search)
     counter = await request.app.state.counter.snapshot()
+    if anonymous and (html := cache.peek(key)) is not None:  # made meanwhile by a request that came first
+        return Response(content=html, media_type="text/html; charset=utf-8")
     # nearest first, a venue is one entry with its next dates; by date, one entry per booth
     items = group_by_venue(booths) if found["point"] is not None else [(booth,) for booth in booths]
     context = dict(

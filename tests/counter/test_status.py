@@ -200,7 +200,7 @@ async def test_requests_arriving_during_a_read_get_the_snapshot_it_replaces(monk
         await asyncio.sleep(1.05)  # older than its time, not twice as old
         monkeypatch.setattr(status, "read_snapshot", slow_read)
         reading = asyncio.ensure_future(cache.snapshot())  # finds it old: reads it again, slowly
-        while not cache._reading:
+        while not cache._reading.running:
             await asyncio.sleep(0)
         assert await cache.snapshot() is first  # meanwhile: the one before, not a second read nor a wait
         release.set()
