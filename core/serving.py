@@ -47,6 +47,7 @@ HEARTBEAT_SECONDS = 1.0
 STALE_SECONDS = 5.0
 RETRY_SECONDS = 0.001
 GIVE_WAY_SECONDS = 0.05
+ACCEPTS_PER_TURN = 64  # connections one turn of a worker's event loop accepts at most (a flood starves nothing)
 REBALANCE_MARGIN = 1  # connections a worker may hold beyond the least busy one before it asks clients to move
 LEAST_SECONDS = 0.02  # how long a worker reuses what it read of the others for answers' rebalancing
 
@@ -168,10 +169,10 @@ class BalancedListener:
             fcntl.flock(file, fcntl.LOCK_EX)
             try:
                 self._table = mmap.mmap(file.fileno(), ROWS * ROW.size)
-                now = time.monotonic()
                 for row in range(ROWS):
-                    pid, _count, beat = ROW.unpack_from(self._table, row * ROW.size)
-                    if pid == 0 or now - beat > STALE_SECONDS:
+                    pid = ROW.unpack_from(self._table, row * ROW.size)[0]
+                    # free: never used, or its worker died (a live worker's row is kept, even if it is stuck)
+                    if pid == 0 or pid == os.getpid() or self._gone(row):
                         self.row = row
                         self._publish()
                         return
@@ -235,7 +236,9 @@ class BalancedListener:
         self.loop.add_reader(self.sock.fileno(), self._on_ready)
 
     def _on_ready(self) -> None:
-        while self.serving:
+        for _ in range(ACCEPTS_PER_TURN):  # then the loop's other work, and this again on its next turn
+            if not self.serving:
+                return
             least = self._least_elsewhere()
             if (
                 least is not None
