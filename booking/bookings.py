@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import re
 import unicodedata
@@ -269,47 +270,46 @@ async def _next_free_slots(
     from booking.booths import upcoming_booths
 
     upcoming = await booths.booths() if booths is not None else await upcoming_booths()
-    same = [b for b in upcoming if near_session in (b.id, b.session_id)]
-    others = [b for b in upcoming if near_session not in (b.id, b.session_id)]
+    near = booths.cached(near_session) if booths is not None else None  # by either of its ids, without a scan
+    same = [near] if near is not None else [b for b in upcoming if near_session in (b.id, b.session_id)]
+    same_slots = [slot for b in same for slot in b.slots]
     read_again: dict[int, BoothSlot] = {}
     if booths is not None:
-        same = [await _with_current_places(b, current) for b in same]
-        read_again = {slot.id: slot for b in same for slot in b.slots}
+        same_slots = [slot for b in same for slot in await _with_current_places(b, current)]
+        read_again = {slot.id: slot for slot in same_slots}
     found: list[BoothSlot] = []
-    for shown in same + others:
-        for slot in shown.slots:
-            if slot.fits(party_size) and slot.id != exclude_slot:
-                found.append(slot)
-                if len(found) == limit:
-                    return found, read_again
+    others = (slot for b in upcoming if near_session not in (b.id, b.session_id) for slot in b.slots)
+    for slot in itertools.chain(same_slots, others):  # the other booths looked at until enough are found
+        if slot.fits(party_size) and slot.id != exclude_slot:
+            found.append(slot)
+            if len(found) == limit:
+                break
     return found, read_again
 
 
-async def _with_current_places(shown: Booth, rows: list[dict] | None = None) -> Booth:
-    """A booth as the cache holds it, with its slots' places read again from the database (or as given in ``rows``,
-    read by the caller a moment ago)."""
-    from booking.booths import booking_opens_before, party_room
+async def _with_current_places(shown: Booth, rows: list[dict] | None = None) -> list[BoothSlot]:
+    """A booth's slots as the cache holds them, with their places read again from the database (or as given in
+    ``rows``, read by the caller a moment ago)."""
+    from booking.booths import booking_open_after, party_room
 
     if rows is None:
         rows = await Slot.select(Slot.id, Slot.capacity, Slot.walk_in, Slot.booked).where(
             Slot.session == shown.session_id
         )
     current = {row["id"]: row for row in rows}
-    now = clock.now()
+    open_after = booking_open_after(clock.now())
     slots = []
     for slot in shown.slots:
         row = current.get(slot.id)
         if row is None:
             continue
-        opens = booking_opens_before(slot.start, now)
-        slots.append(
-            replace(
-                slot,
-                remaining=max(0, row["capacity"] - row["booked"]) if opens else 0,
-                room=party_room(row["capacity"], row["walk_in"], row["booked"]) if opens else 0,
-            )
-        )
-    return replace(shown, slots=tuple(slots))
+        opens = slot.start > open_after
+        remaining = max(0, row["capacity"] - row["booked"]) if opens else 0
+        room = party_room(row["capacity"], row["walk_in"], row["booked"]) if opens else 0
+        # a copy only of the slots whose places changed since the cache read them (a rush refuses hundreds a second)
+        unchanged = (slot.remaining, slot.room) == (remaining, room)
+        slots.append(slot if unchanged else replace(slot, remaining=remaining, room=room))
+    return slots
 
 
 # --- writing -------------------------------------------------------------------------------------------------------

@@ -51,8 +51,12 @@ logger = logging.getLogger(__name__)
 
 def booking_opens_before(slot_start: dt.datetime, now: dt.datetime | None = None) -> bool:
     """Whether a slot starting at ``slot_start`` still takes bookings (the cut-off has not passed)."""
-    cutoff = dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
-    return (now or clock.now()) + cutoff < slot_start
+    return booking_open_after(now or clock.now()) < slot_start
+
+
+def booking_open_after(now: dt.datetime) -> dt.datetime:
+    """The slots that start after this moment still take bookings at ``now`` (for many slots at once)."""
+    return now + dt.timedelta(minutes=get_settings().booking_cutoff_minutes)
 
 
 def party_room(capacity: int, walk_in: int, booked: int) -> int:

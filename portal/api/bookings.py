@@ -11,10 +11,18 @@ from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from booking.bookings import BookingRequest, cancel_booking, create_booking, get_booking, move_booking
+from booking.bookings import (
+    BookingRequest,
+    SlotFull,
+    cancel_booking,
+    create_booking,
+    get_booking,
+    move_booking,
+)
 from booking.schemas import Needs
 from portal.api.responses import ApiOperation, error_responses
 from portal.api.schemas import BookingIn, BookingOut, MoveIn, NeedsIn, booking_out
+from portal.web.errors import full_slot_response
 
 Body = TypeVar("Body", bound=msgspec.Struct)
 _AT = re.compile(r"at `\$\.([^`\[]+)")
@@ -68,9 +76,12 @@ class BookingApi(Controller):
         from core.i18n import get_locale
 
         data = await strictly(request, BookingIn)
-        details, created = await create_booking(
-            booking_request(data, get_locale()), idempotency_key, booths=request.app.state.booths
-        )
+        try:
+            details, created = await create_booking(
+                booking_request(data, get_locale()), idempotency_key, booths=request.app.state.booths
+            )
+        except SlotFull as full:  # answered here, not by the exception handlers: a rush on a full slot is mostly this
+            return full_slot_response(409, full.message, full.alternatives)
         return Response(
             booking_out(details), status_code=201, headers={} if created else {"Idempotent-Replayed": "true"}
         )

@@ -91,23 +91,28 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
     status = next((code for cls, code in STATUS_FOR_DOMAIN_ERROR if isinstance(exc, cls)), 400)
     alternatives = getattr(exc, "alternatives", None)
     if alternatives is not None and wants_json(request):  # a full slot: offer the next free ones
-        body = {
-            "status_code": status,
-            "detail": exc.message,
-            "alternatives": [
-                {
-                    "id": s.id,
-                    "start": s.start.isoformat(),
-                    "end": s.end.isoformat(),
-                    "capacity": s.capacity,
-                    "remaining": s.remaining,
-                    "room": s.room,
-                }
-                for s in alternatives
-            ],
-        }
-        return Response(content=body, status_code=status, media_type=MediaType.JSON)
+        return full_slot_response(status, exc.message, alternatives)
     return error_response(request, status, exc.message, getattr(exc, "fields", None))
+
+
+def full_slot_response(status: int, message: str, alternatives: list) -> Response:
+    """The API's answer to a booking of a full slot: why, and the next slots that have room for the party."""
+    body = {
+        "status_code": status,
+        "detail": message,
+        "alternatives": [
+            {
+                "id": s.id,
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat(),
+                "capacity": s.capacity,
+                "remaining": s.remaining,
+                "room": s.room,
+            }
+            for s in alternatives
+        ],
+    }
+    return Response(content=body, status_code=status, media_type=MediaType.JSON)
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
