@@ -836,8 +836,8 @@ async def _cancel_on_postgres(code: str, token: str | None, booths: BoothCache |
                 )
     if row is None:  # pragma: no cover - bookings are never deleted while their links work (purge blanks them)
         raise _no_such_booking()
-    if row["cancelled_slot"] is not None and row["cancelled_slot"] != row["slot"]:
-        row = {**row, **(await _row(code) or {}), "slot": row["cancelled_slot"], "session": row["cancelled_session"]}
+    if row["cancelled_slot"] is not None and row["cancelled_slot"] != row["slot"]:  # moved meanwhile: as cancelled
+        row = {**row, **(await _row(code) or {})}
     cancelled = row["cancelled_slot"] is not None
     return await _after_cancelling(await _details(row, booths, token), cancelled, row["anyone_waiting"])
 

@@ -9,8 +9,9 @@ closed-loop p99 was 72–82 ms when the split was even and 110–165 ms when it 
 Here each worker publishes how many connections it holds in a small table shared by the workers (a memory-mapped
 file the parent creates, named by ``OUTREACH_SERVE_TABLE``), and accepts a waiting connection only while it holds
 no more than the least busy live worker; otherwise it looks again a millisecond later, and takes the connection
-anyway after ``GIVE_WAY_SECONDS`` (a stuck worker never holds connections back). A worker that died stops counting
-once its heartbeat is ``STALE_SECONDS`` old; uvicorn's supervisor starts a new one, which takes a free row.
+anyway after ``GIVE_WAY_SECONDS`` (a stuck worker never holds connections back). A worker that died is found out
+before anyone gives way to it (its process is gone) and its row freed; one whose heartbeat is ``STALE_SECONDS`` old
+no longer counts. uvicorn's supervisor starts a new worker, which takes a free row.
 
 Connections already open can end up crowded on one worker all the same: uvicorn starts its workers one after
 another, so the first takes everything until the next is up, and a burst can come while another worker's old
